@@ -1,0 +1,270 @@
+// Package app is the thin shell around backend/: command-line parsing,
+// modes (desktop window + tray, headless server, key commands), the Wails
+// window and its bound façade, and the tray per OS. Logic lives in backend/.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/core"
+	"switchboard/backend/logging"
+	"switchboard/backend/server"
+)
+
+const usage = `Switchboard: one local AI endpoint for every model you can reach.
+
+Usage:
+  switchboard [flags]               open the window and tray (headless when there is no display)
+  switchboard serve [flags]         run headless: gateway, management API and dashboard over HTTP
+  switchboard keys create --name N  create a local API key (printed once)
+  switchboard keys list             list local API keys
+  switchboard keys revoke ID|NAME   revoke a key
+
+Flags (each also as an environment variable):
+  --listen ADDR       SWITCHBOARD_LISTEN      address to serve on (default 127.0.0.1:20128; port 0 = any free port)
+  --data-dir DIR      SWITCHBOARD_DATA_DIR    where the database and key file live (default: user config dir/switchboard)
+  --config FILE       SWITCHBOARD_CONFIG      declarative YAML config (see README)
+  --log-format F      SWITCHBOARD_LOG_FORMAT  text | json
+  --log-level L       SWITCHBOARD_LOG_LEVEL   debug | info | warn | error
+  --minimized         SWITCHBOARD_MINIMIZED   desktop: start hidden in the tray
+  --version                                   print the version and exit
+`
+
+// globalFlags are accepted by every command.
+type globalFlags struct {
+	listen, dataDir, configFile, logFormat, logLevel stringFlag
+	version, minimized                               bool
+}
+
+// stringFlag remembers whether it was set, so unset flags do not override
+// the environment or the config file.
+type stringFlag struct {
+	v   string
+	set bool
+}
+
+func (s *stringFlag) String() string     { return s.v }
+func (s *stringFlag) Set(v string) error { s.v, s.set = v, true; return nil }
+func (s *stringFlag) ptr() *string {
+	if s.set {
+		return &s.v
+	}
+	return nil
+}
+
+func newFlagSet(name string, g *globalFlags, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() { fmt.Fprint(out, usage) }
+	fs.Var(&g.listen, "listen", "")
+	fs.Var(&g.dataDir, "data-dir", "")
+	fs.Var(&g.configFile, "config", "")
+	fs.Var(&g.logFormat, "log-format", "")
+	fs.Var(&g.logLevel, "log-level", "")
+	fs.BoolVar(&g.version, "version", false, "")
+	fs.BoolVar(&g.minimized, "minimized", false, "")
+	return fs
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
+	if generatingBindings {
+		return runBindingsGenerator()
+	}
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var g globalFlags
+	fs := newFlagSet(cmd, &g, stderr)
+	var keyName string
+	if cmd == "keys" {
+		fs.StringVar(&keyName, "name", "", "")
+	}
+	sub := ""
+	if cmd == "keys" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if g.version {
+		fmt.Fprintf(stdout, "switchboard %s (%s/%s)\n", core.Version, runtime.GOOS, runtime.GOARCH)
+		return 0
+	}
+	cfg, log, err := resolveConfig(&g, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard: configuration problems:")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "  - "+line)
+		}
+		return 2
+	}
+	switch cmd {
+	case "":
+		if !displayAvailable() {
+			log.Warn("no display found (DISPLAY/WAYLAND_DISPLAY unset): starting headless; open the login link below in a browser")
+			return serve(cfg, log, ui)
+		}
+		return runDesktop(cfg, log, ui, g.minimized || envBool("SWITCHBOARD_MINIMIZED"))
+	case "serve":
+		return serve(cfg, log, ui)
+	case "keys":
+		return keysCommand(cfg, log, sub, keyName, fs.Args(), stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func envBool(k string) bool {
+	v := strings.ToLower(os.Getenv(k))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+// resolveConfig applies defaults < config file < environment < flags.
+func resolveConfig(g *globalFlags, stderr io.Writer) (config.Config, *slog.Logger, error) {
+	cfg := config.Default()
+	file := os.Getenv("SWITCHBOARD_CONFIG")
+	if g.configFile.set {
+		file = g.configFile.v
+	}
+	var errs []error
+	if file != "" {
+		c, err := config.Load(file, cfg)
+		if err != nil {
+			return cfg, nil, err
+		}
+		cfg = c
+	}
+	cfg.Apply(config.EnvOverrides(os.LookupEnv))
+	cfg.Apply(config.Overrides{Listen: g.listen.ptr(), DataDir: g.dataDir.ptr(), LogFormat: g.logFormat.ptr(), LogLevel: g.logLevel.ptr()})
+	if cfg.DataDir == "" {
+		d, err := config.DefaultDataDir()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		cfg.DataDir = d
+	}
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, nil, err
+	}
+	log, err := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	return cfg, log, err
+}
+
+func useKeyring() bool { return os.Getenv("SWITCHBOARD_KEYRING") != "off" }
+
+// serve runs headless until SIGINT/SIGTERM.
+func serve(cfg config.Config, log *slog.Logger, ui fs.FS) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	in, err := core.Start(ctx, cfg, core.Options{Mode: "headless", UI: ui, Log: log, UseKeyring: useKeyring()})
+	if err != nil {
+		return startFailed(log, err)
+	}
+	log.Warn("headless dashboard login (one-time link)", "url", in.LoginURL)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "reason", "signal")
+	case err := <-in.Server.Done():
+		if err != nil {
+			log.Error("server stopped", "err", err)
+		}
+	}
+	return shutdown(in, log)
+}
+
+func startFailed(log *slog.Logger, err error) int {
+	var pe *server.PortInUseError
+	if errors.As(err, &pe) {
+		log.Error(pe.Error())
+		return 3
+	}
+	log.Error("cannot start", "err", err)
+	return 1
+}
+
+func shutdown(in *core.Instance, log *slog.Logger) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := in.Shutdown(ctx); err != nil {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	log.Info("stopped cleanly")
+	return 0
+}
+
+func keysCommand(cfg config.Config, log *slog.Logger, sub, name string, rest []string, stdout, stderr io.Writer) int {
+	ctx := context.Background()
+	in, err := core.Open(ctx, cfg, core.Options{Log: log, UseKeyring: useKeyring()})
+	if err != nil {
+		log.Error("cannot open data", "err", err)
+		return 1
+	}
+	defer in.DB.Close()
+	switch sub {
+	case "create":
+		if name == "" && len(rest) > 0 {
+			name = rest[0]
+		}
+		if name == "" {
+			fmt.Fprintln(stderr, "switchboard keys create: --name is required")
+			return 2
+		}
+		k, secret, err := in.Keys.Create(ctx, name, "cli")
+		if err != nil {
+			fmt.Fprintln(stderr, "switchboard keys create:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "Created key %q (%s). Copy it now: it is not shown again.\n", k.Name, k.ID)
+		fmt.Fprintln(stdout, secret)
+		return 0
+	case "list":
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tKEY\tSOURCE\tCREATED\tLAST USED")
+		for _, k := range in.Keys.List() {
+			used := k.LastUsedAt
+			if used == "" {
+				used = "never"
+			}
+			fmt.Fprintf(tw, "%s\t%s\tsk-sb-…%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Last4, k.Source, k.CreatedAt, used)
+		}
+		tw.Flush()
+		return 0
+	case "revoke":
+		if len(rest) != 1 {
+			fmt.Fprintln(stderr, "switchboard keys revoke: give one key id or name")
+			return 2
+		}
+		if err := in.Keys.Revoke(ctx, rest[0]); err != nil {
+			fmt.Fprintln(stderr, "switchboard keys revoke:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "Revoked %s\n", rest[0])
+		return 0
+	}
+	fmt.Fprintf(stderr, "switchboard keys: unknown subcommand %q (create, list, revoke)\n", sub)
+	return 2
+}

@@ -1,0 +1,26 @@
+//go:build !bindings && !darwin && !windows
+
+package app
+
+import (
+	"os"
+
+	"github.com/getlantern/systray"
+)
+
+// startTray registers the tray in-process without running its own loop:
+// systray.Register initialises GTK and the app indicator, and Wails' GTK
+// main loop services it. It must run on the main thread before wails.Run.
+func startTray(d *desktop) bool {
+	if trayDisabled() {
+		return false
+	}
+	// Wails applies the same default before its own gtk_init, but systray
+	// initialises GTK first, so set it here.
+	if os.Getenv("GDK_BACKEND") == "" {
+		_ = os.Setenv("GDK_BACKEND", "x11")
+	}
+	systray.Register(func() { trayReady(d) }, func() {})
+	d.log.Info("tray registered (in-process)")
+	return true
+}

@@ -1,0 +1,22 @@
+//go:build !bindings && windows
+
+package app
+
+import (
+	"runtime"
+
+	"github.com/getlantern/systray"
+)
+
+// startTray runs the Win32 tray loop on its own locked OS thread; Wails owns
+// the main thread's message loop.
+func startTray(d *desktop) bool {
+	if trayDisabled() {
+		return false
+	}
+	go func() {
+		runtime.LockOSThread()
+		systray.Run(func() { trayReady(d) }, func() {})
+	}()
+	return true
+}

@@ -1,0 +1,314 @@
+// Package config is Switchboard's one configuration struct: defaults, the
+// declarative YAML file an operator keeps in git, SWITCHBOARD_* environment
+// variables and command-line flags, applied in that order (later wins), then
+// validated as a whole so every problem is reported at once and nothing
+// half-applies.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DefaultListen is where clients find us unless told otherwise.
+const DefaultListen = "127.0.0.1:20128"
+
+// Config is the whole configuration. Runtime changes build a new Config and
+// swap it in; a Config is never mutated after Validate.
+type Config struct {
+	Listen    string `yaml:"listen"`
+	DataDir   string `yaml:"data_dir"`
+	LogFormat string `yaml:"log_format"` // text | json
+	LogLevel  string `yaml:"log_level"`  // debug | info | warn | error
+
+	// Keys are local API keys declared by the operator (reproducible
+	// deployments). They are stored hashed like any other key.
+	Keys []KeyConfig `yaml:"keys"`
+	// Providers are upstream connections (see the README for the format).
+	Providers []ProviderConfig `yaml:"providers"`
+	// Combos are named, ordered fallback chains usable as a model name.
+	Combos []ComboConfig `yaml:"combos"`
+	// Aliases map a model name clients use to a routable model.
+	Aliases map[string]string `yaml:"aliases"`
+
+	// Source is the file the config was read from ("" when none).
+	Source string `yaml:"-"`
+}
+
+// KeyConfig declares a local API key.
+type KeyConfig struct {
+	Name string `yaml:"name"`
+	Key  Secret `yaml:"key"`
+}
+
+// ProviderConfig declares an upstream provider and its accounts.
+type ProviderConfig struct {
+	ID         string            `yaml:"id"`   // catalog id (openai, anthropic…) or a custom id
+	Type       string            `yaml:"type"` // for custom providers: openai-compatible | anthropic-compatible
+	Name       string            `yaml:"name"`
+	Prefix     string            `yaml:"prefix"`
+	BaseURL    string            `yaml:"base_url"`
+	AllowLocal bool              `yaml:"allow_local"`
+	Headers    map[string]string `yaml:"headers"`
+	Models     []string          `yaml:"models"`
+	Accounts   []AccountConfig   `yaml:"accounts"`
+	Disabled   bool              `yaml:"disabled"`
+}
+
+// AccountConfig is one credential of a provider.
+type AccountConfig struct {
+	Name          string `yaml:"name"`
+	APIKey        Secret `yaml:"api_key"`
+	Priority      int    `yaml:"priority"`
+	MaxConcurrent int    `yaml:"max_concurrent"`
+	RPM           int    `yaml:"rpm"`
+	Disabled      bool   `yaml:"disabled"`
+}
+
+// ComboConfig declares a combo.
+type ComboConfig struct {
+	Name     string        `yaml:"name"`
+	Strategy string        `yaml:"strategy"`
+	Sticky   int           `yaml:"sticky"`
+	Budget   string        `yaml:"budget"` // total time budget, e.g. "90s"
+	Targets  []TargetEntry `yaml:"targets"`
+}
+
+// TargetEntry is one step of a combo.
+type TargetEntry struct {
+	Model           string `yaml:"model"`
+	Account         string `yaml:"account"`
+	Weight          int    `yaml:"weight"`
+	OnlyOnExhausted bool   `yaml:"only_when_exhausted"`
+}
+
+// Secret is a string that never prints. Its YAML value may reference the
+// environment as ${NAME} so secrets stay out of files kept in git.
+type Secret string
+
+// String redacts.
+func (Secret) String() string { return "[REDACTED]" }
+
+// GoString redacts under %#v too.
+func (Secret) GoString() string { return "[REDACTED]" }
+
+// Reveal returns the secret value. Call it only where the value is used.
+func (s Secret) Reveal() string { return string(s) }
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{Listen: DefaultListen, LogFormat: "text", LogLevel: "info"}
+}
+
+// DefaultDataDir is os.UserConfigDir()/switchboard.
+func DefaultDataDir() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("config: no user config dir (use --data-dir): %w", err)
+	}
+	return filepath.Join(d, "switchboard"), nil
+}
+
+// Overrides are values from the environment or flags; nil means "not set".
+type Overrides struct {
+	Listen, DataDir, LogFormat, LogLevel *string
+}
+
+// Apply sets every non-nil override.
+func (c *Config) Apply(o Overrides) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&c.Listen, o.Listen)
+	set(&c.DataDir, o.DataDir)
+	set(&c.LogFormat, o.LogFormat)
+	set(&c.LogLevel, o.LogLevel)
+}
+
+// EnvOverrides reads SWITCHBOARD_LISTEN, SWITCHBOARD_DATA_DIR,
+// SWITCHBOARD_LOG_FORMAT and SWITCHBOARD_LOG_LEVEL.
+func EnvOverrides(getenv func(string) (string, bool)) Overrides {
+	get := func(k string) *string {
+		if v, ok := getenv(k); ok && v != "" {
+			return &v
+		}
+		return nil
+	}
+	return Overrides{
+		Listen:    get("SWITCHBOARD_LISTEN"),
+		DataDir:   get("SWITCHBOARD_DATA_DIR"),
+		LogFormat: get("SWITCHBOARD_LOG_FORMAT"),
+		LogLevel:  get("SWITCHBOARD_LOG_LEVEL"),
+	}
+}
+
+var (
+	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	prefixRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+)
+
+// Problem is one validation failure, located in the file when possible.
+type Problem struct {
+	File string
+	Line int
+	Key  string // dotted path, e.g. providers[0].base_url
+	Why  string
+}
+
+func (p Problem) Error() string {
+	loc := p.File
+	if loc == "" {
+		loc = "config"
+	}
+	if p.Line > 0 {
+		loc += ":" + strconv.Itoa(p.Line)
+	}
+	if p.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, p.Key, p.Why)
+	}
+	return fmt.Sprintf("%s: %s", loc, p.Why)
+}
+
+// Validate checks the whole config and returns every problem joined.
+func (c *Config) Validate() error {
+	return c.validate(nil)
+}
+
+// validate reports problems, locating keys through lines when known.
+func (c *Config) validate(lines map[string]int) error {
+	var errs []error
+	add := func(key, why string, args ...any) {
+		errs = append(errs, Problem{File: c.Source, Line: lookupLine(lines, key), Key: key, Why: fmt.Sprintf(why, args...)})
+	}
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen", "%q is not host:port (example: 127.0.0.1:20128)", c.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		add("listen", "port %q is not a number from 0 to 65535", port)
+	} else if host == "" {
+		add("listen", "give an explicit host (127.0.0.1 keeps the gateway private to this machine)")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		add("log_format", "%q is not one of text, json", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "warning", "error":
+	default:
+		add("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	seenKey := map[string]bool{}
+	for i, k := range c.Keys {
+		p := fmt.Sprintf("keys[%d]", i)
+		if !nameRe.MatchString(k.Name) {
+			add(p+".name", "%q must be 1-64 letters, digits, '.', '_' or '-'", k.Name)
+		} else if seenKey[k.Name] {
+			add(p+".name", "duplicate key name %q", k.Name)
+		}
+		seenKey[k.Name] = true
+		if len(k.Key.Reveal()) < 16 {
+			add(p+".key", "must be at least 16 characters (create one with `switchboard keys create`)")
+		}
+	}
+	c.validateProviders(add)
+	c.validateCombos(add)
+	for from, to := range c.Aliases {
+		if from == "" || to == "" {
+			add("aliases", "alias %q → %q: both sides must be non-empty", from, to)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateProviders(add func(key, why string, args ...any)) {
+	seen := map[string]bool{}
+	for i, p := range c.Providers {
+		path := fmt.Sprintf("providers[%d]", i)
+		if p.ID == "" {
+			add(path+".id", "is required (a catalog id such as openai, or your own id with type and base_url)")
+		} else if !prefixRe.MatchString(p.ID) {
+			add(path+".id", "%q must be lowercase letters, digits and '-'", p.ID)
+		}
+		if p.Prefix != "" && !prefixRe.MatchString(p.Prefix) {
+			add(path+".prefix", "%q must be lowercase letters, digits and '-'", p.Prefix)
+		}
+		key := p.ID
+		if p.Prefix != "" {
+			key = p.Prefix
+		}
+		if seen[key] {
+			add(path+".id", "provider %q is declared twice (give the second a different prefix)", key)
+		}
+		seen[key] = true
+		switch p.Type {
+		case "", "openai-compatible", "anthropic-compatible", "gemini-compatible", "responses-compatible":
+		default:
+			add(path+".type", "%q is not one of openai-compatible, anthropic-compatible, gemini-compatible, responses-compatible", p.Type)
+		}
+		if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
+			add(path+".base_url", "%q must start with http:// or https://", p.BaseURL)
+		}
+		for j, a := range p.Accounts {
+			ap := fmt.Sprintf("%s.accounts[%d]", path, j)
+			if a.Name != "" && !nameRe.MatchString(a.Name) {
+				add(ap+".name", "%q must be 1-64 letters, digits, '.', '_' or '-'", a.Name)
+			}
+			if a.MaxConcurrent < 0 || a.RPM < 0 {
+				add(ap, "max_concurrent and rpm must not be negative")
+			}
+		}
+	}
+}
+
+var strategies = map[string]bool{"": true, "priority": true, "fill-first": true, "round-robin": true,
+	"weighted": true, "p2c": true, "random": true, "least-used": true, "cost-optimized": true, "quota-aware": true}
+
+func (c *Config) validateCombos(add func(key, why string, args ...any)) {
+	seen := map[string]bool{}
+	for i, cb := range c.Combos {
+		path := fmt.Sprintf("combos[%d]", i)
+		if !nameRe.MatchString(cb.Name) {
+			add(path+".name", "%q must be 1-64 letters, digits, '.', '_' or '-'", cb.Name)
+		} else if seen[cb.Name] {
+			add(path+".name", "duplicate combo %q", cb.Name)
+		}
+		seen[cb.Name] = true
+		if !strategies[cb.Strategy] {
+			add(path+".strategy", "%q is not a known strategy (priority, fill-first, round-robin, weighted, p2c, random, least-used, cost-optimized, quota-aware)", cb.Strategy)
+		}
+		if len(cb.Targets) == 0 {
+			add(path+".targets", "a combo needs at least one target")
+		}
+		for j, t := range cb.Targets {
+			if t.Model == "" {
+				add(fmt.Sprintf("%s.targets[%d].model", path, j), "is required")
+			}
+			if t.Weight < 0 {
+				add(fmt.Sprintf("%s.targets[%d].weight", path, j), "must not be negative")
+			}
+		}
+	}
+}
+
+// lookupLine finds the line of key, or of its nearest parent.
+func lookupLine(lines map[string]int, key string) int {
+	for key != "" {
+		if n, ok := lines[key]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i <= 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return 0
+}

@@ -1,0 +1,117 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestParseValidFile(t *testing.T) {
+	t.Setenv("SB_TEST_OPENAI", "sk-upstream-123")
+	src := `
+listen: 127.0.0.1:3000
+keys:
+  - name: ci
+    key: sk-sb-0123456789abcdef
+providers:
+  - id: openai
+    accounts:
+      - name: main
+        api_key: ${SB_TEST_OPENAI}
+combos:
+  - name: coding
+    strategy: priority
+    targets:
+      - model: openai/gpt-5
+aliases:
+  fast: openai/gpt-5-mini
+`
+	cfg, err := Parse("sb.yaml", []byte(src), Default())
+	if err != nil {
+		t.Fatalf("valid file rejected: %v", err)
+	}
+	if cfg.Listen != "127.0.0.1:3000" || cfg.LogFormat != "text" {
+		t.Fatalf("file or defaults not applied: %+v", cfg)
+	}
+	if got := cfg.Providers[0].Accounts[0].APIKey.Reveal(); got != "sk-upstream-123" {
+		t.Fatalf("env reference not expanded: %q", got)
+	}
+	if s := fmt.Sprintf("%v %+v", cfg.Keys[0].Key, cfg.Keys[0]); strings.Contains(s, "0123456789") {
+		t.Fatalf("secret printed: %s", s)
+	}
+}
+
+func TestParseListsEveryProblem(t *testing.T) {
+	src := `listen: nowhere
+log_format: xml
+colour: blue
+keys:
+  - name: "bad name!"
+    key: short
+providers:
+  - id: Bad_ID
+    base_url: ftp://example.com
+    accounts:
+      - name: a
+        api_key: ${SB_TEST_UNSET_VAR}
+        rpm: -1
+        bogus: 1
+combos:
+  - name: c
+    strategy: fastest
+    targets: []
+`
+	_, err := Parse("sb.yaml", []byte(src), Default())
+	if err == nil {
+		t.Fatal("bad file accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"sb.yaml:1: listen:",
+		"sb.yaml:2: log_format:",
+		"sb.yaml:3: colour: unknown key",
+		"keys[0].name",
+		"keys[0].key",
+		"providers[0].id",
+		"providers[0].base_url",
+		"SB_TEST_UNSET_VAR is not set",
+		"providers[0].accounts[0].bogus: unknown key",
+		"combos[0].strategy",
+		"combos[0].targets",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing problem %q in:\n%s", want, msg)
+		}
+	}
+}
+
+func TestParseTypeErrorAndEmpty(t *testing.T) {
+	if _, err := Parse("x.yaml", []byte("listen: [1, 2]\n"), Default()); err == nil || !strings.Contains(err.Error(), "x.yaml") {
+		t.Fatalf("type error not reported with file: %v", err)
+	}
+	cfg, err := Parse("empty.yaml", nil, Default())
+	if err != nil || cfg.Listen != DefaultListen {
+		t.Fatalf("empty file: %v %+v", err, cfg)
+	}
+	if _, err := Parse("bad.yaml", []byte("listen: : :\n\t- x"), Default()); err == nil {
+		t.Fatal("invalid YAML accepted")
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	cfg := Default()
+	env := EnvOverrides(func(k string) (string, bool) {
+		m := map[string]string{"SWITCHBOARD_LISTEN": "127.0.0.1:1111", "SWITCHBOARD_LOG_LEVEL": "debug"}
+		v, ok := m[k]
+		return v, ok
+	})
+	cfg.Apply(env)
+	flagListen := "127.0.0.1:2222"
+	cfg.Apply(Overrides{Listen: &flagListen})
+	if cfg.Listen != "127.0.0.1:2222" || cfg.LogLevel != "debug" {
+		t.Fatalf("precedence wrong: %+v", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

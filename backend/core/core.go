@@ -1,0 +1,158 @@
+// Package core assembles one running Switchboard: data directory, store,
+// secret sealer, keys, event bus, gateway, management API and the HTTP
+// listener. The desktop app and `switchboard serve` both start exactly this;
+// tests start it too, so what they exercise is what users run.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/events"
+	"switchboard/backend/gateway"
+	"switchboard/backend/keys"
+	"switchboard/backend/mgmt"
+	"switchboard/backend/secret"
+	"switchboard/backend/server"
+	"switchboard/backend/store"
+)
+
+// Version is set at build time with -ldflags "-X switchboard/backend/core.Version=…".
+var Version = "0.1.0-dev"
+
+// Options choose how an instance runs.
+type Options struct {
+	Mode       string // desktop | headless
+	UI         fs.FS  // built dashboard; nil to serve none
+	Log        *slog.Logger
+	UseKeyring bool
+}
+
+// Instance is a running Switchboard.
+type Instance struct {
+	Config   config.Config
+	DB       *store.DB
+	Sealer   *secret.Sealer
+	Keys     *keys.Service
+	Bus      *events.Bus
+	Gateway  *gateway.Gateway
+	Services *mgmt.Services
+	Sessions *mgmt.Sessions
+	Server   *server.Server
+
+	// LoginURL is the one-time dashboard login link (headless browsers).
+	LoginURL string
+
+	log    *slog.Logger
+	cancel context.CancelFunc
+	bg     chan struct{}
+}
+
+// Open prepares everything that needs the disk (data dir, DB, sealer, keys)
+// without listening. CLI commands such as `keys create` stop here.
+func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("core: data dir %s: %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "switchboard.db"))
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := secret.LoadSealer(secret.Options{DataDir: cfg.DataDir, UseKeyring: o.UseKeyring, Log: o.Log})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	ks, err := keys.New(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	declared := map[string]string{}
+	for _, k := range cfg.Keys {
+		declared[k.Name] = k.Key.Reveal()
+	}
+	if err := ks.SyncConfig(ctx, declared); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log}, nil
+}
+
+// Start opens the instance and serves on the configured address.
+func Start(ctx context.Context, cfg config.Config, o Options) (*Instance, error) {
+	in, err := Open(ctx, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := server.Listen(cfg.Listen)
+	if err != nil {
+		in.DB.Close()
+		return nil, err
+	}
+	if err := in.serve(ln, o); err != nil {
+		ln.Close()
+		in.DB.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+func (in *Instance) serve(ln net.Listener, o Options) error {
+	started := time.Now()
+	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log})
+	addr := ln.Addr().String()
+	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
+		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,
+		Keyring: in.Sealer.Source, StartedAt: started, Requests: in.Gateway.Requests,
+	})
+	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
+	in.Sessions = sessions
+	host, _, _ := net.SplitHostPort(addr)
+	guard := mgmt.NewHostGuard(host)
+	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
+	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log)
+	in.LoginURL = "http://" + addr + "/login?token=" + token
+
+	bgctx, cancel := context.WithCancel(context.Background())
+	in.cancel = cancel
+	in.bg = make(chan struct{})
+	go func() {
+		defer close(in.bg)
+		in.Keys.RunFlusher(bgctx, 5*time.Second)
+	}()
+	in.log.Info("gateway listening", "addr", addr, "endpoint", "http://"+addr, "mode", o.Mode, "version", Version)
+	return nil
+}
+
+// Shutdown stops accepting, lets in-flight requests finish within ctx,
+// flushes pending writes and closes the database.
+func (in *Instance) Shutdown(ctx context.Context) error {
+	var errs []error
+	if in.Server != nil {
+		if err := in.Server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if in.cancel != nil {
+		in.cancel()
+		<-in.bg
+	} else if err := in.Keys.FlushUsage(context.Background()); err != nil {
+		errs = append(errs, err)
+	}
+	if err := in.DB.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

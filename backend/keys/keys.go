@@ -1,0 +1,335 @@
+// Package keys manages the local API keys clients use to reach /v1. A key is
+// shown once at creation; only its SHA-256 and last four characters are
+// stored. Verification is an in-memory map lookup so the hot path never
+// touches the database; last-used times are flushed in the background.
+package keys
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/backend/store"
+)
+
+// Prefix marks Switchboard keys so they are recognisable in config files.
+const Prefix = "sk-sb-"
+
+// Sources of a key.
+const (
+	SourceCLI       = "cli"
+	SourceDashboard = "dashboard"
+	SourceConfig    = "config"
+	SourceTool      = "tool" // created for a CLI tool by the one-click setup
+)
+
+var (
+	// ErrNotFound means no key has that id or name.
+	ErrNotFound = errors.New("keys: no such key")
+	// ErrInvalid marks a name or secret the user must correct.
+	ErrInvalid = errors.New("keys: invalid")
+	// ErrExists means a key with that name already exists.
+	ErrExists = errors.New("keys: a key with that name already exists")
+	nameRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$`)
+)
+
+// Key is a stored key's public description.
+type Key struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Last4      string `json:"last4"`
+	Source     string `json:"source"`
+	CreatedAt  string `json:"createdAt"`  // RFC 3339
+	LastUsedAt string `json:"lastUsedAt"` // RFC 3339 or ""
+}
+
+type entry struct {
+	key      Key
+	lastUsed atomic.Int64 // unix seconds, 0 = never
+	flushed  int64
+}
+
+// Service creates, lists, revokes and verifies keys.
+type Service struct {
+	db  *store.DB
+	now func() time.Time
+
+	mu     sync.Mutex // serialises writes
+	byHash atomic.Pointer[map[string]*entry]
+	// lastMissReload limits reloads caused by unknown keys to one a second:
+	// a key created by `switchboard keys create` while the server runs is
+	// picked up on its first use, and garbage keys cannot hammer the DB.
+	lastMissReload atomic.Int64
+}
+
+// New loads every key into memory.
+func New(ctx context.Context, db *store.DB) (*Service, error) {
+	s := &Service{db: db, now: time.Now}
+	if err := s.reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func hashKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Service) reload(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, hash, last4, source, created_at, last_used_at FROM api_keys ORDER BY created_at, name`)
+	if err != nil {
+		return fmt.Errorf("keys: load: %w", err)
+	}
+	defer rows.Close()
+	old := s.byHash.Load()
+	m := map[string]*entry{}
+	for rows.Next() {
+		var k Key
+		var hash string
+		var created, used int64
+		if err := rows.Scan(&k.ID, &k.Name, &hash, &k.Last4, &k.Source, &created, &used); err != nil {
+			return fmt.Errorf("keys: load: %w", err)
+		}
+		k.CreatedAt = time.Unix(created, 0).UTC().Format(time.RFC3339)
+		e := &entry{key: k, flushed: used}
+		e.lastUsed.Store(used)
+		if old != nil { // keep unflushed usage across reloads
+			if prev, ok := (*old)[hash]; ok && prev.lastUsed.Load() > used {
+				e.lastUsed.Store(prev.lastUsed.Load())
+			}
+		}
+		m[hash] = e
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("keys: load: %w", err)
+	}
+	s.byHash.Store(&m)
+	return nil
+}
+
+// Verify reports the key a presented secret belongs to. The map is keyed by
+// the secret's hash, so no secret bytes are compared and timing reveals
+// nothing about stored keys.
+func (s *Service) Verify(secret string) (Key, bool) {
+	if secret == "" {
+		return Key{}, false
+	}
+	m := s.byHash.Load()
+	if m == nil {
+		return Key{}, false
+	}
+	h := hashKey(secret)
+	e, ok := (*m)[h]
+	if !ok {
+		now := s.now().UnixMilli()
+		last := s.lastMissReload.Load()
+		if now-last < 1000 || !s.lastMissReload.CompareAndSwap(last, now) {
+			return Key{}, false
+		}
+		if err := s.reload(context.Background()); err != nil {
+			return Key{}, false
+		}
+		if e, ok = (*s.byHash.Load())[h]; !ok {
+			return Key{}, false
+		}
+	}
+	e.lastUsed.Store(s.now().Unix())
+	return e.key, true
+}
+
+// Create makes a new random key and returns it with its secret, which is
+// never retrievable again.
+func (s *Service) Create(ctx context.Context, name, source string) (Key, string, error) {
+	secret, err := newSecret()
+	if err != nil {
+		return Key{}, "", err
+	}
+	k, err := s.insert(ctx, name, secret, source)
+	return k, secret, err
+}
+
+// Import stores a key whose secret the operator chose (config file).
+func (s *Service) Import(ctx context.Context, name, secret string) (Key, error) {
+	return s.insert(ctx, name, secret, SourceConfig)
+}
+
+func (s *Service) insert(ctx context.Context, name, secret, source string) (Key, error) {
+	if !nameRe.MatchString(name) {
+		return Key{}, fmt.Errorf("%w: name %q must be 1-64 letters, digits, spaces, '.', '_' or '-'", ErrInvalid, name)
+	}
+	if len(secret) < 16 {
+		return Key{}, fmt.Errorf("%w: a key must be at least 16 characters", ErrInvalid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, err := newID()
+	if err != nil {
+		return Key{}, err
+	}
+	now := s.now().Unix()
+	last4 := secret[len(secret)-4:]
+	_, err = s.db.ExecContext(ctx, `INSERT INTO api_keys(id, name, hash, last4, source, created_at) VALUES (?,?,?,?,?,?)`,
+		id, name, hashKey(secret), last4, source, now)
+	if err != nil {
+		if isUnique(err) {
+			return Key{}, ErrExists
+		}
+		return Key{}, fmt.Errorf("keys: create: %w", err)
+	}
+	if err := s.reload(ctx); err != nil {
+		return Key{}, err
+	}
+	return Key{ID: id, Name: name, Last4: last4, Source: source, CreatedAt: time.Unix(now, 0).UTC().Format(time.RFC3339)}, nil
+}
+
+// List returns every key, oldest first.
+func (s *Service) List() []Key {
+	m := s.byHash.Load()
+	if m == nil {
+		return nil
+	}
+	out := make([]Key, 0, len(*m))
+	for _, e := range *m {
+		k := e.key
+		if t := e.lastUsed.Load(); t > 0 {
+			k.LastUsedAt = time.Unix(t, 0).UTC().Format(time.RFC3339)
+		}
+		out = append(out, k)
+	}
+	sortKeys(out)
+	return out
+}
+
+// Revoke deletes the key with that id or name.
+func (s *Service) Revoke(ctx context.Context, idOrName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.db.ExecContext(ctx, `DELETE FROM api_keys WHERE id = ? OR name = ?`, idOrName, idOrName)
+	if err != nil {
+		return fmt.Errorf("keys: revoke: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return s.reload(ctx)
+}
+
+// SyncConfig makes the config-declared keys exactly those in the file:
+// new ones are imported, changed secrets replaced, removed ones deleted.
+// Keys from other sources are left alone.
+func (s *Service) SyncConfig(ctx context.Context, declared map[string]string) error {
+	current := map[string]bool{}
+	m := s.byHash.Load()
+	for h, e := range *m {
+		if e.key.Source != SourceConfig {
+			continue
+		}
+		want, ok := declared[e.key.Name]
+		if !ok || hashKey(want) != h {
+			if err := s.Revoke(ctx, e.key.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		current[e.key.Name] = true
+	}
+	for name, secret := range declared {
+		if current[name] {
+			continue
+		}
+		if _, err := s.Import(ctx, name, secret); err != nil {
+			return fmt.Errorf("keys: config key %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// FlushUsage writes last-used times that changed since the last flush.
+func (s *Service) FlushUsage(ctx context.Context) error {
+	m := s.byHash.Load()
+	if m == nil {
+		return nil
+	}
+	for _, e := range *m {
+		t := e.lastUsed.Load()
+		if t == e.flushed {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, t, e.key.ID); err != nil {
+			return fmt.Errorf("keys: flush usage: %w", err)
+		}
+		e.flushed = t
+	}
+	return nil
+}
+
+// RunFlusher flushes usage and reloads keys every interval until ctx ends,
+// then flushes once more. The reload makes a revocation done by another
+// process (the CLI) take effect within one interval.
+func (s *Service) RunFlusher(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			_ = s.FlushUsage(context.Background())
+			return
+		case <-t.C:
+			_ = s.FlushUsage(ctx)
+			_ = s.reload(ctx)
+		}
+	}
+}
+
+// Count is the number of keys.
+func (s *Service) Count() int {
+	if m := s.byHash.Load(); m != nil {
+		return len(*m)
+	}
+	return 0
+}
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// newSecret is sk-sb- plus 40 base62 characters (~238 bits).
+func newSecret() (string, error) {
+	b := make([]byte, 40)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("keys: %w", err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)] // 256 % 62 bias is negligible at 238 bits
+	}
+	return Prefix + string(b), nil
+}
+
+func newID() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("keys: %w", err)
+	}
+	return "k_" + hex.EncodeToString(b), nil
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func sortKeys(ks []Key) {
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].CreatedAt != ks[j].CreatedAt {
+			return ks[i].CreatedAt < ks[j].CreatedAt
+		}
+		return ks[i].Name < ks[j].Name
+	})
+}

@@ -1,0 +1,159 @@
+package keys
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"switchboard/backend/store"
+)
+
+func openDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestCreateVerifyRevoke(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	s, err := New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, secret, err := s.Create(ctx, "laptop", SourceCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, Prefix) || len(secret) != len(Prefix)+40 {
+		t.Fatalf("secret shape %q", secret)
+	}
+	if k.Last4 != secret[len(secret)-4:] {
+		t.Fatalf("last4 %q", k.Last4)
+	}
+	if got, ok := s.Verify(secret); !ok || got.ID != k.ID {
+		t.Fatal("valid key rejected")
+	}
+	if _, ok := s.Verify(secret + "x"); ok {
+		t.Fatal("wrong key accepted")
+	}
+	if _, _, err := s.Create(ctx, "laptop", SourceCLI); err != ErrExists {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	// A fresh service (restart) still verifies from the database.
+	s2, err := New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s2.Verify(secret); !ok {
+		t.Fatal("key lost across restart")
+	}
+	if err := s2.Revoke(ctx, "laptop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s2.Verify(secret); ok {
+		t.Fatal("revoked key accepted")
+	}
+	if err := s2.Revoke(ctx, "laptop"); err != ErrNotFound {
+		t.Fatalf("revoke twice: %v", err)
+	}
+}
+
+// The plaintext key must not exist anywhere on disk: DB file or WAL.
+func TestSecretNeverStoredInPlainText(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sb.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := New(ctx, db)
+	_, secret, err := s.Create(ctx, "k1", SourceCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Verify(secret)
+	if err := s.FlushUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check := func() {
+		files, _ := filepath.Glob(path + "*")
+		if len(files) == 0 {
+			t.Fatal("no db files")
+		}
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			if bytes.Contains(b, []byte(secret)) || bytes.Contains(b, []byte(secret[len(Prefix):])) {
+				t.Fatalf("plaintext key found in %s", f)
+			}
+		}
+	}
+	check() // WAL still holds the writes here
+	db.Close()
+	check()
+}
+
+func TestSyncConfig(t *testing.T) {
+	ctx := context.Background()
+	s, _ := New(ctx, openDB(t))
+	_, cliSecret, _ := s.Create(ctx, "mine", SourceCLI)
+	a, b := "sk-sb-aaaaaaaaaaaaaaaaaaaa", "sk-sb-bbbbbbbbbbbbbbbbbbbb"
+	if err := s.SyncConfig(ctx, map[string]string{"ci": a, "deploy": b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Verify(a); !ok {
+		t.Fatal("config key not imported")
+	}
+	c := "sk-sb-cccccccccccccccccccc"
+	if err := s.SyncConfig(ctx, map[string]string{"ci": c}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Verify(a); ok {
+		t.Fatal("replaced config key still valid")
+	}
+	if _, ok := s.Verify(b); ok {
+		t.Fatal("removed config key still valid")
+	}
+	if _, ok := s.Verify(c); !ok {
+		t.Fatal("new config key not valid")
+	}
+	if _, ok := s.Verify(cliSecret); !ok {
+		t.Fatal("sync touched a non-config key")
+	}
+}
+
+func TestNameValidation(t *testing.T) {
+	s, _ := New(context.Background(), openDB(t))
+	for _, bad := range []string{"", " lead", strings.Repeat("x", 65), "a/b"} {
+		if _, _, err := s.Create(context.Background(), bad, SourceCLI); err == nil {
+			t.Errorf("name %q accepted", bad)
+		}
+	}
+}
+
+// A key created by another process (the CLI) while the server runs is
+// accepted on first use, without a restart.
+func TestKeyFromAnotherProcessPickedUp(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	server, _ := New(ctx, db)
+	cli, _ := New(ctx, db)
+	_, secret, err := cli.Create(ctx, "from-cli", SourceCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := server.Verify(secret); !ok {
+		t.Fatal("key created elsewhere not picked up")
+	}
+	if _, ok := server.Verify("sk-sb-unknown-unknown-unknown"); ok {
+		t.Fatal("garbage accepted")
+	}
+}

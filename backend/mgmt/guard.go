@@ -1,0 +1,145 @@
+package mgmt
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// HostGuard rejects requests whose Host header is not one we serve. A web
+// page on evil.example can make the browser resolve its own name to
+// 127.0.0.1 (DNS rebinding); the Host header still says evil.example.
+type HostGuard struct {
+	allowed map[string]bool
+}
+
+// NewHostGuard allows the loopback names, the Wails origin and any extra
+// hosts (the listen host when it is not loopback).
+func NewHostGuard(extra ...string) *HostGuard {
+	g := &HostGuard{allowed: map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true, "wails.localhost": true, "wails": true}}
+	for _, h := range extra {
+		if h != "" && h != "0.0.0.0" && h != "::" {
+			g.allowed[strings.ToLower(h)] = true
+		}
+	}
+	return g
+}
+
+// Allowed reports whether a Host header value is acceptable.
+func (g *HostGuard) Allowed(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	return g.allowed[strings.ToLower(h)]
+}
+
+// Wrap answers 403 to unknown hosts.
+func (g *HostGuard) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.Allowed(r.Host) {
+			writeError(w, http.StatusForbidden, "forbidden_host", "this address is not served here (unknown Host header)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// SessionCookie is the dashboard session cookie.
+const SessionCookie = "sb_session"
+
+// Sessions holds dashboard sessions in memory and the one-time login token.
+// There is no password: the desktop window is trusted in-process, and a
+// headless server prints a link with a token that works once.
+type Sessions struct {
+	mu       sync.Mutex
+	loginTok [32]byte // sha256 of the current one-time token; zero when used
+	sessions map[[32]byte]time.Time
+	ttl      time.Duration
+	now      func() time.Time
+}
+
+// NewSessions creates the store and a first one-time token.
+func NewSessions(ttl time.Duration) (*Sessions, string) {
+	s := &Sessions{sessions: map[[32]byte]time.Time{}, ttl: ttl, now: time.Now}
+	return s, s.NewLoginToken()
+}
+
+func randToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("mgmt: no randomness: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewLoginToken replaces the one-time token and returns it.
+func (s *Sessions) NewLoginToken() string {
+	t := randToken()
+	s.mu.Lock()
+	s.loginTok = sha256.Sum256([]byte(t))
+	s.mu.Unlock()
+	return t
+}
+
+// Redeem exchanges the one-time token for a session id; the token dies.
+func (s *Sessions) Redeem(token string) (string, bool) {
+	h := sha256.Sum256([]byte(token))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var zero [32]byte
+	if s.loginTok == zero || subtle.ConstantTimeCompare(h[:], s.loginTok[:]) != 1 {
+		return "", false
+	}
+	s.loginTok = zero
+	id := randToken()
+	s.sessions[sha256.Sum256([]byte(id))] = s.now().Add(s.ttl)
+	return id, true
+}
+
+// NewSession creates a session directly (trusted callers: the desktop app).
+func (s *Sessions) NewSession() string {
+	id := randToken()
+	s.mu.Lock()
+	s.sessions[sha256.Sum256([]byte(id))] = s.now().Add(s.ttl)
+	s.mu.Unlock()
+	return id
+}
+
+// Valid reports whether a session id is live.
+func (s *Sessions) Valid(id string) bool {
+	if id == "" {
+		return false
+	}
+	h := sha256.Sum256([]byte(id))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.sessions[h]
+	if !ok {
+		return false
+	}
+	if s.now().After(exp) {
+		delete(s.sessions, h)
+		return false
+	}
+	return true
+}
+
+// FromRequest returns the session id carried by a request: the cookie, or a
+// Bearer token (the macOS tray helper uses a per-launch session that way).
+func FromRequest(r *http.Request) string {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+		return strings.TrimPrefix(a, "Bearer ")
+	}
+	return ""
+}

@@ -1,0 +1,232 @@
+package mgmt
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"switchboard/backend/events"
+	"switchboard/backend/keys"
+)
+
+// HTTP serves the management API, the login link and the dashboard.
+type HTTP struct {
+	svc      *Services
+	sessions *Sessions
+	guard    *HostGuard
+	ui       fs.FS // built dashboard; nil when not embedded
+	mux      *http.ServeMux
+	log      *slog.Logger
+}
+
+// NewHTTP builds the handler. ui may be nil.
+func NewHTTP(svc *Services, sessions *Sessions, guard *HostGuard, ui fs.FS, log *slog.Logger) *HTTP {
+	h := &HTTP{svc: svc, sessions: sessions, guard: guard, ui: ui, mux: http.NewServeMux(), log: log}
+	h.routes()
+	return h
+}
+
+func (h *HTTP) routes() {
+	api := func(pattern string, fn http.HandlerFunc) { h.mux.Handle(pattern, h.requireSession(fn)) }
+	api("GET /api/status", h.getStatus)
+	api("GET /api/keys", h.listKeys)
+	api("POST /api/keys", h.createKey)
+	api("DELETE /api/keys/{id}", h.revokeKey)
+	api("GET /api/settings", h.getSettings)
+	api("PUT /api/settings", h.putSettings)
+	api("GET /api/events", h.streamEvents)
+	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
+	}))
+	h.mux.HandleFunc("GET /login", h.login)
+	if h.ui != nil {
+		files := http.FileServerFS(h.ui)
+		h.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "the dashboard only answers GET")
+				return
+			}
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("X-Frame-Options", "DENY")
+			w.Header().Set("Referrer-Policy", "no-referrer")
+			files.ServeHTTP(w, r)
+		}))
+	}
+}
+
+// ServeHTTP applies the host guard and cross-origin protection to
+// everything it serves.
+func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.guard.Wrap(crossOrigin(h.mux)).ServeHTTP(w, r)
+}
+
+// crossOrigin rejects cross-origin non-safe requests (a page elsewhere
+// POSTing to /api) with a JSON error.
+func crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin requests to the management API are refused")
+	}))
+	return cop.Handler(next)
+}
+
+func (h *HTTP) requireSession(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.sessions.Valid(FromRequest(r)) {
+			writeError(w, http.StatusUnauthorized, "login_required",
+				"not logged in: open the one-time login link printed in Switchboard's log")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next(w, r)
+	})
+}
+
+func (h *HTTP) login(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.sessions.Redeem(r.URL.Query().Get("token"))
+	if !ok {
+		writeError(w, http.StatusUnauthorized, "invalid_login_link",
+			"this login link is invalid or was already used; restart Switchboard for a new one")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: int((30 * 24 * time.Hour).Seconds())})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (h *HTTP) getStatus(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.Status()) }
+
+func (h *HTTP) listKeys(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.ListKeys()) }
+
+func (h *HTTP) createKey(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		return
+	}
+	ck, err := h.svc.CreateKey(r.Context(), body.Name, keys.SourceDashboard)
+	if err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ck)
+}
+
+func (h *HTTP) revokeKey(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.RevokeKey(r.Context(), r.PathValue("id")); err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *HTTP) getSettings(w http.ResponseWriter, r *http.Request) {
+	st, err := h.svc.GetSettings(r.Context())
+	if err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, st)
+}
+
+func (h *HTTP) putSettings(w http.ResponseWriter, r *http.Request) {
+	var st Settings
+	if err := decodeBody(r, &st); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		return
+	}
+	saved, err := h.svc.SaveSettings(r.Context(), st)
+	if err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, saved)
+}
+
+// streamEvents pushes status snapshots over SSE whenever something changes,
+// plus one per second for the uptime counter.
+func (h *HTTP) streamEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "no_streaming", "streaming unsupported")
+		return
+	}
+	sub := h.svc.Bus().Subscribe(16)
+	if sub == nil {
+		writeError(w, http.StatusServiceUnavailable, "too_many_listeners", "too many live views open")
+		return
+	}
+	defer sub.Close()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	send := func() bool {
+		b, _ := json.Marshal(h.svc.Status())
+		_, err := w.Write(append(append([]byte("event: status\ndata: "), b...), '\n', '\n'))
+		fl.Flush()
+		return err == nil
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	if !send() {
+		return
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case e, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			if e.Kind == events.StatusChanged && !send() {
+				return
+			}
+		case <-tick.C:
+			if !send() {
+				return
+			}
+		}
+	}
+}
+
+const maxBody = 1 << 20
+
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.New("request body is not the expected JSON: " + err.Error())
+	}
+	return nil
+}
+
+func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, keys.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, keys.ErrExists):
+		writeError(w, http.StatusConflict, "exists", err.Error())
+	case errors.Is(err, ErrInvalid), errors.Is(err, keys.ErrInvalid):
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+	default:
+		// Storage failures are not phrased for users and may name files.
+		h.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error; see Switchboard's log")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}

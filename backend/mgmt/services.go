@@ -1,0 +1,147 @@
+// Package mgmt holds the management services (status, keys, settings…) and
+// their HTTP transport under /api. The Wails bindings in app/ call the same
+// Services methods: one contract, two transports.
+package mgmt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"switchboard/backend/events"
+	"switchboard/backend/keys"
+	"switchboard/backend/store"
+)
+
+// Status is what the dashboard's status panel shows.
+type Status struct {
+	Version   string `json:"version"`
+	Mode      string `json:"mode"` // desktop | headless
+	Listen    string `json:"listen"`
+	Endpoint  string `json:"endpoint"`
+	StartedAt string `json:"startedAt"` // RFC 3339
+	UptimeSec int64  `json:"uptimeSec"`
+	Requests  int64  `json:"requests"`
+	Keys      int    `json:"keys"`
+	DataDir   string `json:"dataDir"`
+	Keyring   string `json:"keyring"` // os-keyring | key-file
+}
+
+// Settings are the runtime settings changed from the dashboard.
+type Settings struct {
+	LogRequestBodies bool   `json:"logRequestBodies"`
+	Theme            string `json:"theme"` // system | light | dark
+}
+
+// DefaultSettings are used until the user saves any.
+func DefaultSettings() Settings { return Settings{Theme: "system"} }
+
+// CreatedKey is a new key with its one-time secret.
+type CreatedKey struct {
+	Key    keys.Key `json:"key"`
+	Secret string   `json:"secret"`
+}
+
+// Runtime is what Services reads from the running gateway.
+type Runtime struct {
+	Version   string
+	Mode      string
+	Listen    func() string // the real address once listening
+	DataDir   string
+	Keyring   string
+	StartedAt time.Time
+	Requests  func() int64
+}
+
+// Services is the management API. Methods are safe for concurrent use.
+type Services struct {
+	db   *store.DB
+	keys *keys.Service
+	bus  *events.Bus
+	rt   Runtime
+}
+
+// NewServices wires the services.
+func NewServices(db *store.DB, k *keys.Service, bus *events.Bus, rt Runtime) *Services {
+	return &Services{db: db, keys: k, bus: bus, rt: rt}
+}
+
+// Bus is the event bus live views subscribe to.
+func (s *Services) Bus() *events.Bus { return s.bus }
+
+// Status reports the live status.
+func (s *Services) Status() Status {
+	listen := s.rt.Listen()
+	var req int64
+	if s.rt.Requests != nil {
+		req = s.rt.Requests()
+	}
+	return Status{
+		Version: s.rt.Version, Mode: s.rt.Mode, Listen: listen, Endpoint: "http://" + listen,
+		StartedAt: s.rt.StartedAt.UTC().Format(time.RFC3339),
+		UptimeSec: int64(time.Since(s.rt.StartedAt).Seconds()),
+		Requests:  req, Keys: s.keys.Count(), DataDir: s.rt.DataDir, Keyring: s.rt.Keyring,
+	}
+}
+
+// ListKeys lists local API keys (never their secrets).
+func (s *Services) ListKeys() []keys.Key { return s.keys.List() }
+
+// CreateKey makes a key; the secret is returned once.
+func (s *Services) CreateKey(ctx context.Context, name, source string) (CreatedKey, error) {
+	k, secret, err := s.keys.Create(ctx, name, source)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	s.bus.Publish(events.KeysChanged, nil)
+	s.bus.Publish(events.StatusChanged, nil)
+	return CreatedKey{Key: k, Secret: secret}, nil
+}
+
+// RevokeKey deletes a key by id or name.
+func (s *Services) RevokeKey(ctx context.Context, idOrName string) error {
+	if err := s.keys.Revoke(ctx, idOrName); err != nil {
+		return err
+	}
+	s.bus.Publish(events.KeysChanged, nil)
+	s.bus.Publish(events.StatusChanged, nil)
+	return nil
+}
+
+// ErrInvalid marks a request the user must correct.
+var ErrInvalid = errors.New("invalid")
+
+// GetSettings returns the stored settings (defaults when none).
+func (s *Services) GetSettings(ctx context.Context) (Settings, error) {
+	st := DefaultSettings()
+	var raw string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'ui'`).Scan(&raw)
+	if err != nil {
+		if isNoRows(err) {
+			return st, nil
+		}
+		return st, fmt.Errorf("mgmt: settings: %w", err)
+	}
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		return DefaultSettings(), fmt.Errorf("mgmt: settings corrupted: %w", err)
+	}
+	return st, nil
+}
+
+// SaveSettings validates and stores settings.
+func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, error) {
+	switch st.Theme {
+	case "system", "light", "dark":
+	default:
+		return Settings{}, fmt.Errorf("%w: theme %q is not one of system, light, dark", ErrInvalid, st.Theme)
+	}
+	b, _ := json.Marshal(st)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES ('ui', ?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, string(b), time.Now().Unix())
+	if err != nil {
+		return Settings{}, fmt.Errorf("mgmt: save settings: %w", err)
+	}
+	return st, nil
+}

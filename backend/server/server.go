@@ -1,0 +1,101 @@
+// Package server puts the gateway, the management API and the dashboard on
+// one loopback listener and owns its lifecycle: listen (with a clear message
+// when the port is taken), serve, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Server is the one HTTP listener.
+type Server struct {
+	ln   net.Listener
+	srv  *http.Server
+	log  *slog.Logger
+	done chan error
+}
+
+// PortInUseError explains a taken port and how to choose another.
+type PortInUseError struct{ Addr string }
+
+func (e *PortInUseError) Error() string {
+	host, port, _ := net.SplitHostPort(e.Addr)
+	return fmt.Sprintf("port %s on %s is already in use (another Switchboard or another gateway?). "+
+		"Stop that program, or choose another port with --listen %s:PORT or SWITCHBOARD_LISTEN=%s:PORT "+
+		"(--listen %s:0 picks a free one)", port, host, host, host, host)
+}
+
+// Handler routes the AI endpoints to gw and everything else to mgmt.
+func Handler(gw, mgmt http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case strings.HasPrefix(p, "/v1/") || p == "/v1" || strings.HasPrefix(p, "/v1beta/") || p == "/v1beta":
+			gw.ServeHTTP(w, r)
+		case p == "/" && r.Method == http.MethodHead:
+			// Claude Code probes the base URL with HEAD / before its first call.
+			w.WriteHeader(http.StatusOK)
+		default:
+			mgmt.ServeHTTP(w, r)
+		}
+	})
+}
+
+// Listen binds addr. A taken port becomes *PortInUseError.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, &PortInUseError{Addr: addr}
+		}
+		return nil, fmt.Errorf("server: listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Start serves h on ln in the background.
+func Start(ln net.Listener, h http.Handler, log *slog.Logger) *Server {
+	s := &Server{ln: ln, log: log, done: make(chan error, 1), srv: &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}}
+	go func() {
+		err := s.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	return s
+}
+
+// Addr is the real listening address (after port 0 was resolved).
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Done delivers the serve loop's exit error.
+func (s *Server) Done() <-chan error { return s.done }
+
+// Shutdown stops accepting, lets in-flight requests (streams included)
+// finish until ctx expires, then cuts the rest.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("shutdown deadline reached; closing remaining connections")
+		return s.srv.Close()
+	}
+	return err
+}
+
+// RegisterOnShutdown runs f when Shutdown starts (streams use it to end
+// cleanly with their terminal frame).
+func (s *Server) RegisterOnShutdown(f func()) { s.srv.RegisterOnShutdown(f) }

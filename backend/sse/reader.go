@@ -1,0 +1,140 @@
+// Package sse reads and writes Server-Sent Events as the AI vendors use them:
+// optional "event:" lines, one or more "data:" lines, a blank line between
+// events. The reader is bounded (a hostile or broken upstream cannot make it
+// buffer without limit) and hands out slices of its own buffer, so reading a
+// stream allocates nothing per event.
+package sse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// MaxEventSize bounds one event (all its data lines together). Vendors'
+// largest single events (a whole tool call's arguments from Gemini) stay far
+// below it.
+const MaxEventSize = 8 << 20
+
+// ErrTooLarge is returned when an event exceeds the reader's limit.
+var ErrTooLarge = errors.New("sse: event too large")
+
+// Event is one parsed event. Name is empty when the event had no "event:"
+// line. Both slices are only valid until the next call to Reader.Next.
+type Event struct {
+	Name []byte
+	Data []byte
+}
+
+// NameIs reports whether the event's name equals s, without allocating.
+func (e Event) NameIs(s string) bool { return string(e.Name) == s }
+
+// IsDone reports the OpenAI terminal sentinel "data: [DONE]".
+func (e Event) IsDone() bool { return string(e.Data) == "[DONE]" }
+
+// Reader parses events from a stream.
+type Reader struct {
+	br    *bufio.Reader
+	limit int
+	name  []byte
+	data  []byte
+	raw   int // bytes consumed so far, for metrics
+}
+
+// NewReader returns a Reader with the default event size limit.
+func NewReader(r io.Reader) *Reader { return NewReaderSize(r, MaxEventSize) }
+
+// NewReaderSize returns a Reader that refuses events larger than limit.
+func NewReaderSize(r io.Reader, limit int) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 16<<10), limit: limit}
+}
+
+// BytesRead is how many bytes of the underlying stream have been consumed.
+func (r *Reader) BytesRead() int { return r.raw }
+
+// Next returns the next event with data or a name. Comment lines and events
+// with neither are skipped. At the end of the stream it returns io.EOF; an
+// incomplete final event (no blank line before EOF) is still returned first,
+// since several upstreams end their last event without one.
+func (r *Reader) Next() (Event, error) {
+	r.name = r.name[:0]
+	r.data = r.data[:0]
+	hasData, hasName := false, false
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			if (err == io.EOF || err == io.ErrUnexpectedEOF) && (hasData || hasName) {
+				return Event{Name: r.name, Data: r.data}, nil
+			}
+			return Event{}, err
+		}
+		if len(line) == 0 { // blank line: dispatch
+			if hasData || hasName {
+				return Event{Name: r.name, Data: r.data}, nil
+			}
+			continue
+		}
+		if line[0] == ':' { // comment / heartbeat
+			continue
+		}
+		field, value := line, []byte(nil)
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			field, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
+		switch string(field) {
+		case "data":
+			if hasData {
+				r.data = append(r.data, '\n')
+			}
+			if len(r.data)+len(value) > r.limit {
+				return Event{}, ErrTooLarge
+			}
+			r.data = append(r.data, value...)
+			hasData = true
+		case "event":
+			r.name = append(r.name[:0], value...)
+			hasName = true
+		}
+		// "id", "retry" and unknown fields are ignored.
+	}
+}
+
+// readLine returns one line without its terminator (\n, \r\n or \r). The
+// slice aliases the bufio buffer unless the line is longer than it.
+func (r *Reader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		buf := append([]byte(nil), line...)
+		for err == bufio.ErrBufferFull {
+			if len(buf) > r.limit {
+				return nil, ErrTooLarge
+			}
+			line, err = r.br.ReadSlice('\n')
+			buf = append(buf, line...)
+		}
+		line = buf
+	}
+	r.raw += len(line)
+	if err != nil {
+		if len(line) == 0 {
+			return nil, err
+		}
+		// Last line without a newline: treat it as a line, report EOF next.
+		return trimEOL(line), nil
+	}
+	return trimEOL(line), nil
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}

@@ -1,0 +1,146 @@
+// Package store is Switchboard's SQLite database: opened in WAL mode with a
+// busy timeout and foreign keys, migrated from embedded SQL files, each in
+// its own transaction, so a crash mid-migration leaves the previous schema.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // driver "sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB wraps the database handle.
+type DB struct {
+	*sql.DB
+	Path string
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL") // with WAL: durable across app crashes
+	q.Set("_txlock", "immediate")   // writers take the lock up front: no upgrade deadlocks
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &DB{DB: db, Path: path}
+	if err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migration is one embedded schema step.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the embedded migrations in order.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration %s: name must start with a number and '_'", name)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// Migrate applies every migration not yet applied, each in one transaction.
+func (s *DB) Migrate(ctx context.Context) error {
+	if _, err := s.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *DB) apply(ctx context.Context, m Migration) error {
+	tx, err := s.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate %s: %w", m.Name, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", m.Name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", m.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+		m.Version, m.Name, time.Now().Unix()); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", m.Name, err)
+	}
+	return tx.Commit()
+}
+
+// Version is the highest applied migration.
+func (s *DB) Version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := s.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	return int(v.Int64), err
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict.
+func (s *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	err := s.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res)
+	return res, err
+}
+
+// Close checkpoints the WAL into the main file and closes the database.
+func (s *DB) Close() error {
+	_, _ = s.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return s.DB.Close()
+}

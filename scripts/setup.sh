@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what is missing to build, run and test Switchboard on Debian/Ubuntu:
+# Debian packages (when root or passwordless sudo is available), the Wails CLI
+# and the npm dependencies. Safe to run again: it skips what is present.
+#   scripts/setup.sh          what building and running needs
+#   scripts/setup.sh --test   plus what the tests need (Xvfb, D-Bus, Chromium…)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev"
+TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool"
+WANT="$BUILD_PKGS"
+[ "${1:-}" = "--test" ] && WANT="$WANT $TEST_PKGS"
+missing=()
+for p in $WANT; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$SUDO" = "none" ]; then
+    die "missing Debian packages: ${missing[*]} (run as root or with sudo: apt-get install ${missing[*]})"
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v go >/dev/null || die "Go 1.26 is required (is /usr/local/go/bin on PATH?)"
+if ! command -v wails >/dev/null || ! wails version 2>/dev/null | grep -q "${WAILS_VERSION}"; then
+  log "installing the Wails CLI ${WAILS_VERSION}"
+  go install "github.com/wailsapp/wails/v2/cmd/wails@${WAILS_VERSION}"
+fi
+
+log "Go modules"
+go mod download
+if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+  log "frontend npm dependencies"
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ -d e2e ] && { [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; }; then
+  log "e2e npm dependencies"
+  (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+log "setup done"
