@@ -99,10 +99,24 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	if cmd == "keys" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	// Flags may come before or after positional arguments
+	// (`keys revoke laptop --data-dir X`), so parse in a loop.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
 		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if cmd != "keys" && len(positional) > 0 {
+		fmt.Fprintf(stderr, "switchboard: unexpected argument %q\n\n%s", positional[0], usage)
 		return 2
 	}
 	if g.version {
@@ -127,7 +141,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(cfg, log, ui)
 	case "keys":
-		return keysCommand(cfg, log, sub, keyName, fs.Args(), stdout, stderr)
+		return keysCommand(cfg, log, sub, keyName, positional, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
 		return 2

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/core"
 	"switchboard/backend/events"
+	"switchboard/backend/server"
 )
 
 const generatingBindings = false
@@ -31,11 +33,17 @@ const uniqueID = "dev.switchboard.app"
 // runDesktop starts the gateway in-process, the tray, and the Wails window.
 func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) int {
 	in, err := core.Start(context.Background(), cfg, core.Options{Mode: "desktop", UI: ui, Log: log, UseKeyring: useKeyring()})
+	var pe *server.PortInUseError
+	if errors.As(err, &pe) && focusRunning(cfg.Listen) {
+		log.Info("Switchboard is already running: focused its window", "addr", cfg.Listen)
+		return 0
+	}
 	if err != nil {
 		return startFailed(log, err)
 	}
 	log.Info("browser dashboard login (one-time link)", "url", in.LoginURL)
 	d := &desktop{log: log, in: in, app: &App{ctx: context.Background(), svc: in.Services}}
+	in.Services.SetShowWindow(d.show)
 	// The tray must be registered on the main thread before wails.Run on
 	// Linux (Wails' GTK loop then services it); see tray_*.go.
 	trayActive := startTray(d)

@@ -43,6 +43,20 @@ func (h *HTTP) routes() {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))
 	h.mux.HandleFunc("GET /login", h.login)
+	// Instance handoff: a second launch finds the running app on its port and
+	// asks it to show its window. No session needed; it reveals nothing and
+	// can only focus a window (cross-origin POSTs are still refused).
+	h.mux.HandleFunc("GET /api/instance", func(w http.ResponseWriter, r *http.Request) {
+		st := h.svc.Status()
+		writeJSON(w, 200, map[string]string{"app": "switchboard", "version": st.Version, "mode": st.Mode})
+	})
+	h.mux.HandleFunc("POST /api/instance/show", func(w http.ResponseWriter, r *http.Request) {
+		if !h.svc.ShowWindow() {
+			writeError(w, http.StatusNotFound, "no_window", "this Switchboard runs headless")
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	if h.ui != nil {
 		files := http.FileServerFS(h.ui)
 		h.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

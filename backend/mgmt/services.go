@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/events"
@@ -61,6 +62,22 @@ type Services struct {
 	keys *keys.Service
 	bus  *events.Bus
 	rt   Runtime
+
+	showWindow atomic.Pointer[func()]
+}
+
+// SetShowWindow registers how to bring the desktop window forward (nil in
+// headless mode). A second launch uses it through /api/instance/show.
+func (s *Services) SetShowWindow(f func()) { s.showWindow.Store(&f) }
+
+// ShowWindow brings the window forward; false when there is none.
+func (s *Services) ShowWindow() bool {
+	f := s.showWindow.Load()
+	if f == nil || *f == nil {
+		return false
+	}
+	(*f)()
+	return true
 }
 
 // NewServices wires the services.

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test: Go (race), fuzz smoke, frontend unit tests, the dashboard
+# e2e in headless Chromium against the real binary, and the real-window smoke
+# under Xvfb. Installs what is missing first. Ends with a summary and exits
+# non-zero if anything failed.
+#   FUZZTIME=30s scripts/test.sh   # fuzz longer (default 3s per target)
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+FUZZTIME="${FUZZTIME:-3s}"
+declare -a NAMES RESULTS TIMES
+failed=0
+step() { # step NAME command...
+  local name="$1"; shift
+  log "$name"
+  local t0=$SECONDS
+  if "$@"; then RESULTS+=("PASS"); else RESULTS+=("FAIL"); failed=1; fi
+  NAMES+=("$name"); TIMES+=("$((SECONDS - t0))s")
+}
+
+go_tests() {
+  # The notification tests need a session bus of their own.
+  dbus-run-session -- go test -race -count=1 -timeout 15m ./backend/... ./app/...
+}
+
+fuzz_smoke() {
+  local pkgs pkg fn
+  pkgs=$(grep -rl --include='*_test.go' '^func Fuzz' backend | xargs -r -n1 dirname | sort -u)
+  for pkg in $pkgs; do
+    for fn in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$pkg"/*_test.go | sed 's/func //'); do
+      go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "./$pkg" >/dev/null || { echo "fuzz $pkg $fn failed"; return 1; }
+    done
+  done
+}
+
+step "setup" scripts/setup.sh --test || true
+step "go vet" go vet -tags webkit2_41 ./backend/... ./app/...
+step "go test -race" go_tests
+step "fuzz (${FUZZTIME} each)" fuzz_smoke
+step "frontend unit tests" bash -c 'cd frontend && npm test --silent'
+step "build (wails)" scripts/build.sh
+step "dashboard e2e (Chromium)" bash -c 'cd e2e && npx playwright test'
+step "window smoke (Xvfb)" scripts/smoke-window.sh
+
+echo
+printf '%-32s %-6s %s\n' "STEP" "RESULT" "TIME"
+for i in "${!NAMES[@]}"; do printf '%-32s %-6s %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"; done
+if [ $failed -ne 0 ]; then echo "FAILED"; exit 1; fi
+echo "ALL PASSED"
