@@ -1,0 +1,91 @@
+// Start the production binary in headless mode on a free loopback port with a
+// fresh data dir, wait until it logs its address and the one-time login link,
+// and hand both to the tests (env vars + .run/server.json).
+
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { E2E_DIR, findListen, findLoginURL, LOG_FILE, RUN_DIR, STATE_FILE, type ServerInfo } from './server'
+
+const READY_TIMEOUT_MS = Number(process.env.SWITCHBOARD_READY_TIMEOUT_MS || 30_000)
+
+export default async function globalSetup(): Promise<void> {
+  const bin = path.resolve(E2E_DIR, process.env.SWITCHBOARD_BIN || '../build/bin/switchboard')
+  if (!fs.existsSync(bin)) {
+    throw new Error(`Switchboard binary not found at ${bin}: build it first (or set SWITCHBOARD_BIN)`)
+  }
+  fs.mkdirSync(RUN_DIR, { recursive: true })
+  fs.rmSync(STATE_FILE, { force: true })
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'))
+  const log = fs.createWriteStream(LOG_FILE)
+
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-format', 'text']
+  log.write(`$ ${bin} ${args.join(' ')}\n`)
+  const child = spawn(bin, args, {
+    cwd: E2E_DIR,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+
+  const info = await new Promise<ServerInfo>((resolve, reject) => {
+    let addr: string | undefined
+    let endpoint: string | undefined
+    let loginURL: string | undefined
+    let settled = false
+    const recent: string[] = []
+
+    const finish = (err?: Error) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (err) {
+        if (child.exitCode === null) child.kill('SIGKILL')
+        reject(new Error(`${err.message}\n--- last output of ${path.basename(bin)} ---\n${recent.join('\n')}`))
+        return
+      }
+      const baseURL = (endpoint || (addr ? `http://${addr}` : new URL(loginURL!).origin)).replace(/\/+$/, '')
+      resolve({ pid: child.pid!, baseURL, loginURL: loginURL!, addr: addr ?? new URL(baseURL).host, dataDir, logFile: LOG_FILE })
+    }
+
+    const onLine = (line: string) => {
+      recent.push(line)
+      if (recent.length > 40) recent.shift()
+      const listen = findListen(line)
+      if (listen && !addr) {
+        addr = listen.addr
+        endpoint = listen.endpoint
+      }
+      const url = findLoginURL(line)
+      if (url && !loginURL) loginURL = url
+      if (addr && loginURL) finish()
+    }
+
+    // keep draining both pipes for the whole run (a full pipe would block the server)
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let buf = ''
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk: string) => {
+        log.write(chunk)
+        buf += chunk
+        let nl: number
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          onLine(buf.slice(0, nl).replace(/\r$/, ''))
+          buf = buf.slice(nl + 1)
+        }
+      })
+    }
+
+    child.on('error', (e) => finish(new Error(`could not start ${bin}: ${e.message}`)))
+    child.on('exit', (code, signal) => finish(new Error(`switchboard exited early (code ${code}, signal ${signal})`)))
+    const timer = setTimeout(() => {
+      if (loginURL) return finish() // address line missing: derive it from the link
+      finish(new Error(`switchboard did not print its address and login link within ${READY_TIMEOUT_MS} ms`))
+    }, READY_TIMEOUT_MS)
+  })
+
+  fs.writeFileSync(STATE_FILE, JSON.stringify(info, null, 2))
+  process.env.SWITCHBOARD_BASE_URL = info.baseURL
+  process.env.SWITCHBOARD_LOGIN_URL = info.loginURL
+  console.log(`[e2e] switchboard pid ${info.pid} at ${info.baseURL} (log: ${LOG_FILE})`)
+}

@@ -1,0 +1,26 @@
+// The page registry: the navigation and the router are built from this list.
+// Adding a page = one file in src/routes/ + one entry here (only pages that work
+// are listed: Providers, Combos, Logs, Health, CLI Tools come later).
+
+import type { Component } from 'svelte'
+import type { IconName } from '../lib/components/Icon.svelte'
+import Overview from './Overview.svelte'
+import Settings from './Settings.svelte'
+
+export interface RouteDef {
+  /** hash path, e.g. "/settings" */
+  path: string
+  /** navigation label and page title */
+  label: string
+  icon: IconName
+  component: Component
+}
+
+export const routes: RouteDef[] = [
+  { path: '/', label: 'Overview', icon: 'overview', component: Overview },
+  { path: '/settings', label: 'Settings', icon: 'settings', component: Settings },
+]
+
+export function findRoute(path: string): RouteDef | undefined {
+  return routes.find((r) => r.path === path)
+}
