@@ -238,3 +238,18 @@ func BenchmarkThinkTagSplitter(b *testing.B) {
 		}
 	}
 }
+
+// FuzzThinkTagSplitter: any text cut anywhere streams to the same split as
+// SplitThinkTags, in a well-formed event stream.
+func FuzzThinkTagSplitter(f *testing.F) {
+	for _, s := range streamTexts {
+		f.Add(s, uint16(1), uint16(5))
+	}
+	f.Fuzz(func(t *testing.T, text string, a, b uint16) {
+		i, j := int(a)%(len(text)+1), int(b)%(len(text)+1)
+		if i > j {
+			i, j = j, i
+		}
+		checkSplit(t, text, []string{text[:i], text[i:j], text[j:]})
+	})
+}
