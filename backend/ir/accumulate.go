@@ -113,8 +113,9 @@ func (a *Accumulator) Response() *Response {
 		switch b.Type {
 		case BlockText, BlockThinking:
 			b.Text = ab.text.String()
-			if b.Type == BlockThinking {
-				b.Signature = ab.sig.String()
+			// Thinking signatures, and Gemini's signatures on text parts.
+			if s := ab.sig.String(); s != "" || b.Type == BlockThinking {
+				b.Signature = s
 			}
 		case BlockToolUse:
 			args := strings.TrimSpace(ab.args.String())

@@ -49,10 +49,10 @@ func (k ErrorKind) DefaultStatus() int {
 		return http.StatusUnauthorized
 	case KindNotFound:
 		return http.StatusNotFound
-	case KindRateLimited, KindUnavailable:
+	case KindRateLimited, KindUnavailable, KindQuotaExhausted:
+		// 429 is what every vendor's SDK treats as "back off", quota included
+		// (OpenAI's insufficient_quota, Gemini's RESOURCE_EXHAUSTED).
 		return http.StatusTooManyRequests
-	case KindQuotaExhausted:
-		return http.StatusPaymentRequired
 	case KindTimeout:
 		return http.StatusGatewayTimeout
 	case KindNetwork, KindStreamInterrupted:

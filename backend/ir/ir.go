@@ -73,7 +73,8 @@ type Block struct {
 	// Thinking: Signature (Anthropic signature, Responses encrypted_content,
 	// Gemini thoughtSignature) with the Origin that produced it. Redacted
 	// thinking keeps its opaque payload in Data. A Gemini thoughtSignature on
-	// a functionCall part is carried on the tool_use block the same way.
+	// a functionCall or text part is carried on that tool_use or text block
+	// the same way. Encoders replay a signature only to its own Origin.
 	Signature string `json:"signature,omitempty"`
 	Origin    Origin `json:"origin,omitempty"`
 

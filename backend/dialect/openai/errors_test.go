@@ -23,7 +23,7 @@ func TestEncodeError(t *testing.T) {
 		{&ir.Error{Kind: ir.KindNotFound, Message: "no such model"}, "not_found_error", "model_not_found", "no such model", 404},
 		{&ir.Error{Kind: ir.KindRateLimited, Message: "slow down"}, "rate_limit_exceeded", "rate_limit_exceeded", "slow down", 429},
 		{&ir.Error{Kind: ir.KindUnavailable, Message: "all cooling down"}, "rate_limit_exceeded", "rate_limit_exceeded", "all cooling down", 429},
-		{&ir.Error{Kind: ir.KindQuotaExhausted, Message: "no credit"}, "insufficient_quota", "insufficient_quota", "no credit", 402},
+		{&ir.Error{Kind: ir.KindQuotaExhausted, Message: "no credit"}, "insufficient_quota", "insufficient_quota", "no credit", 429},
 		{&ir.Error{Kind: ir.KindUpstream5xx, Message: "overloaded", Type: "overloaded_error"}, "server_error", "overloaded_error", "overloaded", 502},
 		{&ir.Error{Kind: ir.KindTimeout}, "server_error", "timeout", "Gateway Timeout", 504},
 		{&ir.Error{Kind: ir.KindInternal, Message: "bug \"quoted\"\n"}, "server_error", "", "bug \"quoted\"\n", 500},
@@ -96,7 +96,7 @@ func TestErrorStatusesKeepSDKClasses(t *testing.T) {
 		typ, _ := errorTypeCode(e)
 		switch st := e.HTTPStatus(); {
 		case st == http.StatusUnauthorized && typ != "authentication_error",
-			st == http.StatusTooManyRequests && typ != "rate_limit_exceeded",
+			st == http.StatusTooManyRequests && typ != "rate_limit_exceeded" && typ != "insufficient_quota",
 			st == http.StatusNotFound && typ != "not_found_error",
 			st >= 500 && typ != "server_error":
 			t.Errorf("kind %s: status %d with type %s", k, st, typ)
