@@ -1,0 +1,220 @@
+package anthropic
+
+import (
+	"encoding/json"
+	"strings"
+
+	"switchboard/backend/ir"
+)
+
+// Defaults for what the Messages API requires and other dialects may omit.
+const (
+	// DefaultMaxTokens is max_tokens when the IR has none (max_tokens is
+	// required by Anthropic). Agentic requests (with tools) write whole files
+	// in one tool call, so they get more room.
+	DefaultMaxTokens      = 8192
+	DefaultMaxTokensTools = 32000
+	// minThinkingBudget is the smallest budget_tokens the API accepts.
+	minThinkingBudget = 1024
+)
+
+// thinkingBudgets maps a reasoning effort from another dialect onto
+// thinking.budget_tokens.
+var thinkingBudgets = map[string]int{
+	"minimal": minThinkingBudget,
+	"low":     minThinkingBudget,
+	"medium":  8192,
+	"high":    24576,
+	"xhigh":   32768,
+}
+
+// jsonObjectInstruction stands in for json_object mode, which the Messages
+// API has no switch for.
+const jsonObjectInstruction = "Respond only with a single valid JSON object, with no text before or after it."
+
+type outRequest struct {
+	Model         string          `json:"model"`
+	MaxTokens     int             `json:"max_tokens"`
+	System        []any           `json:"system,omitempty"`
+	Messages      []outMessage    `json:"messages"`
+	Tools         []any           `json:"tools,omitempty"`
+	ToolChoice    *outChoice      `json:"tool_choice,omitempty"`
+	Thinking      *thinkingConfig `json:"thinking,omitempty"`
+	OutputConfig  *outConfig      `json:"output_config,omitempty"`
+	Metadata      *outMetadata    `json:"metadata,omitempty"`
+	StopSequences []string        `json:"stop_sequences,omitempty"`
+	Temperature   *float64        `json:"temperature,omitempty"`
+	TopP          *float64        `json:"top_p,omitempty"`
+	TopK          *int            `json:"top_k,omitempty"`
+	Stream        bool            `json:"stream,omitempty"`
+}
+
+type outMessage struct {
+	Role    string `json:"role"`
+	Content []any  `json:"content"`
+}
+
+type outChoice struct {
+	Type                   string `json:"type"`
+	Name                   string `json:"name,omitempty"`
+	DisableParallelToolUse bool   `json:"disable_parallel_tool_use,omitempty"`
+}
+
+type outConfig struct {
+	Effort string     `json:"effort,omitempty"`
+	Format *outFormat `json:"format,omitempty"`
+}
+
+type outFormat struct {
+	Type   string          `json:"type"`
+	Schema json.RawMessage `json:"schema"`
+}
+
+type outTool struct {
+	Name         string          `json:"name"`
+	Description  string          `json:"description,omitempty"`
+	InputSchema  json.RawMessage `json:"input_schema"`
+	Strict       bool            `json:"strict,omitempty"`
+	CacheControl json.RawMessage `json:"cache_control,omitempty"`
+}
+
+// EncodeRequest builds the body for an Anthropic upstream from an IR of any
+// origin, enforcing what the public API insists on:
+//   - max_tokens is always set (DefaultMaxTokens / DefaultMaxTokensTools);
+//   - the conversation is normalised (normalizeMessages): strict
+//     alternation, tool pairs, mid-conversation system text carried inside
+//     user turns, only Anthropic-signed thinking replayed;
+//   - reasoning becomes thinking / output_config (applyReasoning);
+//   - temperature is clamped to 1 and never sent together with top_p;
+//   - tool_choice only with tools; foreign hosted tools are dropped;
+//   - json_schema output uses output_config.format; json_object mode, which
+//     has no switch here, becomes a system instruction.
+func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
+	if req == nil {
+		return nil, ir.Errorf(ir.KindInternal, "anthropic: nil request")
+	}
+	extraSystem, msgs := normalizeMessages(req.Messages)
+	if len(msgs) == 0 {
+		return nil, ir.Errorf(ir.KindBadRequest, "messages: nothing to send after the system prompt")
+	}
+	out := outRequest{
+		Model:         req.Model,
+		Messages:      encodeMessages(msgs),
+		StopSequences: req.Stop,
+		Temperature:   clampTemperature(req.Temperature),
+		TopP:          req.TopP,
+		TopK:          req.TopK,
+		Stream:        req.Stream,
+	}
+	out.Tools = encodeTools(req.Tools)
+	if len(out.Tools) > 0 {
+		out.ToolChoice = encodeToolChoice(req.ToolChoice, req.ParallelToolCalls)
+	}
+	out.OutputConfig = encodeFormat(req.ResponseFormat)
+	system := append(append([]ir.Block(nil), req.System...), extraSystem...)
+	if rf := req.ResponseFormat; rf != nil && out.OutputConfig == nil && rf.Type != "" && rf.Type != "text" {
+		system = append(system, ir.Block{Type: ir.BlockText, Text: jsonObjectInstruction})
+	}
+	out.System = encodeSystem(system)
+	if req.User != "" {
+		out.Metadata = &outMetadata{UserID: req.User}
+	}
+	out.MaxTokens = req.MaxTokens
+	if out.MaxTokens <= 0 {
+		out.MaxTokens = DefaultMaxTokens
+		if len(out.Tools) > 0 {
+			out.MaxTokens = DefaultMaxTokensTools
+		}
+	}
+	applyReasoning(&out, req, msgs)
+	if out.Temperature != nil && out.TopP != nil {
+		out.TopP = nil // recent models reject both; temperature is the one clients mean
+	}
+	body, err := marshal(&out)
+	if err != nil { // invalid raw JSON in the IR (a schema, cache_control…)
+		return nil, &ir.Error{Kind: ir.KindBadRequest, Message: "anthropic: cannot encode request: " + err.Error(), Cause: err}
+	}
+	return body, nil
+}
+
+func clampTemperature(t *float64) *float64 {
+	if t == nil || *t <= 1 {
+		return t
+	}
+	one := 1.0 // OpenAI's range goes to 2; Anthropic's stops at 1
+	return &one
+}
+
+func encodeSystem(blocks []ir.Block) []any {
+	var out []any
+	for i := range blocks {
+		b := &blocks[i]
+		if b.Type == ir.BlockText && b.Text != "" {
+			out = append(out, outText{Type: "text", Text: b.Text, CacheControl: b.CacheControl})
+		}
+	}
+	return out
+}
+
+// encodeTools emits function tools and Anthropic's own server tools; hosted
+// tools of other vendors are dropped (the request still succeeds).
+func encodeTools(tools []ir.Tool) []any {
+	var out []any
+	for i := range tools {
+		t := &tools[i]
+		switch {
+		case t.Kind == ir.ToolKindFunction || t.Kind == "":
+			out = append(out, outTool{Name: t.Name, Description: t.Description,
+				InputSchema: inputSchema(t.Parameters), Strict: t.Strict, CacheControl: t.CacheControl})
+		case isAnthropicServerTool(t):
+			out = append(out, t.Raw)
+		}
+	}
+	return out
+}
+
+// inputSchema returns the tool's schema; the API insists on an object schema
+// with a type, which schemaless tools from other dialects lack.
+func inputSchema(p json.RawMessage) json.RawMessage {
+	if firstByte(p) != '{' || strings.TrimSpace(string(p)) == "{}" {
+		return json.RawMessage(`{"type":"object","properties":{}}`)
+	}
+	return p
+}
+
+func encodeToolChoice(tc *ir.ToolChoice, parallel *bool) *outChoice {
+	c := &outChoice{Type: "auto"}
+	if tc != nil {
+		switch tc.Mode {
+		case "required":
+			c.Type = "any"
+		case "tool":
+			c = &outChoice{Type: "tool", Name: tc.Name}
+		case "none":
+			return &outChoice{Type: "none"}
+		}
+	}
+	if parallel != nil && !*parallel {
+		c.DisableParallelToolUse = true
+	} else if tc == nil {
+		return nil // the API default is auto
+	}
+	return c
+}
+
+func encodeFormat(rf *ir.ResponseFormat) *outConfig {
+	if rf == nil || rf.Type != "json_schema" || firstByte(rf.Schema) != '{' {
+		return nil
+	}
+	return &outConfig{Format: &outFormat{Type: "json_schema", Schema: rf.Schema}}
+}
+
+type thinkingConfig struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens,omitempty"`
+	Display      string `json:"display,omitempty"`
+}
+
+type outMetadata struct {
+	UserID string `json:"user_id"`
+}

@@ -1,0 +1,181 @@
+package anthropic
+
+import (
+	"encoding/json"
+
+	"github.com/tidwall/gjson"
+
+	"switchboard/backend/ir"
+)
+
+// wireUsage is Anthropic's usage object. input_tokens excludes the cached
+// and cache-writing tokens, which the IR counts in InputTokens.
+type wireUsage struct {
+	InputTokens              int                  `json:"input_tokens"`
+	CacheCreationInputTokens int                  `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int                  `json:"cache_read_input_tokens"`
+	OutputTokens             int                  `json:"output_tokens"`
+	OutputTokensDetails      *wireOutputTokensDet `json:"output_tokens_details,omitempty"`
+}
+
+type wireOutputTokensDet struct {
+	ThinkingTokens int `json:"thinking_tokens"`
+}
+
+func (w *wireUsage) toIR() ir.Usage {
+	u := ir.Usage{
+		InputTokens:         w.InputTokens + w.CacheReadInputTokens + w.CacheCreationInputTokens,
+		OutputTokens:        w.OutputTokens,
+		CachedTokens:        w.CacheReadInputTokens,
+		CacheCreationTokens: w.CacheCreationInputTokens,
+	}
+	if w.OutputTokensDetails != nil {
+		u.ReasoningTokens = w.OutputTokensDetails.ThinkingTokens
+	}
+	return u
+}
+
+func usageFromIR(u ir.Usage) wireUsage {
+	w := wireUsage{
+		InputTokens:              max(u.InputTokens-u.CachedTokens-u.CacheCreationTokens, 0),
+		CacheCreationInputTokens: u.CacheCreationTokens,
+		CacheReadInputTokens:     u.CachedTokens,
+		OutputTokens:             u.OutputTokens,
+	}
+	if u.ReasoningTokens > 0 {
+		w.OutputTokensDetails = &wireOutputTokensDet{ThinkingTokens: u.ReasoningTokens}
+	}
+	return w
+}
+
+// decodeStop maps an upstream stop_reason. model_context_window_exceeded
+// is a length stop by another name; unknown reasons end the turn.
+func decodeStop(s string) ir.StopReason {
+	// Constants only: s may alias a stream buffer that is about to be reused.
+	switch s {
+	case "":
+		return ""
+	case "end_turn":
+		return ir.StopEndTurn
+	case "max_tokens", "model_context_window_exceeded":
+		return ir.StopMaxTokens
+	case "stop_sequence":
+		return ir.StopSequence
+	case "tool_use":
+		return ir.StopToolUse
+	case "pause_turn":
+		return ir.StopPause
+	case "refusal":
+		return ir.StopRefusal
+	}
+	return ir.StopEndTurn
+}
+
+// encodeStop renders a stop reason for an Anthropic client. Content
+// filtering has no name here; refusal is the closest.
+func encodeStop(s ir.StopReason, sawTool bool) string {
+	switch s {
+	case ir.StopEndTurn, ir.StopMaxTokens, ir.StopSequence, ir.StopToolUse, ir.StopPause, ir.StopRefusal:
+		return string(s)
+	case ir.StopContentFilter:
+		return string(ir.StopRefusal)
+	}
+	if sawTool {
+		return string(ir.StopToolUse)
+	}
+	return string(ir.StopEndTurn)
+}
+
+type wireResponse struct {
+	Type         string          `json:"type"`
+	ID           string          `json:"id"`
+	Model        string          `json:"model"`
+	Content      json.RawMessage `json:"content"`
+	StopReason   string          `json:"stop_reason"`
+	StopSequence *string         `json:"stop_sequence"`
+	Usage        wireUsage       `json:"usage"`
+	Error        *wireError      `json:"error"`
+}
+
+// DecodeResponse reads a non-streamed upstream answer. An error body
+// ({"type":"error",…}) comes back as a classified *ir.Error.
+func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
+	var w wireResponse
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, &ir.Error{Kind: ir.KindUpstream5xx, Message: "anthropic: unreadable response body", Cause: err}
+	}
+	if w.Type == "error" || w.Error != nil {
+		return nil, errorFromWire(w.Error, 0)
+	}
+	resp := &ir.Response{ID: w.ID, Model: w.Model, StopReason: decodeStop(w.StopReason), Usage: w.Usage.toIR()}
+	if w.StopSequence != nil {
+		resp.StopSequence = *w.StopSequence
+	}
+	resp.Content = []ir.Block{}
+	if firstByte(w.Content) == '[' {
+		blocks, err := decodeBlocks(gjson.ParseBytes(w.Content), "content")
+		if err != nil {
+			return nil, &ir.Error{Kind: ir.KindUpstream5xx, Message: "anthropic: malformed response content", Cause: err}
+		}
+		resp.Content = blocks
+	}
+	return resp, nil
+}
+
+type outResponse struct {
+	ID           string    `json:"id"`
+	Type         string    `json:"type"`
+	Role         string    `json:"role"`
+	Model        string    `json:"model"`
+	Content      []any     `json:"content"`
+	StopReason   string    `json:"stop_reason"`
+	StopSequence *string   `json:"stop_sequence"`
+	Usage        wireUsage `json:"usage"`
+}
+
+// EncodeResponse renders a complete answer for an Anthropic client.
+func (codec) EncodeResponse(resp *ir.Response) ([]byte, error) {
+	if resp == nil {
+		return nil, ir.Errorf(ir.KindInternal, "anthropic: nil response")
+	}
+	out := outResponse{ID: resp.ID, Type: "message", Role: "assistant", Model: resp.Model,
+		Content: make([]any, 0, len(resp.Content)), Usage: usageFromIR(resp.Usage)}
+	if out.ID == "" {
+		out.ID = newID("msg_")
+	}
+	sawTool := false
+	for i := range resp.Content {
+		b := &resp.Content[i]
+		if b.Type == ir.BlockToolUse {
+			sawTool = true
+		}
+		if v := responseBlock(b); v != nil {
+			out.Content = append(out.Content, v)
+		}
+	}
+	out.StopReason = encodeStop(resp.StopReason, sawTool)
+	if resp.StopSequence != "" {
+		out.StopSequence = &resp.StopSequence
+	}
+	return marshal(&out)
+}
+
+// responseBlock renders an answer block; kinds an Anthropic message cannot
+// hold (generated images) are dropped.
+func responseBlock(b *ir.Block) any {
+	switch b.Type {
+	case ir.BlockText:
+		return outText{Type: "text", Text: b.Text}
+	case ir.BlockThinking:
+		return outThinking{Type: "thinking", Thinking: b.Text, Signature: wrapSignature(b.Signature, b.Origin)}
+	case ir.BlockRedactedThinking:
+		return outRedacted{Type: "redacted_thinking", Data: b.Data}
+	case ir.BlockToolUse:
+		id := b.ToolCallID
+		if id == "" {
+			id = newID("toolu_")
+		}
+		return outToolUse{Type: "tool_use", ID: id, Name: b.ToolName, Input: validObject(b.Input)}
+	}
+	return nil
+}
