@@ -15,14 +15,18 @@ import (
 	"path/filepath"
 	"time"
 
+	"switchboard/backend/accounts"
 	"switchboard/backend/config"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
 	"switchboard/backend/secret"
 	"switchboard/backend/server"
 	"switchboard/backend/store"
+	"switchboard/backend/usage"
 )
 
 // Version is set at build time with -ldflags "-X switchboard/backend/core.Version=…".
@@ -34,6 +38,8 @@ type Options struct {
 	UI         fs.FS  // built dashboard; nil to serve none
 	Log        *slog.Logger
 	UseKeyring bool
+	// StreamIdleTimeout overrides the gateway's upstream idle timeout.
+	StreamIdleTimeout time.Duration
 }
 
 // Instance is a running Switchboard.
@@ -47,6 +53,10 @@ type Instance struct {
 	Services *mgmt.Services
 	Sessions *mgmt.Sessions
 	Server   *server.Server
+	Accounts *accounts.Store
+	Routes   *route.Table
+	Client   *provider.Client
+	Recorder *usage.Recorder
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -87,7 +97,23 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 		db.Close()
 		return nil, err
 	}
-	return &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log}, nil
+	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
+		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
+	if err := in.Reload(ctx); err != nil {
+		// A provider that cannot be built is reported, not fatal: the rest routes.
+		o.Log.Warn("some providers could not be loaded", "err", err)
+	}
+	return in, nil
+}
+
+// Reload rebuilds the routing snapshot from the config file and the store.
+func (in *Instance) Reload(ctx context.Context) error {
+	snap, err := in.Accounts.Build(ctx, in.Config)
+	if snap != nil {
+		in.Routes.Store(snap)
+		in.Bus.Publish(events.StatusChanged, nil)
+	}
+	return err
 }
 
 // Start opens the instance and serves on the configured address.
@@ -111,12 +137,20 @@ func Start(ctx context.Context, cfg config.Config, o Options) (*Instance, error)
 
 func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
-	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log})
+	in.Client = provider.NewClient(provider.ClientOptions{})
+	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
+	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
+		Recorder: in.Recorder, StreamIdleTimeout: o.StreamIdleTimeout})
+	if st, err := mgmtSettings(in.DB); err == nil {
+		in.Gateway.SetLogBodies(st.LogRequestBodies)
+	}
 	addr := ln.Addr().String()
 	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
 		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,
 		Keyring: in.Sealer.Source, StartedAt: started, Requests: in.Gateway.Requests,
+		ApplySettings: func(st mgmt.Settings) { in.Gateway.SetLogBodies(st.LogRequestBodies) },
 	})
+	in.Services.SetRouting(&mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload})
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
 	in.Sessions = sessions
 	host, _, _ := net.SplitHostPort(addr)
@@ -151,8 +185,18 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	} else if err := in.Keys.FlushUsage(context.Background()); err != nil {
 		errs = append(errs, err)
 	}
+	if in.Recorder != nil {
+		in.Recorder.Close() // every queued log row reaches the disk
+	}
+	if in.Client != nil {
+		in.Client.CloseIdleConnections()
+	}
 	if err := in.DB.Close(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func mgmtSettings(db *store.DB) (mgmt.Settings, error) {
+	return mgmt.LoadSettings(context.Background(), db)
 }

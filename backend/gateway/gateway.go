@@ -5,42 +5,90 @@
 package gateway
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
 	"switchboard/backend/keys"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
+	"switchboard/backend/usage"
 )
 
 // Gateway serves the AI endpoints.
 type Gateway struct {
-	keys     *keys.Service
-	log      *slog.Logger
-	mux      *http.ServeMux
-	requests atomic.Int64
+	keys        *keys.Service
+	log         *slog.Logger
+	routes      *route.Table
+	client      *provider.Client
+	recorder    *usage.Recorder
+	idleTimeout time.Duration
+	mux         *http.ServeMux
+	requests    atomic.Int64
+	logBodies   atomic.Bool
 }
 
 // Options wire a Gateway.
 type Options struct {
-	Keys *keys.Service
-	Log  *slog.Logger
+	Keys     *keys.Service
+	Log      *slog.Logger
+	Routes   *route.Table
+	Client   *provider.Client
+	Recorder *usage.Recorder // nil: no request log
+	// StreamIdleTimeout ends an upstream stream that sends nothing for this
+	// long (default 5 minutes: thinking models pause, but never that long).
+	StreamIdleTimeout time.Duration
 }
+
+// DefaultStreamIdleTimeout is used when Options leaves it zero.
+const DefaultStreamIdleTimeout = 5 * time.Minute
 
 // New builds the gateway.
 func New(o Options) *Gateway {
-	g := &Gateway{keys: o.Keys, log: o.Log, mux: http.NewServeMux()}
-	g.routes()
+	if o.StreamIdleTimeout <= 0 {
+		o.StreamIdleTimeout = DefaultStreamIdleTimeout
+	}
+	if o.Routes == nil {
+		o.Routes = route.NewTable(nil)
+	}
+	if o.Client == nil {
+		o.Client = provider.NewClient(provider.ClientOptions{})
+	}
+	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, client: o.Client, recorder: o.Recorder,
+		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
+	g.routesInit()
 	return g
 }
 
 // Requests counts authenticated requests served.
 func (g *Gateway) Requests() int64 { return g.requests.Load() }
 
-func (g *Gateway) routes() {
+// SetLogBodies switches request body logging (truncated, redacted).
+func (g *Gateway) SetLogBodies(on bool) { g.logBodies.Store(on) }
+
+func (g *Gateway) record(row *usage.Row) {
+	if g.recorder != nil {
+		g.recorder.Record(row)
+	}
+}
+
+func (g *Gateway) routesInit() {
+	g.mux.HandleFunc("POST /v1/chat/completions", g.chatCompletions)
+	g.mux.HandleFunc("POST /v1/completions", g.completions)
+	g.mux.HandleFunc("POST /v1/responses", g.responses)
+	g.mux.HandleFunc("POST /v1/messages", g.messages)
+	g.mux.HandleFunc("POST /v1/messages/count_tokens", g.countTokensAnthropic)
+	g.mux.HandleFunc("POST /v1/embeddings", g.embeddings)
 	g.mux.HandleFunc("GET /v1/models", g.listModels)
+	g.mux.HandleFunc("GET /v1/models/{id...}", g.getModel)
 	g.mux.HandleFunc("GET /v1beta/models", g.listModels)
+	g.mux.HandleFunc("POST /v1beta/models/", g.geminiAction)
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, dialectOf(r), ir.Errorf(ir.KindNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -54,24 +102,37 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))
 		return
 	}
-	if _, ok := g.keys.Verify(key); !ok {
+	k, ok := g.keys.Verify(key)
+	if !ok {
 		writeError(w, d, ir.Errorf(ir.KindAuth, "invalid API key: create one with `switchboard keys create --name NAME` or in the dashboard"))
 		return
 	}
 	g.requests.Add(1)
+	r = r.WithContext(withKeyName(r.Context(), k.Name))
 	g.mux.ServeHTTP(w, r)
 }
 
-// listModels answers the model list in the caller's dialect. The list holds
-// only models that are actually routable.
-func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	switch dialectOf(r) {
-	case dialect.Anthropic:
-		_, _ = w.Write([]byte(`{"data":[],"has_more":false,"first_id":null,"last_id":null}`))
-	case dialect.Gemini:
-		_, _ = w.Write([]byte(`{"models":[]}`))
-	default:
-		_, _ = w.Write([]byte(`{"object":"list","data":[]}`))
+// maxRequestBody bounds a client body (images inline as base64 are large).
+const maxRequestBody = 32 << 20
+
+// readBody reads the client's body or answers 413/400 in its dialect.
+func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		var e *ir.Error
+		if _, tooBig := err.(*http.MaxBytesError); tooBig {
+			e = &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than 32 MiB"}
+		} else {
+			e = ir.Errorf(ir.KindBadRequest, "could not read the request body: %v", err)
+		}
+		writeError(w, d, e)
+		return nil, false
 	}
+	return b, true
+}
+
+func newReqID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "req_" + hex.EncodeToString(b)
 }

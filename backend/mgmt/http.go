@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"switchboard/backend/accounts"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
 )
@@ -39,6 +40,7 @@ func (h *HTTP) routes() {
 	api("GET /api/settings", h.getSettings)
 	api("PUT /api/settings", h.putSettings)
 	api("GET /api/events", h.streamEvents)
+	h.providerRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))
@@ -222,11 +224,11 @@ func decodeBody(r *http.Request, v any) error {
 
 func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, keys.ErrNotFound):
+	case errors.Is(err, keys.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, keys.ErrExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
-	case errors.Is(err, ErrInvalid), errors.Is(err, keys.ErrInvalid):
+	case isUserError(err), errors.Is(err, keys.ErrInvalid):
 		writeError(w, http.StatusBadRequest, "invalid", err.Error())
 	default:
 		// Storage failures are not phrased for users and may name files.

@@ -54,6 +54,8 @@ type Runtime struct {
 	Keyring   string
 	StartedAt time.Time
 	Requests  func() int64
+	// ApplySettings pushes saved settings into the running gateway.
+	ApplySettings func(Settings)
 }
 
 // Services is the management API. Methods are safe for concurrent use.
@@ -64,6 +66,7 @@ type Services struct {
 	rt   Runtime
 
 	showWindow atomic.Pointer[func()]
+	routing    *Routing
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
@@ -131,10 +134,13 @@ func (s *Services) RevokeKey(ctx context.Context, idOrName string) error {
 var ErrInvalid = errors.New("invalid")
 
 // GetSettings returns the stored settings (defaults when none).
-func (s *Services) GetSettings(ctx context.Context) (Settings, error) {
+func (s *Services) GetSettings(ctx context.Context) (Settings, error) { return LoadSettings(ctx, s.db) }
+
+// LoadSettings reads the stored settings (defaults when none).
+func LoadSettings(ctx context.Context, db *store.DB) (Settings, error) {
 	st := DefaultSettings()
 	var raw string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'ui'`).Scan(&raw)
+	err := db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'ui'`).Scan(&raw)
 	if err != nil {
 		if isNoRows(err) {
 			return st, nil
@@ -159,6 +165,9 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, string(b), time.Now().Unix())
 	if err != nil {
 		return Settings{}, fmt.Errorf("mgmt: save settings: %w", err)
+	}
+	if s.rt.ApplySettings != nil {
+		s.rt.ApplySettings(st)
 	}
 	return st, nil
 }

@@ -1,0 +1,103 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"switchboard/backend/config"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
+)
+
+// Build assembles the routing snapshot: config-file providers first (in file
+// order), then stored ones; config aliases override stored aliases.
+// Problems with single entries are returned joined alongside a snapshot of
+// everything that did work, so one bad row never takes routing down.
+func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, error) {
+	var provs []*route.Provider
+	var errs []error
+	seen := map[string]bool{}
+	for _, pc := range cfg.Providers {
+		e, err := provider.FromConfig(pc)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p := &route.Provider{Entry: e, Disabled: pc.Disabled, Source: "config"}
+		for i, ac := range pc.Accounts {
+			name := ac.Name
+			if name == "" {
+				name = fmt.Sprintf("account-%d", i+1)
+			}
+			p.Accounts = append(p.Accounts, &route.Account{ID: "cfg:" + e.ID + ":" + name, Name: name, ProviderID: e.ID,
+				APIKey: ac.APIKey.Reveal(), Priority: ac.Priority, MaxConcurrent: ac.MaxConcurrent, RPM: ac.RPM,
+				Disabled: ac.Disabled, Source: "config"})
+		}
+		provs = append(provs, p)
+		seen[e.ID] = true
+	}
+	stored, err := s.Providers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accts, err := s.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byProvider := map[string][]StoredAccount{}
+	for _, a := range accts {
+		byProvider[a.ProviderID] = append(byProvider[a.ProviderID], a)
+	}
+	for _, sp := range stored {
+		p, err := s.storedProvider(sp, byProvider[sp.ID], seen)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if p != nil {
+			provs = append(provs, p)
+		}
+	}
+	// Accounts added for a config provider are attached to it.
+	for _, p := range provs {
+		if p.Source == "config" {
+			errs = append(errs, s.attach(p, byProvider[p.Entry.ID])...)
+		}
+	}
+	aliases, err := s.Aliases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range cfg.Aliases {
+		aliases[k] = v
+	}
+	return route.NewSnapshot(provs, aliases), errors.Join(errs...)
+}
+
+func (s *Store) storedProvider(sp StoredProvider, accts []StoredAccount, seen map[string]bool) (*route.Provider, error) {
+	if seen[sp.ID] {
+		return nil, nil // the config file declares it; stored accounts attach to that one
+	}
+	e, err := provider.FromConfig(config.ProviderConfig{ID: sp.ID, Type: sp.Type, Name: sp.Name, Prefix: sp.Prefix,
+		BaseURL: sp.BaseURL, AllowLocal: sp.AllowLocal, Models: sp.Models})
+	if err != nil {
+		return nil, err
+	}
+	p := &route.Provider{Entry: e, Disabled: sp.Disabled, Source: "store"}
+	return p, errors.Join(s.attach(p, accts)...)
+}
+
+func (s *Store) attach(p *route.Provider, accts []StoredAccount) []error {
+	var errs []error
+	for _, a := range accts {
+		key, err := s.Reveal(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.Accounts = append(p.Accounts, &route.Account{ID: a.ID, Name: a.Name, ProviderID: a.ProviderID, APIKey: key,
+			Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, Disabled: a.Disabled, Source: "store"})
+	}
+	return errs
+}

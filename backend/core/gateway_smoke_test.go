@@ -1,0 +1,73 @@
+package core
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"switchboard/backend/config"
+)
+
+// A minimal scripted OpenAI upstream: JSON or SSE depending on stream.
+func openAIUpstream(t *testing.T) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), `"stream":true`) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			for _, f := range []string{
+				`{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]}`,
+				`{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}]}`,
+				`{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`,
+				`[DONE]`} {
+				io.WriteString(w, "data: "+f+"\n\n")
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`)
+	}))
+}
+
+func TestGatewaySmoke(t *testing.T) {
+	up := openAIUpstream(t)
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Shutdown(context.Background())
+	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	base := "http://" + in.Server.Addr()
+	post := func(path, body string, hdr map[string]string) string {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+ck.Secret)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		t.Logf("%s -> %d\n%s", path, resp.StatusCode, b)
+		return string(b)
+	}
+	post("/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"user","content":"hi"}]}`, nil)
+	post("/v1/chat/completions", `{"model":"fake/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`, nil)
+	post("/v1/messages", `{"model":"fake/m","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"anthropic-version": "2023-06-01"})
+	post("/v1/responses", `{"model":"fake/m","input":"hi"}`, nil)
+	post("/v1beta/models/fake/m:streamGenerateContent?alt=sse", `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`, nil)
+	in.Recorder.Flush()
+	rows, _ := in.Services.Logs(context.Background(), usageFilter())
+	t.Logf("%d log rows", len(rows))
+}

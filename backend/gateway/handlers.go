@@ -1,0 +1,107 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/dialect/openai"
+	"switchboard/backend/ir"
+	"switchboard/backend/usage"
+)
+
+type ctxKey int
+
+const keyNameKey ctxKey = 0
+
+func withKeyName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, keyNameKey, name)
+}
+
+func keyName(ctx context.Context) string { s, _ := ctx.Value(keyNameKey).(string); return s }
+
+// newExchange reads and decodes a generation request in dialect d.
+func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.Name,
+	decode func([]byte) (*ir.Request, error)) (*exchange, bool) {
+	start := time.Now()
+	codec := codecFor(d)
+	body, ok := readBody(w, r, d)
+	if !ok {
+		return nil, false
+	}
+	x := &exchange{g: g, w: w, r: r, client: codec, body: body, start: start, passThroughOK: true,
+		enc: encoder{response: codec.EncodeResponse, stream: codec.NewStreamEncoder}}
+	x.flush, _ = w.(http.Flusher)
+	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
+		ClientDialect: string(d), Endpoint: r.URL.Path}
+	if decode == nil {
+		decode = codec.DecodeRequest
+	}
+	req, err := decode(body)
+	if err != nil {
+		x.fail(asIRError(err))
+		return nil, false
+	}
+	x.req = req
+	x.row.RequestedModel, x.row.Stream = req.Model, req.Stream
+	return x, true
+}
+
+func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
+	if x, ok := g.newExchange(w, r, dialect.OpenAIChat, nil); ok {
+		x.run()
+	}
+}
+
+func (g *Gateway) responses(w http.ResponseWriter, r *http.Request) {
+	if x, ok := g.newExchange(w, r, dialect.Responses, nil); ok {
+		x.run()
+	}
+}
+
+func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) {
+	if x, ok := g.newExchange(w, r, dialect.Anthropic, nil); ok {
+		x.run()
+	}
+}
+
+// completions serves the legacy prompt API through the chat pipeline.
+func (g *Gateway) completions(w http.ResponseWriter, r *http.Request) {
+	x, ok := g.newExchange(w, r, dialect.OpenAIChat, openai.DecodeCompletionRequest)
+	if !ok {
+		return
+	}
+	x.passThroughOK = false
+	x.enc = encoder{response: openai.EncodeCompletionResponse, stream: openai.NewCompletionStreamEncoder}
+	x.run()
+}
+
+// geminiAction serves POST /v1beta/models/{model}:{action}. The model may
+// contain '/' (prefix/model), raw or %2F-encoded.
+func (g *Gateway) geminiAction(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/v1beta/models/")
+	i := strings.LastIndexByte(rest, ':')
+	if i <= 0 {
+		writeError(w, dialect.Gemini, ir.Errorf(ir.KindNotFound, "expected /v1beta/models/{model}:{action}, got %s", r.URL.Path))
+		return
+	}
+	model, action := rest[:i], rest[i+1:]
+	switch action {
+	case "generateContent", "streamGenerateContent":
+		x, ok := g.newExchange(w, r, dialect.Gemini, nil)
+		if !ok {
+			return
+		}
+		x.req.Model, x.req.Stream = model, action == "streamGenerateContent"
+		x.row.RequestedModel, x.row.Stream = model, x.req.Stream
+		x.run()
+	case "countTokens":
+		g.countTokensGemini(w, r, model)
+	case "embedContent", "batchEmbedContents":
+		g.embedGemini(w, r, model, action == "batchEmbedContents")
+	default:
+		writeError(w, dialect.Gemini, ir.Errorf(ir.KindNotFound, "unsupported Gemini action %q", action))
+	}
+}

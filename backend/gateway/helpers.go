@@ -1,0 +1,101 @@
+package gateway
+
+import (
+	"encoding/json"
+
+	"github.com/tidwall/sjson"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/dialect/openai"
+	"switchboard/backend/ir"
+	"switchboard/backend/route"
+)
+
+// splitter applies the <think> splitter to a translated OpenAI-dialect
+// stream: DeepSeek/Qwen/MiniMax-style models put reasoning inline in text,
+// and other dialects have a proper place for it.
+type splitter struct {
+	s   ir.ThinkTagSplitter
+	out []ir.Event
+}
+
+func thinkSplitter(up, client dialect.Codec) *splitter {
+	if up.Name() != dialect.OpenAIChat || client.Name() == dialect.OpenAIChat {
+		return nil
+	}
+	return &splitter{}
+}
+
+// Process returns the split events; the slice is reused between calls.
+func (s *splitter) Process(evs []ir.Event) []ir.Event {
+	s.out = s.out[:0]
+	for i := range evs {
+		s.out = s.s.Process(s.out, evs[i])
+	}
+	return s.out
+}
+
+// splitThinkInResponse moves leading <think> text of a complete response
+// into a thinking block.
+func splitThinkInResponse(r *ir.Response) {
+	for i := 0; i < len(r.Content); i++ {
+		b := r.Content[i]
+		if b.Type != ir.BlockText {
+			continue
+		}
+		think, rest := ir.SplitThinkTags(b.Text)
+		if think == "" {
+			continue
+		}
+		r.Content[i].Text = rest
+		r.Content = append(r.Content[:i], append([]ir.Block{{Type: ir.BlockThinking, Text: think}}, r.Content[i:]...)...)
+		i++
+	}
+}
+
+// encodeFor encodes a request for an upstream, applying what the catalog
+// knows about that vendor's quirks.
+func encodeFor(up dialect.Codec, req *ir.Request, c route.Candidate) ([]byte, error) {
+	if up.Name() == dialect.OpenAIChat {
+		var o openai.RequestOptions
+		switch c.Provider.Entry.ID {
+		case "openai":
+			o.MaxCompletionTokens = true // reasoning models reject max_tokens
+		case "deepseek", "kimi", "moonshot":
+			o.ReasoningContent = true // they require reasoning_content echoed in tool loops
+		}
+		return openai.EncodeRequestWith(req, o)
+	}
+	return up.EncodeRequest(req)
+}
+
+// rewriteModel sets the model in a same-dialect body without re-encoding
+// anything else. Gemini carries the model in the URL, not the body.
+func rewriteModel(body []byte, d dialect.Name, model string) []byte {
+	if d == dialect.Gemini {
+		return body
+	}
+	out, err := sjson.SetBytes(body, "model", model)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// terminalErrorFrame is the frame that ends a pass-through stream after an
+// upstream failure, in the dialect's own shape, so the client sees an error
+// and a proper end instead of a silent cut.
+func terminalErrorFrame(d dialect.Name, e *ir.Error) []byte {
+	msg, _ := json.Marshal(e.Message)
+	switch d {
+	case dialect.Anthropic:
+		return []byte("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":" + string(msg) +
+			"}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	case dialect.Responses:
+		return []byte("event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"object\":\"response\",\"status\":\"failed\",\"output\":[],\"error\":{\"code\":\"server_error\",\"message\":" +
+			string(msg) + "}}}\n\n")
+	case dialect.Gemini:
+		return []byte("data: {\"error\":{\"code\":502,\"message\":" + string(msg) + ",\"status\":\"UNAVAILABLE\"}}\n\n")
+	}
+	return []byte("data: {\"error\":{\"message\":" + string(msg) + ",\"type\":\"server_error\",\"code\":\"stream_interrupted\"}}\n\ndata: [DONE]\n\n")
+}

@@ -1,0 +1,282 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/ir"
+	"switchboard/backend/route"
+)
+
+// maxUpstreamBody bounds a non-streamed upstream answer.
+const maxUpstreamBody = 64 << 20
+
+// streamTranslate decodes the upstream stream into hub events and encodes
+// them for the client. Events are held until the first content event, so a
+// stream that fails before any content falls back transparently.
+func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up dialect.Codec, c route.Candidate) streamResult {
+	var res streamResult
+	var held []ir.Event
+	var out []byte
+	var enc dialect.StreamEncoder
+	split := thinkSplitter(up, x.client)
+	x.pump(ctx, resp.Body, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
+		if split != nil {
+			evs = split.Process(evs)
+		}
+		for i := range evs {
+			ev := &evs[i]
+			x.observe(ev)
+			if ev.Type == ir.EvMessageStart {
+				ev.Model = x.req.Model // clients see the model they asked for
+			}
+			if !res.committed {
+				if ev.Type == ir.EvError {
+					res.err = withProvider(ev.Err, c)
+					return false
+				}
+				if !isContent(ev.Type) {
+					held = append(held, cloneEvent(ev))
+					continue
+				}
+				res.committed = true
+				startStream(x.w)
+				enc = x.enc.stream(x.req)
+				for j := range held {
+					out = enc.Encode(out, &held[j])
+				}
+				held = nil
+			}
+			if ev.Type == ir.EvError {
+				res.err = withProvider(ev.Err, c)
+			}
+			out = enc.Encode(out, ev)
+		}
+		if len(out) > 0 {
+			x.write(out)
+			out = out[:0]
+		}
+		return true
+	})
+	if !res.committed && res.err == nil {
+		res.err = &ir.Error{Kind: ir.KindStreamInterrupted, Message: "the upstream stream ended before any content"}
+	}
+	return res
+}
+
+// streamPassThrough forwards the upstream's bytes unchanged (same dialect),
+// parsing them only to find errors, usage and the commit point.
+func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, up dialect.Codec) streamResult {
+	var res streamResult
+	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 16<<10)}
+	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
+		for i := range evs {
+			ev := &evs[i]
+			x.observe(ev)
+			if ev.Type == ir.EvError {
+				if !res.committed {
+					res.err = ev.Err
+					return false
+				}
+				res.err = ev.Err
+				if last { // the upstream cut or stalled: the client needs a terminal frame
+					tee.buf = append(tee.buf, terminalErrorFrame(up.Name(), ev.Err)...)
+				}
+			}
+			if !res.committed && isContent(ev.Type) {
+				res.committed = true
+				startStream(x.w)
+			}
+		}
+		if res.committed && len(tee.buf) > 0 {
+			x.write(tee.buf)
+			tee.buf = tee.buf[:0]
+		}
+		return true
+	})
+	if !res.committed && res.err == nil {
+		res.err = &ir.Error{Kind: ir.KindStreamInterrupted, Message: "the upstream stream ended before any content"}
+	}
+	return res
+}
+
+// streamToJSON answers a non-streaming client from a streaming upstream
+// (one that ignored stream:false or only streams).
+func (x *exchange) streamToJSON(ctx context.Context, resp *http.Response, up dialect.Codec, c route.Candidate) streamResult {
+	var acc ir.Accumulator
+	split := thinkSplitter(up, x.client)
+	x.pump(ctx, resp.Body, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
+		if split != nil {
+			evs = split.Process(evs)
+		}
+		for i := range evs {
+			x.observe(&evs[i])
+			acc.Add(&evs[i])
+		}
+		return acc.Err() == nil
+	})
+	if e := acc.Err(); e != nil {
+		return streamResult{err: withProvider(e, c)}
+	}
+	return x.writeResponse(acc.Response())
+}
+
+// jsonToStream answers a streaming client from an upstream that replied
+// with one JSON body.
+func (x *exchange) jsonToStream(resp *http.Response, up dialect.Codec, c route.Candidate) streamResult {
+	ir1, res := x.readResponse(resp, up, c)
+	if res.err != nil {
+		return res
+	}
+	ir1.Model = x.req.Model
+	evs := ir.Replay(ir1, nil)
+	startStream(x.w)
+	enc := x.enc.stream(x.req)
+	var out []byte
+	for i := range evs {
+		x.observe(&evs[i])
+		out = enc.Encode(out, &evs[i])
+	}
+	x.write(out)
+	return streamResult{committed: true}
+}
+
+// jsonTranslate decodes the upstream JSON and re-encodes it for the client.
+func (x *exchange) jsonTranslate(resp *http.Response, up dialect.Codec, c route.Candidate) streamResult {
+	r, res := x.readResponse(resp, up, c)
+	if res.err != nil {
+		return res
+	}
+	x.markFirstToken()
+	return x.writeResponse(r)
+}
+
+// jsonPassThrough copies the upstream JSON answer unchanged.
+func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) streamResult {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	if err != nil {
+		return streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
+	}
+	x.markFirstToken()
+	x.usageFromJSON(up.Name(), body)
+	x.w.Header().Set("Content-Type", "application/json")
+	x.w.WriteHeader(http.StatusOK)
+	_, _ = x.w.Write(body)
+	return streamResult{committed: true}
+}
+
+func (x *exchange) readResponse(resp *http.Response, up dialect.Codec, c route.Candidate) (*ir.Response, streamResult) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	if err != nil {
+		return nil, streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
+	}
+	r, err := up.DecodeResponse(body)
+	if err != nil {
+		e := asIRError(err)
+		if e.Kind == ir.KindBadRequest { // the upstream's body, not the client's fault
+			e = &ir.Error{Kind: ir.KindUpstream5xx, Status: http.StatusBadGateway, Message: "the upstream answered with an unreadable body: " + e.Message}
+		}
+		return nil, streamResult{err: withProvider(e, c)}
+	}
+	if up.Name() == dialect.OpenAIChat && x.client.Name() != dialect.OpenAIChat {
+		splitThinkInResponse(r)
+	}
+	x.addUsage(&r.Usage)
+	return r, streamResult{}
+}
+
+func (x *exchange) writeResponse(r *ir.Response) streamResult {
+	r.Model = x.req.Model // clients see the model they asked for
+	b, err := x.enc.response(r)
+	if err != nil {
+		return streamResult{err: asIRError(err)}
+	}
+	x.w.Header().Set("Content-Type", "application/json")
+	x.w.WriteHeader(http.StatusOK)
+	_, _ = x.w.Write(b)
+	return streamResult{committed: true}
+}
+
+// observe keeps usage and first-token time for the log row.
+func (x *exchange) observe(ev *ir.Event) {
+	switch ev.Type {
+	case ir.EvUsage, ir.EvMessageStart:
+		if ev.Usage != nil {
+			x.addUsage(ev.Usage)
+		}
+	case ir.EvTextDelta, ir.EvThinkingDelta, ir.EvToolArgsDelta:
+		x.markFirstToken()
+	}
+}
+
+func (x *exchange) markFirstToken() {
+	if x.row.TTFTMS == 0 {
+		x.row.TTFTMS = max(1, time.Since(x.start).Milliseconds())
+	}
+}
+
+// write sends bytes to the client and flushes, so every upstream chunk is
+// forwarded as it arrives.
+func (x *exchange) write(b []byte) {
+	_, _ = x.w.Write(b)
+	if x.flush != nil {
+		x.flush.Flush()
+	}
+}
+
+// usageFromJSON reads usage from a pass-through JSON answer.
+func (x *exchange) usageFromJSON(d dialect.Name, body []byte) {
+	var u ir.Usage
+	switch d {
+	case dialect.OpenAIChat:
+		r := gjson.GetBytes(body, "usage")
+		u = ir.Usage{InputTokens: int(r.Get("prompt_tokens").Int()), OutputTokens: int(r.Get("completion_tokens").Int()),
+			CachedTokens: int(r.Get("prompt_tokens_details.cached_tokens").Int()), ReasoningTokens: int(r.Get("completion_tokens_details.reasoning_tokens").Int())}
+	case dialect.Responses:
+		r := gjson.GetBytes(body, "usage")
+		u = ir.Usage{InputTokens: int(r.Get("input_tokens").Int()), OutputTokens: int(r.Get("output_tokens").Int()),
+			CachedTokens: int(r.Get("input_tokens_details.cached_tokens").Int()), ReasoningTokens: int(r.Get("output_tokens_details.reasoning_tokens").Int())}
+	case dialect.Anthropic:
+		r := gjson.GetBytes(body, "usage")
+		read, create := int(r.Get("cache_read_input_tokens").Int()), int(r.Get("cache_creation_input_tokens").Int())
+		u = ir.Usage{InputTokens: int(r.Get("input_tokens").Int()) + read + create, OutputTokens: int(r.Get("output_tokens").Int()),
+			CachedTokens: read, CacheCreationTokens: create}
+	case dialect.Gemini:
+		r := gjson.GetBytes(body, "usageMetadata")
+		th := int(r.Get("thoughtsTokenCount").Int())
+		u = ir.Usage{InputTokens: int(r.Get("promptTokenCount").Int()), OutputTokens: int(r.Get("candidatesTokenCount").Int()) + th,
+			CachedTokens: int(r.Get("cachedContentTokenCount").Int()), ReasoningTokens: th}
+	}
+	x.addUsage(&u)
+}
+
+func withProvider(e *ir.Error, c route.Candidate) *ir.Error {
+	if e == nil {
+		return nil
+	}
+	if e.Provider == "" {
+		cp := *e
+		cp.Provider = c.Provider.Entry.ID
+		return &cp
+	}
+	return e
+}
+
+// cloneEvent copies an event whose strings may alias a reused buffer.
+func cloneEvent(ev *ir.Event) ir.Event {
+	cp := *ev
+	if ev.Block != nil {
+		b := *ev.Block
+		cp.Block = &b
+	}
+	if ev.Usage != nil {
+		u := *ev.Usage
+		cp.Usage = &u
+	}
+	return cp
+}

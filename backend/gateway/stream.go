@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/ir"
+	"switchboard/backend/sse"
+)
+
+// teeReader remembers the raw bytes read through it, so a pass-through
+// stream can forward exactly what the upstream sent while the same bytes
+// are parsed for usage and errors.
+type teeReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (t *teeReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.buf = append(t.buf, p[:n]...)
+	return n, err
+}
+
+// idleWatch cancels the upstream call when it sends nothing for too long
+// (a zombie stream), so nothing hangs.
+type idleWatch struct {
+	t      *time.Timer
+	d      time.Duration
+	cancel context.CancelCauseFunc
+}
+
+var errIdle = errors.New("upstream sent nothing for too long")
+
+func newIdleWatch(d time.Duration, cancel context.CancelCauseFunc) *idleWatch {
+	return &idleWatch{t: time.AfterFunc(d, func() { cancel(errIdle) }), d: d, cancel: cancel}
+}
+
+func (w *idleWatch) reset() { w.t.Reset(w.d) }
+func (w *idleWatch) stop()  { w.t.Stop() }
+
+// isContent reports an event that commits a stream: once one reaches the
+// client, failures can no longer fall back to another candidate.
+func isContent(t ir.EventType) bool {
+	switch t {
+	case ir.EvBlockStart, ir.EvTextDelta, ir.EvThinkingDelta, ir.EvToolArgsDelta, ir.EvMessageStop:
+		return true
+	}
+	return false
+}
+
+// streamResult says how an upstream stream ended.
+type streamResult struct {
+	committed bool      // bytes reached the client
+	err       *ir.Error // set when it failed
+}
+
+// pump reads an upstream SSE body and hands decoded events to sink after
+// every upstream event. It stops at the end of the body, on a decode error,
+// when the context ends, or when sink says stop. An incomplete stream ends
+// with an EvError of kind StreamInterrupted.
+func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamDecoder,
+	sink func(evs []ir.Event, last bool) bool) {
+	rd := sse.NewReader(body)
+	evs := make([]ir.Event, 0, 8)
+	for {
+		ev, err := rd.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			evs = evs[:0]
+			var complete bool
+			evs, complete = dec.End(evs)
+			if !complete {
+				kind, msg := ir.KindStreamInterrupted, "the upstream stream ended before it finished"
+				if !errors.Is(err, io.EOF) {
+					msg = "the upstream stream broke: " + err.Error()
+				}
+				if errors.Is(context.Cause(ctx), errIdle) {
+					kind, msg = ir.KindTimeout, "the upstream stopped sending (idle timeout)"
+				}
+				evs = append(evs, ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: kind, Message: msg}})
+			}
+			sink(evs, true)
+			return
+		}
+		if x.idle != nil {
+			x.idle.reset()
+		}
+		evs, err = dec.Decode(evs[:0], ev)
+		if err != nil {
+			evs = append(evs[:0], ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: ir.KindUpstream5xx,
+				Message: "the upstream sent an unreadable event: " + err.Error()}})
+			sink(evs, true)
+			return
+		}
+		if !sink(evs, false) {
+			return
+		}
+	}
+}
+
+// startStream writes the SSE response headers.
+func startStream(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,316 @@
+package mgmt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"switchboard/backend/accounts"
+	"switchboard/backend/config"
+	"switchboard/backend/events"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
+	"switchboard/backend/usage"
+)
+
+// Routing is what the provider services need from the running instance.
+type Routing struct {
+	Accounts *accounts.Store
+	Routes   *route.Table
+	Client   *provider.Client
+	Reload   func(context.Context) error
+}
+
+// SetRouting wires the provider services (nil until the gateway runs).
+func (s *Services) SetRouting(r *Routing) { s.routing = r }
+
+// CatalogModel is a known model of a catalog provider.
+type CatalogModel struct {
+	ID          string  `json:"id"`
+	Context     int     `json:"context"`
+	InputPrice  float64 `json:"inputPrice"`
+	OutputPrice float64 `json:"outputPrice"`
+	Embedding   bool    `json:"embedding"`
+}
+
+// CatalogEntry is a provider users can add.
+type CatalogEntry struct {
+	ID      string         `json:"id"`
+	Name    string         `json:"name"`
+	Prefix  string         `json:"prefix"`
+	Dialect string         `json:"dialect"`
+	Tier    string         `json:"tier"`
+	Local   bool           `json:"local"`
+	Docs    string         `json:"docs"`
+	BaseURL string         `json:"baseUrl"`
+	Models  []CatalogModel `json:"models"`
+}
+
+// Catalog lists every known provider, grouped by tier order.
+func (s *Services) Catalog() []CatalogEntry {
+	var out []CatalogEntry
+	for _, e := range provider.All() {
+		out = append(out, catalogEntry(e))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return tierRank(out[i].Tier) < tierRank(out[j].Tier) })
+	return out
+}
+
+func catalogEntry(e provider.Entry) CatalogEntry {
+	c := CatalogEntry{ID: e.ID, Name: e.Name, Prefix: e.Prefix, Dialect: string(e.Dialect), Tier: e.Tier,
+		Local: e.Local, Docs: e.Docs, BaseURL: e.BaseURL, Models: []CatalogModel{}}
+	for _, m := range e.Models {
+		c.Models = append(c.Models, CatalogModel{ID: m.ID, Context: m.Context, InputPrice: m.InputPrice,
+			OutputPrice: m.OutputPrice, Embedding: m.Embedding})
+	}
+	return c
+}
+
+func tierRank(t string) int {
+	switch t {
+	case "subscription":
+		return 0
+	case "api-key":
+		return 1
+	case "cheap":
+		return 2
+	case "free":
+		return 3
+	case "local":
+		return 4
+	}
+	return 5
+}
+
+// AccountView is an account as the dashboard sees it (key masked).
+type AccountView struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Last4         string `json:"last4"`
+	Source        string `json:"source"` // config | store
+	Disabled      bool   `json:"disabled"`
+	Priority      int    `json:"priority"`
+	MaxConcurrent int    `json:"maxConcurrent"`
+	RPM           int    `json:"rpm"`
+	State         string `json:"state"` // ok | disabled
+}
+
+// ProviderView is a configured provider with its accounts and state.
+type ProviderView struct {
+	CatalogEntry
+	Source   string        `json:"source"`
+	Disabled bool          `json:"disabled"`
+	Usable   bool          `json:"usable"`
+	Accounts []AccountView `json:"accounts"`
+}
+
+var errNoRouting = errors.New("the gateway is not running")
+
+// Providers lists configured providers from the live snapshot.
+func (s *Services) Providers() []ProviderView {
+	if s.routing == nil {
+		return []ProviderView{}
+	}
+	out := []ProviderView{}
+	for _, p := range s.routing.Routes.Load().Providers() {
+		v := ProviderView{CatalogEntry: catalogEntry(p.Entry), Source: p.Source, Disabled: p.Disabled, Usable: p.Usable(),
+			Accounts: []AccountView{}}
+		for _, a := range p.Accounts {
+			st := "ok"
+			if a.Disabled {
+				st = "disabled"
+			}
+			v.Accounts = append(v.Accounts, AccountView{ID: a.ID, Name: a.Name, Last4: last4(a.APIKey), Source: a.Source,
+				Disabled: a.Disabled, Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: st})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func last4(k string) string {
+	if len(k) <= 8 {
+		return ""
+	}
+	return k[len(k)-4:]
+}
+
+// ProviderInput adds or edits a stored provider.
+type ProviderInput struct {
+	ID         string   `json:"id"`
+	Type       string   `json:"type"`
+	Name       string   `json:"name"`
+	Prefix     string   `json:"prefix"`
+	BaseURL    string   `json:"baseUrl"`
+	AllowLocal bool     `json:"allowLocal"`
+	Models     []string `json:"models"`
+	Disabled   bool     `json:"disabled"`
+}
+
+// SaveProvider validates (by building the entry) and stores a provider.
+func (s *Services) SaveProvider(ctx context.Context, in ProviderInput) error {
+	if s.routing == nil {
+		return errNoRouting
+	}
+	pc := config.ProviderConfig{ID: in.ID, Type: in.Type, Name: in.Name, Prefix: in.Prefix, BaseURL: in.BaseURL,
+		AllowLocal: in.AllowLocal, Models: in.Models}
+	if _, err := provider.FromConfig(pc); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	err := s.routing.Accounts.UpsertProvider(ctx, accounts.StoredProvider{ID: in.ID, Type: in.Type, Name: in.Name,
+		Prefix: in.Prefix, BaseURL: in.BaseURL, AllowLocal: in.AllowLocal, Models: in.Models, Disabled: in.Disabled})
+	if err != nil {
+		return err
+	}
+	return s.changed(ctx)
+}
+
+// DeleteProvider removes a stored provider and its accounts.
+func (s *Services) DeleteProvider(ctx context.Context, id string) error {
+	if s.routing == nil {
+		return errNoRouting
+	}
+	if err := s.routing.Accounts.DeleteProvider(ctx, id); err != nil {
+		return err
+	}
+	return s.changed(ctx)
+}
+
+// AccountInput adds an account.
+type AccountInput struct {
+	Name          string `json:"name"`
+	APIKey        string `json:"apiKey"`
+	Priority      int    `json:"priority"`
+	MaxConcurrent int    `json:"maxConcurrent"`
+	RPM           int    `json:"rpm"`
+}
+
+// AddAccount stores an account (key sealed). Adding one to a catalog
+// provider that is not configured yet configures it.
+func (s *Services) AddAccount(ctx context.Context, providerID string, in AccountInput) (AccountView, error) {
+	if s.routing == nil {
+		return AccountView{}, errNoRouting
+	}
+	if _, ok := s.routing.Routes.Load().Provider(providerID); !ok {
+		if _, known := provider.Lookup(providerID); !known {
+			return AccountView{}, fmt.Errorf("%w: unknown provider %q (add a custom provider first)", ErrInvalid, providerID)
+		}
+		if err := s.routing.Accounts.UpsertProvider(ctx, accounts.StoredProvider{ID: providerID}); err != nil {
+			return AccountView{}, err
+		}
+	}
+	a, err := s.routing.Accounts.AddAccount(ctx, accounts.StoredAccount{ProviderID: providerID, Name: in.Name,
+		Priority: in.Priority, MaxConcurrent: in.MaxConcurrent, RPM: in.RPM}, in.APIKey)
+	if err != nil {
+		return AccountView{}, err
+	}
+	if err := s.changed(ctx); err != nil {
+		return AccountView{}, err
+	}
+	return AccountView{ID: a.ID, Name: a.Name, Last4: a.Last4, Source: "store", Priority: a.Priority,
+		MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok"}, nil
+}
+
+// UpdateAccount patches a stored account.
+func (s *Services) UpdateAccount(ctx context.Context, id string, p accounts.AccountPatch) error {
+	if s.routing == nil {
+		return errNoRouting
+	}
+	if err := s.routing.Accounts.UpdateAccount(ctx, id, p); err != nil {
+		return err
+	}
+	return s.changed(ctx)
+}
+
+// DeleteAccount removes a stored account.
+func (s *Services) DeleteAccount(ctx context.Context, id string) error {
+	if s.routing == nil {
+		return errNoRouting
+	}
+	if err := s.routing.Accounts.DeleteAccount(ctx, id); err != nil {
+		return err
+	}
+	return s.changed(ctx)
+}
+
+// TestResult is the outcome of a provider test.
+type TestResult struct {
+	OK        bool   `json:"ok"`
+	Account   string `json:"account"`
+	LatencyMS int64  `json:"latencyMs"`
+	Error     string `json:"error,omitempty"`
+}
+
+// TestProvider sends a tiny real request with each (or one) account.
+func (s *Services) TestProvider(ctx context.Context, providerID, accountID string) ([]TestResult, error) {
+	if s.routing == nil {
+		return nil, errNoRouting
+	}
+	p, ok := s.routing.Routes.Load().Provider(providerID)
+	if !ok {
+		return nil, fmt.Errorf("%w: provider %q is not configured", ErrInvalid, providerID)
+	}
+	var out []TestResult
+	test := func(name, key string) {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		d, err := s.routing.Client.Test(tctx, &p.Entry, key, p.Entry.Local)
+		r := TestResult{OK: err == nil, Account: name, LatencyMS: d.Milliseconds()}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		out = append(out, r)
+	}
+	if len(p.Accounts) == 0 {
+		test("", "")
+	}
+	for _, a := range p.Accounts {
+		if accountID == "" || a.ID == accountID || a.Name == accountID {
+			test(a.Name, a.APIKey)
+		}
+	}
+	return out, nil
+}
+
+// Models lists routable models (for pickers).
+func (s *Services) Models() []route.ModelInfo {
+	if s.routing == nil {
+		return []route.ModelInfo{}
+	}
+	return s.routing.Routes.Load().Models()
+}
+
+// SetAlias creates, replaces or (empty target) deletes an alias.
+func (s *Services) SetAlias(ctx context.Context, alias, target string) error {
+	if s.routing == nil {
+		return errNoRouting
+	}
+	if err := s.routing.Accounts.SetAlias(ctx, alias, target); err != nil {
+		return err
+	}
+	return s.changed(ctx)
+}
+
+// Aliases returns the effective aliases.
+func (s *Services) Aliases() map[string]string {
+	if s.routing == nil {
+		return map[string]string{}
+	}
+	return s.routing.Routes.Load().Aliases()
+}
+
+// Logs queries request logs.
+func (s *Services) Logs(ctx context.Context, f usage.Filter) ([]usage.Row, error) {
+	return usage.Query(ctx, s.db, f)
+}
+
+func (s *Services) changed(ctx context.Context) error {
+	err := s.routing.Reload(ctx)
+	s.bus.Publish(events.Kind("providers"), nil)
+	if err != nil {
+		return fmt.Errorf("%w: saved, but some providers cannot be used: %v", ErrInvalid, err)
+	}
+	return nil
+}

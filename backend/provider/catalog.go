@@ -1,0 +1,259 @@
+package provider
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"switchboard/backend/dialect"
+)
+
+// AuthStyle is how an upstream wants its API key.
+type AuthStyle string
+
+const (
+	AuthBearer  AuthStyle = "bearer"         // Authorization: Bearer <key>
+	AuthXAPIKey AuthStyle = "x-api-key"      // x-api-key: <key> (Anthropic)
+	AuthGoogKey AuthStyle = "x-goog-api-key" // x-goog-api-key: <key> (Gemini)
+	AuthNone    AuthStyle = "none"           // local servers
+)
+
+const (
+	tierLocal  = "local"
+	tierAPIKey = "api-key"
+	// anthropicVersion is the API version header every Anthropic-dialect
+	// upstream requires.
+	anthropicVersion = "2023-06-01"
+)
+
+// Tiers a provider can be in; routing strategies use them to prefer
+// prepaid or cheap capacity.
+var tiers = []string{"subscription", "api-key", "cheap", "free", "local"}
+
+// Model is one model a provider serves. Prices are USD per million tokens.
+type Model struct {
+	ID          string  `yaml:"id"`
+	Name        string  `yaml:"name"`
+	Context     int     `yaml:"context"`
+	MaxOutput   int     `yaml:"max_output"`
+	InputPrice  float64 `yaml:"input_price"`
+	OutputPrice float64 `yaml:"output_price"`
+	CachedPrice float64 `yaml:"cached_price"`
+	Embedding   bool    `yaml:"embedding"`
+	Reasoning   bool    `yaml:"reasoning"`
+	Vision      bool    `yaml:"vision"`
+}
+
+// Entry describes one upstream provider: where it lives, which dialect it
+// speaks, how it authenticates and what it serves.
+type Entry struct {
+	ID         string            `yaml:"id"`
+	Name       string            `yaml:"name"`
+	Prefix     string            `yaml:"prefix"`
+	BaseURL    string            `yaml:"base_url"`
+	Dialect    dialect.Name      `yaml:"dialect"`
+	Auth       AuthStyle         `yaml:"auth"`
+	Headers    map[string]string `yaml:"headers"` // sent on every request
+	Tier       string            `yaml:"tier"`
+	Local      bool              `yaml:"local"` // loopback/private addresses allowed
+	Models     []Model           `yaml:"models"`
+	ListModels bool              `yaml:"list_models"` // upstream has a models endpoint
+	Docs       string            `yaml:"docs"`        // where users get a key
+}
+
+// Model returns the entry's model with the given id.
+func (e Entry) Model(id string) (Model, bool) {
+	for _, m := range e.Models {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Model{}, false
+}
+
+// clone deep-copies e so callers can never mutate the shared catalog.
+func (e Entry) clone() Entry {
+	e.Headers = maps.Clone(e.Headers)
+	e.Models = slices.Clone(e.Models)
+	return e
+}
+
+//go:embed catalog.yaml
+var catalogYAML []byte
+
+var (
+	catalog  []Entry
+	byID     map[string]int
+	byPrefix map[string]int
+)
+
+// The catalog is compiled into the binary, so a broken entry is a build
+// defect: fail at start-up (and in catalog_test.go) rather than at the first
+// request that needs it.
+func init() {
+	entries, err := parseCatalog(catalogYAML)
+	if err != nil {
+		panic(err)
+	}
+	catalog = entries
+	byID = make(map[string]int, len(entries))
+	byPrefix = make(map[string]int, len(entries))
+	for i, e := range entries {
+		byID[e.ID] = i
+		byPrefix[e.Prefix] = i
+	}
+}
+
+// parseCatalog decodes and validates the catalog, rejecting unknown keys so
+// a typo in the YAML cannot silently drop a field.
+func parseCatalog(data []byte) ([]Entry, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var entries []Entry
+	if err := dec.Decode(&entries); err != nil {
+		return nil, fmt.Errorf("provider: catalog.yaml: %w", err)
+	}
+	if err := validateCatalog(entries); err != nil {
+		return nil, fmt.Errorf("provider: catalog.yaml: %w", err)
+	}
+	return entries, nil
+}
+
+// Lookup finds a catalog provider by id.
+func Lookup(id string) (Entry, bool) {
+	i, ok := byID[id]
+	if !ok {
+		return Entry{}, false
+	}
+	return catalog[i].clone(), true
+}
+
+// ByPrefix finds a catalog provider by its model prefix ("ds" for deepseek).
+// Routing that also accepts the id as a prefix calls Lookup as well.
+func ByPrefix(prefix string) (Entry, bool) {
+	i, ok := byPrefix[prefix]
+	if !ok {
+		return Entry{}, false
+	}
+	return catalog[i].clone(), true
+}
+
+// All returns a copy of every catalog entry, in catalog order.
+func All() []Entry {
+	out := make([]Entry, len(catalog))
+	for i, e := range catalog {
+		out[i] = e.clone()
+	}
+	return out
+}
+
+// Same rule as config's prefixRe, so a catalog prefix is always one an
+// operator could also have written.
+var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// validateCatalog checks the whole catalog and reports every problem.
+func validateCatalog(entries []Entry) error {
+	var errs []error
+	ids, prefixes := map[string]bool{}, map[string]bool{}
+	for _, e := range entries {
+		if err := e.validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if ids[e.ID] {
+			errs = append(errs, fmt.Errorf("duplicate id %q", e.ID))
+		}
+		if prefixes[e.Prefix] {
+			errs = append(errs, fmt.Errorf("duplicate prefix %q", e.Prefix))
+		}
+		ids[e.ID], prefixes[e.Prefix] = true, true
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks one entry (catalog or custom) and reports every problem.
+func (e Entry) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("provider %q: "+format, append([]any{e.ID}, args...)...))
+	}
+	if !idRe.MatchString(e.ID) {
+		bad("id must be lowercase letters, digits and '-'")
+	}
+	if !idRe.MatchString(e.Prefix) {
+		bad("prefix %q must be lowercase letters, digits and '-'", e.Prefix)
+	}
+	if e.Name == "" {
+		bad("name is empty")
+	}
+	if !knownDialect(e.Dialect) {
+		bad("unknown dialect %q", e.Dialect)
+	}
+	switch e.Auth {
+	case AuthBearer, AuthXAPIKey, AuthGoogKey, AuthNone:
+	default:
+		bad("unknown auth %q", e.Auth)
+	}
+	if !slices.Contains(tiers, e.Tier) {
+		bad("unknown tier %q", e.Tier)
+	}
+	if err := checkBaseURL(e.BaseURL, e.Local); err != nil {
+		bad("%v", err)
+	}
+	errs = append(errs, e.validateModels()...)
+	return errors.Join(errs...)
+}
+
+func (e Entry) validateModels() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, m := range e.Models {
+		switch {
+		case m.ID == "":
+			errs = append(errs, fmt.Errorf("provider %q: a model has no id", e.ID))
+		case seen[m.ID]:
+			errs = append(errs, fmt.Errorf("provider %q: duplicate model %q", e.ID, m.ID))
+		case m.InputPrice < 0 || m.OutputPrice < 0 || m.CachedPrice < 0:
+			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative price", e.ID, m.ID))
+		case m.Context < 0 || m.MaxOutput < 0:
+			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative token limit", e.ID, m.ID))
+		}
+		seen[m.ID] = true
+	}
+	return errs
+}
+
+func knownDialect(d dialect.Name) bool {
+	switch d {
+	case dialect.OpenAIChat, dialect.Responses, dialect.Anthropic, dialect.Gemini:
+		return true
+	}
+	return false
+}
+
+// checkBaseURL accepts absolute http(s) URLs without query or fragment.
+// Plain http is only for local providers: anywhere else the API key would
+// cross the network in clear text.
+func checkBaseURL(raw string, local bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("base_url %q must be an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("base_url %q must not carry credentials, a query or a fragment", raw)
+	}
+	if strings.HasSuffix(raw, "/") {
+		return fmt.Errorf("base_url %q must not end with '/'", raw)
+	}
+	if u.Scheme == "http" && !local {
+		return fmt.Errorf("base_url %q uses http:// and would send the API key in clear text; use https:// (or allow_local: true for a server on your own network)", raw)
+	}
+	return nil
+}

@@ -1,0 +1,297 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"switchboard/backend/ir"
+)
+
+// Defaults for ClientOptions.
+const (
+	// Thinking models can think for minutes before their first byte.
+	DefaultResponseHeaderTimeout = 5 * time.Minute
+	DefaultDialTimeout           = 10 * time.Second
+	DefaultTLSHandshakeTimeout   = 10 * time.Second
+	DefaultIdleConnTimeout       = 90 * time.Second
+	DefaultMaxIdleConnsPerHost   = 256
+	DefaultUserAgent             = "switchboard"
+
+	// maxErrorBody bounds what we read of a failed upstream answer.
+	maxErrorBody = 64 << 10
+)
+
+// ClientOptions tunes the Client. Zero values take the defaults above.
+type ClientOptions struct {
+	ResponseHeaderTimeout time.Duration // time to the upstream's first response byte
+	DialTimeout           time.Duration
+	TLSHandshakeTimeout   time.Duration
+	IdleConnTimeout       time.Duration
+	MaxIdleConnsPerHost   int
+	UserAgent             string
+	Now                   func() time.Time // clock for reset times; default time.Now
+
+	rootCAs *x509.CertPool // tests: trust an httptest TLS server
+}
+
+func (o ClientOptions) withDefaults() ClientOptions {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	def(&o.DialTimeout, DefaultDialTimeout)
+	def(&o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+	def(&o.IdleConnTimeout, DefaultIdleConnTimeout)
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Client sends requests to upstream providers. It is safe for concurrent
+// use; build one per process and share it.
+//
+// It holds two pools built from the same tuning: the guarded one, whose
+// dialer refuses private addresses, for every public provider, and one for
+// providers allowed to reach local addresses. They are separate because a
+// pool is keyed by scheme and host only: a single pool could hand a
+// connection dialed for an allow-local call to a call that never allowed it.
+type Client struct {
+	guarded *http.Client
+	local   *http.Client
+	ua      string
+	now     func() time.Time
+}
+
+// NewClient builds a Client.
+func NewClient(opts ClientOptions) *Client {
+	o := opts.withDefaults()
+	return &Client{
+		guarded: &http.Client{Transport: newTransport(o, true), CheckRedirect: noRedirects},
+		local:   &http.Client{Transport: newTransport(o, false), CheckRedirect: noRedirects},
+		ua:      o.UserAgent,
+		now:     o.Now,
+	}
+}
+
+// newTransport is the one tuning of upstream connections.
+func newTransport(o ClientOptions, guard bool) *http.Transport {
+	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+	if guard {
+		d.Control = dialGuard
+	}
+	return &http.Transport{
+		// No proxy: the guard checks the address dialed, which would be
+		// the proxy's, not the upstream's.
+		Proxy:                 nil,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true, // a custom dialer disables HTTP/2 unless asked
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.rootCAs},
+		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          4 * o.MaxIdleConnsPerHost,
+		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+		IdleConnTimeout:       o.IdleConnTimeout,
+	}
+}
+
+// noRedirects hands a redirect back as a response. Following it would send
+// the API key (x-api-key survives cross-host redirects) wherever the
+// upstream points, and an API that redirects is misconfigured anyway.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// CloseIdleConnections closes idle upstream connections (config reloads,
+// shutdown).
+func (c *Client) CloseIdleConnections() {
+	c.guarded.CloseIdleConnections()
+	c.local.CloseIdleConnections()
+}
+
+// Call is one upstream request.
+type Call struct {
+	Entry  *Entry
+	APIKey string // never logged, never put in an error
+	Op     Op
+	Model  string
+	Stream bool
+	Body   []byte      // already encoded in Entry.Dialect
+	Header http.Header // per-request headers to forward (anthropic-beta…)
+	// AllowLocal lets this call reach private addresses even when the
+	// entry is not Local (a config's allow_local).
+	AllowLocal bool
+
+	query url.Values // pagination, set by ListModels
+}
+
+// Send performs the call once; it never retries (the router is the only
+// retry loop). On a 2xx it returns the open response and the caller reads
+// and closes the body. Any other outcome is a classified *ir.Error with
+// Provider set, and the response is already closed.
+func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
+	req, err := c.newRequest(ctx, call)
+	if err != nil {
+		return nil, err
+	}
+	hc := c.guarded
+	if call.AllowLocal || call.Entry.Local {
+		hc = c.local
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		e := ClassifyTransport(err)
+		e.Provider = call.Entry.ID
+		return nil, redactError(e, call.APIKey)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	return nil, c.upstreamError(resp, call)
+}
+
+// upstreamError reads a bounded part of a failed answer and classifies it.
+func (c *Client) upstreamError(resp *http.Response, call *Call) *ir.Error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+	// Some upstreams echo the key they rejected; never pass it on.
+	if k := strings.TrimSpace(call.APIKey); len(k) >= minRedactLen {
+		body = bytes.ReplaceAll(body, []byte(k), []byte(redacted))
+	}
+	e := Classify(resp.StatusCode, resp.Header, body, c.now())
+	e.Provider = call.Entry.ID
+	return redactError(e, call.APIKey)
+}
+
+// newRequest builds the upstream HTTP request for call.
+func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, error) {
+	if call == nil || call.Entry == nil {
+		return nil, ir.Errorf(ir.KindInternal, "provider: call without a provider entry")
+	}
+	e := call.Entry
+	u := e.URL(call.Op, call.Model, call.Stream)
+	if u == "" {
+		err := ir.Errorf(ir.KindModelNotSupported, "provider %s (%s dialect) has no %s endpoint", e.ID, e.Dialect, call.Op)
+		err.Provider = e.ID
+		return nil, err
+	}
+	if len(call.query) > 0 {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + call.query.Encode()
+	}
+	var body io.Reader
+	if call.Body != nil {
+		body = bytes.NewReader(call.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, call.Op.method(), u, body)
+	if err != nil {
+		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
+	}
+	// NewRequest sets GetBody for a bytes.Reader, which lets the transport
+	// replay the request on its own (a reused connection that dies, or a
+	// forwarded Idempotency-Key). Only the router may retry.
+	req.GetBody = nil
+	if err := c.setHeaders(req.Header, call); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// setHeaders applies, in increasing precedence: our defaults, the entry's
+// headers, the forwarded per-request headers, and last the credentials, so
+// nothing forwarded can replace or add a credential.
+func (c *Client) setHeaders(h http.Header, call *Call) error {
+	h.Set("User-Agent", c.ua)
+	h.Set("Accept", "application/json")
+	if call.Stream {
+		h.Set("Accept", "text/event-stream")
+	}
+	if call.Body != nil {
+		h.Set("Content-Type", "application/json")
+	}
+	for k, v := range call.Entry.Headers {
+		h.Set(k, v)
+	}
+	for k, vs := range call.Header {
+		if !forwardable(k) {
+			continue
+		}
+		h.Del(k)
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return setAuth(h, call.Entry, call.APIKey)
+}
+
+// notForwarded are headers a caller may not pass through: credentials (the
+// client's local key must never reach an upstream), hop-by-hop headers, and
+// the ones the transport or we own.
+var notForwarded = map[string]bool{
+	"Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Api-Key": true,
+	"Cookie": true, "Proxy-Authorization": true, "Host": true, "Content-Length": true,
+	"Content-Type": true, "Transfer-Encoding": true, "Connection": true, "Keep-Alive": true,
+	"Te": true, "Trailer": true, "Upgrade": true, "Accept-Encoding": true, "Proxy-Connection": true,
+}
+
+func forwardable(name string) bool { return !notForwarded[http.CanonicalHeaderKey(name)] }
+
+// setAuth puts the key where the provider wants it. A provider marked "none"
+// (a local server) that was nevertheless given a key gets it the way its
+// dialect usually expects it.
+func setAuth(h http.Header, e *Entry, key string) error {
+	key = strings.TrimSpace(key) // keys pasted with a trailing newline are common
+	if key == "" {
+		return nil
+	}
+	if strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return &ir.Error{Kind: ir.KindAuth, Message: "the API key for " + e.ID + " contains control characters", Provider: e.ID}
+	}
+	style := e.Auth
+	if style == AuthNone {
+		style = defaultAuth(e.Dialect)
+	}
+	switch style {
+	case AuthXAPIKey:
+		h.Set("X-Api-Key", key)
+	case AuthGoogKey:
+		h.Set("X-Goog-Api-Key", key)
+	default:
+		h.Set("Authorization", "Bearer "+key)
+	}
+	return nil
+}
+
+const (
+	redacted     = "[REDACTED]"
+	minRedactLen = 6 // shorter "keys" would redact ordinary words
+)
+
+// redactError makes sure the key appears nowhere in e's text.
+func redactError(e *ir.Error, key string) *ir.Error {
+	key = strings.TrimSpace(key)
+	if len(key) < minRedactLen {
+		return e
+	}
+	e.Message = strings.ReplaceAll(e.Message, key, redacted)
+	e.Type = strings.ReplaceAll(e.Type, key, redacted)
+	return e
+}

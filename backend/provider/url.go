@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"switchboard/backend/dialect"
+)
+
+// Op is an upstream operation.
+type Op uint8
+
+const (
+	OpGenerate    Op = iota // chat / messages / responses / generateContent
+	OpEmbed                 // embeddings
+	OpCountTokens           // token counting
+	OpListModels            // GET the model list
+)
+
+var opNames = [...]string{"generate", "embed", "count_tokens", "list_models"}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) {
+		return opNames[o]
+	}
+	return "unknown"
+}
+
+// method is the HTTP method of the operation.
+func (o Op) method() string {
+	if o == OpListModels {
+		return http.MethodGet
+	}
+	return http.MethodPost
+}
+
+// URL is the upstream URL for op on model, or "" when the provider's
+// dialect has no such endpoint (Anthropic has no embeddings, OpenAI Chat no
+// token counting). stream only matters for Gemini, whose streaming is a
+// different method; the other dialects stream through a body field.
+func (e Entry) URL(op Op, model string, stream bool) string {
+	switch e.Dialect {
+	case dialect.OpenAIChat:
+		return pick(e.BaseURL, op, "/chat/completions", "/embeddings", "", "/models")
+	case dialect.Responses:
+		return pick(e.BaseURL, op, "/responses", "/embeddings", "/responses/input_tokens", "/models")
+	case dialect.Anthropic:
+		return pick(e.BaseURL, op, "/v1/messages", "", "/v1/messages/count_tokens", "/v1/models")
+	case dialect.Gemini:
+		return e.geminiURL(op, model, stream)
+	}
+	return ""
+}
+
+// Supports reports whether the provider has an endpoint for op.
+func (e Entry) Supports(op Op) bool { return e.URL(op, "m", false) != "" }
+
+// pick joins base with the path for op; an empty path means unsupported.
+func pick(base string, op Op, generate, embed, count, list string) string {
+	var p string
+	switch op {
+	case OpGenerate:
+		p = generate
+	case OpEmbed:
+		p = embed
+	case OpCountTokens:
+		p = count
+	case OpListModels:
+		p = list
+	}
+	if p == "" {
+		return ""
+	}
+	return base + p
+}
+
+// geminiURL builds /v1beta/{model}:{method}. The model is a path resource:
+// "gemini-2.5-pro", "models/gemini-2.5-pro" and "tunedModels/x" all work,
+// and each segment is escaped so a hostile model name cannot add path
+// segments or a query.
+func (e Entry) geminiURL(op Op, model string, stream bool) string {
+	if op == OpListModels {
+		return e.BaseURL + "/v1beta/models"
+	}
+	var method string
+	switch op {
+	case OpGenerate:
+		method = ":generateContent"
+		if stream {
+			method = ":streamGenerateContent?alt=sse"
+		}
+	case OpEmbed:
+		method = ":batchEmbedContents"
+	case OpCountTokens:
+		method = ":countTokens"
+	default:
+		return ""
+	}
+	return e.BaseURL + "/v1beta/" + geminiResource(model) + method
+}
+
+// geminiResource turns a model id into its escaped resource path.
+func geminiResource(model string) string {
+	collection := "models"
+	for _, c := range []string{"models/", "tunedModels/"} {
+		if strings.HasPrefix(model, c) {
+			collection, model = strings.TrimSuffix(c, "/"), strings.TrimPrefix(model, c)
+			break
+		}
+	}
+	// PathEscape keeps ':' (legal in a segment), but here it would start
+	// the method suffix: "x:countTokens" must not pick another method.
+	return collection + "/" + strings.ReplaceAll(url.PathEscape(model), ":", "%3A")
+}

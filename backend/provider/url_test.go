@@ -1,0 +1,70 @@
+package provider
+
+import (
+	"testing"
+
+	"switchboard/backend/dialect"
+)
+
+func TestURL(t *testing.T) {
+	oa := Entry{Dialect: dialect.OpenAIChat, BaseURL: "https://api.openai.com/v1"}
+	rs := Entry{Dialect: dialect.Responses, BaseURL: "https://api.openai.com/v1"}
+	an := Entry{Dialect: dialect.Anthropic, BaseURL: "https://api.anthropic.com"}
+	gm := Entry{Dialect: dialect.Gemini, BaseURL: "https://generativelanguage.googleapis.com"}
+	const g = "https://generativelanguage.googleapis.com/v1beta/"
+	tests := []struct {
+		e      Entry
+		op     Op
+		model  string
+		stream bool
+		want   string
+	}{
+		{oa, OpGenerate, "gpt-4.1", false, "https://api.openai.com/v1/chat/completions"},
+		{oa, OpGenerate, "gpt-4.1", true, "https://api.openai.com/v1/chat/completions"},
+		{oa, OpEmbed, "text-embedding-3-small", false, "https://api.openai.com/v1/embeddings"},
+		{oa, OpListModels, "", false, "https://api.openai.com/v1/models"},
+		{oa, OpCountTokens, "gpt-4.1", false, ""},
+		{rs, OpGenerate, "gpt-5", true, "https://api.openai.com/v1/responses"},
+		{rs, OpCountTokens, "gpt-5", false, "https://api.openai.com/v1/responses/input_tokens"},
+		{rs, OpListModels, "", false, "https://api.openai.com/v1/models"},
+		{an, OpGenerate, "claude-sonnet-4-5", true, "https://api.anthropic.com/v1/messages"},
+		{an, OpCountTokens, "claude-sonnet-4-5", false, "https://api.anthropic.com/v1/messages/count_tokens"},
+		{an, OpListModels, "", false, "https://api.anthropic.com/v1/models"},
+		{an, OpEmbed, "x", false, ""},
+		{gm, OpGenerate, "gemini-2.5-pro", false, g + "models/gemini-2.5-pro:generateContent"},
+		{gm, OpGenerate, "gemini-2.5-pro", true, g + "models/gemini-2.5-pro:streamGenerateContent?alt=sse"},
+		{gm, OpEmbed, "gemini-embedding-001", false, g + "models/gemini-embedding-001:batchEmbedContents"},
+		{gm, OpCountTokens, "gemini-2.5-flash", false, g + "models/gemini-2.5-flash:countTokens"},
+		{gm, OpListModels, "", false, g + "models"},
+		{gm, OpGenerate, "models/gemini-2.5-pro", false, g + "models/gemini-2.5-pro:generateContent"},
+		{gm, OpGenerate, "tunedModels/my-tune", false, g + "tunedModels/my-tune:generateContent"},
+		// A hostile model name stays one path segment of one method.
+		{gm, OpGenerate, "../../x?key=1#", false, g + "models/..%2F..%2Fx%3Fkey=1%23:generateContent"},
+		{gm, OpGenerate, "x:countTokens", false, g + "models/x%3AcountTokens:generateContent"},
+		{Entry{Dialect: "soap", BaseURL: "https://x"}, OpGenerate, "m", false, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.e.URL(tt.op, tt.model, tt.stream); got != tt.want {
+			t.Errorf("%s %s %q stream=%v:\n got %q\nwant %q", tt.e.Dialect, tt.op, tt.model, tt.stream, got, tt.want)
+		}
+	}
+	if an.Supports(OpEmbed) || !an.Supports(OpCountTokens) || oa.Supports(OpCountTokens) {
+		t.Error("Supports disagrees with URL")
+	}
+}
+
+func TestCatalogURLsAreWellFormed(t *testing.T) {
+	for _, e := range All() {
+		if got := e.URL(OpGenerate, "m", false); got == "" || got[:len(e.BaseURL)] != e.BaseURL {
+			t.Errorf("%s: generate URL %q", e.ID, got)
+		}
+	}
+	ds, _ := Lookup("deepseek")
+	if got := ds.URL(OpGenerate, "deepseek-chat", true); got != "https://api.deepseek.com/v1/chat/completions" {
+		t.Errorf("deepseek: %s", got)
+	}
+	kimi, _ := Lookup("kimi")
+	if got := kimi.URL(OpGenerate, "kimi-for-coding", true); got != "https://api.kimi.com/coding/v1/messages" {
+		t.Errorf("kimi: %s", got)
+	}
+}

@@ -1,0 +1,252 @@
+// Package route turns the model a client asked for into an ordered list of
+// candidates (provider, account, upstream model) and decides, attempt by
+// attempt, whether a failure moves on to the next candidate. It is the only
+// retry loop on the request path; HTTP clients never retry by themselves.
+package route
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"switchboard/backend/ir"
+	"switchboard/backend/provider"
+)
+
+// Account is one credential of a provider, with its secret revealed in
+// memory only.
+type Account struct {
+	ID            string
+	Name          string
+	ProviderID    string
+	APIKey        string
+	Priority      int
+	MaxConcurrent int
+	RPM           int
+	Disabled      bool
+	Source        string // config | store
+}
+
+// Provider is a configured upstream with its accounts.
+type Provider struct {
+	Entry    provider.Entry
+	Accounts []*Account
+	Disabled bool
+	Source   string // config | store
+}
+
+// Usable reports whether the provider can take requests.
+func (p *Provider) Usable() bool {
+	if p.Disabled {
+		return false
+	}
+	if p.Entry.Auth == provider.AuthNone {
+		return true
+	}
+	for _, a := range p.Accounts {
+		if !a.Disabled {
+			return true
+		}
+	}
+	return false
+}
+
+// Candidate is one way to serve a request.
+type Candidate struct {
+	Provider *Provider
+	Account  *Account // nil for providers without auth
+	Model    string   // the upstream's model id
+}
+
+// Label names the candidate in logs: provider/account/model.
+func (c Candidate) Label() string {
+	acct := "-"
+	if c.Account != nil {
+		acct = c.Account.Name
+	}
+	return c.Provider.Entry.ID + "/" + acct + "/" + c.Model
+}
+
+// Snapshot is an immutable view of everything routable. Changes build a new
+// snapshot and swap it in (see Table).
+type Snapshot struct {
+	providers []*Provider          // in preference order
+	byPrefix  map[string]*Provider // prefix and id
+	aliases   map[string]string    // exact aliases
+	wildcards []wildcard           // aliases ending in '*'
+}
+
+type wildcard struct{ prefix, target string }
+
+// NewSnapshot indexes providers (kept in the given order) and aliases.
+func NewSnapshot(providers []*Provider, aliases map[string]string) *Snapshot {
+	s := &Snapshot{providers: providers, byPrefix: map[string]*Provider{}, aliases: map[string]string{}}
+	for _, p := range providers {
+		sortAccounts(p.Accounts)
+		s.byPrefix[p.Entry.ID] = p
+		if p.Entry.Prefix != "" {
+			s.byPrefix[p.Entry.Prefix] = p
+		}
+	}
+	for from, to := range aliases {
+		if strings.HasSuffix(from, "*") {
+			s.wildcards = append(s.wildcards, wildcard{strings.TrimSuffix(from, "*"), to})
+			continue
+		}
+		s.aliases[from] = to
+	}
+	// Longest wildcard prefix wins, deterministically.
+	sort.Slice(s.wildcards, func(i, j int) bool {
+		if len(s.wildcards[i].prefix) != len(s.wildcards[j].prefix) {
+			return len(s.wildcards[i].prefix) > len(s.wildcards[j].prefix)
+		}
+		return s.wildcards[i].prefix < s.wildcards[j].prefix
+	})
+	return s
+}
+
+func sortAccounts(as []*Account) {
+	sort.SliceStable(as, func(i, j int) bool { return as[i].Priority > as[j].Priority })
+}
+
+// Providers lists the snapshot's providers in preference order.
+func (s *Snapshot) Providers() []*Provider { return s.providers }
+
+// Aliases returns the exact aliases.
+func (s *Snapshot) Aliases() map[string]string { return s.aliases }
+
+// Provider finds a provider by id or prefix.
+func (s *Snapshot) Provider(idOrPrefix string) (*Provider, bool) {
+	p, ok := s.byPrefix[idOrPrefix]
+	return p, ok
+}
+
+// maxAliasDepth bounds alias chains (and catches cycles).
+const maxAliasDepth = 8
+
+// Resolve returns the candidates for a model string, in order:
+//   - an alias (exact, then the longest matching `prefix*` wildcard, whose
+//     target may end in `/*` to keep the requested name);
+//   - `prefix/model`, where prefix is a provider's prefix or id (the model
+//     part may itself contain '/': openrouter/anthropic/claude-…);
+//   - a bare model name, served by every usable provider whose catalog
+//     lists it, in provider order.
+//
+// Each (provider, model) expands to one candidate per enabled account.
+func (s *Snapshot) Resolve(model string) ([]Candidate, error) {
+	return s.resolve(model, 0, embedAny)
+}
+
+// ResolveEmbedding is Resolve restricted to embedding-capable upstreams.
+func (s *Snapshot) ResolveEmbedding(model string) ([]Candidate, error) {
+	return s.resolve(model, 0, embedOnly)
+}
+
+type purpose uint8
+
+const (
+	embedAny purpose = iota
+	embedOnly
+)
+
+func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, error) {
+	if model == "" {
+		return nil, ir.Errorf(ir.KindBadRequest, "no model given")
+	}
+	if depth > maxAliasDepth {
+		return nil, ir.Errorf(ir.KindBadRequest, "model alias %q loops or nests more than %d deep", model, maxAliasDepth)
+	}
+	if to, ok := s.aliases[model]; ok {
+		return s.resolve(to, depth+1, why)
+	}
+	for _, w := range s.wildcards {
+		if strings.HasPrefix(model, w.prefix) {
+			target := w.target
+			if strings.HasSuffix(target, "/*") {
+				target = strings.TrimSuffix(target, "*") + model
+			}
+			if target != model {
+				return s.resolve(target, depth+1, why)
+			}
+		}
+	}
+	if prefix, rest, ok := strings.Cut(model, "/"); ok && rest != "" {
+		if p, ok := s.byPrefix[prefix]; ok {
+			if !p.Usable() {
+				return nil, ir.Errorf(ir.KindUnavailable, "provider %q has no enabled account; add one in the dashboard or with `switchboard providers add`", p.Entry.ID)
+			}
+			if why == embedOnly && !p.Entry.Supports(provider.OpEmbed) {
+				return nil, ir.Errorf(ir.KindBadRequest, "provider %q does not serve embeddings", p.Entry.ID)
+			}
+			return expand(nil, p, rest), nil
+		}
+	}
+	var out []Candidate
+	for _, p := range s.providers {
+		m, ok := p.Entry.Model(model)
+		if !ok || !p.Usable() || (why == embedOnly && (!m.Embedding || !p.Entry.Supports(provider.OpEmbed))) {
+			continue
+		}
+		out = expand(out, p, model)
+	}
+	if len(out) == 0 {
+		return nil, &ir.Error{Kind: ir.KindNotFound, Message: fmt.Sprintf(
+			"model %q is not routable: use provider/model (see GET /v1/models), an alias or a combo", model)}
+	}
+	return out, nil
+}
+
+func expand(out []Candidate, p *Provider, model string) []Candidate {
+	if p.Entry.Auth == provider.AuthNone && len(p.Accounts) == 0 {
+		return append(out, Candidate{Provider: p, Model: model})
+	}
+	for _, a := range p.Accounts {
+		if !a.Disabled {
+			out = append(out, Candidate{Provider: p, Account: a, Model: model})
+		}
+	}
+	return out
+}
+
+// ModelInfo is one routable model for the model lists.
+type ModelInfo struct {
+	ID        string // what clients send: prefix/model, alias
+	Provider  string
+	Upstream  string
+	Context   int
+	MaxOutput int
+	Embedding bool
+	Alias     bool
+}
+
+// Models lists what is routable: every usable provider's known models as
+// prefix/model, then aliases.
+func (s *Snapshot) Models() []ModelInfo {
+	var out []ModelInfo
+	for _, p := range s.providers {
+		if !p.Usable() {
+			continue
+		}
+		prefix := p.Entry.Prefix
+		if prefix == "" {
+			prefix = p.Entry.ID
+		}
+		for _, m := range p.Entry.Models {
+			out = append(out, ModelInfo{ID: prefix + "/" + m.ID, Provider: p.Entry.ID, Upstream: m.ID,
+				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding})
+		}
+	}
+	names := make([]string, 0, len(s.aliases))
+	for a := range s.aliases {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	for _, a := range names {
+		if c, err := s.Resolve(a); err == nil && len(c) > 0 {
+			m, _ := c[0].Provider.Entry.Model(c[0].Model)
+			out = append(out, ModelInfo{ID: a, Provider: c[0].Provider.Entry.ID, Upstream: c[0].Model,
+				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding, Alias: true})
+		}
+	}
+	return out
+}

@@ -1,0 +1,271 @@
+// Package usage records one row per gateway request. Rows go into a bounded
+// queue and a single writer goroutine inserts them in batches, so the
+// request path never waits for the disk; when the queue is full a row is
+// dropped and counted rather than blocking a client.
+package usage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/backend/store"
+)
+
+// Row is one request's record.
+type Row struct {
+	ReqID           string `json:"reqId"`
+	TS              int64  `json:"ts"` // unix ms
+	KeyName         string `json:"keyName"`
+	ClientDialect   string `json:"clientDialect"`
+	Endpoint        string `json:"endpoint"`
+	RequestedModel  string `json:"requestedModel"`
+	Provider        string `json:"provider"`
+	Account         string `json:"account"`
+	UpstreamModel   string `json:"upstreamModel"`
+	UpstreamDialect string `json:"upstreamDialect"`
+	Stream          bool   `json:"stream"`
+	Status          int    `json:"status"`
+	ErrorKind       string `json:"errorKind"`
+	ErrorMessage    string `json:"errorMessage"`
+	LatencyMS       int64  `json:"latencyMs"`
+	TTFTMS          int64  `json:"ttftMs"`
+	TokensIn        int    `json:"tokensIn"`
+	TokensOut       int    `json:"tokensOut"`
+	TokensCached    int    `json:"tokensCached"`
+	TokensReasoning int    `json:"tokensReasoning"`
+	Attempts        int    `json:"attempts"`
+	Route           string `json:"route"`
+	RequestBody     string `json:"requestBody,omitempty"`
+	ResponseBody    string `json:"responseBody,omitempty"`
+}
+
+// Recorder queues rows and writes them in batches.
+type Recorder struct {
+	db      *store.DB
+	log     *slog.Logger
+	q       chan *Row
+	dropped atomic.Int64
+	written atomic.Int64
+	flushed chan chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	batch   int
+	every   time.Duration
+}
+
+// Options tune the recorder.
+type Options struct {
+	QueueSize int           // default 8192
+	Batch     int           // rows per transaction, default 256
+	Every     time.Duration // max delay before a partial batch is written, default 250ms
+}
+
+// NewRecorder starts the writer goroutine.
+func NewRecorder(db *store.DB, log *slog.Logger, o Options) *Recorder {
+	if o.QueueSize <= 0 {
+		o.QueueSize = 8192
+	}
+	if o.Batch <= 0 {
+		o.Batch = 256
+	}
+	if o.Every <= 0 {
+		o.Every = 250 * time.Millisecond
+	}
+	r := &Recorder{db: db, log: log, q: make(chan *Row, o.QueueSize), flushed: make(chan chan struct{}),
+		done: make(chan struct{}), batch: o.Batch, every: o.Every}
+	go r.run()
+	return r
+}
+
+// Record queues a row without blocking.
+func (r *Recorder) Record(row *Row) {
+	select {
+	case r.q <- row:
+	default:
+		r.dropped.Add(1)
+	}
+}
+
+// Dropped counts rows lost to a full queue.
+func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
+
+// Written counts rows stored.
+func (r *Recorder) Written() int64 { return r.written.Load() }
+
+// Flush waits until every row queued before the call is written.
+func (r *Recorder) Flush() {
+	ack := make(chan struct{})
+	select {
+	case r.flushed <- ack:
+		<-ack
+	case <-r.done:
+	}
+}
+
+// Close writes what is queued and stops the writer.
+func (r *Recorder) Close() {
+	r.once.Do(func() {
+		close(r.q)
+		<-r.done
+	})
+}
+
+func (r *Recorder) run() {
+	defer close(r.done)
+	buf := make([]*Row, 0, r.batch)
+	t := time.NewTicker(r.every)
+	defer t.Stop()
+	for {
+		select {
+		case row, ok := <-r.q:
+			if !ok {
+				r.write(buf)
+				return
+			}
+			buf = append(buf, row)
+			if len(buf) >= r.batch {
+				buf = r.write(buf)
+			}
+		case <-t.C:
+			buf = r.write(buf)
+		case ack := <-r.flushed:
+			for drained := false; !drained; {
+				select {
+				case row, ok := <-r.q:
+					if !ok {
+						drained = true
+						break
+					}
+					buf = append(buf, row)
+				default:
+					drained = true
+				}
+			}
+			buf = r.write(buf)
+			close(ack)
+		}
+	}
+}
+
+const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect, endpoint, requested_model,
+	provider, account, upstream_model, upstream_dialect, stream, status, error_kind, error_message,
+	latency_ms, ttft_ms, tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route,
+	request_body, response_body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// write inserts rows in one transaction and returns buf emptied.
+func (r *Recorder) write(rows []*Row) []*Row {
+	if len(rows) == 0 {
+		return rows
+	}
+	err := func() error {
+		tx, err := r.db.Begin()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		st, err := tx.Prepare(insertSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, w := range rows {
+			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
+				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
+				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
+				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
+		r.dropped.Add(int64(len(rows)))
+		r.log.Error("request log write failed; rows dropped", "rows", len(rows), "err", err)
+	} else {
+		r.written.Add(int64(len(rows)))
+	}
+	clear(rows)
+	return rows[:0]
+}
+
+// Filter selects log rows.
+type Filter struct {
+	Provider  string `json:"provider"`
+	Model     string `json:"model"`
+	KeyName   string `json:"keyName"`
+	Status    string `json:"status"` // "", "ok", "error"
+	ErrorKind string `json:"errorKind"`
+	Since     int64  `json:"since"` // unix ms
+	Before    int64  `json:"before"`
+	Limit     int    `json:"limit"`
+}
+
+// Query returns rows newest first.
+func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.Provider != "" {
+		add("provider = ?", f.Provider)
+	}
+	if f.Model != "" {
+		add("(requested_model = ? OR upstream_model = ?)", f.Model)
+		args = append(args, f.Model)
+	}
+	if f.KeyName != "" {
+		add("key_name = ?", f.KeyName)
+	}
+	switch f.Status {
+	case "ok":
+		where = append(where, "status < 400")
+	case "error":
+		where = append(where, "status >= 400")
+	}
+	if f.ErrorKind != "" {
+		add("error_kind = ?", f.ErrorKind)
+	}
+	if f.Since > 0 {
+		add("ts >= ?", f.Since)
+	}
+	if f.Before > 0 {
+		add("ts < ?", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 200
+	}
+	q := `SELECT req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
+		upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
+		tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, request_body, response_body
+		FROM request_logs`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(" ORDER BY ts DESC, id DESC LIMIT %d", f.Limit)
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("usage: query: %w", err)
+	}
+	defer rows.Close()
+	return scanRows(rows)
+}
+
+func scanRows(rows *sql.Rows) ([]Row, error) {
+	out := []Row{}
+	for rows.Next() {
+		var w Row
+		if err := rows.Scan(&w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
+			&w.Provider, &w.Account, &w.UpstreamModel, &w.UpstreamDialect, &w.Stream, &w.Status, &w.ErrorKind,
+			&w.ErrorMessage, &w.LatencyMS, &w.TTFTMS, &w.TokensIn, &w.TokensOut, &w.TokensCached,
+			&w.TokensReasoning, &w.Attempts, &w.Route, &w.RequestBody, &w.ResponseBody); err != nil {
+			return nil, fmt.Errorf("usage: scan: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,74 @@
+package usage
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"switchboard/backend/store"
+)
+
+func openDB(t *testing.T) *store.DB {
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRecordBatchesAndQuery(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{Batch: 10, Every: time.Hour})
+	for i := 0; i < 25; i++ {
+		st := 200
+		if i%5 == 0 {
+			st = 429
+		}
+		r.Record(&Row{ReqID: fmt.Sprint(i), TS: int64(1000 + i), ClientDialect: "openai", Endpoint: "/v1/chat/completions",
+			RequestedModel: "m", Provider: []string{"openai", "groq"}[i%2], Status: st, TokensIn: i})
+	}
+	r.Flush()
+	if r.Written() != 25 || r.Dropped() != 0 {
+		t.Fatalf("written %d dropped %d", r.Written(), r.Dropped())
+	}
+	rows, err := Query(context.Background(), db, Filter{Provider: "groq", Status: "ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range rows {
+		if w.Provider != "groq" || w.Status != 200 {
+			t.Fatalf("filter leaked %+v", w)
+		}
+	}
+	if len(rows) != 10 || rows[0].TS < rows[1].TS {
+		t.Fatalf("got %d rows, order %v", len(rows), rows[0].TS)
+	}
+	r.Close()
+}
+
+func TestFullQueueDropsInsteadOfBlocking(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{QueueSize: 1, Batch: 1000, Every: time.Hour})
+	tx, _ := db.Begin() // hold the write lock so the writer stalls
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 100; i++ {
+			r.Record(&Row{ReqID: fmt.Sprint(i), Status: 200})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Record blocked")
+	}
+	tx.Rollback()
+	r.Close()
+	if r.Dropped() == 0 || r.Dropped()+r.Written() != 100 {
+		t.Fatalf("dropped %d written %d", r.Dropped(), r.Written())
+	}
+}
