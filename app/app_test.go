@@ -2,6 +2,11 @@ package app
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +67,47 @@ func TestCLIKeysAndConfigErrors(t *testing.T) {
 	}
 	if code, _, _ = run("frobnicate"); code != 2 {
 		t.Fatalf("unknown command: %d", code)
+	}
+}
+
+func TestCLIProviders(t *testing.T) {
+	t.Setenv("SWITCHBOARD_KEYRING", "off")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer sk-upstream-abcdef123456" {
+			w.WriteHeader(401)
+			io.WriteString(w, `{"error":{"message":"bad key","type":"authentication_error"}}`)
+			return
+		}
+		io.WriteString(w, `{"object":"list","data":[{"id":"m1","object":"model"}]}`)
+	}))
+	defer up.Close()
+	dir := t.TempDir()
+	t.Setenv("SB_TEST_UPSTREAM_KEY", "sk-upstream-abcdef123456")
+	code, _, errs := run("providers", "add", "local", "--name", "main", "--key-env", "SB_TEST_UPSTREAM_KEY",
+		"--type", "openai-compatible", "--base-url", up.URL+"/v1", "--models", "m1", "--allow-local", "--data-dir", dir)
+	if code != 0 || !strings.Contains(errs, "…3456") {
+		t.Fatalf("add: %d %s", code, errs)
+	}
+	code, out, _ := run("providers", "list", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "main(…3456,ok)") || strings.Contains(out, "abcdef") {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	code, out, _ = run("providers", "test", "local", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "local/main: ok") {
+		t.Fatalf("test: %d %s", code, out)
+	}
+	// The key is sealed in the database: not in plain text on disk.
+	files, _ := filepath.Glob(filepath.Join(dir, "switchboard.db*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if bytes.Contains(b, []byte("sk-upstream-abcdef123456")) {
+			t.Fatalf("upstream key in plain text in %s", f)
+		}
+	}
+	t.Setenv("SB_TEST_UPSTREAM_KEY", "sk-wrong-key-000000000")
+	run("providers", "add", "local", "--name", "bad", "--key-env", "SB_TEST_UPSTREAM_KEY", "--data-dir", dir)
+	code, out, _ = run("providers", "test", "local", "--account", "bad", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out, "FAILED") || strings.Contains(out, "sk-wrong") {
+		t.Fatalf("failing test: %d %s", code, out)
 	}
 }

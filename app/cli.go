@@ -25,7 +25,7 @@ import (
 	"switchboard/backend/server"
 )
 
-const usage = `Switchboard: one local AI endpoint for every model you can reach.
+const usageText = `Switchboard: one local AI endpoint for every model you can reach.
 
 Usage:
   switchboard [flags]               open the window and tray (headless when there is no display)
@@ -33,6 +33,14 @@ Usage:
   switchboard keys create --name N  create a local API key (printed once)
   switchboard keys list             list local API keys
   switchboard keys revoke ID|NAME   revoke a key
+  switchboard providers list        configured providers and their accounts (keys masked)
+  switchboard providers catalog     every known provider, by tier
+  switchboard providers add ID --name ACCOUNT [--key-env VAR]   add an account (key read from VAR or stdin)
+      custom: --type openai-compatible|anthropic-compatible|gemini-compatible|responses-compatible
+              --base-url URL [--prefix P] [--models a,b] [--allow-local]
+      limits: [--max-concurrent N] [--rpm N] [--priority N]
+  switchboard providers test ID [--account NAME]   send a tiny real request, report latency or the error
+  switchboard providers remove ID   remove a provider added from the dashboard or CLI
 
 Flags (each also as an environment variable):
   --listen ADDR       SWITCHBOARD_LISTEN      address to serve on (default 127.0.0.1:20128; port 0 = any free port)
@@ -69,7 +77,7 @@ func (s *stringFlag) ptr() *string {
 func newFlagSet(name string, g *globalFlags, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.Usage = func() { fmt.Fprint(out, usage) }
+	fs.Usage = func() { fmt.Fprint(out, usageText) }
 	fs.Var(&g.listen, "listen", "")
 	fs.Var(&g.dataDir, "data-dir", "")
 	fs.Var(&g.configFile, "config", "")
@@ -92,11 +100,15 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	var g globalFlags
 	fs := newFlagSet(cmd, &g, stderr)
 	var keyName string
-	if cmd == "keys" {
+	var pf providerFlags
+	switch cmd {
+	case "keys":
 		fs.StringVar(&keyName, "name", "", "")
+	case "providers":
+		pf.register(fs)
 	}
 	sub := ""
-	if cmd == "keys" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "keys" || cmd == "providers") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
 	// Flags may come before or after positional arguments
@@ -115,8 +127,8 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if cmd != "keys" && len(positional) > 0 {
-		fmt.Fprintf(stderr, "switchboard: unexpected argument %q\n\n%s", positional[0], usage)
+	if cmd != "keys" && cmd != "providers" && len(positional) > 0 {
+		fmt.Fprintf(stderr, "switchboard: unexpected argument %q\n\n%s", positional[0], usageText)
 		return 2
 	}
 	if g.version {
@@ -142,8 +154,10 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		return serve(cfg, log, ui)
 	case "keys":
 		return keysCommand(cfg, log, sub, keyName, positional, stdout, stderr)
+	case "providers":
+		return providersCommand(cfg, log, sub, &pf, positional, os.Stdin, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usageText)
 		return 2
 	}
 }

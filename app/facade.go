@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 
+	"switchboard/backend/accounts"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/route"
+	"switchboard/backend/usage"
 )
 
 // App is bound into the window (window.go.app.App.*). Each method is a
@@ -35,3 +38,45 @@ func (a *App) GetSettings() (mgmt.Settings, error) { return a.svc.GetSettings(a.
 func (a *App) SaveSettings(s mgmt.Settings) (mgmt.Settings, error) {
 	return a.svc.SaveSettings(a.ctx, s)
 }
+
+// GetCatalog lists every known provider.
+func (a *App) GetCatalog() []mgmt.CatalogEntry { return a.svc.Catalog() }
+
+// ListProviders lists configured providers with their accounts.
+func (a *App) ListProviders() []mgmt.ProviderView { return a.svc.Providers() }
+
+// SaveProvider adds or edits a stored provider.
+func (a *App) SaveProvider(in mgmt.ProviderInput) error { return a.svc.SaveProvider(a.ctx, in) }
+
+// DeleteProvider removes a stored provider.
+func (a *App) DeleteProvider(id string) error { return a.svc.DeleteProvider(a.ctx, id) }
+
+// AddAccount adds an account to a provider.
+func (a *App) AddAccount(providerID string, in mgmt.AccountInput) (mgmt.AccountView, error) {
+	return a.svc.AddAccount(a.ctx, providerID, in)
+}
+
+// UpdateAccount patches an account.
+func (a *App) UpdateAccount(id string, p accounts.AccountPatch) error {
+	return a.svc.UpdateAccount(a.ctx, id, p)
+}
+
+// DeleteAccount removes an account.
+func (a *App) DeleteAccount(id string) error { return a.svc.DeleteAccount(a.ctx, id) }
+
+// TestProvider sends a tiny real request per account.
+func (a *App) TestProvider(providerID, accountID string) ([]mgmt.TestResult, error) {
+	return a.svc.TestProvider(a.ctx, providerID, accountID)
+}
+
+// ListModels lists routable models.
+func (a *App) ListModels() []route.ModelInfo { return a.svc.Models() }
+
+// ListAliases returns the effective aliases.
+func (a *App) ListAliases() map[string]string { return a.svc.Aliases() }
+
+// SetAlias creates, replaces or deletes (empty target) an alias.
+func (a *App) SetAlias(alias, target string) error { return a.svc.SetAlias(a.ctx, alias, target) }
+
+// ListLogs queries the request log.
+func (a *App) ListLogs(f usage.Filter) ([]usage.Row, error) { return a.svc.Logs(a.ctx, f) }

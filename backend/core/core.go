@@ -106,6 +106,18 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	return in, nil
 }
 
+// OfflineServices returns management services for CLI commands that work
+// on the data directory without serving (providers add/list/test).
+func (in *Instance) OfflineServices() *mgmt.Services {
+	if in.Client == nil {
+		in.Client = provider.NewClient(provider.ClientOptions{})
+	}
+	svc := mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{Version: Version, Mode: "cli",
+		Listen: func() string { return in.Config.Listen }, DataDir: in.Config.DataDir, Keyring: in.Sealer.Source, StartedAt: time.Now()})
+	svc.SetRouting(&mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload})
+	return svc
+}
+
 // Reload rebuilds the routing snapshot from the config file and the store.
 func (in *Instance) Reload(ctx context.Context) error {
 	snap, err := in.Accounts.Build(ctx, in.Config)

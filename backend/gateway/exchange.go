@@ -174,6 +174,15 @@ func (x *exchange) fail(e *ir.Error) {
 	if e == nil {
 		e = ir.Errorf(ir.KindUnavailable, "no upstream could serve this request")
 	}
+	if e.Kind == ir.KindAuth && e.Provider != "" {
+		// An upstream rejected its key. Passing 401/403 through would make
+		// the client believe its own Switchboard key is wrong (Claude Code
+		// would ask the user to log in again).
+		cp := *e
+		cp.Status = http.StatusBadGateway
+		cp.Message = "upstream " + e.Provider + " rejected its credentials: " + e.Message
+		e = &cp
+	}
 	writeError(x.w, x.client.Name(), e)
 	x.finishRow(e.HTTPStatus(), e)
 }
