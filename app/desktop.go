@@ -44,6 +44,7 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 	log.Info("browser dashboard login (one-time link)", "url", in.LoginURL)
 	d := &desktop{log: log, in: in, app: &App{ctx: context.Background(), svc: in.Services}}
 	in.Services.SetShowWindow(d.show)
+	in.Services.SetQuit(d.quit)
 	// The tray must be registered on the main thread before wails.Run on
 	// Linux (Wails' GTK loop then services it); see tray_*.go.
 	trayActive := startTray(d)

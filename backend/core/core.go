@@ -169,6 +169,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	guard := mgmt.NewHostGuard(host)
 	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
 	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log)
+	in.Server.RegisterOnShutdown(mh.Stop)
 	in.LoginURL = "http://" + addr + "/login?token=" + token
 
 	bgctx, cancel := context.WithCancel(context.Background())
@@ -182,13 +183,29 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	return nil
 }
 
-// Shutdown stops accepting, lets in-flight requests finish within ctx,
-// flushes pending writes and closes the database.
+// DrainGrace is how long in-flight requests may run on after a shutdown
+// starts before open streams are ended with a terminal error frame.
+var DrainGrace = 5 * time.Second
+
+// Shutdown stops accepting, lets in-flight requests finish for DrainGrace,
+// then ends the remaining streams cleanly (each client gets its dialect's
+// error and terminal frame), flushes pending writes and closes the database.
 func (in *Instance) Shutdown(ctx context.Context) error {
 	var errs []error
 	if in.Server != nil {
-		if err := in.Server.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+		done := make(chan error, 1)
+		go func() { done <- in.Server.Shutdown(ctx) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				errs = append(errs, err)
+			}
+		case <-time.After(DrainGrace):
+			in.log.Info("ending open streams for shutdown")
+			in.Gateway.Drain()
+			if err := <-done; err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if in.cancel != nil {

@@ -198,3 +198,47 @@ func TestGracefulShutdownFlushes(t *testing.T) {
 		t.Fatalf("usage not flushed: %+v", ks)
 	}
 }
+
+func TestProvidersAPI(t *testing.T) {
+	in := start(t, "127.0.0.1:0")
+	base := "http://" + in.Server.Addr()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	token := in.LoginURL[strings.Index(in.LoginURL, "token=")+6:]
+	do(t, c, "GET", base+"/login?token="+token, nil, "")
+	js := map[string]string{"Content-Type": "application/json"}
+	code, body, _ := do(t, c, "POST", base+"/api/providers", js,
+		`{"id":"mine","type":"openai-compatible","baseUrl":"http://127.0.0.1:9/v1","prefix":"mine","models":["m1"],"allowLocal":true}`)
+	if code != 204 {
+		t.Fatalf("save provider: %d %s", code, body)
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/providers/mine/accounts", js, `{"name":"work","apiKey":"sk-secret-upstream-9876"}`)
+	if code != 201 || !strings.Contains(body, `"last4":"9876"`) {
+		t.Fatalf("add account: %d %s", code, body)
+	}
+	code, body, _ = do(t, c, "GET", base+"/api/providers", nil, "")
+	if code != 200 || !strings.Contains(body, `"id":"mine"`) || strings.Contains(body, "sk-secret") {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	code, body, _ = do(t, c, "GET", base+"/api/models", nil, "")
+	if !strings.Contains(body, `"mine/m1"`) {
+		t.Fatalf("models: %s", body)
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/providers", js, `{"id":"bad","type":"nonsense"}`)
+	if code != 400 {
+		t.Fatalf("bad provider: %d %s", code, body)
+	}
+	code, _, _ = do(t, c, "PUT", base+"/api/aliases", js, `{"Alias":"fast","Target":"mine/m1"}`)
+	_, body, _ = do(t, c, "GET", base+"/api/aliases", nil, "")
+	if code != 204 || !strings.Contains(body, `"fast":"mine/m1"`) {
+		t.Fatalf("alias: %d %s", code, body)
+	}
+	_, body, _ = do(t, c, "GET", base+"/api/catalog", nil, "")
+	if !strings.Contains(body, `"id":"anthropic"`) || !strings.Contains(body, `"tier":"local"`) {
+		t.Fatalf("catalog: %.200s", body)
+	}
+	code, _, _ = do(t, c, "GET", base+"/api/logs?status=error&limit=5", nil, "")
+	if code != 200 {
+		t.Fatalf("logs: %d", code)
+	}
+}

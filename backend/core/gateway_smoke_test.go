@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend/config"
 )
@@ -70,4 +71,59 @@ func TestGatewaySmoke(t *testing.T) {
 	in.Recorder.Flush()
 	rows, _ := in.Services.Logs(context.Background(), usageFilter())
 	t.Logf("%d log rows", len(rows))
+}
+
+// A stream still open at shutdown ends with the dialect's error frame and
+// terminal frame, not a silent cut; the log row is flushed.
+func TestShutdownEndsOpenStreamsCleanly(t *testing.T) {
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: "+`{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"partial"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer up.Close()
+	defer close(release)
+	old := DrainGrace
+	DrainGrace = 200 * time.Millisecond
+	defer func() { DrainGrace = old }()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
+		strings.NewReader(`{"model":"fake/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+ck.Secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	first := make([]byte, 64)
+	if _, err := resp.Body.Read(first); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- in.Shutdown(ctx)
+	}()
+	rest, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(rest), "shutting down") || !strings.HasSuffix(string(rest), "data: [DONE]\n\n") {
+		t.Fatalf("stream not ended cleanly at shutdown:\n%s", rest)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
 }

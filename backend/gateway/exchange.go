@@ -113,6 +113,8 @@ func (x *exchange) attempt(c route.Candidate) streamResult {
 	}
 	ctx, cancel := context.WithCancelCause(x.r.Context())
 	defer cancel(nil)
+	stopDrain := context.AfterFunc(x.g.draining, func() { cancel(errDraining) })
+	defer stopDrain()
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
 		Stream: x.req.Stream, Body: body, Header: hdr}
 	if c.Account != nil {

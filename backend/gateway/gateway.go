@@ -5,7 +5,9 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"encoding/hex"
 	"io"
 	"log/slog"
@@ -32,7 +34,18 @@ type Gateway struct {
 	mux         *http.ServeMux
 	requests    atomic.Int64
 	logBodies   atomic.Bool
+	// draining ends when the app shuts down: open streams then end with
+	// their dialect's error frame instead of being cut.
+	draining     context.Context
+	stopDraining context.CancelFunc
 }
+
+// errDraining is the cause of upstream cancellations during shutdown.
+var errDraining = errors.New("Switchboard is shutting down")
+
+// Drain ends every open upstream call; streams already answering get a
+// proper terminal error frame.
+func (g *Gateway) Drain() { g.stopDraining() }
 
 // Options wire a Gateway.
 type Options struct {
@@ -62,6 +75,7 @@ func New(o Options) *Gateway {
 	}
 	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, client: o.Client, recorder: o.Recorder,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
+	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.routesInit()
 	return g
 }

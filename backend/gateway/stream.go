@@ -70,8 +70,9 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 	for {
 		ev, err := rd.Next()
 		if err != nil {
-			if ctx.Err() != nil {
-				return
+			cause := context.Cause(ctx)
+			if ctx.Err() != nil && cause != errDraining && cause != errIdle {
+				return // the client went away: nobody to tell
 			}
 			evs = evs[:0]
 			var complete bool
@@ -81,8 +82,11 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 				if !errors.Is(err, io.EOF) {
 					msg = "the upstream stream broke: " + err.Error()
 				}
-				if errors.Is(context.Cause(ctx), errIdle) {
+				switch cause {
+				case errIdle:
 					kind, msg = ir.KindTimeout, "the upstream stopped sending (idle timeout)"
+				case errDraining:
+					kind, msg = ir.KindUnavailable, "Switchboard is shutting down; retry in a moment"
 				}
 				evs = append(evs, ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: kind, Message: msg}})
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"net/http"
 	"time"
 
@@ -22,11 +23,16 @@ type HTTP struct {
 	ui       fs.FS // built dashboard; nil when not embedded
 	mux      *http.ServeMux
 	log      *slog.Logger
+	stop     chan struct{} // closed at shutdown: live event streams end
+	stopOnce sync.Once
 }
+
+// Stop ends open live-event streams so a shutdown does not wait on them.
+func (h *HTTP) Stop() { h.stopOnce.Do(func() { close(h.stop) }) }
 
 // NewHTTP builds the handler. ui may be nil.
 func NewHTTP(svc *Services, sessions *Sessions, guard *HostGuard, ui fs.FS, log *slog.Logger) *HTTP {
-	h := &HTTP{svc: svc, sessions: sessions, guard: guard, ui: ui, mux: http.NewServeMux(), log: log}
+	h := &HTTP{svc: svc, sessions: sessions, guard: guard, ui: ui, mux: http.NewServeMux(), log: log, stop: make(chan struct{})}
 	h.routes()
 	return h
 }
@@ -40,6 +46,13 @@ func (h *HTTP) routes() {
 	api("GET /api/settings", h.getSettings)
 	api("PUT /api/settings", h.putSettings)
 	api("GET /api/events", h.streamEvents)
+	api("POST /api/app/quit", func(w http.ResponseWriter, r *http.Request) {
+		if !h.svc.Quit() {
+			writeError(w, http.StatusNotFound, "no_window", "this Switchboard runs headless; stop it with SIGTERM")
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	h.providerRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
@@ -195,6 +208,8 @@ func (h *HTTP) streamEvents(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-h.stop:
 			return
 		case e, ok := <-sub.C:
 			if !ok {

@@ -66,12 +66,27 @@ type Services struct {
 	rt   Runtime
 
 	showWindow atomic.Pointer[func()]
+	quitApp    atomic.Pointer[func()]
 	routing    *Routing
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
 // headless mode). A second launch uses it through /api/instance/show.
 func (s *Services) SetShowWindow(f func()) { s.showWindow.Store(&f) }
+
+// SetQuit registers how to quit the desktop app (the macOS tray helper's
+// Quit item uses it through /api/app/quit).
+func (s *Services) SetQuit(f func()) { s.quitApp.Store(&f) }
+
+// Quit quits the desktop app; false when there is none.
+func (s *Services) Quit() bool {
+	f := s.quitApp.Load()
+	if f == nil || *f == nil {
+		return false
+	}
+	go (*f)()
+	return true
+}
 
 // ShowWindow brings the window forward; false when there is none.
 func (s *Services) ShowWindow() bool {
