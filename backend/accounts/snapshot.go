@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"switchboard/backend/config"
 	"switchboard/backend/provider"
@@ -72,7 +73,53 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 	for k, v := range cfg.Aliases {
 		aliases[k] = v
 	}
-	return route.NewSnapshot(provs, aliases), errors.Join(errs...)
+	combos, err := s.combos(ctx, cfg)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return route.NewSnapshot(provs, aliases, combos...), errors.Join(errs...)
+}
+
+// combos merges stored combos with the config file's (the file wins).
+func (s *Store) combos(ctx context.Context, cfg config.Config) ([]route.Combo, error) {
+	stored, err := route.LoadCombos(ctx, s.db.DB)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]route.Combo{}
+	for _, c := range stored {
+		byName[c.Name] = c
+	}
+	var errs []error
+	for _, cc := range cfg.Combos {
+		c, err := ComboFromConfig(cc)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		byName[c.Name] = c
+	}
+	out := make([]route.Combo, 0, len(byName))
+	for _, c := range byName {
+		out = append(out, c)
+	}
+	return out, errors.Join(errs...)
+}
+
+// ComboFromConfig converts a config-file combo.
+func ComboFromConfig(cc config.ComboConfig) (route.Combo, error) {
+	c := route.Combo{Name: cc.Name, Strategy: route.Strategy(cc.Strategy), Sticky: cc.Sticky}
+	if cc.Budget != "" {
+		d, err := time.ParseDuration(cc.Budget)
+		if err != nil {
+			return c, fmt.Errorf("combo %q: budget %q is not a duration (e.g. 90s)", cc.Name, cc.Budget)
+		}
+		c.Budget = d
+	}
+	for _, t := range cc.Targets {
+		c.Targets = append(c.Targets, route.ComboTarget{Model: t.Model, Account: t.Account, Weight: t.Weight, OnlyIfExhausted: t.OnlyOnExhausted})
+	}
+	return c, route.ValidateCombo(c)
 }
 
 func (s *Store) storedProvider(sp StoredProvider, accts []StoredAccount, seen map[string]bool) (*route.Provider, error) {

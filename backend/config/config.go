@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultListen is where clients find us unless told otherwise.
@@ -286,6 +287,14 @@ func (c *Config) validateCombos(add func(key, why string, args ...any)) {
 		}
 		if len(cb.Targets) == 0 {
 			add(path+".targets", "a combo needs at least one target")
+		}
+		if cb.Budget != "" {
+			if d, err := time.ParseDuration(cb.Budget); err != nil || d <= 0 {
+				add(path+".budget", "%q is not a positive duration (e.g. 90s, 2m)", cb.Budget)
+			}
+		}
+		if cb.Sticky < 0 {
+			add(path+".sticky", "must not be negative")
 		}
 		for j, t := range cb.Targets {
 			if t.Model == "" {

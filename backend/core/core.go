@@ -57,6 +57,8 @@ type Instance struct {
 	Routes   *route.Table
 	Client   *provider.Client
 	Recorder *usage.Recorder
+	Health   *route.Health
+	Events   *events.Recorder
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -114,7 +116,7 @@ func (in *Instance) OfflineServices() *mgmt.Services {
 	}
 	svc := mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{Version: Version, Mode: "cli",
 		Listen: func() string { return in.Config.Listen }, DataDir: in.Config.DataDir, Keyring: in.Sealer.Source, StartedAt: time.Now()})
-	svc.SetRouting(&mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload})
+	svc.SetRouting(in.routing())
 	return svc
 }
 
@@ -151,18 +153,23 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
 	in.Client = provider.NewClient(provider.ClientOptions{})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
+	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
-		Recorder: in.Recorder, StreamIdleTimeout: o.StreamIdleTimeout})
+		Recorder: in.Recorder, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout})
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
+		in.Gateway.SetResponseCache(st.ResponseCache)
 	}
 	addr := ln.Addr().String()
 	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
 		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,
 		Keyring: in.Sealer.Source, StartedAt: started, Requests: in.Gateway.Requests,
-		ApplySettings: func(st mgmt.Settings) { in.Gateway.SetLogBodies(st.LogRequestBodies) },
+		ApplySettings: func(st mgmt.Settings) {
+			in.Gateway.SetLogBodies(st.LogRequestBodies)
+			in.Gateway.SetResponseCache(st.ResponseCache)
+		},
 	})
-	in.Services.SetRouting(&mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload})
+	in.Services.SetRouting(in.routing())
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
 	in.Sessions = sessions
 	host, _, _ := net.SplitHostPort(addr)
@@ -217,6 +224,14 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	if in.Recorder != nil {
 		in.Recorder.Close() // every queued log row reaches the disk
 	}
+	if in.Health != nil {
+		if err := in.Health.SaveCooldowns(context.Background(), in.DB.DB); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if in.Events != nil {
+		in.Events.Close()
+	}
 	if in.Client != nil {
 		in.Client.CloseIdleConnections()
 	}
@@ -228,4 +243,38 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 
 func mgmtSettings(db *store.DB) (mgmt.Settings, error) {
 	return mgmt.LoadSettings(context.Background(), db)
+}
+
+// startHealth creates the live routing state, restores saved cooldowns and
+// forwards every transition to the event bus and the events table.
+func (in *Instance) startHealth() {
+	in.Health = route.NewHealth(nil, uint64(time.Now().UnixNano()))
+	if err := in.Health.LoadCooldowns(context.Background(), in.DB.DB); err != nil {
+		in.log.Warn("saved cooldowns not restored", "err", err)
+	}
+	in.Events = events.NewRecorder(in.DB.DB, in.log)
+	_ = events.Prune(context.Background(), in.DB.DB, 30*24*time.Hour)
+	in.Health.OnChange(func(c route.Change) {
+		var until int64
+		if !c.Until.IsZero() {
+			until = c.Until.UnixMilli()
+		}
+		in.Events.Record(events.Row{TS: time.Now().UnixMilli(), Kind: string(c.Kind), Provider: c.Provider,
+			Account: c.Account, Model: c.Model, Until: until, Message: c.Message})
+		in.Bus.Publish(events.Kind(c.Kind), c)
+		in.Bus.Publish(events.StatusChanged, nil)
+		in.log.Info("routing change", "kind", c.Kind, "provider", c.Provider, "account", c.Account, "model", c.Model, "until", c.Until)
+	})
+}
+
+func (in *Instance) routing() *mgmt.Routing {
+	names := make([]string, 0, len(in.Config.Combos))
+	for _, c := range in.Config.Combos {
+		names = append(names, c.Name)
+	}
+	h := in.Health
+	if h == nil {
+		h = route.NewHealth(nil, 1) // CLI: no live state
+	}
+	return &mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload, Health: h, ConfigCombos: names}
 }

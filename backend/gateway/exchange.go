@@ -3,9 +3,11 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/dialect"
@@ -28,8 +30,11 @@ type exchange struct {
 	row    usage.Row
 	start  time.Time
 	idle   *idleWatch
-	tried  []attemptNote
+	plan   *route.Plan
 	flush  http.Flusher
+	// committed turns true when the first byte went to the client.
+	committed    atomic.Bool
+	firstTokenAt time.Time
 	// passThroughOK is false for endpoints whose client shape differs from
 	// the dialect's main endpoint (legacy completions).
 	passThroughOK bool
@@ -42,63 +47,61 @@ type encoder struct {
 	stream   func(*ir.Request) dialect.StreamEncoder
 }
 
-// attemptNote is one routing step, kept for the request log.
-type attemptNote struct {
-	Target string `json:"target"`
-	Result string `json:"result"` // ok | error kind | skipped reason
-	Status int    `json:"status,omitempty"`
-	Error  string `json:"error,omitempty"`
-}
-
 var swbTag = []byte("swb1")
 
-// run routes the decoded request and answers the client.
+// errBudget cancels an attempt when a combo's time budget runs out.
+var errBudget = errors.New("combo time budget spent")
+
+// run plans the route and tries candidates until one answers, one fails
+// after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
-	snap := x.g.routes.Load()
-	cands, err := snap.Resolve(x.req.Model)
+	plan, err := x.g.routes.Load().Plan(x.g.health, x.req.Model)
 	if err != nil {
 		x.fail(asIRError(err))
 		return
 	}
-	var last *ir.Error
-	skip := map[string]bool{} // provider/model pairs a NextTarget decision ruled out
-	for _, c := range cands {
-		key := c.Provider.Entry.ID + "\x00" + c.Model
-		if skip[key] {
-			x.tried = append(x.tried, attemptNote{Target: c.Label(), Result: "skipped: target failed"})
-			continue
+	x.plan = plan
+	ctx := x.r.Context()
+	for {
+		c, lease, ok := plan.Next(ctx)
+		if !ok {
+			break
 		}
-		res := x.attempt(c)
-		if res.err == nil {
-			x.tried = append(x.tried, attemptNote{Target: c.Label(), Result: "ok"})
+		t0 := time.Now()
+		res := x.attempt(c, plan.Deadline())
+		lease.Release()
+		switch {
+		case res.err == nil:
+			plan.Succeeded(c, x.latencySince(t0))
 			x.finishRow(http.StatusOK, nil)
 			return
-		}
-		x.note(c, res.err)
-		last = res.err
-		if res.committed || x.r.Context().Err() != nil {
+		case ctx.Err() != nil: // the client left: not the upstream's fault
+			x.finishRow(499, res.err)
+			return
+		case res.committed:
+			plan.Failed(c, res.err)
 			x.finishRow(res.err.HTTPStatus(), res.err)
 			return
-		}
-		switch route.Decide(res.err) {
-		case route.Stop:
+		case !plan.Failed(c, res.err):
 			x.fail(res.err)
 			return
-		case route.NextTarget:
-			skip[key] = true
 		}
 	}
-	x.fail(last)
+	x.fail(plan.Err())
 }
 
-func (x *exchange) note(c route.Candidate, e *ir.Error) {
-	x.tried = append(x.tried, attemptNote{Target: c.Label(), Result: e.Kind.String(), Status: e.HTTPStatus(),
-		Error: logging.Scrub(e.Message)})
+// latencySince is what load-aware strategies learn from: time to first
+// token when there was one, else the whole exchange.
+func (x *exchange) latencySince(t0 time.Time) time.Duration {
+	if x.firstTokenAt.After(t0) {
+		return x.firstTokenAt.Sub(t0)
+	}
+	return time.Since(t0)
 }
 
 // attempt sends the request to one candidate and, unless it fails before
 // anything reached the client, answers the client from it.
-func (x *exchange) attempt(c route.Candidate) streamResult {
+func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamResult) {
 	up := codecFor(c.Provider.Entry.Dialect)
 	if up == nil {
 		return streamResult{err: ir.Errorf(ir.KindInternal, "no codec for dialect %s", c.Provider.Entry.Dialect)}
@@ -115,6 +118,19 @@ func (x *exchange) attempt(c route.Candidate) streamResult {
 	defer cancel(nil)
 	stopDrain := context.AfterFunc(x.g.draining, func() { cancel(errDraining) })
 	defer stopDrain()
+	if !deadline.IsZero() { // a combo's budget bounds the wait for the first byte
+		t := time.AfterFunc(time.Until(deadline), func() {
+			if !x.committed.Load() {
+				cancel(errBudget)
+			}
+		})
+		defer t.Stop()
+	}
+	defer func() {
+		if res.err != nil && !res.committed && context.Cause(ctx) == errBudget {
+			res.err = &ir.Error{Kind: ir.KindTimeout, Status: http.StatusGatewayTimeout, Message: "the combo's time budget ran out before an answer"}
+		}
+	}()
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
 		Stream: x.req.Stream, Body: body, Header: hdr}
 	if c.Account != nil {
@@ -124,7 +140,7 @@ func (x *exchange) attempt(c route.Candidate) streamResult {
 	if c.Account != nil {
 		x.row.Account = c.Account.Name
 	}
-	x.row.Attempts = len(x.tried) + 1
+	x.row.Attempts++
 	resp, serr := x.g.client.Send(ctx, call)
 	if serr != nil {
 		return streamResult{err: asIRError(serr)}
@@ -200,8 +216,8 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 		x.row.ErrorKind = e.Kind.String()
 		x.row.ErrorMessage = logging.Scrub(e.Message)
 	}
-	if len(x.tried) > 0 {
-		b, _ := json.Marshal(x.tried)
+	if x.plan != nil && len(x.plan.Notes) > 0 {
+		b, _ := json.Marshal(x.plan.Notes)
 		x.row.Route = string(b)
 	}
 	if x.g.logBodies.Load() {

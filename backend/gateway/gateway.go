@@ -28,14 +28,17 @@ type Gateway struct {
 	keys        *keys.Service
 	log         *slog.Logger
 	routes      *route.Table
+	health      *route.Health
 	client      *provider.Client
 	recorder    *usage.Recorder
 	idleTimeout time.Duration
 	mux         *http.ServeMux
 	requests    atomic.Int64
 	logBodies   atomic.Bool
+	cacheOn     atomic.Bool
 	// draining ends when the app shuts down: open streams then end with
 	// their dialect's error frame instead of being cut.
+	replay       *replayer
 	draining     context.Context
 	stopDraining context.CancelFunc
 }
@@ -52,6 +55,7 @@ type Options struct {
 	Keys     *keys.Service
 	Log      *slog.Logger
 	Routes   *route.Table
+	Health   *route.Health // live routing state (cooldowns, breakers, limits)
 	Client   *provider.Client
 	Recorder *usage.Recorder // nil: no request log
 	// StreamIdleTimeout ends an upstream stream that sends nothing for this
@@ -70,18 +74,26 @@ func New(o Options) *Gateway {
 	if o.Routes == nil {
 		o.Routes = route.NewTable(nil)
 	}
+	if o.Health == nil {
+		o.Health = route.NewHealth(nil, uint64(time.Now().UnixNano()))
+	}
 	if o.Client == nil {
 		o.Client = provider.NewClient(provider.ClientOptions{})
 	}
-	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, client: o.Client, recorder: o.Recorder,
+	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
+	g.replay = newReplayer()
+	g.replay.on = g.cacheOn.Load
 	g.routesInit()
 	return g
 }
 
 // Requests counts authenticated requests served.
 func (g *Gateway) Requests() int64 { return g.requests.Load() }
+
+// SetResponseCache switches the exact-match response cache.
+func (g *Gateway) SetResponseCache(on bool) { g.cacheOn.Store(on) }
 
 // SetLogBodies switches request body logging (truncated, redacted).
 func (g *Gateway) SetLogBodies(on bool) { g.logBodies.Store(on) }
@@ -123,7 +135,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.requests.Add(1)
 	r = r.WithContext(withKeyName(r.Context(), k.Name))
-	g.mux.ServeHTTP(w, r)
+	g.replay.wrap(w, r, g.mux)
 }
 
 // maxRequestBody bounds a client body (images inline as base64 are large).

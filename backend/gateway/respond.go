@@ -45,6 +45,7 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 					continue
 				}
 				res.committed = true
+				x.committed.Store(true)
 				startStream(x.w)
 				enc = x.enc.stream(x.req)
 				for j := range held {
@@ -90,6 +91,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 			}
 			if !res.committed && isContent(ev.Type) {
 				res.committed = true
+				x.committed.Store(true)
 				startStream(x.w)
 			}
 		}
@@ -215,8 +217,9 @@ func (x *exchange) observe(ev *ir.Event) {
 }
 
 func (x *exchange) markFirstToken() {
-	if x.row.TTFTMS == 0 {
-		x.row.TTFTMS = max(1, time.Since(x.start).Milliseconds())
+	if x.firstTokenAt.IsZero() {
+		x.firstTokenAt = time.Now()
+		x.row.TTFTMS = max(1, x.firstTokenAt.Sub(x.start).Milliseconds())
 	}
 }
 

@@ -60,6 +60,30 @@ func (h *HTTP) providerRoutes() {
 		}
 	})
 	api("GET /api/logs", h.logs)
+	api("GET /api/health", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.Health()) })
+	api("POST /api/health/reset", func(w http.ResponseWriter, r *http.Request) {
+		n := h.svc.ResetHealth(r.URL.Query().Get("provider"), r.URL.Query().Get("account"))
+		writeJSON(w, 200, map[string]int{"cleared": n})
+	})
+	api("GET /api/combos", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.Combos()) })
+	api("POST /api/combos", func(w http.ResponseWriter, r *http.Request) {
+		var in ComboInput
+		if h.decode(w, r, &in) {
+			h.done(w, r, h.svc.SaveCombo(r.Context(), in), http.StatusNoContent)
+		}
+	})
+	api("DELETE /api/combos/{name}", func(w http.ResponseWriter, r *http.Request) {
+		h.done(w, r, h.svc.DeleteCombo(r.Context(), r.PathValue("name")), http.StatusNoContent)
+	})
+	api("GET /api/events/recent", func(w http.ResponseWriter, r *http.Request) {
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		rows, err := h.svc.Events(r.Context(), limit)
+		if err != nil {
+			h.serviceError(w, r, err)
+			return
+		}
+		writeJSON(w, 200, rows)
+	})
 }
 
 func (h *HTTP) logs(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,9 @@ type Routing struct {
 	Routes   *route.Table
 	Client   *provider.Client
 	Reload   func(context.Context) error
+	Health   *route.Health
+	// ConfigCombos names the combos the config file defines (read-only).
+	ConfigCombos []string
 }
 
 // SetRouting wires the provider services (nil until the gateway runs).

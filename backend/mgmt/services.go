@@ -33,6 +33,7 @@ type Status struct {
 // Settings are the runtime settings changed from the dashboard.
 type Settings struct {
 	LogRequestBodies bool   `json:"logRequestBodies"`
+	ResponseCache    bool   `json:"responseCache"`
 	Theme            string `json:"theme"` // system | light | dark
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"switchboard/backend/ir"
 	"switchboard/backend/provider"
@@ -74,13 +75,22 @@ type Snapshot struct {
 	byPrefix  map[string]*Provider // prefix and id
 	aliases   map[string]string    // exact aliases
 	wildcards []wildcard           // aliases ending in '*'
+	combos    map[string]*Combo
 }
 
 type wildcard struct{ prefix, target string }
 
 // NewSnapshot indexes providers (kept in the given order) and aliases.
-func NewSnapshot(providers []*Provider, aliases map[string]string) *Snapshot {
-	s := &Snapshot{providers: providers, byPrefix: map[string]*Provider{}, aliases: map[string]string{}}
+func NewSnapshot(providers []*Provider, aliases map[string]string, combos ...Combo) *Snapshot {
+	s := &Snapshot{providers: providers, byPrefix: map[string]*Provider{}, aliases: map[string]string{},
+		combos: map[string]*Combo{}}
+	for i := range combos {
+		c := combos[i]
+		if c.Strategy == "" {
+			c.Strategy = Priority
+		}
+		s.combos[c.Name] = &c
+	}
 	for _, p := range providers {
 		sortAccounts(p.Accounts)
 		s.byPrefix[p.Entry.ID] = p
@@ -159,6 +169,18 @@ func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, e
 	if to, ok := s.aliases[model]; ok {
 		return s.resolve(to, depth+1, why)
 	}
+	if cb, ok := s.combos[model]; ok { // flattened, in declared order
+		var out []Candidate
+		for _, t := range cb.Targets {
+			if c, err := s.resolve(t.Model, depth+1, why); err == nil {
+				out = append(out, c...)
+			}
+		}
+		if len(out) == 0 {
+			return nil, ir.Errorf(ir.KindNotFound, "combo %q has no routable target", model)
+		}
+		return out, nil
+	}
 	for _, w := range s.wildcards {
 		if strings.HasPrefix(model, w.prefix) {
 			target := w.target
@@ -217,6 +239,17 @@ type ModelInfo struct {
 	MaxOutput int
 	Embedding bool
 	Alias     bool
+	Combo     bool
+}
+
+// Combos lists the combos by name.
+func (s *Snapshot) Combos() []Combo {
+	out := make([]Combo, 0, len(s.combos))
+	for _, c := range s.combos {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // Models lists what is routable: every usable provider's known models as
@@ -248,5 +281,53 @@ func (s *Snapshot) Models() []ModelInfo {
 				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding, Alias: true})
 		}
 	}
+	for _, c := range s.Combos() {
+		out = append(out, ModelInfo{ID: c.Name, Provider: "combo", Upstream: c.Name, Combo: true})
+	}
 	return out
+}
+
+// TargetState describes whether a model string can be served right now.
+type TargetState struct {
+	State string    `json:"state"` // ok | cooling | breaker_open | disabled | unroutable
+	Until time.Time `json:"until,omitempty"`
+	Note  string    `json:"note,omitempty"`
+}
+
+// State reports the live state of a model string: ok when any candidate is
+// usable now, else why not and until when.
+func (s *Snapshot) State(h *Health, model string) TargetState {
+	if _, ok := s.combos[model]; ok {
+		return TargetState{State: "ok", Note: "combo"}
+	}
+	cands, err := s.Resolve(model)
+	if err != nil {
+		return TargetState{State: "unroutable", Note: err.Error()}
+	}
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	best := TargetState{State: "disabled"}
+	for _, c := range cands {
+		if c.Account != nil && c.Account.Disabled {
+			continue
+		}
+		if b := h.breakers[c.Provider.Entry.ID]; b != nil && b.state == BreakerOpen && now.Before(b.openUntil) {
+			best = soonerState(best, TargetState{State: "breaker_open", Until: b.openUntil})
+			continue
+		}
+		if reason, until, resting := h.restingUntil(c, now); resting {
+			best = soonerState(best, TargetState{State: "cooling", Until: until, Note: string(reason)})
+			continue
+		}
+		return TargetState{State: "ok"}
+	}
+	return best
+}
+
+func soonerState(a, b TargetState) TargetState {
+	if a.State == "disabled" || (!b.Until.IsZero() && b.Until.Before(a.Until)) {
+		return b
+	}
+	return a
 }

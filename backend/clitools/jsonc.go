@@ -1,0 +1,984 @@
+package clitools
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file is a small, lenient JSON parser that remembers where every value
+// sits in the text, and an editor built on it that changes only the bytes of
+// the keys it touches. It reads strict JSON and the relaxed dialects tools
+// use for their settings (JSONC: // and /* */ comments, trailing commas; the
+// JSON5 bits OpenClaw allows: unquoted keys, single-quoted strings). Every
+// edit is a splice into the original text, so comments, key order, spacing
+// and everything we did not touch stay byte-identical.
+
+type jkind byte
+
+const (
+	jObject jkind = 'o'
+	jArray  jkind = 'a'
+	jString jkind = 's'
+	jNumber jkind = 'n'
+	jBool   jkind = 'b'
+	jNull   jkind = 'z'
+)
+
+type jnode struct {
+	kind       jkind
+	start, end int // the value's bytes: text[start:end]
+	str        string
+	members    []*jmember // objects
+	items      []*jitem   // arrays
+}
+
+type jmember struct {
+	key              string
+	keyStart, keyEnd int // the key's bytes, quotes included
+	val              *jnode
+	comma            int // offset of the comma after the value, -1 if none
+}
+
+type jitem struct {
+	val   *jnode
+	comma int
+}
+
+// get returns the member's value for key (the last one when a key repeats:
+// that is the one JSON parsers keep).
+func (n *jnode) get(key string) *jnode {
+	if n == nil || n.kind != jObject {
+		return nil
+	}
+	for i := len(n.members) - 1; i >= 0; i-- {
+		if n.members[i].key == key {
+			return n.members[i].val
+		}
+	}
+	return nil
+}
+
+func (n *jnode) member(key string) (*jmember, int) {
+	for i := len(n.members) - 1; i >= 0; i-- {
+		if n.members[i].key == key {
+			return n.members[i], i
+		}
+	}
+	return nil, -1
+}
+
+// SyntaxError reports where a file stops being parseable.
+type SyntaxError struct {
+	Line, Col int
+	Msg       string
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
+
+type jparser struct {
+	s   string
+	pos int
+}
+
+func lineCol(s string, off int) (int, int) {
+	if off > len(s) {
+		off = len(s)
+	}
+	line := 1 + strings.Count(s[:off], "\n")
+	col := off - strings.LastIndex(s[:off], "\n")
+	return line, col
+}
+
+func (p *jparser) fail(off int, format string, args ...any) error {
+	l, c := lineCol(p.s, off)
+	return &SyntaxError{Line: l, Col: c, Msg: fmt.Sprintf(format, args...)}
+}
+
+// parseJSONC parses a whole document. An empty (or whitespace/comment-only)
+// document yields a nil root and no error.
+func parseJSONC(s string) (*jnode, error) {
+	p := &jparser{s: s}
+	if strings.HasPrefix(s, "\uFEFF") {
+		p.pos = 3
+	}
+	if err := p.skip(); err != nil {
+		return nil, err
+	}
+	if p.pos >= len(s) {
+		return nil, nil
+	}
+	n, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.skip(); err != nil {
+		return nil, err
+	}
+	if p.pos < len(s) {
+		return nil, p.fail(p.pos, "unexpected %q after the end of the document", p.s[p.pos])
+	}
+	return n, nil
+}
+
+// skip passes whitespace and comments.
+func (p *jparser) skip() error {
+	for p.pos < len(p.s) {
+		c := p.s[p.pos]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			p.pos++
+		case c == '/' && p.pos+1 < len(p.s) && p.s[p.pos+1] == '/':
+			i := strings.IndexByte(p.s[p.pos:], '\n')
+			if i < 0 {
+				p.pos = len(p.s)
+			} else {
+				p.pos += i
+			}
+		case c == '/' && p.pos+1 < len(p.s) && p.s[p.pos+1] == '*':
+			i := strings.Index(p.s[p.pos+2:], "*/")
+			if i < 0 {
+				return p.fail(p.pos, "unterminated /* comment")
+			}
+			p.pos += i + 4
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+const maxDepth = 200
+
+func (p *jparser) value(depth int) (*jnode, error) {
+	if depth > maxDepth {
+		return nil, p.fail(p.pos, "nested too deeply")
+	}
+	if p.pos >= len(p.s) {
+		return nil, p.fail(p.pos, "unexpected end of file, expected a value")
+	}
+	start := p.pos
+	switch c := p.s[p.pos]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"' || c == '\'':
+		str, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		return &jnode{kind: jString, start: start, end: p.pos, str: str}, nil
+	case c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'):
+		for p.pos < len(p.s) && strings.IndexByte("+-.0123456789eExXabcdefABCDEF", p.s[p.pos]) >= 0 {
+			p.pos++
+		}
+		return &jnode{kind: jNumber, start: start, end: p.pos}, nil
+	default:
+		w := p.ident()
+		switch w {
+		case "true", "false":
+			return &jnode{kind: jBool, start: start, end: p.pos}, nil
+		case "null":
+			return &jnode{kind: jNull, start: start, end: p.pos}, nil
+		case "Infinity", "NaN":
+			return &jnode{kind: jNumber, start: start, end: p.pos}, nil
+		}
+		return nil, p.fail(start, "unexpected %q, expected a value", string(rune(c)))
+	}
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+func (p *jparser) ident() string {
+	start := p.pos
+	for p.pos < len(p.s) && isIdent(p.s[p.pos]) {
+		p.pos++
+	}
+	return p.s[start:p.pos]
+}
+
+func (p *jparser) str() (string, error) {
+	q := p.s[p.pos]
+	start := p.pos
+	p.pos++
+	var b strings.Builder
+	for p.pos < len(p.s) {
+		c := p.s[p.pos]
+		switch {
+		case c == q:
+			p.pos++
+			return b.String(), nil
+		case c == '\n':
+			return "", p.fail(start, "unterminated string")
+		case c == '\\':
+			if p.pos+1 >= len(p.s) {
+				return "", p.fail(start, "unterminated string")
+			}
+			e := p.s[p.pos+1]
+			p.pos += 2
+			switch e {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'u':
+				if p.pos+4 > len(p.s) {
+					return "", p.fail(p.pos, "bad \\u escape")
+				}
+				v, err := strconv.ParseUint(p.s[p.pos:p.pos+4], 16, 32)
+				if err != nil {
+					return "", p.fail(p.pos, "bad \\u escape")
+				}
+				p.pos += 4
+				r := rune(v)
+				if r >= 0xD800 && r < 0xDC00 && p.pos+6 <= len(p.s) && p.s[p.pos] == '\\' && p.s[p.pos+1] == 'u' {
+					if v2, err := strconv.ParseUint(p.s[p.pos+2:p.pos+6], 16, 32); err == nil && v2 >= 0xDC00 && v2 < 0xE000 {
+						r = (r-0xD800)<<10 + (rune(v2) - 0xDC00) + 0x10000
+						p.pos += 6
+					}
+				}
+				b.WriteRune(r)
+			case '\n':
+				// JSON5 line continuation
+			default:
+				b.WriteByte(e)
+			}
+		default:
+			b.WriteByte(c)
+			p.pos++
+		}
+	}
+	return "", p.fail(start, "unterminated string")
+}
+
+func (p *jparser) object(depth int) (*jnode, error) {
+	n := &jnode{kind: jObject, start: p.pos}
+	p.pos++
+	for {
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		if p.pos >= len(p.s) {
+			return nil, p.fail(n.start, "unterminated object (missing '}')")
+		}
+		if p.s[p.pos] == '}' {
+			p.pos++
+			n.end = p.pos
+			return n, nil
+		}
+		if len(n.members) > 0 && n.members[len(n.members)-1].comma < 0 {
+			return nil, p.fail(p.pos, "expected ',' or '}' after an object member")
+		}
+		m := &jmember{keyStart: p.pos, comma: -1}
+		switch c := p.s[p.pos]; {
+		case c == '"' || c == '\'':
+			k, err := p.str()
+			if err != nil {
+				return nil, err
+			}
+			m.key = k
+		case isIdent(c):
+			m.key = p.ident()
+		default:
+			return nil, p.fail(p.pos, "unexpected %q, expected a key or '}'", string(rune(c)))
+		}
+		m.keyEnd = p.pos
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		if p.pos >= len(p.s) || p.s[p.pos] != ':' {
+			return nil, p.fail(p.pos, "expected ':' after key %q", m.key)
+		}
+		p.pos++
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		m.val = v
+		n.members = append(n.members, m)
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		if p.pos < len(p.s) && p.s[p.pos] == ',' {
+			m.comma = p.pos
+			p.pos++
+		}
+	}
+}
+
+func (p *jparser) array(depth int) (*jnode, error) {
+	n := &jnode{kind: jArray, start: p.pos}
+	p.pos++
+	for {
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		if p.pos >= len(p.s) {
+			return nil, p.fail(n.start, "unterminated array (missing ']')")
+		}
+		if p.s[p.pos] == ']' {
+			p.pos++
+			n.end = p.pos
+			return n, nil
+		}
+		if len(n.items) > 0 && n.items[len(n.items)-1].comma < 0 {
+			return nil, p.fail(p.pos, "expected ',' or ']' after an array element")
+		}
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		it := &jitem{val: v, comma: -1}
+		n.items = append(n.items, it)
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		if p.pos < len(p.s) && p.s[p.pos] == ',' {
+			it.comma = p.pos
+			p.pos++
+		}
+	}
+}
+
+// canonical renders a parsed value as compact standard JSON (comments and
+// layout dropped, key order kept), for comparing values.
+func canonical(s string, n *jnode) string {
+	var b strings.Builder
+	writeCanonical(&b, s, n)
+	return b.String()
+}
+
+func writeCanonical(b *strings.Builder, s string, n *jnode) {
+	switch n.kind {
+	case jObject:
+		b.WriteByte('{')
+		for i, m := range n.members {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(quoteJSON(m.key))
+			b.WriteByte(':')
+			writeCanonical(b, s, m.val)
+		}
+		b.WriteByte('}')
+	case jArray:
+		b.WriteByte('[')
+		for i, it := range n.items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeCanonical(b, s, it.val)
+		}
+		b.WriteByte(']')
+	case jString:
+		b.WriteString(quoteJSON(n.str))
+	default:
+		b.WriteString(s[n.start:n.end])
+	}
+}
+
+func quoteJSON(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// ---- values we write ----
+
+// obj is a JSON object whose key order we choose.
+type obj []kv
+
+type kv struct {
+	K string
+	V any
+}
+
+// renderJSON writes v pretty-printed: nested lines start with indent plus
+// unit per level, newlines are nl.
+func renderJSON(v any, indent, unit, nl string) string {
+	var b strings.Builder
+	writeJSON(&b, v, indent, unit, nl)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v any, indent, unit, nl string) {
+	switch x := v.(type) {
+	case obj:
+		if len(x) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(nl + indent + unit + quoteJSON(e.K) + ": ")
+			writeJSON(b, e.V, indent+unit, unit, nl)
+		}
+		b.WriteString(nl + indent + "}")
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(nl + indent + unit)
+			writeJSON(b, e, indent+unit, unit, nl)
+		}
+		b.WriteString(nl + indent + "]")
+	case string:
+		b.WriteString(quoteJSON(x))
+	case rawJSON:
+		b.WriteString(string(x))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case nil:
+		b.WriteString("null")
+	default:
+		panic(fmt.Sprintf("clitools: cannot render %T", v))
+	}
+}
+
+// rawJSON is value text inserted as is (restoring what we replaced).
+type rawJSON string
+
+// canonicalOf returns the canonical text of a value we are about to write.
+func canonicalOf(v any) string {
+	s := renderJSON(v, "", "", "")
+	n, err := parseJSONC(s)
+	if err != nil || n == nil {
+		return s
+	}
+	return canonical(s, n)
+}
+
+// ---- the editor ----
+
+// jdoc is a JSON/JSONC document being edited.
+type jdoc struct {
+	text string
+	root *jnode
+	nl   string
+	unit string
+}
+
+func newJSONDoc(text string) (*jdoc, error) {
+	root, err := parseJSONC(text)
+	if err != nil {
+		return nil, err
+	}
+	if root != nil && root.kind != jObject {
+		l, c := lineCol(text, root.start)
+		return nil, &SyntaxError{Line: l, Col: c, Msg: "the top level must be an object"}
+	}
+	d := &jdoc{text: text, root: root, nl: detectNL(text)}
+	d.unit = d.detectUnit()
+	return d, nil
+}
+
+func detectNL(s string) string {
+	if strings.Contains(s, "\r\n") {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// detectUnit guesses one level of indentation from the first member of the
+// first multi-line object.
+func (d *jdoc) detectUnit() string {
+	if d.root == nil {
+		return "  "
+	}
+	var find func(n *jnode) string
+	find = func(n *jnode) string {
+		if n.kind == jObject {
+			for _, m := range n.members {
+				if d.onOwnLine(m.keyStart) {
+					outer := d.lineIndent(n.start)
+					inner := d.lineIndent(m.keyStart)
+					if strings.HasPrefix(inner, outer) && len(inner) > len(outer) {
+						return inner[len(outer):]
+					}
+				}
+				if u := find(m.val); u != "" {
+					return u
+				}
+			}
+		}
+		if n.kind == jArray {
+			for _, it := range n.items {
+				if u := find(it.val); u != "" {
+					return u
+				}
+			}
+		}
+		return ""
+	}
+	if u := find(d.root); u != "" {
+		return u
+	}
+	return "  "
+}
+
+func (d *jdoc) reparse() error {
+	root, err := parseJSONC(d.text)
+	if err != nil {
+		return fmt.Errorf("internal error: edit produced invalid JSON: %w", err)
+	}
+	d.root = root
+	return nil
+}
+
+func (d *jdoc) splice(start, end int, with string) {
+	d.text = d.text[:start] + with + d.text[end:]
+}
+
+func (d *jdoc) lineStart(off int) int { return strings.LastIndexByte(d.text[:off], '\n') + 1 }
+
+func (d *jdoc) lineEnd(off int) int {
+	i := strings.IndexByte(d.text[off:], '\n')
+	if i < 0 {
+		return len(d.text)
+	}
+	if i > 0 && d.text[off+i-1] == '\r' {
+		return off + i - 1
+	}
+	return off + i
+}
+
+// lineIndent is the leading whitespace of the line holding off.
+func (d *jdoc) lineIndent(off int) string {
+	ls := d.lineStart(off)
+	i := ls
+	for i < len(d.text) && (d.text[i] == ' ' || d.text[i] == '\t') {
+		i++
+	}
+	return d.text[ls:i]
+}
+
+// onOwnLine reports whether only whitespace precedes off on its line.
+func (d *jdoc) onOwnLine(off int) bool {
+	return strings.TrimSpace(d.text[d.lineStart(off):off]) == ""
+}
+
+// restIsBlank reports whether only whitespace and comments follow off on its line.
+func (d *jdoc) restIsBlank(off int) bool {
+	rest := strings.TrimSpace(d.text[off:d.lineEnd(off)])
+	return rest == "" || strings.HasPrefix(rest, "//") || (strings.HasPrefix(rest, "/*") && strings.HasSuffix(rest, "*/") && !strings.Contains(rest[2:len(rest)-2], "*/"))
+}
+
+// lookup walks path; it returns the node at path (nil if absent), the
+// deepest existing object on the way and how many segments it covers.
+func (d *jdoc) lookup(path []string) (node, parent *jnode, depth int, err error) {
+	cur := d.root
+	for i, k := range path {
+		if cur == nil {
+			return nil, parent, i - 1, nil
+		}
+		if cur.kind != jObject {
+			return nil, nil, 0, fmt.Errorf("%s is not an object", strings.Join(path[:i], "."))
+		}
+		parent, depth = cur, i
+		cur = cur.get(k)
+	}
+	return cur, parent, depth, nil
+}
+
+// Get returns the canonical text of the value at path.
+func (d *jdoc) Get(path []string) (string, bool) {
+	n, _, _, err := d.lookup(path)
+	if err != nil || n == nil {
+		return "", false
+	}
+	return canonical(d.text, n), true
+}
+
+// GetString returns the string at path ("" if absent or not a string).
+func (d *jdoc) GetString(path []string) string {
+	n, _, _, _ := d.lookup(path)
+	if n == nil || n.kind != jString {
+		return ""
+	}
+	return n.str
+}
+
+// Raw returns the original bytes of the value at path.
+func (d *jdoc) Raw(path []string) (string, bool) {
+	n, _, _, err := d.lookup(path)
+	if err != nil || n == nil {
+		return "", false
+	}
+	return d.text[n.start:n.end], true
+}
+
+// Node returns the parsed value at path.
+func (d *jdoc) Node(path []string) *jnode {
+	n, _, _, _ := d.lookup(path)
+	return n
+}
+
+// Depth reports how many leading segments of path already exist as objects
+// (the containers an undo must not remove).
+func (d *jdoc) Depth(path []string) int {
+	if d.root == nil {
+		return 0
+	}
+	cur, n := d.root, 0
+	for _, k := range path[:len(path)-1] {
+		next := cur.get(k)
+		if next == nil || next.kind != jObject {
+			break
+		}
+		cur, n = next, n+1
+	}
+	return n + 1 // the root object itself
+}
+
+// Set writes v at path, creating missing objects on the way.
+func (d *jdoc) Set(path []string, v any) error {
+	if d.root == nil {
+		// empty document: the whole file becomes our object
+		prefix := ""
+		if strings.HasPrefix(d.text, "\uFEFF") {
+			prefix = "\uFEFF"
+		}
+		var value any = v
+		for i := len(path) - 1; i >= 0; i-- {
+			value = obj{{path[i], value}}
+		}
+		lead := strings.TrimRight(strings.TrimPrefix(d.text, prefix), " \t\r\n")
+		if lead != "" {
+			lead += d.nl
+		}
+		d.text = prefix + lead + renderJSON(value, "", d.unit, d.nl) + d.nl
+		return d.reparse()
+	}
+	node, parent, depth, err := d.lookup(path)
+	if err != nil {
+		return err
+	}
+	if node != nil {
+		var text string
+		if r, ok := v.(rawJSON); ok {
+			text = string(r)
+		} else {
+			text = renderJSON(v, d.lineIndent(node.start), d.unit, d.nl)
+		}
+		d.splice(node.start, node.end, text)
+		return d.reparse()
+	}
+	// parent is the deepest existing object; build the rest as nested objects
+	var value any = v
+	for i := len(path) - 1; i > depth; i-- {
+		value = obj{{path[i], value}}
+	}
+	d.insertMember(parent, path[depth], value, false)
+	return d.reparse()
+}
+
+// insertMember adds key: value to object o (at its end, or first).
+func (d *jdoc) insertMember(o *jnode, key string, value any, first bool) {
+	d.insertEntry(o, quoteJSON(key)+": ", value, first)
+}
+
+// insertEntry adds one entry (prefix+value) to an object or array,
+// following the container's layout.
+func (d *jdoc) insertEntry(c *jnode, prefix string, value any, first bool) {
+	type entry struct {
+		start, end, comma int
+	}
+	var entries []entry
+	if c.kind == jObject {
+		for _, m := range c.members {
+			entries = append(entries, entry{m.keyStart, m.val.end, m.comma})
+		}
+	} else {
+		for _, it := range c.items {
+			entries = append(entries, entry{it.val.start, it.val.end, it.comma})
+		}
+	}
+	if len(entries) == 0 {
+		indent := d.lineIndent(c.start) + d.unit
+		inner := d.text[c.start+1 : c.end-1]
+		text := d.nl + indent + prefix + renderJSON(value, indent, d.unit, d.nl)
+		if strings.TrimSpace(inner) == "" {
+			d.splice(c.start+1, c.end-1, text+d.nl+d.lineIndent(c.start))
+		} else { // only comments inside: keep them below our entry
+			d.splice(c.start+1, c.start+1, text)
+		}
+		return
+	}
+	multiline := d.onOwnLine(entries[0].start)
+	if first {
+		e := entries[0]
+		if multiline {
+			indent := d.lineIndent(e.start)
+			text := prefix + renderJSON(value, indent, d.unit, d.nl) + "," + d.nl + indent
+			d.splice(e.start, e.start, text)
+		} else {
+			d.splice(e.start, e.start, prefix+renderJSON(value, "", "", "")+", ")
+		}
+		return
+	}
+	last := entries[len(entries)-1]
+	if !multiline {
+		// single-line container: "…last, key: value"
+		if last.comma >= 0 {
+			d.splice(last.comma+1, last.comma+1, " "+prefix+renderJSON(value, "", "", "")+",")
+		} else {
+			d.splice(last.end, last.end, ", "+prefix+renderJSON(value, "", "", ""))
+		}
+		return
+	}
+	indent := d.lineIndent(last.start)
+	text := prefix + renderJSON(value, indent, d.unit, d.nl)
+	after := last.end
+	if last.comma >= 0 {
+		after = last.comma + 1
+	}
+	if d.restIsBlank(after) && !strings.Contains(d.text[last.end:after], "\n") {
+		// put the new entry on its own line below the last one, keeping
+		// any comment that trails the last entry where it is
+		tail := ""
+		if last.comma >= 0 {
+			tail = ","
+		} else {
+			d.splice(last.end, last.end, ",")
+		}
+		eol := d.lineEnd(last.end)
+		d.splice(eol, eol, d.nl+indent+text+tail)
+		return
+	}
+	if last.comma >= 0 {
+		d.splice(last.comma+1, last.comma+1, d.nl+indent+text+",")
+	} else {
+		d.splice(last.end, last.end, ","+d.nl+indent+text)
+	}
+}
+
+// Delete removes the member at path (nothing if absent).
+func (d *jdoc) Delete(path []string) error {
+	node, parent, depth, err := d.lookup(path)
+	if err != nil || node == nil {
+		return err
+	}
+	_, idx := parent.member(path[depth])
+	d.removeEntry(parent, idx)
+	return d.reparse()
+}
+
+// removeEntry cuts entry idx of an object or array out of the text, with
+// its comma and, when it sat on lines of its own, those lines.
+func (d *jdoc) removeEntry(c *jnode, idx int) {
+	var start, end, comma, prevComma int
+	n := 0
+	if c.kind == jObject {
+		m := c.members[idx]
+		start, end, comma, n = m.keyStart, m.val.end, m.comma, len(c.members)
+		if idx > 0 {
+			prevComma = c.members[idx-1].comma
+		}
+	} else {
+		it := c.items[idx]
+		start, end, comma, n = it.val.start, it.val.end, it.comma, len(c.items)
+		if idx > 0 {
+			prevComma = c.items[idx-1].comma
+		}
+	}
+	cutEnd := end
+	if comma >= 0 {
+		cutEnd = comma + 1
+	}
+	last := idx == n-1
+	if !d.onOwnLine(start) {
+		if last && comma < 0 && idx > 0 && prevComma >= 0 {
+			d.splice(prevComma, cutEnd, "") // "a": 1, "b": 2 -> "a": 1
+		} else {
+			e := cutEnd
+			for e < len(d.text) && (d.text[e] == ' ' || d.text[e] == '\t') {
+				e++
+			}
+			d.splice(start, e, "")
+		}
+		d.collapseEmpty()
+		return
+	}
+	e := cutEnd
+	for e < len(d.text) && (d.text[e] == ' ' || d.text[e] == '\t') {
+		e++
+	}
+	le := d.lineEnd(cutEnd)
+	rest := strings.TrimSpace(d.text[cutEnd:le])
+	if rest == "" || strings.HasPrefix(rest, "//") {
+		// the entry had its line(s) to itself: remove them whole
+		ls := d.lineStart(start)
+		nlEnd := le
+		if nlEnd < len(d.text) && d.text[nlEnd] == '\r' {
+			nlEnd++
+		}
+		if nlEnd < len(d.text) && d.text[nlEnd] == '\n' {
+			nlEnd++
+		}
+		d.splice(ls, nlEnd, "")
+	} else {
+		d.splice(start, e, "")
+	}
+	if last && comma < 0 && idx > 0 && prevComma >= 0 {
+		d.splice(prevComma, prevComma+1, "")
+	}
+	d.collapseEmpty()
+}
+
+// collapseEmpty turns containers left with only whitespace inside into {} / [].
+func (d *jdoc) collapseEmpty() {
+	root, err := parseJSONC(d.text)
+	if err != nil || root == nil {
+		return
+	}
+	var fix func(n *jnode) bool
+	fix = func(n *jnode) bool {
+		switch n.kind {
+		case jObject:
+			if len(n.members) == 0 && n.end-n.start > 2 && strings.TrimSpace(d.text[n.start+1:n.end-1]) == "" {
+				d.splice(n.start+1, n.end-1, "")
+				return true
+			}
+			for _, m := range n.members {
+				if fix(m.val) {
+					return true
+				}
+			}
+		case jArray:
+			if len(n.items) == 0 && n.end-n.start > 2 && strings.TrimSpace(d.text[n.start+1:n.end-1]) == "" {
+				d.splice(n.start+1, n.end-1, "")
+				return true
+			}
+			for _, it := range n.items {
+				if fix(it.val) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// one collapse per call is enough: removeEntry empties one container at a time
+	fix(root)
+}
+
+// Prune removes empty objects along path from the innermost up to (not
+// including) the first keep segments: the containers an apply created.
+func (d *jdoc) Prune(path []string, keep int) error {
+	for i := len(path) - 1; i >= keep && i >= 1; i-- {
+		n := d.Node(path[:i])
+		if n == nil {
+			continue
+		}
+		if n.kind != jObject && n.kind != jArray {
+			return nil
+		}
+		if len(n.members) > 0 || len(n.items) > 0 || strings.TrimSpace(d.text[n.start+1:n.end-1]) != "" {
+			return nil
+		}
+		if err := d.Delete(path[:i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Items returns the array at path (nil if absent or not an array).
+func (d *jdoc) Items(path []string) *jnode {
+	n := d.Node(path)
+	if n == nil || n.kind != jArray {
+		return nil
+	}
+	return n
+}
+
+// itemField returns the string field key of an array element.
+func itemField(n *jnode, key string) string {
+	if f := n.get(key); f != nil && f.kind == jString {
+		return f.str
+	}
+	return ""
+}
+
+// RemoveItems drops the elements of the array at path that match, and
+// returns their original text.
+func (d *jdoc) RemoveItems(path []string, match func(*jnode) bool) ([]string, error) {
+	var removed []string
+	for {
+		arr := d.Items(path)
+		if arr == nil {
+			return removed, nil
+		}
+		idx := -1
+		for i, it := range arr.items {
+			if match(it.val) {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			return removed, nil
+		}
+		removed = append(removed, d.text[arr.items[idx].val.start:arr.items[idx].val.end])
+		d.removeEntry(arr, idx)
+		if err := d.reparse(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// InsertItems puts values at the front of the array at path (creating it).
+func (d *jdoc) InsertItems(path []string, values []any) error {
+	if d.Node(path) == nil {
+		return d.Set(path, values)
+	}
+	arr := d.Items(path)
+	if arr == nil {
+		return fmt.Errorf("%s is not an array", strings.Join(path, "."))
+	}
+	for i := len(values) - 1; i >= 0; i-- {
+		d.insertEntry(arr, "", values[i], true)
+		if err := d.reparse(); err != nil {
+			return err
+		}
+		arr = d.Items(path)
+	}
+	return nil
+}
+
+// Empty reports whether the document holds nothing but an empty object.
+func (d *jdoc) Empty() bool {
+	return d.root == nil || (len(d.root.members) == 0 && strings.TrimSpace(d.text[d.root.start+1:d.root.end-1]) == "")
+}
+
+func (d *jdoc) String() string { return d.text }
+
+// validUTF8 is checked before editing: we never rewrite bytes we cannot read.
+func validUTF8(b []byte) bool { return utf8.Valid(b) }

@@ -1,0 +1,386 @@
+package route
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"switchboard/backend/ir"
+)
+
+// Combo is a named, ordered list of targets clients use as a model name.
+type Combo struct {
+	Name     string        `json:"name"`
+	Strategy Strategy      `json:"strategy"`
+	Sticky   int           `json:"sticky"`
+	Budget   time.Duration `json:"budget"`
+	Targets  []ComboTarget `json:"targets"`
+}
+
+// ComboTarget is one step: a model (prefix/model, alias or another combo),
+// optionally pinned to one account.
+type ComboTarget struct {
+	Model           string `json:"model"`
+	Account         string `json:"account,omitempty"`
+	Weight          int    `json:"weight,omitempty"`
+	OnlyIfExhausted bool   `json:"onlyWhenExhausted,omitempty"`
+}
+
+// step is one target of a plan with its candidates.
+type step struct {
+	label           string
+	cands           []Candidate
+	onlyIfExhausted bool
+}
+
+// Note records what the router did with one candidate, for the log.
+type Note struct {
+	Target string `json:"target"`
+	Result string `json:"result"` // ok | error kind | skipped:<reason>
+	Status int    `json:"status,omitempty"`
+	Until  string `json:"until,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Plan walks a request's candidates in order, skipping what rests, and
+// decides after each failure what comes next. One Plan per request.
+type Plan struct {
+	h        *Health
+	combo    string
+	steps    []step
+	si, ci   int
+	deadline time.Time
+	budget   time.Duration
+
+	Notes     []Note
+	earliest  time.Time   // soonest moment a skipped candidate frees up
+	saturated []Candidate // at their limits: worth a bounded wait
+	exhausted bool        // every candidate so far rested or failed for quota
+	skipStep  bool
+	last      *ir.Error
+}
+
+// Plan builds the plan for a model string: a combo, or what Resolve finds.
+func (s *Snapshot) Plan(h *Health, model string) (*Plan, error) {
+	p := &Plan{h: h, exhausted: true}
+	if cb, ok := s.combos[model]; ok {
+		p.combo = cb.Name
+		if cb.Budget > 0 {
+			p.budget = cb.Budget
+			p.deadline = h.now().Add(cb.Budget)
+		}
+		steps, err := s.comboSteps(h, cb, 0)
+		if err != nil {
+			return nil, err
+		}
+		p.steps = steps
+		return p, nil
+	}
+	cands, err := s.Resolve(model)
+	if err != nil {
+		return nil, err
+	}
+	p.steps = groupSteps(cands)
+	return p, nil
+}
+
+// groupSteps turns a flat candidate list into one step per provider/model.
+func groupSteps(cands []Candidate) []step {
+	var out []step
+	for _, c := range cands {
+		label := c.Provider.Entry.ID + "/" + c.Model
+		if n := len(out); n > 0 && out[n-1].label == label {
+			out[n-1].cands = append(out[n-1].cands, c)
+			continue
+		}
+		out = append(out, step{label: label, cands: []Candidate{c}})
+	}
+	return out
+}
+
+func (s *Snapshot) comboSteps(h *Health, cb *Combo, depth int) ([]step, error) {
+	if depth > maxAliasDepth {
+		return nil, ir.Errorf(ir.KindBadRequest, "combo %q nests more than %d deep (or loops)", cb.Name, maxAliasDepth)
+	}
+	type built struct {
+		steps []step
+		it    item
+	}
+	var all []built
+	for _, t := range cb.Targets {
+		var steps []step
+		if inner, ok := s.combos[t.Model]; ok {
+			st, err := s.comboSteps(h, inner, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			steps = st
+		} else {
+			cands, err := s.Resolve(t.Model)
+			if err != nil {
+				continue // an unroutable target is skipped, the others still serve
+			}
+			if t.Account != "" {
+				cands = pinAccount(cands, t.Account)
+			}
+			steps = groupSteps(cands)
+		}
+		for i := range steps {
+			steps[i].onlyIfExhausted = steps[i].onlyIfExhausted || t.OnlyIfExhausted
+		}
+		if len(steps) > 0 {
+			all = append(all, built{steps, h.targetItem(steps, t.Weight)})
+		}
+	}
+	if len(all) == 0 {
+		return nil, &ir.Error{Kind: ir.KindNotFound, Message: fmt.Sprintf("combo %q has no routable target", cb.Name)}
+	}
+	items := make([]item, len(all))
+	for i := range all {
+		items[i] = all[i].it
+	}
+	h.mu.Lock()
+	perm := h.order(cb.Strategy, "combo:"+cb.Name, cb.Sticky, items)
+	var out []step
+	for _, i := range perm {
+		for _, st := range all[i].steps {
+			st.cands = h.orderAccountsLocked(cb, st)
+			out = append(out, st)
+		}
+	}
+	h.mu.Unlock()
+	return out, nil
+}
+
+func pinAccount(cands []Candidate, account string) []Candidate {
+	var out []Candidate
+	for _, c := range cands {
+		if c.Account != nil && (c.Account.Name == account || c.Account.ID == account) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// targetItem summarises a target for the strategies.
+func (h *Health) targetItem(steps []step, weight int) item {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	it := item{weight: weight, score: -1}
+	now := h.now()
+	for _, st := range steps {
+		for _, c := range st.cands {
+			ci := h.itemLocked(c, now)
+			if it.score < 0 || ci.score < it.score {
+				it.score = ci.score
+			}
+			it.uses += ci.uses
+			it.headroom = max(it.headroom, ci.headroom)
+			if it.price == 0 || ci.price < it.price {
+				it.price = ci.price
+			}
+		}
+	}
+	return it
+}
+
+func (h *Health) itemLocked(c Candidate, now time.Time) item {
+	s := h.statsLocked(c)
+	it := item{score: s.score(), uses: s.uses, headroom: 1}
+	if m, ok := c.Provider.Entry.Model(c.Model); ok {
+		it.price = m.InputPrice + m.OutputPrice
+	}
+	if _, _, resting := h.restingUntil(c, now); resting {
+		it.headroom = 0
+	} else if l := h.limits[accountKey(c)]; l != nil && l.rpm > 0 {
+		it.headroom = 1 - float64(len(l.window))/float64(l.rpm)
+	}
+	return it
+}
+
+func (h *Health) orderAccountsLocked(cb *Combo, st step) []Candidate {
+	if len(st.cands) < 2 {
+		return st.cands
+	}
+	now := h.now()
+	items := make([]item, len(st.cands))
+	for i, c := range st.cands {
+		items[i] = h.itemLocked(c, now)
+	}
+	s := cb.Strategy
+	if s == Priority || s == "" {
+		s = FillFirst
+	}
+	perm := h.order(s, "accounts:"+cb.Name+":"+st.label, cb.Sticky, items)
+	out := make([]Candidate, len(perm))
+	for i, j := range perm {
+		out[i] = st.cands[j]
+	}
+	return out
+}
+
+// Next returns the next candidate to try with its lease, skipping what
+// rests (cooldown, open breaker, disabled, saturated), or false when
+// nothing is left. When only saturated candidates remain it waits briefly
+// (bounded queue) for one of them.
+func (p *Plan) Next(ctx context.Context) (Candidate, *Lease, bool) {
+	for p.si < len(p.steps) {
+		if p.budgetSpent() {
+			return Candidate{}, nil, false
+		}
+		st := &p.steps[p.si]
+		if p.skipStep || p.ci >= len(st.cands) {
+			p.si, p.ci, p.skipStep = p.si+1, 0, false
+			continue
+		}
+		if p.ci == 0 && st.onlyIfExhausted && !p.exhausted {
+			p.note(st.label, "skipped:"+string(ReasonOnlyExhausted), time.Time{})
+			p.skipStep = true
+			continue
+		}
+		c := st.cands[p.ci]
+		p.ci++
+		if lease, ok := p.admit(c); ok {
+			return c, lease, true
+		}
+	}
+	return p.waitSaturated(ctx)
+}
+
+func (p *Plan) budgetSpent() bool {
+	if p.deadline.IsZero() || p.h.now().Before(p.deadline) {
+		return false
+	}
+	if p.last == nil || p.last.Kind != ir.KindTimeout {
+		p.last = &ir.Error{Kind: ir.KindTimeout, Status: 504,
+			Message: fmt.Sprintf("combo %q spent its %s time budget without an answer", p.combo, p.budget)}
+	}
+	return true
+}
+
+// admit checks one candidate against the live state.
+func (p *Plan) admit(c Candidate) (*Lease, bool) {
+	now := p.h.now()
+	if c.Account != nil && c.Account.Disabled {
+		p.note(c.Label(), "skipped:"+string(ReasonDisabled), time.Time{})
+		p.exhausted = false
+		return nil, false
+	}
+	p.h.mu.Lock()
+	reason, until, resting := p.h.restingUntil(c, now)
+	p.h.mu.Unlock()
+	if resting {
+		p.note(c.Label(), "skipped:"+string(reason), until)
+		p.soonest(until)
+		if reason != ReasonQuota {
+			p.exhausted = false
+		}
+		return nil, false
+	}
+	p.h.mu.Lock()
+	ok, until := p.h.breakerLocked(c.Provider.Entry.ID, c.Provider.Entry.Local).admit(now)
+	p.h.mu.Unlock()
+	if !ok {
+		p.note(c.Label(), "skipped:"+string(ReasonBreakerOpen), until)
+		p.soonest(until)
+		p.exhausted = false
+		return nil, false
+	}
+	lease, retryAt, ok := p.h.tryAcquire(c)
+	if !ok {
+		p.note(c.Label(), "skipped:"+string(ReasonSaturated), retryAt)
+		p.soonest(retryAt)
+		p.saturated = append(p.saturated, c)
+		p.exhausted = false
+		return nil, false
+	}
+	return lease, true
+}
+
+func (p *Plan) waitSaturated(ctx context.Context) (Candidate, *Lease, bool) {
+	for len(p.saturated) > 0 {
+		c := p.saturated[0]
+		p.saturated = p.saturated[1:]
+		if p.budgetSpent() {
+			return Candidate{}, nil, false
+		}
+		if lease, ok := p.h.acquireWait(ctx, c); ok {
+			return c, lease, true
+		}
+	}
+	return Candidate{}, nil, false
+}
+
+func (p *Plan) soonest(t time.Time) {
+	if !t.IsZero() && (p.earliest.IsZero() || t.Before(p.earliest)) {
+		p.earliest = t
+	}
+}
+
+func (p *Plan) note(target, result string, until time.Time) {
+	n := Note{Target: target, Result: result}
+	if !until.IsZero() {
+		n.Until = until.UTC().Format(time.RFC3339)
+	}
+	p.Notes = append(p.Notes, n)
+}
+
+// Failed records a failed attempt and reports whether to go on.
+func (p *Plan) Failed(c Candidate, e *ir.Error) bool {
+	until := p.h.ReportFailure(c, e)
+	p.soonest(until)
+	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: e.Kind.String(), Status: e.HTTPStatus(), Error: e.Message})
+	p.last = e
+	if e.Kind != ir.KindQuotaExhausted {
+		p.exhausted = false
+	}
+	switch Decide(e) {
+	case Stop:
+		return false
+	case NextTarget:
+		p.skipStep = true
+	}
+	return true
+}
+
+// Succeeded records a success.
+func (p *Plan) Succeeded(c Candidate, latency time.Duration) {
+	p.h.ReportSuccess(c, latency)
+	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "ok"})
+}
+
+// Err is what to tell the client when Next ran out: the last upstream
+// error, or — when everything rested — a 429 with the earliest time
+// anything frees up, so clients back off instead of hammering.
+func (p *Plan) Err() *ir.Error {
+	if p.last != nil && p.last.Kind == ir.KindTimeout && !p.deadline.IsZero() {
+		return p.last
+	}
+	rested := len(p.Notes) > 0
+	for _, n := range p.Notes {
+		if len(n.Result) < 8 || n.Result[:8] != "skipped:" {
+			rested = false
+		}
+	}
+	if rested || p.last == nil {
+		e := &ir.Error{Kind: ir.KindUnavailable, Message: "every route for this model is cooling down, saturated or disabled"}
+		if !p.earliest.IsZero() {
+			// A moment already past (a saturated slot we waited on) still
+			// deserves a short back-off rather than none.
+			d := p.earliest.Sub(p.h.now())
+			if d <= 0 {
+				d = time.Second
+			}
+			e.RetryAfter = d
+			e.Message += fmt.Sprintf("; retry in %s", d.Round(time.Second))
+		}
+		if p.combo != "" {
+			p.h.emit([]Change{{Kind: ComboUnavailable, Provider: p.combo, Message: e.Message}})
+		}
+		return e
+	}
+	return p.last
+}
+
+// Deadline is when a combo's budget runs out (zero: no budget).
+func (p *Plan) Deadline() time.Time { return p.deadline }

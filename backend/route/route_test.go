@@ -1,0 +1,462 @@
+package route
+
+import (
+	"context"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/ir"
+	"switchboard/backend/provider"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) add(d time.Duration)     { c.t = c.t.Add(d) }
+func newClock() *fakeClock                   { return &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)} }
+func mkProvider(id string, price float64, accts ...string) *Provider {
+	p := &Provider{Entry: provider.Entry{ID: id, Prefix: id, Dialect: dialect.OpenAIChat, Auth: provider.AuthBearer,
+		Models: []provider.Model{{ID: "m", InputPrice: price, OutputPrice: price}, {ID: "other"}}}}
+	for _, a := range accts {
+		p.Accounts = append(p.Accounts, &Account{ID: id + ":" + a, Name: a, ProviderID: id, APIKey: "k"})
+	}
+	return p
+}
+
+func snapshot(combos ...Combo) *Snapshot {
+	return NewSnapshot([]*Provider{mkProvider("a", 3, "a1", "a2"), mkProvider("b", 1, "b1"), mkProvider("c", 2, "c1")},
+		map[string]string{"fast": "b/m"}, combos...)
+}
+
+// first returns the first candidate a plan yields (releasing its lease).
+func first(t *testing.T, s *Snapshot, h *Health, model string) Candidate {
+	t.Helper()
+	p, err := s.Plan(h, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, lease, ok := p.Next(context.Background())
+	if !ok {
+		t.Fatalf("no candidate: %+v", p.Notes)
+	}
+	lease.Release()
+	return c
+}
+
+func distribution(t *testing.T, s *Snapshot, h *Health, model string, n int) map[string]int {
+	got := map[string]int{}
+	for i := 0; i < n; i++ {
+		got[first(t, s, h, model).Provider.Entry.ID]++
+	}
+	return got
+}
+
+func within(t *testing.T, name string, got, want int, tol float64) {
+	t.Helper()
+	if math.Abs(float64(got-want)) > tol*float64(want) {
+		t.Errorf("%s: got %d, want %d ±%.0f%%", name, got, want, tol*100)
+	}
+}
+
+func targets(models ...string) []ComboTarget {
+	var out []ComboTarget
+	for _, m := range models {
+		out = append(out, ComboTarget{Model: m})
+	}
+	return out
+}
+
+func TestStrategyDistributions(t *testing.T) {
+	const n = 10000
+	t.Run("priority", func(t *testing.T) {
+		h := NewHealth(newClock().now, 1)
+		got := distribution(t, snapshot(Combo{Name: "x", Targets: targets("a/m", "b/m", "c/m")}), h, "x", n)
+		if got["a"] != n {
+			t.Fatalf("priority spread: %v", got)
+		}
+	})
+	t.Run("round-robin sticky 3", func(t *testing.T) {
+		h := NewHealth(newClock().now, 1)
+		s := snapshot(Combo{Name: "x", Strategy: RoundRobin, Sticky: 3, Targets: targets("a/m", "b/m", "c/m")})
+		var seq []string
+		for i := 0; i < 9; i++ {
+			seq = append(seq, first(t, s, h, "x").Provider.Entry.ID)
+		}
+		want := []string{"a", "a", "a", "b", "b", "b", "c", "c", "c"}
+		for i := range want {
+			if seq[i] != want[i] {
+				t.Fatalf("sticky sequence %v, want %v", seq, want)
+			}
+		}
+		got := distribution(t, s, h, "x", n-1) // 9 + 9999 = 10008 = 3*3336
+		for _, id := range []string{"a", "b", "c"} {
+			within(t, id, got[id]+3, n/3, 0.01)
+		}
+	})
+	t.Run("weighted 6:3:1", func(t *testing.T) {
+		h := NewHealth(newClock().now, 42)
+		s := snapshot(Combo{Name: "x", Strategy: Weighted, Targets: []ComboTarget{{Model: "a/m", Weight: 6}, {Model: "b/m", Weight: 3}, {Model: "c/m", Weight: 1}}})
+		got := distribution(t, s, h, "x", n)
+		within(t, "a", got["a"], 6000, 0.05)
+		within(t, "b", got["b"], 3000, 0.07)
+		within(t, "c", got["c"], 1000, 0.15)
+	})
+	t.Run("random", func(t *testing.T) {
+		h := NewHealth(newClock().now, 7)
+		got := distribution(t, snapshot(Combo{Name: "x", Strategy: Random, Targets: targets("a/m", "b/m", "c/m")}), h, "x", n)
+		for _, id := range []string{"a", "b", "c"} {
+			within(t, id, got[id], n/3, 0.07)
+		}
+	})
+	t.Run("cost-optimized", func(t *testing.T) {
+		h := NewHealth(newClock().now, 1)
+		p, _ := snapshot(Combo{Name: "x", Strategy: CostOptimized, Targets: targets("a/m", "b/m", "c/m")}).Plan(h, "x")
+		var order []string
+		for _, st := range p.steps {
+			order = append(order, st.cands[0].Provider.Entry.ID)
+		}
+		if order[0] != "b" || order[1] != "c" || order[2] != "a" {
+			t.Fatalf("cheapest first: %v", order)
+		}
+	})
+	t.Run("least-used balances", func(t *testing.T) {
+		h := NewHealth(newClock().now, 1)
+		got := distribution(t, snapshot(Combo{Name: "x", Strategy: LeastUsed, Targets: targets("a/m", "b/m", "c/m")}), h, "x", 3000)
+		for _, id := range []string{"a", "b", "c"} {
+			within(t, id, got[id], 1000, 0.01)
+		}
+	})
+	t.Run("p2c prefers the faster", func(t *testing.T) {
+		h := NewHealth(newClock().now, 3)
+		s := snapshot(Combo{Name: "x", Strategy: P2C, Targets: targets("b/m", "c/m")})
+		b, _ := s.Provider("b")
+		c, _ := s.Provider("c")
+		h.ReportSuccess(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, 400*time.Millisecond)
+		h.ReportSuccess(Candidate{Provider: c, Account: c.Accounts[0], Model: "m"}, 40*time.Millisecond)
+		got := distribution(t, s, h, "x", n)
+		if got["c"] != n {
+			t.Fatalf("p2c with two targets must pick the faster: %v", got)
+		}
+	})
+	t.Run("quota-aware puts resting last", func(t *testing.T) {
+		clk := newClock()
+		h := NewHealth(clk.now, 1)
+		s := snapshot(Combo{Name: "x", Strategy: QuotaAware, Targets: targets("b/m", "c/m")})
+		b, _ := s.Provider("b")
+		h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindQuotaExhausted, RetryAfter: time.Hour})
+		if got := first(t, s, h, "x").Provider.Entry.ID; got != "c" {
+			t.Fatalf("quota-aware picked %s", got)
+		}
+	})
+}
+
+func TestRetryAfterHonouredToTheSecond(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot()
+	b, _ := s.Provider("b")
+	cand := Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}
+	until := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: 30 * time.Second})
+	if !until.Equal(clk.t.Add(30 * time.Second)) {
+		t.Fatalf("until %v", until)
+	}
+	clk.add(29*time.Second + 999*time.Millisecond)
+	if _, err := s.Plan(h, "b/m"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Plan(h, "b/m")
+	if _, _, ok := p.Next(context.Background()); ok {
+		t.Fatal("used during its Retry-After")
+	}
+	e := p.Err()
+	if e.Kind != ir.KindUnavailable || e.RetryAfter != time.Millisecond || e.HTTPStatus() != 429 {
+		t.Fatalf("unavailable error: %+v", e)
+	}
+	clk.add(time.Millisecond)
+	p, _ = s.Plan(h, "b/m")
+	if _, lease, ok := p.Next(context.Background()); !ok {
+		t.Fatal("not used after its Retry-After")
+	} else {
+		lease.Release()
+	}
+	// Reset times in the body (ResetAt) win the same way; quota rests the
+	// whole account, other models included.
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindQuotaExhausted, ResetAt: clk.t.Add(3 * time.Hour)})
+	p, _ = s.Plan(h, "b/other")
+	if _, _, ok := p.Next(context.Background()); ok {
+		t.Fatal("quota-exhausted account used for another model")
+	}
+	if cs := h.Cooldowns(); len(cs) != 1 || !cs[0].Until.Equal(clk.t.Add(3*time.Hour)) || cs[0].Model != "*" {
+		t.Fatalf("cooldowns %+v", cs)
+	}
+	// A reset time absurdly far out is capped.
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindQuotaExhausted, ResetAt: clk.t.Add(30 * 24 * time.Hour)})
+	if cs := h.Cooldowns(); cs[0].Until.After(clk.t.Add(maxProviderReset)) {
+		t.Fatalf("reset not capped: %v", cs[0].Until)
+	}
+	if n := h.Reset("b", ""); n == 0 || len(h.Cooldowns()) != 0 {
+		t.Fatal("reset did not clear")
+	}
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 9)
+	s := snapshot()
+	b, _ := s.Provider("b")
+	cand := Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}
+	var prev time.Duration
+	for i := 0; i < 20; i++ {
+		d := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}).Sub(clk.t)
+		if d > time.Duration(float64(backoffCap)*1.2) {
+			t.Fatalf("attempt %d: %v beyond the cap", i, d)
+		}
+		if i < 5 && i > 0 && d < prev/2 {
+			t.Fatalf("attempt %d: %v did not grow from %v", i, d, prev)
+		}
+		prev = d
+	}
+	if prev < backoffCap*8/10 {
+		t.Fatalf("never reached the cap: %v", prev)
+	}
+	h.ReportSuccess(cand, time.Millisecond)
+	if d := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}).Sub(clk.t); d > 2*backoffBase {
+		t.Fatalf("success did not reset the level: %v", d)
+	}
+}
+
+func TestBreakerOpenHalfOpenClosed(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	var changes []Change
+	h.OnChange(func(c Change) { changes = append(changes, c) })
+	s := snapshot()
+	c, _ := s.Provider("c")
+	cand := Candidate{Provider: c, Account: c.Accounts[0], Model: "m"}
+	for i := 0; i < breakerThreshold; i++ {
+		h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx})
+		h.Reset("", cand.Account.ID) // clear the account cooldown: only the breaker matters here
+	}
+	if st := h.Breakers()[0].State; st != BreakerOpen {
+		t.Fatalf("state %s after %d failures", st, breakerThreshold)
+	}
+	p, _ := s.Plan(h, "c/m")
+	if _, _, ok := p.Next(context.Background()); ok || p.Notes[0].Result != "skipped:breaker_open" {
+		t.Fatalf("open breaker admitted: %+v", p.Notes)
+	}
+	clk.add(breakerOpenBase)
+	p1, _ := s.Plan(h, "c/m")
+	_, lease, ok := p1.Next(context.Background())
+	if !ok {
+		t.Fatal("half-open did not allow a probe")
+	}
+	p2, _ := s.Plan(h, "c/m")
+	if _, _, ok := p2.Next(context.Background()); ok {
+		t.Fatal("second request admitted during the probe")
+	}
+	lease.Release()
+	h.ReportSuccess(cand, time.Millisecond)
+	if st := h.Breakers()[0].State; st != BreakerClosed {
+		t.Fatalf("state %s after a good probe", st)
+	}
+	tripped := 0
+	for _, c := range changes {
+		if c.Kind == ProviderTripped {
+			tripped++
+		}
+	}
+	if tripped != 1 || changes[len(changes)-1].Kind != ProviderRecovered {
+		t.Fatalf("events %+v", changes)
+	}
+	// 429s and 401s never trip the provider breaker.
+	for i := 0; i < 20; i++ {
+		h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited})
+	}
+	if st := h.Breakers()[0].State; st != BreakerClosed {
+		t.Fatal("rate limits tripped the breaker")
+	}
+}
+
+func TestAuthFailureBenchesOnlyThatAccount(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot()
+	a, _ := s.Provider("a")
+	p, _ := s.Plan(h, "a/m")
+	c1, l1, _ := p.Next(context.Background())
+	l1.Release()
+	if c1.Account.Name != "a1" {
+		t.Fatalf("first %s", c1.Account.Name)
+	}
+	if !p.Failed(c1, &ir.Error{Kind: ir.KindAuth, Status: 401}) {
+		t.Fatal("auth failure stopped the plan")
+	}
+	c2, l2, ok := p.Next(context.Background())
+	if !ok || c2.Account.Name != "a2" {
+		t.Fatal("sibling account not tried")
+	}
+	l2.Release()
+	// The sibling and other providers keep serving; the bad account rests.
+	if got := first(t, s, h, "a/m").Account.Name; got != "a2" {
+		t.Fatalf("next request went to %s", got)
+	}
+	if got := first(t, s, h, "b/m").Provider.Entry.ID; got != "b" {
+		t.Fatal("another provider affected")
+	}
+	_ = a
+}
+
+func TestBadRequestStopsContextTooLongAdvances(t *testing.T) {
+	h := NewHealth(newClock().now, 1)
+	s := snapshot(Combo{Name: "x", Targets: targets("a/m", "b/m")})
+	p, _ := s.Plan(h, "x")
+	c, l, _ := p.Next(context.Background())
+	l.Release()
+	if p.Failed(c, &ir.Error{Kind: ir.KindBadRequest}) {
+		t.Fatal("bad request must stop")
+	}
+	p, _ = s.Plan(h, "x")
+	c, l, _ = p.Next(context.Background())
+	l.Release()
+	p.Failed(c, &ir.Error{Kind: ir.KindContextTooLong})
+	c, l, ok := p.Next(context.Background())
+	if !ok || c.Provider.Entry.ID != "b" {
+		t.Fatalf("context too long must skip a's other account and go to b, got %+v", c)
+	}
+	l.Release()
+}
+
+func TestOnlyWhenExhausted(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot(Combo{Name: "x", Targets: []ComboTarget{{Model: "b/m"}, {Model: "c/m", OnlyIfExhausted: true}}})
+	b, _ := s.Provider("b")
+	// b rate limited (not exhausted): c must not be used.
+	h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: time.Minute})
+	p, _ := s.Plan(h, "x")
+	if _, _, ok := p.Next(context.Background()); ok {
+		t.Fatalf("exhaustion-only target used while b was only rate limited: %+v", p.Notes)
+	}
+	h.Reset("", "")
+	h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindQuotaExhausted, RetryAfter: time.Hour})
+	if got := first(t, s, h, "x").Provider.Entry.ID; got != "c" {
+		t.Fatalf("exhaustion-only target not used when b was exhausted: %s", got)
+	}
+}
+
+func TestBoundedQueueAnswers429(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHealth(time.Now, 1)
+		p := mkProvider("q", 1, "only")
+		p.Accounts[0].MaxConcurrent = 1
+		s := NewSnapshot([]*Provider{p}, nil)
+		plan, _ := s.Plan(h, "q/m")
+		_, held, ok := plan.Next(context.Background())
+		if !ok {
+			t.Fatal("first request refused")
+		}
+		// A second request waits in the bounded queue, then gives up with 429.
+		start := time.Now()
+		plan2, _ := s.Plan(h, "q/m")
+		if _, _, ok := plan2.Next(context.Background()); ok {
+			t.Fatal("admitted beyond max_concurrent")
+		}
+		if waited := time.Since(start); waited != maxQueueWait {
+			t.Fatalf("waited %v, want the bounded %v", waited, maxQueueWait)
+		}
+		if e := plan2.Err(); e.HTTPStatus() != 429 || e.RetryAfter <= 0 {
+			t.Fatalf("want 429 with Retry-After, got %+v", e)
+		}
+		// When the slot frees during the wait, the waiter gets it.
+		go func() { time.Sleep(time.Second); held.Release() }()
+		plan3, _ := s.Plan(h, "q/m")
+		_, l3, ok := plan3.Next(context.Background())
+		if !ok {
+			t.Fatal("waiter did not get the freed slot")
+		}
+		l3.Release()
+	})
+}
+
+func TestQueueFullAnswersAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHealth(time.Now, 1)
+		p := mkProvider("q", 1, "only")
+		p.Accounts[0].MaxConcurrent = 1
+		s := NewSnapshot([]*Provider{p}, nil)
+		plan, _ := s.Plan(h, "q/m")
+		_, held, _ := plan.Next(context.Background())
+		defer held.Release()
+		ctx, cancel := context.WithCancel(context.Background())
+		for i := 0; i < maxQueuePerAccount; i++ {
+			go func() { pl, _ := s.Plan(h, "q/m"); pl.Next(ctx) }()
+		}
+		synctest.Wait()
+		start := time.Now()
+		pl, _ := s.Plan(h, "q/m")
+		if _, _, ok := pl.Next(context.Background()); ok || time.Since(start) != 0 {
+			t.Fatalf("full queue: ok=%v after %v", ok, time.Since(start))
+		}
+		cancel()
+	})
+}
+
+func TestRPMLimit(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	p := mkProvider("r", 1, "only")
+	p.Accounts[0].RPM = 2
+	s := NewSnapshot([]*Provider{p}, nil)
+	for i := 0; i < 2; i++ {
+		first(t, s, h, "r/m")
+	}
+	pl, _ := s.Plan(h, "r/m")
+	if lease, _, ok := h.tryAcquire(pl.steps[0].cands[0]); ok {
+		lease.Release()
+		t.Fatal("third request within a minute admitted at rpm 2")
+	}
+	clk.add(time.Minute)
+	first(t, s, h, "r/m")
+}
+
+func TestComboBudget(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot(Combo{Name: "x", Budget: 10 * time.Second, Targets: targets("a/m", "b/m")})
+	p, _ := s.Plan(h, "x")
+	c, l, _ := p.Next(context.Background())
+	l.Release()
+	clk.add(11 * time.Second)
+	p.Failed(c, &ir.Error{Kind: ir.KindUpstream5xx})
+	if _, _, ok := p.Next(context.Background()); ok {
+		t.Fatal("attempt started after the budget")
+	}
+	if e := p.Err(); e.Kind != ir.KindTimeout || e.HTTPStatus() != 504 {
+		t.Fatalf("budget error %+v", e)
+	}
+}
+
+func TestNestedCombosAndAliases(t *testing.T) {
+	h := NewHealth(newClock().now, 1)
+	s := snapshot(Combo{Name: "inner", Targets: targets("fast")}, Combo{Name: "outer", Targets: targets("inner", "c/m")})
+	p, err := s.Plan(h, "outer")
+	if err != nil || len(p.steps) != 2 || p.steps[0].cands[0].Provider.Entry.ID != "b" {
+		t.Fatalf("nested: %v %+v", err, p)
+	}
+	loop := snapshot(Combo{Name: "l1", Targets: targets("l2")}, Combo{Name: "l2", Targets: targets("l1")})
+	if _, err := loop.Plan(h, "l1"); err == nil {
+		t.Fatal("combo loop accepted")
+	}
+	var names []string
+	for _, m := range s.Models() {
+		if m.Combo {
+			names = append(names, m.ID)
+		}
+	}
+	if len(names) != 2 {
+		t.Fatalf("combos not listed: %v", names)
+	}
+}
