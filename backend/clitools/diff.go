@@ -63,12 +63,12 @@ func unifiedDiff(path, before, after string, created bool) string {
 			case i < n && j < m && ma[i] == mb[j]:
 				ops = append(ops, op{' ', ma[i], pre + i, pre + j})
 				i, j = i+1, j+1
-			case j < m && (i >= n || t[i][j+1] >= t[i+1][j]):
-				ops = append(ops, op{'+', mb[j], pre + i, pre + j})
-				j++
-			default:
+			case i < n && (j >= m || t[i+1][j] >= t[i][j+1]):
 				ops = append(ops, op{'-', ma[i], pre + i, pre + j})
 				i++
+			default:
+				ops = append(ops, op{'+', mb[j], pre + i, pre + j})
+				j++
 			}
 		}
 	}

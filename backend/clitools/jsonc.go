@@ -77,7 +77,15 @@ type SyntaxError struct {
 	Msg       string
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
+func (e *SyntaxError) Error() string {
+	switch {
+	case e.Line == 0:
+		return e.Msg
+	case e.Col == 0:
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg)
+}
 
 type jparser struct {
 	s   string
@@ -702,12 +710,16 @@ func (d *jdoc) Set(path []string, v any) error {
 
 // insertMember adds key: value to object o (at its end, or first).
 func (d *jdoc) insertMember(o *jnode, key string, value any, first bool) {
-	d.insertEntry(o, quoteJSON(key)+": ", value, first)
+	at := -1
+	if first {
+		at = 0
+	}
+	d.insertEntry(o, quoteJSON(key)+": ", value, at)
 }
 
-// insertEntry adds one entry (prefix+value) to an object or array,
-// following the container's layout.
-func (d *jdoc) insertEntry(c *jnode, prefix string, value any, first bool) {
+// insertEntry adds one entry (prefix+value) to an object or array before
+// entry at (-1: at the end), following the container's layout.
+func (d *jdoc) insertEntry(c *jnode, prefix string, value any, at int) {
 	type entry struct {
 		start, end, comma int
 	}
@@ -733,8 +745,8 @@ func (d *jdoc) insertEntry(c *jnode, prefix string, value any, first bool) {
 		return
 	}
 	multiline := d.onOwnLine(entries[0].start)
-	if first {
-		e := entries[0]
+	if at >= 0 && at < len(entries) {
+		e := entries[at]
 		if multiline {
 			indent := d.lineIndent(e.start)
 			text := prefix + renderJSON(value, indent, d.unit, d.nl) + "," + d.nl + indent
@@ -778,6 +790,43 @@ func (d *jdoc) insertEntry(c *jnode, prefix string, value any, first bool) {
 	} else {
 		d.splice(last.end, last.end, ","+d.nl+indent+text)
 	}
+}
+
+// Anchor names the member before path's ("" when it is the first).
+func (d *jdoc) Anchor(path []string) string {
+	_, parent, depth, err := d.lookup(path)
+	if err != nil || parent == nil {
+		return ""
+	}
+	_, idx := parent.member(path[depth])
+	if idx <= 0 {
+		return ""
+	}
+	return parent.members[idx-1].key
+}
+
+// SetAfter adds path = raw right after the member named anchor ("" =
+// first), or at the end when anchor is gone; an existing member is
+// replaced in place.
+func (d *jdoc) SetAfter(path []string, raw string, anchor string) error {
+	node, parent, depth, err := d.lookup(path)
+	if err != nil {
+		return err
+	}
+	if node != nil || parent == nil || depth != len(path)-1 {
+		return d.Set(path, rawJSON(raw))
+	}
+	at := -1
+	if anchor == "" {
+		at = 0
+	} else if _, i := parent.member(anchor); i >= 0 {
+		at = i + 1
+	}
+	if at >= len(parent.members) {
+		at = -1
+	}
+	d.insertEntry(parent, quoteJSON(path[depth])+": ", rawJSON(raw), at)
+	return d.reparse()
 }
 
 // Delete removes the member at path (nothing if absent).
@@ -964,7 +1013,7 @@ func (d *jdoc) InsertItems(path []string, values []any) error {
 		return fmt.Errorf("%s is not an array", strings.Join(path, "."))
 	}
 	for i := len(values) - 1; i >= 0; i-- {
-		d.insertEntry(arr, "", values[i], true)
+		d.insertEntry(arr, "", values[i], 0)
 		if err := d.reparse(); err != nil {
 			return err
 		}

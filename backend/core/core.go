@@ -40,6 +40,9 @@ type Options struct {
 	UseKeyring bool
 	// StreamIdleTimeout overrides the gateway's upstream idle timeout.
 	StreamIdleTimeout time.Duration
+	// UpstreamHeaderTimeout overrides how long an upstream may take to
+	// answer with headers (default 5 minutes; tests shorten it).
+	UpstreamHeaderTimeout time.Duration
 }
 
 // Instance is a running Switchboard.
@@ -151,7 +154,7 @@ func Start(ctx context.Context, cfg config.Config, o Options) (*Instance, error)
 
 func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
-	in.Client = provider.NewClient(provider.ClientOptions{})
+	in.Client = provider.NewClient(provider.ClientOptions{ResponseHeaderTimeout: o.UpstreamHeaderTimeout})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,

@@ -72,17 +72,17 @@ func (x *exchange) run() {
 		lease.Release()
 		switch {
 		case res.err == nil:
-			plan.Succeeded(c, x.latencySince(t0))
+			plan.Succeeded(c, t0, x.latencySince(t0))
 			x.finishRow(http.StatusOK, nil)
 			return
 		case ctx.Err() != nil: // the client left: not the upstream's fault
 			x.finishRow(499, res.err)
 			return
 		case res.committed:
-			plan.Failed(c, res.err)
+			plan.Failed(c, res.err, t0)
 			x.finishRow(res.err.HTTPStatus(), res.err)
 			return
-		case !plan.Failed(c, res.err):
+		case !plan.Failed(c, res.err, t0):
 			x.fail(res.err)
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -66,14 +67,23 @@ type gateway struct {
 	hc   *http.Client
 }
 
+// gwOpts tune a test gateway.
+type gwOpts struct {
+	aliases map[string]string
+	idle    time.Duration // upstream stream idle timeout (default 5s)
+}
+
 // startGateway starts a real instance (core.Start) on 127.0.0.1:0 routing
 // to the given providers; it stops with the test.
-func startGateway(t *testing.T, aliases map[string]string, provs ...prov) *gateway {
+func startGateway(t *testing.T, o gwOpts, provs ...prov) *gateway {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
-	cfg.Aliases = aliases
+	cfg.Aliases = o.aliases
+	if o.idle == 0 {
+		o.idle = 5 * time.Second
+	}
 	for _, p := range provs {
 		cfg.Providers = append(cfg.Providers, p.config())
 	}
@@ -83,7 +93,7 @@ func startGateway(t *testing.T, aliases map[string]string, provs ...prov) *gatew
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	in, err := core.Start(ctx, cfg, core.Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		StreamIdleTimeout: 5 * time.Second})
+		StreamIdleTimeout: o.idle})
 	if err != nil {
 		t.Fatalf("core.Start: %v", err)
 	}
@@ -248,4 +258,61 @@ func shorten(b []byte) string {
 		return string(b[:3000]) + "…"
 	}
 	return string(b)
+}
+
+// rawRequest is a minimal request of the client's dialect for model.
+func rawRequest(client, model string, stream bool, prompt string) (path, body string) {
+	s := "false"
+	if stream {
+		s = "true"
+	}
+	switch client {
+	case dResponses:
+		return "/v1/responses", `{"model":` + q(model) + `,"stream":` + s + `,"input":` + q(prompt) + `}`
+	case dAnthropic:
+		return "/v1/messages", `{"model":` + q(model) + `,"max_tokens":256,"stream":` + s + `,"messages":[{"role":"user","content":` + q(prompt) + `}]}`
+	case dGemini:
+		action := ":generateContent"
+		if stream {
+			action = ":streamGenerateContent?alt=sse"
+		}
+		return "/v1beta/models/" + model + action, `{"contents":[{"role":"user","parts":[{"text":` + q(prompt) + `}]}]}`
+	}
+	opts := ""
+	if stream {
+		opts = `,"stream_options":{"include_usage":true}`
+	}
+	return "/v1/chat/completions", `{"model":` + q(model) + `,"stream":` + s + opts + `,"messages":[{"role":"user","content":` + q(prompt) + `}]}`
+}
+
+// streamText concatenates the text deltas of a client-dialect stream.
+func streamText(client string, fs []frame) string {
+	var b strings.Builder
+	for _, f := range fs {
+		var m map[string]any
+		if json.Unmarshal([]byte(f.Data), &m) != nil {
+			continue
+		}
+		switch client {
+		case dOpenAI:
+			for _, c := range arr(m["choices"]) {
+				b.WriteString(str(obj(obj(c)["delta"])["content"]))
+			}
+		case dAnthropic:
+			if d := obj(m["delta"]); str(d["type"]) == "text_delta" {
+				b.WriteString(str(d["text"]))
+			}
+		case dResponses:
+			if str(m["type"]) == "response.output_text.delta" {
+				b.WriteString(str(m["delta"]))
+			}
+		case dGemini:
+			for _, c := range arr(m["candidates"]) {
+				for _, p := range arr(obj(obj(c)["content"])["parts"]) {
+					b.WriteString(str(obj(p)["text"]))
+				}
+			}
+		}
+	}
+	return b.String()
 }

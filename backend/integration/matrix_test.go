@@ -21,7 +21,7 @@ func TestMatrix(t *testing.T) {
 		ups[d] = u
 		provs = append(provs, provFor(u))
 	}
-	g := startGateway(t, nil, provs...)
+	g := startGateway(t, gwOpts{}, provs...)
 	scenarios := []string{"plain", "stream", "tool", "stream_tool"}
 	for _, cd := range allDialects {
 		t.Run(clientName[cd], func(t *testing.T) {

@@ -15,22 +15,32 @@ const (
 	BreakerHalfOpen BreakerState = "half_open"
 )
 
-// Breaker parameters: API-key providers trip after 5 server-side failures
-// within a minute; local servers after 2. The open period doubles on each
-// failed probe, capped.
+// Breaker parameters: a provider trips when, within the last minute, at
+// least 5 requests failed server-side (2 for local servers) AND they were at
+// least half of its requests: a provider failing 15% of the time is
+// degraded, and its failures fall back per request; one failing most of the
+// time is down. The open period doubles on each failed probe, capped.
 const (
 	breakerWindow    = time.Minute
+	breakerBuckets   = 12
 	breakerThreshold = 5
 	breakerLocalTrip = 2
+	breakerMinRatio  = 0.5
 	breakerOpenBase  = 30 * time.Second
 	breakerOpenCap   = 5 * time.Minute
 )
+
+// bucket counts outcomes in one slice of the window.
+type bucket struct {
+	start         time.Time
+	total, failed int
+}
 
 // breaker counts server-side failures (5xx, timeouts, network) only:
 // 429/401 belong to accounts, not to the provider's health.
 type breaker struct {
 	state     BreakerState
-	failures  []time.Time // within the window
+	buckets   [breakerBuckets]bucket
 	openUntil time.Time
 	opens     int  // consecutive openings, for the doubling
 	probing   bool // a half-open probe is in flight
@@ -66,17 +76,36 @@ func (b *breaker) fail(e *ir.Error, now time.Time, changes *[]Change, provider s
 		b.open(now, changes, provider, "the probe request failed: "+e.Message)
 		return
 	}
-	cut := now.Add(-breakerWindow)
-	kept := b.failures[:0]
-	for _, t := range b.failures {
-		if t.After(cut) {
-			kept = append(kept, t)
-		}
-	}
-	b.failures = append(kept, now)
-	if b.state == BreakerClosed && len(b.failures) >= b.threshold {
+	bk := b.bucket(now)
+	bk.total++
+	bk.failed++
+	total, failed := b.counts(now)
+	if b.state == BreakerClosed && failed >= b.threshold && float64(failed) >= breakerMinRatio*float64(total) {
 		b.open(now, changes, provider, e.Message)
 	}
+}
+
+// bucket returns the current bucket, recycling a stale one.
+func (b *breaker) bucket(now time.Time) *bucket {
+	width := breakerWindow / breakerBuckets
+	start := now.Truncate(width)
+	bk := &b.buckets[(start.UnixNano()/int64(width))%breakerBuckets]
+	if !bk.start.Equal(start) {
+		*bk = bucket{start: start}
+	}
+	return bk
+}
+
+// counts sums the buckets inside the window.
+func (b *breaker) counts(now time.Time) (total, failed int) {
+	cut := now.Add(-breakerWindow)
+	for i := range b.buckets {
+		if bk := &b.buckets[i]; bk.start.After(cut) {
+			total += bk.total
+			failed += bk.failed
+		}
+	}
+	return total, failed
 }
 
 func (b *breaker) open(now time.Time, changes *[]Change, provider, msg string) {
@@ -84,13 +113,17 @@ func (b *breaker) open(now time.Time, changes *[]Change, provider, msg string) {
 	b.probing = false
 	b.openUntil = now.Add(backoff(breakerOpenBase, breakerOpenCap, b.opens))
 	b.opens++
-	b.failures = b.failures[:0]
+	b.buckets = [breakerBuckets]bucket{}
 	*changes = append(*changes, Change{Kind: ProviderTripped, Provider: provider, Until: b.openUntil, Message: msg})
 }
 
 func (b *breaker) succeed(now time.Time, changes *[]Change, provider string) {
-	recovered := b.state != BreakerClosed
+	if b.state == BreakerClosed {
+		b.bucket(now).total++
+		return
+	}
 	b.reset()
+	recovered := true
 	if recovered {
 		*changes = append(*changes, Change{Kind: ProviderRecovered, Provider: provider})
 	}
@@ -98,7 +131,7 @@ func (b *breaker) succeed(now time.Time, changes *[]Change, provider string) {
 
 func (b *breaker) reset() {
 	b.state, b.opens, b.probing = BreakerClosed, 0, false
-	b.failures = b.failures[:0]
+	b.buckets = [breakerBuckets]bucket{}
 }
 
 // admit reports whether a request may go to the provider now. An open
@@ -125,7 +158,8 @@ func (b *breaker) admit(now time.Time) (bool, time.Time) {
 type BreakerView struct {
 	Provider  string       `json:"provider"`
 	State     BreakerState `json:"state"`
-	Failures  int          `json:"failures"`
+	Failures  int          `json:"failures"` // server-side failures in the last minute
+	Requests  int          `json:"requests"` // requests in the last minute
 	OpenUntil time.Time    `json:"openUntil,omitempty"`
 }
 
@@ -135,7 +169,8 @@ func (h *Health) Breakers() []BreakerView {
 	defer h.mu.Unlock()
 	out := make([]BreakerView, 0, len(h.breakers))
 	for id, b := range h.breakers {
-		v := BreakerView{Provider: id, State: b.state, Failures: len(b.failures)}
+		total, failed := b.counts(h.now())
+		v := BreakerView{Provider: id, State: b.state, Failures: failed, Requests: total}
 		if b.state != BreakerClosed {
 			v.OpenUntil = b.openUntil
 		}

@@ -23,6 +23,7 @@ const (
 	unsupportedRest  = 1 * time.Hour
 	maxProviderReset = 24 * time.Hour // never trust a reset further out than this
 	maxLevel         = 10
+	transientStrikes = 2
 )
 
 // anyModel keys an account-wide state (quota, auth).
@@ -60,6 +61,7 @@ type Cooldown struct {
 type coolState struct {
 	Cooldown
 	level int
+	setAt time.Time // a success that started earlier must not clear it
 }
 
 // Health holds the live routing state: cooldowns, breakers, limits and
@@ -69,6 +71,7 @@ type Health struct {
 	now       func() time.Time
 	rng       *rand.Rand
 	cool      map[coolKey]*coolState
+	strikes   map[coolKey]int // consecutive transient failures
 	breakers  map[string]*breaker
 	limits    map[string]*limiter
 	stats     map[string]*stats // by account id (or provider id for keyless)
@@ -83,7 +86,7 @@ func NewHealth(now func() time.Time, seed uint64) *Health {
 		now = time.Now
 	}
 	return &Health{now: now, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		cool: map[coolKey]*coolState{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
+		cool: map[coolKey]*coolState{}, strikes: map[coolKey]int{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
 		stats: map[string]*stats{}, rr: map[string]*rrState{}}
 }
 
@@ -165,13 +168,15 @@ func backoff(base, limit time.Duration, level int) time.Duration {
 	return d
 }
 
-// ReportFailure records a failed attempt and returns the cooldown set (zero
-// when none). The error's Retry-After or reset time wins over backoff.
-func (h *Health) ReportFailure(c Candidate, e *ir.Error) time.Time {
+// ReportFailure records a failed attempt that began at started and returns
+// the cooldown set (zero when none). The error's Retry-After or reset time
+// wins over backoff. A failure of an attempt that began before the account
+// was benched is the same incident: it never escalates the back-off.
+func (h *Health) ReportFailure(c Candidate, e *ir.Error, started time.Time) time.Time {
 	now := h.now()
 	var changes []Change
 	h.mu.Lock()
-	until := h.coolLocked(c, e, now, &changes)
+	until := h.coolLocked(c, e, now, started, &changes)
 	h.breakerLocked(c.Provider.Entry.ID, c.Provider.Entry.Local).fail(e, now, &changes, c.Provider.Entry.ID)
 	if s := h.statsLocked(c); s != nil {
 		s.failures++
@@ -181,7 +186,7 @@ func (h *Health) ReportFailure(c Candidate, e *ir.Error) time.Time {
 	return until
 }
 
-func (h *Health) coolLocked(c Candidate, e *ir.Error, now time.Time, changes *[]Change) time.Time {
+func (h *Health) coolLocked(c Candidate, e *ir.Error, now, started time.Time, changes *[]Change) time.Time {
 	ak := accountKey(c)
 	key, reason, base, limit := coolKey{ak, c.Model}, ReasonServer, serverBase, serverCap
 	kind := CoolingDown
@@ -195,15 +200,28 @@ func (h *Health) coolLocked(c Candidate, e *ir.Error, now time.Time, changes *[]
 	case ir.KindModelNotSupported:
 		reason, base, limit = ReasonUnsupported, unsupportedRest, unsupportedRest
 	case ir.KindUpstream5xx, ir.KindTimeout, ir.KindNetwork, ir.KindStreamInterrupted:
+		// One transient failure is noise (the request already moved on);
+		// a second in a row rests the account, growing from there.
+		if h.strikes[key]++; h.strikes[key] < transientStrikes && e.RetryAfter == 0 {
+			return time.Time{}
+		}
 	default:
 		return time.Time{} // request-scoped: no cooldown
 	}
 	st := h.cool[key]
-	if st == nil {
+	switch {
+	case st == nil:
 		st = &coolState{}
 		h.cool[key] = st
-	} else if now.Before(st.Until) {
-		st.level++
+	case st.setAt.After(started): // already benched while this attempt ran
+		if e.RetryAfter > 0 && now.Add(e.RetryAfter).After(st.Until) {
+			st.Until = now.Add(min(e.RetryAfter, maxProviderReset))
+		}
+		return st.Until
+	case now.Before(st.Until.Add(st.Until.Sub(st.setAt))):
+		st.level++ // failing again soon after resting: back off further
+	default:
+		st.level = 0 // an old incident: start over
 	}
 	var until time.Time
 	switch {
@@ -214,6 +232,10 @@ func (h *Health) coolLocked(c Candidate, e *ir.Error, now time.Time, changes *[]
 	default:
 		until = now.Add(h.jitter(backoff(base, limit, st.level)))
 	}
+	if until.Before(st.Until) { // never shorten a rest already promised
+		until = st.Until
+	}
+	st.setAt = now
 	st.Cooldown = Cooldown{AccountID: ak, Provider: c.Provider.Entry.ID, Model: key.model, Reason: reason,
 		Until: until, Level: st.level, Message: e.Message}
 	if c.Account != nil {
@@ -232,13 +254,19 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // ReportSuccess clears the candidate's cooldowns and feeds the statistics.
-func (h *Health) ReportSuccess(c Candidate, latency time.Duration) {
+// started is when the successful attempt began: a cooldown set after that
+// (another request's 429 while this one was streaming) stays.
+func (h *Health) ReportSuccess(c Candidate, started time.Time, latency time.Duration) {
 	now := h.now()
 	var changes []Change
 	h.mu.Lock()
 	ak := accountKey(c)
-	delete(h.cool, coolKey{ak, c.Model})
-	delete(h.cool, coolKey{ak, anyModel})
+	for _, k := range [2]coolKey{{ak, c.Model}, {ak, anyModel}} {
+		if st, ok := h.cool[k]; ok && !st.setAt.After(started) {
+			delete(h.cool, k)
+		}
+		delete(h.strikes, k)
+	}
 	h.breakerLocked(c.Provider.Entry.ID, c.Provider.Entry.Local).succeed(now, &changes, c.Provider.Entry.ID)
 	if s := h.statsLocked(c); s != nil {
 		s.observe(latency)
@@ -272,6 +300,7 @@ func (h *Health) Reset(provider, accountID string) int {
 	for k, st := range h.cool {
 		if (provider == "" || st.Provider == provider) && (accountID == "" || k.account == accountID) {
 			delete(h.cool, k)
+			delete(h.strikes, k)
 			n++
 		}
 	}

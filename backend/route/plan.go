@@ -325,9 +325,10 @@ func (p *Plan) note(target, result string, until time.Time) {
 	p.Notes = append(p.Notes, n)
 }
 
-// Failed records a failed attempt and reports whether to go on.
-func (p *Plan) Failed(c Candidate, e *ir.Error) bool {
-	until := p.h.ReportFailure(c, e)
+// Failed records a failed attempt that began at started and reports
+// whether to go on.
+func (p *Plan) Failed(c Candidate, e *ir.Error, started time.Time) bool {
+	until := p.h.ReportFailure(c, e, started)
 	p.soonest(until)
 	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: e.Kind.String(), Status: e.HTTPStatus(), Error: e.Message})
 	p.last = e
@@ -343,9 +344,9 @@ func (p *Plan) Failed(c Candidate, e *ir.Error) bool {
 	return true
 }
 
-// Succeeded records a success.
-func (p *Plan) Succeeded(c Candidate, latency time.Duration) {
-	p.h.ReportSuccess(c, latency)
+// Succeeded records a success of an attempt that started at started.
+func (p *Plan) Succeeded(c Candidate, started time.Time, latency time.Duration) {
+	p.h.ReportSuccess(c, started, latency)
 	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "ok"})
 }
 

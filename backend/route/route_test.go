@@ -134,8 +134,8 @@ func TestStrategyDistributions(t *testing.T) {
 		s := snapshot(Combo{Name: "x", Strategy: P2C, Targets: targets("b/m", "c/m")})
 		b, _ := s.Provider("b")
 		c, _ := s.Provider("c")
-		h.ReportSuccess(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, 400*time.Millisecond)
-		h.ReportSuccess(Candidate{Provider: c, Account: c.Accounts[0], Model: "m"}, 40*time.Millisecond)
+		h.ReportSuccess(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, time.Time{}, 400*time.Millisecond)
+		h.ReportSuccess(Candidate{Provider: c, Account: c.Accounts[0], Model: "m"}, time.Time{}, 40*time.Millisecond)
 		got := distribution(t, s, h, "x", n)
 		if got["c"] != n {
 			t.Fatalf("p2c with two targets must pick the faster: %v", got)
@@ -146,7 +146,7 @@ func TestStrategyDistributions(t *testing.T) {
 		h := NewHealth(clk.now, 1)
 		s := snapshot(Combo{Name: "x", Strategy: QuotaAware, Targets: targets("b/m", "c/m")})
 		b, _ := s.Provider("b")
-		h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindQuotaExhausted, RetryAfter: time.Hour})
+		h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindQuotaExhausted, RetryAfter: time.Hour}, clk.t)
 		if got := first(t, s, h, "x").Provider.Entry.ID; got != "c" {
 			t.Fatalf("quota-aware picked %s", got)
 		}
@@ -159,7 +159,7 @@ func TestRetryAfterHonouredToTheSecond(t *testing.T) {
 	s := snapshot()
 	b, _ := s.Provider("b")
 	cand := Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}
-	until := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: 30 * time.Second})
+	until := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: 30 * time.Second}, clk.t)
 	if !until.Equal(clk.t.Add(30 * time.Second)) {
 		t.Fatalf("until %v", until)
 	}
@@ -184,7 +184,7 @@ func TestRetryAfterHonouredToTheSecond(t *testing.T) {
 	}
 	// Reset times in the body (ResetAt) win the same way; quota rests the
 	// whole account, other models included.
-	h.ReportFailure(cand, &ir.Error{Kind: ir.KindQuotaExhausted, ResetAt: clk.t.Add(3 * time.Hour)})
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindQuotaExhausted, ResetAt: clk.t.Add(3 * time.Hour)}, clk.t)
 	p, _ = s.Plan(h, "b/other")
 	if _, _, ok := p.Next(context.Background()); ok {
 		t.Fatal("quota-exhausted account used for another model")
@@ -193,7 +193,7 @@ func TestRetryAfterHonouredToTheSecond(t *testing.T) {
 		t.Fatalf("cooldowns %+v", cs)
 	}
 	// A reset time absurdly far out is capped.
-	h.ReportFailure(cand, &ir.Error{Kind: ir.KindQuotaExhausted, ResetAt: clk.t.Add(30 * 24 * time.Hour)})
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindQuotaExhausted, ResetAt: clk.t.Add(30 * 24 * time.Hour)}, clk.t)
 	if cs := h.Cooldowns(); cs[0].Until.After(clk.t.Add(maxProviderReset)) {
 		t.Fatalf("reset not capped: %v", cs[0].Until)
 	}
@@ -210,7 +210,7 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	cand := Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}
 	var prev time.Duration
 	for i := 0; i < 20; i++ {
-		d := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}).Sub(clk.t)
+		d := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}, clk.t).Sub(clk.t)
 		if d > time.Duration(float64(backoffCap)*1.2) {
 			t.Fatalf("attempt %d: %v beyond the cap", i, d)
 		}
@@ -222,8 +222,8 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	if prev < backoffCap*8/10 {
 		t.Fatalf("never reached the cap: %v", prev)
 	}
-	h.ReportSuccess(cand, time.Millisecond)
-	if d := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}).Sub(clk.t); d > 2*backoffBase {
+	h.ReportSuccess(cand, clk.t, time.Millisecond)
+	if d := h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}, clk.t).Sub(clk.t); d > 2*backoffBase {
 		t.Fatalf("success did not reset the level: %v", d)
 	}
 }
@@ -237,8 +237,10 @@ func TestBreakerOpenHalfOpenClosed(t *testing.T) {
 	c, _ := s.Provider("c")
 	cand := Candidate{Provider: c, Account: c.Accounts[0], Model: "m"}
 	for i := 0; i < breakerThreshold; i++ {
-		h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx})
-		h.Reset("", cand.Account.ID) // clear the account cooldown: only the breaker matters here
+		h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx}, clk.t)
+		h.mu.Lock()
+		clear(h.cool) // only the breaker matters here
+		h.mu.Unlock()
 	}
 	if st := h.Breakers()[0].State; st != BreakerOpen {
 		t.Fatalf("state %s after %d failures", st, breakerThreshold)
@@ -258,7 +260,7 @@ func TestBreakerOpenHalfOpenClosed(t *testing.T) {
 		t.Fatal("second request admitted during the probe")
 	}
 	lease.Release()
-	h.ReportSuccess(cand, time.Millisecond)
+	h.ReportSuccess(cand, clk.t, time.Millisecond)
 	if st := h.Breakers()[0].State; st != BreakerClosed {
 		t.Fatalf("state %s after a good probe", st)
 	}
@@ -273,7 +275,7 @@ func TestBreakerOpenHalfOpenClosed(t *testing.T) {
 	}
 	// 429s and 401s never trip the provider breaker.
 	for i := 0; i < 20; i++ {
-		h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited})
+		h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited}, clk.t)
 	}
 	if st := h.Breakers()[0].State; st != BreakerClosed {
 		t.Fatal("rate limits tripped the breaker")
@@ -291,7 +293,7 @@ func TestAuthFailureBenchesOnlyThatAccount(t *testing.T) {
 	if c1.Account.Name != "a1" {
 		t.Fatalf("first %s", c1.Account.Name)
 	}
-	if !p.Failed(c1, &ir.Error{Kind: ir.KindAuth, Status: 401}) {
+	if !p.Failed(c1, &ir.Error{Kind: ir.KindAuth, Status: 401}, time.Time{}) {
 		t.Fatal("auth failure stopped the plan")
 	}
 	c2, l2, ok := p.Next(context.Background())
@@ -315,13 +317,13 @@ func TestBadRequestStopsContextTooLongAdvances(t *testing.T) {
 	p, _ := s.Plan(h, "x")
 	c, l, _ := p.Next(context.Background())
 	l.Release()
-	if p.Failed(c, &ir.Error{Kind: ir.KindBadRequest}) {
+	if p.Failed(c, &ir.Error{Kind: ir.KindBadRequest}, time.Time{}) {
 		t.Fatal("bad request must stop")
 	}
 	p, _ = s.Plan(h, "x")
 	c, l, _ = p.Next(context.Background())
 	l.Release()
-	p.Failed(c, &ir.Error{Kind: ir.KindContextTooLong})
+	p.Failed(c, &ir.Error{Kind: ir.KindContextTooLong}, time.Time{})
 	c, l, ok := p.Next(context.Background())
 	if !ok || c.Provider.Entry.ID != "b" {
 		t.Fatalf("context too long must skip a's other account and go to b, got %+v", c)
@@ -335,13 +337,13 @@ func TestOnlyWhenExhausted(t *testing.T) {
 	s := snapshot(Combo{Name: "x", Targets: []ComboTarget{{Model: "b/m"}, {Model: "c/m", OnlyIfExhausted: true}}})
 	b, _ := s.Provider("b")
 	// b rate limited (not exhausted): c must not be used.
-	h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: time.Minute})
+	h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: time.Minute}, clk.t)
 	p, _ := s.Plan(h, "x")
 	if _, _, ok := p.Next(context.Background()); ok {
 		t.Fatalf("exhaustion-only target used while b was only rate limited: %+v", p.Notes)
 	}
 	h.Reset("", "")
-	h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindQuotaExhausted, RetryAfter: time.Hour})
+	h.ReportFailure(Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindQuotaExhausted, RetryAfter: time.Hour}, clk.t)
 	if got := first(t, s, h, "x").Provider.Entry.ID; got != "c" {
 		t.Fatalf("exhaustion-only target not used when b was exhausted: %s", got)
 	}
@@ -430,7 +432,7 @@ func TestComboBudget(t *testing.T) {
 	c, l, _ := p.Next(context.Background())
 	l.Release()
 	clk.add(11 * time.Second)
-	p.Failed(c, &ir.Error{Kind: ir.KindUpstream5xx})
+	p.Failed(c, &ir.Error{Kind: ir.KindUpstream5xx}, time.Time{})
 	if _, _, ok := p.Next(context.Background()); ok {
 		t.Fatal("attempt started after the budget")
 	}
@@ -458,5 +460,63 @@ func TestNestedCombosAndAliases(t *testing.T) {
 	}
 	if len(names) != 2 {
 		t.Fatalf("combos not listed: %v", names)
+	}
+}
+
+func TestTransientFailuresNeedTwoStrikes(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot()
+	b, _ := s.Provider("b")
+	cand := Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}
+	if u := h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx}, clk.t); !u.IsZero() {
+		t.Fatal("one 500 rested the account")
+	}
+	if u := h.ReportFailure(cand, &ir.Error{Kind: ir.KindTimeout}, clk.t); u.IsZero() {
+		t.Fatal("two failures in a row did not rest the account")
+	}
+	h.Reset("", "")
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx}, clk.t)
+	h.ReportSuccess(cand, clk.t, time.Millisecond)
+	if u := h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx}, clk.t); !u.IsZero() {
+		t.Fatal("a success in between did not reset the strikes")
+	}
+}
+
+func TestOlderSuccessKeepsNewerCooldown(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot()
+	b, _ := s.Provider("b")
+	cand := Candidate{Provider: b, Account: b.Accounts[0], Model: "m"}
+	started := clk.t
+	clk.add(time.Second)
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindRateLimited, RetryAfter: time.Minute}, clk.t)
+	h.ReportSuccess(cand, started, time.Second) // a stream that began before the 429
+	if len(h.Cooldowns()) != 1 {
+		t.Fatal("a success that started before the 429 cleared its cooldown")
+	}
+}
+
+func TestBreakerIgnoresAMostlyHealthyProvider(t *testing.T) {
+	clk := newClock()
+	h := NewHealth(clk.now, 1)
+	s := snapshot()
+	c, _ := s.Provider("c")
+	cand := Candidate{Provider: c, Account: c.Accounts[0], Model: "m"}
+	for i := 0; i < 100; i++ { // 20% failures: degraded, not down
+		if i%5 == 0 {
+			h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx}, clk.t)
+		} else {
+			h.ReportSuccess(cand, clk.t, time.Millisecond)
+		}
+		clk.add(100 * time.Millisecond)
+	}
+	if st := h.Breakers()[0].State; st != BreakerClosed {
+		t.Fatalf("a provider failing 20%% of requests was tripped: %+v", h.Breakers())
+	}
+	clk.add(2 * breakerWindow) // old outcomes leave the window
+	if b := h.Breakers()[0]; b.Requests != 0 {
+		t.Fatalf("window not sliding: %+v", b)
 	}
 }

@@ -1,0 +1,293 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/usage"
+)
+
+// faultyUpstream is an OpenAI-compatible upstream injecting faults and
+// recording, per API key, when it was hit and when it asked for a pause.
+type faultyUpstream struct {
+	mu     sync.Mutex
+	rng    *rand.Rand
+	hits   map[string][]time.Time
+	pauses map[string][]time.Time // until when each 429 asked the key to stay away
+	badKey string
+	faults atomic.Int64
+	srv    *httptest.Server
+}
+
+func newFaultyUpstream(seed uint64, badKey string) *faultyUpstream {
+	u := &faultyUpstream{rng: rand.New(rand.NewPCG(seed, 7)), hits: map[string][]time.Time{}, pauses: map[string][]time.Time{}, badKey: badKey}
+	u.srv = httptest.NewServer(http.HandlerFunc(u.serve))
+	return u
+}
+
+const okChunk = `{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"ok"}}]}`
+const stopChunk = `{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`
+
+func (u *faultyUpstream) serve(w http.ResponseWriter, r *http.Request) {
+	key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	body, _ := io.ReadAll(r.Body)
+	now := time.Now()
+	u.mu.Lock()
+	u.hits[key] = append(u.hits[key], now)
+	roll := u.rng.IntN(100)
+	u.mu.Unlock()
+	if key == u.badKey {
+		w.WriteHeader(401)
+		io.WriteString(w, `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}`)
+		return
+	}
+	stream := strings.Contains(string(body), `"stream":true`)
+	switch {
+	case roll < 5: // rate limited with a reset
+		u.faults.Add(1)
+		u.mu.Lock()
+		u.pauses[key] = append(u.pauses[key], now.Add(time.Second))
+		u.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(429)
+		io.WriteString(w, `{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}`)
+		return
+	case roll < 10:
+		u.faults.Add(1)
+		w.WriteHeader(500)
+		io.WriteString(w, `{"error":{"message":"internal","type":"server_error"}}`)
+		return
+	case roll < 15: // hang before headers
+		u.faults.Add(1)
+		<-r.Context().Done()
+		return
+	case roll < 20 && stream: // cut after content
+		u.faults.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: "+okChunk+"\n\n")
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}
+	if stream {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: "+okChunk+"\n\ndata: "+stopChunk+"\n\ndata: [DONE]\n\n")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`)
+}
+
+// clientCase is one kind of client request with the checks for its answer.
+type clientCase struct {
+	name, path, body string
+	hdr              map[string]string
+	stream           bool
+	terminal         string // the stream's last frame marker
+	errShape         string // what an error body must contain
+}
+
+var clientCases = []clientCase{
+	{"openai", "/v1/chat/completions", `{"model":"coding","messages":[{"role":"user","content":"hi"}]}`, nil, false, "", `"error":{`},
+	{"openai-stream", "/v1/chat/completions", `{"model":"coding","stream":true,"messages":[{"role":"user","content":"hi"}]}`, nil, true, "data: [DONE]", `"error":{`},
+	{"anthropic", "/v1/messages", `{"model":"coding","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"anthropic-version": "2023-06-01"}, false, "", `"type":"error"`},
+	{"anthropic-stream", "/v1/messages", `{"model":"coding","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, map[string]string{"anthropic-version": "2023-06-01"}, true, "event: message_stop", `"type":"error"`},
+	{"gemini", "/v1beta/models/coding:generateContent", `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`, nil, false, "", `"status":`},
+	{"responses-stream", "/v1/responses", `{"model":"coding","stream":true,"input":"hi"}`, nil, true, "", `"error":{`},
+}
+
+func TestNothingLostUnderFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	baseline := runtime.NumGoroutine()
+	ups := []*faultyUpstream{newFaultyUpstream(1, ""), newFaultyUpstream(2, "sk-bad-key-b2-000000"), newFaultyUpstream(3, "")}
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	for i, u := range ups {
+		id := fmt.Sprintf("up%d", i)
+		accts := []config.AccountConfig{{Name: "k1", APIKey: config.Secret(fmt.Sprintf("sk-%s-key-1-000000", id))},
+			{Name: "k2", APIKey: config.Secret(fmt.Sprintf("sk-%s-key-2-000000", id))}}
+		if i == 1 {
+			accts[1].APIKey = "sk-bad-key-b2-000000"
+		}
+		cfg.Providers = append(cfg.Providers, config.ProviderConfig{ID: id, Type: "openai-compatible", BaseURL: u.srv.URL + "/v1",
+			AllowLocal: true, Models: []string{"m"}, Accounts: accts})
+	}
+	cfg.Combos = []config.ComboConfig{{Name: "coding", Strategy: "round-robin", Targets: []config.TargetEntry{{Model: "up0/m"}, {Model: "up1/m"}, {Model: "up2/m"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		StreamIdleTimeout: 300 * time.Millisecond, UpstreamHeaderTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := in.Services.CreateKey(context.Background(), "load", "cli")
+	base := "http://" + in.Server.Addr()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 20 * time.Second}
+
+	const total, workers = 2000, 32
+	var next, okCount, errCount atomic.Int64
+	var problems sync.Map
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= total {
+					return
+				}
+				cc := clientCases[i%int64(len(clientCases))]
+				ok, problem := runCase(client, base, ck.Secret, cc)
+				if problem != "" {
+					problems.Store(fmt.Sprintf("%d %s", i, cc.name), problem)
+				} else if ok {
+					okCount.Add(1)
+				} else {
+					errCount.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	problems.Range(func(k, v any) bool {
+		if n++; n <= 10 {
+			t.Errorf("request %v: %v", k, v)
+		}
+		return true
+	})
+	if n > 0 {
+		t.Fatalf("%d requests got a malformed answer", n)
+	}
+	in.Recorder.Flush()
+	rows, err := usage.Query(context.Background(), in.DB, usage.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged int
+	in.DB.QueryRow(`SELECT count(*) FROM request_logs`).Scan(&logged)
+	if logged != total || in.Recorder.Dropped() != 0 {
+		t.Fatalf("%d log rows for %d requests (%d dropped)", logged, total, in.Recorder.Dropped())
+	}
+	for _, r := range rows {
+		if r.Route == "" {
+			t.Fatalf("a log row without its routing decisions: %+v", r)
+		}
+	}
+	var faults int64
+	for _, u := range ups {
+		faults += u.faults.Load()
+		u.checkCooldownsRespected(t)
+	}
+	t.Logf("%d ok, %d dialect-correct errors, %d upstream faults injected", okCount.Load(), errCount.Load(), faults)
+	// Every account is told to pause for 1 s several times a second here,
+	// so many requests rightly get 429; still, fallback must serve some.
+	if okCount.Load() < total/20 {
+		t.Fatalf("only %d of %d succeeded", okCount.Load(), total)
+	}
+	// The bad key was benched at its first 401 (requests already on their
+	// way aside); its sibling kept serving.
+	bad := ups[1].hits["sk-bad-key-b2-000000"]
+	for _, h := range bad {
+		if h.After(bad[0].Add(inFlightGrace)) {
+			t.Fatalf("the account with a bad key was hit again at %s, after its 401 at %s", h.Format("15:04:05.000"), bad[0].Format("15:04:05.000"))
+		}
+	}
+	if len(ups[1].hits["sk-up1-key-1-000000"]) < 50 {
+		t.Fatal("the bad key's sibling stopped serving")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := in.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	client.CloseIdleConnections()
+	for _, u := range ups {
+		u.srv.CloseClientConnections()
+		u.srv.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > baseline+5 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > baseline+5 {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("goroutine leak: %d now, %d before\n%s", g, baseline, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// inFlightGrace covers requests admitted before the gateway read the 429
+// (generous: the race detector slows everything down).
+const inFlightGrace = 250 * time.Millisecond
+
+// checkCooldownsRespected verifies no key was hit while a 429 asked it to
+// stay away.
+func (u *faultyUpstream) checkCooldownsRespected(t *testing.T) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for key, pauses := range u.pauses {
+		for _, until := range pauses {
+			// Requests already on their way when the 429 was sent may still
+			// arrive; anything sent after the gateway heard of it may not.
+			start := until.Add(-time.Second).Add(inFlightGrace)
+			for _, hit := range u.hits[key] {
+				if hit.After(start) && hit.Before(until) {
+					t.Errorf("key …%s hit at %s during its cooldown (until %s)", key[len(key)-8:], hit.Format("15:04:05.000"), until.Format("15:04:05.000"))
+				}
+			}
+		}
+	}
+}
+
+// runCase sends one request; ok reports success, problem a malformed answer.
+func runCase(c *http.Client, base, key string, cc clientCase) (bool, string) {
+	req, _ := http.NewRequest("POST", base+cc.path, strings.NewReader(cc.body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range cc.hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false, "transport: " + err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	body := string(b)
+	if err != nil {
+		return false, "body: " + err.Error()
+	}
+	if resp.StatusCode != 200 {
+		if !strings.Contains(body, cc.errShape) {
+			return false, fmt.Sprintf("status %d without a %s error body: %s", resp.StatusCode, cc.name, body)
+		}
+		return false, ""
+	}
+	if !cc.stream {
+		if !strings.Contains(body, `ok`) {
+			return false, "200 without the answer: " + body
+		}
+		return true, ""
+	}
+	failed := strings.Contains(body, `"error"`) || strings.Contains(body, "response.failed")
+	switch {
+	case cc.terminal != "" && !strings.Contains(body, cc.terminal):
+		return false, "stream without its terminal frame: " + body
+	case cc.name == "responses-stream" && !strings.Contains(body, "response.completed") && !strings.Contains(body, "response.failed"):
+		return false, "responses stream without completed/failed: " + body
+	}
+	return !failed, ""
+}

@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# Gateway performance bench: builds the headless binary, a fake upstream
+# (OpenAI, Anthropic and Gemini endpoints, JSON and SSE) and a Go load
+# generator, runs them on loopback (gateway pinned to CPU 0, upstream and
+# load generator to CPU 1), drives fixed-concurrency, fixed-duration load
+# "direct" (load generator → fake upstream) and through the gateway, and
+# prints one table with the targets marked PASS/MISS. Stops everything it
+# started.
+#
+#   scripts/bench.sh            full bench (BENCH_RUNS runs, default 3)
+#   scripts/bench.sh --quick    CI smoke: 1 run, 2 s per scenario, no 1,000-stream check
+#   scripts/bench.sh --profile  CPU/alloc profiles of the gateway under c=32 load
+#                               (profiling build: scripts/bench/profgw, pprof on loopback)
+#
+# Environment:
+#   BENCH_RUNS=3          runs per scenario (median reported)
+#   BENCH_DURATION=5s     measured time per scenario (after a BENCH_WARMUP=1s warm-up)
+#   BENCH_BIN             set: reuse a built binary instead of building
+#                         (its value if it is an executable file, else build/bin/switchboard)
+#   BENCH_GATEWAY=profgw  bench the profiling build instead of the binary (has a debug endpoint)
+#   BENCH_STREAMS=1000    slow streams held open; BENCH_HOLD=5s how long
+#   BENCH_PROFILE_SECONDS=10  CPU profile length per scenario in --profile mode
+#   BENCH_KEEP=1          keep the temp dir (results.jsonl, logs, profiles)
+#   SWITCHBOARD_DEBUG_ADDR is set for the gateway to a free loopback port; when the
+#   binary serves /debug/vars (+ /debug/pprof) there, goroutines, heap and
+#   allocations per request are reported too.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+QUICK=0
+PROFILE=0
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1 ;;
+    --profile) PROFILE=1 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $a (use --quick, --profile or --help)" ;;
+  esac
+done
+
+RUNS="${BENCH_RUNS:-3}"
+DURATION="${BENCH_DURATION:-5s}"
+WARMUP="${BENCH_WARMUP:-1s}"
+STREAMS="${BENCH_STREAMS:-1000}"
+HOLD="${BENCH_HOLD:-5s}"
+PROFILE_SECONDS="${BENCH_PROFILE_SECONDS:-10}"
+GAPS_STREAMS=20
+if [ "$QUICK" = 1 ]; then
+  RUNS=1
+  DURATION=2s
+  GAPS_STREAMS=10
+fi
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] && [ "$RUNS" -le 20 ] || die "BENCH_RUNS must be 1..20"
+[[ "$DURATION" =~ ^[0-9]+(ms|s)$ ]] || die "BENCH_DURATION must look like 5s or 500ms"
+[[ "$WARMUP" =~ ^[0-9]+(ms|s)$ ]] || die "BENCH_WARMUP must look like 1s or 500ms"
+[[ "$STREAMS" =~ ^[0-9]+$ ]] && [ "$STREAMS" -le 5000 ] || die "BENCH_STREAMS must be 0..5000"
+
+TMP="$(mktemp -d -t switchboard-bench.XXXXXX)"
+RESULTS="$TMP/results.jsonl"
+: >"$RESULTS"
+PIDS=()
+
+# stop ends one process we started: TERM, then KILL after 12 s.
+stop() {
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 120); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "process $pid did not stop: killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$? pid
+  for pid in "${PIDS[@]}"; do stop "$pid"; done
+  if [ "${BENCH_KEEP:-0}" = 1 ] || [ "$PROFILE" = 1 ]; then
+    log "kept $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- build ----
+GW_KIND="${BENCH_GATEWAY:-binary}"
+[ "$PROFILE" = 1 ] && GW_KIND=profgw
+if [ "$GW_KIND" = profgw ]; then
+  log "building the profiling gateway (scripts/bench/profgw)"
+  go build -trimpath -o "$TMP/profgw" ./scripts/bench/profgw
+  BIN="$TMP/profgw"
+elif [ -n "${BENCH_BIN:-}" ]; then
+  if [ -f "$BENCH_BIN" ] && [ -x "$BENCH_BIN" ]; then BIN="$BENCH_BIN"; else BIN="$ROOT/build/bin/switchboard"; fi
+  [ -x "$BIN" ] || die "BENCH_BIN is set but $BIN does not exist (run scripts/build.sh)"
+  log "reusing $BIN"
+else
+  log "building the headless binary (build/bin/switchboard-bench)"
+  mkdir -p build/bin
+  go build -tags webkit2_41,desktop,production -trimpath -o build/bin/switchboard-bench .
+  BIN="$ROOT/build/bin/switchboard-bench"
+fi
+log "building the fake upstream and the load generator"
+go build -trimpath -o "$TMP/fakeupstream" ./scripts/bench/fakeupstream
+go build -trimpath -o "$TMP/loadgen" ./scripts/bench/loadgen
+LG="$TMP/loadgen"
+
+# ---- pinning ----
+PIN_GW=()
+PIN_LOAD=()
+PINNED="none (taskset unavailable or fewer than 2 CPUs)"
+CPUS="$(nproc 2>/dev/null || echo 1)"
+if command -v taskset >/dev/null && [ "$CPUS" -ge 2 ]; then
+  PIN_GW=(taskset -c 0)
+  PIN_LOAD=(taskset -c 1)
+  PINNED="gateway on CPU 0 (taskset -c 0); fake upstream + load generator on CPU 1 (taskset -c 1)"
+fi
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+LOAD_START="$(loadavg)"
+
+# ---- fake upstream ----
+read -r UP_PORT GW_PORT DBG_PORT < <("$LG" freeport -n 3)
+UP="http://127.0.0.1:$UP_PORT"
+GW="http://127.0.0.1:$GW_PORT"
+DBG="127.0.0.1:$DBG_PORT"
+"${PIN_LOAD[@]}" "$TMP/fakeupstream" -addr "127.0.0.1:$UP_PORT" >"$TMP/fakeupstream.log" 2>&1 &
+UP_PID=$!
+PIDS+=("$UP_PID")
+"$LG" wait -url "$UP/_bench/stats" -timeout 15s || die "fake upstream did not start: $(cat "$TMP/fakeupstream.log")"
+
+# ---- config: one provider per dialect on the fake upstream, one local key ----
+KEY="sk-bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+UPKEY="sk-upstream-bench-0123456789"
+M_FAST="d0-n20-p0"     # 0 ms upstream, 20 chunks back to back
+M_LAT50="d50-n20-p0"   # 50 ms before the first byte
+M_PACED="d0-n20-p10"   # 20 chunks, 10 ms apart
+M_SLOW="d0-n30-p1000"  # 30 chunks, 1 s apart (30 s stream)
+CFG="$TMP/switchboard.yaml"
+{
+  echo "listen: 127.0.0.1:$GW_PORT"
+  echo "data_dir: $TMP/data"
+  echo "log_level: warn"
+  echo "keys:"
+  echo "  - name: bench"
+  echo "    key: $KEY"
+  echo "providers:"
+  for p in "oai openai-compatible $UP/v1" "ant anthropic-compatible $UP" "gem gemini-compatible $UP"; do
+    read -r id typ base <<<"$p"
+    echo "  - id: $id"
+    echo "    type: $typ"
+    echo "    base_url: $base"
+    echo "    allow_local: true"
+    echo "    models: [$M_FAST, $M_LAT50, $M_PACED, $M_SLOW]"
+    echo "    accounts:"
+    echo "      - name: bench"
+    echo "        api_key: $UPKEY"
+  done
+} >"$CFG"
+
+# ---- gateway ----
+GW_ARGS=()
+if [ "$GW_KIND" = profgw ]; then
+  GW_ARGS=(--config "$CFG" --debug-addr "$DBG")
+else
+  GW_ARGS=(serve --config "$CFG")
+  if "$BIN" --help 2>&1 | grep -q -- '--debug-addr'; then GW_ARGS+=(--debug-addr "$DBG"); fi
+fi
+SWITCHBOARD_KEYRING=off SWITCHBOARD_TRAY=off SWITCHBOARD_DEBUG_ADDR="$DBG" \
+  "${PIN_GW[@]}" "$BIN" "${GW_ARGS[@]}" >"$TMP/gateway.log" 2>&1 &
+GW_PID=$!
+PIDS+=("$GW_PID")
+if ! "$LG" wait -url "$GW/v1/models" -timeout 30s; then
+  cat "$TMP/gateway.log" >&2
+  die "the gateway did not start"
+fi
+sleep 2
+"$LG" procstat -pid "$GW_PID" -label idle >>"$RESULTS"
+DEBUG=0
+if "$LG" debugvars -addr "$DBG" -label probe | grep -q '"ok":true'; then
+  DEBUG=1
+  log "gateway debug endpoint found on $DBG: goroutines, heap and allocations will be reported"
+else
+  log "the gateway serves no /debug/vars on \$SWITCHBOARD_DEBUG_ADDR: RSS only (a debug endpoint is needed for goroutine/heap checks)"
+fi
+DBG_ARGS=()
+[ "$DEBUG" = 1 ] && DBG_ARGS=(-debug "$DBG")
+
+# lg runs the load generator on the load CPU.
+lg() { "${PIN_LOAD[@]}" "$LG" "$@"; }
+
+# Smoke: every dialect through the gateway once, JSON and SSE, before measuring.
+for d in openai anthropic gemini; do
+  for s in "" -stream; do
+    out="$(lg run -url "$GW" -key "$KEY" -dialect "$d" -model "oai/$M_FAST" $s -c 1 -d 100ms -warmup 0s -scenario smoke -path gateway)"
+    if ! grep -q '"errors":0,' <<<"$out" || grep -q '"requests":0,' <<<"$out"; then
+      echo "$out" >&2
+      tail -20 "$TMP/gateway.log" >&2
+      die "smoke request failed ($d ${s:-json})"
+    fi
+  done
+done
+[ "$DEBUG" = 1 ] && "$LG" debugvars -addr "$DBG" -label preload -gc >>"$RESULTS"
+
+if [ "$PROFILE" = 1 ]; then
+  # ---- profiling mode: CPU + allocation profiles under c=32 load ----
+  profile() { # name dialect stream(0/1) model
+    local name="$1" dialect="$2" stream="$3" model="$4" s=""
+    [ "$stream" = 1 ] && s=-stream
+    log "profiling $name (c=32, ${PROFILE_SECONDS}s)"
+    lg run -url "$GW" -key "$KEY" -dialect "$dialect" -model "$model" $s -c 32 -d "$((PROFILE_SECONDS + 2))s" -warmup 1s \
+      -pid "$GW_PID" -debug "$DBG" -scenario "$name" -path gateway >>"$RESULTS" &
+    local lpid=$!
+    sleep 1.5
+    "$LG" http -url "http://$DBG/debug/pprof/profile?seconds=$PROFILE_SECONDS" -o "$TMP/$name.cpu.pprof" &
+    local ppid=$!
+    "$LG" http -url "http://$DBG/debug/pprof/allocs?seconds=$PROFILE_SECONDS" -o "$TMP/$name.allocs.pprof" || true
+    wait "$ppid" || true
+    wait "$lpid"
+  }
+  profile pt-json openai 0 "oai/$M_FAST"
+  profile pt-sse openai 1 "oai/$M_FAST"
+  profile tr-anth-json anthropic 0 "oai/$M_FAST"
+  profile tr-anth-sse anthropic 1 "oai/$M_FAST"
+  echo "Profiles of the gateway (profiling build, pinned to one core) under c=32 load — files in $TMP"
+  "$LG" report -in "$RESULTS" | sed -n '/^Latency/,/^  1st =/p'
+  for name in pt-json pt-sse tr-anth-json tr-anth-sse; do
+    echo
+    echo "=== $name: CPU (top 30, flat) ==="
+    go tool pprof -top -nodecount=30 "$BIN" "$TMP/$name.cpu.pprof" 2>/dev/null | sed -n '1,40p'
+    echo "=== $name: CPU (top 25, cumulative) ==="
+    go tool pprof -top -cum -nodecount=25 "$BIN" "$TMP/$name.cpu.pprof" 2>/dev/null | sed -n '6,32p'
+    echo "=== $name: allocations (alloc_space, top 20) ==="
+    go tool pprof -sample_index=alloc_space -top -nodecount=20 "$BIN" "$TMP/$name.allocs.pprof" 2>/dev/null | sed -n '5,27p'
+    echo "=== $name: allocations (alloc_objects, top 20) ==="
+    go tool pprof -sample_index=alloc_objects -top -nodecount=20 "$BIN" "$TMP/$name.allocs.pprof" 2>/dev/null | sed -n '5,27p'
+  done
+  exit 0
+fi
+
+# ---- scenarios: name dialect stream(0/1) concurrency gateway-model direct-model ----
+SCENARIOS=(
+  "pt-json      openai    0 1  oai/$M_FAST  $M_FAST"
+  "pt-json      openai    0 32 oai/$M_FAST  $M_FAST"
+  "pt-sse       openai    1 1  oai/$M_FAST  $M_FAST"
+  "pt-sse       openai    1 32 oai/$M_FAST  $M_FAST"
+  "tr-anth-json anthropic 0 1  oai/$M_FAST  $M_FAST"
+  "tr-anth-json anthropic 0 32 oai/$M_FAST  $M_FAST"
+  "tr-anth-sse  anthropic 1 1  oai/$M_FAST  $M_FAST"
+  "tr-anth-sse  anthropic 1 32 oai/$M_FAST  $M_FAST"
+  "tr-gem-json  gemini    0 1  oai/$M_FAST  $M_FAST"
+  "tr-gem-json  gemini    0 32 oai/$M_FAST  $M_FAST"
+  "tr-gem-sse   gemini    1 1  oai/$M_FAST  $M_FAST"
+  "tr-gem-sse   gemini    1 32 oai/$M_FAST  $M_FAST"
+  "lat50-json   openai    0 32 oai/$M_LAT50 $M_LAT50"
+  "lat50-sse    openai    1 32 oai/$M_LAT50 $M_LAT50"
+)
+if [ "${BENCH_PASSTHROUGH_ALL:-0}" = 1 ]; then
+  SCENARIOS+=(
+    "pt-anth-json anthropic 0 32 ant/$M_FAST $M_FAST"
+    "pt-anth-sse  anthropic 1 32 ant/$M_FAST $M_FAST"
+    "pt-gem-json  gemini    0 32 gem/$M_FAST $M_FAST"
+    "pt-gem-sse   gemini    1 32 gem/$M_FAST $M_FAST"
+  )
+fi
+
+measure() { # run path name dialect stream c model
+  local run="$1" path="$2" name="$3" dialect="$4" stream="$5" c="$6" model="$7" s="" out
+  [ "$stream" = 1 ] && s=-stream
+  local args=(run -run "$run" -scenario "$name" -path "$path" -dialect "$dialect" -model "$model" $s -c "$c" -d "$DURATION" -warmup "$WARMUP")
+  if [ "$path" = direct ]; then
+    args+=(-url "$UP" -key "$UPKEY")
+  else
+    args+=(-url "$GW" -key "$KEY" -pid "$GW_PID" "${DBG_ARGS[@]}")
+  fi
+  out="$(lg "${args[@]}")"
+  echo "$out" >>"$RESULTS"
+  printf '    %-8s rps %-8s p50 %-7s p99 %-7s errors %s\n' "$path" \
+    "$(sed -n 's/.*"rps":\([0-9]*\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"p50_ms":\([0-9]*\.[0-9]\{0,3\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"p99_ms":\([0-9]*\.[0-9]\{0,3\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$out")" >&2
+}
+
+TOTAL=$((${#SCENARIOS[@]} * RUNS))
+i=0
+for run in $(seq "$RUNS"); do
+  for sc in "${SCENARIOS[@]}"; do
+    read -r name dialect stream c gmodel dmodel <<<"$sc"
+    i=$((i + 1))
+    log "[$i/$TOTAL] run $run: $name c=$c (load avg $(loadavg))"
+    # Alternate the order so slow drift of the machine's load does not
+    # always favour the same side.
+    if [ $((run % 2)) = 1 ]; then
+      measure "$run" direct "$name" "$dialect" "$stream" "$c" "$dmodel"
+      measure "$run" gateway "$name" "$dialect" "$stream" "$c" "$gmodel"
+    else
+      measure "$run" gateway "$name" "$dialect" "$stream" "$c" "$gmodel"
+      measure "$run" direct "$name" "$dialect" "$stream" "$c" "$dmodel"
+    fi
+  done
+done
+
+# ---- chunk forwarding: paced stream, gaps at the client ----
+log "stream chunk forwarding: 20 chunks at 10 ms, $GAPS_STREAMS streams, direct and through the gateway"
+lg gaps -url "$UP" -key "$UPKEY" -model "$M_PACED" -chunks 20 -pace 10ms -n "$GAPS_STREAMS" -path direct >>"$RESULTS"
+lg gaps -url "$GW" -key "$KEY" -model "oai/$M_PACED" -chunks 20 -pace 10ms -n "$GAPS_STREAMS" -path gateway >>"$RESULTS"
+
+# ---- after the load: let pools drain, then read RSS (and goroutines/heap) ----
+settle() { # label
+  "$LG" http -method POST -url "$UP/_bench/close-idle" >/dev/null || true
+  sleep 3
+  "$LG" procstat -pid "$GW_PID" -label "$1" >>"$RESULTS"
+  [ "$DEBUG" = 1 ] && "$LG" debugvars -addr "$DBG" -label "$1" -gc >>"$RESULTS"
+  return 0
+}
+log "after load: closing idle upstream connections, settling 3 s"
+settle after-load
+
+# ---- many slow streams held open ----
+if [ "$QUICK" = 0 ] && [ "$STREAMS" -gt 0 ]; then
+  log "$STREAMS concurrent slow streams (30 chunks, 1 s apart) held for $HOLD"
+  lg hold -url "$GW" -key "$KEY" -model "oai/$M_SLOW" -n "$STREAMS" -hold "$HOLD" -pid "$GW_PID" "${DBG_ARGS[@]}" >>"$RESULTS" ||
+    log "the slow-stream check failed"
+  settle after-hold
+fi
+
+# ---- report ----
+LOAD_END="$(loadavg)"
+printf '{"kind":"meta","runs":%d,"duration":"%s","warmup":"%s","bin":"%s","pinned":"%s","load_start":"%s","load_end":"%s","quick":%s,"debug":%s,"cpus":%d,"upstream":"%s"}\n' \
+  "$RUNS" "$DURATION" "$WARMUP" "${BIN#"$ROOT"/} ($GW_KIND, headless, request log on)" "$PINNED" "$LOAD_START" "$LOAD_END" \
+  "$([ "$QUICK" = 1 ] && echo true || echo false)" "$([ "$DEBUG" = 1 ] && echo true || echo false)" "$CPUS" \
+  "scripts/bench/fakeupstream: ~1.5 KB answers with usage; streams of 20 chunks flushed one by one" >>"$RESULTS"
+"$LG" report -in "$RESULTS"

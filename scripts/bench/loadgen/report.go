@@ -1,0 +1,462 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Meta describes the bench run (written by bench.sh).
+type Meta struct {
+	Kind      string  `json:"kind"` // "meta"
+	Runs      int     `json:"runs"`
+	Duration  string  `json:"duration"`
+	Warmup    string  `json:"warmup"`
+	Bin       string  `json:"bin"`
+	Pinned    string  `json:"pinned"`
+	LoadStart string  `json:"load_start"`
+	LoadEnd   string  `json:"load_end"`
+	Quick     bool    `json:"quick"`
+	Debug     bool    `json:"debug"`
+	CPUs      int     `json:"cpus"`
+	Note      string  `json:"note"`
+	Upstream  string  `json:"upstream"`
+	GapsPace  float64 `json:"gaps_pace_ms"`
+}
+
+type records struct {
+	meta  Meta
+	runs  []RunResult
+	gaps  map[string]GapsResult
+	holds []HoldResult
+	procs map[string]ProcStat
+	dbg   map[string]DebugVars
+}
+
+func load(r io.Reader) (*records, error) {
+	rs := &records{gaps: map[string]GapsResult{}, procs: map[string]ProcStat{}, dbg: map[string]DebugVars{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 || line[0] != '{' {
+			continue
+		}
+		var k struct{ Kind string }
+		if json.Unmarshal(line, &k) != nil {
+			continue
+		}
+		var err error
+		switch k.Kind {
+		case "meta":
+			err = json.Unmarshal(line, &rs.meta)
+		case "run":
+			var v RunResult
+			if err = json.Unmarshal(line, &v); err == nil {
+				rs.runs = append(rs.runs, v)
+			}
+		case "gaps":
+			var v GapsResult
+			if err = json.Unmarshal(line, &v); err == nil {
+				rs.gaps[v.Path] = v
+			}
+		case "hold":
+			var v HoldResult
+			if err = json.Unmarshal(line, &v); err == nil {
+				rs.holds = append(rs.holds, v)
+			}
+		case "procstat":
+			var v ProcStat
+			if err = json.Unmarshal(line, &v); err == nil {
+				rs.procs[v.Label] = v
+			}
+		case "debugvars":
+			var v DebugVars
+			if err = json.Unmarshal(line, &v); err == nil {
+				rs.dbg[v.Label] = v
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rs, sc.Err()
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+type scenKey struct {
+	scenario string
+	c        int
+}
+
+// agg is one scenario's medians over the runs.
+type agg struct {
+	key                       scenKey
+	stream                    bool
+	n                         int // paired runs
+	dRPS, gRPS, ratio         float64
+	dP50, gP50, addP50        float64
+	dP99, gP99, addP99        float64
+	dT50, gT50, addT50        float64
+	dT99, gT99, addT99        float64
+	cpu, util, allocs, abytes float64
+	rqwait                    float64
+	dErr, gErr                int
+	errSamples                []string
+	rssPeak                   int64
+}
+
+var scenarioNames = map[string]string{
+	"pt-json":      "pass-through JSON  openai→openai",
+	"pt-sse":       "pass-through SSE   openai→openai",
+	"pt-anth-json": "pass-through JSON  anthropic→anthropic",
+	"pt-anth-sse":  "pass-through SSE   anthropic→anthropic",
+	"pt-gem-json":  "pass-through JSON  gemini→gemini",
+	"pt-gem-sse":   "pass-through SSE   gemini→gemini",
+	"tr-anth-json": "translated JSON    anthropic→openai",
+	"tr-anth-sse":  "translated SSE     anthropic→openai",
+	"tr-gem-json":  "translated JSON    gemini→openai",
+	"tr-gem-sse":   "translated SSE     gemini→openai",
+	"lat50-json":   "50ms upstream JSON openai→openai",
+	"lat50-sse":    "50ms upstream SSE  openai→openai",
+}
+
+func (rs *records) aggregate() []agg {
+	type pair struct{ d, g *RunResult }
+	byKey := map[scenKey]map[int]*pair{}
+	var order []scenKey
+	for i := range rs.runs {
+		r := &rs.runs[i]
+		k := scenKey{r.Scenario, r.C}
+		if byKey[k] == nil {
+			byKey[k] = map[int]*pair{}
+			order = append(order, k)
+		}
+		p := byKey[k][r.Run]
+		if p == nil {
+			p = &pair{}
+			byKey[k][r.Run] = p
+		}
+		if r.Path == "direct" {
+			p.d = r
+		} else {
+			p.g = r
+		}
+	}
+	var out []agg
+	for _, k := range order {
+		a := agg{key: k}
+		var dRPS, gRPS, ratio, dP50, gP50, aP50, dP99, gP99, aP99, dT50, gT50, aT50, dT99, gT99, aT99, cpu, util, allocs, ab, rqw []float64
+		for _, p := range byKey[k] {
+			if p.d != nil {
+				a.stream = p.d.Stream
+				dRPS, dP50, dP99 = append(dRPS, p.d.RPS), append(dP50, p.d.P50), append(dP99, p.d.P99)
+				dT50, dT99 = append(dT50, p.d.TTFE50), append(dT99, p.d.TTFE99)
+				a.dErr += p.d.Errors
+				a.errSamples = append(a.errSamples, p.d.ErrSamples...)
+			}
+			if p.g != nil {
+				a.stream = p.g.Stream
+				gRPS, gP50, gP99 = append(gRPS, p.g.RPS), append(gP50, p.g.P50), append(gP99, p.g.P99)
+				gT50, gT99 = append(gT50, p.g.TTFE50), append(gT99, p.g.TTFE99)
+				cpu, util, rqw = append(cpu, p.g.CPUMsPerReq), append(util, p.g.CPUUtil), append(rqw, p.g.RQWait)
+				if p.g.AllocsPerReq > 0 {
+					allocs, ab = append(allocs, p.g.AllocsPerReq), append(ab, p.g.BytesPerReq)
+				}
+				a.gErr += p.g.Errors
+				a.errSamples = append(a.errSamples, p.g.ErrSamples...)
+				a.rssPeak = max(a.rssPeak, p.g.RSSPeakKiB)
+			}
+			if p.d != nil && p.g != nil {
+				a.n++
+				if p.d.RPS > 0 {
+					ratio = append(ratio, p.g.RPS/p.d.RPS)
+				}
+				aP50, aP99 = append(aP50, p.g.P50-p.d.P50), append(aP99, p.g.P99-p.d.P99)
+				aT50, aT99 = append(aT50, p.g.TTFE50-p.d.TTFE50), append(aT99, p.g.TTFE99-p.d.TTFE99)
+			}
+		}
+		a.dRPS, a.gRPS, a.ratio = median(dRPS), median(gRPS), median(ratio)
+		a.dP50, a.gP50, a.addP50 = median(dP50), median(gP50), median(aP50)
+		a.dP99, a.gP99, a.addP99 = median(dP99), median(gP99), median(aP99)
+		a.dT50, a.gT50, a.addT50 = median(dT50), median(gT50), median(aT50)
+		a.dT99, a.gT99, a.addT99 = median(dT99), median(gT99), median(aT99)
+		a.cpu, a.util, a.allocs, a.abytes, a.rqwait = median(cpu), median(util), median(allocs), median(ab), median(rqw)
+		out = append(out, a)
+	}
+	return out
+}
+
+func f(v float64, prec int) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.*f", prec, v)
+}
+
+func signed(v float64, prec int) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%+.*f", prec, v)
+}
+
+func mib(kib int64) string {
+	if kib <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(kib)/1024)
+}
+
+func verdict(ok bool, known bool) string {
+	if !known {
+		return "n/a "
+	}
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+func cmdReport(args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	in := fs.String("in", "", "results file (JSON lines)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fh, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	rs, err := load(fh)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	printReport(w, rs)
+	return nil
+}
+
+func printReport(w io.Writer, rs *records) {
+	m := rs.meta
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("Switchboard gateway bench\n")
+	p("  gateway:  %s\n", m.Bin)
+	p("  upstream: %s\n", m.Upstream)
+	p("  runs:     %d × %s per scenario (+%s warm-up), median of runs; quick=%v\n", m.Runs, m.Duration, m.Warmup, m.Quick)
+	p("  pinning:  %s\n", m.Pinned)
+	p("  load avg: start %s, end %s (%d CPUs; other work on this machine makes numbers noisy)\n", m.LoadStart, m.LoadEnd, m.CPUs)
+	if m.Note != "" {
+		p("  note:     %s\n", m.Note)
+	}
+	aggs := rs.aggregate()
+	byKey := map[scenKey]agg{}
+	for _, a := range aggs {
+		byKey[a.key] = a
+	}
+
+	p("\nLatency / throughput   (ms; \"+\" = gateway − direct, paired per run, then median; ratio = gateway/direct RPS)\n")
+	hdr := fmt.Sprintf("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %6s %7s │ %s",
+		"scenario", "c", "rps dir", "rps gw", "ratio", "p50 d", "p50 gw", "+p50", "p99 d", "p99 gw", "+p99",
+		"1st d", "1st gw", "+1st", "cpu/req", "cores", "rqwait", "alloc/r", "errors d/gw")
+	p("%s\n%s\n", hdr, strings.Repeat("─", len([]rune(hdr))))
+	for _, a := range aggs {
+		name := scenarioNames[a.key.scenario]
+		if name == "" {
+			name = a.key.scenario
+		}
+		t1, t2, t3 := "", "", ""
+		if a.stream {
+			t1, t2, t3 = f(a.dT50, 3), f(a.gT50, 3), signed(a.addT50, 3)
+		}
+		p("%-38s %3d │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %6s %7s │ %d/%d\n",
+			name, a.key.c, f(a.dRPS, 0), f(a.gRPS, 0), f(a.ratio, 3),
+			f(a.dP50, 3), f(a.gP50, 3), signed(a.addP50, 3),
+			f(a.dP99, 3), f(a.gP99, 3), signed(a.addP99, 3),
+			t1, t2, t3, f(a.cpu, 3), f(a.util, 2), f(a.rqwait, 2), f(a.allocs, 0), a.dErr, a.gErr)
+	}
+	p("  cpu/req = gateway utime+stime (/proc/<pid>/stat) over the measured window ÷ requests (1000/cpu/req = one-core capacity);\n")
+	p("  cores = gateway CPU-seconds per second; rqwait = time its threads were runnable but waiting for a CPU taken by\n")
+	p("  other processes, per second of the window (> ~0.05 means the numbers of that row are distorted by other load).\n")
+	p("  1st = time to first SSE event at the client. alloc/r needs the gateway's /debug/vars (\"-\" when absent).\n")
+	var errLines []string
+	for _, a := range aggs {
+		if a.dErr+a.gErr > 0 {
+			errLines = append(errLines, fmt.Sprintf("  %s c=%d: %s", a.key.scenario, a.key.c, strings.Join(uniq(a.errSamples), " | ")))
+		}
+	}
+	if len(errLines) > 0 {
+		p("  error samples:\n%s\n", strings.Join(errLines, "\n"))
+	}
+
+	// ---- memory ----
+	p("\nMemory (gateway RSS)\n")
+	idle, hasIdle := rs.procs["idle"]
+	after, hasAfter := rs.procs["after-load"]
+	var peakRun int64
+	for _, a := range aggs {
+		peakRun = max(peakRun, a.rssPeak)
+	}
+	p("  idle: %s   peak during load (sampled VmRSS): %s   VmHWM after load: %s   after load: %s\n",
+		mib(idle.RSSKiB), mib(peakRun), mib(after.HWMKiB), mib(after.RSSKiB))
+	for _, h := range rs.holds {
+		p("  %d slow streams held %.1fs (established %d in %.1fs, errors %d): RSS before %s, peak %s (VmHWM %s), threads %d",
+			h.Streams, h.HeldS, h.Established, h.OpenAllS, h.Errors, mib(h.RSSBeforeKiB), mib(h.RSSPeakKiB), mib(h.HWMKiB), h.Threads)
+		if h.Goroutines > 0 {
+			p(", goroutines peak %d", h.Goroutines)
+		}
+		p("\n")
+		if len(h.ErrSamples) > 0 {
+			p("    errors: %s\n", strings.Join(h.ErrSamples, " | "))
+		}
+	}
+	if ah, ok := rs.procs["after-hold"]; ok {
+		p("  after the slow streams: RSS %s\n", mib(ah.RSSKiB))
+	}
+	pre, hasPre := rs.dbg["preload"]
+	postLabels := []string{"after-load", "after-hold"}
+	if !hasPre || !pre.OK {
+		p("  goroutines / heap: n/a — the gateway exposes no debug endpoint (/debug/vars, /debug/pprof);\n")
+		p("    add SWITCHBOARD_DEBUG_ADDR (net/http/pprof + expvar) to check goroutines and heap return to baseline.\n")
+	} else {
+		p("  pre-load: goroutines %d, heap in use %.2f MiB (after forced GC: %v)\n", pre.Goroutines, float64(pre.HeapInuse)/(1<<20), pre.GCForced)
+		for _, l := range postLabels {
+			if d, ok := rs.dbg[l]; ok && d.OK {
+				p("  %-10s goroutines %d, heap in use %.2f MiB (%+.1f%%)\n", l+":", d.Goroutines, float64(d.HeapInuse)/(1<<20),
+					100*(float64(d.HeapInuse)-float64(pre.HeapInuse))/float64(max(1, pre.HeapInuse)))
+			}
+		}
+	}
+
+	// ---- stream forwarding ----
+	gd, okd := rs.gaps["direct"]
+	gg, okg := rs.gaps["gateway"]
+	if okd || okg {
+		p("\nStream chunk forwarding (%d chunks paced %.0f ms, %d sequential streams; gaps between consecutive events at the client)\n", gg.Chunks, gg.PaceMS, gg.Streams)
+		for _, g := range []GapsResult{gd, gg} {
+			if g.Path == "" {
+				continue
+			}
+			p("  %-8s events/stream %d..%d  gap mean %.2f  p50 %.2f  min %.2f  max %.2f  max|dev| %.2f  p99|dev| %.2f  coalesced %d  1st %.3f  errors %d\n",
+				g.Path, g.EventsMin, g.EventsMax, g.GapMean, g.GapP50, g.GapMin, g.GapMax, g.MaxDev, g.P99Dev, g.Coalesced, g.TTFE50, g.Errors)
+		}
+	}
+
+	// ---- targets ----
+	p("\nTargets\n")
+	line := func(v string, what, val string) { p("  %s  %-62s %s\n", v, what, val) }
+	get := func(s string, c int) (agg, bool) { a, ok := byKey[scenKey{s, c}]; return a, ok && a.n > 0 }
+	if a, ok := get("pt-json", 1); ok {
+		line(verdict(a.addP50 <= 0.15, true), "added latency c=1 pass-through JSON p50 ≤ 0.15 ms", signed(a.addP50, 3)+" ms")
+		line(verdict(a.addP99 <= 0.6, true), "added latency c=1 pass-through JSON p99 ≤ 0.6 ms", signed(a.addP99, 3)+" ms")
+	}
+	if a, ok := get("pt-sse", 1); ok {
+		line(verdict(a.addP50 <= 0.15, true), "added latency c=1 pass-through SSE (whole stream) p50 ≤ 0.15 ms", signed(a.addP50, 3)+" ms")
+		line(verdict(a.addP99 <= 0.6, true), "added latency c=1 pass-through SSE (whole stream) p99 ≤ 0.6 ms", signed(a.addP99, 3)+" ms")
+	}
+	if a, ok := get("pt-json", 32); ok {
+		line(verdict(a.gRPS >= 6000 && a.gP99 <= 10, true), "one core, c=32, pass-through JSON, 0 ms upstream: ≥ 6000 RPS, p99 ≤ 10 ms",
+			fmt.Sprintf("%s RPS, p99 %s ms (direct %s RPS)", f(a.gRPS, 0), f(a.gP99, 2), f(a.dRPS, 0)))
+		line(verdict(a.cpu <= 0.15, true), "CPU/request pass-through JSON (c=32) ≤ 0.15 ms", f(a.cpu, 3)+" ms")
+		for _, s := range []string{"tr-anth-json", "tr-gem-json"} {
+			if t, ok := get(s, 32); ok {
+				line(verdict(t.cpu <= 1.5*a.cpu, true), "CPU/request "+strings.TrimSpace(scenarioNames[s])+" ≤ 1.5× pass-through",
+					fmt.Sprintf("%s ms = %.2f×", f(t.cpu, 3), t.cpu/a.cpu))
+			}
+		}
+	}
+	if a, ok := get("pt-sse", 32); ok {
+		line(verdict(a.cpu <= 0.15, true), "CPU/request pass-through SSE (c=32, 20 chunks) ≤ 0.15 ms", f(a.cpu, 3)+" ms")
+		for _, s := range []string{"tr-anth-sse", "tr-gem-sse"} {
+			if t, ok := get(s, 32); ok {
+				line(verdict(t.cpu <= 1.5*a.cpu, true), "CPU/request "+strings.TrimSpace(scenarioNames[s])+" ≤ 1.5× pass-through",
+					fmt.Sprintf("%s ms = %.2f×", f(t.cpu, 3), t.cpu/a.cpu))
+			}
+		}
+	}
+	if a, ok := get("pt-sse", 1); ok {
+		line(verdict(a.addT50 <= 0.3, true), "stream first event c=1 ≤ +0.3 ms (p50)", signed(a.addT50, 3)+" ms (p99 "+signed(a.addT99, 3)+")")
+	}
+	if a, ok := get("pt-sse", 32); ok {
+		line(verdict(a.addT50 <= 1, true), "stream first event c=32 ≤ +1 ms (p50)", signed(a.addT50, 3)+" ms (p99 "+signed(a.addT99, 3)+")")
+		line(verdict(a.ratio >= 0.99, true), "stream throughput c=32 ≥ 99% of direct", fmt.Sprintf("%.1f%% (%s vs %s RPS)", 100*a.ratio, f(a.gRPS, 0), f(a.dRPS, 0)))
+	}
+	for _, s := range []string{"lat50-json", "lat50-sse"} {
+		if a, ok := get(s, 32); ok {
+			kind := "JSON"
+			if a.stream {
+				kind = "SSE"
+			}
+			line(verdict(a.addP99 <= 1, true), "50 ms upstream c=32 "+kind+": p99 ≤ +1 ms", signed(a.addP99, 3)+" ms")
+			line(verdict(a.ratio >= 0.99, true), "50 ms upstream c=32 "+kind+": ≥ 99% of direct throughput", fmt.Sprintf("%.1f%%", 100*a.ratio))
+		}
+	}
+	if hasIdle {
+		line(verdict(idle.RSSKiB <= 25*1024, true), "idle RSS ≤ 25 MiB (headless)", mib(idle.RSSKiB))
+	}
+	for _, h := range rs.holds {
+		line(verdict(h.RSSPeakKiB <= 150*1024 && h.Errors == 0 && h.Established == h.Streams, true),
+			fmt.Sprintf("%d slow streams held open ≤ 150 MiB RSS (all established)", h.Streams),
+			fmt.Sprintf("peak %s, %d/%d established, %d errors", mib(h.RSSPeakKiB), h.Established, h.Streams, h.Errors))
+	}
+	if okd && okg {
+		// Every chunk must reach the client as its own event at the upstream's
+		// pace: same event count, median gap within 1 ms of direct, and at
+		// most 2% of gaps collapsed (a starved CPU can merge a few; a
+		// buffering gateway merges most).
+		ok := gg.Errors == 0 && gg.EventsMin == gd.EventsMin && math.Abs(gg.GapP50-gd.GapP50) <= 1 &&
+			float64(gg.Coalesced) <= 0.02*float64(max(1, gg.Gaps))
+		line(verdict(ok, true), "every upstream chunk forwarded as it arrives (20 × 10 ms)",
+			fmt.Sprintf("max|dev| gw %.2f vs direct %.2f ms; gap p50 %.2f vs %.2f; coalesced %d/%d",
+				gg.MaxDev, gd.MaxDev, gg.GapP50, gd.GapP50, gg.Coalesced, gg.Gaps))
+	}
+	if hasPre && pre.OK {
+		for _, l := range postLabels {
+			if d, ok := rs.dbg[l]; ok && d.OK {
+				line(verdict(d.Goroutines <= pre.Goroutines+2, true), "goroutines back to baseline "+l, fmt.Sprintf("%d vs %d", d.Goroutines, pre.Goroutines))
+				line(verdict(float64(d.HeapInuse) <= 1.10*float64(pre.HeapInuse), true), "heap in use within 10% of pre-load "+l,
+					fmt.Sprintf("%.2f vs %.2f MiB", float64(d.HeapInuse)/(1<<20), float64(pre.HeapInuse)/(1<<20)))
+			}
+		}
+	} else if hasAfter {
+		line(verdict(false, false), "goroutines/heap back to baseline (needs a debug endpoint)", "RSS after load "+mib(after.RSSKiB)+" vs idle "+mib(idle.RSSKiB))
+	}
+	totalErr := 0
+	for _, a := range aggs {
+		totalErr += a.dErr + a.gErr
+	}
+	line(verdict(totalErr == 0, len(aggs) > 0), "errors = 0 in every scenario", fmt.Sprint(totalErr))
+}
+
+func uniq(s []string) []string {
+	var out []string
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	if len(out) > 4 {
+		out = out[:4]
+	}
+	return out
+}
