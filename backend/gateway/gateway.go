@@ -7,8 +7,8 @@ package gateway
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"

@@ -6,8 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"sync"
 	"net/http"
+	"sync"
 	"time"
 
 	"switchboard/backend/accounts"

@@ -33,14 +33,14 @@ const anyModel = "*"
 type Reason string
 
 const (
-	ReasonRateLimited  Reason = "rate_limited"
-	ReasonQuota        Reason = "quota_exhausted"
-	ReasonAuth         Reason = "auth_failed"
-	ReasonServer       Reason = "upstream_error"
-	ReasonUnsupported  Reason = "model_not_supported"
-	ReasonBreakerOpen  Reason = "breaker_open"
-	ReasonSaturated    Reason = "saturated"
-	ReasonDisabled     Reason = "disabled"
+	ReasonRateLimited   Reason = "rate_limited"
+	ReasonQuota         Reason = "quota_exhausted"
+	ReasonAuth          Reason = "auth_failed"
+	ReasonServer        Reason = "upstream_error"
+	ReasonUnsupported   Reason = "model_not_supported"
+	ReasonBreakerOpen   Reason = "breaker_open"
+	ReasonSaturated     Reason = "saturated"
+	ReasonDisabled      Reason = "disabled"
 	ReasonOnlyExhausted Reason = "only_when_exhausted"
 )
 

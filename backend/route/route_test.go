@@ -14,9 +14,9 @@ import (
 
 type fakeClock struct{ t time.Time }
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) add(d time.Duration)     { c.t = c.t.Add(d) }
-func newClock() *fakeClock                   { return &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)} }
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *fakeClock               { return &fakeClock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)} }
 func mkProvider(id string, price float64, accts ...string) *Provider {
 	p := &Provider{Entry: provider.Entry{ID: id, Prefix: id, Dialect: dialect.OpenAIChat, Auth: provider.AuthBearer,
 		Models: []provider.Model{{ID: "m", InputPrice: price, OutputPrice: price}, {ID: "other"}}}}
