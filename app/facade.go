@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"switchboard/backend/accounts"
+	"switchboard/backend/events"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/route"
@@ -80,3 +81,21 @@ func (a *App) SetAlias(alias, target string) error { return a.svc.SetAlias(a.ctx
 
 // ListLogs queries the request log.
 func (a *App) ListLogs(f usage.Filter) ([]usage.Row, error) { return a.svc.Logs(a.ctx, f) }
+
+// GetHealth reports breakers and cooldowns.
+func (a *App) GetHealth() mgmt.HealthView { return a.svc.Health() }
+
+// ResetHealth clears cooldowns and breakers (all, a provider or an account).
+func (a *App) ResetHealth(provider, account string) int { return a.svc.ResetHealth(provider, account) }
+
+// ListCombos lists combos with each target's live state.
+func (a *App) ListCombos() []mgmt.ComboView { return a.svc.Combos() }
+
+// SaveCombo creates or replaces a combo.
+func (a *App) SaveCombo(in mgmt.ComboInput) error { return a.svc.SaveCombo(a.ctx, in) }
+
+// DeleteCombo removes a combo.
+func (a *App) DeleteCombo(name string) error { return a.svc.DeleteCombo(a.ctx, name) }
+
+// ListEvents lists recent routing events.
+func (a *App) ListEvents(limit int) ([]events.Row, error) { return a.svc.Events(a.ctx, limit) }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"switchboard/backend/config"
+	"switchboard/backend/mgmt"
 	"switchboard/backend/usage"
 )
 
@@ -229,6 +230,9 @@ func TestNothingLostUnderFaults(t *testing.T) {
 	}
 }
 
+// idempotencyWindowForTest mirrors the gateway's 5 s replay window.
+const idempotencyWindowForTest = 5 * time.Second
+
 // inFlightGrace covers requests admitted before the gateway read the 429
 // (generous: the race detector slows everything down).
 const inFlightGrace = 250 * time.Millisecond
@@ -290,4 +294,80 @@ func runCase(c *http.Client, base, key string, cc clientCase) (bool, string) {
 		return false, "responses stream without completed/failed: " + body
 	}
 	return !failed, ""
+}
+
+func TestIdempotentReplayAndResponseCache(t *testing.T) {
+	var hits atomic.Int64
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		time.Sleep(50 * time.Millisecond) // the duplicate arrives while the first runs
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"c%d","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"answer %d"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`, n, n)
+	}))
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "p", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Shutdown(context.Background())
+	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	send := func(idem string, hdr ...string) (string, http.Header) {
+		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
+			strings.NewReader(`{"model":"p/m","messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Authorization", "Bearer "+ck.Secret)
+		if idem != "" {
+			req.Header.Set("Idempotency-Key", idem)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b), resp.Header
+	}
+	var wg sync.WaitGroup
+	bodies := make([]string, 2)
+	replayed := make([]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var h http.Header
+			bodies[i], h = send("abc")
+			replayed[i] = h.Get("X-Switchboard-Idempotent-Replay")
+		}()
+	}
+	wg.Wait()
+	if hits.Load() != 1 || bodies[0] != bodies[1] || (replayed[0] == "") == (replayed[1] == "") {
+		t.Fatalf("idempotent duplicate: %d upstream hits, bodies %q / %q, replay marks %q %q", hits.Load(), bodies[0], bodies[1], replayed[0], replayed[1])
+	}
+	time.Sleep(idempotencyWindowForTest + 100*time.Millisecond)
+	if b, _ := send("abc"); strings.Contains(b, "answer 1") || hits.Load() != 2 {
+		t.Fatalf("key replayed after its window: %s", b)
+	}
+	// The response cache is off by default; on, an exact repeat is a HIT.
+	send("")
+	before := hits.Load()
+	send("")
+	if hits.Load() != before+1 {
+		t.Fatal("cache answered while switched off")
+	}
+	if _, err := in.Services.SaveSettings(context.Background(), mgmt.Settings{Theme: "system", ResponseCache: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, h1 := send("")
+	b2, h2 := send("")
+	_, h3 := send("", "X-Switchboard-No-Cache", "true")
+	if h1.Get("X-Switchboard-Cache") != "MISS" || h2.Get("X-Switchboard-Cache") != "HIT" || !strings.Contains(b2, "answer") || h3.Get("X-Switchboard-Cache") != "" {
+		t.Fatalf("cache headers: %q %q %q", h1.Get("X-Switchboard-Cache"), h2.Get("X-Switchboard-Cache"), h3.Get("X-Switchboard-Cache"))
+	}
 }

@@ -63,34 +63,51 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 		}
 		g.record(row)
 	}
-	cands, err := g.routes.Load().ResolveEmbedding(req.Model)
+	snap := g.routes.Load()
+	if _, err := snap.ResolveEmbedding(req.Model); err != nil {
+		e := asIRError(err)
+		writeError(w, client, e)
+		finish(e.HTTPStatus(), e)
+		return
+	}
+	plan, err := snap.Plan(g.health, req.Model)
 	if err != nil {
 		e := asIRError(err)
 		writeError(w, client, e)
 		finish(e.HTTPStatus(), e)
 		return
 	}
-	var last *ir.Error
-	for i, c := range cands {
-		row.Attempts, row.Provider, row.UpstreamModel = i+1, c.Provider.Entry.ID, c.Model
+	for {
+		c, lease, ok := plan.Next(r.Context())
+		if !ok {
+			break
+		}
+		if m, known := c.Provider.Entry.Model(c.Model); known && !m.Embedding {
+			lease.Release()
+			continue // a combo may mix chat and embedding targets
+		}
+		row.Attempts++
+		row.Provider, row.UpstreamModel = c.Provider.Entry.ID, c.Model
+		t0 := time.Now()
 		resp, e := g.embedOnce(r, c, req)
+		lease.Release()
 		if e == nil {
-			b, err := encode(resp)
-			if err != nil {
-				e = asIRError(err)
-			} else {
+			if b, err := encode(resp); err == nil {
+				plan.Succeeded(c, t0, time.Since(t0))
 				row.TokensIn = resp.Usage.InputTokens
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(b)
 				finish(http.StatusOK, nil)
 				return
+			} else {
+				e = asIRError(err)
 			}
 		}
-		last = e
-		if route.Decide(e) == route.Stop {
+		if !plan.Failed(c, e, t0) {
 			break
 		}
 	}
+	last := plan.Err()
 	writeError(w, client, last)
 	finish(last.HTTPStatus(), last)
 }
