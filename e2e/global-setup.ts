@@ -1,14 +1,47 @@
-// Start the production binary in headless mode on a free loopback port with a
-// fresh data dir, wait until it logs its address and the one-time login link,
-// and hand both to the tests (env vars + .run/server.json).
+// Start a scripted OpenAI-compatible upstream (in this process), then the
+// production binary in headless mode on a free loopback port with a fresh data
+// dir and a config file declaring one read-only provider on that upstream; wait
+// until it logs its address and the one-time login link, and hand everything to
+// the tests (env vars + .run/server.json).
 
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { E2E_DIR, findListen, findLoginURL, LOG_FILE, RUN_DIR, STATE_FILE, type ServerInfo } from './server'
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream'
+import {
+  CONFIG_PROVIDER,
+  E2E_DIR,
+  findListen,
+  findLoginURL,
+  LOG_FILE,
+  RUN_DIR,
+  STATE_FILE,
+  STORAGE_STATE,
+  type ServerInfo,
+} from './server'
 
 const READY_TIMEOUT_MS = Number(process.env.SWITCHBOARD_READY_TIMEOUT_MS || 30_000)
+
+/** the upstream lives in the runner process; global teardown closes it */
+const UPSTREAM_KEY = Symbol.for('switchboard.e2e.upstream')
+
+function configYAML(upstreamURL: string): string {
+  return [
+    '# written by the e2e global setup',
+    'providers:',
+    `  - id: ${CONFIG_PROVIDER.id}`,
+    '    type: openai-compatible',
+    `    base_url: ${upstreamURL}`,
+    `    prefix: ${CONFIG_PROVIDER.prefix}`,
+    '    allow_local: true',
+    '    models: [m1]',
+    '    accounts:',
+    `      - name: ${CONFIG_PROVIDER.account}`,
+    `        api_key: sk-config-only-${CONFIG_PROVIDER.last4}`,
+    '',
+  ].join('\n')
+}
 
 export default async function globalSetup(): Promise<void> {
   const bin = path.resolve(E2E_DIR, process.env.SWITCHBOARD_BIN || '../build/bin/switchboard')
@@ -17,10 +50,16 @@ export default async function globalSetup(): Promise<void> {
   }
   fs.mkdirSync(RUN_DIR, { recursive: true })
   fs.rmSync(STATE_FILE, { force: true })
+  fs.rmSync(STORAGE_STATE, { force: true }) // a session of an earlier run is worthless
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-'))
   const log = fs.createWriteStream(LOG_FILE)
 
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-format', 'text']
+  const upstream: FakeUpstream = await startFakeUpstream()
+  ;(globalThis as Record<symbol, unknown>)[UPSTREAM_KEY] = upstream
+  const configFile = path.join(dataDir, 'e2e-config.yaml')
+  fs.writeFileSync(configFile, configYAML(upstream.baseURL))
+
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--config', configFile, '--log-format', 'text']
   log.write(`$ ${bin} ${args.join(' ')}\n`)
   const child = spawn(bin, args, {
     cwd: E2E_DIR,
@@ -41,11 +80,21 @@ export default async function globalSetup(): Promise<void> {
       clearTimeout(timer)
       if (err) {
         if (child.exitCode === null) child.kill('SIGKILL')
+        void upstream.close()
         reject(new Error(`${err.message}\n--- last output of ${path.basename(bin)} ---\n${recent.join('\n')}`))
         return
       }
       const baseURL = (endpoint || (addr ? `http://${addr}` : new URL(loginURL!).origin)).replace(/\/+$/, '')
-      resolve({ pid: child.pid!, baseURL, loginURL: loginURL!, addr: addr ?? new URL(baseURL).host, dataDir, logFile: LOG_FILE })
+      resolve({
+        pid: child.pid!,
+        baseURL,
+        loginURL: loginURL!,
+        addr: addr ?? new URL(baseURL).host,
+        dataDir,
+        logFile: LOG_FILE,
+        upstreamURL: upstream.baseURL,
+        configFile,
+      })
     }
 
     const onLine = (line: string) => {
@@ -87,5 +136,6 @@ export default async function globalSetup(): Promise<void> {
   fs.writeFileSync(STATE_FILE, JSON.stringify(info, null, 2))
   process.env.SWITCHBOARD_BASE_URL = info.baseURL
   process.env.SWITCHBOARD_LOGIN_URL = info.loginURL
-  console.log(`[e2e] switchboard pid ${info.pid} at ${info.baseURL} (log: ${LOG_FILE})`)
+  process.env.FAKE_UPSTREAM_URL = upstream.baseURL
+  console.log(`[e2e] switchboard pid ${info.pid} at ${info.baseURL} (log: ${LOG_FILE}); fake upstream at ${upstream.baseURL}`)
 }

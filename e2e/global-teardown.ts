@@ -1,7 +1,18 @@
-// Stop the server started by global setup (by its PID) and drop its data dir.
+// Stop the server started by global setup (by its PID), close the fake
+// upstream and drop the data dir.
 
 import fs from 'node:fs'
-import { STATE_FILE, type ServerInfo } from './server'
+import type { FakeUpstream } from './fake-upstream'
+import { STATE_FILE, STORAGE_STATE, type ServerInfo } from './server'
+
+const UPSTREAM_KEY = Symbol.for('switchboard.e2e.upstream')
+
+async function closeUpstream(): Promise<void> {
+  const g = globalThis as Record<symbol, unknown>
+  const upstream = g[UPSTREAM_KEY] as FakeUpstream | undefined
+  delete g[UPSTREAM_KEY]
+  await upstream?.close()
+}
 
 function alive(pid: number): boolean {
   try {
@@ -13,7 +24,11 @@ function alive(pid: number): boolean {
 }
 
 export default async function globalTeardown(): Promise<void> {
-  if (!fs.existsSync(STATE_FILE)) return
+  fs.rmSync(STORAGE_STATE, { force: true })
+  if (!fs.existsSync(STATE_FILE)) {
+    await closeUpstream()
+    return
+  }
   const info = JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as ServerInfo
   if (info.pid && alive(info.pid)) {
     process.kill(info.pid, 'SIGTERM')
@@ -24,6 +39,7 @@ export default async function globalTeardown(): Promise<void> {
       process.kill(info.pid, 'SIGKILL')
     }
   }
+  await closeUpstream()
   if (info.dataDir && !process.env.SWITCHBOARD_KEEP_DATA) fs.rmSync(info.dataDir, { recursive: true, force: true })
   fs.rmSync(STATE_FILE, { force: true })
 }

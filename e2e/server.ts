@@ -9,6 +9,11 @@ export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const RUN_DIR = path.join(E2E_DIR, '.run')
 export const STATE_FILE = path.join(RUN_DIR, 'server.json')
 export const LOG_FILE = path.join(RUN_DIR, 'server.log')
+/** browser storage state (session cookie) of the context the login link signed in */
+export const STORAGE_STATE = path.join(RUN_DIR, 'storage-state.json')
+
+/** A provider defined in the config file global setup writes (read-only in the dashboard), on the fake upstream. */
+export const CONFIG_PROVIDER = { id: 'fake-config', prefix: 'fakecfg', account: 'ops', last4: 'wxyz' } as const
 
 export interface ServerInfo {
   pid: number
@@ -20,6 +25,10 @@ export interface ServerInfo {
   addr: string
   dataDir: string
   logFile: string
+  /** base URL of the scripted OpenAI-compatible upstream, e.g. http://127.0.0.1:41235/v1 */
+  upstreamURL?: string
+  /** config file the server was started with */
+  configFile?: string
 }
 
 /** Read what global setup found (env vars first, then the state file). */
@@ -30,6 +39,7 @@ export function serverInfo(): ServerInfo {
     ...fromFile,
     baseURL: process.env.SWITCHBOARD_BASE_URL || fromFile.baseURL,
     loginURL: process.env.SWITCHBOARD_LOGIN_URL || fromFile.loginURL,
+    upstreamURL: process.env.FAKE_UPSTREAM_URL || fromFile.upstreamURL,
   } as ServerInfo
   if (!info.baseURL || !info.loginURL) throw new Error(`no running Switchboard: global setup did not record ${STATE_FILE}`)
   return info

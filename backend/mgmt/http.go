@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -244,7 +245,7 @@ func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, keys.ErrExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
 	case isUserError(err), errors.Is(err, keys.ErrInvalid):
-		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		writeError(w, http.StatusBadRequest, "invalid", userMessage(err))
 	default:
 		// Storage failures are not phrased for users and may name files.
 		h.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -260,4 +261,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+// userMessage strips the package prefixes wrapped errors carry
+// ("accounts: invalid: …"), leaving what the user must fix.
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"accounts: invalid: ", "keys: invalid: ", "invalid: ", "provider: "} {
+		for strings.HasPrefix(msg, p) {
+			msg = strings.TrimPrefix(msg, p)
+		}
+	}
+	return msg
 }

@@ -282,7 +282,10 @@ func (s *Services) Models() []route.ModelInfo {
 	if s.routing == nil {
 		return []route.ModelInfo{}
 	}
-	return s.routing.Routes.Load().Models()
+	if m := s.routing.Routes.Load().Models(); m != nil {
+		return m
+	}
+	return []route.ModelInfo{}
 }
 
 // SetAlias creates, replaces or (empty target) deletes an alias.

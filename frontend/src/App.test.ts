@@ -62,7 +62,7 @@ describe('App', () => {
     expect(screen.getByTestId('base-url-gemini').textContent).toContain('http://127.0.0.1:20128/v1beta')
     expect(screen.getByTestId('status-mode').textContent).toBe('Desktop')
     const nav = screen.getByRole('navigation', { name: 'Main' })
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual(['Overview', 'Settings'])
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual(['Overview', 'Providers', 'Logs', 'Settings'])
 
     await screen.findByRole('rowheader', { name: 'laptop' })
 

@@ -3,69 +3,9 @@ package anthropic
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf8"
+	"switchboard/backend/dialect/jsonw"
 	"unsafe"
 )
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. It is the hot path of the stream
-// encoder (every text delta goes through it), so it copies runs of plain
-// bytes at once and escapes only what JSON requires, plus U+2028/U+2029 and
-// invalid UTF-8 (as U+FFFD) like encoding/json. Unlike encoding/json it does
-// not escape <, > and &: clients parse JSON, not HTML.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = appendEscapedByte(dst, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\u202`...)
-			dst = append(dst, hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-func appendEscapedByte(dst []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(dst, '\\', c)
-	case '\n':
-		return append(dst, '\\', 'n')
-	case '\r':
-		return append(dst, '\\', 'r')
-	case '\t':
-		return append(dst, '\\', 't')
-	default:
-		return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-	}
-}
 
 // marshal encodes v without encoding/json's HTML escaping, so prompts full of
 // <tags> stay readable and as short as the client sent them.
@@ -113,3 +53,6 @@ func validObject(raw json.RawMessage) json.RawMessage {
 	}
 	return raw
 }
+
+// appendString is shared by every codec (see package jsonw).
+func appendString(dst []byte, s string) []byte { return jsonw.AppendString(dst, s) }

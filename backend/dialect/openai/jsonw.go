@@ -1,109 +1,19 @@
 package openai
 
-import (
-	"math"
-	"strconv"
-	"unicode/utf8"
+import "switchboard/backend/dialect/jsonw"
 
-	"github.com/tidwall/gjson"
-)
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string literal. strconv.AppendQuote is
-// not used because its \x and \a escapes are not JSON. Invalid UTF-8 becomes
-// U+FFFD and U+2028/U+2029 are escaped, as encoding/json does.
-func appendString[T ~string | ~[]byte](dst []byte, s T) []byte {
-	dst = append(dst, '"')
-	dst = appendStringBody(dst, s)
-	return append(dst, '"')
-}
-
-// appendStringBody appends s escaped for JSON, without the quotes.
+// The JSON appenders are shared by every codec (see package jsonw).
+func appendString[T ~string | ~[]byte](dst []byte, s T) []byte { return jsonw.AppendString(dst, s) }
 func appendStringBody[T ~string | ~[]byte](dst []byte, s T) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = appendEscapedASCII(dst, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			if r == utf8.RuneError {
-				dst = append(dst, `\ufffd`...)
-			} else {
-				dst = append(dst, `\u202`...)
-				dst = append(dst, hexDigits[r&0xf])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
+	return jsonw.AppendStringBody(dst, s)
 }
-
-func appendEscapedASCII(dst []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(dst, '\\', c)
-	case '\n':
-		return append(dst, '\\', 'n')
-	case '\r':
-		return append(dst, '\\', 'r')
-	case '\t':
-		return append(dst, '\\', 't')
-	}
-	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-}
-
-// appendRaw appends a raw JSON value, or fallback when raw is empty or not
-// valid JSON (an IR built by another codec must never make our body invalid).
-func appendRaw(dst, raw []byte, fallback string) []byte {
-	if len(raw) == 0 || !gjson.ValidBytes(raw) {
-		return append(dst, fallback...)
-	}
-	return append(dst, raw...)
-}
-
-// appendFloat appends f as a JSON number (NaN and infinities, which JSON
-// cannot carry, become 0).
-func appendFloat(dst []byte, f float64, bits int) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, '0')
-	}
-	return strconv.AppendFloat(dst, f, 'g', -1, bits)
-}
-
-// appendKey appends `,"key":` (or `"key":` for the first field of an
-// object, when dst ends with '{').
-func appendKey(dst []byte, key string) []byte {
-	if n := len(dst); n > 0 && dst[n-1] != '{' && dst[n-1] != '[' {
-		dst = append(dst, ',')
-	}
-	dst = append(dst, '"')
-	dst = append(dst, key...)
-	return append(dst, '"', ':')
-}
-
+func appendRaw(dst, raw []byte, fallback string) []byte  { return jsonw.AppendRaw(dst, raw, fallback) }
+func appendFloat(dst []byte, f float64, bits int) []byte { return jsonw.AppendFloat(dst, f, bits) }
+func appendKey(dst []byte, key string) []byte            { return jsonw.AppendKey(dst, key) }
 func appendStringField(dst []byte, key, val string) []byte {
-	return appendString(appendKey(dst, key), val)
+	return jsonw.AppendStringField(dst, key, val)
 }
-
-func appendIntField(dst []byte, key string, v int64) []byte {
-	return strconv.AppendInt(appendKey(dst, key), v, 10)
-}
-
+func appendIntField(dst []byte, key string, v int64) []byte { return jsonw.AppendIntField(dst, key, v) }
 func appendBoolField(dst []byte, key string, v bool) []byte {
-	return strconv.AppendBool(appendKey(dst, key), v)
+	return jsonw.AppendBoolField(dst, key, v)
 }

@@ -35,3 +35,20 @@ export function formatDateTime(iso: string): string {
   const t = Date.parse(iso)
   return Number.isNaN(t) ? '' : new Date(t).toLocaleString()
 }
+
+/** Time of a unix-ms timestamp: "14:03:07" today, with the date otherwise. */
+export function formatClock(ms: number, now = Date.now()): string {
+  if (!ms) return ''
+  const d = new Date(ms)
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+  if (d.toDateString() === new Date(now).toDateString()) return time
+  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`
+}
+
+/** A duration in ms: "850 ms", "1.2 s", "—" when there is none. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || ms <= 0) return '—'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
+  return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`
+}

@@ -1,10 +1,12 @@
 // The page registry: the navigation and the router are built from this list.
 // Adding a page = one file in src/routes/ + one entry here (only pages that work
-// are listed: Providers, Combos, Logs, Health, CLI Tools come later).
+// are listed: Combos, Health, CLI Tools come later).
 
 import type { Component } from 'svelte'
 import type { IconName } from '../lib/components/Icon.svelte'
+import Logs from './Logs.svelte'
 import Overview from './Overview.svelte'
+import Providers from './Providers.svelte'
 import Settings from './Settings.svelte'
 
 export interface RouteDef {
@@ -18,6 +20,8 @@ export interface RouteDef {
 
 export const routes: RouteDef[] = [
   { path: '/', label: 'Overview', icon: 'overview', component: Overview },
+  { path: '/providers', label: 'Providers', icon: 'providers', component: Providers },
+  { path: '/logs', label: 'Logs', icon: 'logs', component: Logs },
   { path: '/settings', label: 'Settings', icon: 'settings', component: Settings },
 ]
 

@@ -1,5 +1,5 @@
 import { vi } from 'vitest'
-import type { ApiKey, Status } from '../lib/api/types'
+import type { AccountView, ApiKey, CatalogEntry, LogRow, ProviderView, Status } from '../lib/api/types'
 
 export function jsonResponse(body: unknown, status = 200, statusText = ''): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
@@ -79,4 +79,97 @@ export class FakeEventSource {
   static reset() {
     FakeEventSource.instances = []
   }
+}
+
+// ---------------------------------------------------------------------------
+// providers, accounts, logs
+
+export function catalogEntry(id: string, tier: CatalogEntry['tier'], extra: Partial<CatalogEntry> = {}): CatalogEntry {
+  return {
+    id,
+    name: id.charAt(0).toUpperCase() + id.slice(1),
+    prefix: id,
+    dialect: 'openai',
+    tier,
+    local: tier === 'local',
+    docs: `https://docs.example/${id}`,
+    baseUrl: `https://api.example/${id}/v1`,
+    models: [{ id: `${id}-model`, context: 8192, inputPrice: 1, outputPrice: 2, embedding: false }],
+    ...extra,
+  }
+}
+
+export function account(id: string, name: string, extra: Partial<AccountView> = {}): AccountView {
+  return {
+    id,
+    name,
+    last4: id.slice(-4),
+    source: 'store',
+    disabled: false,
+    priority: 0,
+    maxConcurrent: 0,
+    rpm: 0,
+    state: 'ok',
+    ...extra,
+  }
+}
+
+export function providerView(id: string, accounts: AccountView[], extra: Partial<ProviderView> = {}): ProviderView {
+  return { ...catalogEntry(id, 'api-key'), source: 'store', disabled: false, usable: accounts.length > 0, accounts, ...extra }
+}
+
+export function logRow(reqId: string, extra: Partial<LogRow> = {}): LogRow {
+  return {
+    reqId,
+    ts: Date.UTC(2025, 0, 2, 3, 4, 5),
+    keyName: 'laptop',
+    clientDialect: 'openai',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'fake/m1',
+    provider: 'fake',
+    account: 'dummy',
+    upstreamModel: 'm1',
+    upstreamDialect: 'openai',
+    stream: false,
+    status: 200,
+    errorKind: '',
+    errorMessage: '',
+    latencyMs: 120,
+    ttftMs: 80,
+    tokensIn: 10,
+    tokensOut: 5,
+    tokensCached: 0,
+    tokensReasoning: 0,
+    attempts: 1,
+    route: JSON.stringify([{ target: 'fake/dummy/m1', result: 'ok' }]),
+    ...extra,
+  }
+}
+
+export interface RecordedCall {
+  method: string
+  url: string
+  body: unknown
+}
+
+/**
+ * Stub fetch with a tiny backend: `handle` gets each call (method, URL, parsed
+ * JSON body) and returns a Response, or a value sent as JSON 200 (undefined = 204).
+ */
+export function stubBackend(handle: (c: RecordedCall) => Response | unknown | Promise<Response | unknown>) {
+  const calls: RecordedCall[] = []
+  const fetchMock = vi.fn(async (url: string, init: RequestInit = {}) => {
+    const c: RecordedCall = {
+      method: init.method ?? 'GET',
+      url,
+      body: init.body === undefined ? undefined : JSON.parse(String(init.body)),
+    }
+    calls.push(c)
+    const out = await handle(c)
+    if (out instanceof Response) return out
+    if (out === undefined) return new Response(null, { status: 204 })
+    return jsonResponse(out)
+  })
+  vi.stubGlobal('fetch', fetchMock)
+  return { calls, fetchMock }
 }

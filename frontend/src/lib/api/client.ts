@@ -3,7 +3,64 @@
 // A later page adds its operations here (or in a sibling file) the same way.
 
 import { call } from './transport'
-import type { ApiKey, CreatedKey, Settings, Status } from './types'
+import type {
+  AccountInput,
+  AccountPatch,
+  AccountView,
+  Aliases,
+  ApiKey,
+  CatalogEntry,
+  CreatedKey,
+  LogFilter,
+  LogRow,
+  ModelInfo,
+  ProviderInput,
+  ProviderView,
+  Settings,
+  Status,
+  TestResult,
+} from './types'
+
+const seg = encodeURIComponent
+
+/** Go encodes a nil slice as null: lists are always arrays on this side. */
+function list<T>(v: T[] | null | undefined): T[] {
+  return Array.isArray(v) ? v : []
+}
+
+function withModels<T extends { models?: unknown }>(e: T): T {
+  return { ...e, models: list(e.models as unknown[] | null) }
+}
+
+function providerView(p: ProviderView): ProviderView {
+  return { ...withModels(p), accounts: list(p.accounts) }
+}
+
+/** A complete log filter (the bound Go method receives every field). */
+export function fullLogFilter(f: Partial<LogFilter> = {}): LogFilter {
+  return {
+    provider: (f.provider ?? '').trim(),
+    model: (f.model ?? '').trim(),
+    keyName: (f.keyName ?? '').trim(),
+    status: f.status ?? '',
+    errorKind: (f.errorKind ?? '').trim(),
+    limit: f.limit && f.limit > 0 ? Math.floor(f.limit) : 0,
+  }
+}
+
+/** Query string of GET /api/logs for a filter; empty fields are left out. */
+export function logsQuery(f: Partial<LogFilter>): string {
+  const full = fullLogFilter(f)
+  const q = new URLSearchParams()
+  if (full.provider) q.set('provider', full.provider)
+  if (full.model) q.set('model', full.model)
+  if (full.keyName) q.set('key', full.keyName)
+  if (full.status) q.set('status', full.status)
+  if (full.errorKind) q.set('errorKind', full.errorKind)
+  if (full.limit) q.set('limit', String(full.limit))
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
 
 export const api = {
   getStatus: () => call<Status>({ bind: 'GetStatus', method: 'GET', path: '/api/status' }),
@@ -27,6 +84,85 @@ export const api = {
 
   saveSettings: (s: Settings) =>
     call<Settings>({ bind: 'SaveSettings', args: [s], method: 'PUT', path: '/api/settings', body: s }),
+
+  // providers and accounts
+
+  getCatalog: async () =>
+    list(await call<CatalogEntry[] | null>({ bind: 'GetCatalog', method: 'GET', path: '/api/catalog' })).map(withModels),
+
+  listProviders: async () =>
+    list(await call<ProviderView[] | null>({ bind: 'ListProviders', method: 'GET', path: '/api/providers' })).map(
+      providerView,
+    ),
+
+  saveProvider: async (p: ProviderInput): Promise<void> => {
+    await call<null>({ bind: 'SaveProvider', args: [p], method: 'POST', path: '/api/providers', body: p })
+  },
+
+  deleteProvider: async (id: string): Promise<void> => {
+    await call<null>({ bind: 'DeleteProvider', args: [id], method: 'DELETE', path: `/api/providers/${seg(id)}` })
+  },
+
+  addAccount: (providerId: string, a: AccountInput) =>
+    call<AccountView>({
+      bind: 'AddAccount',
+      args: [providerId, a],
+      method: 'POST',
+      path: `/api/providers/${seg(providerId)}/accounts`,
+      body: a,
+    }),
+
+  updateAccount: async (id: string, patch: AccountPatch): Promise<void> => {
+    await call<null>({
+      bind: 'UpdateAccount',
+      args: [id, patch],
+      method: 'PATCH',
+      path: `/api/accounts/${seg(id)}`,
+      body: patch,
+    })
+  },
+
+  deleteAccount: async (id: string): Promise<void> => {
+    await call<null>({ bind: 'DeleteAccount', args: [id], method: 'DELETE', path: `/api/accounts/${seg(id)}` })
+  },
+
+  /** Test every account of a provider, or only `accountId`. */
+  testProvider: async (providerId: string, accountId = '') =>
+    list(
+      await call<TestResult[] | null>({
+        bind: 'TestProvider',
+        args: [providerId, accountId],
+        method: 'POST',
+        path: `/api/providers/${seg(providerId)}/test${accountId ? `?account=${seg(accountId)}` : ''}`,
+      }),
+    ),
+
+  // routing
+
+  listModels: async () => list(await call<ModelInfo[] | null>({ bind: 'ListModels', method: 'GET', path: '/api/models' })),
+
+  listAliases: async () =>
+    (await call<Aliases | null>({ bind: 'ListAliases', method: 'GET', path: '/api/aliases' })) ?? {},
+
+  /** Create or replace an alias; an empty target deletes it. */
+  setAlias: async (alias: string, target: string): Promise<void> => {
+    await call<null>({
+      bind: 'SetAlias',
+      args: [alias, target],
+      method: 'PUT',
+      path: '/api/aliases',
+      body: { Alias: alias, Target: target },
+    })
+  },
+
+  // request log
+
+  listLogs: async (filter: Partial<LogFilter> = {}) => {
+    const f = fullLogFilter(filter)
+    return list(
+      await call<LogRow[] | null>({ bind: 'ListLogs', args: [f], method: 'GET', path: `/api/logs${logsQuery(f)}` }),
+    )
+  },
 }
 
 export type Api = typeof api

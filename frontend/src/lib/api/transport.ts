@@ -95,7 +95,7 @@ function notifyUnauthorized(): void {
 // ---------------------------------------------------------------------------
 // calls
 
-export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE'
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /** One API operation, described for both transports. */
 export interface Operation {
@@ -106,7 +106,7 @@ export interface Operation {
   method: HttpVerb
   /** path under the site root, starting with /api/ */
   path: string
-  /** JSON body for POST/PUT */
+  /** JSON body for POST/PUT/PATCH */
   body?: unknown
 }
 

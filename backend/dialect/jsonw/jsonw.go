@@ -1,0 +1,117 @@
+// Package jsonw appends JSON to byte slices by hand for the codecs' hot
+// paths (per-delta stream frames), where encoding/json would allocate. The
+// output matches encoding/json's escaping (invalid UTF-8 becomes U+FFFD,
+// U+2028/U+2029 are escaped) and never contains a raw newline, so it is
+// always safe inside an SSE data line.
+package jsonw
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string literal. strconv.AppendQuote is
+// not used because its \x and \a escapes are not JSON. Invalid UTF-8 becomes
+// U+FFFD and U+2028/U+2029 are escaped, as encoding/json does.
+func AppendString[T ~string | ~[]byte](dst []byte, s T) []byte {
+	dst = append(dst, '"')
+	dst = AppendStringBody(dst, s)
+	return append(dst, '"')
+}
+
+// AppendStringBody appends s escaped for JSON, without the quotes.
+func AppendStringBody[T ~string | ~[]byte](dst []byte, s T) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendEscapedASCII(dst, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			if r == utf8.RuneError {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, `\u202`...)
+				dst = append(dst, hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
+
+func appendEscapedASCII(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}
+
+// AppendRaw appends a raw JSON value, or fallback when raw is empty or not
+// valid JSON (an IR built by another codec must never make our body invalid).
+func AppendRaw(dst, raw []byte, fallback string) []byte {
+	if len(raw) == 0 || !gjson.ValidBytes(raw) {
+		return append(dst, fallback...)
+	}
+	return append(dst, raw...)
+}
+
+// AppendFloat appends f as a JSON number (NaN and infinities, which JSON
+// cannot carry, become 0).
+func AppendFloat(dst []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, '0')
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, bits)
+}
+
+// AppendKey appends `,"key":` (or `"key":` for the first field of an
+// object, when dst ends with '{').
+func AppendKey(dst []byte, key string) []byte {
+	if n := len(dst); n > 0 && dst[n-1] != '{' && dst[n-1] != '[' {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, '"')
+	dst = append(dst, key...)
+	return append(dst, '"', ':')
+}
+
+// AppendStringField appends `,"key":"val"`.
+func AppendStringField(dst []byte, key, val string) []byte {
+	return AppendString(AppendKey(dst, key), val)
+}
+
+// AppendIntField appends `,"key":n`.
+func AppendIntField(dst []byte, key string, v int64) []byte {
+	return strconv.AppendInt(AppendKey(dst, key), v, 10)
+}
+
+// AppendBoolField appends `,"key":true|false`.
+func AppendBoolField(dst []byte, key string, v bool) []byte {
+	return strconv.AppendBool(AppendKey(dst, key), v)
+}

@@ -1,0 +1,51 @@
+package jsonw
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", "quote\" back\\ slash", "line\nbreak\r\ttab", "\x00\x01\x1f", "bad utf8 \xff\xfe",
+		"sep \u2028 \u2029", "emoji 🎉 и кириллица", "<html>&amp;"} {
+		got := AppendString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q → %s: invalid JSON: %v", s, got, err)
+		}
+		want, _ := json.Marshal(s)
+		var wantBack string
+		_ = json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Errorf("%q: decoded %q, encoding/json gives %q", s, back, wantBack)
+		}
+		for _, c := range got {
+			if c == '\n' || c == '\r' {
+				t.Errorf("%q: raw line break in %s", s, got)
+			}
+		}
+	}
+}
+
+func TestFieldsAndRaw(t *testing.T) {
+	b := []byte{'{'}
+	b = AppendStringField(b, "a", "x")
+	b = AppendIntField(b, "n", -3)
+	b = AppendBoolField(b, "ok", true)
+	b = AppendFloat(AppendKey(b, "f"), 0.5, 64)
+	b = AppendRaw(AppendKey(b, "raw"), []byte(`{"k":[1]}`), "{}")
+	b = AppendRaw(AppendKey(b, "bad"), []byte(`{not json`), "null")
+	b = append(b, '}')
+	want := `{"a":"x","n":-3,"ok":true,"f":0.5,"raw":{"k":[1]},"bad":null}`
+	if string(b) != want {
+		t.Fatalf("got %s\nwant %s", b, want)
+	}
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf = AppendString(buf[:0], "Hello, world! Here is a \"delta\" with a newline\nand more text.")
+	}
+}

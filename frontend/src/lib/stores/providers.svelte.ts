@@ -1,0 +1,328 @@
+// Upstream providers: the catalog of known ones, the configured ones with their
+// accounts (keys are only ever seen masked), tests, and custom providers.
+
+import { api, type Api } from '../api/client'
+import type {
+  AccountInput,
+  AccountView,
+  CatalogEntry,
+  CustomProviderType,
+  ProviderInput,
+  ProviderView,
+  TestResult,
+  Tier,
+} from '../api/types'
+
+export type ProvidersApi = Pick<
+  Api,
+  | 'getCatalog'
+  | 'listProviders'
+  | 'saveProvider'
+  | 'deleteProvider'
+  | 'addAccount'
+  | 'updateAccount'
+  | 'deleteAccount'
+  | 'testProvider'
+>
+
+export const TIERS: { id: Tier; label: string; hint: string }[] = [
+  { id: 'subscription', label: 'Subscription', hint: 'Plans you already pay for monthly' },
+  { id: 'api-key', label: 'API key', hint: 'Pay-as-you-go vendor APIs' },
+  { id: 'cheap', label: 'Cheap', hint: 'Low-cost hosted open models' },
+  { id: 'free', label: 'Free', hint: 'Free tiers' },
+  { id: 'local', label: 'Local', hint: 'Servers on this machine or your network' },
+]
+
+export const CUSTOM_TYPES: { id: CustomProviderType; label: string }[] = [
+  { id: 'openai-compatible', label: 'OpenAI-compatible (Chat Completions)' },
+  { id: 'responses-compatible', label: 'OpenAI Responses-compatible' },
+  { id: 'anthropic-compatible', label: 'Anthropic-compatible (Messages)' },
+  { id: 'gemini-compatible', label: 'Gemini-compatible' },
+]
+
+/** same rule as the backend: lowercase letters, digits and '-' */
+const ID_RE = /^[a-z0-9][a-z0-9-]*$/
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+// ---------------------------------------------------------------------------
+// forms
+
+/** What the add-account form holds (limits as typed; empty = no limit). */
+export interface AccountDraft {
+  name: string
+  apiKey: string
+  priority: string
+  maxConcurrent: string
+  rpm: string
+}
+
+export function emptyAccountDraft(): AccountDraft {
+  return { name: '', apiKey: '', priority: '', maxConcurrent: '', rpm: '' }
+}
+
+function whole(raw: string | number, label: string, allowNegative = false): number | string {
+  const t = String(raw ?? '').trim()
+  if (!t) return 0
+  if (!/^-?\d+$/.test(t)) return `${label} must be a whole number.`
+  const n = Number(t)
+  if (!allowNegative && n < 0) return `${label} must not be negative.`
+  return n
+}
+
+/** Validate the add-account form; returns the request body or a message. */
+export function accountInput(d: AccountDraft): { input: AccountInput } | { error: string } {
+  const name = d.name.trim()
+  if (!name) return { error: 'Give the account a name, e.g. "work" or "personal".' }
+  const priority = whole(d.priority, 'Priority', true)
+  const maxConcurrent = whole(d.maxConcurrent, 'Max concurrent requests')
+  const rpm = whole(d.rpm, 'Requests per minute')
+  for (const v of [priority, maxConcurrent, rpm]) if (typeof v === 'string') return { error: v }
+  return {
+    input: {
+      name,
+      apiKey: d.apiKey.trim(),
+      priority: priority as number,
+      maxConcurrent: maxConcurrent as number,
+      rpm: rpm as number,
+    },
+  }
+}
+
+export interface CustomProviderDraft {
+  id: string
+  type: CustomProviderType
+  baseUrl: string
+  prefix: string
+  /** comma-separated model ids */
+  models: string
+  allowLocal: boolean
+}
+
+export function emptyCustomProviderDraft(): CustomProviderDraft {
+  return { id: '', type: 'openai-compatible', baseUrl: '', prefix: '', models: '', allowLocal: false }
+}
+
+/** "a, b,,c , a" → ["a","b","c"] */
+export function parseModels(raw: string): string[] {
+  const out: string[] = []
+  for (const part of raw.split(/[,\n]/)) {
+    const m = part.trim()
+    if (m && !out.includes(m)) out.push(m)
+  }
+  return out
+}
+
+/** Validate the custom-provider form; returns the request body or a message. */
+export function customProviderInput(d: CustomProviderDraft): { input: ProviderInput } | { error: string } {
+  const id = d.id.trim()
+  const prefix = d.prefix.trim()
+  const baseUrl = d.baseUrl.trim()
+  if (!id) return { error: 'Give the provider an id, e.g. "my-vllm".' }
+  if (!ID_RE.test(id)) return { error: 'The id may only use lowercase letters, digits and "-".' }
+  if (prefix && !ID_RE.test(prefix)) return { error: 'The prefix may only use lowercase letters, digits and "-".' }
+  if (!CUSTOM_TYPES.some((t) => t.id === d.type)) return { error: 'Choose the API type the server speaks.' }
+  let url: URL
+  try {
+    url = new URL(baseUrl)
+  } catch {
+    return { error: 'Enter the base URL, e.g. http://10.0.0.5:8000/v1.' }
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: 'The base URL must start with http:// or https://.' }
+  return {
+    input: {
+      id,
+      type: d.type,
+      name: '',
+      prefix,
+      baseUrl,
+      allowLocal: d.allowLocal,
+      models: parseModels(d.models),
+      disabled: false,
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export interface TestState {
+  running: boolean
+  /** which account was tested ("" = all) */
+  accountId: string
+  results: TestResult[]
+  error: string
+}
+
+export class ProvidersStore {
+  catalog = $state<CatalogEntry[]>([])
+  providers = $state<ProviderView[]>([])
+  loaded = $state(false)
+  loading = $state(false)
+  /** failure to load */
+  error = $state('')
+
+  /** provider id whose add-account request is in flight */
+  adding = $state<string | null>(null)
+  /** provider id → add-account form error */
+  addErrors = $state<Record<string, string>>({})
+  /** account id with a request in flight (disable/enable/remove) */
+  busyAccount = $state<string | null>(null)
+  /** provider id → error of an action on the provider or one of its accounts */
+  actionErrors = $state<Record<string, string>>({})
+  /** provider id → last test */
+  tests = $state<Record<string, TestState>>({})
+  savingCustom = $state(false)
+  customError = $state('')
+  removingProvider = $state<string | null>(null)
+
+  private client: ProvidersApi
+
+  constructor(client: ProvidersApi = api) {
+    this.client = client
+  }
+
+  /** ids of the configured providers */
+  get configuredIds(): Set<string> {
+    return new Set(this.providers.map((p) => p.id))
+  }
+
+  /** the catalog grouped by tier, in tier order (empty tiers left out) */
+  get catalogByTier(): { tier: (typeof TIERS)[number]; entries: CatalogEntry[] }[] {
+    const groups = TIERS.map((tier) => ({ tier, entries: this.catalog.filter((e) => e.tier === tier.id) }))
+    const other = this.catalog.filter((e) => !TIERS.some((t) => t.id === e.tier))
+    if (other.length) groups.push({ tier: { id: 'api-key', label: 'Other', hint: '' }, entries: other })
+    return groups.filter((g) => g.entries.length > 0)
+  }
+
+  async load(): Promise<void> {
+    this.loading = true
+    try {
+      const [catalog, providers] = await Promise.all([this.client.getCatalog(), this.client.listProviders()])
+      this.catalog = catalog
+      this.providers = providers
+      this.error = ''
+      this.loaded = true
+    } catch (e) {
+      this.error = message(e)
+    } finally {
+      this.loading = false
+    }
+  }
+
+  /** Re-read the configured providers (after a change). */
+  async refresh(): Promise<void> {
+    try {
+      this.providers = await this.client.listProviders()
+      this.error = ''
+    } catch (e) {
+      this.error = message(e)
+    }
+  }
+
+  private setError(map: 'addErrors' | 'actionErrors', providerId: string, msg: string): void {
+    const next = { ...this[map] }
+    if (msg) next[providerId] = msg
+    else delete next[providerId]
+    this[map] = next
+  }
+
+  /** Add an account (configures a catalog provider that is not configured yet). */
+  async addAccount(providerId: string, draft: AccountDraft): Promise<AccountView | null> {
+    const v = accountInput(draft)
+    if ('error' in v) {
+      this.setError('addErrors', providerId, v.error)
+      return null
+    }
+    this.adding = providerId
+    this.setError('addErrors', providerId, '')
+    try {
+      const created = await this.client.addAccount(providerId, v.input)
+      await this.refresh()
+      return created ?? ({ id: '', name: v.input.name } as AccountView)
+    } catch (e) {
+      this.setError('addErrors', providerId, message(e))
+      return null
+    } finally {
+      this.adding = null
+    }
+  }
+
+  async setAccountDisabled(providerId: string, accountId: string, disabled: boolean): Promise<boolean> {
+    return this.accountAction(providerId, accountId, () => this.client.updateAccount(accountId, { disabled }))
+  }
+
+  async removeAccount(providerId: string, accountId: string): Promise<boolean> {
+    return this.accountAction(providerId, accountId, () => this.client.deleteAccount(accountId))
+  }
+
+  private async accountAction(providerId: string, accountId: string, run: () => Promise<void>): Promise<boolean> {
+    this.busyAccount = accountId
+    this.setError('actionErrors', providerId, '')
+    try {
+      await run()
+      await this.refresh()
+      return true
+    } catch (e) {
+      this.setError('actionErrors', providerId, message(e))
+      return false
+    } finally {
+      this.busyAccount = null
+    }
+  }
+
+  /** Send a tiny real request with every account of the provider (or one). */
+  async test(providerId: string, accountId = ''): Promise<TestResult[] | null> {
+    this.tests = { ...this.tests, [providerId]: { running: true, accountId, results: [], error: '' } }
+    try {
+      const results = await this.client.testProvider(providerId, accountId)
+      this.tests = { ...this.tests, [providerId]: { running: false, accountId, results, error: '' } }
+      return results
+    } catch (e) {
+      this.tests = { ...this.tests, [providerId]: { running: false, accountId, results: [], error: message(e) } }
+      return null
+    }
+  }
+
+  /** Add (or replace) a custom provider from the form. */
+  async saveCustom(draft: CustomProviderDraft): Promise<boolean> {
+    const v = customProviderInput(draft)
+    if ('error' in v) {
+      this.customError = v.error
+      return false
+    }
+    this.savingCustom = true
+    this.customError = ''
+    try {
+      await this.client.saveProvider(v.input)
+      await this.refresh()
+      return true
+    } catch (e) {
+      this.customError = message(e)
+      return false
+    } finally {
+      this.savingCustom = false
+    }
+  }
+
+  /** Remove a provider kept by the app (with its accounts). */
+  async removeProvider(id: string): Promise<boolean> {
+    this.removingProvider = id
+    this.setError('actionErrors', id, '')
+    try {
+      await this.client.deleteProvider(id)
+      await this.refresh()
+      const { [id]: _gone, ...rest } = this.tests
+      this.tests = rest
+      return true
+    } catch (e) {
+      this.setError('actionErrors', id, message(e))
+      return false
+    } finally {
+      this.removingProvider = null
+    }
+  }
+}
+
+export const providersStore = new ProvidersStore()
