@@ -200,22 +200,15 @@ func TestNothingLostUnderFaults(t *testing.T) {
 		t.Fatalf("only %d of %d succeeded", okCount.Load(), total)
 	}
 	// The bad key was benched at its first 401 (requests already on their
-	// way aside); its sibling kept serving.
+	// way aside).
 	bad := ups[1].hits["sk-bad-key-b2-000000"]
 	for _, h := range bad {
 		if h.After(bad[0].Add(inFlightGrace)) {
 			t.Fatalf("the account with a bad key was hit again at %s, after its 401 at %s", h.Format("15:04:05.000"), bad[0].Format("15:04:05.000"))
 		}
 	}
-	servedAfter := 0
-	for _, h := range ups[1].hits["sk-up1-key-1-000000"] {
-		if h.After(bad[0].Add(inFlightGrace)) {
-			servedAfter++
-		}
-	}
-	if servedAfter == 0 {
-		t.Fatal("the bad key's sibling stopped serving after the 401")
-	}
+	// (That its sibling keeps serving is TestAuthFailureBenchesOnlyThatAccount
+	// in package route: here the sibling may rightly be resting on a 429.)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := in.Shutdown(ctx); err != nil {
