@@ -64,11 +64,20 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 		g.record(row)
 	}
 	snap := g.routes.Load()
-	if _, err := snap.ResolveEmbedding(req.Model); err != nil {
+	embedders, err := snap.ResolveEmbedding(req.Model)
+	if err != nil {
 		e := asIRError(err)
 		writeError(w, client, e)
 		finish(e.HTTPStatus(), e)
 		return
+	}
+	// The plan walks every target of the model (a combo may mix chat and
+	// embedding targets); only those ResolveEmbedding accepted may embed.
+	// (Checking the catalog's Embedding flag instead would skip the models
+	// an operator declares for a custom provider, which carry no flags.)
+	canEmbed := make(map[string]bool, len(embedders))
+	for _, c := range embedders {
+		canEmbed[c.Provider.Entry.ID+"\x00"+c.Model] = true
 	}
 	plan, err := snap.Plan(g.health, req.Model)
 	if err != nil {
@@ -82,9 +91,9 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 		if !ok {
 			break
 		}
-		if m, known := c.Provider.Entry.Model(c.Model); known && !m.Embedding {
+		if !canEmbed[c.Provider.Entry.ID+"\x00"+c.Model] {
 			lease.Release()
-			continue // a combo may mix chat and embedding targets
+			continue
 		}
 		row.Attempts++
 		row.Provider, row.UpstreamModel = c.Provider.Entry.ID, c.Model

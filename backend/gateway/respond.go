@@ -10,6 +10,7 @@ import (
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
+	"switchboard/backend/logging"
 	"switchboard/backend/route"
 )
 
@@ -166,6 +167,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 	}
 	x.markFirstToken()
 	x.usageFromJSON(up.Name(), body)
+	x.logResponseBody(body)
 	x.w.Header().Set("Content-Type", "application/json")
 	x.w.WriteHeader(http.StatusOK)
 	_, _ = x.w.Write(body)
@@ -198,6 +200,7 @@ func (x *exchange) writeResponse(r *ir.Response) streamResult {
 	if err != nil {
 		return streamResult{err: asIRError(err)}
 	}
+	x.logResponseBody(b)
 	x.w.Header().Set("Content-Type", "application/json")
 	x.w.WriteHeader(http.StatusOK)
 	_, _ = x.w.Write(b)
@@ -282,4 +285,12 @@ func cloneEvent(ev *ir.Event) ir.Event {
 		cp.Usage = &u
 	}
 	return cp
+}
+
+// logResponseBody keeps a truncated, redacted copy of a non-streamed answer
+// when request logging is on.
+func (x *exchange) logResponseBody(b []byte) {
+	if x.g.logBodies.Load() {
+		x.row.ResponseBody = truncate(logging.Scrub(string(b)), maxLoggedBody)
+	}
 }

@@ -97,7 +97,9 @@ type AccountView struct {
 	Priority      int    `json:"priority"`
 	MaxConcurrent int    `json:"maxConcurrent"`
 	RPM           int    `json:"rpm"`
-	State         string `json:"state"` // ok | disabled
+	State         string `json:"state"` // ok | disabled | rate_limited | quota_exhausted | auth_failed | upstream_error | breaker_open
+	Until         string `json:"until,omitempty"` // RFC 3339, when a rest ends
+	Detail        string `json:"detail,omitempty"`
 }
 
 // ProviderView is a configured provider with its accounts and state.
@@ -117,16 +119,33 @@ func (s *Services) Providers() []ProviderView {
 		return []ProviderView{}
 	}
 	out := []ProviderView{}
+	resting := map[string]route.Cooldown{} // account id → longest rest
+	breakers := map[string]route.BreakerView{}
+	if s.routing.Health != nil {
+		for _, c := range s.routing.Health.Cooldowns() {
+			if old, ok := resting[c.AccountID]; !ok || c.Until.After(old.Until) {
+				resting[c.AccountID] = c
+			}
+		}
+		for _, b := range s.routing.Health.Breakers() {
+			breakers[b.Provider] = b
+		}
+	}
 	for _, p := range s.routing.Routes.Load().Providers() {
 		v := ProviderView{CatalogEntry: catalogEntry(p.Entry), Source: p.Source, Disabled: p.Disabled, Usable: p.Usable(),
 			Accounts: []AccountView{}}
 		for _, a := range p.Accounts {
-			st := "ok"
-			if a.Disabled {
-				st = "disabled"
+			av := AccountView{ID: a.ID, Name: a.Name, Last4: last4(a.APIKey), Source: a.Source,
+				Disabled: a.Disabled, Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok"}
+			switch c, rest := resting[a.ID]; {
+			case a.Disabled:
+				av.State = "disabled"
+			case rest:
+				av.State, av.Until, av.Detail = string(c.Reason), c.Until.UTC().Format(time.RFC3339), c.Message
+			case breakers[p.Entry.ID].State == route.BreakerOpen:
+				av.State, av.Until = "breaker_open", breakers[p.Entry.ID].OpenUntil.UTC().Format(time.RFC3339)
 			}
-			v.Accounts = append(v.Accounts, AccountView{ID: a.ID, Name: a.Name, Last4: last4(a.APIKey), Source: a.Source,
-				Disabled: a.Disabled, Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: st})
+			v.Accounts = append(v.Accounts, av)
 		}
 		out = append(out, v)
 	}
