@@ -127,3 +127,47 @@ func TestShutdownEndsOpenStreamsCleanly(t *testing.T) {
 		t.Fatalf("shutdown: %v", err)
 	}
 }
+
+func TestBodyLoggingIsOptInRedactedAndTruncated(t *testing.T) {
+	up := openAIUpstream(t)
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Shutdown(context.Background())
+	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	send := func() {
+		body := `{"model":"fake/m","messages":[{"role":"user","content":"my key is sk-live-abcdefghijklmnopqrstuv ` + strings.Repeat("x", 70<<10) + `"}]}`
+		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+ck.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	send()
+	in.Recorder.Flush()
+	var reqBody, respBody string
+	in.DB.QueryRow(`SELECT request_body, response_body FROM request_logs ORDER BY id DESC LIMIT 1`).Scan(&reqBody, &respBody)
+	if reqBody != "" || respBody != "" {
+		t.Fatal("bodies stored while body logging is off")
+	}
+	st, _ := in.Services.GetSettings(context.Background())
+	st.LogRequestBodies = true
+	in.Services.SaveSettings(context.Background(), st)
+	send()
+	in.Recorder.Flush()
+	in.DB.QueryRow(`SELECT request_body, response_body FROM request_logs ORDER BY id DESC LIMIT 1`).Scan(&reqBody, &respBody)
+	if !strings.Contains(reqBody, "[REDACTED]") || strings.Contains(reqBody, "sk-live-abc") || len(reqBody) > 66<<10 ||
+		!strings.HasSuffix(reqBody, "[truncated]") || !strings.Contains(respBody, "Hello") {
+		t.Fatalf("logged bodies: %d bytes, redacted=%v, response=%q", len(reqBody), strings.Contains(reqBody, "[REDACTED]"), respBody)
+	}
+}
