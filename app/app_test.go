@@ -111,3 +111,34 @@ func TestCLIProviders(t *testing.T) {
 		t.Fatalf("failing test: %d %s", code, out)
 	}
 }
+
+func TestCLIToolsApplyUndo(t *testing.T) {
+	t.Setenv("SWITCHBOARD_KEYRING", "off")
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("CLAUDE_CONFIG_DIR", "")
+	dir := t.TempDir()
+	settings := filepath.Join(home, ".claude", "settings.json")
+	os.MkdirAll(filepath.Dir(settings), 0o755)
+	orig := "{\n  // my hooks\n  \"hooks\": {\"Stop\": []},\n  \"statusLine\": {\"type\": \"command\"}\n}\n"
+	os.WriteFile(settings, []byte(orig), 0o644)
+	code, out, errs := run("tools", "apply", "claude-code", "--model", "combo-x", "--yes", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("apply: %d %s %s", code, out, errs)
+	}
+	b, _ := os.ReadFile(settings)
+	if !strings.Contains(string(b), "ANTHROPIC_BASE_URL") || !strings.Contains(string(b), "// my hooks") || !strings.Contains(string(b), "statusLine") {
+		t.Fatalf("applied file lost something or misses our keys:\n%s", b)
+	}
+	code, out, _ = run("keys", "list", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "claude-code") {
+		t.Fatalf("the tool's own key was not created: %s", out)
+	}
+	if code, _, errs = run("tools", "undo", "claude-code", "--data-dir", dir); code != 0 {
+		t.Fatalf("undo: %d %s", code, errs)
+	}
+	if b, _ := os.ReadFile(settings); string(b) != orig {
+		t.Fatalf("undo did not restore the original bytes:\n%s", b)
+	}
+}

@@ -41,6 +41,12 @@ Usage:
       limits: [--max-concurrent N] [--rpm N] [--priority N]
   switchboard providers test ID [--account NAME]   send a tiny real request, report latency or the error
   switchboard providers remove ID   remove a provider added from the dashboard or CLI
+  switchboard tools list            coding tools found here, where each points, its model
+  switchboard tools diff TOOL [--model M] [SLOT=MODEL…]    what apply would change
+  switchboard tools apply TOOL [--model M] [SLOT=MODEL…] [--yes]   point TOOL at Switchboard
+  switchboard tools undo TOOL       restore TOOL's files and revoke its key
+  switchboard tools snippet         shell exports for every other tool
+  switchboard tools instructions TOOL   steps for tools configured in their own UI (cursor, roo-code, vscode-copilot)
 
 Flags (each also as an environment variable):
   --listen ADDR       SWITCHBOARD_LISTEN      address to serve on (default 127.0.0.1:20128; port 0 = any free port)
@@ -99,16 +105,21 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	}
 	var g globalFlags
 	fs := newFlagSet(cmd, &g, stderr)
-	var keyName string
+	var keyName, toolModel string
+	var toolYes bool
 	var pf providerFlags
 	switch cmd {
 	case "keys":
 		fs.StringVar(&keyName, "name", "", "")
 	case "providers":
 		pf.register(fs)
+	case "tools":
+		fs.StringVar(&toolModel, "model", "", "")
+		fs.BoolVar(&toolYes, "yes", false, "")
 	}
+	takesSub := cmd == "keys" || cmd == "providers" || cmd == "tools"
 	sub := ""
-	if (cmd == "keys" || cmd == "providers") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if takesSub && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
 	// Flags may come before or after positional arguments
@@ -127,7 +138,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if cmd != "keys" && cmd != "providers" && len(positional) > 0 {
+	if !takesSub && len(positional) > 0 {
 		fmt.Fprintf(stderr, "switchboard: unexpected argument %q\n\n%s", positional[0], usageText)
 		return 2
 	}
@@ -156,6 +167,14 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		return keysCommand(cfg, log, sub, keyName, positional, stdout, stderr)
 	case "providers":
 		return providersCommand(cfg, log, sub, &pf, positional, os.Stdin, stdout, stderr)
+	case "tools":
+		in, err := core.Open(context.Background(), cfg, core.Options{Log: log, UseKeyring: useKeyring()})
+		if err != nil {
+			log.Error("cannot open data", "err", err)
+			return 1
+		}
+		defer in.DB.Close()
+		return toolsCommand(newToolsService(cfg, in.Keys), sub, positional, toolModel, toolYes, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usageText)
 		return 2

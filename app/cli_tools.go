@@ -25,7 +25,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -43,7 +42,11 @@ var (
 	toolsStdin      io.Reader = os.Stdin
 	stdinIsTerminal           = func() bool {
 		fi, err := os.Stdin.Stat()
-		return err == nil && fi.Mode()&os.ModeCharDevice != 0
+		if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+			return false
+		}
+		null, err := os.Stat(os.DevNull) // a character device too, but nobody there to answer
+		return err != nil || !os.SameFile(fi, null)
 	}
 )
 
@@ -223,35 +226,13 @@ func printResult(w io.Writer, r *clitools.Result) {
 
 // toolKeys gives clitools the keys service: each tool's key is named after
 // the tool and has source "tool".
-type toolKeys struct{ k *keys.Service }
-
-func (t toolKeys) Issue(ctx context.Context, name string) (string, error) {
-	if err := t.k.Revoke(ctx, name); err != nil && !errors.Is(err, keys.ErrNotFound) {
-		return "", err
-	}
-	_, secret, err := t.k.Create(ctx, name, keys.SourceTool)
-	return secret, err
-}
-
-func (t toolKeys) Revoke(ctx context.Context, name string) error {
-	if err := t.k.Revoke(ctx, name); err != nil && !errors.Is(err, keys.ErrNotFound) {
-		return err
-	}
-	return nil
-}
-
-func (t toolKeys) Valid(secret string) bool {
-	_, ok := t.k.Verify(secret)
-	return ok
-}
-
 // newToolsService builds the clitools service for this configuration: the
 // endpoint is the listen address as clients reach it.
 func newToolsService(cfg config.Config, k *keys.Service) *clitools.Service {
 	return clitools.New(clitools.Options{
 		DataDir:  cfg.DataDir,
 		Endpoint: func() string { return endpointFor(cfg.Listen) },
-		Keys:     toolKeys{k},
+		Keys:     clitools.LocalKeys(k),
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"switchboard/backend/accounts"
+	"switchboard/backend/clitools"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
@@ -99,3 +100,19 @@ func (a *App) DeleteCombo(name string) error { return a.svc.DeleteCombo(a.ctx, n
 
 // ListEvents lists recent routing events.
 func (a *App) ListEvents(limit int) ([]events.Row, error) { return a.svc.Events(a.ctx, limit) }
+
+// GetTools detects coding tools and lists manual ones.
+func (a *App) GetTools() (mgmt.ToolsOverview, error) { return a.svc.ToolsOverview(a.ctx) }
+
+// PlanTool previews the change for a tool (a diff per file).
+func (a *App) PlanTool(id string, c clitools.Choice) (*clitools.Plan, error) {
+	return a.svc.PlanTool(a.ctx, id, c)
+}
+
+// ApplyTool points a tool at Switchboard.
+func (a *App) ApplyTool(id string, c clitools.Choice) (*clitools.Result, error) {
+	return a.svc.ApplyTool(a.ctx, id, c)
+}
+
+// UndoTool restores a tool's configuration.
+func (a *App) UndoTool(id string) (*clitools.Result, error) { return a.svc.UndoTool(a.ctx, id) }

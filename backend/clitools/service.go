@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// writeFile is writeAtomic; tests swap it to make a write fail.
+var writeFile = writeAtomic
+
 // keyPlaceholder stands in for a key Apply has yet to mint.
 const keyPlaceholder = "sk-sb-new-key-created-on-apply"
 
@@ -112,6 +115,9 @@ func (s *Service) detect(t *toolDef, st *stateFile) Status {
 		return res
 	}
 	res.State, res.Model, res.Detail = t.inspect(ds, s.root())
+	if res.Managed && res.State != StateOurs {
+		res.Detail = strings.TrimPrefix(res.Detail+"; changed since Switchboard configured it (apply again to update, or undo)", "; ")
+	}
 	return res
 }
 
@@ -263,7 +269,7 @@ func (s *Service) build(ctx context.Context, id string, choice Choice, mint bool
 		return nil, err
 	}
 	plan := &Plan{Tool: t.id, Model: choice.Model, KeyName: t.id, NewKey: b.mintKey, Notes: t.notes}
-	for i, c := range b.cur {
+	for _, c := range b.cur {
 		d := baseDocs[c.spec.role]
 		after := d.String()
 		before := ""
@@ -274,7 +280,6 @@ func (s *Service) build(ctx context.Context, id string, choice Choice, mint bool
 		b.ops = append(b.ops, d.ops)
 		plan.Files = append(plan.Files, FileChange{Path: c.spec.path, Before: before, After: after, Created: !c.exists,
 			Diff: unifiedDiff(c.spec.path, before, after, !c.exists)})
-		_ = i
 	}
 	b.plan = plan
 	return b, nil
@@ -376,7 +381,7 @@ func (s *Service) Apply(ctx context.Context, id string, choice Choice) (*Result,
 				fr.CreatedDirs = append(fr.CreatedDirs, dirs...)
 				res.Files = append(res.Files, FileResult{Path: c.spec.path, Action: "created"})
 			}
-			if err := writeAtomic(c.real, []byte(after), mode); err != nil {
+			if err := writeFile(c.real, []byte(after), mode); err != nil {
 				rollback()
 				return fail(fmt.Errorf("clitools: write %s: %w", c.spec.path, err))
 			}

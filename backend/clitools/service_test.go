@@ -476,3 +476,29 @@ func TestSameEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestFailedWriteRollsBack(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	copyTree(t, filepath.Join("testdata", "gemini-cli", "before"), h.home)
+	before := tree(t, h.home)
+	calls := 0
+	writeFile = func(p string, b []byte, m os.FileMode) error {
+		calls++
+		if calls == 2 {
+			return errors.New("disk full")
+		}
+		return writeAtomic(p, b, m)
+	}
+	defer func() { writeFile = writeAtomic }()
+	if _, err := h.svc.Apply(ctx, "gemini-cli", Choice{Model: "m"}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v", err)
+	}
+	sameTree(t, tree(t, h.home), before, "after a failed apply")
+	if len(h.keys.live) != 0 || len(h.keys.revoked) != 1 {
+		t.Errorf("the minted key was not revoked: live=%v revoked=%v", h.keys.live, h.keys.revoked)
+	}
+	if st := statusOf(t, h.svc, "gemini-cli"); st.Managed {
+		t.Error("state recorded for a failed apply")
+	}
+}

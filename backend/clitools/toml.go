@@ -477,7 +477,7 @@ func (d *tdoc) Set(table, key, raw string) error {
 		d.text = d.text[:st.valStart] + raw + d.text[st.valEnd:]
 		return d.scan()
 	}
-	line := formatTOMLKey(key) + " = " + raw + d.nl
+	line := key + " = " + raw + d.nl
 	if table == "" {
 		return d.insertRoot(line)
 	}
@@ -503,8 +503,6 @@ func (d *tdoc) Set(table, key, raw string) error {
 	d.insertAt(at, line)
 	return d.scan()
 }
-
-func formatTOMLKey(k string) string { return k }
 
 // insertAt puts a line at off, starting a new line first if needed.
 func (d *tdoc) insertAt(off int, line string) {

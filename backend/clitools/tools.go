@@ -3,9 +3,7 @@ package clitools
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
-
 )
 
 // Each tool is data plus three small functions: where its files are, what
@@ -690,15 +688,3 @@ export GOOGLE_GEMINI_BASE_URL=%q
 export GEMINI_API_KEY="$SWITCHBOARD_KEY"
 `, r+"/v1", r, r)
 }
-
-// sortedSlots lists a choice's slot names in a stable order.
-func sortedSlots(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"switchboard/backend/accounts"
+	"switchboard/backend/clitools"
 	"switchboard/backend/config"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
@@ -173,6 +174,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		},
 	})
 	in.Services.SetRouting(in.routing())
+	in.Services.SetTools(clitools.New(clitools.Options{DataDir: in.Config.DataDir, Keys: clitools.LocalKeys(in.Keys),
+		Endpoint: func() string { return "http://" + addr }}))
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
 	in.Sessions = sessions
 	host, _, _ := net.SplitHostPort(addr)

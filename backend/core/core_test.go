@@ -242,3 +242,40 @@ func TestProvidersAPI(t *testing.T) {
 		t.Fatalf("logs: %d", code)
 	}
 }
+
+func TestToolsAPI(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", home+"/.config")
+	t.Setenv("CODEX_HOME", "")
+	in := start(t, "127.0.0.1:0")
+	base := "http://" + in.Server.Addr()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	token := in.LoginURL[strings.Index(in.LoginURL, "token=")+6:]
+	do(t, c, "GET", base+"/login?token="+token, nil, "")
+	code, body, _ := do(t, c, "GET", base+"/api/tools", nil, "")
+	if code != 200 || !strings.Contains(body, `"claude-code"`) || !strings.Contains(body, "OPENAI_BASE_URL") {
+		t.Fatalf("tools: %d %.300s", code, body)
+	}
+	js := map[string]string{"Content-Type": "application/json"}
+	code, body, _ = do(t, c, "POST", base+"/api/tools/codex/plan", js, `{"model":"openai/gpt-5"}`)
+	if code != 200 || !strings.Contains(body, "wire_api") || !strings.Contains(body, base+"/v1") {
+		t.Fatalf("plan: %d %.400s", code, body)
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/tools/codex/apply", js, `{"model":"openai/gpt-5"}`)
+	if code != 200 {
+		t.Fatalf("apply: %d %s", code, body)
+	}
+	if ks := in.Keys.List(); len(ks) != 1 || ks[0].Source != "tool" {
+		t.Fatalf("tool key: %+v", ks)
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/tools/codex/undo", nil, "")
+	if code != 200 || len(in.Keys.List()) != 0 {
+		t.Fatalf("undo: %d %s keys=%d", code, body, len(in.Keys.List()))
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/tools/nonsense/plan", js, `{"model":"x"}`)
+	if code != 400 {
+		t.Fatalf("unknown tool: %d %s", code, body)
+	}
+}

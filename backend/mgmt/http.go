@@ -55,6 +55,8 @@ func (h *HTTP) routes() {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	h.providerRoutes()
+	h.toolRoutes()
+	h.desktopRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))

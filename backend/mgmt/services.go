@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/backend/clitools"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
 	"switchboard/backend/store"
@@ -69,6 +70,7 @@ type Services struct {
 	showWindow atomic.Pointer[func()]
 	quitApp    atomic.Pointer[func()]
 	routing    *Routing
+	tools      *clitools.Service
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
