@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/tidwall/sjson"
@@ -80,6 +81,26 @@ func rewriteModel(body []byte, d dialect.Name, model string) []byte {
 		return body
 	}
 	return out
+}
+
+// closeAfterError is what must follow an upstream's own in-stream error
+// event (raw holds its bytes) for the stream to end the dialect's way:
+// OpenAI's error chunk is followed by [DONE], Anthropic's error event by
+// message_stop, a Responses "error" event by response.failed. Gemini's
+// error chunk is already the last one.
+func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
+	switch d {
+	case dialect.OpenAIChat:
+		return []byte("data: [DONE]\n\n")
+	case dialect.Anthropic:
+		return []byte("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	case dialect.Responses:
+		if bytes.Contains(raw, []byte("response.failed")) {
+			return nil
+		}
+		return terminalErrorFrame(d, e)
+	}
+	return nil
 }
 
 // terminalErrorFrame is the frame that ends a pass-through stream after an

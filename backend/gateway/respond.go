@@ -77,6 +77,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	var res streamResult
 	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 16<<10)}
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
+		var closing []byte // frames that end the client's stream after a failure
 		for i := range evs {
 			ev := &evs[i]
 			x.observe(ev)
@@ -86,8 +87,11 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 					return false
 				}
 				res.err = ev.Err
-				if last { // the upstream cut or stalled: the client needs a terminal frame
-					tee.buf = append(tee.buf, terminalErrorFrame(up.Name(), ev.Err)...)
+				if last { // the upstream cut or stalled: the client needs error and terminal frames
+					tee.dropIncomplete()
+					closing = terminalErrorFrame(up.Name(), ev.Err)
+				} else { // the upstream's own error event is forwarded; the dialect's terminal follows it
+					closing = closeAfterError(up.Name(), tee.parsed(), ev.Err)
 				}
 			}
 			if !res.committed && isContent(ev.Type) {
@@ -96,11 +100,16 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				startStream(x.w)
 			}
 		}
-		if res.committed && len(tee.buf) > 0 {
-			x.write(tee.buf)
-			tee.buf = tee.buf[:0]
+		if res.committed {
+			tee.forward(func(b []byte) { _, _ = x.w.Write(b) }, last)
+			if closing != nil {
+				_, _ = x.w.Write(closing)
+			}
+			if x.flush != nil {
+				x.flush.Flush()
+			}
 		}
-		return true
+		return res.err == nil // nothing after an upstream error reaches the client
 	})
 	if !res.committed && res.err == nil {
 		res.err = &ir.Error{Kind: ir.KindStreamInterrupted, Message: "the upstream stream ended before any content"}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -17,13 +18,52 @@ import (
 // are parsed for usage and errors.
 type teeReader struct {
 	r   io.Reader
-	buf []byte
+	buf []byte      // bytes read and not forwarded yet
+	rd  *sse.Reader // the parser reading through the tee (set by pump)
+	off int         // stream offset of buf[0]
 }
 
 func (t *teeReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	t.buf = append(t.buf, p[:n]...)
 	return n, err
+}
+
+// parsed returns the bytes the parser has consumed and not forwarded yet.
+func (t *teeReader) parsed() []byte {
+	n := len(t.buf)
+	if t.rd != nil {
+		n = min(n, max(0, t.rd.BytesRead()-t.off))
+	}
+	return t.buf[:n]
+}
+
+// forward writes the bytes the parser has consumed (all of them when all is
+// set) and drops them. The parser reads ahead, so bytes it has not parsed
+// yet stay: nothing reaches the client before the gateway has seen it.
+func (t *teeReader) forward(write func([]byte), all bool) {
+	n := len(t.buf)
+	if !all {
+		n = len(t.parsed())
+	}
+	if n > 0 {
+		write(t.buf[:n])
+		t.off += n
+		t.buf = append(t.buf[:0], t.buf[n:]...)
+	}
+}
+
+// dropIncomplete discards a trailing event the upstream never finished (no
+// blank line after it): SSE clients discard it too, and a frame appended
+// after it would merge into it.
+func (t *teeReader) dropIncomplete() {
+	end := 0
+	for _, sep := range []string{"\n\n", "\r\n\r\n", "\r\r"} {
+		if i := bytes.LastIndex(t.buf, []byte(sep)); i >= 0 && i+len(sep) > end {
+			end = i + len(sep)
+		}
+	}
+	t.buf = t.buf[:end]
 }
 
 // idleWatch cancels the upstream call when it sends nothing for too long
@@ -44,10 +84,13 @@ func (w *idleWatch) reset() { w.t.Reset(w.d) }
 func (w *idleWatch) stop()  { w.t.Stop() }
 
 // isContent reports an event that commits a stream: once one reaches the
-// client, failures can no longer fall back to another candidate.
+// client, failures can no longer fall back to another candidate. A block
+// start is not content: vendors open an empty block (Anthropic's
+// content_block_start, Responses' output_item.added) and may still fail
+// with overloaded_error before the first delta, which must fall back.
 func isContent(t ir.EventType) bool {
 	switch t {
-	case ir.EvBlockStart, ir.EvTextDelta, ir.EvThinkingDelta, ir.EvToolArgsDelta, ir.EvMessageStop:
+	case ir.EvTextDelta, ir.EvThinkingDelta, ir.EvToolArgsDelta, ir.EvMessageStop:
 		return true
 	}
 	return false
@@ -66,6 +109,9 @@ type streamResult struct {
 func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamDecoder,
 	sink func(evs []ir.Event, last bool) bool) {
 	rd := sse.NewReader(body)
+	if t, ok := body.(*teeReader); ok {
+		t.rd = rd
+	}
 	evs := make([]ir.Event, 0, 8)
 	for {
 		ev, err := rd.Next()

@@ -46,7 +46,12 @@ var clientName = map[string]string{dOpenAI: "openai_client", dResponses: "respon
 	dAnthropic: "anthropic_client", dGemini: "gemini_client"}
 
 func newConvo(g *gateway, client, model, prompt string, withTool bool) convo {
-	tap := &tapTransport{base: g.hc.Transport}
+	return newConvoVia(g, g.hc.Transport, client, model, prompt, withTool)
+}
+
+// newConvoVia is newConvo over a custom transport.
+func newConvoVia(g *gateway, rt http.RoundTripper, client, model, prompt string, withTool bool) convo {
+	tap := &tapTransport{base: rt}
 	hc := &http.Client{Transport: tap, Timeout: g.hc.Timeout}
 	switch client {
 	case dOpenAI:

@@ -312,3 +312,39 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestStreamWithoutTerminalEvent: an upstream that ends its body cleanly
+// without its terminal event ([DONE], message_stop, response.completed; a
+// Gemini finishReason) still gives the client a stream that ends with its
+// dialect's terminal frame: the normal one when the answer was complete,
+// an error ending when it was not.
+func TestStreamWithoutTerminalEvent(t *testing.T) {
+	for _, cd := range allDialects {
+		t.Run(clientName[cd], func(t *testing.T) {
+			t.Parallel()
+			for _, ud := range []string{cd, otherDialect(cd)} {
+				t.Run(ud+"_upstream", func(t *testing.T) {
+					t.Parallel()
+					evs := buildStream(ud, turnPlain, upstreamModel(ud))
+					u := newUpstream(t, ud)
+					u.SetDefault(Script{EndAfter: len(evs) - 1}) // all but the last event
+					g := startGateway(t, gwOpts{}, provFor(u))
+					path, body := rawRequest(cd, clientModel(ud), true, "Say hello.")
+					r := g.do("POST", path, body, nil)
+					if r.Status != 200 {
+						t.Fatalf("status %d: %s", r.Status, r.Body)
+					}
+					fs := parseSSE(t, r.Body)
+					if got := streamText(cd, fs); got != helloText(ud) {
+						t.Errorf("text %q, want %q", got, helloText(ud))
+					}
+					if hasErrorFrame(r.Body) {
+						checkErrorEnding(t, cd, fs, r.Body)
+					} else if err := terminalOK(cd, r.Body); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		})
+	}
+}

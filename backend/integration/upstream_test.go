@@ -60,6 +60,10 @@ type Script struct {
 	CutBeforeHeaders bool
 	// CutAfter drops the connection after N SSE events (0: off).
 	CutAfter int
+	// EndAfter ends the body cleanly (no terminal event) after N SSE events (0: off).
+	EndAfter int
+	// CutBeforeContent drops the connection right before the first content event.
+	CutBeforeContent bool
 	// CutAfterContent drops the connection right after the first content event.
 	CutAfterContent bool
 	// HangAfterContent sends events up to the first content event, then sends
@@ -346,6 +350,12 @@ func (u *upstream) stream(w http.ResponseWriter, r *http.Request, s Script, evs 
 			return
 		}
 		if s.CutAfter > 0 && i == s.CutAfter {
+			panic(http.ErrAbortHandler)
+		}
+		if s.EndAfter > 0 && i == s.EndAfter {
+			return
+		}
+		if s.CutBeforeContent && ev.content && !sawContent {
 			panic(http.ErrAbortHandler)
 		}
 		if _, err := w.Write(ev.bytes()); err != nil {

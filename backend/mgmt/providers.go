@@ -97,7 +97,7 @@ type AccountView struct {
 	Priority      int    `json:"priority"`
 	MaxConcurrent int    `json:"maxConcurrent"`
 	RPM           int    `json:"rpm"`
-	State         string `json:"state"` // ok | disabled | rate_limited | quota_exhausted | auth_failed | upstream_error | breaker_open
+	State         string `json:"state"`           // ok | disabled | rate_limited | quota_exhausted | auth_failed | upstream_error | breaker_open
 	Until         string `json:"until,omitempty"` // RFC 3339, when a rest ends
 	Detail        string `json:"detail,omitempty"`
 }

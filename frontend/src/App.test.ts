@@ -62,7 +62,14 @@ describe('App', () => {
     expect(screen.getByTestId('base-url-gemini').textContent).toContain('http://127.0.0.1:20128/v1beta')
     expect(screen.getByTestId('status-mode').textContent).toBe('Desktop')
     const nav = screen.getByRole('navigation', { name: 'Main' })
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual(['Overview', 'Providers', 'Logs', 'Settings'])
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual([
+      'Overview',
+      'Providers',
+      'Combos',
+      'Health',
+      'Logs',
+      'Settings',
+    ])
 
     await screen.findByRole('rowheader', { name: 'laptop' })
 
@@ -89,14 +96,17 @@ describe('App', () => {
     expect(fetchMock).not.toHaveBeenCalled()
   })
 
-  it('navigates to Settings and saves them over HTTP', async () => {
+  it('navigates to Settings and saves exactly the three settings over HTTP', async () => {
     const user = userEvent.setup()
-    let settings = { logRequestBodies: false, theme: 'system' }
+    // an older or newer server may send fields the PUT would reject: they are never sent back
+    let settings: Record<string, unknown> = { logRequestBodies: false, theme: 'system', somethingElse: 1 }
+    let putBody: Record<string, unknown> | null = null
     const fetchMock = vi.fn(async (url: string, init: RequestInit) => {
       if (url === '/api/status') return jsonResponse(sampleStatus)
       if (url === '/api/keys') return jsonResponse([])
       if (url === '/api/settings' && init.method === 'PUT') {
-        settings = JSON.parse(String(init.body))
+        putBody = JSON.parse(String(init.body))
+        settings = { ...putBody }
         return jsonResponse(settings)
       }
       if (url === '/api/settings') return jsonResponse(settings)
@@ -108,13 +118,23 @@ describe('App', () => {
     await user.click(screen.getByRole('link', { name: 'Settings' }))
     const box = (await screen.findByLabelText('Log request bodies')) as HTMLInputElement
     expect(box.checked).toBe(false)
+    const cache = screen.getByLabelText('Response cache') as HTMLInputElement
+    expect(cache.checked).toBe(false)
+    expect(screen.getByText(/answered from memory for 10 minutes/).textContent).toMatch(/X-Switchboard-No-Cache: true/)
     const save = screen.getByRole('button', { name: 'Save settings' }) as HTMLButtonElement
     expect(save.disabled).toBe(true)
-    await user.click(box)
-    await user.click(screen.getByLabelText('Dark'))
+    await user.click(cache)
     expect(save.disabled).toBe(false)
+    await user.click(cache)
+    expect(save.disabled).toBe(true)
+    await user.click(box)
+    await user.click(cache)
+    await user.click(screen.getByLabelText('Dark'))
     await user.click(save)
-    await waitFor(() => expect(settings).toEqual({ logRequestBodies: true, theme: 'dark' }))
+    await waitFor(() => expect(putBody).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark' }))
+    expect(Object.keys(putBody!).sort()).toEqual(['logRequestBodies', 'responseCache', 'theme'])
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'))
+    await waitFor(() => expect(save.disabled).toBe(true))
+    expect((screen.getByLabelText('Response cache') as HTMLInputElement).checked).toBe(true)
   })
 })

@@ -52,3 +52,18 @@ export function formatMs(ms: number | null | undefined): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
   return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`
 }
+
+/** Time left until `untilMs`: "45s", "4m 05s", "2h 03m", "1d 4h"; "now" once it has passed. */
+export function formatCountdown(untilMs: number, now = Date.now()): string {
+  const left = Math.ceil((untilMs - now) / 1000)
+  if (!Number.isFinite(left) || left <= 0) return 'now'
+  const d = Math.floor(left / 86400)
+  const h = Math.floor((left % 86400) / 3600)
+  const m = Math.floor((left % 3600) / 60)
+  const s = left % 60
+  const two = (n: number) => String(n).padStart(2, '0')
+  if (d > 0) return `${d}d ${h}h`
+  if (h > 0) return `${h}h ${two(m)}m`
+  if (m > 0) return `${m}m ${two(s)}s`
+  return `${s}s`
+}

@@ -1,5 +1,18 @@
 import { vi } from 'vitest'
-import type { AccountView, ApiKey, CatalogEntry, LogRow, ProviderView, Status } from '../lib/api/types'
+import type {
+  AccountView,
+  ApiKey,
+  BreakerView,
+  CatalogEntry,
+  ComboTargetView,
+  ComboView,
+  Cooldown,
+  LogRow,
+  ModelInfo,
+  ProviderView,
+  RoutingEvent,
+  Status,
+} from '../lib/api/types'
 
 export function jsonResponse(body: unknown, status = 200, statusText = ''): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
@@ -172,4 +185,45 @@ export function stubBackend(handle: (c: RecordedCall) => Response | unknown | Pr
   })
   vi.stubGlobal('fetch', fetchMock)
   return { calls, fetchMock }
+}
+
+// ---------------------------------------------------------------------------
+// combos, health, events
+
+/** Go's encoding of an unset time.Time */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z'
+
+export function comboTarget(model: string, extra: Partial<ComboTargetView> = {}): ComboTargetView {
+  return { model, state: 'ok', until: GO_ZERO_TIME, ...extra }
+}
+
+export function comboView(name: string, targets: ComboTargetView[], extra: Partial<ComboView> = {}): ComboView {
+  return { name, strategy: 'priority', sticky: 0, budgetMs: 0, source: 'store', targets, ...extra }
+}
+
+export function modelInfo(id: string, extra: Partial<ModelInfo> = {}): ModelInfo {
+  const [provider = '', upstream = ''] = id.includes('/') ? id.split('/', 2) : ['', '']
+  return { ID: id, Provider: provider, Upstream: upstream, Context: 0, MaxOutput: 0, Embedding: false, Alias: false, Combo: false, ...extra }
+}
+
+export function breaker(provider: string, extra: Partial<BreakerView> = {}): BreakerView {
+  return { provider, state: 'closed', failures: 0, requests: 3, ...extra }
+}
+
+export function cooldown(accountId: string, extra: Partial<Cooldown> = {}): Cooldown {
+  return {
+    accountId,
+    account: 'ops',
+    provider: 'fake-config',
+    model: 'limited',
+    reason: 'rate_limited',
+    until: new Date(Date.now() + 60_000).toISOString(),
+    level: 0,
+    message: 'rate limited by the upstream (HTTP 429)',
+    ...extra,
+  }
+}
+
+export function routingEvent(kind: string, extra: Partial<RoutingEvent> = {}): RoutingEvent {
+  return { ts: Date.now() - 5000, kind, provider: 'fake-config', account: 'ops', model: 'limited', until: 0, message: '', ...extra }
 }

@@ -160,8 +160,8 @@ func cmdProcstat(args []string) error {
 }
 
 type memStats struct {
-	Mallocs, Frees, TotalAlloc, HeapInuse, HeapAlloc, HeapObjects, Sys uint64
-	NumGC                                                              uint32
+	Mallocs, Frees, TotalAlloc, HeapInuse, HeapAlloc, HeapObjects, Sys, StackInuse uint64
+	NumGC                                                                          uint32
 }
 
 var debugClient = &http.Client{Timeout: 5 * time.Second}
@@ -224,6 +224,7 @@ type DebugVars struct {
 	HeapAlloc  uint64 `json:"heap_alloc,omitempty"`
 	HeapObj    uint64 `json:"heap_objects,omitempty"`
 	Sys        uint64 `json:"sys,omitempty"`
+	StackInuse uint64 `json:"stack_inuse,omitempty"`
 	GCForced   bool   `json:"gc_forced"`
 }
 
@@ -231,7 +232,7 @@ func cmdDebugVars(args []string) error {
 	fs := flag.NewFlagSet("debugvars", flag.ContinueOnError)
 	addr := fs.String("addr", "", "host:port of the debug endpoint")
 	label := fs.String("label", "", "label")
-	gc := fs.Bool("gc", false, "force a GC first (GET /debug/pprof/heap?gc=1)")
+	gc := fs.Bool("gc", false, "force two GCs first (GET /debug/pprof/heap?gc=1; twice so sync.Pool victims go too)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -239,7 +240,7 @@ func cmdDebugVars(args []string) error {
 		return err
 	}
 	out := DebugVars{Kind: "debugvars", Label: *label}
-	if *gc {
+	for i := 0; *gc && i < 2; i++ {
 		if resp, err := debugClient.Get("http://" + *addr + "/debug/pprof/heap?gc=1"); err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -248,7 +249,7 @@ func cmdDebugVars(args []string) error {
 	}
 	if m, ok := readMemStats(*addr); ok {
 		out.OK = true
-		out.HeapInuse, out.HeapAlloc, out.HeapObj, out.Sys = m.HeapInuse, m.HeapAlloc, m.HeapObjects, m.Sys
+		out.HeapInuse, out.HeapAlloc, out.HeapObj, out.Sys, out.StackInuse = m.HeapInuse, m.HeapAlloc, m.HeapObjects, m.Sys, m.StackInuse
 	}
 	if g, ok := goroutines(*addr); ok {
 		out.OK = true

@@ -339,11 +339,13 @@ func printReport(w io.Writer, rs *records) {
 		p("  goroutines / heap: n/a — the gateway exposes no debug endpoint (/debug/vars, /debug/pprof);\n")
 		p("    add SWITCHBOARD_DEBUG_ADDR (net/http/pprof + expvar) to check goroutines and heap return to baseline.\n")
 	} else {
-		p("  pre-load: goroutines %d, heap in use %.2f MiB (after forced GC: %v)\n", pre.Goroutines, float64(pre.HeapInuse)/(1<<20), pre.GCForced)
+		p("  pre-load:   goroutines %d, heap in use %.2f MiB, heap alloc %.2f MiB, stacks %.2f MiB (after forced GC: %v)\n",
+			pre.Goroutines, float64(pre.HeapInuse)/(1<<20), float64(pre.HeapAlloc)/(1<<20), float64(pre.StackInuse)/(1<<20), pre.GCForced)
 		for _, l := range postLabels {
 			if d, ok := rs.dbg[l]; ok && d.OK {
-				p("  %-10s goroutines %d, heap in use %.2f MiB (%+.1f%%)\n", l+":", d.Goroutines, float64(d.HeapInuse)/(1<<20),
-					100*(float64(d.HeapInuse)-float64(pre.HeapInuse))/float64(max(1, pre.HeapInuse)))
+				p("  %-11s goroutines %d, heap in use %.2f MiB (%+.1f%%), heap alloc %.2f MiB, stacks %.2f MiB\n", l+":", d.Goroutines,
+					float64(d.HeapInuse)/(1<<20), 100*(float64(d.HeapInuse)-float64(pre.HeapInuse))/float64(max(1, pre.HeapInuse)),
+					float64(d.HeapAlloc)/(1<<20), float64(d.StackInuse)/(1<<20))
 			}
 		}
 	}

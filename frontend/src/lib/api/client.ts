@@ -10,12 +10,17 @@ import type {
   Aliases,
   ApiKey,
   CatalogEntry,
+  ComboInput,
+  ComboTargetView,
+  ComboView,
   CreatedKey,
+  HealthView,
   LogFilter,
   LogRow,
   ModelInfo,
   ProviderInput,
   ProviderView,
+  RoutingEvent,
   Settings,
   Status,
   TestResult,
@@ -34,6 +39,50 @@ function withModels<T extends { models?: unknown }>(e: T): T {
 
 function providerView(p: ProviderView): ProviderView {
   return { ...withModels(p), accounts: list(p.accounts) }
+}
+
+/**
+ * An RFC 3339 time, or undefined when there is none: Go encodes an unset
+ * time.Time as "0001-01-01T00:00:00Z" even with omitempty.
+ */
+export function optionalTime(v: unknown): string | undefined {
+  if (typeof v !== 'string' || !v) return undefined
+  const t = Date.parse(v)
+  return Number.isNaN(t) || t <= 0 ? undefined : v
+}
+
+function comboTarget(t: ComboTargetView): ComboTargetView {
+  const out: ComboTargetView = { ...t, state: t.state || 'ok' }
+  const until = optionalTime(t.until)
+  if (until) out.until = until
+  else delete out.until
+  return out
+}
+
+function comboView(c: ComboView): ComboView {
+  return { ...c, targets: list(c.targets).map(comboTarget) }
+}
+
+function healthView(h: HealthView | null): HealthView {
+  return {
+    breakers: list(h?.breakers).map((b) => {
+      const out = { ...b }
+      const until = optionalTime(b.openUntil)
+      if (until) out.openUntil = until
+      else delete out.openUntil
+      return out
+    }),
+    cooldowns: list(h?.cooldowns),
+  }
+}
+
+/** Query string of POST /api/health/reset; empty = everything. */
+export function resetQuery(provider = '', account = ''): string {
+  const q = new URLSearchParams()
+  if (provider) q.set('provider', provider)
+  if (account) q.set('account', account)
+  const s = q.toString()
+  return s ? `?${s}` : ''
 }
 
 /** A complete log filter (the bound Go method receives every field). */
@@ -153,6 +202,44 @@ export const api = {
       path: '/api/aliases',
       body: { Alias: alias, Target: target },
     })
+  },
+
+  // combos
+
+  listCombos: async () =>
+    list(await call<ComboView[] | null>({ bind: 'ListCombos', method: 'GET', path: '/api/combos' })).map(comboView),
+
+  /** Create or replace (by name) a combo. */
+  saveCombo: async (c: ComboInput): Promise<void> => {
+    await call<null>({ bind: 'SaveCombo', args: [c], method: 'POST', path: '/api/combos', body: c })
+  },
+
+  deleteCombo: async (name: string): Promise<void> => {
+    await call<null>({ bind: 'DeleteCombo', args: [name], method: 'DELETE', path: `/api/combos/${seg(name)}` })
+  },
+
+  // health
+
+  getHealth: async () => healthView(await call<HealthView | null>({ bind: 'GetHealth', method: 'GET', path: '/api/health' })),
+
+  /** Clear cooldowns and open breakers: all (no arguments), a provider's, or one account's. Returns how many. */
+  resetHealth: async (provider = '', accountId = ''): Promise<number> => {
+    const out = await call<number | { cleared?: number } | null>({
+      bind: 'ResetHealth',
+      args: [provider, accountId],
+      method: 'POST',
+      path: `/api/health/reset${resetQuery(provider, accountId)}`,
+    })
+    if (typeof out === 'number') return out
+    return typeof out?.cleared === 'number' ? out.cleared : 0
+  },
+
+  /** Recent routing events, newest first. */
+  listEvents: async (limit = 50) => {
+    const n = Math.max(1, Math.floor(limit) || 50)
+    return list(
+      await call<RoutingEvent[] | null>({ bind: 'ListEvents', args: [n], method: 'GET', path: `/api/events/recent?limit=${n}` }),
+    )
   },
 
   // request log

@@ -41,8 +41,11 @@ export interface CreatedKey {
 
 export type Theme = 'system' | 'light' | 'dark'
 
+/** exactly these fields: PUT /api/settings rejects unknown ones */
 export interface Settings {
   logRequestBodies: boolean
+  /** answer exact repeats of non-streaming requests from memory (10 minutes) */
+  responseCache: boolean
   theme: Theme
 }
 
@@ -152,6 +155,8 @@ export interface ModelInfo {
   MaxOutput: number
   Embedding: boolean
   Alias: boolean
+  /** a combo (combos can be targets of other combos) */
+  Combo?: boolean
 }
 
 /** alias → target model */
@@ -210,4 +215,125 @@ export interface RouteStep {
   result: string
   status?: number
   error?: string
+}
+
+// ---------------------------------------------------------------------------
+// Combos: named, ordered lists of targets tried by a strategy
+
+export type ComboStrategy =
+  | 'priority'
+  | 'fill-first'
+  | 'round-robin'
+  | 'weighted'
+  | 'p2c'
+  | 'random'
+  | 'least-used'
+  | 'cost-optimized'
+  | 'quota-aware'
+
+/** live state of a combo target */
+export type TargetStateKind = 'ok' | 'cooling' | 'breaker_open' | 'disabled' | 'unroutable'
+
+/** one target of a listed combo, with its live state */
+export interface ComboTargetView {
+  /** prefix/model, an alias or another combo */
+  model: string
+  /** pinned account ("" or absent = any) */
+  account?: string
+  weight?: number
+  /** only tried when the targets before it are out of quota */
+  onlyWhenExhausted?: boolean
+  state: TargetStateKind
+  /** RFC 3339; absent when the state has no end (the client drops Go's zero time) */
+  until?: string
+  /** why (unroutable: the routing error; cooling: the reason) */
+  note?: string
+}
+
+/** ListCombos / GET /api/combos */
+export interface ComboView {
+  name: string
+  strategy: ComboStrategy | string
+  /** round-robin: requests in a row to the same target */
+  sticky: number
+  /** 0 = no time budget */
+  budgetMs: number
+  source: DefinitionSource
+  targets: ComboTargetView[]
+}
+
+export interface ComboTargetInput {
+  model: string
+  account: string
+  weight: number
+  onlyWhenExhausted: boolean
+}
+
+/** SaveCombo / POST /api/combos (create or replace by name) */
+export interface ComboInput {
+  name: string
+  strategy: ComboStrategy
+  sticky: number
+  budgetMs: number
+  targets: ComboTargetInput[]
+}
+
+// ---------------------------------------------------------------------------
+// Health: circuit breakers, resting accounts, routing events
+
+export type BreakerState = 'closed' | 'open' | 'half_open'
+
+export interface BreakerView {
+  provider: string
+  state: BreakerState
+  /** server-side failures in the last minute */
+  failures: number
+  /** requests in the last minute */
+  requests: number
+  /** RFC 3339; absent when closed */
+  openUntil?: string
+}
+
+export type CooldownReason = 'rate_limited' | 'quota_exhausted' | 'auth_failed' | 'upstream_error' | 'model_not_supported'
+
+/** a resting (account, model) pair */
+export interface Cooldown {
+  accountId: string
+  account: string
+  provider: string
+  /** "*" = the whole account */
+  model: string
+  reason: CooldownReason | string
+  /** RFC 3339 */
+  until: string
+  level: number
+  message: string
+}
+
+/** GetHealth / GET /api/health */
+export interface HealthView {
+  breakers: BreakerView[]
+  cooldowns: Cooldown[]
+}
+
+export type RoutingEventKind =
+  | 'provider_tripped'
+  | 'provider_recovered'
+  | 'account_quota_exhausted'
+  | 'account_cooling_down'
+  | 'account_auth_failed'
+  | 'combo_unavailable'
+
+/** ListEvents(limit) / GET /api/events/recent?limit= (newest first) */
+export interface RoutingEvent {
+  /** unix ms */
+  ts: number
+  kind: RoutingEventKind | string
+  /** the provider; for combo_unavailable, the combo's name */
+  provider: string
+  account: string
+  model: string
+  /** unix ms, 0 = none */
+  until: number
+  message: string
 }

@@ -5,7 +5,22 @@ import type { Settings } from '../api/types'
 
 export type SettingsApi = Pick<Api, 'getSettings' | 'saveSettings'>
 
-export const defaultSettings: Settings = { logRequestBodies: false, theme: 'system' }
+export const defaultSettings: Settings = { logRequestBodies: false, responseCache: false, theme: 'system' }
+
+const THEMES: Settings['theme'][] = ['system', 'light', 'dark']
+
+/**
+ * Exactly the three settings fields, defaults filling the gaps: PUT /api/settings
+ * rejects unknown fields, so whatever else an answer carried is never sent back.
+ */
+export function toSettings(v: Partial<Settings> | null | undefined): Settings {
+  const o = (v ?? {}) as Partial<Settings>
+  return {
+    logRequestBodies: typeof o.logRequestBodies === 'boolean' ? o.logRequestBodies : defaultSettings.logRequestBodies,
+    responseCache: typeof o.responseCache === 'boolean' ? o.responseCache : defaultSettings.responseCache,
+    theme: o.theme && THEMES.includes(o.theme) ? o.theme : defaultSettings.theme,
+  }
+}
 
 export class SettingsStore {
   /** last value known to be saved on the server */
@@ -26,7 +41,7 @@ export class SettingsStore {
     this.loading = true
     try {
       const s = await this.client.getSettings()
-      this.value = { ...defaultSettings, ...(s ?? {}) }
+      this.value = toSettings(s)
       this.error = ''
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e)
@@ -39,8 +54,8 @@ export class SettingsStore {
     this.saving = true
     this.error = ''
     try {
-      const saved = await this.client.saveSettings({ ...next })
-      this.value = { ...defaultSettings, ...(saved ?? next) }
+      const saved = await this.client.saveSettings(toSettings(next))
+      this.value = toSettings(saved ?? next)
       this.savedAt = Date.now()
       return true
     } catch (e) {
