@@ -41,6 +41,9 @@ step "frontend unit tests" bash -c 'cd frontend && npm test --silent'
 step "build (wails)" scripts/build.sh
 step "dashboard e2e (Chromium)" bash -c 'cd e2e && npx playwright test'
 step "window smoke (Xvfb)" scripts/smoke-window.sh
+# The real coding CLIs are large: their end-to-end test runs only when they
+# are installed (see the script for the npm command).
+step "real CLIs e2e (when installed)" scripts/test-clis.sh
 
 echo
 printf '%-32s %-6s %s\n' "STEP" "RESULT" "TIME"
