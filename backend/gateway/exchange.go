@@ -207,9 +207,9 @@ func (x *exchange) fail(e *ir.Error) {
 
 // finishRow completes and queues the request log row.
 func (x *exchange) finishRow(status int, e *ir.Error) {
-	if x.r.Context().Err() != nil && e == nil {
-		status = 499
-	}
+	// No 499 override when e is nil: a client that closes the connection
+	// right after the terminal frame got a complete answer (a stream the
+	// client left early ends in a KindCanceled error, see pump).
 	x.row.Status = status
 	x.row.LatencyMS = time.Since(x.start).Milliseconds()
 	if e != nil {

@@ -90,15 +90,36 @@ func rewriteModel(body []byte, d dialect.Name, model string) []byte {
 // error chunk is already the last one.
 func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 	switch d {
-	case dialect.OpenAIChat:
-		return []byte("data: [DONE]\n\n")
-	case dialect.Anthropic:
-		return []byte("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	case dialect.OpenAIChat, dialect.Anthropic:
+		return closeAfterStop(d)
 	case dialect.Responses:
 		if bytes.Contains(raw, []byte("response.failed")) {
 			return nil
 		}
 		return terminalErrorFrame(d, e)
+	}
+	return nil
+}
+
+// isDoneEvent reports raw SSE bytes holding OpenAI's data: [DONE].
+func isDoneEvent(raw []byte) bool {
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if v, ok := bytes.CutPrefix(line, []byte("data:")); ok && string(bytes.TrimSpace(v)) == "[DONE]" {
+			return true
+		}
+	}
+	return false
+}
+
+// closeAfterStop is the terminal frame of a dialect whose streams end with
+// a sentinel after the stop (nil for the others).
+func closeAfterStop(d dialect.Name) []byte {
+	switch d {
+	case dialect.OpenAIChat:
+		return []byte("data: [DONE]\n\n")
+	case dialect.Anthropic:
+		return []byte("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
 	}
 	return nil
 }

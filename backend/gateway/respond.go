@@ -76,23 +76,28 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, up dialect.Codec) streamResult {
 	var res streamResult
 	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 16<<10)}
+	sentinel := false // the upstream's own terminal event ([DONE], message_stop) went by
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
-		var closing []byte // frames that end the client's stream after a failure
+		var closing []byte // frames of ours that end the client's stream
+		if up.Name() == dialect.OpenAIChat && isDoneEvent(tee.parsed()) {
+			sentinel = true
+		}
 		for i := range evs {
 			ev := &evs[i]
 			x.observe(ev)
-			if ev.Type == ir.EvError {
-				if !res.committed {
-					res.err = ev.Err
-					return false
-				}
+			switch {
+			case ev.Type == ir.EvError && !res.committed:
 				res.err = ev.Err
-				if last { // the upstream cut or stalled: the client needs error and terminal frames
-					tee.dropIncomplete()
-					closing = terminalErrorFrame(up.Name(), ev.Err)
-				} else { // the upstream's own error event is forwarded; the dialect's terminal follows it
-					closing = closeAfterError(up.Name(), tee.parsed(), ev.Err)
-				}
+				return false
+			case ev.Type == ir.EvError && last: // the upstream cut or stalled: error and terminal frames
+				res.err = ev.Err
+				tee.dropIncomplete()
+				closing = terminalErrorFrame(up.Name(), ev.Err)
+			case ev.Type == ir.EvError: // the upstream's own error event goes through; its terminal follows
+				res.err = ev.Err
+				closing = closeAfterError(up.Name(), tee.parsed(), ev.Err)
+			case ev.Type == ir.EvMessageStop && up.Name() == dialect.Anthropic && !last:
+				sentinel = true // Anthropic's decoder lets the stop out at message_stop
 			}
 			if !res.committed && isContent(ev.Type) {
 				res.committed = true
@@ -100,9 +105,15 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				startStream(x.w)
 			}
 		}
+		if last && res.err == nil && !sentinel {
+			// A complete answer whose upstream never sent its terminal
+			// event still ends the dialect's way for the client.
+			closing = closeAfterStop(up.Name())
+		}
 		if res.committed {
 			tee.forward(func(b []byte) { _, _ = x.w.Write(b) }, last)
 			if closing != nil {
+				_, _ = x.w.Write(tee.separator())
 				_, _ = x.w.Write(closing)
 			}
 			if x.flush != nil {

@@ -17,10 +17,11 @@ import (
 // stream can forward exactly what the upstream sent while the same bytes
 // are parsed for usage and errors.
 type teeReader struct {
-	r   io.Reader
-	buf []byte      // bytes read and not forwarded yet
-	rd  *sse.Reader // the parser reading through the tee (set by pump)
-	off int         // stream offset of buf[0]
+	r    io.Reader
+	buf  []byte      // bytes read and not forwarded yet
+	rd   *sse.Reader // the parser reading through the tee (set by pump)
+	off  int         // stream offset of buf[0]
+	tail []byte      // the last bytes forwarded (at most 2)
 }
 
 func (t *teeReader) Read(p []byte) (int, error) {
@@ -48,9 +49,24 @@ func (t *teeReader) forward(write func([]byte), all bool) {
 	}
 	if n > 0 {
 		write(t.buf[:n])
+		t.tail = append(t.tail, t.buf[max(0, n-2):n]...)
+		t.tail = t.tail[max(0, len(t.tail)-2):]
 		t.off += n
 		t.buf = append(t.buf[:0], t.buf[n:]...)
 	}
+}
+
+// separator is what must be written before a frame of ours so it does not
+// merge into the last forwarded event (some upstreams end their last event
+// without the blank line).
+func (t *teeReader) separator() []byte {
+	switch {
+	case len(t.tail) == 0 || bytes.HasSuffix(t.tail, []byte("\n\n")) || bytes.HasSuffix(t.tail, []byte("\r\r")):
+		return nil
+	case t.tail[len(t.tail)-1] == '\n' || t.tail[len(t.tail)-1] == '\r':
+		return t.tail[len(t.tail)-1:]
+	}
+	return []byte("\n\n")
 }
 
 // dropIncomplete discards a trailing event the upstream never finished (no
@@ -117,9 +133,6 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		ev, err := rd.Next()
 		if err != nil {
 			cause := context.Cause(ctx)
-			if ctx.Err() != nil && cause != errDraining && cause != errIdle {
-				return // the client went away: nobody to tell
-			}
 			evs = evs[:0]
 			var complete bool
 			evs, complete = dec.End(evs)
@@ -128,11 +141,17 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 				if !errors.Is(err, io.EOF) {
 					msg = "the upstream stream broke: " + err.Error()
 				}
-				switch cause {
-				case errIdle:
+				switch {
+				case cause == errIdle:
 					kind, msg = ir.KindTimeout, "the upstream stopped sending (idle timeout)"
-				case errDraining:
+				case cause == errDraining:
 					kind, msg = ir.KindUnavailable, "Switchboard is shutting down; retry in a moment"
+				case ctx.Err() != nil:
+					// The client went away (or a combo budget ran out) before
+					// the end: the attempt failed even if nobody is left to
+					// tell. A client that leaves after the terminal event
+					// (SDKs close right after it) got a complete answer.
+					kind, msg = ir.KindCanceled, "the client went away before the answer ended"
 				}
 				evs = append(evs, ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: kind, Message: msg}})
 			}

@@ -240,19 +240,6 @@ func parseSSE(t *testing.T, body []byte) []frame {
 	return out
 }
 
-// eventTypes lists the SSE event names (or the data "type" field).
-func eventTypes(fs []frame) []string {
-	var out []string
-	for _, f := range fs {
-		if f.Event != "" {
-			out = append(out, f.Event)
-		} else {
-			out = append(out, f.Data)
-		}
-	}
-	return out
-}
-
 func shorten(b []byte) string {
 	if len(b) > 3000 {
 		return string(b[:3000]) + "…"

@@ -136,6 +136,16 @@ func checkUpstreamSaw(t *testing.T, u *upstream, marker string, stream, withTool
 		if model != upstreamModel(u.dialect) {
 			t.Errorf("upstream saw model %q, want %q (path %s)", model, upstreamModel(u.dialect), r.Path)
 		}
+		if err := authStyle(u.dialect, r); err != nil {
+			t.Error(err)
+		}
+		streamed := r.JSON()["stream"] == true
+		if u.dialect == dGemini {
+			streamed = strings.HasSuffix(r.Path, ":streamGenerateContent") && r.Query == "alt=sse"
+		}
+		if streamed != stream {
+			t.Errorf("client stream=%v but the upstream request streamed=%v (%s?%s)", stream, streamed, r.Path, r.Query)
+		}
 		for k, vs := range r.Header {
 			for _, v := range vs {
 				if strings.Contains(v, "sk-sb-") {
@@ -164,4 +174,24 @@ func checkUpstreamSaw(t *testing.T, u *upstream, marker string, stream, withTool
 	if u.dialect == dGemini && id != "" && id != upstreamCallID[dGemini] {
 		t.Errorf("Gemini upstream got functionResponse id %q, its call was %q", id, upstreamCallID[dGemini])
 	}
+}
+
+// authStyle checks the upstream got its key the way its vendor wants it,
+// and nothing else.
+func authStyle(d string, r recorded) error {
+	key := upstreamKey(d)
+	h := r.Header
+	var ok bool
+	switch d {
+	case dAnthropic:
+		ok = h.Get("X-Api-Key") == key && h.Get("Anthropic-Version") != "" && h.Get("Authorization") == ""
+	case dGemini:
+		ok = h.Get("X-Goog-Api-Key") == key && h.Get("Authorization") == "" && !strings.Contains(r.Query, "key=")
+	default:
+		ok = h.Get("Authorization") == "Bearer "+key && h.Get("X-Api-Key") == ""
+	}
+	if !ok {
+		return fmt.Errorf("%s upstream got credentials in the wrong place: %v (query %q)", d, h, r.Query)
+	}
+	return nil
 }

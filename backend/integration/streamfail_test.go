@@ -313,37 +313,47 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestStreamWithoutTerminalEvent: an upstream that ends its body cleanly
-// without its terminal event ([DONE], message_stop, response.completed; a
-// Gemini finishReason) still gives the client a stream that ends with its
-// dialect's terminal frame: the normal one when the answer was complete,
-// an error ending when it was not.
+// TestStreamWithoutTerminalEvent: an upstream whose body ends (cleanly, or
+// by a dropped connection) right before its terminal event ([DONE],
+// message_stop, response.completed; Gemini's finishReason chunk) still
+// gives the client a stream that ends with its dialect's terminal frame:
+// the normal one when the answer was complete, an error ending when not.
 func TestStreamWithoutTerminalEvent(t *testing.T) {
 	for _, cd := range allDialects {
 		t.Run(clientName[cd], func(t *testing.T) {
 			t.Parallel()
 			for _, ud := range []string{cd, otherDialect(cd)} {
-				t.Run(ud+"_upstream", func(t *testing.T) {
-					t.Parallel()
-					evs := buildStream(ud, turnPlain, upstreamModel(ud))
-					u := newUpstream(t, ud)
-					u.SetDefault(Script{EndAfter: len(evs) - 1}) // all but the last event
-					g := startGateway(t, gwOpts{}, provFor(u))
-					path, body := rawRequest(cd, clientModel(ud), true, "Say hello.")
-					r := g.do("POST", path, body, nil)
-					if r.Status != 200 {
-						t.Fatalf("status %d: %s", r.Status, r.Body)
-					}
-					fs := parseSSE(t, r.Body)
-					if got := streamText(cd, fs); got != helloText(ud) {
-						t.Errorf("text %q, want %q", got, helloText(ud))
-					}
-					if hasErrorFrame(r.Body) {
-						checkErrorEnding(t, cd, fs, r.Body)
-					} else if err := terminalOK(cd, r.Body); err != nil {
-						t.Error(err)
-					}
-				})
+				for _, how := range []string{"clean_eof", "dropped_connection"} {
+					t.Run(ud+"_upstream/"+how, func(t *testing.T) {
+						t.Parallel()
+						evs := buildStream(ud, turnPlain, upstreamModel(ud))
+						u := newUpstream(t, ud)
+						if how == "clean_eof" {
+							u.SetDefault(Script{EndAfter: len(evs) - 1}) // all but the last event
+						} else {
+							u.SetDefault(Script{CutAfter: len(evs) - 1})
+						}
+						g := startGateway(t, gwOpts{}, provFor(u))
+						path, body := rawRequest(cd, clientModel(ud), true, "Say hello.")
+						r := g.do("POST", path, body, nil)
+						if r.Status != 200 {
+							t.Fatalf("status %d: %s", r.Status, r.Body)
+						}
+						fs := parseSSE(t, r.Body)
+						want := helloText(ud)
+						if ud == dGemini { // its last chunk carries text and the finishReason
+							want = helloParts(ud)[0]
+						}
+						if got := streamText(cd, fs); got != want {
+							t.Errorf("text %q, want %q", got, want)
+						}
+						if hasErrorFrame(r.Body) {
+							checkErrorEnding(t, cd, fs, r.Body)
+						} else if err := terminalOK(cd, r.Body); err != nil {
+							t.Error(err)
+						}
+					})
+				}
 			}
 		})
 	}

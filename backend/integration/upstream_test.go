@@ -244,7 +244,7 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Hang {
-		u.hang(w, r, false)
+		u.hang(w, r, "application/json")
 		return
 	}
 	writeJSON(w, 200, buildJSON(u.dialect, turn, model))
@@ -303,9 +303,10 @@ func (u *upstream) noteCanceled(r *http.Request) {
 }
 
 // hang waits for the request (or the test) to end, noting a cancellation.
-func (u *upstream) hang(w http.ResponseWriter, r *http.Request, headersSent bool) {
-	if !headersSent {
-		w.Header().Set("Content-Type", "text/event-stream")
+// With contentType set it first sends 200 headers of that type.
+func (u *upstream) hang(w http.ResponseWriter, r *http.Request, contentType string) {
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(200)
 		w.(http.Flusher).Flush()
 	}
@@ -339,7 +340,7 @@ func (u *upstream) stream(w http.ResponseWriter, r *http.Request, s Script, evs 
 	fl := w.(http.Flusher)
 	fl.Flush()
 	if s.Hang {
-		u.hang(w, r, true)
+		u.hang(w, r, "")
 		return
 	}
 	sawContent := false
@@ -368,7 +369,7 @@ func (u *upstream) stream(w http.ResponseWriter, r *http.Request, s Script, evs 
 			case s.CutAfterContent:
 				panic(http.ErrAbortHandler)
 			case s.HangAfterContent:
-				u.hang(w, r, true)
+				u.hang(w, r, "")
 				return
 			case s.ErrorAfterContent:
 				_, _ = w.Write(errorEvent(u.dialect).bytes())

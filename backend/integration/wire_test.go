@@ -168,7 +168,9 @@ func buildStream(d string, t turn, model string) []sseEvent {
 	text := strings.Join(parts, "")
 	id := upstreamCallID[d]
 	var evs []sseEvent
-	add := func(name, data string, content bool) { evs = append(evs, sseEvent{name: name, data: data, content: content}) }
+	add := func(name, data string, content bool) {
+		evs = append(evs, sseEvent{name: name, data: data, content: content})
+	}
 	switch d {
 	case dOpenAI:
 		chunk := func(delta, finish string) string {
