@@ -1,6 +1,8 @@
 // A tiny scripted OpenAI-compatible upstream for the e2e run: Switchboard is
 // pointed at it as a custom provider. It answers every chat completion with
-// "pong" (JSON, or SSE when asked to stream), lists one model, and keeps a
+// "pong" (JSON, or SSE when asked to stream), except for the model
+// RATE_LIMITED_MODEL, which always answers 429 with `Retry-After: 60` (so the
+// account rests on that model for a minute); it lists one model, and keeps a
 // short record of what it was asked (GET /__requests) for the tests to check.
 
 import http from 'node:http'
@@ -8,6 +10,9 @@ import type { AddressInfo } from 'node:net'
 
 export const FAKE_MODELS = ['m1']
 export const FAKE_REPLY = 'pong'
+/** chat completions for this model are always rate limited (429, Retry-After: 60) */
+export const RATE_LIMITED_MODEL = 'limited'
+export const RATE_LIMIT_RETRY_AFTER_S = 60
 
 export interface SeenRequest {
   method: string
@@ -63,6 +68,22 @@ export async function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstrea
         rec.model = body.model
         rec.stream = !!body.stream
         const model = body.model ?? FAKE_MODELS[0]
+        if (model === RATE_LIMITED_MODEL) {
+          const text = JSON.stringify({
+            error: {
+              message: `Rate limit reached for ${model}: please try again in ${RATE_LIMIT_RETRY_AFTER_S}s.`,
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+            },
+          })
+          res.writeHead(429, {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(text),
+            'Retry-After': String(RATE_LIMIT_RETRY_AFTER_S),
+          })
+          res.end(text)
+          return
+        }
         const created = Math.floor(Date.now() / 1000)
         const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 }
         if (body.stream) {

@@ -1,6 +1,7 @@
 // Start a scripted OpenAI-compatible upstream (in this process), then the
 // production binary in headless mode on a free loopback port with a fresh data
-// dir and a config file declaring one read-only provider on that upstream; wait
+// dir and a config file declaring one read-only provider on that upstream (and
+// one read-only combo on its model); wait
 // until it logs its address and the one-time login link, and hand everything to
 // the tests (env vars + .run/server.json).
 
@@ -10,6 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream'
 import {
+  CONFIG_COMBO,
   CONFIG_PROVIDER,
   E2E_DIR,
   findListen,
@@ -39,6 +41,12 @@ function configYAML(upstreamURL: string): string {
     '    accounts:',
     `      - name: ${CONFIG_PROVIDER.account}`,
     `        api_key: sk-config-only-${CONFIG_PROVIDER.last4}`,
+    'combos:',
+    `  - name: ${CONFIG_COMBO.name}`,
+    `    strategy: ${CONFIG_COMBO.strategy}`,
+    `    budget: ${CONFIG_COMBO.budget}`,
+    '    targets:',
+    `      - model: ${CONFIG_COMBO.target}`,
     '',
   ].join('\n')
 }

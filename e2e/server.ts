@@ -15,6 +15,9 @@ export const STORAGE_STATE = path.join(RUN_DIR, 'storage-state.json')
 /** A provider defined in the config file global setup writes (read-only in the dashboard), on the fake upstream. */
 export const CONFIG_PROVIDER = { id: 'fake-config', prefix: 'fakecfg', account: 'ops', last4: 'wxyz' } as const
 
+/** A combo defined in that config file (read-only in the dashboard), on the config provider's model. */
+export const CONFIG_COMBO = { name: 'cfg-combo', strategy: 'fill-first', budget: '45s', target: 'fakecfg/m1' } as const
+
 export interface ServerInfo {
   pid: number
   /** e.g. http://127.0.0.1:41234 */

@@ -39,6 +39,8 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
       'Overview',
       'Providers',
+      'Combos',
+      'Health',
       'Logs',
       'Settings',
     ])
@@ -92,7 +94,11 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page).toHaveURL(/#\/settings$/)
     const box = page.getByLabel('Log request bodies')
     await expect(box).not.toBeChecked()
+    const cache = page.getByLabel('Response cache')
+    await expect(cache).not.toBeChecked()
+    await expect(page.locator('#response-cache-help')).toContainText('X-Switchboard-No-Cache: true')
     await box.check()
+    await cache.check()
     await page.getByLabel('Dark').check()
     await page.getByRole('button', { name: 'Save settings' }).click()
     await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible()
@@ -100,10 +106,15 @@ test.describe.serial('signed in through the one-time login link', () => {
 
     await page.reload()
     await expect(page.getByLabel('Log request bodies')).toBeChecked()
+    await expect(page.getByLabel('Response cache')).toBeChecked()
     await expect(page.getByLabel('Dark')).toBeChecked()
+    // the backend holds exactly what the page sent
+    const saved = await (await context.request.get(`${base}/api/settings`)).json()
+    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark' })
 
     // put it back
     await page.getByLabel('Log request bodies').uncheck()
+    await page.getByLabel('Response cache').uncheck()
     await page.getByLabel('System').check()
     await page.getByRole('button', { name: 'Save settings' }).click()
     await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible()
