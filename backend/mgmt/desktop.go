@@ -367,3 +367,13 @@ func (s *Services) saveJSON(ctx context.Context, key string, v any) error {
 	}
 	return nil
 }
+
+// CanPause is CanPause for a provider as the dashboard lists it.
+func (v ProviderView) CanPause() bool {
+	for _, a := range v.Accounts {
+		if a.Source == "store" && !a.Disabled {
+			return true
+		}
+	}
+	return len(v.Accounts) == 0 && v.Source == "store" && !v.Disabled
+}

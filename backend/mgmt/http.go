@@ -243,7 +243,7 @@ func decodeBody(r *http.Request, v any) error {
 func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, keys.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		writeError(w, http.StatusNotFound, "not_found", userMessage(err))
 	case errors.Is(err, keys.ErrExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
 	case isUserError(err), errors.Is(err, keys.ErrInvalid):
@@ -269,7 +269,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 // ("accounts: invalid: …"), leaving what the user must fix.
 func userMessage(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"accounts: invalid: ", "keys: invalid: ", "invalid: ", "provider: "} {
+	for _, p := range []string{"accounts: invalid: ", "keys: invalid: ", "invalid: ", "provider: ", "accounts: ", "keys: "} {
 		for strings.HasPrefix(msg, p) {
 			msg = strings.TrimPrefix(msg, p)
 		}

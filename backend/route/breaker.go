@@ -160,7 +160,7 @@ type BreakerView struct {
 	State     BreakerState `json:"state"`
 	Failures  int          `json:"failures"` // server-side failures in the last minute
 	Requests  int          `json:"requests"` // requests in the last minute
-	OpenUntil time.Time    `json:"openUntil,omitempty"`
+	OpenUntil time.Time    `json:"openUntil,omitzero"`
 }
 
 // Breakers lists every provider's breaker that has seen traffic.

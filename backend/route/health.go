@@ -108,7 +108,7 @@ type Change struct {
 	Provider string     `json:"provider"`
 	Account  string     `json:"account,omitempty"`
 	Model    string     `json:"model,omitempty"`
-	Until    time.Time  `json:"until,omitempty"`
+	Until    time.Time  `json:"until,omitzero"`
 	Message  string     `json:"message,omitempty"`
 }
 

@@ -290,7 +290,7 @@ func (s *Snapshot) Models() []ModelInfo {
 // TargetState describes whether a model string can be served right now.
 type TargetState struct {
 	State string    `json:"state"` // ok | cooling | breaker_open | disabled | unroutable
-	Until time.Time `json:"until,omitempty"`
+	Until time.Time `json:"until,omitzero"`
 	Note  string    `json:"note,omitempty"`
 }
 
