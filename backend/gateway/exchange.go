@@ -31,6 +31,10 @@ type exchange struct {
 	start  time.Time
 	idle   *idleWatch
 	plan   *route.Plan
+	// decode turns the body into the hub request; until a candidate needs
+	// translation, req holds only the model and stream flag (see fullRequest).
+	decode  func([]byte) (*ir.Request, error)
+	decoded bool
 	flush  http.Flusher
 	// committed turns true when the first byte went to the client.
 	committed    atomic.Bool
@@ -181,10 +185,43 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	if passThrough {
 		return rewriteModel(x.body, up.Name(), c.Model), hdr, nil
 	}
-	req := *x.req
+	full, err := x.fullRequest()
+	if err != nil {
+		return nil, nil, err
+	}
+	req := *full
 	req.Model = c.Model
 	body, err := encodeFor(up, &req, c)
 	return body, hdr, err
+}
+
+// fullRequest decodes the client's body into the hub request once. The
+// model and stream flag already known (Gemini takes them from the URL)
+// are kept.
+func (x *exchange) fullRequest() (*ir.Request, error) {
+	if x.decoded {
+		return x.req, nil
+	}
+	r, err := x.decode(x.body)
+	if err != nil {
+		return nil, err
+	}
+	if x.req != nil {
+		if x.req.Model != "" {
+			r.Model = x.req.Model
+		}
+		r.Stream = x.req.Stream || r.Stream
+	}
+	x.req, x.decoded = r, true
+	return r, nil
+}
+
+// streamEncoder creates the client's stream encoder from the full request.
+func (x *exchange) streamEncoder() dialect.StreamEncoder {
+	if r, err := x.fullRequest(); err == nil {
+		return x.enc.stream(r)
+	}
+	return x.enc.stream(x.req)
 }
 
 // fail answers the client with e (nothing was sent yet) and logs the row.

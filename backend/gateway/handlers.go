@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/ir"
@@ -36,16 +38,22 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	x.flush, _ = w.(http.Flusher)
 	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
 		ClientDialect: string(d), Endpoint: r.URL.Path}
+	x.decode = decode
 	if decode == nil {
-		decode = codec.DecodeRequest
+		x.decode = codec.DecodeRequest
+		if gjson.ValidBytes(body) {
+			// Lazy: pass-through needs only the model and the stream flag;
+			// the full decode happens if a candidate needs translation.
+			x.req = &ir.Request{Model: gjson.GetBytes(body, "model").String(), Stream: gjson.GetBytes(body, "stream").Bool()}
+			x.row.RequestedModel, x.row.Stream = x.req.Model, x.req.Stream
+			return x, true
+		}
 	}
-	req, err := decode(body)
-	if err != nil {
+	if _, err := x.fullRequest(); err != nil {
 		x.fail(asIRError(err))
 		return nil, false
 	}
-	x.req = req
-	x.row.RequestedModel, x.row.Stream = req.Model, req.Stream
+	x.row.RequestedModel, x.row.Stream = x.req.Model, x.req.Stream
 	return x, true
 }
 

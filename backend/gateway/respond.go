@@ -48,7 +48,7 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 				res.committed = true
 				x.committed.Store(true)
 				startStream(x.w)
-				enc = x.enc.stream(x.req)
+				enc = x.streamEncoder()
 				for j := range held {
 					out = enc.Encode(out, &held[j])
 				}
@@ -159,7 +159,7 @@ func (x *exchange) jsonToStream(resp *http.Response, up dialect.Codec, c route.C
 	ir1.Model = x.req.Model
 	evs := ir.Replay(ir1, nil)
 	startStream(x.w)
-	enc := x.enc.stream(x.req)
+	enc := x.streamEncoder()
 	var out []byte
 	for i := range evs {
 		x.observe(&evs[i])
