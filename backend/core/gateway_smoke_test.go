@@ -171,3 +171,32 @@ func TestBodyLoggingIsOptInRedactedAndTruncated(t *testing.T) {
 		t.Fatalf("logged bodies: %d bytes, redacted=%v, response=%q", len(reqBody), strings.Contains(reqBody, "[REDACTED]"), respBody)
 	}
 }
+
+func TestGeminiModelGet(t *testing.T) {
+	up := openAIUpstream(t)
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Shutdown(context.Background())
+	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	for path, want := range map[string]int{"/v1beta/models/fake/m": 200, "/v1beta/models/fake%2Fm": 200, "/v1beta/models/nope": 404} {
+		req, _ := http.NewRequest("GET", "http://"+in.Server.Addr()+path, nil)
+		req.Header.Set("x-goog-api-key", ck.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 200 && !strings.Contains(string(b), `"models/fake/m"`)) {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+}

@@ -115,6 +115,7 @@ func (g *Gateway) routesInit() {
 	g.mux.HandleFunc("GET /v1/models/{id...}", g.getModel)
 	g.mux.HandleFunc("GET /v1beta/models", g.listModels)
 	g.mux.HandleFunc("POST /v1beta/models/", g.geminiAction)
+	g.mux.HandleFunc("GET /v1beta/models/", g.getGeminiModel)
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, dialectOf(r), ir.Errorf(ir.KindNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -68,3 +68,17 @@ func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) {
 	}
 	writeError(w, dialectOf(r), ir.Errorf(ir.KindNotFound, "model %q is not routable", id))
 }
+
+// getGeminiModel answers GET /v1beta/models/{model} (models.get); the model
+// may contain '/'.
+func (g *Gateway) getGeminiModel(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/v1beta/models/")
+	for _, m := range g.routes.Load().Models() {
+		if m.ID == id {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(gemini.EncodeModel(geminiInfo(m)))
+			return
+		}
+	}
+	writeError(w, dialect.Gemini, ir.Errorf(ir.KindNotFound, "model %q is not routable", id))
+}
