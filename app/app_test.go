@@ -9,27 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"switchboard/backend/mgmt"
 )
-
-func TestTrayMenu(t *testing.T) {
-	items := TrayMenu(mgmt.Status{Endpoint: "http://127.0.0.1:20128", Requests: 7})
-	want := []MenuItem{
-		{"status", "Switchboard: running on http://127.0.0.1:20128", false},
-		{"requests", "Requests served: 7", false},
-		{"open", "Open dashboard", true},
-		{"quit", "Quit Switchboard", true},
-	}
-	if len(items) != len(want) {
-		t.Fatalf("items %v", items)
-	}
-	for i := range want {
-		if items[i] != want[i] {
-			t.Errorf("item %d = %+v, want %+v", i, items[i], want[i])
-		}
-	}
-}
 
 func run(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer

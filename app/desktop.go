@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/core"
 	"switchboard/backend/events"
+	"switchboard/backend/mgmt"
 	"switchboard/backend/server"
 )
 
@@ -45,6 +49,16 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 	d := &desktop{log: log, in: in, app: &App{ctx: context.Background(), svc: in.Services}}
 	in.Services.SetShowWindow(d.show)
 	in.Services.SetQuit(d.quit)
+	// The tray model is kept current from the event bus by one controller;
+	// the in-process tray renders it, the macOS helper fetches it over
+	// /api/tray, and clicks come back as actions (see tray_state.go).
+	bg, stopBg := context.WithCancel(context.Background())
+	defer stopBg()
+	d.tray = newTrayController(in.Services, in.Bus, log)
+	d.tray.show, d.tray.copyText, d.tray.quit = d.showPage, d.copyText, d.quit
+	in.Services.SetDesktopHooks(mgmt.DesktopHooks{TrayMenu: func() any { return d.tray.Model() }, TrayAction: d.tray.Do})
+	go d.tray.run(bg)
+	startNotifications(bg, d) // native notifications from the same bus (notify_desktop.go)
 	// The tray must be registered on the main thread before wails.Run on
 	// Linux (Wails' GTK loop then services it); see tray_*.go.
 	trayActive := startTray(d)
@@ -59,6 +73,7 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 		HideWindowOnClose: trayActive,
 		AssetServer:       &assetserver.Options{Assets: ui},
 		BackgroundColour:  &options.RGBA{R: 17, G: 19, B: 24, A: 255},
+		Menu:              appMenu(),
 		OnStartup:         d.startup,
 		OnDomReady:        func(context.Context) { log.Info("window dom ready") },
 		OnShutdown:        func(context.Context) { log.Info("window closed") },
@@ -71,6 +86,7 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 		},
 		Bind: []any{d.app},
 	})
+	stopBg() // the tray controller and the notifier stop before the store closes
 	code := 0
 	if err != nil {
 		log.Error("window failed", "err", err)
@@ -84,14 +100,25 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 
 // desktop is the window's runtime glue.
 type desktop struct {
-	log *slog.Logger
-	in  *core.Instance
-	app *App
-	ctx context.Context
+	log  *slog.Logger
+	in   *core.Instance
+	app  *App
+	tray *trayController
+
+	mu  sync.Mutex
+	ctx context.Context // Wails' context, set at startup; tray and notification goroutines read it
+}
+
+func (d *desktop) wctx() context.Context {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ctx
 }
 
 func (d *desktop) startup(ctx context.Context) {
+	d.mu.Lock()
 	d.ctx = ctx
+	d.mu.Unlock()
 	d.app.ctx = ctx
 	d.log.Info("window started")
 	go d.pushStatus(ctx)
@@ -136,14 +163,32 @@ func (d *desktop) quitOnSignal(ctx context.Context) {
 }
 
 func (d *desktop) show() {
-	if d.ctx != nil {
-		wruntime.WindowShow(d.ctx)
-		wruntime.WindowUnminimise(d.ctx)
+	if ctx := d.wctx(); ctx != nil {
+		wruntime.WindowShow(ctx)
+		wruntime.WindowUnminimise(ctx)
 	}
 }
 
+// showPage brings the window forward on a dashboard page ("/providers";
+// "" keeps the current one). The dashboard routes by URL hash.
+func (d *desktop) showPage(page string) {
+	d.show()
+	if ctx := d.wctx(); ctx != nil && strings.HasPrefix(page, "/") {
+		wruntime.WindowExecJS(ctx, "window.location.hash = "+strconv.Quote("#"+page))
+	}
+}
+
+// copyText puts text on the clipboard through the Wails runtime.
+func (d *desktop) copyText(text string) error {
+	ctx := d.wctx()
+	if ctx == nil {
+		return errors.New("the window is not ready yet")
+	}
+	return wruntime.ClipboardSetText(ctx, text)
+}
+
 func (d *desktop) quit() {
-	if d.ctx != nil {
-		wruntime.Quit(d.ctx) // never systray.Quit(): on Linux it stops Wails' GTK loop
+	if ctx := d.wctx(); ctx != nil {
+		wruntime.Quit(ctx) // never systray.Quit(): on Linux it stops Wails' GTK loop
 	}
 }

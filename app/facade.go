@@ -8,6 +8,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/notify"
 	"switchboard/backend/route"
 	"switchboard/backend/usage"
 )
@@ -116,3 +117,31 @@ func (a *App) ApplyTool(id string, c clitools.Choice) (*clitools.Result, error) 
 
 // UndoTool restores a tool's configuration.
 func (a *App) UndoTool(id string) (*clitools.Result, error) { return a.svc.UndoTool(a.ctx, id) }
+
+// GetNotificationPrefs returns which notifications are shown and how often.
+func (a *App) GetNotificationPrefs() (notify.Prefs, error) { return a.svc.GetNotificationPrefs(a.ctx) }
+
+// SaveNotificationPrefs stores the notification preferences.
+func (a *App) SaveNotificationPrefs(p notify.Prefs) (notify.Prefs, error) {
+	return a.svc.SaveNotificationPrefs(a.ctx, p)
+}
+
+// GetLaunchAtLogin reports whether Switchboard starts (minimised) at login.
+func (a *App) GetLaunchAtLogin() mgmt.LaunchAtLogin { return a.svc.GetLaunchAtLogin() }
+
+// SetLaunchAtLogin turns launch at login on or off.
+func (a *App) SetLaunchAtLogin(on bool) (mgmt.LaunchAtLogin, error) {
+	return a.svc.SetLaunchAtLogin(on)
+}
+
+// PauseProvider stops routing to a provider until it is resumed.
+func (a *App) PauseProvider(id string) error { return a.svc.PauseProvider(a.ctx, id) }
+
+// ResumeProvider routes to a paused provider again.
+func (a *App) ResumeProvider(id string) error { return a.svc.ResumeProvider(a.ctx, id) }
+
+// ListPausedProviders lists the paused provider ids.
+func (a *App) ListPausedProviders() ([]string, error) { return a.svc.PausedProviders(a.ctx) }
+
+// GetTodayUsage sums today's requests, tokens and estimated cost.
+func (a *App) GetTodayUsage() (usage.Totals, error) { return a.svc.TodayUsage(a.ctx) }

@@ -7,12 +7,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+
+	"github.com/wailsapp/wails/v2/pkg/menu"
 )
 
 // startTray launches the tray helper shipped inside the .app bundle. Wails
 // and systray both define the Objective-C class AppDelegate, so they cannot
 // share a binary on macOS; the helper talks to the loopback management API
-// with a per-launch session token and exits when this process is gone.
+// with a per-launch session token (GET /api/tray for the menu model the
+// controller computes, POST /api/tray/action for clicks) and exits when
+// this process is gone.
 func startTray(d *desktop) bool {
 	if trayDisabled() {
 		return false
@@ -31,4 +35,15 @@ func startTray(d *desktop) bool {
 	}
 	d.log.Info("tray helper started", "pid", cmd.Process.Pid)
 	return true
+}
+
+// appMenu is the macOS application menu: About/Hide/Quit (⌘Q quits even
+// though closing the window only hides it) and Edit, without which ⌘C/⌘V
+// do nothing in the dashboard's text fields.
+func appMenu() *menu.Menu {
+	m := menu.NewMenu()
+	m.Append(menu.AppMenu())
+	m.Append(menu.EditMenu())
+	m.Append(menu.WindowMenu())
+	return m
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/getlantern/systray"
+	"github.com/wailsapp/wails/v2/pkg/menu"
 )
 
 // startTray registers the tray in-process without running its own loop:
@@ -24,3 +25,6 @@ func startTray(d *desktop) bool {
 	d.log.Info("tray registered (in-process)")
 	return true
 }
+
+// appMenu: the Linux window has no menu bar; Quit lives in the tray.
+func appMenu() *menu.Menu { return nil }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/getlantern/systray"
+	"github.com/wailsapp/wails/v2/pkg/menu"
 )
 
 // startTray runs the Win32 tray loop on its own locked OS thread; Wails owns
@@ -20,3 +21,6 @@ func startTray(d *desktop) bool {
 	}()
 	return true
 }
+
+// appMenu: the Windows window has no menu bar; Quit lives in the tray.
+func appMenu() *menu.Menu { return nil }

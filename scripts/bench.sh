@@ -20,6 +20,8 @@
 #   BENCH_GATEWAY=profgw  bench the profiling build instead of the binary (has a debug endpoint)
 #   BENCH_STREAMS=1000    slow streams held open; BENCH_HOLD=5s how long
 #   BENCH_PROFILE_SECONDS=10  CPU profile length per scenario in --profile mode
+#   BENCH_FLOOR=0         skip the "floor" rows (a bare net/http proxy in the gateway's
+#                         place, scripts/bench/bareproxy: what any Go proxy costs here)
 #   BENCH_KEEP=1          keep the temp dir (results.jsonl, logs, profiles)
 #   SWITCHBOARD_DEBUG_ADDR is set for the gateway to a free loopback port; when the
 #   binary serves /debug/vars (+ /debug/pprof) there, goroutines, heap and
@@ -109,6 +111,9 @@ fi
 log "building the fake upstream and the load generator"
 go build -trimpath -o "$TMP/fakeupstream" ./scripts/bench/fakeupstream
 go build -trimpath -o "$TMP/loadgen" ./scripts/bench/loadgen
+FLOOR="${BENCH_FLOOR:-1}"
+[ "$PROFILE" = 1 ] && FLOOR=0
+[ "$FLOOR" = 1 ] && go build -trimpath -o "$TMP/bareproxy" ./scripts/bench/bareproxy
 LG="$TMP/loadgen"
 
 # ---- pinning ----
@@ -125,9 +130,10 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_START="$(loadavg)"
 
 # ---- fake upstream ----
-read -r UP_PORT GW_PORT DBG_PORT < <("$LG" freeport -n 3)
+read -r UP_PORT GW_PORT DBG_PORT FLOOR_PORT < <("$LG" freeport -n 4)
 UP="http://127.0.0.1:$UP_PORT"
 GW="http://127.0.0.1:$GW_PORT"
+FL="http://127.0.0.1:$FLOOR_PORT"
 DBG="127.0.0.1:$DBG_PORT"
 "${PIN_LOAD[@]}" "$TMP/fakeupstream" -addr "127.0.0.1:$UP_PORT" >"$TMP/fakeupstream.log" 2>&1 &
 UP_PID=$!
@@ -207,6 +213,15 @@ for d in openai anthropic gemini; do
 done
 [ "$DEBUG" = 1 ] && "$LG" debugvars -addr "$DBG" -label preload -gc >>"$RESULTS"
 
+# ---- floor: a bare net/http proxy on the gateway's CPU ----
+FLOOR_PID=0
+if [ "$FLOOR" = 1 ]; then
+  "${PIN_GW[@]}" "$TMP/bareproxy" -addr "127.0.0.1:$FLOOR_PORT" -upstream "$UP" >"$TMP/bareproxy.log" 2>&1 &
+  FLOOR_PID=$!
+  PIDS+=("$FLOOR_PID")
+  "$LG" wait -url "$FL/" -timeout 15s || die "bareproxy did not start: $(cat "$TMP/bareproxy.log")"
+fi
+
 if [ "$PROFILE" = 1 ]; then
   # ---- profiling mode: CPU + allocation profiles under c=32 load ----
   profile() { # name dialect stream(0/1) model
@@ -275,6 +290,8 @@ measure() { # run path name dialect stream c model
   local args=(run -run "$run" -scenario "$name" -path "$path" -dialect "$dialect" -model "$model" $s -c "$c" -d "$DURATION" -warmup "$WARMUP")
   if [ "$path" = direct ]; then
     args+=(-url "$UP" -key "$UPKEY")
+  elif [ "$path" = floor ]; then
+    args+=(-url "$FL" -key "$UPKEY" -pid "$FLOOR_PID")
   else
     args+=(-url "$GW" -key "$KEY" -pid "$GW_PID" "${DBG_ARGS[@]}")
   fi
@@ -296,13 +313,15 @@ for run in $(seq "$RUNS"); do
     log "[$i/$TOTAL] run $run: $name c=$c (load avg $(loadavg))"
     # Alternate the order so slow drift of the machine's load does not
     # always favour the same side.
-    if [ $((run % 2)) = 1 ]; then
-      measure "$run" direct "$name" "$dialect" "$stream" "$c" "$dmodel"
-      measure "$run" gateway "$name" "$dialect" "$stream" "$c" "$gmodel"
-    else
-      measure "$run" gateway "$name" "$dialect" "$stream" "$c" "$gmodel"
-      measure "$run" direct "$name" "$dialect" "$stream" "$c" "$dmodel"
-    fi
+    paths=(direct gateway)
+    # The floor runs for the pass-through scenarios (same request bytes).
+    [ "$FLOOR" = 1 ] && [[ "$name" == pt-* ]] && paths+=(floor)
+    if [ $((run % 2)) = 0 ]; then paths=($(printf '%s\n' "${paths[@]}" | tac)); fi
+    for path in "${paths[@]}"; do
+      model="$gmodel"
+      [ "$path" = direct ] && model="$dmodel"
+      measure "$run" "$path" "$name" "$dialect" "$stream" "$c" "$model"
+    done
   done
 done
 

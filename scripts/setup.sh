@@ -2,16 +2,27 @@
 # Installs what is missing to build, run and test Switchboard on Debian/Ubuntu:
 # Debian packages (when root or passwordless sudo is available), the Wails CLI
 # and the npm dependencies. Safe to run again: it skips what is present.
-#   scripts/setup.sh          what building and running needs
-#   scripts/setup.sh --test   plus what the tests need (Xvfb, D-Bus, Chromium…)
+#   scripts/setup.sh             what building and running needs
+#   scripts/setup.sh --test      plus what the tests need (Xvfb, D-Bus, Chromium, a tray host,
+#                                nfpm for the .deb test)
+#   scripts/setup.sh --package   plus what packaging needs (nfpm; nsis + mingw-w64 for Windows)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev"
-TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool"
+TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip"
+PACKAGE_PKGS="imagemagick nsis gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64"
+NFPM_VERSION="${NFPM_VERSION:-v2.44.0}"   # v2.46+ does not install from the module proxy here
 WANT="$BUILD_PKGS"
-[ "${1:-}" = "--test" ] && WANT="$WANT $TEST_PKGS"
+want_nfpm=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WANT="$WANT $TEST_PKGS"; want_nfpm=1 ;;
+    --package) WANT="$WANT $PACKAGE_PKGS"; want_nfpm=1 ;;
+    *) die "unknown option $arg (--test, --package)" ;;
+  esac
+done
 missing=()
 for p in $WANT; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,6 +41,11 @@ command -v go >/dev/null || die "Go 1.26 is required (is /usr/local/go/bin on PA
 if ! command -v wails >/dev/null || ! wails version 2>/dev/null | grep -q "${WAILS_VERSION}"; then
   log "installing the Wails CLI ${WAILS_VERSION}"
   go install "github.com/wailsapp/wails/v2/cmd/wails@${WAILS_VERSION}"
+fi
+
+if [ $want_nfpm = 1 ] && ! { command -v nfpm >/dev/null && go version -m "$(command -v nfpm)" 2>/dev/null | grep -q "nfpm/v2[[:space:]]*${NFPM_VERSION}"; }; then
+  log "installing nfpm ${NFPM_VERSION}"
+  go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}" || log "nfpm not installed: the .deb test will be skipped"
 fi
 
 log "Go modules"

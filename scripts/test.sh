@@ -23,6 +23,18 @@ go_tests() {
   dbus-run-session -- go test -race -count=1 -timeout 15m -tags webkit2_41 ./backend/... ./app/...
 }
 
+# The .deb (nfpm) must be accepted by apt. Skipped, with a message, where
+# nfpm is not installed (scripts/setup.sh --test installs it).
+package_test() {
+  if ! command -v nfpm >/dev/null; then
+    echo "skipped: nfpm is not installed (go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.44.0)"
+    return 0
+  fi
+  SKIP_BUILD=1 scripts/package.sh linux || return 1
+  apt-get install --simulate ./build/package/switchboard_*.deb >/dev/null || { echo "apt refuses the .deb"; return 1; }
+  echo "apt-get install --simulate accepts $(ls build/package/switchboard_*.deb)"
+}
+
 fuzz_smoke() {
   local pkgs pkg fn
   pkgs=$(grep -rl --include='*_test.go' '^func Fuzz' backend | xargs -r -n1 dirname | sort -u)
@@ -40,7 +52,8 @@ step "fuzz (${FUZZTIME} each)" fuzz_smoke
 step "frontend unit tests" bash -c 'cd frontend && npm test --silent'
 step "build (wails)" scripts/build.sh
 step "dashboard e2e (Chromium)" bash -c 'cd e2e && npx playwright test'
-step "window smoke (Xvfb)" scripts/smoke-window.sh
+step "window + tray smoke (Xvfb)" scripts/smoke-window.sh
+step "package .deb (nfpm)" package_test
 # The real coding CLIs are large: their end-to-end test runs only when they
 # are installed (see the script for the npm command).
 step "real CLIs e2e (when installed)" scripts/test-clis.sh

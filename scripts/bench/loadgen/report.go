@@ -119,6 +119,12 @@ type agg struct {
 	dT99, gT99, addT99        float64
 	cpu, util, allocs, abytes float64
 	rqwait                    float64
+	// floor: a bare net/http proxy on the same topology (scripts/bench/bareproxy)
+	hasFloor                  bool
+	fRPS, fRatio, fP50, fP99  float64
+	fAddP50, fAddP99, fAddT50 float64
+	fT50, fCPU, fRQWait       float64
+	fErr                      int
 	dErr, gErr                int
 	errSamples                []string
 	rssPeak                   int64
@@ -140,7 +146,7 @@ var scenarioNames = map[string]string{
 }
 
 func (rs *records) aggregate() []agg {
-	type pair struct{ d, g *RunResult }
+	type pair struct{ d, g, f *RunResult }
 	byKey := map[scenKey]map[int]*pair{}
 	var order []scenKey
 	for i := range rs.runs {
@@ -155,15 +161,19 @@ func (rs *records) aggregate() []agg {
 			p = &pair{}
 			byKey[k][r.Run] = p
 		}
-		if r.Path == "direct" {
+		switch r.Path {
+		case "direct":
 			p.d = r
-		} else {
+		case "floor":
+			p.f = r
+		default:
 			p.g = r
 		}
 	}
 	var out []agg
 	for _, k := range order {
 		a := agg{key: k}
+		var fRPS, fRatio, fP50, fP99, fAP50, fAP99, fAT50, fT50, fCPU, fRQ []float64
 		var dRPS, gRPS, ratio, dP50, gP50, aP50, dP99, gP99, aP99, dT50, gT50, aT50, dT99, gT99, aT99, cpu, util, allocs, ab, rqw []float64
 		for _, p := range byKey[k] {
 			if p.d != nil {
@@ -185,6 +195,18 @@ func (rs *records) aggregate() []agg {
 				a.errSamples = append(a.errSamples, p.g.ErrSamples...)
 				a.rssPeak = max(a.rssPeak, p.g.RSSPeakKiB)
 			}
+			if p.f != nil {
+				a.hasFloor = true
+				a.fErr += p.f.Errors
+				fRPS, fP50, fP99, fT50 = append(fRPS, p.f.RPS), append(fP50, p.f.P50), append(fP99, p.f.P99), append(fT50, p.f.TTFE50)
+				fCPU, fRQ = append(fCPU, p.f.CPUMsPerReq), append(fRQ, p.f.RQWait)
+				if p.d != nil {
+					if p.d.RPS > 0 {
+						fRatio = append(fRatio, p.f.RPS/p.d.RPS)
+					}
+					fAP50, fAP99, fAT50 = append(fAP50, p.f.P50-p.d.P50), append(fAP99, p.f.P99-p.d.P99), append(fAT50, p.f.TTFE50-p.d.TTFE50)
+				}
+			}
 			if p.d != nil && p.g != nil {
 				a.n++
 				if p.d.RPS > 0 {
@@ -200,6 +222,9 @@ func (rs *records) aggregate() []agg {
 		a.dT50, a.gT50, a.addT50 = median(dT50), median(gT50), median(aT50)
 		a.dT99, a.gT99, a.addT99 = median(dT99), median(gT99), median(aT99)
 		a.cpu, a.util, a.allocs, a.abytes, a.rqwait = median(cpu), median(util), median(allocs), median(ab), median(rqw)
+		a.fRPS, a.fRatio, a.fP50, a.fP99 = median(fRPS), median(fRatio), median(fP50), median(fP99)
+		a.fAddP50, a.fAddP99, a.fAddT50 = median(fAP50), median(fAP99), median(fAT50)
+		a.fT50, a.fCPU, a.fRQWait = median(fT50), median(fCPU), median(fRQ)
 		out = append(out, a)
 	}
 	return out
@@ -294,7 +319,18 @@ func printReport(w io.Writer, rs *records) {
 			f(a.dP50, 3), f(a.gP50, 3), signed(a.addP50, 3),
 			f(a.dP99, 3), f(a.gP99, 3), signed(a.addP99, 3),
 			t1, t2, t3, f(a.cpu, 3), f(a.util, 2), f(a.rqwait, 2), f(a.allocs, 0), a.dErr, a.gErr)
+		if a.hasFloor {
+			t2, t3 = "", ""
+			if a.stream {
+				t2, t3 = f(a.fT50, 3), signed(a.fAddT50, 3)
+			}
+			p("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %6s %7s │ %d\n",
+				"  └ floor: bare net/http proxy", "", "", f(a.fRPS, 0), f(a.fRatio, 3), "", f(a.fP50, 3), signed(a.fAddP50, 3),
+				"", f(a.fP99, 3), signed(a.fAddP99, 3), "", t2, t3, f(a.fCPU, 3), "", f(a.fRQWait, 2), "", a.fErr)
+		}
 	}
+	p("  floor rows: scripts/bench/bareproxy (read body, POST upstream, copy answer) in the gateway's place, same pinning;\n")
+	p("  its \"+\" columns are floor − direct: what any Go proxy pays on this machine. gateway − floor is Switchboard's own cost.\n")
 	p("  cpu/req = gateway utime+stime (/proc/<pid>/stat) over the measured window ÷ requests (1000/cpu/req = one-core capacity);\n")
 	p("  cores = gateway CPU-seconds per second; rqwait = time its threads were runnable but waiting for a CPU taken by\n")
 	p("  other processes, per second of the window (> ~0.05 means the numbers of that row are distorted by other load).\n")
@@ -368,17 +404,23 @@ func printReport(w io.Writer, rs *records) {
 	p("\nTargets\n")
 	line := func(v string, what, val string) { p("  %s  %-62s %s\n", v, what, val) }
 	get := func(s string, c int) (agg, bool) { a, ok := byKey[scenKey{s, c}]; return a, ok && a.n > 0 }
+	floorNote := func(a agg, v float64) string {
+		if !a.hasFloor {
+			return ""
+		}
+		return fmt.Sprintf(" (floor %s)", signed(v, 3))
+	}
 	if a, ok := get("pt-json", 1); ok {
-		line(verdict(a.addP50 <= 0.15, true), "added latency c=1 pass-through JSON p50 ≤ 0.15 ms", signed(a.addP50, 3)+" ms")
-		line(verdict(a.addP99 <= 0.6, true), "added latency c=1 pass-through JSON p99 ≤ 0.6 ms", signed(a.addP99, 3)+" ms")
+		line(verdict(a.addP50 <= 0.15, true), "added latency c=1 pass-through JSON p50 ≤ 0.15 ms", signed(a.addP50, 3)+" ms"+floorNote(a, a.fAddP50))
+		line(verdict(a.addP99 <= 0.6, true), "added latency c=1 pass-through JSON p99 ≤ 0.6 ms", signed(a.addP99, 3)+" ms"+floorNote(a, a.fAddP99))
 	}
 	if a, ok := get("pt-sse", 1); ok {
-		line(verdict(a.addP50 <= 0.15, true), "added latency c=1 pass-through SSE (whole stream) p50 ≤ 0.15 ms", signed(a.addP50, 3)+" ms")
-		line(verdict(a.addP99 <= 0.6, true), "added latency c=1 pass-through SSE (whole stream) p99 ≤ 0.6 ms", signed(a.addP99, 3)+" ms")
+		line(verdict(a.addP50 <= 0.15, true), "added latency c=1 pass-through SSE (whole stream) p50 ≤ 0.15 ms", signed(a.addP50, 3)+" ms"+floorNote(a, a.fAddP50))
+		line(verdict(a.addP99 <= 0.6, true), "added latency c=1 pass-through SSE (whole stream) p99 ≤ 0.6 ms", signed(a.addP99, 3)+" ms"+floorNote(a, a.fAddP99))
 	}
 	if a, ok := get("pt-json", 32); ok {
 		line(verdict(a.gRPS >= 6000 && a.gP99 <= 10, true), "one core, c=32, pass-through JSON, 0 ms upstream: ≥ 6000 RPS, p99 ≤ 10 ms",
-			fmt.Sprintf("%s RPS, p99 %s ms (direct %s RPS)", f(a.gRPS, 0), f(a.gP99, 2), f(a.dRPS, 0)))
+			fmt.Sprintf("%s RPS, p99 %s ms (direct %s; one-core capacity 1/cpu ≈ %s RPS)", f(a.gRPS, 0), f(a.gP99, 2), f(a.dRPS, 0), f(1000/a.cpu, 0)))
 		line(verdict(a.cpu <= 0.15, true), "CPU/request pass-through JSON (c=32) ≤ 0.15 ms", f(a.cpu, 3)+" ms")
 		for _, s := range []string{"tr-anth-json", "tr-gem-json"} {
 			if t, ok := get(s, 32); ok {
@@ -401,7 +443,7 @@ func printReport(w io.Writer, rs *records) {
 	}
 	if a, ok := get("pt-sse", 32); ok {
 		line(verdict(a.addT50 <= 1, true), "stream first event c=32 ≤ +1 ms (p50)", signed(a.addT50, 3)+" ms (p99 "+signed(a.addT99, 3)+")")
-		line(verdict(a.ratio >= 0.99, true), "stream throughput c=32 ≥ 99% of direct", fmt.Sprintf("%.1f%% (%s vs %s RPS)", 100*a.ratio, f(a.gRPS, 0), f(a.dRPS, 0)))
+		line(verdict(a.ratio >= 0.99, true), "stream throughput c=32 ≥ 99% of direct", fmt.Sprintf("%.1f%% (%s vs %s RPS; capacity 1/cpu ≈ %s RPS)", 100*a.ratio, f(a.gRPS, 0), f(a.dRPS, 0), f(1000/a.cpu, 0)))
 	}
 	for _, s := range []string{"lat50-json", "lat50-sse"} {
 		if a, ok := get(s, 32); ok {
@@ -445,7 +487,7 @@ func printReport(w io.Writer, rs *records) {
 	}
 	totalErr := 0
 	for _, a := range aggs {
-		totalErr += a.dErr + a.gErr
+		totalErr += a.dErr + a.gErr + a.fErr
 	}
 	line(verdict(totalErr == 0, len(aggs) > 0), "errors = 0 in every scenario", fmt.Sprint(totalErr))
 }

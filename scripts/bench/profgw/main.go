@@ -33,7 +33,11 @@ func main() {
 	listen := flag.String("listen", "", "override listen")
 	dataDir := flag.String("data-dir", "", "override data dir")
 	debugAddr := flag.String("debug-addr", "127.0.0.1:0", "pprof/expvar address (loopback)")
+	blockRate := flag.Int("block-rate", 0, "runtime.SetBlockProfileRate (ns; 0 = off)")
+	mutexFrac := flag.Int("mutex-fraction", 0, "runtime.SetMutexProfileFraction (0 = off)")
 	flag.Parse()
+	runtime.SetBlockProfileRate(*blockRate)
+	runtime.SetMutexProfileFraction(*mutexFrac)
 
 	cfg := config.Default()
 	if *cfgFile != "" {

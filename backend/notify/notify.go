@@ -1,0 +1,134 @@
+// Package notify turns routing events from the bus into native desktop
+// notifications: which events are worth one (Prefs), how often (Policy:
+// de-duplication and rate limiting per kind and provider), what they say
+// (Format) and who shows them (a Notifier: beeep everywhere, D-Bus with a
+// click action on Linux). The desktop app runs a Service; headless mode does
+// not (core already logs every routing change).
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"switchboard/backend/events"
+	"switchboard/backend/route"
+)
+
+// AppName is the application name every notification carries.
+const AppName = "Switchboard"
+
+// Kinds of notification, named after the bus events that raise them.
+const (
+	KindBreakerOpen      = events.Kind(route.ProviderTripped)   // a provider's circuit breaker opened
+	KindQuotaExhausted   = events.Kind(route.QuotaExhausted)    // an account ran out of quota
+	KindComboUnavailable = events.Kind(route.ComboUnavailable)  // no target of a combo could serve
+	KindRecovered        = events.Kind(route.ProviderRecovered) // a tripped provider answered again
+	// KindOAuthRefreshFailed is published when an OAuth access token cannot
+	// be refreshed. Data: route.Change{Kind: "oauth_refresh_failed",
+	// Provider, Account, Message}. Nothing emits it yet; the OAuth
+	// providers will.
+	KindOAuthRefreshFailed events.Kind = "oauth_refresh_failed"
+	// KindPrefsChanged is published by the management services when the
+	// notification preferences are saved; Data is the new Prefs.
+	KindPrefsChanged events.Kind = "notification_prefs"
+)
+
+// Dashboard pages a click opens (hash routes of the dashboard).
+const (
+	PageProviders = "/providers"
+	PageCombos    = "/combos"
+)
+
+// Notification is one message for the user.
+type Notification struct {
+	Kind     events.Kind
+	Provider string // provider id, or the combo name
+	Title    string
+	Body     string
+	Page     string // dashboard page a click opens
+}
+
+// Notifier shows notifications. Implementations must be safe for use from
+// one goroutine at a time (the Service calls it sequentially).
+type Notifier interface {
+	Notify(n Notification) error
+}
+
+// Prefs are the user's notification settings (stored under their own
+// settings key by the management services).
+type Prefs struct {
+	Enabled            bool `json:"enabled"` // master switch
+	BreakerOpen        bool `json:"breakerOpen"`
+	QuotaExhausted     bool `json:"quotaExhausted"`
+	ComboUnavailable   bool `json:"comboUnavailable"`
+	OAuthRefreshFailed bool `json:"oauthRefreshFailed"`
+	Recovered          bool `json:"recovered"`
+	// IntervalSec is the minimum time between two alerts of the same kind
+	// for the same provider (default 300).
+	IntervalSec int `json:"intervalSec"`
+}
+
+// Interval bounds for Prefs.IntervalSec.
+const (
+	DefaultIntervalSec = 300
+	MinIntervalSec     = 10
+	MaxIntervalSec     = 24 * 3600
+)
+
+// DefaultPrefs turns everything on with a five-minute interval.
+func DefaultPrefs() Prefs {
+	return Prefs{Enabled: true, BreakerOpen: true, QuotaExhausted: true, ComboUnavailable: true,
+		OAuthRefreshFailed: true, Recovered: true, IntervalSec: DefaultIntervalSec}
+}
+
+// ErrInvalidPrefs marks preferences the user must correct.
+var ErrInvalidPrefs = errors.New("invalid notification preferences")
+
+// Normalize fills a zero interval with the default and validates.
+func (p Prefs) Normalize() (Prefs, error) {
+	if p.IntervalSec == 0 {
+		p.IntervalSec = DefaultIntervalSec
+	}
+	if p.IntervalSec < MinIntervalSec || p.IntervalSec > MaxIntervalSec {
+		return p, fmt.Errorf("%w: intervalSec must be between %d and %d seconds", ErrInvalidPrefs, MinIntervalSec, MaxIntervalSec)
+	}
+	return p, nil
+}
+
+// Interval is IntervalSec as a duration.
+func (p Prefs) Interval() time.Duration {
+	if p.IntervalSec <= 0 {
+		return DefaultIntervalSec * time.Second
+	}
+	return time.Duration(p.IntervalSec) * time.Second
+}
+
+// Wants reports whether alerts of kind are switched on.
+func (p Prefs) Wants(k events.Kind) bool {
+	if !p.Enabled {
+		return false
+	}
+	switch k {
+	case KindBreakerOpen:
+		return p.BreakerOpen
+	case KindQuotaExhausted:
+		return p.QuotaExhausted
+	case KindComboUnavailable:
+		return p.ComboUnavailable
+	case KindOAuthRefreshFailed:
+		return p.OAuthRefreshFailed
+	case KindRecovered:
+		return p.Recovered
+	}
+	return false
+}
+
+// Notifiable reports whether the service acts on events of kind.
+func Notifiable(k events.Kind) bool {
+	switch k {
+	case KindBreakerOpen, KindQuotaExhausted, KindComboUnavailable, KindOAuthRefreshFailed, KindRecovered:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,242 @@
+package notify
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/backend/events"
+	"switchboard/backend/route"
+)
+
+// recorder is a Notifier that keeps what it was asked to show.
+type recorder struct {
+	mu  sync.Mutex
+	got []Notification
+}
+
+func (r *recorder) Notify(n Notification) error {
+	r.mu.Lock()
+	r.got = append(r.got, n)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) titles() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, n := range r.got {
+		out = append(out, n.Title)
+	}
+	return out
+}
+
+// clock is an injected, manually advanced clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var t0 = time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+
+func newTestService(p Prefs) (*Service, *recorder, *clock) {
+	rec := &recorder{}
+	clk := &clock{t: t0}
+	s := New(Options{Notifier: rec, Prefs: p, Now: clk.now, Log: slog.New(slog.DiscardHandler),
+		Format: Formatter{Loc: time.UTC, Name: func(id string) string {
+			return map[string]string{"openai": "OpenAI", "groq": "Groq"}[id]
+		}}})
+	return s, rec, clk
+}
+
+func ev(kind events.Kind, c route.Change) events.Event { return events.Event{Kind: kind, Data: c} }
+
+func TestFormat(t *testing.T) {
+	f := Formatter{Loc: time.UTC, Name: func(id string) string { return map[string]string{"openai": "OpenAI"}[id] }}
+	cases := []struct {
+		name        string
+		kind        events.Kind
+		c           route.Change
+		reminder    bool
+		title, body string
+		page        string
+	}{
+		{"breaker", KindBreakerOpen, route.Change{Provider: "openai", Message: "upstream 500:\n internal"}, false,
+			"OpenAI is failing",
+			"Switchboard stopped sending requests to OpenAI after repeated errors and routes them to other providers until it answers again. Last error: upstream 500: internal",
+			PageProviders},
+		{"breaker reminder", KindBreakerOpen, route.Change{Provider: "openai"}, true,
+			"OpenAI is still failing",
+			"Switchboard stopped sending requests to OpenAI after repeated errors and routes them to other providers until it answers again.",
+			PageProviders},
+		{"quota today", KindQuotaExhausted, route.Change{Provider: "openai", Account: "work", Until: t0.Add(3*time.Hour + 5*time.Minute)}, false,
+			"OpenAI quota exhausted",
+			"Account work of OpenAI is out of quota until 13:05. Other accounts and providers take its requests meanwhile.",
+			PageProviders},
+		{"quota tomorrow", KindQuotaExhausted, route.Change{Provider: "openai", Until: t0.Add(20 * time.Hour)}, false,
+			"OpenAI quota exhausted",
+			"OpenAI is out of quota until tomorrow 06:00. Other accounts and providers take its requests meanwhile.",
+			PageProviders},
+		{"quota later", KindQuotaExhausted, route.Change{Provider: "openai", Until: t0.Add(72 * time.Hour)}, false,
+			"OpenAI quota exhausted",
+			"OpenAI is out of quota until Tue 17 Mar 10:00. Other accounts and providers take its requests meanwhile.",
+			PageProviders},
+		{"quota unknown reset", KindQuotaExhausted, route.Change{Provider: "groq"}, false,
+			"Groq quota exhausted",
+			"Groq is out of quota until it resets. Other accounts and providers take its requests meanwhile.",
+			PageProviders},
+		{"combo", KindComboUnavailable, route.Change{Provider: "coding"}, false,
+			"Combo coding is unavailable",
+			"Every target of coding is cooling down, failing or disabled: requests to it fail until one recovers.",
+			PageCombos},
+		{"oauth", KindOAuthRefreshFailed, route.Change{Provider: "openai", Account: "me@example.com", Message: "invalid_grant"}, false,
+			"OpenAI sign-in expired",
+			"Switchboard could not refresh the sign-in of account me@example.com of OpenAI; sign in again from the dashboard. Last error: invalid_grant",
+			PageProviders},
+		{"recovered", KindRecovered, route.Change{Provider: "custom-x"}, false,
+			"custom-x recovered", "Requests are routed to custom-x again.", PageProviders},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := f.Format(tc.kind, tc.c, t0, tc.reminder)
+			if n.Title != tc.title || n.Body != tc.body || n.Page != tc.page || n.Kind != tc.kind {
+				t.Fatalf("got\n  %q\n  %q\n  %q\nwant\n  %q\n  %q\n  %q", n.Title, n.Body, n.Page, tc.title, tc.body, tc.page)
+			}
+		})
+	}
+	long := f.Format(KindBreakerOpen, route.Change{Provider: "openai", Message: strings.Repeat("x", 500)}, t0, false)
+	if !strings.HasSuffix(long.Body, "…") || len([]rune(long.Body)) > 300 {
+		t.Fatalf("long message not truncated: %d runes", len([]rune(long.Body)))
+	}
+}
+
+func TestFlappingProviderAlertsAtMostOncePerInterval(t *testing.T) {
+	s, rec, clk := newTestService(DefaultPrefs())
+	trip := ev(KindBreakerOpen, route.Change{Provider: "openai", Message: "upstream 502"})
+	back := ev(KindRecovered, route.Change{Provider: "openai"})
+	// Trip and recover every 30 s for 4.5 minutes: one trip alert, the
+	// recovery that answers it, nothing else.
+	for i := 0; i < 9; i++ {
+		s.Handle(trip)
+		clk.add(15 * time.Second)
+		s.Handle(back)
+		clk.add(15 * time.Second)
+		s.Remind()
+	}
+	want := []string{"OpenAI is failing", "OpenAI recovered"}
+	if got := rec.titles(); !equal(got, want) {
+		t.Fatalf("after flapping: %q, want %q", got, want)
+	}
+	// Past the interval the cycle may alert once more (and only once).
+	clk.add(time.Minute)
+	for i := 0; i < 5; i++ {
+		s.Handle(trip)
+		clk.add(10 * time.Second)
+		s.Handle(back)
+	}
+	want = append(want, "OpenAI is failing", "OpenAI recovered")
+	if got := rec.titles(); !equal(got, want) {
+		t.Fatalf("next interval: %q, want %q", got, want)
+	}
+}
+
+func TestSuppressedTripThatStaysDownIsRemindedOnce(t *testing.T) {
+	s, rec, clk := newTestService(DefaultPrefs())
+	trip := ev(KindBreakerOpen, route.Change{Provider: "openai"})
+	s.Handle(trip)
+	clk.add(20 * time.Second)
+	s.Handle(ev(KindRecovered, route.Change{Provider: "openai"}))
+	clk.add(20 * time.Second)
+	s.Handle(trip) // suppressed: within the interval
+	for i := 0; i < 30; i++ {
+		clk.add(15 * time.Second)
+		s.Remind()
+	}
+	want := []string{"OpenAI is failing", "OpenAI recovered", "OpenAI is still failing"}
+	if got := rec.titles(); !equal(got, want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	// The reminder counts as the shown trip: its recovery is shown too.
+	s.Handle(ev(KindRecovered, route.Change{Provider: "openai"}))
+	if got := rec.titles(); len(got) != 4 || got[3] != "OpenAI recovered" {
+		t.Fatalf("recovery after reminder: %q", got)
+	}
+}
+
+func TestDedupeIsPerKindAndProvider(t *testing.T) {
+	s, rec, clk := newTestService(DefaultPrefs())
+	s.Handle(ev(KindQuotaExhausted, route.Change{Provider: "openai", Account: "a"}))
+	s.Handle(ev(KindQuotaExhausted, route.Change{Provider: "openai", Account: "b"})) // same (kind, provider)
+	s.Handle(ev(KindQuotaExhausted, route.Change{Provider: "groq"}))
+	s.Handle(ev(KindBreakerOpen, route.Change{Provider: "openai"}))
+	s.Handle(ev(KindComboUnavailable, route.Change{Provider: "coding"}))
+	s.Handle(ev(KindComboUnavailable, route.Change{Provider: "coding"}))
+	s.Handle(ev(events.Kind(route.CoolingDown) /* not notified */, route.Change{Provider: "openai"}))
+	s.Handle(events.Event{Kind: KindQuotaExhausted, Data: "not a change"})
+	want := []string{"OpenAI quota exhausted", "Groq quota exhausted", "OpenAI is failing", "Combo coding is unavailable"}
+	if got := rec.titles(); !equal(got, want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	clk.add(5 * time.Minute)
+	s.Handle(ev(KindQuotaExhausted, route.Change{Provider: "openai", Account: "b"}))
+	if got := rec.titles(); len(got) != 5 {
+		t.Fatalf("after the interval: %q", got)
+	}
+}
+
+func TestPrefsSwitchKindsOffAndSetTheInterval(t *testing.T) {
+	p := DefaultPrefs()
+	p.QuotaExhausted = false
+	p.IntervalSec = 60
+	s, rec, clk := newTestService(p)
+	s.Handle(ev(KindQuotaExhausted, route.Change{Provider: "openai"}))
+	s.Handle(ev(KindOAuthRefreshFailed, route.Change{Provider: "openai", Account: "me"}))
+	clk.add(61 * time.Second)
+	s.Handle(ev(KindOAuthRefreshFailed, route.Change{Provider: "openai", Account: "me"}))
+	if got := rec.titles(); !equal(got, []string{"OpenAI sign-in expired", "OpenAI sign-in expired"}) {
+		t.Fatalf("%q", got)
+	}
+	// Prefs arrive over the bus: everything off.
+	off := DefaultPrefs()
+	off.Enabled = false
+	s.Handle(events.Event{Kind: KindPrefsChanged, Data: off})
+	s.Handle(ev(KindBreakerOpen, route.Change{Provider: "groq"}))
+	s.Handle(ev(KindRecovered, route.Change{Provider: "groq"}))
+	if got := rec.titles(); len(got) != 2 {
+		t.Fatalf("master switch off: %q", got)
+	}
+}
+
+func TestPrefsNormalize(t *testing.T) {
+	p, err := Prefs{Enabled: true}.Normalize()
+	if err != nil || p.IntervalSec != DefaultIntervalSec {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for _, bad := range []int{-1, 5, MaxIntervalSec + 1} {
+		if _, err := (Prefs{IntervalSec: bad}).Normalize(); err == nil {
+			t.Errorf("interval %d accepted", bad)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
