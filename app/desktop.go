@@ -47,6 +47,7 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 	}
 	log.Info("browser dashboard login (one-time link)", "url", in.LoginURL)
 	d := &desktop{log: log, in: in, app: &App{ctx: context.Background(), svc: in.Services}}
+	activeToolCombos = watchToolLines(in.Services, in.Bus).get
 	in.Services.SetShowWindow(d.show)
 	in.Services.SetQuit(d.quit)
 	// The tray model is kept current from the event bus by one controller;

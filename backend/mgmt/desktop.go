@@ -45,9 +45,8 @@ type DesktopHooks struct {
 	TrayAction func(ctx context.Context, action string) error
 }
 
-// desktopExt is per-Services desktop state. It lives beside Services (in a
-// registry keyed by the Services pointer) so that this file adds no field
-// to the shared Services struct; a later refactor may move it into one.
+// desktopExt is the desktop-only state of Services (tray hooks, launch at
+// login, pause bookkeeping).
 type desktopExt struct {
 	mu      sync.Mutex
 	hooks   DesktopHooks
@@ -56,12 +55,7 @@ type desktopExt struct {
 	pauseMu sync.Mutex // serialises pause/resume read-modify-write
 }
 
-var desktopExts sync.Map // *Services → *desktopExt
-
-func (s *Services) desktop() *desktopExt {
-	v, _ := desktopExts.LoadOrStore(s, &desktopExt{})
-	return v.(*desktopExt)
-}
+func (s *Services) desktop() *desktopExt { return &s.desk }
 
 // SetDesktopHooks registers the desktop app's tray hooks.
 func (s *Services) SetDesktopHooks(h DesktopHooks) {

@@ -71,6 +71,7 @@ type Services struct {
 	quitApp    atomic.Pointer[func()]
 	routing    *Routing
 	tools      *clitools.Service
+	desk       desktopExt
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
