@@ -4,6 +4,10 @@
 // one read-only combo on its model); wait
 // until it logs its address and the one-time login link, and hand everything to
 // the tests (env vars + .run/server.json).
+//
+// The binary runs with a temporary HOME (XDG folders inside it, the tools' own
+// config variables unset) so the CLI Tools page only ever sees and edits files
+// there; Claude Code's settings.json is seeded with a realistic file.
 
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -11,6 +15,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream'
 import {
+  CLAUDE_SETTINGS_SEED,
+  claudeSettingsPath,
   CONFIG_COMBO,
   CONFIG_PROVIDER,
   E2E_DIR,
@@ -20,6 +26,7 @@ import {
   RUN_DIR,
   STATE_FILE,
   STORAGE_STATE,
+  TOOL_ENV_VARS,
   type ServerInfo,
 } from './server'
 
@@ -67,11 +74,22 @@ export default async function globalSetup(): Promise<void> {
   const configFile = path.join(dataDir, 'e2e-config.yaml')
   fs.writeFileSync(configFile, configYAML(upstream.baseURL))
 
+  // a HOME of its own: the CLI tools the server detects and edits are these
+  const homeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-e2e-home-'))
+  const settings = claudeSettingsPath(homeDir)
+  fs.mkdirSync(path.dirname(settings), { recursive: true })
+  fs.writeFileSync(settings, CLAUDE_SETTINGS_SEED)
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
+  for (const k of TOOL_ENV_VARS) delete env[k]
+  env.HOME = homeDir
+  env.XDG_CONFIG_HOME = path.join(homeDir, '.config')
+  env.XDG_DATA_HOME = path.join(homeDir, '.local', 'share')
+
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--config', configFile, '--log-format', 'text']
-  log.write(`$ ${bin} ${args.join(' ')}\n`)
+  log.write(`$ HOME=${homeDir} ${bin} ${args.join(' ')}\n`)
   const child = spawn(bin, args, {
     cwd: E2E_DIR,
-    env: { ...process.env, NO_COLOR: '1' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 
@@ -102,6 +120,7 @@ export default async function globalSetup(): Promise<void> {
         logFile: LOG_FILE,
         upstreamURL: upstream.baseURL,
         configFile,
+        homeDir,
       })
     }
 

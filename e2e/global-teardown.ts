@@ -1,5 +1,5 @@
 // Stop the server started by global setup (by its PID), close the fake
-// upstream and drop the data dir.
+// upstream and drop the data dir and the temporary HOME.
 
 import fs from 'node:fs'
 import type { FakeUpstream } from './fake-upstream'
@@ -40,6 +40,9 @@ export default async function globalTeardown(): Promise<void> {
     }
   }
   await closeUpstream()
-  if (info.dataDir && !process.env.SWITCHBOARD_KEEP_DATA) fs.rmSync(info.dataDir, { recursive: true, force: true })
+  if (!process.env.SWITCHBOARD_KEEP_DATA) {
+    if (info.dataDir) fs.rmSync(info.dataDir, { recursive: true, force: true })
+    if (info.homeDir) fs.rmSync(info.homeDir, { recursive: true, force: true })
+  }
   fs.rmSync(STATE_FILE, { force: true })
 }

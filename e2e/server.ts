@@ -18,6 +18,90 @@ export const CONFIG_PROVIDER = { id: 'fake-config', prefix: 'fakecfg', account: 
 /** A combo defined in that config file (read-only in the dashboard), on the config provider's model. */
 export const CONFIG_COMBO = { name: 'cfg-combo', strategy: 'fill-first', budget: '45s', target: 'fakecfg/m1' } as const
 
+/**
+ * The server runs with a temporary HOME (global setup), so the CLI Tools page finds
+ * and edits files there, never the real ones. Global setup seeds Claude Code's
+ * settings with this text: a realistic file with comments, env, permissions, hooks
+ * and a status line (Claude Code reads it as JSON with comments).
+ */
+export const CLAUDE_SETTINGS_SEED = `{
+  "$schema": "https://json.schemastore.org/claude-code-settings.json",
+  // Personal Claude Code settings: synced from ~/dotfiles, edit them there.
+  "model": "claude-sonnet-4-5",
+  "cleanupPeriodDays": 30,
+  "includeCoAuthoredBy": false,
+  "env": {
+    "BASH_DEFAULT_TIMEOUT_MS": "300000", // the integration suites are slow
+    "DISABLE_TELEMETRY": "1"
+  },
+  "permissions": {
+    "allow": [
+      "Bash(npm run test:*)",
+      "Bash(git diff:*)",
+      "Bash(git log:*)",
+      "WebFetch(domain:docs.anthropic.com)"
+    ],
+    "deny": [
+      "Read(./.env)",
+      "Read(./.env.*)",
+      "Read(./secrets/**)"
+    ],
+    "defaultMode": "acceptEdits"
+  },
+  /*
+   * Hooks: format what Claude writes, and ping me when it stops.
+   */
+  "hooks": {
+    "PostToolUse": [
+      {
+        "matcher": "Edit|MultiEdit|Write",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "jq -r '.tool_input.file_path' | xargs -r npx prettier --write",
+            "timeout": 30
+          }
+        ]
+      }
+    ],
+    "Stop": [
+      {
+        "hooks": [
+          { "type": "command", "command": "notify-send 'Claude Code' 'Done'" }
+        ]
+      }
+    ]
+  },
+  "statusLine": {
+    "type": "command",
+    "command": "~/.claude/statusline.sh",
+    "padding": 0
+  }
+}
+`
+
+/** Claude Code's user settings under a HOME (no CLAUDE_CONFIG_DIR: global setup unsets it). */
+export function claudeSettingsPath(home: string): string {
+  return path.join(home, '.claude', 'settings.json')
+}
+
+/**
+ * Environment variables that move a CLI tool's config away from HOME. The server
+ * must not see the runner's values: global setup removes them and points the XDG
+ * folders into the temporary HOME.
+ */
+export const TOOL_ENV_VARS = [
+  'CLAUDE_CONFIG_DIR',
+  'CODEX_HOME',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'APPDATA',
+  'OPENCLAW_CONFIG_PATH',
+  'OPENCLAW_STATE_DIR',
+  'CLINE_DIR',
+  'CONTINUE_GLOBAL_DIR',
+] as const
+
 export interface ServerInfo {
   pid: number
   /** e.g. http://127.0.0.1:41234 */
@@ -32,6 +116,8 @@ export interface ServerInfo {
   upstreamURL?: string
   /** config file the server was started with */
   configFile?: string
+  /** the temporary HOME the server runs with (CLI tool configs live here) */
+  homeDir?: string
 }
 
 /** Read what global setup found (env vars first, then the state file). */

@@ -35,7 +35,7 @@ type exchange struct {
 	// translation, req holds only the model and stream flag (see fullRequest).
 	decode  func([]byte) (*ir.Request, error)
 	decoded bool
-	flush  http.Flusher
+	flush   http.Flusher
 	// committed turns true when the first byte went to the client.
 	committed    atomic.Bool
 	firstTokenAt time.Time

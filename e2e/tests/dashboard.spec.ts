@@ -40,6 +40,7 @@ test.describe.serial('signed in through the one-time login link', () => {
       'Overview',
       'Providers',
       'Combos',
+      'CLI Tools',
       'Health',
       'Logs',
       'Settings',

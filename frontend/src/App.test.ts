@@ -66,6 +66,7 @@ describe('App', () => {
       'Overview',
       'Providers',
       'Combos',
+      'CLI Tools',
       'Health',
       'Logs',
       'Settings',

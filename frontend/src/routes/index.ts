@@ -1,9 +1,10 @@
 // The page registry: the navigation and the router are built from this list.
 // Adding a page = one file in src/routes/ + one entry here (only pages that work
-// are listed: CLI Tools comes later).
+// are listed).
 
 import type { Component } from 'svelte'
 import type { IconName } from '../lib/components/Icon.svelte'
+import CliTools from './CliTools.svelte'
 import Combos from './Combos.svelte'
 import Health from './Health.svelte'
 import Logs from './Logs.svelte'
@@ -24,6 +25,7 @@ export const routes: RouteDef[] = [
   { path: '/', label: 'Overview', icon: 'overview', component: Overview },
   { path: '/providers', label: 'Providers', icon: 'providers', component: Providers },
   { path: '/combos', label: 'Combos', icon: 'combos', component: Combos },
+  { path: '/tools', label: 'CLI Tools', icon: 'terminal', component: CliTools },
   { path: '/health', label: 'Health', icon: 'health', component: Health },
   { path: '/logs', label: 'Logs', icon: 'logs', component: Logs },
   { path: '/settings', label: 'Settings', icon: 'settings', component: Settings },

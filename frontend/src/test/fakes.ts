@@ -12,6 +12,11 @@ import type {
   ProviderView,
   RoutingEvent,
   Status,
+  ToolFileChange,
+  ToolFileResult,
+  ToolPlan,
+  ToolResult,
+  ToolStatus,
 } from '../lib/api/types'
 
 export function jsonResponse(body: unknown, status = 200, statusText = ''): Response {
@@ -226,4 +231,52 @@ export function cooldown(accountId: string, extra: Partial<Cooldown> = {}): Cool
 
 export function routingEvent(kind: string, extra: Partial<RoutingEvent> = {}): RoutingEvent {
   return { ts: Date.now() - 5000, kind, provider: 'fake-config', account: 'ops', model: 'limited', until: 0, message: '', ...extra }
+}
+
+// ---------------------------------------------------------------------------
+// CLI tools
+
+export function toolStatus(id: string, extra: Partial<ToolStatus> = {}): ToolStatus {
+  return {
+    id,
+    name: id.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' '),
+    installed: true,
+    configPaths: [`/home/u/.${id}/settings.json`],
+    state: 'untouched',
+    slots: [],
+    managed: false,
+    ...extra,
+  }
+}
+
+/** a unified diff as the backend writes it (3 lines of context) */
+export const CLAUDE_DIFF = [
+  '--- a/home/u/.claude/settings.json',
+  '+++ b/home/u/.claude/settings.json',
+  '@@ -1,4 +1,7 @@',
+  ' {',
+  '   "env": {',
+  '-    "FOO": "bar"',
+  '+    "FOO": "bar",',
+  '+    "ANTHROPIC_BASE_URL": "http://127.0.0.1:20128",',
+  '+    "ANTHROPIC_AUTH_TOKEN": "sk-sb-new-key-created-on-apply",',
+  '+    "ANTHROPIC_MODEL": "fakecfg/m1"',
+  '   }',
+  ' }',
+  '',
+].join('\n')
+
+export function toolPlan(tool: string, files: Partial<ToolFileChange>[], extra: Partial<ToolPlan> = {}): ToolPlan {
+  return {
+    tool,
+    model: 'fakecfg/m1',
+    files: files.map((f) => ({ path: `/home/u/.${tool}/settings.json`, before: 'a', after: 'b', created: false, diff: CLAUDE_DIFF, ...f })),
+    keyName: tool,
+    newKey: true,
+    ...extra,
+  }
+}
+
+export function toolResult(tool: string, files: ToolFileResult[], extra: Partial<ToolResult> = {}): ToolResult {
+  return { tool, files, changed: true, keyName: tool, ...extra }
 }

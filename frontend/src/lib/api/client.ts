@@ -24,6 +24,11 @@ import type {
   Settings,
   Status,
   TestResult,
+  ToolChoice,
+  ToolPlan,
+  ToolResult,
+  ToolsOverview,
+  ToolStatus,
 } from './types'
 
 const seg = encodeURIComponent
@@ -74,6 +79,41 @@ function healthView(h: HealthView | null): HealthView {
     }),
     cooldowns: list(h?.cooldowns),
   }
+}
+
+function toolStatus(t: ToolStatus): ToolStatus {
+  return { ...t, configPaths: list(t.configPaths), slots: list(t.slots), managed: !!t.managed, installed: !!t.installed }
+}
+
+function toolsOverview(v: ToolsOverview | null): ToolsOverview {
+  return {
+    tools: list(v?.tools).map(toolStatus),
+    manual: list(v?.manual),
+    snippet: typeof v?.snippet === 'string' ? v.snippet : '',
+  }
+}
+
+function toolPlan(p: ToolPlan): ToolPlan {
+  return { ...p, files: list(p?.files) }
+}
+
+function toolResult(r: ToolResult): ToolResult {
+  return { ...r, files: list(r?.files), changed: !!r?.changed, warnings: list(r?.warnings) }
+}
+
+/**
+ * The body of PlanTool/ApplyTool: the model trimmed, and `slots` only with the
+ * slots that name a model (an empty slot means "same as the main model").
+ */
+export function toolChoice(model: string, slots: Record<string, string> = {}): ToolChoice {
+  const out: ToolChoice = { model: (model ?? '').trim() }
+  const picked: Record<string, string> = {}
+  for (const [slot, m] of Object.entries(slots ?? {})) {
+    const v = (m ?? '').trim()
+    if (v) picked[slot] = v
+  }
+  if (Object.keys(picked).length > 0) out.slots = picked
+  return out
 }
 
 /** Query string of POST /api/health/reset; empty = everything. */
@@ -250,6 +290,27 @@ export const api = {
       await call<LogRow[] | null>({ bind: 'ListLogs', args: [f], method: 'GET', path: `/api/logs${logsQuery(f)}` }),
     )
   },
+
+  // CLI tools
+
+  /** Detect the one-click tools; the manual ones' instructions and the shell snippet. */
+  getTools: async () => toolsOverview(await call<ToolsOverview | null>({ bind: 'GetTools', method: 'GET', path: '/api/tools' })),
+
+  /** What applying `choice` would write (a diff per file); writes nothing. */
+  planTool: async (id: string, choice: ToolChoice) =>
+    toolPlan(
+      await call<ToolPlan>({ bind: 'PlanTool', args: [id, choice], method: 'POST', path: `/api/tools/${seg(id)}/plan`, body: choice }),
+    ),
+
+  /** Point the tool at Switchboard (backs up and writes its files, creates its key). */
+  applyTool: async (id: string, choice: ToolChoice) =>
+    toolResult(
+      await call<ToolResult>({ bind: 'ApplyTool', args: [id, choice], method: 'POST', path: `/api/tools/${seg(id)}/apply`, body: choice }),
+    ),
+
+  /** Take the tool back to how it was (restores its files, revokes its key). */
+  undoTool: async (id: string) =>
+    toolResult(await call<ToolResult>({ bind: 'UndoTool', args: [id], method: 'POST', path: `/api/tools/${seg(id)}/undo` })),
 }
 
 export type Api = typeof api

@@ -20,7 +20,8 @@ export interface Status {
   keyring: KeyringKind
 }
 
-export type KeySource = 'dashboard' | 'cli' | 'config'
+/** where a key was made; "tool": minted by the CLI Tools page for one tool (named after it) */
+export type KeySource = 'dashboard' | 'cli' | 'config' | 'tool'
 
 export interface ApiKey {
   id: string
@@ -336,4 +337,95 @@ export interface RoutingEvent {
   /** unix ms, 0 = none */
   until: number
   message: string
+}
+
+// ---------------------------------------------------------------------------
+// CLI tools: coding tools pointed at Switchboard by editing their config files
+
+/** where a tool points: here, elsewhere, its defaults, or a file that cannot be parsed */
+export type ToolState = 'ours' | 'other' | 'untouched' | 'malformed'
+
+/** one one-click tool as detected on this machine */
+export interface ToolStatus {
+  /** e.g. "claude-code" */
+  id: string
+  name: string
+  /** the binary is on PATH or its config folder exists */
+  installed: boolean
+  binaryPath?: string
+  /** the files Switchboard reads and writes for it */
+  configPaths: string[]
+  state: ToolState | string
+  /** the model it will use ("" / absent: its default) */
+  model?: string
+  /** why (malformed: the file, line and problem; other: where it points) */
+  detail?: string
+  /** per-role models it takes besides the main one, e.g. ["opus","sonnet","haiku"] */
+  slots: string[]
+  /** Switchboard applied it and can undo */
+  managed: boolean
+}
+
+/** a tool configured in its own UI: instructions only */
+export interface ManualTool {
+  id: 'cursor' | 'roo-code' | 'vscode-copilot' | string
+  instructions: string
+}
+
+/** GetTools / GET /api/tools */
+export interface ToolsOverview {
+  tools: ToolStatus[]
+  manual: ManualTool[]
+  /** shell exports for SDKs and other CLIs */
+  snippet: string
+}
+
+/** body of PlanTool / ApplyTool: the main model and optional per-slot models */
+export interface ToolChoice {
+  model: string
+  slots?: Record<string, string>
+}
+
+/** one file of a plan */
+export interface ToolFileChange {
+  path: string
+  before: string
+  after: string
+  /** the file does not exist yet */
+  created: boolean
+  /** unified diff ("" when nothing changes) */
+  diff: string
+}
+
+/** PlanTool / POST /api/tools/{id}/plan: what Apply would write */
+export interface ToolPlan {
+  tool: string
+  model: string
+  files: ToolFileChange[]
+  /** the local key the tool uses (named after the tool) */
+  keyName: string
+  /** Apply creates that key (the diff shows a placeholder where it goes) */
+  newKey: boolean
+  notes?: string
+}
+
+export type ToolFileAction = 'created' | 'updated' | 'unchanged' | 'restored' | 'reverted' | 'removed' | 'missing'
+
+export interface ToolFileResult {
+  path: string
+  action: ToolFileAction | string
+  /** copy of the file as it was before this write */
+  backup?: string
+}
+
+/** ApplyTool / UndoTool (POST /api/tools/{id}/apply, /undo) */
+export interface ToolResult {
+  tool: string
+  files: ToolFileResult[]
+  changed: boolean
+  keyName?: string
+  keyCreated?: boolean
+  keyRevoked?: boolean
+  warnings?: string[]
+  notes?: string
 }
