@@ -233,6 +233,7 @@ var (
 	ErrNoModel     = errors.New("clitools: choose a model")
 	ErrNotApplied  = errors.New("clitools: Switchboard has not configured this tool (nothing to undo)")
 	ErrNoKeys      = errors.New("clitools: no key issuer configured")
+	ErrUnknownSlot = errors.New("clitools: unknown model slot")
 )
 
 // MalformedError is a file we refuse to touch.

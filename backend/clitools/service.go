@@ -187,7 +187,7 @@ func (s *Service) build(ctx context.Context, id string, choice Choice, mint bool
 	}
 	for k := range choice.Slots {
 		if !contains(t.slots, k) {
-			return nil, fmt.Errorf("clitools: %s has no %q slot (slots: %s)", t.name, k, strings.Join(t.slots, ", "))
+			return nil, fmt.Errorf("%w: %s has no %q slot (slots: %s)", ErrUnknownSlot, t.name, k, strings.Join(t.slots, ", "))
 		}
 	}
 	b := &built{tool: t, model: choice.Model, slots: choice.Slots}

@@ -269,7 +269,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 // ("accounts: invalid: …"), leaving what the user must fix.
 func userMessage(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"accounts: invalid: ", "keys: invalid: ", "invalid: ", "provider: ", "accounts: ", "keys: "} {
+	for _, p := range []string{"accounts: invalid: ", "keys: invalid: ", "invalid: ", "provider: ", "accounts: ", "keys: ", "clitools: "} {
 		for strings.HasPrefix(msg, p) {
 			msg = strings.TrimPrefix(msg, p)
 		}

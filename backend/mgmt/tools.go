@@ -80,7 +80,8 @@ func toolError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &me), errors.Is(err, clitools.ErrUnknownTool), errors.Is(err, clitools.ErrNoModel), errors.Is(err, clitools.ErrNotApplied):
+	case errors.As(err, &me), errors.Is(err, clitools.ErrUnknownTool), errors.Is(err, clitools.ErrNoModel), errors.Is(err, clitools.ErrNotApplied),
+		errors.Is(err, clitools.ErrUnknownSlot):
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return err
