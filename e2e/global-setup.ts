@@ -121,6 +121,7 @@ export default async function globalSetup(): Promise<void> {
         upstreamURL: upstream.baseURL,
         configFile,
         homeDir,
+        bin,
       })
     }
 

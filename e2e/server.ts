@@ -86,6 +86,15 @@ export function claudeSettingsPath(home: string): string {
 }
 
 /**
+ * The XDG autostart entry "launch at login" writes on Linux: global setup points
+ * XDG_CONFIG_HOME at <HOME>/.config. The backend names it switchboard.desktop
+ * (lower case, like the installed .desktop file; backend/autostart).
+ */
+export function autostartEntryPath(home: string): string {
+  return path.join(home, '.config', 'autostart', 'switchboard.desktop')
+}
+
+/**
  * Environment variables that move a CLI tool's config away from HOME. The server
  * must not see the runner's values: global setup removes them and points the XDG
  * folders into the temporary HOME.
@@ -118,6 +127,8 @@ export interface ServerInfo {
   configFile?: string
   /** the temporary HOME the server runs with (CLI tool configs live here) */
   homeDir?: string
+  /** absolute path of the binary global setup started */
+  bin?: string
 }
 
 /** Read what global setup found (env vars first, then the state file). */

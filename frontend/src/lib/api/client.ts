@@ -15,9 +15,11 @@ import type {
   ComboView,
   CreatedKey,
   HealthView,
+  LaunchAtLogin,
   LogFilter,
   LogRow,
   ModelInfo,
+  NotificationPrefs,
   ProviderInput,
   ProviderView,
   RoutingEvent,
@@ -116,6 +118,21 @@ export function toolChoice(model: string, slots: Record<string, string> = {}): T
   return out
 }
 
+/**
+ * The launch-at-login state with every field present: booleans default to
+ * false, the command to "", and `error` is kept only when it says something.
+ */
+export function launchAtLogin(v: Partial<LaunchAtLogin> | null | undefined): LaunchAtLogin {
+  const o = (v ?? {}) as Partial<LaunchAtLogin>
+  const out: LaunchAtLogin = {
+    enabled: o.enabled === true,
+    supported: o.supported === true,
+    command: typeof o.command === 'string' ? o.command : '',
+  }
+  if (typeof o.error === 'string' && o.error.trim()) out.error = o.error.trim()
+  return out
+}
+
 /** Query string of POST /api/health/reset; empty = everything. */
 export function resetQuery(provider = '', account = ''): string {
   const q = new URLSearchParams()
@@ -173,6 +190,30 @@ export const api = {
 
   saveSettings: (s: Settings) =>
     call<Settings>({ bind: 'SaveSettings', args: [s], method: 'PUT', path: '/api/settings', body: s }),
+
+  // desktop services: notifications and launch at login
+
+  getNotificationPrefs: () =>
+    call<NotificationPrefs>({ bind: 'GetNotificationPrefs', method: 'GET', path: '/api/notifications' }),
+
+  /** Store the preferences; answers what was saved (400 when intervalSec is out of 10…86400). */
+  saveNotificationPrefs: (p: NotificationPrefs) =>
+    call<NotificationPrefs>({ bind: 'SaveNotificationPrefs', args: [p], method: 'PUT', path: '/api/notifications', body: p }),
+
+  getLaunchAtLogin: async () =>
+    launchAtLogin(await call<LaunchAtLogin | null>({ bind: 'GetLaunchAtLogin', method: 'GET', path: '/api/autostart' })),
+
+  /** Register (on) or unregister Switchboard at login; answers the new state. */
+  setLaunchAtLogin: async (on: boolean) =>
+    launchAtLogin(
+      await call<LaunchAtLogin | null>({
+        bind: 'SetLaunchAtLogin',
+        args: [on],
+        method: 'PUT',
+        path: '/api/autostart',
+        body: { enabled: on },
+      }),
+    ),
 
   // providers and accounts
 

@@ -429,3 +429,41 @@ export interface ToolResult {
   warnings?: string[]
   notes?: string
 }
+
+// ---------------------------------------------------------------------------
+// Desktop services: notifications and launch at login
+
+/**
+ * GetNotificationPrefs / GET /api/notifications; SaveNotificationPrefs / PUT with
+ * exactly these fields (the server rejects unknown ones).
+ */
+export interface NotificationPrefs {
+  /** master switch: off = no alerts at all, whatever the kinds say */
+  enabled: boolean
+  /** a provider's circuit breaker opens */
+  breakerOpen: boolean
+  /** an account's quota is exhausted (with its reset time) */
+  quotaExhausted: boolean
+  /** every target of a combo is unavailable */
+  comboUnavailable: boolean
+  /** a subscription token cannot be refreshed */
+  oauthRefreshFailed: boolean
+  /** a provider recovers */
+  recovered: boolean
+  /** at most one alert per provider and kind this often (seconds, 10…86400; default 300) */
+  intervalSec: number
+}
+
+/** the per-kind switches of NotificationPrefs */
+export type NotificationKind = 'breakerOpen' | 'quotaExhausted' | 'comboUnavailable' | 'oauthRefreshFailed' | 'recovered'
+
+/** GetLaunchAtLogin / GET /api/autostart; SetLaunchAtLogin(on) / PUT /api/autostart {enabled} */
+export interface LaunchAtLogin {
+  enabled: boolean
+  /** false: this system cannot start Switchboard at login */
+  supported: boolean
+  /** what the login session runs, e.g. "/usr/bin/switchboard --minimized" */
+  command: string
+  /** why it is unavailable (absent when all is well) */
+  error?: string
+}
