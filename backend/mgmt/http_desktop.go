@@ -44,7 +44,9 @@ func (h *HTTP) desktopRoutes() {
 		st, err := h.svc.SetLaunchAtLogin(in.Enabled)
 		if err != nil {
 			h.log.Warn("launch at login not changed", "err", err)
-			writeError(w, http.StatusInternalServerError, "autostart_failed", "launch at login could not be changed: "+st.Error)
+			// The reason (a read-only autostart folder, an unsupported
+			// desktop) is the user's to fix, so it is shown, not hidden.
+			writeError(w, http.StatusInternalServerError, "autostart_failed", "launch at login could not be changed: "+userMessage(err))
 			return
 		}
 		writeJSON(w, 200, st)
