@@ -1,7 +1,9 @@
 package core
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -197,6 +199,66 @@ func TestGeminiModelGet(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want || (want == 200 && !strings.Contains(string(b), `"models/fake/m"`)) {
 			t.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+}
+
+// Every upstream chunk reaches the client when it arrives: the gaps between
+// events at the client match the upstream's pacing, on the pass-through and
+// the translated path.
+func TestStreamChunkTimingPreserved(t *testing.T) {
+	const chunks, pace = 6, 60 * time.Millisecond
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; i < chunks; i++ {
+			fmt.Fprintf(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%d\"}}]}\n\n", i)
+			w.(http.Flusher).Flush()
+			time.Sleep(pace)
+		}
+		io.WriteString(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Shutdown(context.Background())
+	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	for _, tc := range []struct{ path, body, marker string }{
+		{"/v1/chat/completions", `{"model":"fake/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`, `"content":"`},
+		{"/v1/messages", `{"model":"fake/m","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, `"text_delta"`},
+	} {
+		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "Bearer "+ck.Secret)
+		req.Header.Set("anthropic-version", "2023-06-01")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd := bufio.NewReader(resp.Body)
+		var arrivals []time.Time
+		for {
+			line, err := rd.ReadString('\n')
+			if strings.Contains(line, tc.marker) {
+				arrivals = append(arrivals, time.Now())
+			}
+			if err != nil {
+				break
+			}
+		}
+		resp.Body.Close()
+		if len(arrivals) != chunks {
+			t.Fatalf("%s: %d content events, want %d", tc.path, len(arrivals), chunks)
+		}
+		for i := 1; i < len(arrivals); i++ {
+			if gap := arrivals[i].Sub(arrivals[i-1]); gap < pace*2/3 || gap > pace*2 {
+				t.Errorf("%s: gap %d = %v, upstream paced %v (chunks held back or coalesced)", tc.path, i, gap, pace)
+			}
 		}
 	}
 }

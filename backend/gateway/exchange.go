@@ -39,6 +39,9 @@ type exchange struct {
 	// committed turns true when the first byte went to the client.
 	committed    atomic.Bool
 	firstTokenAt time.Time
+	// burst is true while pump knows more whole upstream events are
+	// already buffered: writers hold the flush until the burst ends.
+	burst bool
 	// passThroughOK is false for endpoints whose client shape differs from
 	// the dialect's main endpoint (legacy completions).
 	passThroughOK bool

@@ -116,7 +116,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				_, _ = x.w.Write(tee.separator())
 				_, _ = x.w.Write(closing)
 			}
-			if x.flush != nil {
+			if x.flush != nil && !x.burst {
 				x.flush.Flush()
 			}
 		}
@@ -247,10 +247,11 @@ func (x *exchange) markFirstToken() {
 }
 
 // write sends bytes to the client and flushes, so every upstream chunk is
-// forwarded as it arrives.
+// forwarded as it arrives; inside a burst of events that arrived together
+// the flush waits for the burst's last one.
 func (x *exchange) write(b []byte) {
 	_, _ = x.w.Write(b)
-	if x.flush != nil {
+	if x.flush != nil && !x.burst {
 		x.flush.Flush()
 	}
 }

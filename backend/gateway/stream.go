@@ -155,16 +155,21 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 				}
 				evs = append(evs, ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: kind, Message: msg}})
 			}
+			x.burst = false
 			sink(evs, true)
 			return
 		}
 		if x.idle != nil {
 			x.idle.reset()
 		}
+		// More whole events already received: the sink may hold its flush
+		// so a burst goes out in one write (nothing waits on the network).
+		x.burst = rd.CompleteEventBuffered()
 		evs, err = dec.Decode(evs[:0], ev)
 		if err != nil {
 			evs = append(evs[:0], ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: ir.KindUpstream5xx,
 				Message: "the upstream sent an unreadable event: " + err.Error()}})
+			x.burst = false
 			sink(evs, true)
 			return
 		}

@@ -138,3 +138,16 @@ func trimEOL(b []byte) []byte {
 	}
 	return b
 }
+
+// CompleteEventBuffered reports whether a whole further event has already
+// been received (a blank line is buffered). Writers use it to coalesce a
+// burst of events into one write without holding back an event whose
+// successor is still on its way.
+func (r *Reader) CompleteEventBuffered() bool {
+	n := r.br.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := r.br.Peek(n)
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\r\r")) || bytes.Contains(b, []byte("\r\n\r\n"))
+}

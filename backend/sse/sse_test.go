@@ -120,3 +120,19 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 }
+
+func TestCompleteEventBuffered(t *testing.T) {
+	r := NewReader(strings.NewReader("data: a\n\ndata: b\n\ndata: c"))
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.CompleteEventBuffered() {
+		t.Fatal("a whole second event is buffered")
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if r.CompleteEventBuffered() {
+		t.Fatal("only an unfinished event is buffered: the writer must not wait for it")
+	}
+}
