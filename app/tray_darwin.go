@@ -1,4 +1,4 @@
-//go:build !bindings && darwin
+//go:build !bindings && !headless && darwin
 
 package app
 

@@ -1,4 +1,4 @@
-//go:build !bindings && !darwin && !windows
+//go:build !bindings && !headless && !darwin && !windows
 
 package app
 

@@ -1,4 +1,4 @@
-//go:build !bindings && windows
+//go:build !bindings && !headless && windows
 
 package app
 

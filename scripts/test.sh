@@ -51,6 +51,7 @@ step "go test -race" go_tests
 step "fuzz (${FUZZTIME} each)" fuzz_smoke
 step "frontend unit tests" bash -c 'cd frontend && npm test --silent'
 step "build (wails)" scripts/build.sh
+step "build headless server (-tags headless)" bash -c 'scripts/build.sh --headless && build/bin/switchboard-server --version' 
 step "dashboard e2e (Chromium)" bash -c 'cd e2e && npx playwright test'
 step "window + tray smoke (Xvfb)" scripts/smoke-window.sh
 step "package .deb (nfpm)" package_test

@@ -40,3 +40,22 @@ func TestBackendDoesNotImportDesktopShell(t *testing.T) {
 		t.Fatalf("only %d backend packages checked", checked)
 	}
 }
+
+// The -tags headless build (servers, CI) must not link the GUI stack.
+func TestHeadlessBuildHasNoDesktopShell(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "headless", "switchboard").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Split(string(out), "\n")
+	if len(deps) < 50 {
+		t.Fatalf("only %d deps listed", len(deps))
+	}
+	for _, d := range deps {
+		for _, f := range forbidden {
+			if strings.HasPrefix(d, f) {
+				t.Errorf("the headless build depends on %s", d)
+			}
+		}
+	}
+}
