@@ -15,6 +15,7 @@ import (
 	"switchboard/backend/logging"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
+	"switchboard/backend/sse"
 	"switchboard/backend/usage"
 )
 
@@ -42,6 +43,9 @@ type exchange struct {
 	// burst is true while pump knows more whole upstream events are
 	// already buffered: writers hold the flush until the burst ends.
 	burst bool
+	// skipDecode marks events a committed pass-through stream forwards
+	// without decoding (pure content deltas).
+	skipDecode func(sse.Event) bool
 	// passThroughOK is false for endpoints whose client shape differs from
 	// the dialect's main endpoint (legacy completions).
 	passThroughOK bool

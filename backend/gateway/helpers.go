@@ -10,6 +10,7 @@ import (
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/ir"
 	"switchboard/backend/route"
+	"switchboard/backend/sse"
 )
 
 // splitter applies the <think> splitter to a translated OpenAI-dialect
@@ -103,13 +104,44 @@ func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 
 // isDoneEvent reports raw SSE bytes holding OpenAI's data: [DONE].
 func isDoneEvent(raw []byte) bool {
-	for _, line := range bytes.Split(raw, []byte("\n")) {
+	for len(raw) > 0 { // line by line, without allocating: this runs per event
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if v, ok := bytes.CutPrefix(line, []byte("data:")); ok && string(bytes.TrimSpace(v)) == "[DONE]" {
 			return true
 		}
 	}
 	return false
+}
+
+// plainDelta reports, per dialect, an event that carries only content
+// deltas: once a pass-through stream is committed, its bytes are forwarded
+// without decoding it (usage, errors, stops and terminal events are still
+// decoded).
+func plainDelta(d dialect.Name) func(sse.Event) bool {
+	contains := func(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
+	switch d {
+	case dialect.OpenAIChat:
+		return func(ev sse.Event) bool {
+			return !ev.IsDone() && !contains(ev.Data, `"finish_reason":"`) && !contains(ev.Data, `"usage":{`) && !contains(ev.Data, `"error"`)
+		}
+	case dialect.Anthropic:
+		return func(ev sse.Event) bool {
+			return ev.NameIs("content_block_delta") || ev.NameIs("ping")
+		}
+	case dialect.Responses:
+		return func(ev sse.Event) bool { return bytes.HasSuffix(ev.Name, []byte(".delta")) }
+	case dialect.Gemini:
+		return func(ev sse.Event) bool {
+			return !contains(ev.Data, `"finishReason"`) && !contains(ev.Data, `"usageMetadata"`) && !contains(ev.Data, `"error"`)
+		}
+	}
+	return nil
 }
 
 // closeAfterStop is the terminal frame of a dialect whose streams end with

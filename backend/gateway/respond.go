@@ -76,6 +76,8 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, up dialect.Codec) streamResult {
 	var res streamResult
 	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 16<<10)}
+	x.skipDecode = plainDelta(up.Name())
+	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	sentinel := false // the upstream's own terminal event ([DONE], message_stop) went by
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
 		var closing []byte // frames of ours that end the client's stream

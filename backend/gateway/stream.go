@@ -125,6 +125,7 @@ type streamResult struct {
 func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamDecoder,
 	sink func(evs []ir.Event, last bool) bool) {
 	rd := sse.NewReader(body)
+	defer func() { x.burst = false }()
 	if t, ok := body.(*teeReader); ok {
 		t.rd = rd
 	}
@@ -165,7 +166,11 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		// More whole events already received: the sink may hold its flush
 		// so a burst goes out in one write (nothing waits on the network).
 		x.burst = rd.CompleteEventBuffered()
-		evs, err = dec.Decode(evs[:0], ev)
+		if x.skipDecode != nil && x.committed.Load() && x.skipDecode(ev) {
+			evs, err = evs[:0], nil
+		} else {
+			evs, err = dec.Decode(evs[:0], ev)
+		}
 		if err != nil {
 			evs = append(evs[:0], ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: ir.KindUpstream5xx,
 				Message: "the upstream sent an unreadable event: " + err.Error()}})
