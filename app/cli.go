@@ -56,6 +56,7 @@ Flags (each also as an environment variable):
   --log-level L       SWITCHBOARD_LOG_LEVEL   debug | info | warn | error
   --minimized         SWITCHBOARD_MINIMIZED   desktop: start hidden in the tray
   --version                                   print the version and exit
+                      SWITCHBOARD_DEBUG_ADDR  loopback host:port for pprof and expvar (profiling)
 `
 
 // globalFlags are accepted by every command.
@@ -226,6 +227,7 @@ func useKeyring() bool { return os.Getenv("SWITCHBOARD_KEYRING") != "off" }
 func serve(cfg config.Config, log *slog.Logger, ui fs.FS) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	startDebug(log)
 	in, err := core.Start(ctx, cfg, core.Options{Mode: "headless", UI: ui, Log: log, UseKeyring: useKeyring()})
 	if err != nil {
 		return startFailed(log, err)

@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -144,7 +143,7 @@ const maxRequestBody = 32 << 20
 
 // readBody reads the client's body or answers 413/400 in its dialect.
 func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	b, err := readAllSized(http.MaxBytesReader(w, r.Body, maxRequestBody), r.ContentLength, maxRequestBody)
 	if err != nil {
 		var e *ir.Error
 		if _, tooBig := err.(*http.MaxBytesError); tooBig {

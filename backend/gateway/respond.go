@@ -75,7 +75,7 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 // parsing them only to find errors, usage and the commit point.
 func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, up dialect.Codec) streamResult {
 	var res streamResult
-	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 16<<10)}
+	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 4<<10)}
 	x.skipDecode = plainDelta(up.Name())
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	sentinel := false // the upstream's own terminal event ([DONE], message_stop) went by
@@ -183,7 +183,7 @@ func (x *exchange) jsonTranslate(resp *http.Response, up dialect.Codec, c route.
 
 // jsonPassThrough copies the upstream JSON answer unchanged.
 func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) streamResult {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody)
 	if err != nil {
 		return streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
 	}
@@ -197,7 +197,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 }
 
 func (x *exchange) readResponse(resp *http.Response, up dialect.Codec, c route.Candidate) (*ir.Response, streamResult) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody)
 	if err != nil {
 		return nil, streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
 	}
@@ -316,4 +316,19 @@ func (x *exchange) logResponseBody(b []byte) {
 	if x.g.logBodies.Load() {
 		x.row.ResponseBody = truncate(logging.Scrub(string(b)), maxLoggedBody)
 	}
+}
+
+// readAllSized reads a body of known length in one allocation (io.ReadAll
+// grows its buffer step by step). r must already be bounded; a length above
+// limit is not trusted for the allocation.
+func readAllSized(r io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length > limit {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, length)
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return buf[:n], io.ErrUnexpectedEOF
+	}
+	return buf[:n], err
 }

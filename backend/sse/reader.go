@@ -47,7 +47,9 @@ func NewReader(r io.Reader) *Reader { return NewReaderSize(r, MaxEventSize) }
 
 // NewReaderSize returns a Reader that refuses events larger than limit.
 func NewReaderSize(r io.Reader, limit int) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 16<<10), limit: limit}
+	// 4 KiB holds a typical burst of deltas; longer lines still work (see
+	// readLine) and 1,000 open streams cost 12 MiB less than with 16 KiB.
+	return &Reader{br: bufio.NewReaderSize(r, 4<<10), limit: limit}
 }
 
 // BytesRead is how many bytes of the underlying stream have been consumed.

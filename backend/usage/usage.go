@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,7 +175,12 @@ func (r *Recorder) write(rows []*Row) []*Row {
 			return err
 		}
 		defer st.Close()
-		for _, w := range rows {
+		for i, w := range rows {
+			if i%16 == 15 {
+				// Let request goroutines run: on one core a long batch of
+				// cgo inserts otherwise shows up as latency spikes.
+				runtime.Gosched()
+			}
 			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
 				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
 				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
