@@ -346,11 +346,17 @@ type RunResult struct {
 	// Measured on -pid (the gateway) over the measured window.
 	CPUMsPerReq float64 `json:"cpu_ms_per_req,omitempty"`
 	CPUUtil     float64 `json:"cpu_util,omitempty"` // cores busy
-	// Time the gateway's threads were runnable but waited for a CPU (other
-	// processes on its core), as a fraction of the window: a noise gauge.
-	RQWait     float64 `json:"rq_wait,omitempty"`
-	RSSPeakKiB int64   `json:"rss_peak_kib,omitempty"`
-	RSSEndKiB  int64   `json:"rss_end_kib,omitempty"`
+	// Time the gateway's threads were runnable but waited for a CPU (taken
+	// by other processes or by its own other threads), per second.
+	RQWait float64 `json:"rq_wait,omitempty"`
+	// CPU-seconds per second that other processes used on the gateway's
+	// CPU (-cpu) during the window: how much the row was disturbed.
+	Other float64 `json:"other_on_cpu"` // -1: not measured
+	// read/write system calls of -pid per request (/proc/<pid>/io)
+	ReadsPerReq  float64 `json:"reads_per_req,omitempty"`
+	WritesPerReq float64 `json:"writes_per_req,omitempty"`
+	RSSPeakKiB   int64   `json:"rss_peak_kib,omitempty"`
+	RSSEndKiB    int64   `json:"rss_end_kib,omitempty"`
 	// From -debug (/debug/vars memstats), when the gateway exposes it.
 	AllocsPerReq float64 `json:"allocs_per_req,omitempty"`
 	BytesPerReq  float64 `json:"alloc_bytes_per_req,omitempty"`
@@ -375,6 +381,7 @@ func cmdRun(args []string) error {
 	dur := fs.Duration("d", 5*time.Second, "measured duration")
 	warm := fs.Duration("warmup", time.Second, "warm-up duration (not measured)")
 	pid := fs.Int("pid", 0, "process to measure CPU time and RSS of (the gateway)")
+	pinned := fs.Int("cpu", -1, "the CPU -pid is pinned to (reports other processes' use of it)")
 	debug := fs.String("debug", "", "host:port of the gateway's /debug/vars, for allocations per request")
 	scenario := fs.String("scenario", "", "scenario label")
 	path := fs.String("path", "", "direct | gateway")
@@ -443,18 +450,27 @@ func cmdRun(args []string) error {
 		cpu0, _ = cpuTicks(*pid)
 	}
 	_, wait0 := schedTotals(*pid)
+	busy0, haveBusy := cpuBusy(*pinned)
+	r0, w0, haveIO := ioCounts(*pid)
+	ioDelta := [2]int64{-1, -1}
 	elapsed := phase(*dur, &errs, func(i int, o outcome) {
 		lats[i] = append(lats[i], o.lat)
 		if t.stream {
 			ttfes[i] = append(ttfes[i], o.ttfe)
 		}
 	})
-	res := RunResult{Kind: "run", Scenario: *scenario, Path: *path, Run: *run, C: *c, Dialect: t.dialect, Model: t.model,
+	res := RunResult{Kind: "run", Other: -1, Scenario: *scenario, Path: *path, Run: *run, C: *c, Dialect: t.dialect, Model: t.model,
 		Stream: t.stream, ElapsedS: elapsed.Seconds(), Warmup: warm.Seconds()}
 	if *pid > 0 {
 		cpu1, _ = cpuTicks(*pid)
 		_, wait1 := schedTotals(*pid)
 		res.RQWait = float64(wait1-wait0) / float64(elapsed)
+		if r1, w1, ok := ioCounts(*pid); ok && haveIO {
+			ioDelta = [2]int64{r1 - r0, w1 - w0}
+		}
+		if busy1, ok := cpuBusy(*pinned); ok && haveBusy && *pinned >= 0 {
+			res.Other = max(0, float64((busy1-busy0)-(cpu1-cpu0))/clkTck/elapsed.Seconds())
+		}
 		res.RSSPeakKiB = sampler.stop()
 		if st, err := procStatus(*pid); err == nil {
 			res.RSSEndKiB = st.rss
@@ -480,6 +496,9 @@ func cmdRun(args []string) error {
 		n := float64(len(all) + errs.n)
 		ms := float64(cpu1-cpu0) * 1000 / clkTck
 		res.CPUMsPerReq = ms / n
+		if ioDelta[0] >= 0 {
+			res.ReadsPerReq, res.WritesPerReq = float64(ioDelta[0])/n, float64(ioDelta[1])/n
+		}
 		res.CPUUtil = ms / 1000 / elapsed.Seconds()
 		if haveMem {
 			res.AllocsPerReq = float64(mem1.Mallocs-mem0.Mallocs) / n

@@ -65,6 +65,52 @@ func schedTotals(pid int) (run, wait int64) {
 	return run, wait
 }
 
+// cpuBusy is the busy time of one CPU from /proc/stat (user, nice, system,
+// irq, softirq, steal), in clock ticks.
+func cpuBusy(cpu int) (int64, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	prefix := fmt.Sprintf("cpu%d ", cpu)
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 9 {
+			return 0, false
+		}
+		var sum int64
+		for _, i := range []int{1, 2, 3, 6, 7, 8} {
+			n, _ := strconv.ParseInt(f[i], 10, 64)
+			sum += n
+		}
+		return sum, true
+	}
+	return 0, false
+}
+
+// ioCounts reads syscr/syscw (read and write system calls, all threads)
+// from /proc/<pid>/io.
+func ioCounts(pid int) (r, w int64, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		switch k {
+		case "syscr":
+			r = n
+		case "syscw":
+			w = n
+		}
+	}
+	return r, w, true
+}
+
 type status struct {
 	rss, hwm, threads int64
 }

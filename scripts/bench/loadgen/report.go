@@ -15,6 +15,7 @@ import (
 // Meta describes the bench run (written by bench.sh).
 type Meta struct {
 	Kind      string  `json:"kind"` // "meta"
+	Commit    string  `json:"commit"`
 	Runs      int     `json:"runs"`
 	Duration  string  `json:"duration"`
 	Warmup    string  `json:"warmup"`
@@ -119,12 +120,14 @@ type agg struct {
 	dT99, gT99, addT99        float64
 	cpu, util, allocs, abytes float64
 	rqwait                    float64
+	reads, writes             float64
 	// floor: a bare net/http proxy on the same topology (scripts/bench/bareproxy)
 	hasFloor                  bool
 	fRPS, fRatio, fP50, fP99  float64
 	fAddP50, fAddP99, fAddT50 float64
 	fT50, fCPU, fRQWait       float64
 	fErr                      int
+	fReads, fWrites           float64
 	dErr, gErr                int
 	errSamples                []string
 	rssPeak                   int64
@@ -173,6 +176,7 @@ func (rs *records) aggregate() []agg {
 	var out []agg
 	for _, k := range order {
 		a := agg{key: k}
+		var rd, wr, fRd, fWr []float64
 		var fRPS, fRatio, fP50, fP99, fAP50, fAP99, fAT50, fT50, fCPU, fRQ []float64
 		var dRPS, gRPS, ratio, dP50, gP50, aP50, dP99, gP99, aP99, dT50, gT50, aT50, dT99, gT99, aT99, cpu, util, allocs, ab, rqw []float64
 		for _, p := range byKey[k] {
@@ -187,7 +191,8 @@ func (rs *records) aggregate() []agg {
 				a.stream = p.g.Stream
 				gRPS, gP50, gP99 = append(gRPS, p.g.RPS), append(gP50, p.g.P50), append(gP99, p.g.P99)
 				gT50, gT99 = append(gT50, p.g.TTFE50), append(gT99, p.g.TTFE99)
-				cpu, util, rqw = append(cpu, p.g.CPUMsPerReq), append(util, p.g.CPUUtil), append(rqw, p.g.RQWait)
+				cpu, util, rqw = append(cpu, p.g.CPUMsPerReq), append(util, p.g.CPUUtil), append(rqw, p.g.Other)
+				rd, wr = append(rd, p.g.ReadsPerReq), append(wr, p.g.WritesPerReq)
 				if p.g.AllocsPerReq > 0 {
 					allocs, ab = append(allocs, p.g.AllocsPerReq), append(ab, p.g.BytesPerReq)
 				}
@@ -199,7 +204,8 @@ func (rs *records) aggregate() []agg {
 				a.hasFloor = true
 				a.fErr += p.f.Errors
 				fRPS, fP50, fP99, fT50 = append(fRPS, p.f.RPS), append(fP50, p.f.P50), append(fP99, p.f.P99), append(fT50, p.f.TTFE50)
-				fCPU, fRQ = append(fCPU, p.f.CPUMsPerReq), append(fRQ, p.f.RQWait)
+				fCPU, fRQ = append(fCPU, p.f.CPUMsPerReq), append(fRQ, p.f.Other)
+				fRd, fWr = append(fRd, p.f.ReadsPerReq), append(fWr, p.f.WritesPerReq)
 				if p.d != nil {
 					if p.d.RPS > 0 {
 						fRatio = append(fRatio, p.f.RPS/p.d.RPS)
@@ -225,6 +231,7 @@ func (rs *records) aggregate() []agg {
 		a.fRPS, a.fRatio, a.fP50, a.fP99 = median(fRPS), median(fRatio), median(fP50), median(fP99)
 		a.fAddP50, a.fAddP99, a.fAddT50 = median(fAP50), median(fAP99), median(fAT50)
 		a.fT50, a.fCPU, a.fRQWait = median(fT50), median(fCPU), median(fRQ)
+		a.reads, a.writes, a.fReads, a.fWrites = median(rd), median(wr), median(fRd), median(fWr)
 		out = append(out, a)
 	}
 	return out
@@ -235,6 +242,21 @@ func f(v float64, prec int) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.*f", prec, v)
+}
+
+// fpos is f for values where a negative means "not measured".
+func fpos(v float64, prec int) string {
+	if v < 0 {
+		return "-"
+	}
+	return f(v, prec)
+}
+
+func rw(r, w float64) string {
+	if math.IsNaN(r) || (r == 0 && w == 0) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f/%.1f", r, w)
 }
 
 func signed(v float64, prec int) string {
@@ -264,6 +286,7 @@ func verdict(ok bool, known bool) string {
 func cmdReport(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	in := fs.String("in", "", "results file (JSON lines)")
+	failOnErrors := fs.Bool("fail-on-errors", false, "exit non-zero when any scenario had errors")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -277,8 +300,25 @@ func cmdReport(args []string) error {
 		return err
 	}
 	w := bufio.NewWriter(os.Stdout)
-	defer w.Flush()
 	printReport(w, rs)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if *failOnErrors {
+		n := 0
+		for _, a := range rs.aggregate() {
+			n += a.dErr + a.gErr + a.fErr
+		}
+		for _, h := range rs.holds {
+			n += h.Errors
+		}
+		for _, g := range rs.gaps {
+			n += g.Errors
+		}
+		if n > 0 {
+			return fmt.Errorf("%d failed requests (see the errors column)", n)
+		}
+	}
 	return nil
 }
 
@@ -286,7 +326,7 @@ func printReport(w io.Writer, rs *records) {
 	m := rs.meta
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("Switchboard gateway bench\n")
-	p("  gateway:  %s\n", m.Bin)
+	p("  gateway:  %s, tree %s\n", m.Bin, m.Commit)
 	p("  upstream: %s\n", m.Upstream)
 	p("  runs:     %d × %s per scenario (+%s warm-up), median of runs; quick=%v\n", m.Runs, m.Duration, m.Warmup, m.Quick)
 	p("  pinning:  %s\n", m.Pinned)
@@ -301,9 +341,9 @@ func printReport(w io.Writer, rs *records) {
 	}
 
 	p("\nLatency / throughput   (ms; \"+\" = gateway − direct, paired per run, then median; ratio = gateway/direct RPS)\n")
-	hdr := fmt.Sprintf("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %6s %7s │ %s",
+	hdr := fmt.Sprintf("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %5s %7s %9s │ %s",
 		"scenario", "c", "rps dir", "rps gw", "ratio", "p50 d", "p50 gw", "+p50", "p99 d", "p99 gw", "+p99",
-		"1st d", "1st gw", "+1st", "cpu/req", "cores", "rqwait", "alloc/r", "errors d/gw")
+		"1st d", "1st gw", "+1st", "cpu/req", "cores", "other", "alloc/r", "sys r/w/r", "errors d/gw")
 	p("%s\n%s\n", hdr, strings.Repeat("─", len([]rune(hdr))))
 	for _, a := range aggs {
 		name := scenarioNames[a.key.scenario]
@@ -314,27 +354,28 @@ func printReport(w io.Writer, rs *records) {
 		if a.stream {
 			t1, t2, t3 = f(a.dT50, 3), f(a.gT50, 3), signed(a.addT50, 3)
 		}
-		p("%-38s %3d │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %6s %7s │ %d/%d\n",
+		p("%-38s %3d │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %5s %7s %9s │ %d/%d\n",
 			name, a.key.c, f(a.dRPS, 0), f(a.gRPS, 0), f(a.ratio, 3),
 			f(a.dP50, 3), f(a.gP50, 3), signed(a.addP50, 3),
 			f(a.dP99, 3), f(a.gP99, 3), signed(a.addP99, 3),
-			t1, t2, t3, f(a.cpu, 3), f(a.util, 2), f(a.rqwait, 2), f(a.allocs, 0), a.dErr, a.gErr)
+			t1, t2, t3, f(a.cpu, 3), f(a.util, 2), fpos(a.rqwait, 2), f(a.allocs, 0), rw(a.reads, a.writes), a.dErr, a.gErr)
 		if a.hasFloor {
 			t2, t3 = "", ""
 			if a.stream {
 				t2, t3 = f(a.fT50, 3), signed(a.fAddT50, 3)
 			}
-			p("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %6s %7s │ %d\n",
+			p("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %5s %7s %9s │ %d\n",
 				"  └ floor: bare net/http proxy", "", "", f(a.fRPS, 0), f(a.fRatio, 3), "", f(a.fP50, 3), signed(a.fAddP50, 3),
-				"", f(a.fP99, 3), signed(a.fAddP99, 3), "", t2, t3, f(a.fCPU, 3), "", f(a.fRQWait, 2), "", a.fErr)
+				"", f(a.fP99, 3), signed(a.fAddP99, 3), "", t2, t3, f(a.fCPU, 3), "", fpos(a.fRQWait, 2), "", rw(a.fReads, a.fWrites), a.fErr)
 		}
 	}
 	p("  floor rows: scripts/bench/bareproxy (read body, POST upstream, copy answer) in the gateway's place, same pinning;\n")
 	p("  its \"+\" columns are floor − direct: what any Go proxy pays on this machine. gateway − floor is Switchboard's own cost.\n")
 	p("  cpu/req = gateway utime+stime (/proc/<pid>/stat) over the measured window ÷ requests (1000/cpu/req = one-core capacity);\n")
-	p("  cores = gateway CPU-seconds per second; rqwait = time its threads were runnable but waiting for a CPU taken by\n")
-	p("  other processes, per second of the window (> ~0.05 means the numbers of that row are distorted by other load).\n")
+	p("  cores = gateway CPU-seconds per second; other = CPU-seconds per second other processes took on the gateway's\n")
+	p("  pinned CPU during the window (anything well above 0 means that row's latency/RPS are distorted by other work).\n")
 	p("  1st = time to first SSE event at the client. alloc/r needs the gateway's /debug/vars (\"-\" when absent).\n")
+	p("  sys r/w/r = read and write system calls of the gateway per request (/proc/<pid>/io syscr/syscw).\n")
 	var errLines []string
 	for _, a := range aggs {
 		if a.dErr+a.gErr > 0 {
