@@ -231,9 +231,6 @@ func TestNothingLostUnderFaults(t *testing.T) {
 	}
 }
 
-// idempotencyWindowForTest mirrors the gateway's 5 s replay window.
-const idempotencyWindowForTest = 5 * time.Second
-
 // inFlightGrace covers requests admitted before the gateway read the 429
 // (generous: the race detector slows everything down).
 const inFlightGrace = 250 * time.Millisecond
@@ -351,10 +348,7 @@ func TestIdempotentReplayAndResponseCache(t *testing.T) {
 	if hits.Load() != 1 || bodies[0] != bodies[1] || (replayed[0] == "") == (replayed[1] == "") {
 		t.Fatalf("idempotent duplicate: %d upstream hits, bodies %q / %q, replay marks %q %q", hits.Load(), bodies[0], bodies[1], replayed[0], replayed[1])
 	}
-	time.Sleep(idempotencyWindowForTest + 100*time.Millisecond)
-	if b, _ := send("abc"); strings.Contains(b, "answer 1") || hits.Load() != 2 {
-		t.Fatalf("key replayed after its window: %s", b)
-	}
+	// (The window's expiry is tested with an injected clock in package gateway.)
 	// The response cache is off by default; on, an exact repeat is a HIT.
 	send("")
 	before := hits.Load()

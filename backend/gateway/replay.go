@@ -46,6 +46,7 @@ type replayer struct {
 	cache map[[32]byte]*list.Element
 	lru   *list.List
 	on    func() bool // response cache switch (settings)
+	now   func() time.Time
 }
 
 type cacheItem struct {
@@ -55,7 +56,7 @@ type cacheItem struct {
 }
 
 func newReplayer() *replayer {
-	return &replayer{idem: map[string]*idemEntry{}, cache: map[[32]byte]*list.Element{}, lru: list.New(), on: func() bool { return false }}
+	return &replayer{idem: map[string]*idemEntry{}, cache: map[[32]byte]*list.Element{}, lru: list.New(), on: func() bool { return false }, now: time.Now}
 }
 
 // recorder tees a response so it can be replayed.
@@ -132,7 +133,7 @@ func isStream(r *http.Request, body []byte) bool {
 }
 
 func (p *replayer) idempotent(w http.ResponseWriter, r *http.Request, key string, next http.Handler) {
-	now := time.Now()
+	now := p.now()
 	p.mu.Lock()
 	e, ok := p.idem[key]
 	if ok && (e.expires.IsZero() || now.Before(e.expires)) {
@@ -162,7 +163,7 @@ func (p *replayer) idempotent(w http.ResponseWriter, r *http.Request, key string
 	rec := &recorder{ResponseWriter: w}
 	defer func() {
 		p.mu.Lock()
-		e.res, e.expires = rec.result(), time.Now().Add(idempotencyWindow)
+		e.res, e.expires = rec.result(), p.now().Add(idempotencyWindow)
 		p.mu.Unlock()
 		close(e.done)
 	}()
@@ -175,7 +176,7 @@ func (p *replayer) cached(w http.ResponseWriter, r *http.Request, body []byte, n
 	h.Write(body)
 	var key [32]byte
 	copy(key[:], h.Sum(nil))
-	now := time.Now()
+	now := p.now()
 	p.mu.Lock()
 	if el, ok := p.cache[key]; ok {
 		it := el.Value.(*cacheItem)

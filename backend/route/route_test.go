@@ -520,3 +520,38 @@ func TestBreakerIgnoresAMostlyHealthyProvider(t *testing.T) {
 		t.Fatalf("window not sliding: %+v", b)
 	}
 }
+
+// BenchmarkPlan measures the router's pick for one request: resolve a combo
+// of three targets, order them, admit the first candidate, release it.
+func BenchmarkPlan(b *testing.B) {
+	h := NewHealth(nil, 1)
+	s := snapshot(Combo{Name: "x", Strategy: RoundRobin, Targets: targets("a/m", "b/m", "c/m")})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p, err := s.Plan(h, "x")
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, lease, ok := p.Next(ctx)
+		if !ok {
+			b.Fatal("no candidate")
+		}
+		lease.Release()
+		p.Succeeded(c, time.Time{}, time.Millisecond)
+	}
+}
+
+// BenchmarkPlanDirect is the common case: a plain provider/model.
+func BenchmarkPlanDirect(b *testing.B) {
+	h := NewHealth(nil, 1)
+	s := snapshot()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p, _ := s.Plan(h, "b/m")
+		c, lease, _ := p.Next(ctx)
+		lease.Release()
+		p.Succeeded(c, time.Time{}, time.Millisecond)
+	}
+}
