@@ -59,7 +59,7 @@ describe('App', () => {
     await renderApp()
     expect((await screen.findByTestId('endpoint')).textContent).toBe('http://127.0.0.1:20128')
     expect(screen.getByTestId('base-url-openai').textContent).toContain('http://127.0.0.1:20128/v1')
-    expect(screen.getByTestId('base-url-gemini').textContent).toContain('http://127.0.0.1:20128/v1beta')
+    expect(screen.getByTestId('base-url-gemini').querySelector('code')?.textContent).toBe('http://127.0.0.1:20128')
     expect(screen.getByTestId('status-mode').textContent).toBe('Desktop')
     const nav = screen.getByRole('navigation', { name: 'Main' })
     expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual([

@@ -362,6 +362,6 @@ export function dialectUrls(endpoint: string): { id: string; label: string; url:
   return [
     { id: 'openai', label: 'OpenAI', url: `${root}/v1`, hint: 'OpenAI SDKs and compatible tools (base_url)' },
     { id: 'anthropic', label: 'Anthropic', url: root, hint: 'Anthropic SDK / Claude Code (ANTHROPIC_BASE_URL)' },
-    { id: 'gemini', label: 'Gemini', url: `${root}/v1beta`, hint: 'Google Gen AI SDKs (base URL)' },
+    { id: 'gemini', label: 'Gemini', url: root, hint: 'Gemini CLI (GOOGLE_GEMINI_BASE_URL) / Gen AI SDKs (base URL); they add /v1beta' },
   ]
 }
