@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"switchboard/backend/config"
+	"switchboard/backend/mgmt"
 )
 
 // A minimal scripted OpenAI upstream: JSON or SSE depending on stream.
@@ -38,17 +39,7 @@ func openAIUpstream(t *testing.T) *httptest.Server {
 func TestGatewaySmoke(t *testing.T) {
 	up := openAIUpstream(t)
 	defer up.Close()
-	cfg := config.Default()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
-		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
-	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Shutdown(context.Background())
-	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	in, ck := startWithUpstream(t, "fake", up.URL)
 	base := "http://" + in.Server.Addr()
 	post := func(path, body string, hdr map[string]string) string {
 		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
@@ -133,17 +124,7 @@ func TestShutdownEndsOpenStreamsCleanly(t *testing.T) {
 func TestBodyLoggingIsOptInRedactedAndTruncated(t *testing.T) {
 	up := openAIUpstream(t)
 	defer up.Close()
-	cfg := config.Default()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
-		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
-	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Shutdown(context.Background())
-	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	in, ck := startWithUpstream(t, "fake", up.URL)
 	send := func() {
 		body := `{"model":"fake/m","messages":[{"role":"user","content":"my key is sk-live-abcdefghijklmnopqrstuv ` + strings.Repeat("x", 70<<10) + `"}]}`
 		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions", strings.NewReader(body))
@@ -177,17 +158,7 @@ func TestBodyLoggingIsOptInRedactedAndTruncated(t *testing.T) {
 func TestGeminiModelGet(t *testing.T) {
 	up := openAIUpstream(t)
 	defer up.Close()
-	cfg := config.Default()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
-		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
-	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Shutdown(context.Background())
-	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	in, ck := startWithUpstream(t, "fake", up.URL)
 	for path, want := range map[string]int{"/v1beta/models/fake/m": 200, "/v1beta/models/fake%2Fm": 200, "/v1beta/models/nope": 404} {
 		req, _ := http.NewRequest("GET", "http://"+in.Server.Addr()+path, nil)
 		req.Header.Set("x-goog-api-key", ck.Secret)
@@ -218,17 +189,7 @@ func TestStreamChunkTimingPreserved(t *testing.T) {
 		io.WriteString(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
 	}))
 	defer up.Close()
-	cfg := config.Default()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.Providers = []config.ProviderConfig{{ID: "fake", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
-		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
-	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Shutdown(context.Background())
-	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	in, ck := startWithUpstream(t, "fake", up.URL)
 	for _, tc := range []struct{ path, body, marker string }{
 		{"/v1/chat/completions", `{"model":"fake/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`, `"content":"`},
 		{"/v1/messages", `{"model":"fake/m","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, `"text_delta"`},
@@ -261,4 +222,26 @@ func TestStreamChunkTimingPreserved(t *testing.T) {
 			}
 		}
 	}
+}
+
+// startWithUpstream starts a headless instance whose provider id routes to
+// an OpenAI-compatible upstream at url (model "m", one account) and returns
+// it with a fresh local key; the instance shuts down when the test ends.
+func startWithUpstream(t *testing.T, id, url string) (*Instance, mgmt.CreatedKey) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: id, Type: "openai-compatible", BaseURL: url + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Shutdown(context.Background()) })
+	ck, err := in.Services.CreateKey(context.Background(), "t", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, ck
 }

@@ -303,17 +303,7 @@ func TestIdempotentReplayAndResponseCache(t *testing.T) {
 		fmt.Fprintf(w, `{"id":"c%d","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"answer %d"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`, n, n)
 	}))
 	defer up.Close()
-	cfg := config.Default()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.Providers = []config.ProviderConfig{{ID: "p", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
-		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "a", APIKey: "sk-up-1234567890"}}}}
-	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Shutdown(context.Background())
-	ck, _ := in.Services.CreateKey(context.Background(), "t", "cli")
+	in, ck := startWithUpstream(t, "p", up.URL)
 	send := func(idem string, hdr ...string) (string, http.Header) {
 		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
 			strings.NewReader(`{"model":"p/m","messages":[{"role":"user","content":"hi"}]}`))

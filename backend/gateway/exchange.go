@@ -43,6 +43,8 @@ type exchange struct {
 	// burst is true while pump knows more whole upstream events are
 	// already buffered: writers hold the flush until the burst ends.
 	burst bool
+	// eventIsDone: the upstream event being handled is OpenAI's [DONE].
+	eventIsDone bool
 	// skipDecode marks events a committed pass-through stream forwards
 	// without decoding (pure content deltas).
 	skipDecode func(sse.Event) bool

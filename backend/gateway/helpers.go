@@ -102,23 +102,6 @@ func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 	return nil
 }
 
-// isDoneEvent reports raw SSE bytes holding OpenAI's data: [DONE].
-func isDoneEvent(raw []byte) bool {
-	for len(raw) > 0 { // line by line, without allocating: this runs per event
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if v, ok := bytes.CutPrefix(line, []byte("data:")); ok && string(bytes.TrimSpace(v)) == "[DONE]" {
-			return true
-		}
-	}
-	return false
-}
-
 // plainDelta reports, per dialect, an event that carries only content
 // deltas: once a pass-through stream is committed, its bytes are forwarded
 // without decoding it (usage, errors, stops and terminal events are still

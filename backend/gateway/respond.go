@@ -78,10 +78,11 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 4<<10)}
 	x.skipDecode = plainDelta(up.Name())
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
-	sentinel := false // the upstream's own terminal event ([DONE], message_stop) went by
+	// sentinel: the upstream's own terminal event ([DONE], message_stop) went by.
+	sentinel := false
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
 		var closing []byte // frames of ours that end the client's stream
-		if up.Name() == dialect.OpenAIChat && isDoneEvent(tee.parsed()) {
+		if up.Name() == dialect.OpenAIChat && x.eventIsDone {
 			sentinel = true
 		}
 		for i := range evs {

@@ -125,7 +125,7 @@ type streamResult struct {
 func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamDecoder,
 	sink func(evs []ir.Event, last bool) bool) {
 	rd := sse.NewReader(body)
-	defer func() { x.burst = false }()
+	defer func() { x.burst, x.eventIsDone = false, false }()
 	if t, ok := body.(*teeReader); ok {
 		t.rd = rd
 	}
@@ -166,6 +166,7 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		// More whole events already received: the sink may hold its flush
 		// so a burst goes out in one write (nothing waits on the network).
 		x.burst = rd.CompleteEventBuffered()
+		x.eventIsDone = ev.IsDone()
 		if x.skipDecode != nil && x.committed.Load() && x.skipDecode(ev) {
 			evs, err = evs[:0], nil
 		} else {
