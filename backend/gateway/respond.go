@@ -77,6 +77,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	var res streamResult
 	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 4<<10)}
 	x.skipDecode = plainDelta(up.Name())
+	names := newModelRewriter(up.Name(), x.req.Model)
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	// sentinel: the upstream's own terminal event ([DONE], message_stop) went by.
 	sentinel := false
@@ -114,7 +115,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 			closing = closeAfterStop(up.Name())
 		}
 		if res.committed {
-			tee.forward(func(b []byte) { _, _ = x.w.Write(b) }, last)
+			tee.forward(func(b []byte) { _, _ = x.w.Write(names.rewrite(b)) }, last)
 			if closing != nil {
 				_, _ = x.w.Write(tee.separator())
 				_, _ = x.w.Write(closing)
@@ -190,6 +191,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 	}
 	x.markFirstToken()
 	x.usageFromJSON(up.Name(), body)
+	body = setAnswerModel(body, up.Name(), x.req.Model)
 	x.logResponseBody(body)
 	x.w.Header().Set("Content-Type", "application/json")
 	x.w.WriteHeader(http.StatusOK)

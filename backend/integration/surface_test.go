@@ -464,8 +464,9 @@ func TestCountTokens(t *testing.T) {
 }
 
 // TestPassThrough: when client and upstream speak the same dialect the
-// client receives the upstream's bytes unchanged, and the upstream receives
-// the client's bytes with only the model rewritten.
+// client receives the upstream's bytes with only the model renamed to the one
+// it asked for, and the upstream receives the client's bytes with only the
+// model rewritten.
 func TestPassThrough(t *testing.T) {
 	g, ups := allUpstreams(t, gwOpts{})
 	for _, d := range allDialects {
@@ -489,13 +490,13 @@ func TestPassThrough(t *testing.T) {
 				if r.Status != 200 {
 					t.Fatalf("%d %s", r.Status, r.Body)
 				}
-				var want string
+				var want string // the upstream's bytes, naming the client's model
 				if stream {
-					for _, ev := range buildStream(d, turnPlain, upstreamModel(d)) {
+					for _, ev := range buildStream(d, turnPlain, clientModel(d)) {
 						want += string(ev.bytes())
 					}
 				} else {
-					want = buildJSON(d, turnPlain, upstreamModel(d))
+					want = buildJSON(d, turnPlain, clientModel(d))
 				}
 				if string(r.Body) != want {
 					t.Errorf("client got bytes different from the upstream's:\ngot:\n%s\nwant:\n%s", r.Body, want)

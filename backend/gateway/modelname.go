@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"bytes"
+
+	"github.com/tidwall/gjson"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/dialect/jsonw"
+)
+
+// Every answer names the model the client asked for (an alias, a combo,
+// provider/model), never the upstream's own id. Clients compare the two:
+// Claude Code drops its thinking blocks from the next turn when the answer's
+// model differs from the one it asked for, and an Anthropic upstream with
+// thinking on then refuses the tool loop. Translated answers get the name
+// from the encoder; pass-through answers are rewritten here, in place,
+// touching only that one string.
+
+// answerModelPath is where a dialect's JSON answer names its model.
+func answerModelPath(d dialect.Name) string {
+	if d == dialect.Gemini {
+		return "modelVersion"
+	}
+	return "model"
+}
+
+// streamModelPath is where a dialect's stream events name the model: every
+// OpenAI chunk and Gemini chunk, Anthropic's message_start, and the response
+// object of Responses' lifecycle events. The other events have no such path.
+func streamModelPath(d dialect.Name) string {
+	switch d {
+	case dialect.Anthropic:
+		return "message.model"
+	case dialect.Responses:
+		return "response.model"
+	}
+	return answerModelPath(d)
+}
+
+// modelAt finds the string value at path in doc: its offset and length
+// (quotes included). ok is false when the path holds no string or already
+// holds want (JSON-quoted).
+func modelAt(doc []byte, path string, want []byte) (off, n int, ok bool) {
+	r := gjson.GetBytes(doc, path)
+	if r.Type != gjson.String || r.Index <= 0 || r.Raw == string(want) {
+		return 0, 0, false
+	}
+	return r.Index, len(r.Raw), true
+}
+
+// setAnswerModel names the client's model in a pass-through JSON answer.
+func setAnswerModel(body []byte, d dialect.Name, model string) []byte {
+	want := quoteJSON(model)
+	off, n, ok := modelAt(body, answerModelPath(d), want)
+	if !ok {
+		return body
+	}
+	out := make([]byte, 0, len(body)-n+len(want))
+	out = append(append(append(out, body[:off]...), want...), body[off+n:]...)
+	return out
+}
+
+// modelRewriter names the client's model in a pass-through stream. It works
+// on the raw SSE bytes being forwarded (whole events), one data line at a
+// time, so every other byte goes out exactly as the upstream sent it.
+type modelRewriter struct {
+	path string
+	key  []byte // a quick filter: lines without it cannot hold the path
+	want []byte
+	out  []byte
+}
+
+func newModelRewriter(d dialect.Name, model string) *modelRewriter {
+	key := []byte(`"model"`)
+	if d == dialect.Gemini {
+		key = []byte(`"modelVersion"`)
+	}
+	return &modelRewriter{path: streamModelPath(d), key: key, want: quoteJSON(model)}
+}
+
+// rewrite returns raw with the model renamed in every data line that names
+// it; raw itself when nothing changed. The result is valid until the next
+// call.
+func (m *modelRewriter) rewrite(raw []byte) []byte {
+	if !bytes.Contains(raw, m.key) {
+		return raw
+	}
+	m.out = m.out[:0]
+	done := 0 // raw[:done] is in out already
+	for pos := 0; pos < len(raw); {
+		end := pos + bytes.IndexAny(raw[pos:], "\r\n")
+		if end < pos {
+			end = len(raw)
+		}
+		if p, ok := bytes.CutPrefix(raw[pos:end], []byte("data:")); ok && bytes.Contains(p, m.key) {
+			p = bytes.TrimPrefix(p, []byte(" "))
+			if off, n, ok := modelAt(p, m.path, m.want); ok {
+				at := end - len(p) + off
+				m.out = append(append(m.out, raw[done:at]...), m.want...)
+				done = at + n
+			}
+		}
+		pos = end + 1
+	}
+	if done == 0 {
+		return raw
+	}
+	return append(m.out, raw[done:]...)
+}
+
+func quoteJSON(s string) []byte {
+	return jsonw.AppendString(make([]byte, 0, len(s)+2), s)
+}

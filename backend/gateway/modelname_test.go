@@ -1,0 +1,64 @@
+package gateway
+
+import (
+	"testing"
+
+	"switchboard/backend/dialect"
+)
+
+func TestSetAnswerModel(t *testing.T) {
+	cases := []struct {
+		d          dialect.Name
+		body, want string
+	}{
+		{dialect.OpenAIChat, `{"id":"x","model":"gpt-5-2025","choices":[]}`, `{"id":"x","model":"combo\"1","choices":[]}`},
+		{dialect.Anthropic, `{"content":[{"type":"tool_use","input":{"model":"keep"}}], "model" : "claude-x"}`,
+			`{"content":[{"type":"tool_use","input":{"model":"keep"}}], "model" : "combo\"1"}`},
+		{dialect.Responses, `{"model":"combo\"1","output":[]}`, `{"model":"combo\"1","output":[]}`},
+		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"functionCall":{"args":{"modelVersion":"keep"}}}]}}],"modelVersion":"gemini-3"}`,
+			`{"candidates":[{"content":{"parts":[{"functionCall":{"args":{"modelVersion":"keep"}}}]}}],"modelVersion":"combo\"1"}`},
+		{dialect.OpenAIChat, `{"id":"x","choices":[]}`, `{"id":"x","choices":[]}`}, // no model: nothing added
+	}
+	for _, c := range cases {
+		if got := string(setAnswerModel([]byte(c.body), c.d, `combo"1`)); got != c.want {
+			t.Errorf("%s: got %s\nwant %s", c.d, got, c.want)
+		}
+	}
+}
+
+func TestModelRewriterStream(t *testing.T) {
+	cases := []struct {
+		d        dialect.Name
+		raw, out string
+	}{
+		{dialect.OpenAIChat,
+			"data: {\"id\":\"c\",\"model\":\"up\",\"choices\":[{\"delta\":{\"content\":\"\\\"model\\\":\\\"x\\\"\"}}]}\n\ndata: {\"model\": \"up\"}\r\n\r\ndata: [DONE]\n\n",
+			"data: {\"id\":\"c\",\"model\":\"al\",\"choices\":[{\"delta\":{\"content\":\"\\\"model\\\":\\\"x\\\"\"}}]}\n\ndata: {\"model\": \"al\"}\r\n\r\ndata: [DONE]\n\n"},
+		{dialect.Anthropic,
+			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-up\",\"content\":[]}}\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"content_block\":{\"type\":\"tool_use\",\"input\":{\"model\":\"k\"}}}\n\n",
+			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"al\",\"content\":[]}}\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"content_block\":{\"type\":\"tool_use\",\"input\":{\"model\":\"k\"}}}\n\n"},
+		{dialect.Responses,
+			"event: response.created\ndata:{\"type\":\"response.created\",\"response\":{\"model\":\"gpt-up\",\"tools\":[{\"parameters\":{\"properties\":{\"model\":{}}}}]}}\n\nevent: response.output_text.delta\ndata: {\"delta\":\"model\"}\n\n",
+			"event: response.created\ndata:{\"type\":\"response.created\",\"response\":{\"model\":\"al\",\"tools\":[{\"parameters\":{\"properties\":{\"model\":{}}}}]}}\n\nevent: response.output_text.delta\ndata: {\"delta\":\"model\"}\n\n"},
+		{dialect.Gemini,
+			"data: {\"candidates\":[],\"modelVersion\":\"gemini-3\"}\n\n",
+			"data: {\"candidates\":[],\"modelVersion\":\"al\"}\n\n"},
+		{dialect.OpenAIChat, "data: {\"model\":\"al\"}\n\n", "data: {\"model\":\"al\"}\n\n"},
+		{dialect.OpenAIChat, "data: {\"model\":\"u", "data: {\"model\":\"u"}, // an incomplete event is left alone
+	}
+	for _, c := range cases {
+		m := newModelRewriter(c.d, "al")
+		if got := string(m.rewrite([]byte(c.raw))); got != c.out {
+			t.Errorf("%s:\n got %q\nwant %q", c.d, got, c.out)
+		}
+	}
+}
+
+func BenchmarkModelRewriterChunk(b *testing.B) {
+	raw := []byte(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5-2025-08-07","choices":[{"index":0,"delta":{"content":"Hello there"},"finish_reason":null}]}` + "\n\n")
+	m := newModelRewriter(dialect.OpenAIChat, "openai/gpt-5")
+	b.ReportAllocs()
+	for b.Loop() {
+		m.rewrite(raw)
+	}
+}
