@@ -24,6 +24,7 @@ import (
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/provider"
+	"switchboard/backend/reasoning"
 	"switchboard/backend/route"
 	"switchboard/backend/secret"
 	"switchboard/backend/server"
@@ -62,6 +63,7 @@ type Instance struct {
 	Routes   *route.Table
 	Client   *provider.Client
 	Recorder *usage.Recorder
+	Memo     *reasoning.Memo
 	Health   *route.Health
 	Events   *events.Recorder
 
@@ -172,9 +174,10 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
 	in.Client = provider.NewClient(provider.ClientOptions{ResponseHeaderTimeout: o.UpstreamHeaderTimeout})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
+	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
-		Recorder: in.Recorder, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout})
+		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout})
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)
@@ -244,6 +247,9 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	}
 	if in.Recorder != nil {
 		in.Recorder.Close() // every queued log row reaches the disk
+	}
+	if in.Memo != nil {
+		in.Memo.Close()
 	}
 	if in.Health != nil {
 		if err := in.Health.SaveCooldowns(context.Background(), in.DB.DB); err != nil {

@@ -14,6 +14,7 @@ import (
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
 	"switchboard/backend/provider"
+	"switchboard/backend/reasoning"
 	"switchboard/backend/route"
 	"switchboard/backend/sse"
 	"switchboard/backend/usage"
@@ -60,7 +61,13 @@ type encoder struct {
 	stream   func(*ir.Request) dialect.StreamEncoder
 }
 
-var swbTag = []byte("swb1")
+var (
+	swbTag = []byte("swb1")
+	// emptySig is a thinking block another vendor's answer left unsigned
+	// (Gemini thought summaries reach Anthropic clients that way): the
+	// Anthropic codec drops it, a raw pass-through would not.
+	emptySig = []byte(`"signature":""`)
+)
 
 // errBudget cancels an attempt when a combo's time budget runs out.
 var errBudget = errors.New("combo time budget spent")
@@ -121,8 +128,9 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 	}
 	// Byte pass-through only when nothing in the history needs translating:
 	// signatures we tagged as another vendor's (swb1:) must be unwrapped by
-	// the codec, never sent raw.
-	passThrough := x.passThroughOK && up.Name() == x.client.Name() && !bytes.Contains(x.body, swbTag)
+	// the codec, never sent raw, and unsigned thinking must be dropped.
+	passThrough := x.passThroughOK && up.Name() == x.client.Name() && !bytes.Contains(x.body, swbTag) &&
+		!(up.Name() == dialect.Anthropic && bytes.Contains(x.body, emptySig))
 	body, hdr, err := x.upstreamBody(up, c, passThrough)
 	if err != nil {
 		return streamResult{err: asIRError(err)}
@@ -200,8 +208,21 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	}
 	req := *full
 	req.Model = c.Model
+	// Signed reasoning this upstream issued and the client could not carry
+	// goes back where the vendor expects it.
+	req.Messages, _ = x.g.memo.Restore(x.r.Context(), x.row.KeyName, c.Provider.Entry.ID,
+		reasoning.OriginOf(string(up.Name())), req.Messages)
 	body, err := encodeFor(up, &req, c)
 	return body, hdr, err
+}
+
+// remember keeps what the client's dialect cannot carry of an answer's
+// signed reasoning, for the next turn of its tool loop (see reasoning).
+func (x *exchange) remember(up dialect.Codec, c route.Candidate, content []ir.Block) {
+	if up.Name() == x.client.Name() {
+		return // the client carries its own dialect's signatures
+	}
+	x.g.memo.Remember(x.row.KeyName, c.Provider.Entry.ID, reasoning.OriginOf(string(up.Name())), content)
 }
 
 // fullRequest decodes the client's body into the hub request once. The

@@ -18,6 +18,7 @@ import (
 	"switchboard/backend/ir"
 	"switchboard/backend/keys"
 	"switchboard/backend/provider"
+	"switchboard/backend/reasoning"
 	"switchboard/backend/route"
 	"switchboard/backend/usage"
 )
@@ -30,6 +31,7 @@ type Gateway struct {
 	health      *route.Health
 	client      *provider.Client
 	recorder    *usage.Recorder
+	memo        *reasoning.Memo
 	idleTimeout time.Duration
 	mux         *http.ServeMux
 	requests    atomic.Int64
@@ -57,6 +59,8 @@ type Options struct {
 	Health   *route.Health // live routing state (cooldowns, breakers, limits)
 	Client   *provider.Client
 	Recorder *usage.Recorder // nil: no request log
+	// Memo restores signed reasoning clients cannot carry (nil: a memory-only one).
+	Memo *reasoning.Memo
 	// StreamIdleTimeout ends an upstream stream that sends nothing for this
 	// long (default 5 minutes: thinking models pause, but never that long).
 	StreamIdleTimeout time.Duration
@@ -79,7 +83,10 @@ func New(o Options) *Gateway {
 	if o.Client == nil {
 		o.Client = provider.NewClient(provider.ClientOptions{})
 	}
-	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder,
+	if o.Memo == nil {
+		o.Memo = reasoning.New(reasoning.Options{Log: o.Log})
+	}
+	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder, memo: o.Memo,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.replay = newReplayer()

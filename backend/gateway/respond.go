@@ -11,6 +11,7 @@ import (
 	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
+	"switchboard/backend/reasoning"
 	"switchboard/backend/route"
 )
 
@@ -25,6 +26,10 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 	var held []ir.Event
 	var out []byte
 	var enc dialect.StreamEncoder
+	var track *reasoning.Tracker
+	if reasoning.OriginOf(string(up.Name())) != ir.OriginNone && up.Name() != x.client.Name() {
+		track = &reasoning.Tracker{}
+	}
 	split := thinkSplitter(up, x.client)
 	x.pump(ctx, resp.Body, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
 		if split != nil {
@@ -33,6 +38,17 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 		for i := range evs {
 			ev := &evs[i]
 			x.observe(ev)
+			if track != nil {
+				track.Observe(ev) // before encoding: it may give a call its id
+				if ev.Type == ir.EvMessageStop {
+					// Remembered before the end reaches the client, which
+					// may send the next turn at once.
+					if track.HasCalls() {
+						x.remember(up, c, track.Content())
+					}
+					track = nil
+				}
+			}
 			if ev.Type == ir.EvMessageStart {
 				ev.Model = x.req.Model // clients see the model they asked for
 			}
@@ -150,7 +166,9 @@ func (x *exchange) streamToJSON(ctx context.Context, resp *http.Response, up dia
 	if e := acc.Err(); e != nil {
 		return streamResult{err: withProvider(e, c)}
 	}
-	return x.writeResponse(acc.Response())
+	r := acc.Response()
+	x.remember(up, c, r.Content)
+	return x.writeResponse(r)
 }
 
 // jsonToStream answers a streaming client from an upstream that replied
@@ -216,6 +234,7 @@ func (x *exchange) readResponse(resp *http.Response, up dialect.Codec, c route.C
 		splitThinkInResponse(r)
 	}
 	x.addUsage(&r.Usage)
+	x.remember(up, c, r.Content)
 	return r, streamResult{}
 }
 

@@ -39,6 +39,21 @@ type convo interface {
 	answerTool(ctx context.Context, stream bool) (outcome, error)
 	// raw is the last response body exactly as the SDK read it.
 	raw() []byte
+	// reason asks for reasoning on every turn and makes the client keep
+	// what its real counterpart keeps of it (see reasoningStyle).
+	reason(reasoningStyle)
+}
+
+// reasoningStyle is how a client treats reasoning between turns, as the
+// real coding agents do.
+type reasoningStyle struct {
+	// codex: Responses clients replay reasoning items and call ids as Codex
+	// does (otherwise only messages and calls go back).
+	codex bool
+	// claudeCode: Anthropic clients drop the answer's thinking blocks from
+	// the history when its model differs from the one asked for, as Claude
+	// Code does.
+	claudeCode bool
 }
 
 // The client dialects, named as in subtests.
@@ -103,18 +118,24 @@ func weatherSchema() map[string]any {
 // --- OpenAI Chat Completions (openai-go) ---
 
 type chatConvo struct {
-	c     openai.Client
-	tap   *tapTransport
-	model string
-	msgs  []openai.ChatCompletionMessageParamUnion
-	tools []openai.ChatCompletionToolUnionParam
-	call  outcome
+	c      openai.Client
+	tap    *tapTransport
+	model  string
+	msgs   []openai.ChatCompletionMessageParamUnion
+	tools  []openai.ChatCompletionToolUnionParam
+	call   outcome
+	effort bool
 }
 
 func (cv *chatConvo) raw() []byte { return cv.tap.last() }
 
+func (cv *chatConvo) reason(reasoningStyle) { cv.effort = true }
+
 func (cv *chatConvo) ask(ctx context.Context, stream bool) (outcome, error) {
 	p := openai.ChatCompletionNewParams{Model: cv.model, Messages: cv.msgs, Tools: cv.tools}
+	if cv.effort {
+		p.ReasoningEffort = shared.ReasoningEffortMedium
+	}
 	var msg openai.ChatCompletionMessage
 	var out outcome
 	var finish string
@@ -171,19 +192,27 @@ func (cv *chatConvo) answerTool(ctx context.Context, stream bool) (outcome, erro
 // --- OpenAI Responses (openai-go) ---
 
 type respConvo struct {
-	c     openai.Client
-	tap   *tapTransport
-	model string
-	input responses.ResponseInputParam
-	tools []responses.ToolUnionParam
-	call  outcome
+	c      openai.Client
+	tap    *tapTransport
+	model  string
+	input  responses.ResponseInputParam
+	tools  []responses.ToolUnionParam
+	call   outcome
+	effort bool
+	codex  bool
 }
 
 func (cv *respConvo) raw() []byte { return cv.tap.last() }
 
+func (cv *respConvo) reason(st reasoningStyle) { cv.effort, cv.codex = true, st.codex }
+
 func (cv *respConvo) ask(ctx context.Context, stream bool) (outcome, error) {
 	p := responses.ResponseNewParams{Model: cv.model, Input: responses.ResponseNewParamsInputUnion{OfInputItemList: cv.input},
 		Tools: cv.tools, Store: openai.Bool(false)}
+	if cv.effort {
+		p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffortMedium}
+		p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
+	}
 	var r *responses.Response
 	var out outcome
 	if stream {
@@ -226,11 +255,20 @@ func (cv *respConvo) ask(ctx context.Context, stream bool) (outcome, error) {
 	}
 	for _, it := range r.Output {
 		switch it.Type {
+		case "reasoning":
+			if cv.codex {
+				rp := it.AsReasoning().ToParam()
+				cv.input = append(cv.input, responses.ResponseInputItemUnionParam{OfReasoning: &rp})
+			}
 		case "function_call":
 			fc := it.AsFunctionCall()
 			out.ToolID, out.ToolName, out.ToolArgs = fc.CallID, fc.Name, fc.Arguments
 			out.Finish = "tool"
-			cv.input = append(cv.input, responses.ResponseInputItemParamOfFunctionCall(fc.Arguments, fc.CallID, fc.Name))
+			item := responses.ResponseInputItemParamOfFunctionCall(fc.Arguments, fc.CallID, fc.Name)
+			if cv.codex {
+				item.OfFunctionCall.ID = openai.String(fc.ID)
+			}
+			cv.input = append(cv.input, item)
 		case "message":
 			cv.input = append(cv.input, responses.ResponseInputItemParamOfMessage(r.OutputText(), responses.EasyInputMessageRoleAssistant))
 		}
@@ -250,18 +288,25 @@ func (cv *respConvo) answerTool(ctx context.Context, stream bool) (outcome, erro
 // --- Anthropic Messages (anthropic-sdk-go) ---
 
 type anthConvo struct {
-	c     anthropic.Client
-	tap   *tapTransport
-	model string
-	msgs  []anthropic.MessageParam
-	tools []anthropic.ToolUnionParam
-	call  outcome
+	c          anthropic.Client
+	tap        *tapTransport
+	model      string
+	msgs       []anthropic.MessageParam
+	tools      []anthropic.ToolUnionParam
+	call       outcome
+	thinking   bool
+	claudeCode bool
 }
 
 func (cv *anthConvo) raw() []byte { return cv.tap.last() }
 
+func (cv *anthConvo) reason(st reasoningStyle) { cv.thinking, cv.claudeCode = true, st.claudeCode }
+
 func (cv *anthConvo) ask(ctx context.Context, stream bool) (outcome, error) {
 	p := anthropic.MessageNewParams{Model: cv.model, MaxTokens: 512, Messages: cv.msgs, Tools: cv.tools}
+	if cv.thinking {
+		p.MaxTokens, p.Thinking = 4096, anthropic.ThinkingConfigParamOfEnabled(2048)
+	}
 	var m anthropic.Message
 	var out outcome
 	if stream {
@@ -297,7 +342,17 @@ func (cv *anthConvo) ask(ctx context.Context, stream bool) (outcome, error) {
 		out.Finish = string(m.StopReason)
 	}
 	out.In, out.Out, out.HasUsage = m.Usage.InputTokens, m.Usage.OutputTokens, m.JSON.Usage.Valid()
-	cv.msgs = append(cv.msgs, m.ToParam())
+	turn := m.ToParam()
+	if a := turn.OfAssistant; a != nil && cv.claudeCode && string(m.Model) != cv.model {
+		var kept []anthropic.ContentBlockParamUnion
+		for _, b := range a.Content {
+			if b.OfThinking == nil && b.OfRedactedThinking == nil {
+				kept = append(kept, b)
+			}
+		}
+		a.Content = kept
+	}
+	cv.msgs = append(cv.msgs, turn)
 	cv.call = out
 	return out, nil
 }
@@ -319,6 +374,14 @@ type gemConvo struct {
 }
 
 func (cv *gemConvo) raw() []byte { return cv.tap.last() }
+
+func (cv *gemConvo) reason(reasoningStyle) {
+	if cv.cfg == nil {
+		cv.cfg = &genai.GenerateContentConfig{}
+	}
+	budget := int32(2048)
+	cv.cfg.ThinkingConfig = &genai.ThinkingConfig{IncludeThoughts: true, ThinkingBudget: &budget}
+}
 
 func (cv *gemConvo) ask(ctx context.Context, stream bool) (outcome, error) {
 	var out outcome

@@ -41,11 +41,14 @@ func upstreamModel(d string) string { return providerID[d] + "-model" }
 // clientModel is what a client sends to reach that model.
 func clientModel(d string) string { return providerID[d] + "/" + upstreamModel(d) }
 
-// prov declares one provider of a test gateway.
+// prov declares one provider of a test gateway: a scripted upstream, or
+// any server of a dialect at base.
 type prov struct {
-	id     string
-	up     *upstream
-	models []string
+	id      string
+	up      *upstream
+	models  []string
+	dialect string // with base, when up is nil
+	base    string
 }
 
 // provFor is the default provider for an upstream.
@@ -54,8 +57,12 @@ func provFor(u *upstream) prov {
 }
 
 func (p prov) config() config.ProviderConfig {
-	return config.ProviderConfig{ID: p.id, Type: configType[p.up.dialect], BaseURL: p.up.BaseURL(), AllowLocal: true,
-		Models: p.models, Accounts: []config.AccountConfig{{Name: "main", APIKey: config.Secret(upstreamKey(p.up.dialect))}}}
+	d, base := p.dialect, p.base
+	if p.up != nil {
+		d, base = p.up.dialect, p.up.BaseURL()
+	}
+	return config.ProviderConfig{ID: p.id, Type: configType[d], BaseURL: base, AllowLocal: true,
+		Models: p.models, Accounts: []config.AccountConfig{{Name: "main", APIKey: config.Secret(upstreamKey(d))}}}
 }
 
 // gateway is a running Switchboard with a local key.
@@ -65,12 +72,19 @@ type gateway struct {
 	base string // http://127.0.0.1:port
 	key  string
 	hc   *http.Client
+	// stopped: shut down already (see stop)
+	stopped bool
 }
 
 // gwOpts tune a test gateway.
 type gwOpts struct {
 	aliases map[string]string
+	combos  []config.ComboConfig
 	idle    time.Duration // upstream stream idle timeout (default 5s)
+	// dataDir reuses a data directory (a restart); key then names a local
+	// key already stored there instead of creating one.
+	dataDir string
+	key     string
 }
 
 // startGateway starts a real instance (core.Start) on 127.0.0.1:0 routing
@@ -79,8 +93,11 @@ func startGateway(t *testing.T, o gwOpts, provs ...prov) *gateway {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.Aliases = o.aliases
+	cfg.DataDir = o.dataDir
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	cfg.Aliases, cfg.Combos = o.aliases, o.combos
 	if o.idle == 0 {
 		o.idle = 5 * time.Second
 	}
@@ -101,18 +118,31 @@ func startGateway(t *testing.T, o gwOpts, provs ...prov) *gateway {
 	g := &gateway{t: t, in: in, base: "http://" + in.Server.Addr(), hc: &http.Client{Transport: tr, Timeout: 2 * testTimeout}}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
-		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-		defer cancel()
-		if err := in.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
+		if !g.stopped {
+			g.stop()
 		}
 	})
+	if o.key != "" {
+		g.key = o.key
+		return g
+	}
 	ck, err := in.Services.CreateKey(ctx, "integration", "cli")
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
 	g.key = ck.Secret
 	return g
+}
+
+// stop shuts the gateway down now (a restart); the cleanup then does nothing.
+func (g *gateway) stop() {
+	g.t.Helper()
+	g.stopped = true
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := g.in.Shutdown(ctx); err != nil {
+		g.t.Errorf("shutdown: %v", err)
+	}
 }
 
 // logs flushes the request log and returns every row.

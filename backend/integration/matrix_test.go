@@ -56,6 +56,7 @@ func runCase(t *testing.T, g *gateway, u *upstream, client, scenario string) {
 	if err != nil {
 		t.Fatalf("first turn: %v\nlast body:\n%s", err, shorten(cv.raw()))
 	}
+	checkAnswerModels(t, "first turn", client, cv.raw(), clientModel(u.dialect))
 	if !withTool {
 		checkText(t, client, first, helloText(u.dialect))
 	} else {
@@ -64,6 +65,7 @@ func runCase(t *testing.T, g *gateway, u *upstream, client, scenario string) {
 		if err != nil {
 			t.Fatalf("final turn: %v\nlast body:\n%s", err, shorten(cv.raw()))
 		}
+		checkAnswerModels(t, "final turn", client, cv.raw(), clientModel(u.dialect))
 		checkText(t, client, final, finalText)
 	}
 	checkUpstreamSaw(t, u, marker, stream, withTool)

@@ -11,11 +11,11 @@ import "switchboard/backend/ir"
 //   - max_tokens is raised above the budget (the budget counts against it);
 //   - temperature and top_k are dropped and top_p only kept from 0.95 up,
 //     as the API requires while thinking;
-//   - thinking is left out when the tool choice forces a tool, or (budgeted
-//     thinking only: adaptive thinking may legitimately skip a turn) when the
-//     last assistant turn called tools without a signed thinking block first:
-//     the API rejects both combinations, and answering without thinking is
-//     better than failing.
+//   - thinking (enabled or adaptive) is left out when the tool choice forces
+//     a tool, or when the last assistant turn called tools without a signed
+//     thinking block first (history from another vendor whose reasoning
+//     could not be restored): the API rejects both combinations, and one
+//     turn without thinking is better than failing the loop.
 func applyReasoning(out *outRequest, req *ir.Request, msgs []ir.Message) {
 	r := req.Reasoning
 	if r == nil {
@@ -26,7 +26,7 @@ func applyReasoning(out *outRequest, req *ir.Request, msgs []ir.Message) {
 		return
 	}
 	th, effort := thinkingFor(r)
-	if th == nil || forcesTool(out.ToolChoice) || th.Type == "enabled" && !thinkingFitsHistory(msgs) {
+	if th == nil || forcesTool(out.ToolChoice) || !thinkingFitsHistory(msgs) {
 		return
 	}
 	out.Thinking = th

@@ -1,0 +1,148 @@
+package reasoning
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"switchboard/backend/ir"
+)
+
+// NewCallID makes a tool call id for a call that came without one.
+func NewCallID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "call_" + hex.EncodeToString(b[:])
+}
+
+// Restore gives a conversation back the reasoning that provider (an upstream
+// of origin) issued with its tool calls and the client could not carry. It
+// returns msgs itself when nothing changed; otherwise a copy (msgs is never
+// modified, so a fallback to another upstream starts from the client's
+// history). It reports how many calls it restored.
+//
+// Per assistant turn: a call without its own signature gets it back; a turn
+// holding none of origin's reasoning gets the remembered reasoning back, the
+// first call's at the start of the turn (Anthropic requires thinking first),
+// a later call's right before that call (interleaved thinking). Memory is
+// searched for the whole conversation, the database only for the current
+// turn (the calls since the user last wrote), the part vendors check.
+func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Origin, msgs []ir.Message) ([]ir.Message, int) {
+	if m == nil || origin == ir.OriginNone {
+		return msgs, 0
+	}
+	turn := currentTurn(msgs)
+	var keys []string
+	fromDB := map[string]bool{}
+	for i := range msgs {
+		if msgs[i].Role != ir.RoleAssistant {
+			continue
+		}
+		for j := range msgs[i].Content {
+			b := &msgs[i].Content[j]
+			if b.Type == ir.BlockToolUse && b.ToolCallID != "" {
+				k := key(scope, b.ToolCallID)
+				keys = append(keys, k)
+				if i >= turn {
+					fromDB[k] = true
+				}
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return msgs, 0
+	}
+	found := m.lookup(ctx, keys, fromDB)
+	if len(found) == 0 {
+		return msgs, 0
+	}
+	var out []ir.Message
+	restored := 0
+	for i := range msgs {
+		if msgs[i].Role != ir.RoleAssistant {
+			continue
+		}
+		content, n := restoreTurn(msgs[i].Content, scope, provider, origin, found)
+		if n == 0 {
+			continue
+		}
+		if out == nil {
+			out = make([]ir.Message, len(msgs))
+			copy(out, msgs)
+		}
+		out[i].Content = content
+		restored += n
+	}
+	if out == nil {
+		return msgs, 0
+	}
+	return out, restored
+}
+
+// restoreTurn rebuilds one assistant turn; n is 0 when nothing changed.
+func restoreTurn(blocks []ir.Block, scope, provider string, origin ir.Origin, found map[string]*Entry) ([]ir.Block, int) {
+	hasReasoning := false
+	for i := range blocks {
+		if t := blocks[i].Type; (t == ir.BlockThinking || t == ir.BlockRedactedThinking) && blocks[i].Origin == origin {
+			hasReasoning = true
+			break
+		}
+	}
+	var head, body []ir.Block
+	n, firstCall := 0, true
+	for i := range blocks {
+		b := blocks[i]
+		if b.Type != ir.BlockToolUse {
+			body = append(body, b)
+			continue
+		}
+		e := found[key(scope, b.ToolCallID)]
+		if e != nil && e.Provider == provider && e.Origin == origin {
+			changed := false
+			if e.Signature != "" && (b.Origin != origin || b.Signature == "") {
+				b.Signature, b.Origin = e.Signature, origin
+				changed = true
+			}
+			if !hasReasoning && len(e.Lead) > 0 {
+				if firstCall {
+					head = append(head, e.Lead...)
+				} else {
+					body = append(body, e.Lead...)
+				}
+				changed = true
+			}
+			if changed {
+				n++
+			}
+		}
+		firstCall = false
+		body = append(body, b)
+	}
+	if n == 0 {
+		return blocks, 0
+	}
+	return append(head, body...), n
+}
+
+// currentTurn is the index of the first message after the user last spoke
+// (a user message carrying no tool result; Claude Code puts reminders next
+// to tool results, so text alone does not end the loop): the tool loop in
+// progress.
+func currentTurn(msgs []ir.Message) int {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role != ir.RoleUser {
+			continue
+		}
+		loop := false
+		for j := range msgs[i].Content {
+			if msgs[i].Content[j].Type == ir.BlockToolResult {
+				loop = true
+				break
+			}
+		}
+		if !loop {
+			return i + 1
+		}
+	}
+	return 0
+}
