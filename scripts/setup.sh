@@ -4,7 +4,7 @@
 # and the npm dependencies. Safe to run again: it skips what is present.
 #   scripts/setup.sh             what building and running needs
 #   scripts/setup.sh --test      plus what the tests need (Xvfb, D-Bus, Chromium, a tray host,
-#                                nfpm for the .deb test)
+#                                nfpm for the .deb test, the pinned coding CLIs in .cache/clis)
 #   scripts/setup.sh --package   plus what packaging needs (nfpm; nsis + mingw-w64 for Windows)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -14,11 +14,14 @@ BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libaya
 TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip"
 PACKAGE_PKGS="imagemagick nsis gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64"
 NFPM_VERSION="${NFPM_VERSION:-v2.44.0}"   # v2.46+ does not install from the module proxy here
+# The real coding CLIs scripts/test-clis.sh drives, pinned (npm, ~600 MB).
+CLI_PKGS="@anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0 @google/gemini-cli@0.61.0 opencode-ai@1.18.33"
 WANT="$BUILD_PKGS"
 want_nfpm=0
+want_clis=0
 for arg in "$@"; do
   case "$arg" in
-    --test) WANT="$WANT $TEST_PKGS"; want_nfpm=1 ;;
+    --test) WANT="$WANT $TEST_PKGS"; want_nfpm=1; want_clis=1 ;;
     --package) WANT="$WANT $PACKAGE_PKGS"; want_nfpm=1 ;;
     *) die "unknown option $arg (--test, --package)" ;;
   esac
@@ -46,6 +49,14 @@ fi
 if [ $want_nfpm = 1 ] && ! { command -v nfpm >/dev/null && go version -m "$(command -v nfpm)" 2>/dev/null | grep -q "nfpm/v2[[:space:]]*${NFPM_VERSION}"; }; then
   log "installing nfpm ${NFPM_VERSION}"
   go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}" || log "nfpm not installed: the .deb test will be skipped"
+fi
+
+if [ $want_clis = 1 ] && [ "$(cat .cache/clis/pinned 2>/dev/null)" != "$CLI_PKGS" ]; then
+  log "installing the pinned coding CLIs into .cache/clis: $CLI_PKGS"
+  rm -rf .cache/clis && mkdir -p .cache/clis
+  # shellcheck disable=SC2086
+  npm install --prefix .cache/clis --no-audit --no-fund --loglevel=error $CLI_PKGS >/dev/null
+  echo "$CLI_PKGS" >.cache/clis/pinned
 fi
 
 log "Go modules"

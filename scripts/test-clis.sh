@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# End-to-end check of the one-click CLI setup against the real CLIs:
-# for each of claude, codex, gemini and opencode that is installed, start
-# Switchboard headless with a scripted fake upstream, run
-# `switchboard tools apply TOOL --yes --model fake/m` against a temporary
-# HOME, run the CLI non-interactively, and check that the answer it prints
-# is the fake upstream's "pong-from-switchboard".
+# End-to-end check of the one-click CLI setup and of reasoning tool loops
+# against the real CLIs: for each of claude, codex, gemini and opencode that
+# is installed, start Switchboard headless in front of the enforcing fake
+# vendors (backend/clitools/internal/fakeupstream: an Anthropic, Responses,
+# Gemini and OpenAI Chat reasoning model that sign their reasoning and
+# refuse a turn that lost it), and for every route (each vendor as
+# provider/model, plus an alias and a combo) run
+# `switchboard tools apply TOOL --yes --model ROUTE` against a temporary
+# HOME and the CLI non-interactively: the model makes the CLI read a file
+# with its own tool, and the CLI must print "pong-from-switchboard", which
+# the vendor says only when the file's content came back in a turn that
+# kept every signature. Any refused turn fails the run.
 #
-# This script installs nothing. To try it with the real CLIs:
-#   npm i -g @anthropic-ai/claude-code @openai/codex @google/gemini-cli opencode-ai
-# or, to keep them out of the system, into a prefix put on PATH for one run:
-#   npm i --prefix /tmp/clis @anthropic-ai/claude-code @openai/codex @google/gemini-cli opencode-ai
-#   PATH=/tmp/clis/node_modules/.bin:$PATH scripts/test-clis.sh
+# This script installs nothing: scripts/setup.sh --test installs the pinned
+# CLIs into .cache/clis, and scripts/test.sh puts them on PATH. By hand:
+#   scripts/setup.sh --test && PATH=$PWD/.cache/clis/node_modules/.bin:$PATH scripts/test-clis.sh
+# Without any CLI on PATH it prints SKIP and exits 77.
 #
 # Environment: SWITCHBOARD_BIN (default build/bin/switchboard; it must have
 # the `tools` command), CLI_TIMEOUT seconds per CLI run (default 180),
-# KEEP_TMP=1 keeps the temporary folder (logs, homes) for a look afterwards.
+# ROUTES to run fewer routes (default: all of them, see below), KEEP_TMP=1
+# keeps the temporary folder (logs, homes) for a look afterwards.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,8 +32,8 @@ for c in claude codex gemini opencode; do
   if command -v "$c" >/dev/null 2>&1; then clis+=("$c"); fi
 done
 if [ ${#clis[@]} -eq 0 ]; then
-  echo "skipped: no CLI installed"
-  exit 0
+  echo "SKIP: no coding CLI on PATH (scripts/setup.sh --test installs them into .cache/clis)"
+  exit 77
 fi
 if [ ! -x "$BIN" ]; then
   echo "test-clis: $BIN not found; build it first (scripts/build.sh) or set SWITCHBOARD_BIN" >&2
@@ -63,24 +69,38 @@ wait_for() { # file pattern seconds
   return 1
 }
 
-# the fake upstream
+# the file every CLI is asked to read, in the folder every CLI runs in
+WORK="$TMP/work"
+mkdir -p "$WORK"
+NOTE="tool-loop-note-$RANDOM$RANDOM"
+echo "The note says: $NOTE" >"$WORK/notes.txt"
+
+# the fake vendors
 (cd "$ROOT" && go build -o "$TMP/fakeupstream" ./backend/clitools/internal/fakeupstream)
-"$TMP/fakeupstream" --listen 127.0.0.1:0 --addr-file "$TMP/upstream.addr" >"$TMP/upstream.log" 2>&1 &
+"$TMP/fakeupstream" --listen 127.0.0.1:0 --addr-file "$TMP/upstream.addr" \
+  --read-file "$WORK/notes.txt" --result-must-hold "$NOTE" >"$TMP/upstream.log" 2>&1 &
 pids+=($!)
 wait_for "$TMP/upstream.addr" ":" 20
 UP="$(cat "$TMP/upstream.addr")"
 
-cat >"$TMP/switchboard.yaml" <<EOF
-providers:
-  - id: fake
-    type: openai-compatible
-    base_url: http://$UP/v1
-    allow_local: true
-    models: [m]
-    accounts:
-      - name: test
-        api_key: fake-upstream-key
-EOF
+provider() { # id type base model
+  printf '  - id: %s\n    type: %s\n    base_url: %s\n    allow_local: true\n    models: [%s]\n' "$1" "$2" "$3" "$4"
+  printf '    accounts:\n      - name: test\n        api_key: fake-upstream-key\n'
+}
+{
+  echo "providers:"
+  provider ant anthropic-compatible "http://$UP/sim/anthropic" claude-sonnet-4-5
+  provider rsp responses-compatible "http://$UP/sim/responses/v1" gpt-5-codex
+  provider gem gemini-compatible "http://$UP/sim/gemini" gemini-3-pro-preview
+  provider oai openai-compatible "http://$UP/sim/openai/v1" deepseek-reasoner
+  printf 'aliases:\n  think-ant: ant/claude-sonnet-4-5\n'
+  printf 'combos:\n  - name: loop-gem\n    targets:\n      - model: gem/gemini-3-pro-preview\n      - model: oai/deepseek-reasoner\n'
+} >"$TMP/switchboard.yaml"
+
+# Every CLI through every vendor, and through an alias and a combo: the
+# alias is the case where an answer naming the upstream model made Claude
+# Code drop its thinking.
+ROUTES="${ROUTES:-ant/claude-sonnet-4-5 rsp/gpt-5-codex gem/gemini-3-pro-preview oai/deepseek-reasoner think-ant loop-gem}"
 
 export SWITCHBOARD_KEYRING=off SWITCHBOARD_TRAY=off
 unset CLAUDE_CONFIG_DIR CODEX_HOME XDG_CONFIG_HOME XDG_DATA_HOME SWITCHBOARD_LISTEN SWITCHBOARD_DATA_DIR SWITCHBOARD_CONFIG || true
@@ -145,21 +165,27 @@ EOF
   esac
 }
 
-run_cli() { # CLI HOME OUT
+PROMPT="Read the file notes.txt in this folder and tell me what it says."
+
+# run_cli CLI HOME OUT: one non-interactive run with reasoning on (Claude
+# Code thinks with a budget, Codex with an effort; the Gemini and Responses
+# vendors reason and sign whatever the client asks).
+run_cli() {
   local home="$2"
   case "$1" in
     claude)
       HOME="$home" CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 \
-        DISABLE_ERROR_REPORTING=1 timeout "$CLI_TIMEOUT" claude -p "say hi" </dev/null >"$3" 2>&1 ;;
+        DISABLE_ERROR_REPORTING=1 MAX_THINKING_TOKENS=2048 timeout "$CLI_TIMEOUT" \
+        claude -p "$PROMPT" </dev/null >"$3" 2>&1 ;;
     codex)
       HOME="$home" CODEX_HOME="$home/.codex" timeout "$CLI_TIMEOUT" \
-        codex exec --skip-git-repo-check "say hi" </dev/null >"$3" 2>&1 ;;
+        codex exec --skip-git-repo-check -c model_reasoning_effort=medium "$PROMPT" </dev/null >"$3" 2>&1 ;;
     gemini)
-      HOME="$home" GEMINI_CLI_TRUST_WORKSPACE=true timeout "$CLI_TIMEOUT" gemini -p "say hi" </dev/null >"$3" 2>&1 ;;
+      HOME="$home" GEMINI_CLI_TRUST_WORKSPACE=true timeout "$CLI_TIMEOUT" gemini -p "$PROMPT" </dev/null >"$3" 2>&1 ;;
     opencode)
       HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
         XDG_CACHE_HOME="$home/.cache" XDG_STATE_HOME="$home/.local/state" OPENCODE_DISABLE_AUTOUPDATE=1 \
-        timeout "$CLI_TIMEOUT" opencode run "say hi" </dev/null >"$3" 2>&1 ;;
+        timeout "$CLI_TIMEOUT" opencode run "$PROMPT" </dev/null >"$3" 2>&1 ;;
   esac
 }
 
@@ -191,38 +217,50 @@ summary=()
 for c in "${clis[@]}"; do
   id="$(tool_id "$c")"
   home="$TMP/home-$c"
-  mkdir -p "$home/work"
+  mkdir -p "$home"
   seed_home "$c" "$home"
   orig="$(snapshot "$c" "$home")"
-  if ! HOME="$home" "$BIN" tools apply "$id" --yes --model fake/m --listen "$ADDR" --data-dir "$TMP/data" \
-    >"$TMP/apply-$c.log" 2>&1; then
-    echo "FAIL $c: tools apply failed"; cat "$TMP/apply-$c.log"
-    failed=$((failed + 1)); summary+=("$c: apply failed"); continue
-  fi
-  start=$(date +%s.%N)
-  set +e
-  (cd "$home/work" && run_cli "$c" "$home" "$TMP/out-$c.log")
-  rc=$?
-  set -e
-  secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
-  if grep -q "pong-from-switchboard" "$TMP/out-$c.log"; then
-    echo "PASS $c (${secs}s)"
-    passed=$((passed + 1)); summary+=("$c: pass ${secs}s")
-  else
-    echo "FAIL $c (exit $rc, ${secs}s); its output:"
-    tail -n 40 "$TMP/out-$c.log"
-    failed=$((failed + 1)); summary+=("$c: FAIL (exit $rc) ${secs}s")
-  fi
-  # and back: undo must leave only the seeded files
-  if ! HOME="$home" "$BIN" tools undo "$id" --listen "$ADDR" --data-dir "$TMP/data" >"$TMP/undo-$c.log" 2>&1; then
-    echo "FAIL $c: tools undo failed"; cat "$TMP/undo-$c.log"; failed=$((failed + 1))
-  elif [ "$(snapshot "$c" "$home")" != "$orig" ]; then
-    echo "FAIL $c: undo did not restore the original files"; cat "$TMP/undo-$c.log"; failed=$((failed + 1))
-  fi
+  for route in $ROUTES; do
+    name="$c via $route"
+    log_at=$(wc -l <"$TMP/upstream.log")
+    out="$TMP/out-$c-${route//\//_}.log"
+    if ! HOME="$home" "$BIN" tools apply "$id" --yes --model "$route" --listen "$ADDR" --data-dir "$TMP/data" \
+      >"$TMP/apply-$c.log" 2>&1; then
+      echo "FAIL $name: tools apply failed"; cat "$TMP/apply-$c.log"
+      failed=$((failed + 1)); summary+=("$name: apply failed"); continue
+    fi
+    start=$(date +%s.%N)
+    set +e
+    (cd "$WORK" && run_cli "$c" "$home" "$out")
+    rc=$?
+    set -e
+    secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+    turns=$(tail -n +"$((log_at + 1))" "$TMP/upstream.log" | grep -c "turn=tool" || true)
+    refused=$(tail -n +"$((log_at + 1))" "$TMP/upstream.log" | grep "REFUSED" || true)
+    if [ -n "$refused" ]; then
+      echo "FAIL $name (${secs}s): a vendor refused a turn:"; echo "$refused" | cut -c1-400
+      failed=$((failed + 1)); summary+=("$name: REFUSED ${secs}s")
+    elif [ "$turns" -lt 1 ]; then
+      echo "FAIL $name (${secs}s): the model never got to call a tool"; tail -n 20 "$out"
+      failed=$((failed + 1)); summary+=("$name: no tool turn ${secs}s")
+    elif grep -q "pong-from-switchboard" "$out"; then
+      echo "PASS $name (${secs}s, $turns tool turn(s))"
+      passed=$((passed + 1)); summary+=("$name: pass ${secs}s")
+    else
+      echo "FAIL $name (exit $rc, ${secs}s); its output:"
+      tail -n 40 "$out"
+      failed=$((failed + 1)); summary+=("$name: FAIL (exit $rc) ${secs}s")
+    fi
+    # and back: undo must leave only the seeded files
+    if ! HOME="$home" "$BIN" tools undo "$id" --listen "$ADDR" --data-dir "$TMP/data" >"$TMP/undo-$c.log" 2>&1; then
+      echo "FAIL $name: tools undo failed"; cat "$TMP/undo-$c.log"; failed=$((failed + 1))
+    elif [ "$(snapshot "$c" "$home")" != "$orig" ]; then
+      echo "FAIL $name: undo did not restore the original files"; cat "$TMP/undo-$c.log"; failed=$((failed + 1))
+    fi
+  done
 done
 
-echo "--- fake upstream saw:"
-grep -c " model=" "$TMP/upstream.log" | sed 's/^/requests: /'
+echo "--- fake vendors saw: $(grep -c " turn=" "$TMP/upstream.log") answered, $(grep -c "REFUSED" "$TMP/upstream.log") refused"
 printf '%s\n' "${summary[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

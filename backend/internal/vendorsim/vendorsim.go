@@ -69,6 +69,10 @@ type Options struct {
 	// Key authenticates callers (Bearer, x-api-key or x-goog-api-key); empty
 	// accepts anything.
 	Key string
+	// ResultMustHold, when set, is text the tool results must contain (the
+	// content of the file the tool read): without it the final answer says
+	// the tool result was missing instead of FinalText.
+	ResultMustHold string
 }
 
 // Sim is one simulated vendor of one dialect. It is an http.Handler.
@@ -95,6 +99,9 @@ type Exchange struct {
 	Status   int
 	Rejected string // the error message when refused
 	Turn     string // "tool" | "final" | "plain"
+	// Thinking: the client asked for reasoning (Anthropic, OpenAI Chat) or
+	// for thought summaries (Gemini); Responses always reasons.
+	Thinking bool
 }
 
 // New builds a Sim of dialect d.
@@ -191,6 +198,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := s.parse(r, raw)
+	ex.Thinking = req.thinking
 	if msg := s.validate(req); msg != "" {
 		ex.Status, ex.Rejected = 400, msg
 		record()
@@ -202,6 +210,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.results >= s.o.Steps || (req.results > 0 && len(req.tools) == 0):
 		ex.Turn, a.text = "final", s.o.FinalText
+		if s.o.ResultMustHold != "" && !bytes.Contains(body, []byte(s.o.ResultMustHold)) {
+			a.text = "the tool result did not hold what the tool was asked to read"
+		}
 	case len(req.tools) > 0 && s.o.Pick != nil:
 		name, args, ok := s.o.Pick(req.tools)
 		if !ok {
