@@ -14,7 +14,7 @@ BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libaya
 TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip"
 PACKAGE_PKGS="imagemagick nsis gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64"
 NFPM_VERSION="${NFPM_VERSION:-v2.44.0}"   # v2.46+ does not install from the module proxy here
-# The real coding CLIs scripts/test-clis.sh drives, pinned (npm, ~600 MB).
+# The real coding CLIs scripts/test-clis.sh drives, pinned (npm, ~1.3 GB).
 CLI_PKGS="@anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0 @google/gemini-cli@0.61.0 opencode-ai@1.18.33"
 WANT="$BUILD_PKGS"
 want_nfpm=0

@@ -149,9 +149,13 @@ func New(o Options) *Memo {
 // Dropped counts entries that could not be queued for the disk.
 func (m *Memo) Dropped() int64 { return m.dropped.Load() }
 
-// key binds a call id to the local key that saw it.
-func key(scope, callID string) string {
-	h := sha256.Sum256([]byte(scope + "\x00" + callID))
+// key binds a call id to the local key that saw it (the memory key).
+func key(scope, callID string) string { return scope + "\x00" + callID }
+
+// rowKey is a memory key as stored on disk: hashed, so neither key names
+// nor call ids are kept in plain text.
+func rowKey(k string) string {
+	h := sha256.Sum256([]byte(k))
 	return hex.EncodeToString(h[:])
 }
 
@@ -162,7 +166,7 @@ func (m *Memo) put(scope string, calls []string, es []*Entry) {
 	if m.o.DB != nil && m.o.Sealer != nil {
 		rows = make([]row, 0, len(es))
 		for i, e := range es {
-			k := key(scope, calls[i])
+			k := rowKey(key(scope, calls[i]))
 			b, err := json.Marshal(e)
 			if err != nil {
 				continue
@@ -212,7 +216,7 @@ func (m *Memo) remember(k string, e *Entry) {
 	}
 }
 
-// lookup finds entries by key: memory first, then (for keys in dbKeys) the
+// lookup finds entries by key: memory first, then (for keys in fromDB) the
 // database. Entries found on disk are brought back into memory.
 func (m *Memo) lookup(ctx context.Context, keys []string, fromDB map[string]bool) map[string]*Entry {
 	out := make(map[string]*Entry, len(keys))
@@ -230,10 +234,16 @@ func (m *Memo) lookup(ctx context.Context, keys []string, fromDB map[string]bool
 	if len(miss) == 0 || m.o.DB == nil || m.o.Sealer == nil {
 		return out
 	}
+	rows := make(map[string]string, len(miss)) // row key → memory key
+	for i, k := range miss {
+		rows[rowKey(k)] = k
+		miss[i] = rowKey(k)
+	}
 	found := m.load(ctx, miss)
 	if len(found) > 0 {
 		m.mu.Lock()
-		for k, e := range found {
+		for rk, e := range found {
+			k := rows[rk]
 			out[k] = e
 			m.remember(k, e)
 		}

@@ -227,3 +227,24 @@ func TestBounds(t *testing.T) {
 	}
 	m.Close()
 }
+
+// BenchmarkRestoreLongLoop: an agent 200 tool calls deep, all remembered,
+// the client carrying none of it (the translated hot path of every turn).
+func BenchmarkRestoreLongLoop(b *testing.B) {
+	m := New(Options{})
+	var msgs []ir.Message
+	msgs = append(msgs, ir.Message{Role: ir.RoleUser, Content: []ir.Block{{Type: ir.BlockText, Text: "fix the bug"}}})
+	for i := range 200 {
+		id := "gm_" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		m.Remember("k", "gem", ir.OriginGemini, []ir.Block{{Type: ir.BlockToolUse, ToolCallID: id, Signature: "sig", Origin: ir.OriginGemini}})
+		msgs = append(msgs,
+			ir.Message{Role: ir.RoleAssistant, Content: []ir.Block{{Type: ir.BlockToolUse, ToolCallID: id, ToolName: "read"}}},
+			ir.Message{Role: ir.RoleUser, Content: []ir.Block{{Type: ir.BlockToolResult, ToolCallID: id}}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, n := m.Restore(ctx, "k", "gem", ir.OriginGemini, msgs); n != 200 {
+			b.Fatalf("restored %d", n)
+		}
+	}
+}

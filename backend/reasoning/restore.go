@@ -33,7 +33,7 @@ func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Or
 	}
 	turn := currentTurn(msgs)
 	var keys []string
-	fromDB := map[string]bool{}
+	var fromDB map[string]bool
 	for i := range msgs {
 		if msgs[i].Role != ir.RoleAssistant {
 			continue
@@ -44,6 +44,9 @@ func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Or
 				k := key(scope, b.ToolCallID)
 				keys = append(keys, k)
 				if i >= turn {
+					if fromDB == nil {
+						fromDB = map[string]bool{}
+					}
 					fromDB[k] = true
 				}
 			}
@@ -56,13 +59,33 @@ func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Or
 	if len(found) == 0 {
 		return msgs, 0
 	}
+	// entries[n] belongs to the n-th call of the conversation, in the order
+	// keys were collected; nil when nothing applies to this upstream.
+	entries := make([]*Entry, len(keys))
+	some := false
+	for n, k := range keys {
+		if e := found[k]; e != nil && e.Provider == provider && e.Origin == origin {
+			entries[n], some = e, true
+		}
+	}
+	if !some {
+		return msgs, 0
+	}
 	var out []ir.Message
-	restored := 0
+	restored, next := 0, 0
 	for i := range msgs {
 		if msgs[i].Role != ir.RoleAssistant {
 			continue
 		}
-		content, n := restoreTurn(msgs[i].Content, scope, provider, origin, found)
+		calls := 0
+		for j := range msgs[i].Content {
+			if b := &msgs[i].Content[j]; b.Type == ir.BlockToolUse && b.ToolCallID != "" {
+				calls++
+			}
+		}
+		mine := entries[next : next+calls]
+		next += calls
+		content, n := restoreTurn(msgs[i].Content, origin, mine)
 		if n == 0 {
 			continue
 		}
@@ -79,32 +102,42 @@ func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Or
 	return out, restored
 }
 
-// restoreTurn rebuilds one assistant turn; n is 0 when nothing changed.
-func restoreTurn(blocks []ir.Block, scope, provider string, origin ir.Origin, found map[string]*Entry) ([]ir.Block, int) {
-	hasReasoning := false
+// restoreTurn rebuilds one assistant turn from the entries of its calls (in
+// order); n is 0, and blocks comes back untouched, when nothing changed.
+func restoreTurn(blocks []ir.Block, origin ir.Origin, entries []*Entry) ([]ir.Block, int) {
+	hasReasoning, wanted := false, false
 	for i := range blocks {
 		if t := blocks[i].Type; (t == ir.BlockThinking || t == ir.BlockRedactedThinking) && blocks[i].Origin == origin {
 			hasReasoning = true
-			break
 		}
 	}
-	var head, body []ir.Block
-	n, firstCall := 0, true
+	for _, e := range entries {
+		if e != nil && (e.Signature != "" || !hasReasoning && len(e.Lead) > 0) {
+			wanted = true
+		}
+	}
+	if !wanted {
+		return blocks, 0
+	}
+	var head []ir.Block
+	body := make([]ir.Block, 0, len(blocks)+2)
+	n, c := 0, 0
 	for i := range blocks {
 		b := blocks[i]
-		if b.Type != ir.BlockToolUse {
+		if b.Type != ir.BlockToolUse || b.ToolCallID == "" {
 			body = append(body, b)
 			continue
 		}
-		e := found[key(scope, b.ToolCallID)]
-		if e != nil && e.Provider == provider && e.Origin == origin {
+		e := entries[c]
+		c++
+		if e != nil {
 			changed := false
 			if e.Signature != "" && (b.Origin != origin || b.Signature == "") {
 				b.Signature, b.Origin = e.Signature, origin
 				changed = true
 			}
 			if !hasReasoning && len(e.Lead) > 0 {
-				if firstCall {
+				if c == 1 { // the turn's first call: Anthropic wants thinking first
 					head = append(head, e.Lead...)
 				} else {
 					body = append(body, e.Lead...)
@@ -115,13 +148,15 @@ func restoreTurn(blocks []ir.Block, scope, provider string, origin ir.Origin, fo
 				n++
 			}
 		}
-		firstCall = false
 		body = append(body, b)
 	}
 	if n == 0 {
 		return blocks, 0
 	}
-	return append(head, body...), n
+	if len(head) > 0 {
+		body = append(head, body...)
+	}
+	return body, n
 }
 
 // currentTurn is the index of the first message after the user last spoke
