@@ -44,7 +44,10 @@ if ! "$BIN" tools snippet >/dev/null 2>&1; then
   exit 1
 fi
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/sb-clis.XXXXXX")"
+# Not under /tmp: Codex refuses to set up its sandbox helper (and then
+# cannot run a command) when its home is in a temporary folder.
+mkdir -p "$ROOT/.cache"
+TMP="$(mktemp -d "$ROOT/.cache/test-clis.XXXXXX")"
 pids=()
 cleanup() {
   local pid

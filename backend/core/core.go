@@ -250,6 +250,9 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	}
 	if in.Memo != nil {
 		in.Memo.Close()
+		if n := in.Memo.Dropped(); n > 0 {
+			in.log.Warn("reasoning memo: some entries were kept in memory only (write queue full)", "dropped", n)
+		}
 	}
 	if in.Health != nil {
 		if err := in.Health.SaveCooldowns(context.Background(), in.DB.DB); err != nil {
