@@ -98,13 +98,18 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 		db.Close()
 		return nil, err
 	}
-	declared := map[string]string{}
-	for _, k := range cfg.Keys {
-		declared[k.Name] = k.Key.Reveal()
-	}
-	if err := ks.SyncConfig(ctx, declared); err != nil {
-		db.Close()
-		return nil, err
+	// Only an applied config file says which config keys exist. Without one
+	// (a CLI command run without --config) the empty list would revoke every
+	// declared key, and a running server would drop them on its next reload.
+	if cfg.Source != "" {
+		declared := map[string]string{}
+		for _, k := range cfg.Keys {
+			declared[k.Name] = k.Key.Reveal()
+		}
+		if err := ks.SyncConfig(ctx, declared); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
 		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
