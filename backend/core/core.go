@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"switchboard/backend/accounts"
@@ -84,7 +85,15 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("core: data dir %s: %w", cfg.DataDir, err)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "switchboard.db"))
+	dbPath := filepath.Join(cfg.DataDir, "switchboard.db")
+	fixed, err := secureDataDir(cfg.DataDir, dbPath)
+	if len(fixed) > 0 {
+		o.Log.Warn("data dir files were open to other users; made them owner-only", "dir", cfg.DataDir, "fixed", strings.Join(fixed, ", "))
+	}
+	if err != nil {
+		o.Log.Warn("data dir permissions could not all be tightened", "dir", cfg.DataDir, "err", err)
+	}
+	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return nil, err
 	}
