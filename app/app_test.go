@@ -50,6 +50,24 @@ func TestCLIKeysAndConfigErrors(t *testing.T) {
 	}
 }
 
+// TestCLIWithoutConfigKeepsConfigKeys: the reported defect was that
+// `switchboard keys list` without --config revoked the config file's keys.
+func TestCLIWithoutConfigKeepsConfigKeys(t *testing.T) {
+	t.Setenv("SWITCHBOARD_KEYRING", "off")
+	t.Setenv("SWITCHBOARD_CONFIG", "")
+	dir := t.TempDir()
+	file := filepath.Join(t.TempDir(), "switchboard.yaml")
+	if err := os.WriteFile(file, []byte("keys:\n  - name: ci\n    key: sk-sb-ci-0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run("keys", "list", "--config", file, "--data-dir", dir); code != 0 || !strings.Contains(out, " ci ") {
+		t.Fatalf("keys list --config: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := run("keys", "list", "--data-dir", dir); code != 0 || !strings.Contains(out, " ci ") {
+		t.Fatalf("keys list without --config lost the config key: %d %q %q", code, out, errs)
+	}
+}
+
 func TestCLIProviders(t *testing.T) {
 	t.Setenv("SWITCHBOARD_KEYRING", "off")
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,27 +2,53 @@ package app
 
 import (
 	"expvar"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"runtime"
+
+	"switchboard/backend/mgmt"
 )
 
 // startDebug serves pprof and expvar (with goroutines and memstats) on
-// SWITCHBOARD_DEBUG_ADDR when set, for profiling and scripts/bench.sh. It
-// refuses anything but a loopback address: profiles reveal request data.
+// SWITCHBOARD_DEBUG_ADDR when set, for profiling and scripts/bench.sh.
 func startDebug(log *slog.Logger) {
 	addr := os.Getenv("SWITCHBOARD_DEBUG_ADDR")
 	if addr == "" {
 		return
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		log.Warn("SWITCHBOARD_DEBUG_ADDR ignored: it must be a loopback host:port", "addr", addr)
+	ln, err := serveDebug(addr)
+	if err != nil {
+		log.Warn("debug endpoint not started", "addr", addr, "err", err)
 		return
 	}
+	log.Info("debug endpoint (pprof, expvar)", "addr", ln.Addr().String())
+}
+
+// serveDebug listens on addr and serves the debug handler until the
+// listener is closed. It refuses anything but a loopback address: profiles
+// reveal request data.
+func serveDebug(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("debug: %q must be a loopback host:port", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug: %w", err)
+	}
+	go func() { _ = http.Serve(ln, debugHandler(host)) }()
+	return ln, nil
+}
+
+// debugHandler serves pprof and expvar behind the management API's Host
+// allow-list: listening on loopback does not stop a page whose name
+// rebinds to 127.0.0.1 (DNS rebinding) from reading profiles; its Host
+// header still names the page's site.
+func debugHandler(host string) http.Handler {
 	if expvar.Get("goroutines") == nil {
 		expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
 	}
@@ -32,11 +58,5 @@ func startDebug(log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Warn("debug endpoint not started", "addr", addr, "err", err)
-		return
-	}
-	log.Info("debug endpoint (pprof, expvar)", "addr", ln.Addr().String())
-	go func() { _ = http.Serve(ln, mux) }()
+	return mgmt.NewHostGuard(host).Wrap(mux)
 }

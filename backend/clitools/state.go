@@ -69,7 +69,14 @@ func parseFormat(s string) format {
 	return fmtJSON
 }
 
-func (s *Service) statePath() string { return filepath.Join(s.dataDir, "clitools-state.json") }
+// StateFileName and BackupsDir are what clitools keeps in the data
+// directory (core keeps their modes owner-only).
+const (
+	StateFileName = "clitools-state.json"
+	BackupsDir    = "backups"
+)
+
+func (s *Service) statePath() string { return filepath.Join(s.dataDir, StateFileName) }
 
 func (s *Service) loadState() (*stateFile, error) {
 	st := &stateFile{Version: 1, Tools: map[string]*toolState{}}
@@ -138,7 +145,7 @@ func (s *Service) readBase(fr *fileState) (base, bool) {
 const MaxBackups = 10
 
 func (s *Service) backupDir(tool string) string {
-	return filepath.Join(s.dataDir, "backups", "clitools", tool)
+	return filepath.Join(s.dataDir, BackupsDir, "clitools", tool)
 }
 
 // backup copies text to a new timestamped file and prunes old backups.

@@ -38,7 +38,8 @@ type Config struct {
 	// Aliases map a model name clients use to a routable model.
 	Aliases map[string]string `yaml:"aliases"`
 
-	// Source is the file the config was read from ("" when none).
+	// Source is the file the config was read from ("" when none). Keys are
+	// synced to the store only when it is set: no file means no declaration.
 	Source string `yaml:"-"`
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"switchboard/backend/accounts"
@@ -84,7 +85,15 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("core: data dir %s: %w", cfg.DataDir, err)
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "switchboard.db"))
+	dbPath := filepath.Join(cfg.DataDir, "switchboard.db")
+	fixed, err := secureDataDir(cfg.DataDir, dbPath)
+	if len(fixed) > 0 {
+		o.Log.Warn("data dir files were open to other users; made them owner-only", "dir", cfg.DataDir, "fixed", strings.Join(fixed, ", "))
+	}
+	if err != nil {
+		o.Log.Warn("data dir permissions could not all be tightened", "dir", cfg.DataDir, "err", err)
+	}
+	db, err := store.Open(ctx, dbPath)
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +107,18 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 		db.Close()
 		return nil, err
 	}
-	declared := map[string]string{}
-	for _, k := range cfg.Keys {
-		declared[k.Name] = k.Key.Reveal()
-	}
-	if err := ks.SyncConfig(ctx, declared); err != nil {
-		db.Close()
-		return nil, err
+	// Only an applied config file says which config keys exist. Without one
+	// (a CLI command run without --config) the empty list would revoke every
+	// declared key, and a running server would drop them on its next reload.
+	if cfg.Source != "" {
+		declared := map[string]string{}
+		for _, k := range cfg.Keys {
+			declared[k.Name] = k.Key.Reveal()
+		}
+		if err := ks.SyncConfig(ctx, declared); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
 		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
