@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"strings"
 	"time"
 
@@ -220,13 +221,29 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	bgctx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel
 	in.bg = make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(in.bg)
+		defer wg.Done()
 		in.Keys.RunFlusher(bgctx, 5*time.Second)
+	}()
+	go func() {
+		defer wg.Done()
+		in.Health.PersistCooldowns(bgctx, in.DB.DB, CooldownSaveDelay, func(err error) {
+			in.log.Warn("cooldowns not saved", "err", err)
+		})
+	}()
+	go func() {
+		wg.Wait()
+		close(in.bg)
 	}()
 	in.log.Info("gateway listening", "addr", addr, "endpoint", "http://"+addr, "mode", o.Mode, "version", Version)
 	return nil
 }
+
+// CooldownSaveDelay batches cooldown changes into one write: a crash
+// loses at most this much of them.
+var CooldownSaveDelay = 250 * time.Millisecond
 
 // DrainGrace is how long in-flight requests may run on after a shutdown
 // starts before open streams are ended with a terminal error frame.

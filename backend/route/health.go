@@ -77,6 +77,9 @@ type Health struct {
 	stats     map[string]*stats // by account id (or provider id for keyless)
 	rr        map[string]*rrState
 	listeners []func(Change)
+	// cooled is signalled (never blocking) when the cooldowns change, so
+	// PersistCooldowns saves them without polling.
+	cooled chan struct{}
 }
 
 // NewHealth returns empty state; now defaults to time.Now and seed makes
@@ -87,7 +90,15 @@ func NewHealth(now func() time.Time, seed uint64) *Health {
 	}
 	return &Health{now: now, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		cool: map[coolKey]*coolState{}, strikes: map[coolKey]int{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
-		stats: map[string]*stats{}, rr: map[string]*rrState{}}
+		stats: map[string]*stats{}, rr: map[string]*rrState{}, cooled: make(chan struct{}, 1)}
+}
+
+// touched notes a change of the cooldowns for the persister.
+func (h *Health) touched() {
+	select {
+	case h.cooled <- struct{}{}:
+	default:
+	}
 }
 
 // ChangeKind names a health transition worth telling the user about.
@@ -216,6 +227,7 @@ func (h *Health) coolLocked(c Candidate, e *ir.Error, now, started time.Time, ch
 	case st.setAt.After(started): // already benched while this attempt ran
 		if e.RetryAfter > 0 && now.Add(e.RetryAfter).After(st.Until) {
 			st.Until = now.Add(min(e.RetryAfter, maxProviderReset))
+			h.touched()
 		}
 		return st.Until
 	case now.Before(st.Until.Add(st.Until.Sub(st.setAt))):
@@ -243,6 +255,7 @@ func (h *Health) coolLocked(c Candidate, e *ir.Error, now, started time.Time, ch
 	}
 	*changes = append(*changes, Change{Kind: kind, Provider: c.Provider.Entry.ID, Account: st.Account, Model: key.model,
 		Until: until, Message: e.Message})
+	h.touched()
 	return until
 }
 
@@ -264,6 +277,7 @@ func (h *Health) ReportSuccess(c Candidate, started time.Time, latency time.Dura
 	for _, k := range [2]coolKey{{ak, c.Model}, {ak, anyModel}} {
 		if st, ok := h.cool[k]; ok && !st.setAt.After(started) {
 			delete(h.cool, k)
+			h.touched()
 		}
 		delete(h.strikes, k)
 	}
@@ -301,6 +315,7 @@ func (h *Health) Reset(provider, accountID string) int {
 		if (provider == "" || st.Provider == provider) && (accountID == "" || k.account == accountID) {
 			delete(h.cool, k)
 			delete(h.strikes, k)
+			h.touched()
 			n++
 		}
 	}

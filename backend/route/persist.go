@@ -28,6 +28,37 @@ func (h *Health) SaveCooldowns(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
+// PersistCooldowns saves the cooldowns whenever they change, batching the
+// changes of delay into one write, until ctx ends (then it saves once more).
+// A crash therefore loses at most the last delay of changes: a quota reset
+// time learned an hour ago survives kill -9. It sleeps while nothing
+// changes (no timer runs).
+func (h *Health) PersistCooldowns(ctx context.Context, db *sql.DB, delay time.Duration, onErr func(error)) {
+	save := func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := h.SaveCooldowns(sctx, db); err != nil && onErr != nil {
+			onErr(err)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.cooled:
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			save()
+			return
+		case <-t.C:
+		}
+		save()
+	}
+}
+
 // LoadCooldowns restores stored cooldowns that have not expired.
 func (h *Health) LoadCooldowns(ctx context.Context, db *sql.DB) error {
 	rows, err := db.QueryContext(ctx, `SELECT account_id, model, provider, account, reason, until_ts, level, message FROM cooldowns`)
