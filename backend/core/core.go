@@ -14,8 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/backend/accounts"
