@@ -58,6 +58,12 @@ type Cooldown struct {
 	Message   string    `json:"message"`
 }
 
+// strike counts one account×model's transient failures in a row.
+type strike struct {
+	n        int
+	provider string
+}
+
 type coolState struct {
 	Cooldown
 	level int
@@ -71,7 +77,7 @@ type Health struct {
 	now       func() time.Time
 	rng       *rand.Rand
 	cool      map[coolKey]*coolState
-	strikes   map[coolKey]int // consecutive transient failures
+	strikes   map[coolKey]strike // consecutive transient failures (timeouts, 5xx, cut streams)
 	breakers  map[string]*breaker
 	limits    map[string]*limiter
 	stats     map[string]*stats // by account id (or provider id for keyless)
@@ -89,7 +95,7 @@ func NewHealth(now func() time.Time, seed uint64) *Health {
 		now = time.Now
 	}
 	return &Health{now: now, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		cool: map[coolKey]*coolState{}, strikes: map[coolKey]int{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
+		cool: map[coolKey]*coolState{}, strikes: map[coolKey]strike{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
 		stats: map[string]*stats{}, rr: map[string]*rrState{}, cooled: make(chan struct{}, 1)}
 }
 
@@ -213,7 +219,10 @@ func (h *Health) coolLocked(c Candidate, e *ir.Error, now, started time.Time, ch
 	case ir.KindUpstream5xx, ir.KindTimeout, ir.KindNetwork, ir.KindStreamInterrupted:
 		// One transient failure is noise (the request already moved on);
 		// a second in a row rests the account, growing from there.
-		if h.strikes[key]++; h.strikes[key] < transientStrikes && e.RetryAfter == 0 {
+		sk := h.strikes[key]
+		sk.n++
+		sk.provider = c.Provider.Entry.ID
+		if h.strikes[key] = sk; sk.n < transientStrikes && e.RetryAfter == 0 {
 			return time.Time{}
 		}
 	default:
@@ -311,6 +320,13 @@ func (h *Health) Reset(provider, accountID string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
+	// Strikes too: a reset means the next failure starts the count afresh,
+	// even for an account that is not resting yet.
+	for k, sk := range h.strikes {
+		if (provider == "" || sk.provider == provider) && (accountID == "" || k.account == accountID) {
+			delete(h.strikes, k)
+		}
+	}
 	for k, st := range h.cool {
 		if (provider == "" || st.Provider == provider) && (accountID == "" || k.account == accountID) {
 			delete(h.cool, k)

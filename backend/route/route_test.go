@@ -481,6 +481,20 @@ func TestTransientFailuresNeedTwoStrikes(t *testing.T) {
 	if u := h.ReportFailure(cand, &ir.Error{Kind: ir.KindUpstream5xx}, clk.t); !u.IsZero() {
 		t.Fatal("a success in between did not reset the strikes")
 	}
+	// A reset clears a pending strike too (a cut stream counts as one):
+	// the next failure after it is a first one again.
+	h.ReportSuccess(cand, clk.t, time.Millisecond)
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindStreamInterrupted}, clk.t)
+	h.Reset("b", "")
+	if u := h.ReportFailure(cand, &ir.Error{Kind: ir.KindStreamInterrupted}, clk.t); !u.IsZero() {
+		t.Fatal("the health reset kept the stream-cut strike")
+	}
+	h.Reset("", "")
+	h.ReportFailure(cand, &ir.Error{Kind: ir.KindStreamInterrupted}, clk.t)
+	h.Reset("other-provider", "")
+	if u := h.ReportFailure(cand, &ir.Error{Kind: ir.KindStreamInterrupted}, clk.t); u.IsZero() {
+		t.Fatal("a reset of another provider cleared this provider's strike")
+	}
 }
 
 func TestOlderSuccessKeepsNewerCooldown(t *testing.T) {
