@@ -7,6 +7,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/dialect/anthropic"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/ir"
 	"switchboard/backend/route"
@@ -67,6 +68,10 @@ func encodeFor(up dialect.Codec, req *ir.Request, c route.Candidate) ([]byte, er
 			o.ReasoningContent = true // they require reasoning_content echoed in tool loops
 		}
 		return openai.EncodeRequestWith(req, o)
+	}
+	if up.Name() == dialect.Anthropic {
+		m, _ := c.Provider.Entry.Model(c.Model)
+		return anthropic.EncodeRequestWith(req, anthropic.RequestOptions{MaxOutput: m.MaxOutput})
 	}
 	return up.EncodeRequest(req)
 }

@@ -140,3 +140,37 @@ func TestStreamEncoderTerminal(t *testing.T) {
 		t.Error("held block flushed after the error")
 	}
 }
+
+func TestMaxOutputCapsTokensAndBudget(t *testing.T) {
+	tool := []ir.Tool{{Kind: ir.ToolKindFunction, Name: "read", Parameters: json.RawMessage(`{"type":"object"}`)}}
+	req := &ir.Request{Model: "claude-opus-4-1", Messages: []ir.Message{{Role: ir.RoleUser, Content: []ir.Block{{Type: ir.BlockText, Text: "hi"}}}},
+		Tools: tool, Reasoning: &ir.Reasoning{Effort: "xhigh"}}
+	cases := []struct {
+		limit, wantMax, wantBudget int
+	}{
+		{0, DefaultMaxTokens + 32768, 32768}, // unknown model: as before
+		{32000, 32000, 24000},                // Opus 4.1: 40,960 would be refused
+		{128000, DefaultMaxTokens + 32768, 32768},
+		{1200, 1200, 0}, // no room for the smallest budget: thinking goes
+	}
+	for _, c := range cases {
+		b, err := EncodeRequestWith(req, RequestOptions{MaxOutput: c.limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			MaxTokens int `json:"max_tokens"`
+			Thinking  *struct {
+				BudgetTokens int `json:"budget_tokens"`
+			} `json:"thinking"`
+		}
+		_ = json.Unmarshal(b, &got)
+		budget := 0
+		if got.Thinking != nil {
+			budget = got.Thinking.BudgetTokens
+		}
+		if got.MaxTokens != c.wantMax || budget != c.wantBudget {
+			t.Errorf("limit %d: max_tokens %d budget %d, want %d / %d", c.limit, got.MaxTokens, budget, c.wantMax, c.wantBudget)
+		}
+	}
+}

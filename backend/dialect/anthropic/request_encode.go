@@ -89,7 +89,18 @@ type outTool struct {
 //   - tool_choice only with tools; foreign hosted tools are dropped;
 //   - json_schema output uses output_config.format; json_object mode, which
 //     has no switch here, becomes a system instruction.
-func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
+func (codec) EncodeRequest(req *ir.Request) ([]byte, error) { return EncodeRequestWith(req, RequestOptions{}) }
+
+// RequestOptions carry what the catalog knows about the target model.
+type RequestOptions struct {
+	// MaxOutput is the model's largest max_tokens (0: unknown). A thinking
+	// budget raises max_tokens above the answer's room, which can pass the
+	// model's limit: the API then refuses the request, so both are capped.
+	MaxOutput int
+}
+
+// EncodeRequestWith is EncodeRequest with what the catalog knows.
+func EncodeRequestWith(req *ir.Request, o RequestOptions) ([]byte, error) {
 	if req == nil {
 		return nil, ir.Errorf(ir.KindInternal, "anthropic: nil request")
 	}
@@ -127,6 +138,7 @@ func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 		}
 	}
 	applyReasoning(&out, req, msgs)
+	capOutput(&out, o.MaxOutput)
 	if out.Temperature != nil && out.TopP != nil {
 		out.TopP = nil // recent models reject both; temperature is the one clients mean
 	}
@@ -135,6 +147,24 @@ func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 		return nil, &ir.Error{Kind: ir.KindBadRequest, Message: "anthropic: cannot encode request: " + err.Error(), Cause: err}
 	}
 	return body, nil
+}
+
+// capOutput keeps max_tokens within the model's limit and the thinking
+// budget below max_tokens (the API requires budget_tokens < max_tokens),
+// leaving at least a quarter of the room for the answer; thinking goes
+// when even the smallest budget no longer fits.
+func capOutput(out *outRequest, limit int) {
+	if limit <= 0 || out.MaxTokens <= limit {
+		return
+	}
+	out.MaxTokens = limit
+	if th := out.Thinking; th != nil && th.BudgetTokens > limit*3/4 {
+		if b := limit * 3 / 4; b >= minThinkingBudget {
+			th.BudgetTokens = b
+		} else {
+			out.Thinking = nil
+		}
+	}
 }
 
 func clampTemperature(t *float64) *float64 {

@@ -1,0 +1,38 @@
+package gateway
+
+import (
+	"encoding/json"
+	"testing"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/ir"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
+)
+
+// The catalog's max_output reaches the Anthropic encoder: a thinking budget
+// never pushes max_tokens past what the model accepts.
+func TestEncodeForCapsToCatalogMaxOutput(t *testing.T) {
+	p := &route.Provider{Entry: provider.Entry{ID: "anthropic", Dialect: dialect.Anthropic,
+		Models: []provider.Model{{ID: "claude-opus-4-1", MaxOutput: 32000}}}}
+	req := &ir.Request{Model: "claude-opus-4-1", Reasoning: &ir.Reasoning{Effort: "xhigh"},
+		Messages: []ir.Message{{Role: ir.RoleUser, Content: []ir.Block{{Type: ir.BlockText, Text: "hi"}}}}}
+	for _, c := range []struct {
+		model string
+		want  int
+	}{{"claude-opus-4-1", 32000}, {"not-in-catalog", 40960}} {
+		r := *req
+		r.Model = c.model
+		b, err := encodeFor(codecFor(dialect.Anthropic), &r, route.Candidate{Provider: p, Model: c.model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			MaxTokens int `json:"max_tokens"`
+		}
+		_ = json.Unmarshal(b, &got)
+		if got.MaxTokens != c.want {
+			t.Errorf("%s: max_tokens %d, want %d", c.model, got.MaxTokens, c.want)
+		}
+	}
+}
