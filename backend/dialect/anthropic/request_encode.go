@@ -89,7 +89,9 @@ type outTool struct {
 //   - tool_choice only with tools; foreign hosted tools are dropped;
 //   - json_schema output uses output_config.format; json_object mode, which
 //     has no switch here, becomes a system instruction.
-func (codec) EncodeRequest(req *ir.Request) ([]byte, error) { return EncodeRequestWith(req, RequestOptions{}) }
+func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
+	return EncodeRequestWith(req, RequestOptions{})
+}
 
 // RequestOptions carry what the catalog knows about the target model.
 type RequestOptions struct {
