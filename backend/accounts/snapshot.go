@@ -25,7 +25,7 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 			errs = append(errs, err)
 			continue
 		}
-		p := &route.Provider{Entry: e, Disabled: pc.Disabled, Source: "config"}
+		p := &route.Provider{Entry: e, Disabled: pc.Disabled, Source: "config", AccountStrategy: route.Strategy(pc.AccountStrategy)}
 		for i, ac := range pc.Accounts {
 			name := ac.Name
 			if name == "" {

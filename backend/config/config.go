@@ -61,6 +61,9 @@ type ProviderConfig struct {
 	Models     []string          `yaml:"models"`
 	Accounts   []AccountConfig   `yaml:"accounts"`
 	Disabled   bool              `yaml:"disabled"`
+	// AccountStrategy picks among the provider's accounts on every request,
+	// direct or through a combo (default fill-first; see README).
+	AccountStrategy string `yaml:"account_strategy"`
 }
 
 // AccountConfig is one credential of a provider.
@@ -250,6 +253,9 @@ func (c *Config) validateProviders(add func(key, why string, args ...any)) {
 			add(path+".id", "provider %q is declared twice (give the second a different prefix)", key)
 		}
 		seen[key] = true
+		if !strategies[p.AccountStrategy] || p.AccountStrategy == "weighted" || p.AccountStrategy == "cost-optimized" {
+			add(path+".account_strategy", "%q is not an account strategy (fill-first, round-robin, p2c, random, least-used, quota-aware, priority)", p.AccountStrategy)
+		}
 		switch p.Type {
 		case "", "openai-compatible", "anthropic-compatible", "gemini-compatible", "responses-compatible":
 		default:

@@ -51,6 +51,7 @@ keys:
 providers:
   - id: Bad_ID
     base_url: ftp://example.com
+    account_strategy: weighted
     accounts:
       - name: a
         api_key: ${SB_TEST_UNSET_VAR}
@@ -74,6 +75,7 @@ combos:
 		"keys[0].key",
 		"providers[0].id",
 		"providers[0].base_url",
+		"providers[0].account_strategy",
 		"SB_TEST_UNSET_VAR is not set",
 		"providers[0].accounts[0].bogus: unknown key",
 		"combos[0].strategy",

@@ -81,6 +81,11 @@ func (s *Snapshot) Plan(h *Health, model string) (*Plan, error) {
 		return nil, err
 	}
 	p.steps = groupSteps(cands)
+	h.mu.Lock()
+	for i := range p.steps {
+		p.steps[i].cands = h.orderAccountsLocked(nil, p.steps[i])
+	}
+	h.mu.Unlock()
 	return p, nil
 }
 
@@ -198,20 +203,30 @@ func (h *Health) itemLocked(c Candidate, now time.Time) item {
 	return it
 }
 
+// orderAccountsLocked orders a step's accounts: by the provider's account
+// strategy when it has one, else inside a combo (cb) by the combo's, else
+// fill-first. The rotation state is the provider's, so direct requests and
+// combos share one round-robin over its accounts.
 func (h *Health) orderAccountsLocked(cb *Combo, st step) []Candidate {
 	if len(st.cands) < 2 {
 		return st.cands
+	}
+	s, sticky, key := st.cands[0].Provider.AccountStrategy, 0, "accounts:"+st.label
+	if s == "" && cb != nil {
+		s, sticky, key = cb.Strategy, cb.Sticky, "accounts:"+cb.Name+":"+st.label
+	}
+	if s == Priority || s == "" {
+		s = FillFirst
+	}
+	if s == FillFirst {
+		return st.cands // already in priority order
 	}
 	now := h.now()
 	items := make([]item, len(st.cands))
 	for i, c := range st.cands {
 		items[i] = h.itemLocked(c, now)
 	}
-	s := cb.Strategy
-	if s == Priority || s == "" {
-		s = FillFirst
-	}
-	perm := h.order(s, "accounts:"+cb.Name+":"+st.label, cb.Sticky, items)
+	perm := h.order(s, key, sticky, items)
 	out := make([]Candidate, len(perm))
 	for i, j := range perm {
 		out[i] = st.cands[j]

@@ -34,6 +34,9 @@ type Provider struct {
 	Accounts []*Account
 	Disabled bool
 	Source   string // config | store
+	// AccountStrategy orders the accounts on every request ("": fill-first
+	// for direct requests, the combo's own strategy inside a combo).
+	AccountStrategy Strategy
 }
 
 // Usable reports whether the provider can take requests.

@@ -2,6 +2,7 @@ package route
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"testing/synctest"
@@ -567,5 +568,49 @@ func BenchmarkPlanDirect(b *testing.B) {
 		c, lease, _ := p.Next(ctx)
 		lease.Release()
 		p.Succeeded(c, time.Time{}, time.Millisecond)
+	}
+}
+
+// Each provider's account strategy picks the account on every request:
+// direct provider/model requests too (they used to take accounts in one
+// fixed order), sharing one rotation with combos.
+func TestProviderAccountStrategyEverywhere(t *testing.T) {
+	firstAccounts := func(s *Snapshot, h *Health, model string, n int) []string {
+		var out []string
+		for range n {
+			out = append(out, first(t, s, h, model).Account.Name)
+		}
+		return out
+	}
+	// Default: fill-first, direct and inside a priority combo.
+	s := snapshot(Combo{Name: "c", Targets: []ComboTarget{{Model: "a/m"}}})
+	h := NewHealth(newClock().now, 1)
+	if got := firstAccounts(s, h, "a/m", 3); fmt.Sprint(got) != "[a1 a1 a1]" {
+		t.Errorf("default direct order %v, want fill-first", got)
+	}
+	// Round-robin on the provider: direct requests alternate, and a combo
+	// continues the same rotation.
+	a := mkProvider("a", 3, "a1", "a2")
+	a.AccountStrategy = RoundRobin
+	s = NewSnapshot([]*Provider{a, mkProvider("b", 1, "b1")}, nil, Combo{Name: "c", Targets: []ComboTarget{{Model: "a/m"}}})
+	h = NewHealth(newClock().now, 1)
+	if got := firstAccounts(s, h, "a/m", 4); fmt.Sprint(got) != "[a1 a2 a1 a2]" {
+		t.Errorf("round-robin direct order %v", got)
+	}
+	if got := firstAccounts(s, h, "c", 2); fmt.Sprint(got) != "[a1 a2]" {
+		t.Errorf("combo with the provider's round-robin: %v", got)
+	}
+	// Without a provider strategy a combo's own strategy still picks.
+	s = snapshot(Combo{Name: "rr", Strategy: RoundRobin, Targets: []ComboTarget{{Model: "a/m"}}})
+	h = NewHealth(newClock().now, 1)
+	if got := firstAccounts(s, h, "rr", 4); fmt.Sprint(got) != "[a1 a2 a1 a2]" {
+		t.Errorf("combo round-robin over accounts: %v", got)
+	}
+	// A resting account is skipped whatever the order.
+	pa, _ := s.Provider("a")
+	h.ReportFailure(Candidate{Provider: pa, Account: pa.Accounts[0], Model: "m"},
+		&ir.Error{Kind: ir.KindQuotaExhausted}, newClock().now())
+	if got := firstAccounts(s, h, "a/m", 2); fmt.Sprint(got) != "[a2 a2]" {
+		t.Errorf("with a1 exhausted: %v", got)
 	}
 }
