@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/backend/secret"
@@ -56,6 +57,9 @@ type StoredAccount struct {
 type Store struct {
 	db     *store.DB
 	sealer *secret.Sealer
+
+	mu         sync.Mutex
+	discovered map[string][]string // local provider id → models it reported
 }
 
 // New returns a Store.

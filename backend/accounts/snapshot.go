@@ -25,6 +25,7 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 			errs = append(errs, err)
 			continue
 		}
+		e = s.withDiscovered(e, len(pc.Models) > 0)
 		p := &route.Provider{Entry: e, Disabled: pc.Disabled, Source: "config", AccountStrategy: route.Strategy(pc.AccountStrategy)}
 		for i, ac := range pc.Accounts {
 			name := ac.Name
@@ -131,6 +132,7 @@ func (s *Store) storedProvider(sp StoredProvider, accts []StoredAccount, seen ma
 	if err != nil {
 		return nil, err
 	}
+	e = s.withDiscovered(e, len(sp.Models) > 0)
 	p := &route.Provider{Entry: e, Disabled: sp.Disabled, Source: "store"}
 	return p, errors.Join(s.attach(p, accts)...)
 }

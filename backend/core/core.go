@@ -222,7 +222,11 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.cancel = cancel
 	in.bg = make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		in.runLocalModels(bgctx)
+	}()
 	go func() {
 		defer wg.Done()
 		in.Keys.RunFlusher(bgctx, 5*time.Second)
