@@ -14,6 +14,7 @@ BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libaya
 TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip"
 PACKAGE_PKGS="imagemagick nsis gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64"
 NFPM_VERSION="${NFPM_VERSION:-v2.44.0}"   # v2.46+ does not install from the module proxy here
+STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
 # The real coding CLIs scripts/test-clis.sh drives, pinned (npm, ~1.3 GB).
 CLI_PKGS="@anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0 @google/gemini-cli@0.61.0 opencode-ai@1.18.33"
 WANT="$BUILD_PKGS"
@@ -49,6 +50,11 @@ fi
 if [ $want_nfpm = 1 ] && ! { command -v nfpm >/dev/null && go version -m "$(command -v nfpm)" 2>/dev/null | grep -q "nfpm/v2[[:space:]]*${NFPM_VERSION}"; }; then
   log "installing nfpm ${NFPM_VERSION}"
   go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}" || log "nfpm not installed: the .deb test will be skipped"
+fi
+
+if [ $want_clis = 1 ] && ! { command -v staticcheck >/dev/null && go version -m "$(command -v staticcheck)" 2>/dev/null | grep -q "honnef.co/go/tools[[:space:]]*${STATICCHECK_VERSION}"; }; then
+  log "installing staticcheck ${STATICCHECK_VERSION}"
+  go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
 fi
 
 if [ $want_clis = 1 ] && [ "$(cat .cache/clis/pinned 2>/dev/null)" != "$CLI_PKGS" ]; then

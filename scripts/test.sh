@@ -51,8 +51,19 @@ fuzz_smoke() {
   done
 }
 
+# gofmt, go vet, staticcheck, a tidy go.mod and svelte-check: each finding fails.
+static_checks() {
+  local rc=0 out
+  out=$(gofmt -l backend app main.go) && [ -z "$out" ] || { echo "gofmt: files need formatting:"; echo "$out"; rc=1; }
+  go vet -tags webkit2_41 ./backend/... ./app/... || rc=1
+  "$(go env GOPATH)/bin/staticcheck" -tags webkit2_41 ./backend/... ./app/... || rc=1
+  go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy (run go mod tidy)"; rc=1; }
+  (cd frontend && npm run --silent check) || rc=1
+  return $rc
+}
+
 step "setup" scripts/setup.sh --test || true
-step "go vet" go vet -tags webkit2_41 ./backend/... ./app/...
+step "static checks (gofmt, vet, staticcheck, tidy, svelte-check)" static_checks
 step "go test -race" go_tests
 step "fuzz (${FUZZTIME} each)" fuzz_smoke
 step "frontend unit tests" bash -c 'cd frontend && npm test --silent'

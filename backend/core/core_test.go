@@ -221,7 +221,7 @@ func TestProvidersAPI(t *testing.T) {
 		t.Fatalf("list: %d %s", code, body)
 	}
 	code, body, _ = do(t, c, "GET", base+"/api/models", nil, "")
-	if !strings.Contains(body, `"mine/m1"`) {
+	if code != 200 || !strings.Contains(body, `"mine/m1"`) {
 		t.Fatalf("models: %s", body)
 	}
 	code, body, _ = do(t, c, "POST", base+"/api/providers", js, `{"id":"bad","type":"nonsense"}`)

@@ -45,7 +45,7 @@ type Gateway struct {
 }
 
 // errDraining is the cause of upstream cancellations during shutdown.
-var errDraining = errors.New("Switchboard is shutting down")
+var errDraining = errors.New("gateway: shutting down")
 
 // Drain ends every open upstream call; streams already answering get a
 // proper terminal error frame.

@@ -24,7 +24,7 @@ func TestListModels(t *testing.T) {
 	}{
 		{"openai", dialect.OpenAIChat, AuthBearer, func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != "/v1/models" || r.Header.Get("Authorization") != "Bearer "+testKey {
-				http.Error(w, `{"error":{"message":"bad"}}`, 401)
+				http.Error(w, `{"error":{"message":"bad"}}`, http.StatusUnauthorized)
 				return
 			}
 			_, _ = io.WriteString(w, `{"object":"list","data":[{"id":"gpt-4.1","object":"model","owned_by":"openai"},{"id":"text-embedding-3-small","object":"model"},{"id":"gpt-4.1"}]}`)

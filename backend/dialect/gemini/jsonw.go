@@ -29,7 +29,7 @@ func appendObject(dst []byte, raw []byte) []byte {
 // they are valid everywhere and harmless in SSE frames; clients send
 // compact JSON, so the fast path is a plain copy).
 func compactRaw(s string) json.RawMessage {
-	if strings.IndexAny(s, "\n\r\t") < 0 {
+	if !strings.ContainsAny(s, "\n\r\t") {
 		return json.RawMessage(s)
 	}
 	return compactJSON(s)

@@ -119,9 +119,7 @@ func TestRequestRoundTrip(t *testing.T) {
 			cases = append(cases, in)
 		}
 	}
-	for _, in := range inputs(t, "encode_request", ".ir.json") {
-		cases = append(cases, in)
-	}
+	cases = append(cases, inputs(t, "encode_request", ".ir.json")...)
 	for _, in := range cases {
 		t.Run(name(in), func(t *testing.T) {
 			var want *ir.Request
