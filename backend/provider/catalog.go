@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"switchboard/backend/config"
 	"switchboard/backend/dialect"
 )
 
@@ -205,7 +206,7 @@ func (e Entry) validate() error {
 	if !slices.Contains(tiers, e.Tier) {
 		bad("unknown tier %q", e.Tier)
 	}
-	if err := checkBaseURL(e.BaseURL, e.AllowLocal || (e.Local && loopbackURL(e.BaseURL))); err != nil {
+	if err := checkBaseURL(e.BaseURL, e.AllowLocal || (e.Local && config.LoopbackURL(e.BaseURL))); err != nil {
 		bad("%v", err)
 	}
 	errs = append(errs, e.validateModels()...)

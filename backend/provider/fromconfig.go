@@ -37,7 +37,7 @@ func FromConfig(pc config.ProviderConfig) (Entry, error) {
 		e.BaseURL = normalizeBaseURL(pc.BaseURL, e.Dialect)
 		// The catalog's local exemption is for a server on this machine:
 		// pointed anywhere else, the provider is as remote as any other.
-		e.Local = e.Local && loopbackURL(e.BaseURL)
+		e.Local = e.Local && config.LoopbackURL(e.BaseURL)
 	}
 	if pc.AllowLocal {
 		e.Local, e.AllowLocal = true, true

@@ -3,8 +3,6 @@ package provider
 import (
 	"fmt"
 	"net/netip"
-	"net/url"
-	"strings"
 	"syscall"
 )
 
@@ -129,20 +127,4 @@ func control(r reach, connect func(network, address string) error) func(string, 
 		}
 		return connect(network, address)
 	}
-}
-
-// loopbackURL reports whether raw's host is this machine: a loopback IP
-// literal or "localhost". It decides whether a local provider keeps its
-// exemption; the loopback guard still checks the address actually dialed.
-func loopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	h := u.Hostname()
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(h)
-	return err == nil && a.WithZone("").Unmap().IsLoopback()
 }
