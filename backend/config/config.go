@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -261,8 +263,14 @@ func (c *Config) validateProviders(add func(key, why string, args ...any)) {
 		default:
 			add(path+".type", "%q is not one of openai-compatible, anthropic-compatible, gemini-compatible, responses-compatible", p.Type)
 		}
-		if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
+		switch {
+		case p.BaseURL == "" || strings.HasPrefix(p.BaseURL, "https://"):
+		case !strings.HasPrefix(p.BaseURL, "http://"):
 			add(path+".base_url", "%q must start with http:// or https://", p.BaseURL)
+		case !p.AllowLocal && !LoopbackURL(p.BaseURL):
+			// Loopback traffic never leaves this machine; anything else
+			// would carry the API key across the network in clear text.
+			add(path+".base_url", "%q would send the API key in clear text to another machine; use https://, or set allow_local: true for a server on your own network", p.BaseURL)
 		}
 		for j, a := range p.Accounts {
 			ap := fmt.Sprintf("%s.accounts[%d]", path, j)
@@ -312,6 +320,22 @@ func (c *Config) validateCombos(add func(key, why string, args ...any)) {
 			}
 		}
 	}
+}
+
+// LoopbackURL reports whether raw's host is this machine: a loopback IP
+// literal or "localhost". Config validation and the provider layer share it
+// so a base_url one accepts as local the other treats as local too.
+func LoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.WithZone("").Unmap().IsLoopback()
 }
 
 // lookupLine finds the line of key, or of its nearest parent.

@@ -117,3 +117,63 @@ func TestPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A plain-http base_url is accepted only on this machine or with
+// allow_local; anywhere else it is a config error located by file and line
+// (it used to be a start-up warning while the provider was dropped).
+func TestPlainHTTPNeedsLoopbackOrAllowLocal(t *testing.T) {
+	src := `providers:
+  - id: ollama
+    base_url: http://127.0.0.1:11434/v1
+  - id: lmstudio
+    base_url: http://localhost:1234/v1
+  - id: my-vllm
+    type: openai-compatible
+    base_url: http://10.0.0.5:8000/v1
+    allow_local: true
+  - id: corp
+    type: openai-compatible
+    base_url: https://llm.corp.example/v1
+  - id: cleartext
+    type: openai-compatible
+    base_url: http://llm.corp.example/v1
+  - id: ollama
+    prefix: metadata
+    base_url: http://169.254.169.254/
+`
+	_, err := Parse("sb.yaml", []byte(src), Default())
+	if err == nil {
+		t.Fatal("plain http to other machines accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`sb.yaml:15: providers[4].base_url: "http://llm.corp.example/v1" would send the API key in clear text`,
+		`sb.yaml:18: providers[5].base_url: "http://169.254.169.254/" would send the API key in clear text`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+	for _, ok := range []string{"providers[0]", "providers[1]", "providers[2]", "providers[3]"} {
+		if strings.Contains(msg, ok) {
+			t.Errorf("%s rejected:\n%s", ok, msg)
+		}
+	}
+	if n := strings.Count(msg, "\n") + 1; n != 2 {
+		t.Errorf("%d problems, want 2:\n%s", n, msg)
+	}
+}
+
+func TestLoopbackURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"http://127.0.0.1:11434/v1": true, "http://127.9.9.9": true, "http://localhost:1234/v1": true,
+		"http://LOCALHOST": true, "http://[::1]:8080": true, "http://[::ffff:127.0.0.1]": true,
+		"http://169.254.169.254": false, "http://10.0.0.5:8000/v1": false, "http://0.0.0.0:11434": false,
+		"http://localhost.evil.example": false, "http://127.0.0.1.nip.io": false, "https://api.openai.com/v1": false,
+		"::bad": false,
+	} {
+		if got := LoopbackURL(raw); got != want {
+			t.Errorf("LoopbackURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -212,7 +212,11 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
 	in.Sessions = sessions
 	host, _, _ := net.SplitHostPort(addr)
-	guard := mgmt.NewHostGuard(host)
+	hosts := []string{host}
+	if o.Mode == "desktop" {
+		hosts = append(hosts, mgmt.WailsHosts...)
+	}
+	guard := mgmt.NewHostGuard(hosts...)
 	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
 	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log)
 	in.Server.RegisterOnShutdown(mh.Stop)

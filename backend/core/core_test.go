@@ -279,3 +279,30 @@ func TestToolsAPI(t *testing.T) {
 		t.Fatalf("unknown tool: %d %s", code, body)
 	}
 }
+
+// core.serve knows the mode: only the desktop window's wails:// origin needs
+// the Wails Host names, so a headless server refuses them.
+func TestWailsHostsOnlyInDesktopMode(t *testing.T) {
+	for mode, want := range map[string]int{"headless": 403, "desktop": 200} {
+		cfg := config.Default()
+		cfg.Listen = "127.0.0.1:0"
+		cfg.DataDir = t.TempDir()
+		ui := fstest.MapFS{"index.html": {Data: []byte("<html>dashboard</html>")}}
+		in, err := Start(context.Background(), cfg, Options{Mode: mode, UI: ui, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := "http://" + in.Server.Addr()
+		for _, host := range []string{"wails.localhost", "wails"} {
+			if code, _, _ := do(t, &http.Client{}, "GET", base+"/", map[string]string{"Host": host}, ""); code != want {
+				t.Errorf("%s, Host %s: %d, want %d", mode, host, code, want)
+			}
+		}
+		if code, _, _ := do(t, &http.Client{}, "GET", base+"/", nil, ""); code != 200 {
+			t.Errorf("%s, own address: %d", mode, code)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		in.Shutdown(ctx)
+		cancel()
+	}
+}

@@ -19,10 +19,15 @@ type HostGuard struct {
 	allowed map[string]bool
 }
 
-// NewHostGuard allows the loopback names, the Wails origin and any extra
-// hosts (the listen host when it is not loopback).
+// WailsHosts are the Host names of the desktop window's origin. Only the
+// desktop mode passes them to NewHostGuard: a headless server has no window,
+// and every extra name is one more a rebinding page could try.
+var WailsHosts = []string{"wails.localhost", "wails"}
+
+// NewHostGuard allows the loopback names and any extra hosts (the listen
+// host when it is not loopback; WailsHosts in desktop mode).
 func NewHostGuard(extra ...string) *HostGuard {
-	g := &HostGuard{allowed: map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true, "wails.localhost": true, "wails": true}}
+	g := &HostGuard{allowed: map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true}}
 	for _, h := range extra {
 		if h != "" && h != "0.0.0.0" && h != "::" {
 			g.allowed[strings.ToLower(h)] = true

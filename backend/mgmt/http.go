@@ -75,19 +75,7 @@ func (h *HTTP) routes() {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	if h.ui != nil {
-		files := http.FileServerFS(h.ui)
-		h.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "the dashboard only answers GET")
-				return
-			}
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.Header().Set("X-Frame-Options", "DENY")
-			w.Header().Set("Referrer-Policy", "no-referrer")
-			files.ServeHTTP(w, r)
-		}))
-	}
+	h.mux.Handle("/", dashboard(h.ui))
 }
 
 // ServeHTTP applies the host guard and cross-origin protection to

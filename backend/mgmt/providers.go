@@ -278,7 +278,7 @@ func (s *Services) TestProvider(ctx context.Context, providerID, accountID strin
 	test := func(name, key string) {
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		d, err := s.routing.Client.Test(tctx, &p.Entry, key, p.Entry.Local)
+		d, err := s.routing.Client.Test(tctx, &p.Entry, key, p.Entry.AllowLocal)
 		r := TestResult{OK: err == nil, Account: name, LatencyMS: d.Milliseconds()}
 		if err != nil {
 			r.Error = err.Error()

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"switchboard/backend/config"
 	"switchboard/backend/dialect"
 )
 
@@ -63,7 +64,8 @@ type Entry struct {
 	Auth       AuthStyle         `yaml:"auth"`
 	Headers    map[string]string `yaml:"headers"` // sent on every request
 	Tier       string            `yaml:"tier"`
-	Local      bool              `yaml:"local"` // loopback/private addresses allowed
+	Local      bool              `yaml:"local"` // a server on this machine: loopback addresses allowed
+	AllowLocal bool              `yaml:"-"`     // the operator's allow_local: every private address allowed
 	Models     []Model           `yaml:"models"`
 	ListModels bool              `yaml:"list_models"` // upstream has a models endpoint
 	Docs       string            `yaml:"docs"`        // where users get a key
@@ -204,7 +206,7 @@ func (e Entry) validate() error {
 	if !slices.Contains(tiers, e.Tier) {
 		bad("unknown tier %q", e.Tier)
 	}
-	if err := checkBaseURL(e.BaseURL, e.Local); err != nil {
+	if err := checkBaseURL(e.BaseURL, e.AllowLocal || (e.Local && config.LoopbackURL(e.BaseURL))); err != nil {
 		bad("%v", err)
 	}
 	errs = append(errs, e.validateModels()...)
@@ -239,9 +241,9 @@ func knownDialect(d dialect.Name) bool {
 }
 
 // checkBaseURL accepts absolute http(s) URLs without query or fragment.
-// Plain http is only for local providers: anywhere else the API key would
-// cross the network in clear text.
-func checkBaseURL(raw string, local bool) error {
+// Plain http is only for a local provider on loopback or an allow_local
+// one: anywhere else the API key would cross the network in clear text.
+func checkBaseURL(raw string, cleartextOK bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("base_url %q must be an absolute http(s) URL", raw)
@@ -252,7 +254,7 @@ func checkBaseURL(raw string, local bool) error {
 	if strings.HasSuffix(raw, "/") {
 		return fmt.Errorf("base_url %q must not end with '/'", raw)
 	}
-	if u.Scheme == "http" && !local {
+	if u.Scheme == "http" && !cleartextOK {
 		return fmt.Errorf("base_url %q uses http:// and would send the API key in clear text; use https:// (or allow_local: true for a server on your own network)", raw)
 	}
 	return nil

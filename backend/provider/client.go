@@ -40,6 +40,9 @@ type ClientOptions struct {
 	Now                   func() time.Time // clock for reset times; default time.Now
 
 	rootCAs *x509.CertPool // tests: trust an httptest TLS server
+	// connect (tests) sees every address a guard let through, just before
+	// connect; returning an error stops the dial there.
+	connect func(network, address string) error
 }
 
 func (o ClientOptions) withDefaults() ClientOptions {
@@ -67,35 +70,39 @@ func (o ClientOptions) withDefaults() ClientOptions {
 // Client sends requests to upstream providers. It is safe for concurrent
 // use; build one per process and share it.
 //
-// It holds two pools built from the same tuning: the guarded one, whose
-// dialer refuses private addresses, for every public provider, and one for
-// providers allowed to reach local addresses. They are separate because a
-// pool is keyed by scheme and host only: a single pool could hand a
-// connection dialed for an allow-local call to a call that never allowed it.
+// It holds three pools built from the same tuning, one per reach: the
+// guarded one, whose dialer refuses private addresses, for every remote
+// provider; the loopback one for local providers (Ollama, LM Studio), which
+// may reach this machine and nothing else private; and an unguarded one for
+// providers the operator marked allow_local. They are separate because a
+// pool is keyed by scheme and host only: a shared pool could hand a
+// connection dialed for a more trusted call to a call that never allowed it.
 type Client struct {
-	guarded *http.Client
-	local   *http.Client
-	ua      string
-	now     func() time.Time
+	guarded  *http.Client
+	loopback *http.Client
+	local    *http.Client
+	ua       string
+	now      func() time.Time
 }
 
 // NewClient builds a Client.
 func NewClient(opts ClientOptions) *Client {
 	o := opts.withDefaults()
+	pool := func(r reach) *http.Client {
+		return &http.Client{Transport: newTransport(o, r), CheckRedirect: noRedirects}
+	}
 	return &Client{
-		guarded: &http.Client{Transport: newTransport(o, true), CheckRedirect: noRedirects},
-		local:   &http.Client{Transport: newTransport(o, false), CheckRedirect: noRedirects},
-		ua:      o.UserAgent,
-		now:     o.Now,
+		guarded:  pool(reachPublic),
+		loopback: pool(reachLoopback),
+		local:    pool(reachAny),
+		ua:       o.UserAgent,
+		now:      o.Now,
 	}
 }
 
 // newTransport is the one tuning of upstream connections.
-func newTransport(o ClientOptions, guard bool) *http.Transport {
-	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
-	if guard {
-		d.Control = dialGuard
-	}
+func newTransport(o ClientOptions, r reach) *http.Transport {
+	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second, Control: control(r, o.connect)}
 	return &http.Transport{
 		// No proxy: the guard checks the address dialed, which would be
 		// the proxy's, not the upstream's.
@@ -121,6 +128,7 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // shutdown).
 func (c *Client) CloseIdleConnections() {
 	c.guarded.CloseIdleConnections()
+	c.loopback.CloseIdleConnections()
 	c.local.CloseIdleConnections()
 }
 
@@ -133,8 +141,8 @@ type Call struct {
 	Stream bool
 	Body   []byte      // already encoded in Entry.Dialect
 	Header http.Header // per-request headers to forward (anthropic-beta…)
-	// AllowLocal lets this call reach private addresses even when the
-	// entry is not Local (a config's allow_local).
+	// AllowLocal lets this call reach any private address even when the
+	// entry does not allow it.
 	AllowLocal bool
 
 	query url.Values // pagination, set by ListModels
@@ -149,9 +157,14 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The exemption follows the address: a local entry reaches loopback
+	// only; the rest of the private network needs allow_local.
 	hc := c.guarded
-	if call.AllowLocal || call.Entry.Local {
+	switch {
+	case call.AllowLocal || call.Entry.AllowLocal:
 		hc = c.local
+	case call.Entry.Local:
+		hc = c.loopback
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

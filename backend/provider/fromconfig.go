@@ -35,9 +35,12 @@ func FromConfig(pc config.ProviderConfig) (Entry, error) {
 	}
 	if pc.BaseURL != "" {
 		e.BaseURL = normalizeBaseURL(pc.BaseURL, e.Dialect)
+		// The catalog's local exemption is for a server on this machine:
+		// pointed anywhere else, the provider is as remote as any other.
+		e.Local = e.Local && config.LoopbackURL(e.BaseURL)
 	}
 	if pc.AllowLocal {
-		e.Local = true
+		e.Local, e.AllowLocal = true, true
 	}
 	e.Headers = mergeHeaders(e.Headers, pc.Headers)
 	if len(pc.Models) > 0 {

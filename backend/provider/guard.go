@@ -12,9 +12,15 @@ import (
 // gets past it.
 type BlockedAddrError struct {
 	Addr netip.Addr
+	// Loopback is set when the provider is a local one whose exemption
+	// covers this machine only.
+	Loopback bool
 }
 
 func (e *BlockedAddrError) Error() string {
+	if e.Loopback {
+		return fmt.Sprintf("blocked private address %s: a local provider may only reach loopback (set allow_local: true to reach servers on your own network)", e.Addr)
+	}
 	return fmt.Sprintf("blocked private address %s: the provider is not marked local (set allow_local: true to reach servers on your own network)", e.Addr)
 }
 
@@ -58,18 +64,67 @@ func isPrivate(a netip.Addr) bool {
 	return false
 }
 
+// reach is how far a pool's dialer may go (see Client).
+type reach uint8
+
+const (
+	reachPublic   reach = iota // public unicast only: every remote provider
+	reachLoopback              // public and this machine: catalog local servers
+	reachAny                   // anything: the operator's allow_local
+)
+
 // dialGuard is the net.Dialer Control hook of the guarded transport. It runs
 // after the socket is created and before connect, so a refused address
 // never sees a packet.
 func dialGuard(_, address string, _ syscall.RawConn) error {
+	return guardAddr(address, false)
+}
+
+// loopbackGuard is dialGuard for local providers: loopback passes, every
+// other private address (the LAN, 169.254.169.254…) is still refused. It
+// checks the address dialed, so a "localhost" that resolves elsewhere is
+// refused too.
+func loopbackGuard(_, address string, _ syscall.RawConn) error {
+	return guardAddr(address, true)
+}
+
+func guardAddr(address string, loopbackOK bool) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		// The dialer always passes a literal ip:port; anything else is
 		// unexpected, and refusing is the safe answer.
 		return fmt.Errorf("dial guard: unexpected address %q", address)
 	}
-	if isPrivate(ap.Addr()) {
-		return &BlockedAddrError{Addr: ap.Addr()}
+	a := ap.Addr()
+	if loopbackOK && a.WithZone("").Unmap().IsLoopback() {
+		return nil
+	}
+	if isPrivate(a) {
+		return &BlockedAddrError{Addr: a, Loopback: loopbackOK}
 	}
 	return nil
+}
+
+// control is the dialer's Control hook for a pool reaching r. connect, a
+// test hook, sees every address the guard let through, just before the
+// connect call.
+func control(r reach, connect func(network, address string) error) func(string, string, syscall.RawConn) error {
+	var guard func(string, string, syscall.RawConn) error
+	switch r {
+	case reachPublic:
+		guard = dialGuard
+	case reachLoopback:
+		guard = loopbackGuard
+	}
+	if connect == nil {
+		return guard
+	}
+	return func(network, address string, c syscall.RawConn) error {
+		if guard != nil {
+			if err := guard(network, address, c); err != nil {
+				return err
+			}
+		}
+		return connect(network, address)
+	}
 }
