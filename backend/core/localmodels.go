@@ -35,7 +35,9 @@ func (in *Instance) discoverLocalModels(ctx context.Context) (changed bool) {
 		}
 		entry := p.Entry
 		lctx, cancel := context.WithTimeout(ctx, localModelsTimeout)
-		ids, err := in.Client.ListModels(lctx, &entry, "", true)
+		// The entry decides how far the listing may reach (loopback for a
+		// local server, further only with allow_local).
+		ids, err := in.Client.ListModels(lctx, &entry, "", false)
 		cancel()
 		if err != nil {
 			in.log.Debug("local models not listed", "provider", entry.ID, "err", err)
