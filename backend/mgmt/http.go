@@ -85,13 +85,27 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // crossOrigin rejects cross-origin non-safe requests (a page elsewhere
-// POSTing to /api) with a JSON error.
+// POSTing to /api) with a JSON error. API reads from another page are
+// refused too, whatever the method: another port on 127.0.0.1 is the same
+// site, so the browser sends the session cookie along, and although it
+// would not let that page read the answer, nothing of the API should run
+// for it (Sec-Fetch-Site, sent by every current browser, says who asks).
 func crossOrigin(next http.Handler) http.Handler {
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin requests to the management API are refused")
-	}))
-	return cop.Handler(next)
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(deny)
+	protected := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+				deny(w, r)
+				return
+			}
+		}
+		protected.ServeHTTP(w, r)
+	})
 }
 
 func (h *HTTP) requireSession(next http.HandlerFunc) http.Handler {
