@@ -69,6 +69,9 @@ var (
 	emptySig = []byte(`"signature":""`)
 )
 
+// errUnfit marks a candidate that cannot serve this request at all.
+var errUnfit = errors.New("candidate unfit for this request")
+
 // errBudget cancels an attempt when a combo's time budget runs out.
 var errBudget = errors.New("combo time budget spent")
 
@@ -91,6 +94,8 @@ func (x *exchange) run() {
 		res := x.attempt(c, plan.Deadline())
 		lease.Release()
 		switch {
+		case res.unfit:
+			plan.Skip(c, res.err)
 		case res.err == nil:
 			plan.Succeeded(c, t0, x.latencySince(t0))
 			x.finishRow(http.StatusOK, nil)
@@ -133,7 +138,7 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 		!(up.Name() == dialect.Anthropic && bytes.Contains(x.body, emptySig))
 	body, hdr, err := x.upstreamBody(up, c, passThrough)
 	if err != nil {
-		return streamResult{err: asIRError(err)}
+		return streamResult{err: asIRError(err), unfit: errors.Is(err, errUnfit)}
 	}
 	ctx, cancel := context.WithCancelCause(x.r.Context())
 	defer cancel(nil)
@@ -205,6 +210,14 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	full, err := x.fullRequest()
 	if err != nil {
 		return nil, nil, err
+	}
+	if full.PreviousResponseID != "" && up.Name() != dialect.Responses {
+		// Only the Responses API that stored the earlier answer can continue
+		// it; this candidate is skipped (the plan moves on) with a reason
+		// the client can act on if none can.
+		return nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
+			Message: "previous_response_id can only be resumed by an OpenAI Responses upstream, and this route reaches " +
+				string(up.Name()) + "; send the whole conversation as input (store:false) instead", Cause: errUnfit}
 	}
 	req := *full
 	req.Model = c.Model

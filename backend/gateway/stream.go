@@ -116,6 +116,9 @@ func isContent(t ir.EventType) bool {
 type streamResult struct {
 	committed bool      // bytes reached the client
 	err       *ir.Error // set when it failed
+	// unfit: the candidate cannot serve this request at all (nothing was
+	// sent); the plan skips it without blaming the upstream.
+	unfit bool
 }
 
 // pump reads an upstream SSE body and hands decoded events to sink after

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"switchboard/backend/config"
 	"testing"
 
 	anthropic "github.com/anthropics/anthropic-sdk-go/v2"
@@ -517,5 +518,44 @@ func TestPassThrough(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPreviousResponseID: a Responses request that continues a stored
+// response goes only to a Responses upstream (which stored it), the field
+// intact; a route to another dialect refuses it clearly instead of
+// answering without the conversation, and a combo moves on to a target
+// that can serve it, blaming no upstream.
+func TestPreviousResponseID(t *testing.T) {
+	ant, rsp := newUpstream(t, dAnthropic), newUpstream(t, dResponses)
+	o := gwOpts{combos: []config.ComboConfig{{Name: "resume", Targets: []config.TargetEntry{
+		{Model: clientModel(dAnthropic)}, {Model: clientModel(dResponses)}}}}}
+	g := startGateway(t, o, provFor(ant), provFor(rsp))
+	send := func(model, marker string) rawResp {
+		path, body := rawRequest(dResponses, model, false, "Go on. "+marker)
+		body = strings.Replace(body, "{", `{"previous_response_id":"resp_stored_1",`, 1)
+		return g.do("POST", path, body, nil)
+	}
+	r := send(clientModel(dResponses), "[prev rsp]")
+	if r.Status != 200 {
+		t.Fatalf("to a Responses upstream: %d %s", r.Status, r.Body)
+	}
+	if got := rsp.Find("[prev rsp]"); len(got) != 1 || str(got[0].JSON()["previous_response_id"]) != "resp_stored_1" {
+		t.Errorf("the Responses upstream did not get previous_response_id")
+	}
+	r = send(clientModel(dAnthropic), "[prev ant]")
+	if r.Status != 400 || !strings.Contains(string(r.Body), "previous_response_id can only be resumed") ||
+		!strings.Contains(string(r.Body), `"error":{`) {
+		t.Errorf("to an Anthropic upstream: %d %s, want a 400 in the Responses error shape", r.Status, r.Body)
+	}
+	if n := len(ant.Find("[prev ant]")); n != 0 {
+		t.Errorf("the Anthropic upstream got %d requests it cannot serve", n)
+	}
+	if cs := g.in.Health.Cooldowns(); len(cs) != 0 {
+		t.Errorf("an unfit request benched upstreams: %+v", cs)
+	}
+	r = send("resume", "[prev combo]")
+	if r.Status != 200 || len(rsp.Find("[prev combo]")) != 1 || len(ant.Find("[prev combo]")) != 0 {
+		t.Errorf("the combo did not move on to the Responses target: %d %s", r.Status, r.Body)
 	}
 }

@@ -168,6 +168,10 @@ type Request struct {
 	User string `json:"user,omitempty"`
 	// PromptCacheKey is OpenAI's prompt_cache_key (Codex sends one).
 	PromptCacheKey string `json:"prompt_cache_key,omitempty"`
+	// PreviousResponseID is Responses' previous_response_id: the answer
+	// continues a response the upstream stored. Only a Responses upstream
+	// can resume one; the gateway never routes it anywhere else.
+	PreviousResponseID string `json:"previous_response_id,omitempty"`
 }
 
 // StopReason says why generation ended, in Anthropic's vocabulary.

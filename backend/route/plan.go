@@ -359,6 +359,15 @@ func (p *Plan) Failed(c Candidate, e *ir.Error, started time.Time) bool {
 	return true
 }
 
+// Skip records that c cannot serve this particular request (the request
+// needs what its dialect lacks) and moves to the next target. It is not
+// the upstream's fault: nothing is reported to the health state.
+func (p *Plan) Skip(c Candidate, e *ir.Error) {
+	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "unfit", Status: e.HTTPStatus(), Error: e.Message})
+	p.last = e
+	p.skipStep = true
+}
+
 // Succeeded records a success of an attempt that started at started.
 func (p *Plan) Succeeded(c Candidate, started time.Time, latency time.Duration) {
 	p.h.ReportSuccess(c, started, latency)

@@ -27,8 +27,9 @@
 //     so EncodeRequest gives them back to a Responses upstream as the
 //     developer messages they were (only id-less blocks form instructions);
 //     Codex's prompt thus reaches the upstream with its structure intact.
-//   - previous_response_id is ignored: the gateway is stateless, and Codex
-//     (store:false) always sends the whole conversation.
+//   - previous_response_id is kept and given back to a Responses upstream,
+//     which stored the earlier response; the gateway refuses to route such a
+//     request to any other dialect (Codex, store:false, never sends one).
 //   - Requests to a Responses upstream always carry store:false, since the
 //     gateway never reads stored responses back (and ChatGPT's Codex backend
 //     refuses anything else); include:["reasoning.encrypted_content"] goes

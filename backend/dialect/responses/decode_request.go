@@ -51,12 +51,12 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 }
 
 // topFields holds the top-level members DecodeRequest reads, gathered in one
-// pass. Everything else (store, include, metadata, previous_response_id,
-// truncation, service_tier, client_metadata…) is deliberately ignored.
+// pass. Everything else (store, include, metadata, truncation,
+// service_tier, client_metadata…) is deliberately ignored.
 type topFields struct {
 	model, instructions, input, tools, toolChoice, parallel gjson.Result
 	maxOutput, temperature, topP, reasoning, text, stream   gjson.Result
-	cacheKey, user, safetyID                                gjson.Result
+	cacheKey, user, safetyID, previous                      gjson.Result
 }
 
 func (t *topFields) set(key string, v gjson.Result) {
@@ -91,6 +91,8 @@ func (t *topFields) set(key string, v gjson.Result) {
 		t.user = v
 	case "safety_identifier":
 		t.safetyID = v
+	case "previous_response_id":
+		t.previous = v
 	}
 }
 
@@ -118,6 +120,7 @@ func (t *topFields) options(req *ir.Request) {
 	req.Reasoning = decodeReasoning(t.reasoning)
 	req.ResponseFormat = decodeTextFormat(t.text.Get("format"))
 	req.PromptCacheKey = t.cacheKey.Str
+	req.PreviousResponseID = t.previous.Str
 	req.User = t.user.Str
 	if req.User == "" {
 		req.User = t.safetyID.Str

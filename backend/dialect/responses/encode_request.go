@@ -50,6 +50,9 @@ func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 	}
 	b = appendBoolField(b, "stream", req.Stream)
 	b = appendBoolField(b, "store", false)
+	if req.PreviousResponseID != "" {
+		b = appendStringField(b, "previous_response_id", req.PreviousResponseID)
+	}
 	if req.PromptCacheKey != "" {
 		b = appendStringField(b, "prompt_cache_key", req.PromptCacheKey)
 	}
