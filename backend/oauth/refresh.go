@@ -1,0 +1,39 @@
+package oauth
+
+import (
+	"context"
+	"fmt"
+
+	"golang.org/x/oauth2"
+
+	"switchboard/backend/secret"
+)
+
+// Refresh trades a refresh token for a new access token (RFC 6749 §6).
+// Vendors that rotate refresh tokens send a new one, which the caller must
+// store in place of the old; when the server sends none the old one stays
+// valid and is returned in RefreshToken, so callers can always store what
+// they get. Errors: ErrInvalidGrant when the refresh token is no longer
+// accepted (mark the account "needs sign-in"), ErrTransient when the
+// server was unreachable or failing (try again later).
+func Refresh(ctx context.Context, ep Endpoint, refreshToken string) (*Token, error) {
+	ep = ep.withDefaults()
+	if err := ep.validate(0); err != nil {
+		return nil, err
+	}
+	if refreshToken == "" {
+		return nil, fmt.Errorf("oauth: %s: refreshing the token: no refresh token: %w", ep.label(), ErrInvalidGrant)
+	}
+	// An expired token with only a refresh token makes x/oauth2 refresh
+	// once, with this package's client and request shape.
+	src := ep.config("").TokenSource(ep.clientContext(ctx), &oauth2.Token{RefreshToken: refreshToken})
+	t, err := src.Token()
+	if err != nil {
+		return nil, classify(ctx, ep, "refreshing the token", err)
+	}
+	tok := newToken(t)
+	if tok.RefreshToken == "" {
+		tok.RefreshToken = secret.Value(refreshToken)
+	}
+	return tok, nil
+}
