@@ -37,6 +37,14 @@ func (codec) EncodeError(e *ir.Error) []byte {
 func Status(e *ir.Error) (int, string) {
 	switch e.Kind {
 	case ir.KindBadRequest, ir.KindContextTooLong, ir.KindModelNotSupported:
+		// A body too large or too slow to arrive keeps its own status, so
+		// clients can tell it from a malformed request.
+		switch e.Status {
+		case http.StatusRequestEntityTooLarge:
+			return e.Status, "INVALID_ARGUMENT"
+		case http.StatusRequestTimeout:
+			return e.Status, "DEADLINE_EXCEEDED"
+		}
 		return http.StatusBadRequest, "INVALID_ARGUMENT"
 	case ir.KindAuth:
 		if e.Status == http.StatusForbidden {
