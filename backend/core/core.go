@@ -48,6 +48,9 @@ type Options struct {
 	// UpstreamHeaderTimeout overrides how long an upstream may take to
 	// answer with headers (default 5 minutes; tests shorten it).
 	UpstreamHeaderTimeout time.Duration
+	// BodyReadBase overrides the base of the request body read deadline
+	// (server.DefaultBodyReadBase; tests shorten it).
+	BodyReadBase time.Duration
 }
 
 // Instance is a running Switchboard.
@@ -214,7 +217,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	host, _, _ := net.SplitHostPort(addr)
 	guard := mgmt.NewHostGuard(host)
 	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
-	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log)
+	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log, server.Options{BodyReadBase: o.BodyReadBase})
 	in.Server.RegisterOnShutdown(mh.Stop)
 	in.LoginURL = "http://" + addr + "/login?token=" + token
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -127,17 +128,18 @@ func (g *Gateway) routesInit() {
 	})
 }
 
-// ServeHTTP authenticates, then dispatches.
+// ServeHTTP authenticates, then dispatches. Nothing reads the body before
+// the key is verified.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := dialectOf(r)
 	key := presentedKey(r)
 	if key == "" {
-		writeError(w, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))
+		refuse(w, r, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))
 		return
 	}
 	k, ok := g.keys.Verify(key)
 	if !ok {
-		writeError(w, d, ir.Errorf(ir.KindAuth, "invalid API key: create one with `switchboard keys create --name NAME` or in the dashboard"))
+		refuse(w, r, d, ir.Errorf(ir.KindAuth, "invalid API key: create one with `switchboard keys create --name NAME` or in the dashboard"))
 		return
 	}
 	g.requests.Add(1)
@@ -145,20 +147,47 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.replay.wrap(w, r, g.mux)
 }
 
+// refuse answers e without reading the request's body. net/http would
+// otherwise read the unread body before writing the answer (and again when
+// the handler returns), so a client that declares a body and never sends it
+// would hold the answer, its connection and a goroutine. The answer is the
+// connection's last, and reads on it end at once.
+func refuse(w http.ResponseWriter, r *http.Request, d dialect.Name, e *ir.Error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+	writeError(w, d, e)
+}
+
 // maxRequestBody bounds a client body (images inline as base64 are large).
 const maxRequestBody = 32 << 20
 
-// readBody reads the client's body or answers 413/400 in its dialect.
+// errBodyTooLarge is the answer to a body over maxRequestBody.
+func errBodyTooLarge() *ir.Error {
+	return &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than 32 MiB"}
+}
+
+// readBody reads the client's body or answers in its dialect: 413 when it
+// is too large, 408 when it does not arrive before the server's body read
+// deadline, 400 when it breaks off.
 func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
+	if r.ContentLength > maxRequestBody {
+		refuse(w, r, d, errBodyTooLarge())
+		return nil, false
+	}
 	b, err := readAllSized(http.MaxBytesReader(w, r.Body, maxRequestBody), r.ContentLength, maxRequestBody)
 	if err != nil {
-		var e *ir.Error
-		if _, tooBig := err.(*http.MaxBytesError); tooBig {
-			e = &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than 32 MiB"}
-		} else {
-			e = ir.Errorf(ir.KindBadRequest, "could not read the request body: %v", err)
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			writeError(w, d, errBodyTooLarge())
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			refuse(w, r, d, &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestTimeout,
+				Message: "the request body did not arrive in time (the connection stalled while sending it)"})
+		default:
+			refuse(w, r, d, ir.Errorf(ir.KindBadRequest, "could not read the request body: %v", err))
 		}
-		writeError(w, d, e)
 		return nil, false
 	}
 	return b, true
