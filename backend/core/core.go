@@ -195,7 +195,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
-		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout})
+		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout,
+		BodyBudget: int64(in.Config.MaxInflightBodyMiB) << 20})
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)

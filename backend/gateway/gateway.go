@@ -36,6 +36,7 @@ type Gateway struct {
 	idleTimeout time.Duration
 	mux         *http.ServeMux
 	requests    atomic.Int64
+	bodies      bodyBudget
 	logBodies   atomic.Bool
 	cacheOn     atomic.Bool
 	// draining ends when the app shuts down: open streams then end with
@@ -65,6 +66,9 @@ type Options struct {
 	// StreamIdleTimeout ends an upstream stream that sends nothing for this
 	// long (default 5 minutes: thinking models pause, but never that long).
 	StreamIdleTimeout time.Duration
+	// BodyBudget bounds the request body bytes held at once, all requests
+	// together (default DefaultBodyBudget).
+	BodyBudget int64
 }
 
 // DefaultStreamIdleTimeout is used when Options leaves it zero.
@@ -74,6 +78,9 @@ const DefaultStreamIdleTimeout = 5 * time.Minute
 func New(o Options) *Gateway {
 	if o.StreamIdleTimeout <= 0 {
 		o.StreamIdleTimeout = DefaultStreamIdleTimeout
+	}
+	if o.BodyBudget <= 0 {
+		o.BodyBudget = DefaultBodyBudget
 	}
 	if o.Routes == nil {
 		o.Routes = route.NewTable(nil)
@@ -89,6 +96,7 @@ func New(o Options) *Gateway {
 	}
 	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder, memo: o.Memo,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
+	g.bodies.limit = o.BodyBudget
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.replay = newReplayer()
 	g.replay.on = g.cacheOn.Load
@@ -144,6 +152,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.requests.Add(1)
 	r = r.WithContext(withKeyName(r.Context(), k.Name))
+	hold, ok := g.admitBody(w, r, d)
+	if !ok {
+		return
+	}
+	defer hold.release()
 	g.replay.wrap(w, r, g.mux)
 }
 
@@ -168,20 +181,20 @@ func errBodyTooLarge() *ir.Error {
 	return &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than 32 MiB"}
 }
 
-// readBody reads the client's body or answers in its dialect: 413 when it
-// is too large, 408 when it does not arrive before the server's body read
-// deadline, 400 when it breaks off.
+// readBody reads the client's body (admitBody already refused a declared
+// length over the limits) or answers in its dialect: 413 when it is too
+// large, 429 when the in-flight budget cannot hold it (chunked), 408 when it
+// does not arrive before the server's body read deadline, 400 when it
+// breaks off.
 func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
-	if r.ContentLength > maxRequestBody {
-		refuse(w, r, d, errBodyTooLarge())
-		return nil, false
-	}
 	b, err := readAllSized(http.MaxBytesReader(w, r.Body, maxRequestBody), r.ContentLength, maxRequestBody)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
 			writeError(w, d, errBodyTooLarge())
+		case errors.Is(err, errBodyBudget):
+			refuse(w, r, d, errBudgetFull())
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			refuse(w, r, d, &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestTimeout,
 				Message: "the request body did not arrive in time (the connection stalled while sending it)"})
