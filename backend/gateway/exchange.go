@@ -170,7 +170,7 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 	x.idle = newIdleWatch(x.g.idleTimeout, cancel)
 	defer x.idle.stop()
 	sse := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
-	x.w.Header().Set("X-Switchboard-Route", c.Provider.Entry.ID+"/"+c.Model)
+	x.w.Header().Set("X-Switchboard-Route", routeHeader(c.Provider.Entry.ID, c.Model))
 	switch {
 	case x.req.Stream && sse && passThrough:
 		return x.streamPassThrough(ctx, resp, up)

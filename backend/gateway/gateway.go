@@ -140,6 +140,11 @@ func (g *Gateway) routesInit() {
 // the key is verified.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := dialectOf(r)
+	if headerBytes(r) > maxClientHeaderBytes {
+		refuse(w, r, d, &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestHeaderFieldsTooLarge,
+			Message: "request headers are larger than 64 KiB"})
+		return
+	}
 	key := presentedKey(r)
 	if key == "" {
 		refuse(w, r, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))

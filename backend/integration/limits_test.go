@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,108 @@ func TestBodyBudget(t *testing.T) {
 
 	if n := inFlight(); n != 0 {
 		t.Fatalf("%d body bytes still held after every request ended", n)
+	}
+}
+
+// TestRequestChecks: what a client sends is checked before it routes or
+// reaches a header, with a 400 in the client's dialect: a model that is not
+// a string, a model name with a control character or over 256 bytes (the
+// route header then carries none of it); a Gemini body over 32 MiB gets
+// 413 (declared or chunked); headers over 64 KiB get 431 in the dialect.
+func TestRequestChecks(t *testing.T) {
+	g, ups := allUpstreams(t, gwOpts{})
+	invalid := map[string]string{dOpenAI: "", dResponses: "", dAnthropic: "invalid_request_error", dGemini: "INVALID_ARGUMENT"}
+	check := func(t *testing.T, d string, r rawResp, status int, msg string) {
+		t.Helper()
+		if r.Status != status || errorCode(d, r.Body) != invalid[d] || !strings.Contains(string(r.Body), msg) {
+			t.Errorf("got %d %s, want %d %q with %q", r.Status, shorten(r.Body), status, invalid[d], msg)
+		}
+		if h := r.Header.Get("X-Switchboard-Route"); h != "" {
+			t.Errorf("a refused request names a route: %.80q", h)
+		}
+	}
+	for _, d := range allDialects {
+		t.Run(clientName[d], func(t *testing.T) {
+			path, body := rawRequest(d, clientModel(d), false, "hi")
+			long := 200 << 10
+			if d == dGemini {
+				long = 10 << 10 // in the URL: 200 KiB would pass server.MaxHeaderBytes
+			}
+			models := map[string]string{
+				`123`:                       "model must be a string",
+				q(clientModel(d) + "\x00x"): "control character",
+				q(providerID[d] + "/" + strings.Repeat("m", long)): "longer than 256 bytes",
+			}
+			for model, msg := range models {
+				if d == dGemini {
+					if model == `123` {
+						continue // Gemini names the model in the URL
+					}
+					var m string
+					_ = json.Unmarshal([]byte(model), &m)
+					check(t, d, g.do("POST", "/v1beta/models/"+url.PathEscape(m)+":generateContent", body, nil), 400, msg)
+					continue
+				}
+				b := strings.Replace(body, q(clientModel(d)), model, 1)
+				check(t, d, g.do("POST", path, b, nil), 400, msg)
+			}
+			r := g.do("POST", path, body, nil)
+			if r.Status != 200 || r.Header.Get("X-Switchboard-Route") != providerID[d]+"/"+upstreamModel(d) {
+				t.Errorf("valid request: %d route %q", r.Status, r.Header.Get("X-Switchboard-Route"))
+			}
+			big := g.do("POST", path, body, map[string]string{"X-Pad": strings.Repeat("p", 100<<10)})
+			check(t, d, big, http.StatusRequestHeaderFieldsTooLarge, "larger than 64 KiB")
+		})
+	}
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/embeddings", `{"model":7,"input":"x"}`},
+		{"/v1/messages/count_tokens", `{"model":7,"messages":[{"role":"user","content":"x"}]}`},
+		{"/v1/completions", `{"model":7,"prompt":"x"}`},
+	} {
+		d := dOpenAI
+		if strings.HasPrefix(tc.path, "/v1/messages") {
+			d = dAnthropic
+		}
+		check(t, d, g.do("POST", tc.path, tc.body, nil), 400, "model must be a string")
+	}
+
+	gemPath := "/v1beta/models/" + clientModel(dGemini) + ":generateContent"
+	t.Run("gemini_declared_over_32MiB", func(t *testing.T) {
+		rc := g.rawHead("POST", gemPath, authHeaders(dGemini, g.key)+fmt.Sprintf("Content-Length: %d\r\n", 32<<20+1))
+		resp, err := rc.answer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, dGemini, resp.rawResp, http.StatusRequestEntityTooLarge, "larger than 32 MiB")
+	})
+	t.Run("gemini_chunked_over_32MiB", func(t *testing.T) {
+		rc := g.rawHead("POST", gemPath, authHeaders(dGemini, g.key)+"Transfer-Encoding: chunked\r\n")
+		go func() { // the server stops reading at 32 MiB; the answer comes while this still writes
+			chunk := fmt.Sprintf("%x\r\n%s\r\n", 1<<20, strings.Repeat("x", 1<<20))
+			for range 33 {
+				if _, err := io.WriteString(rc.c, chunk); err != nil {
+					return
+				}
+			}
+		}()
+		resp, err := rc.answer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, dGemini, resp.rawResp, http.StatusRequestEntityTooLarge, "larger than 32 MiB")
+	})
+	t.Run("headers_over_server_limit", func(t *testing.T) {
+		// Beyond server.MaxHeaderBytes net/http answers before any handler,
+		// in plain text: bounded, but not in the client's dialect.
+		rc := g.rawHead("POST", gemPath, authHeaders(dGemini, g.key)+"X-Pad: "+strings.Repeat("p", 200<<10)+"\r\nContent-Length: 2\r\n")
+		resp, err := rc.answer()
+		if err != nil || resp.Status != http.StatusRequestHeaderFieldsTooLarge {
+			t.Fatalf("err=%v status %d", err, resp.Status)
+		}
+	})
+	for d, u := range ups {
+		if n := len(u.Requests()); n != 1 {
+			t.Errorf("%s upstream got %d requests, want only the valid one", d, n)
+		}
 	}
 }

@@ -37,10 +37,10 @@ func (codec) EncodeError(e *ir.Error) []byte {
 func Status(e *ir.Error) (int, string) {
 	switch e.Kind {
 	case ir.KindBadRequest, ir.KindContextTooLong, ir.KindModelNotSupported:
-		// A body too large or too slow to arrive keeps its own status, so
-		// clients can tell it from a malformed request.
+		// A request too large or too slow to arrive keeps its own status,
+		// so clients can tell it from a malformed one.
 		switch e.Status {
-		case http.StatusRequestEntityTooLarge:
+		case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
 			return e.Status, "INVALID_ARGUMENT"
 		case http.StatusRequestTimeout:
 			return e.Status, "DEADLINE_EXCEEDED"

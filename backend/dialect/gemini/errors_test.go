@@ -19,6 +19,7 @@ func TestEncodeErrorShape(t *testing.T) {
 		{&ir.Error{Kind: ir.KindContextTooLong, Message: "long"}, 400, "INVALID_ARGUMENT"},
 		{&ir.Error{Kind: ir.KindBadRequest, Status: 413, Message: "too big"}, 413, "INVALID_ARGUMENT"},
 		{&ir.Error{Kind: ir.KindBadRequest, Status: 408, Message: "too slow"}, 408, "DEADLINE_EXCEEDED"},
+		{&ir.Error{Kind: ir.KindBadRequest, Status: 431, Message: "headers"}, 431, "INVALID_ARGUMENT"},
 		{&ir.Error{Kind: ir.KindBadRequest, Status: 422, Message: "other"}, 400, "INVALID_ARGUMENT"},
 		{&ir.Error{Kind: ir.KindAuth, Message: "no key"}, 401, "UNAUTHENTICATED"},
 		{&ir.Error{Kind: ir.KindAuth, Status: 403, Message: "forbidden"}, 403, "PERMISSION_DENIED"},
