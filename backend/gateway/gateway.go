@@ -49,6 +49,18 @@ type Gateway struct {
 // errDraining is the cause of upstream cancellations during shutdown.
 var errDraining = errors.New("Switchboard is shutting down")
 
+// shutdownRetryAfter is the back-off suggested to clients cut by a
+// shutdown: a restart (an update, a service manager) takes a few seconds.
+const shutdownRetryAfter = 5 * time.Second
+
+// errShuttingDown is what every client cut by a shutdown gets, answer or
+// in-stream frame alike: 503 with Retry-After in its dialect. It is not the
+// upstream's fault, so it neither falls back nor counts against the route.
+func errShuttingDown() *ir.Error {
+	return &ir.Error{Kind: ir.KindUnavailable, Status: http.StatusServiceUnavailable, RetryAfter: shutdownRetryAfter,
+		Message: "Switchboard is shutting down; retry in a moment"}
+}
+
 // Drain ends every open upstream call; streams already answering get a
 // proper terminal error frame.
 func (g *Gateway) Drain() { g.stopDraining() }

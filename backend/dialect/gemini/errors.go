@@ -54,6 +54,9 @@ func Status(e *ir.Error) (int, string) {
 	case ir.KindNotFound:
 		return http.StatusNotFound, "NOT_FOUND"
 	case ir.KindRateLimited, ir.KindQuotaExhausted, ir.KindUnavailable:
+		if e.Kind == ir.KindUnavailable && e.Status == http.StatusServiceUnavailable {
+			return e.Status, "UNAVAILABLE" // the gateway itself cannot serve (shutting down)
+		}
 		return http.StatusTooManyRequests, "RESOURCE_EXHAUSTED"
 	case ir.KindTimeout:
 		return http.StatusGatewayTimeout, "DEADLINE_EXCEEDED"
