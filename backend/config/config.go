@@ -22,6 +22,14 @@ import (
 // DefaultListen is where clients find us unless told otherwise.
 const DefaultListen = "127.0.0.1:20128"
 
+// Bounds of max_inflight_body_mib. The default holds eight of the largest
+// (32 MiB) agent requests at once; the ceiling only keeps the byte count
+// far from overflow.
+const (
+	DefaultMaxInflightBodyMiB = 256
+	maxInflightBodyMiBCeiling = 1 << 20
+)
+
 // Config is the whole configuration. Runtime changes build a new Config and
 // swap it in; a Config is never mutated after Validate.
 type Config struct {
@@ -40,9 +48,18 @@ type Config struct {
 	// Aliases map a model name clients use to a routable model.
 	Aliases map[string]string `yaml:"aliases"`
 
+	// MaxInflightBodyMiB bounds the request bodies the gateway holds in
+	// memory at once, all requests together; beyond it clients get 429
+	// with Retry-After instead of the process growing without bound.
+	MaxInflightBodyMiB int `yaml:"max_inflight_body_mib"`
+
 	// Source is the file the config was read from ("" when none). Keys are
 	// synced to the store only when it is set: no file means no declaration.
 	Source string `yaml:"-"`
+
+	// badOverrides are override values that could not be parsed; Validate
+	// reports them.
+	badOverrides []Problem
 }
 
 // KeyConfig declares a local API key.
@@ -110,7 +127,7 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Default returns the built-in defaults.
 func Default() Config {
-	return Config{Listen: DefaultListen, LogFormat: "text", LogLevel: "info"}
+	return Config{Listen: DefaultListen, LogFormat: "text", LogLevel: "info", MaxInflightBodyMiB: DefaultMaxInflightBodyMiB}
 }
 
 // DefaultDataDir is os.UserConfigDir()/switchboard.
@@ -125,6 +142,7 @@ func DefaultDataDir() (string, error) {
 // Overrides are values from the environment or flags; nil means "not set".
 type Overrides struct {
 	Listen, DataDir, LogFormat, LogLevel *string
+	MaxInflightBodyMiB                   *string
 }
 
 // Apply sets every non-nil override.
@@ -138,10 +156,20 @@ func (c *Config) Apply(o Overrides) {
 	set(&c.DataDir, o.DataDir)
 	set(&c.LogFormat, o.LogFormat)
 	set(&c.LogLevel, o.LogLevel)
+	if o.MaxInflightBodyMiB != nil {
+		n, err := strconv.Atoi(strings.TrimSpace(*o.MaxInflightBodyMiB))
+		if err != nil {
+			c.badOverrides = append(c.badOverrides, Problem{Key: "max_inflight_body_mib",
+				Why: fmt.Sprintf("%q is not a whole number of MiB", *o.MaxInflightBodyMiB)})
+		} else {
+			c.MaxInflightBodyMiB = n
+		}
+	}
 }
 
 // EnvOverrides reads SWITCHBOARD_LISTEN, SWITCHBOARD_DATA_DIR,
-// SWITCHBOARD_LOG_FORMAT and SWITCHBOARD_LOG_LEVEL.
+// SWITCHBOARD_LOG_FORMAT, SWITCHBOARD_LOG_LEVEL and
+// SWITCHBOARD_MAX_INFLIGHT_BODY_MIB.
 func EnvOverrides(getenv func(string) (string, bool)) Overrides {
 	get := func(k string) *string {
 		if v, ok := getenv(k); ok && v != "" {
@@ -154,6 +182,8 @@ func EnvOverrides(getenv func(string) (string, bool)) Overrides {
 		DataDir:   get("SWITCHBOARD_DATA_DIR"),
 		LogFormat: get("SWITCHBOARD_LOG_FORMAT"),
 		LogLevel:  get("SWITCHBOARD_LOG_LEVEL"),
+
+		MaxInflightBodyMiB: get("SWITCHBOARD_MAX_INFLIGHT_BODY_MIB"),
 	}
 }
 
@@ -211,6 +241,13 @@ func (c *Config) validate(lines map[string]int) error {
 	case "debug", "info", "warn", "warning", "error":
 	default:
 		add("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	for _, p := range c.badOverrides {
+		p.File = "" // an override, not a line of the file
+		errs = append(errs, p)
+	}
+	if n := c.MaxInflightBodyMiB; n < 1 || n > maxInflightBodyMiBCeiling {
+		add("max_inflight_body_mib", "%d is not a number of MiB from 1 to %d", n, maxInflightBodyMiBCeiling)
 	}
 	seenKey := map[string]bool{}
 	for i, k := range c.Keys {

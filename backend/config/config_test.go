@@ -177,3 +177,37 @@ func TestLoopbackURL(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxInflightBodyMiB(t *testing.T) {
+	env := func(v string) Overrides {
+		return EnvOverrides(func(k string) (string, bool) {
+			if k == "SWITCHBOARD_MAX_INFLIGHT_BODY_MIB" {
+				return v, true
+			}
+			return "", false
+		})
+	}
+	cfg := Default()
+	if cfg.MaxInflightBodyMiB != DefaultMaxInflightBodyMiB || cfg.Validate() != nil {
+		t.Fatalf("default %d not valid: %v", cfg.MaxInflightBodyMiB, cfg.Validate())
+	}
+	cfg.Apply(env("64"))
+	if cfg.MaxInflightBodyMiB != 64 || cfg.Validate() != nil {
+		t.Fatalf("env override: %d %v", cfg.MaxInflightBodyMiB, cfg.Validate())
+	}
+	for _, bad := range []string{"lots", "0", "-5", "2000000"} {
+		cfg := Default()
+		cfg.Apply(env(bad))
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), "max_inflight_body_mib") || !strings.Contains(err.Error(), strings.Trim(bad, "-")) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if _, err := Parse("sb.yaml", []byte("listen: 127.0.0.1:1\nmax_inflight_body_mib: 0\n"), Default()); err == nil ||
+		!strings.Contains(err.Error(), "sb.yaml:2: max_inflight_body_mib") {
+		t.Errorf("file value 0: %v", err)
+	}
+	if c, err := Parse("sb.yaml", []byte("max_inflight_body_mib: 32\n"), Default()); err != nil || c.MaxInflightBodyMiB != 32 {
+		t.Errorf("file value 32: %v %d", err, c.MaxInflightBodyMiB)
+	}
+}

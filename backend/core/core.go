@@ -48,6 +48,9 @@ type Options struct {
 	// UpstreamHeaderTimeout overrides how long an upstream may take to
 	// answer with headers (default 5 minutes; tests shorten it).
 	UpstreamHeaderTimeout time.Duration
+	// BodyReadBase overrides the base of the request body read deadline
+	// (server.DefaultBodyReadBase; tests shorten it).
+	BodyReadBase time.Duration
 }
 
 // Instance is a running Switchboard.
@@ -192,7 +195,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
-		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout})
+		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout,
+		BodyBudget: int64(in.Config.MaxInflightBodyMiB) << 20})
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)
@@ -218,7 +222,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	}
 	guard := mgmt.NewHostGuard(hosts...)
 	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
-	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log)
+	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log, server.Options{BodyReadBase: o.BodyReadBase})
 	in.Server.RegisterOnShutdown(mh.Stop)
 	in.LoginURL = "http://" + addr + "/login?token=" + token
 

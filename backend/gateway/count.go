@@ -22,6 +22,10 @@ func (g *Gateway) countTokensAnthropic(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if _, e := bodyModel(body); e != nil {
+		writeError(w, dialect.Anthropic, e)
+		return
+	}
 	req, err := anthropic.DecodeCountTokens(body)
 	if err != nil {
 		writeError(w, dialect.Anthropic, asIRError(err))

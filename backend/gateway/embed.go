@@ -21,6 +21,10 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if _, e := bodyModel(body); e != nil {
+		writeError(w, dialect.OpenAIChat, e)
+		return
+	}
 	req, err := openai.DecodeEmbedRequest(body)
 	if err != nil {
 		writeError(w, dialect.OpenAIChat, asIRError(err))

@@ -103,6 +103,13 @@ func (x *exchange) run() {
 		case ctx.Err() != nil: // the client left: not the upstream's fault
 			x.finishRow(499, res.err)
 			return
+		case x.g.draining.Err() != nil: // shutting down: not the upstream's fault either
+			if res.committed { // the stream already ended with the shutdown frame
+				x.finishRow(http.StatusServiceUnavailable, res.err)
+				return
+			}
+			x.fail(errShuttingDown())
+			return
 		case res.committed:
 			plan.Failed(c, res.err, t0)
 			x.finishRow(res.err.HTTPStatus(), res.err)
@@ -153,8 +160,12 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 		defer t.Stop()
 	}
 	defer func() {
-		if res.err != nil && !res.committed && context.Cause(ctx) == errBudget {
+		switch {
+		case res.err == nil || res.committed:
+		case context.Cause(ctx) == errBudget:
 			res.err = &ir.Error{Kind: ir.KindTimeout, Status: http.StatusGatewayTimeout, Message: "the combo's time budget ran out before an answer"}
+		case context.Cause(ctx) == errDraining:
+			res.err = errShuttingDown() // however the cut surfaced (canceled call, broken body)
 		}
 	}()
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
@@ -175,7 +186,7 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 	x.idle = newIdleWatch(x.g.idleTimeout, cancel)
 	defer x.idle.stop()
 	sse := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
-	x.w.Header().Set("X-Switchboard-Route", c.Provider.Entry.ID+"/"+c.Model)
+	x.w.Header().Set("X-Switchboard-Route", routeHeader(c.Provider.Entry.ID, c.Model))
 	switch {
 	case x.req.Stream && sse && passThrough:
 		return x.streamPassThrough(ctx, resp, up)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,7 @@ type Gateway struct {
 	idleTimeout time.Duration
 	mux         *http.ServeMux
 	requests    atomic.Int64
+	bodies      bodyBudget
 	logBodies   atomic.Bool
 	cacheOn     atomic.Bool
 	// draining ends when the app shuts down: open streams then end with
@@ -46,6 +48,18 @@ type Gateway struct {
 
 // errDraining is the cause of upstream cancellations during shutdown.
 var errDraining = errors.New("gateway: shutting down")
+
+// shutdownRetryAfter is the back-off suggested to clients cut by a
+// shutdown: a restart (an update, a service manager) takes a few seconds.
+const shutdownRetryAfter = 5 * time.Second
+
+// errShuttingDown is what every client cut by a shutdown gets, answer or
+// in-stream frame alike: 503 with Retry-After in its dialect. It is not the
+// upstream's fault, so it neither falls back nor counts against the route.
+func errShuttingDown() *ir.Error {
+	return &ir.Error{Kind: ir.KindUnavailable, Status: http.StatusServiceUnavailable, RetryAfter: shutdownRetryAfter,
+		Message: "Switchboard is shutting down; retry in a moment"}
+}
 
 // Drain ends every open upstream call; streams already answering get a
 // proper terminal error frame.
@@ -64,6 +78,9 @@ type Options struct {
 	// StreamIdleTimeout ends an upstream stream that sends nothing for this
 	// long (default 5 minutes: thinking models pause, but never that long).
 	StreamIdleTimeout time.Duration
+	// BodyBudget bounds the request body bytes held at once, all requests
+	// together (default DefaultBodyBudget).
+	BodyBudget int64
 }
 
 // DefaultStreamIdleTimeout is used when Options leaves it zero.
@@ -73,6 +90,9 @@ const DefaultStreamIdleTimeout = 5 * time.Minute
 func New(o Options) *Gateway {
 	if o.StreamIdleTimeout <= 0 {
 		o.StreamIdleTimeout = DefaultStreamIdleTimeout
+	}
+	if o.BodyBudget <= 0 {
+		o.BodyBudget = DefaultBodyBudget
 	}
 	if o.Routes == nil {
 		o.Routes = route.NewTable(nil)
@@ -88,6 +108,7 @@ func New(o Options) *Gateway {
 	}
 	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder, memo: o.Memo,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
+	g.bodies.limit = o.BodyBudget
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.replay = newReplayer()
 	g.replay.on = g.cacheOn.Load
@@ -127,38 +148,76 @@ func (g *Gateway) routesInit() {
 	})
 }
 
-// ServeHTTP authenticates, then dispatches.
+// ServeHTTP authenticates, then dispatches. Nothing reads the body before
+// the key is verified.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := dialectOf(r)
+	if headerBytes(r) > maxClientHeaderBytes {
+		refuse(w, r, d, &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestHeaderFieldsTooLarge,
+			Message: "request headers are larger than 64 KiB"})
+		return
+	}
 	key := presentedKey(r)
 	if key == "" {
-		writeError(w, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))
+		refuse(w, r, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))
 		return
 	}
 	k, ok := g.keys.Verify(key)
 	if !ok {
-		writeError(w, d, ir.Errorf(ir.KindAuth, "invalid API key: create one with `switchboard keys create --name NAME` or in the dashboard"))
+		refuse(w, r, d, ir.Errorf(ir.KindAuth, "invalid API key: create one with `switchboard keys create --name NAME` or in the dashboard"))
 		return
 	}
 	g.requests.Add(1)
 	r = r.WithContext(withKeyName(r.Context(), k.Name))
+	hold, ok := g.admitBody(w, r, d)
+	if !ok {
+		return
+	}
+	defer hold.release()
 	g.replay.wrap(w, r, g.mux)
+}
+
+// refuse answers e without reading the request's body. net/http would
+// otherwise read the unread body before writing the answer (and again when
+// the handler returns), so a client that declares a body and never sends it
+// would hold the answer, its connection and a goroutine. The answer is the
+// connection's last, and reads on it end at once.
+func refuse(w http.ResponseWriter, r *http.Request, d dialect.Name, e *ir.Error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+	writeError(w, d, e)
 }
 
 // maxRequestBody bounds a client body (images inline as base64 are large).
 const maxRequestBody = 32 << 20
 
-// readBody reads the client's body or answers 413/400 in its dialect.
+// errBodyTooLarge is the answer to a body over maxRequestBody.
+func errBodyTooLarge() *ir.Error {
+	return &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than 32 MiB"}
+}
+
+// readBody reads the client's body (admitBody already refused a declared
+// length over the limits) or answers in its dialect: 413 when it is too
+// large, 429 when the in-flight budget cannot hold it (chunked), 408 when it
+// does not arrive before the server's body read deadline, 400 when it
+// breaks off.
 func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
 	b, err := readAllSized(http.MaxBytesReader(w, r.Body, maxRequestBody), r.ContentLength, maxRequestBody)
 	if err != nil {
-		var e *ir.Error
-		if _, tooBig := err.(*http.MaxBytesError); tooBig {
-			e = &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than 32 MiB"}
-		} else {
-			e = ir.Errorf(ir.KindBadRequest, "could not read the request body: %v", err)
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			writeError(w, d, errBodyTooLarge())
+		case errors.Is(err, errBodyBudget):
+			refuse(w, r, d, errBudgetFull())
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			refuse(w, r, d, &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestTimeout,
+				Message: "the request body did not arrive in time (the connection stalled while sending it)"})
+		default:
+			refuse(w, r, d, ir.Errorf(ir.KindBadRequest, "could not read the request body: %v", err))
 		}
-		writeError(w, d, e)
 		return nil, false
 	}
 	return b, true

@@ -41,10 +41,20 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	x.decode = decode
 	if decode == nil {
 		x.decode = codec.DecodeRequest
-		if gjson.ValidBytes(body) {
+	}
+	if gjson.ValidBytes(body) {
+		var model string
+		if d != dialect.Gemini { // Gemini's model is in the URL (geminiAction checks it)
+			var e *ir.Error
+			if model, e = bodyModel(body); e != nil {
+				x.fail(e)
+				return nil, false
+			}
+		}
+		if decode == nil {
 			// Lazy: pass-through needs only the model and the stream flag;
 			// the full decode happens if a candidate needs translation.
-			x.req = &ir.Request{Model: gjson.GetBytes(body, "model").String(), Stream: gjson.GetBytes(body, "stream").Bool()}
+			x.req = &ir.Request{Model: model, Stream: gjson.GetBytes(body, "stream").Bool()}
 			x.row.RequestedModel, x.row.Stream = x.req.Model, x.req.Stream
 			return x, true
 		}
@@ -96,6 +106,10 @@ func (g *Gateway) geminiAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	model, action := rest[:i], rest[i+1:]
+	if e := checkModelName(model); e != nil {
+		refuse(w, r, dialect.Gemini, e)
+		return
+	}
 	switch action {
 	case "generateContent", "streamGenerateContent":
 		x, ok := g.newExchange(w, r, dialect.Gemini, nil)

@@ -8,7 +8,9 @@ import (
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/anthropic"
+	"switchboard/backend/dialect/gemini"
 	"switchboard/backend/dialect/openai"
+	"switchboard/backend/dialect/responses"
 	"switchboard/backend/ir"
 	"switchboard/backend/route"
 	"switchboard/backend/sse"
@@ -145,19 +147,21 @@ func closeAfterStop(d dialect.Name) []byte {
 }
 
 // terminalErrorFrame is the frame that ends a pass-through stream after an
-// upstream failure, in the dialect's own shape, so the client sees an error
-// and a proper end instead of a silent cut.
+// upstream failure (or a shutdown), in the dialect's own shape and with the
+// same error body its stream encoder writes on the translated path, so the
+// client sees an error and a proper end instead of a silent cut.
 func terminalErrorFrame(d dialect.Name, e *ir.Error) []byte {
-	msg, _ := json.Marshal(e.Message)
 	switch d {
 	case dialect.Anthropic:
-		return []byte("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":" + string(msg) +
-			"}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+		b := sse.AppendEvent(nil, "error", anthropic.Codec.EncodeError(e))
+		return sse.AppendEvent(b, "message_stop", []byte(`{"type":"message_stop"}`))
 	case dialect.Responses:
-		return []byte("event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"object\":\"response\",\"status\":\"failed\",\"output\":[],\"error\":{\"code\":\"server_error\",\"message\":" +
-			string(msg) + "}}}\n\n")
+		msg, _ := json.Marshal(e.Message)
+		code, _ := json.Marshal(responses.ErrorCode(e))
+		return []byte("event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"object\":\"response\",\"status\":\"failed\",\"output\":[],\"error\":{\"code\":" +
+			string(code) + ",\"message\":" + string(msg) + "}}}\n\n")
 	case dialect.Gemini:
-		return []byte("data: {\"error\":{\"code\":502,\"message\":" + string(msg) + ",\"status\":\"UNAVAILABLE\"}}\n\n")
+		return sse.AppendData(nil, gemini.Codec.EncodeError(e))
 	}
-	return []byte("data: {\"error\":{\"message\":" + string(msg) + ",\"type\":\"server_error\",\"code\":\"stream_interrupted\"}}\n\ndata: [DONE]\n\n")
+	return append(sse.AppendData(nil, openai.Codec.EncodeError(e)), sse.DoneFrame...)
 }

@@ -85,6 +85,9 @@ func (r *recorder) Flush() {
 	}
 }
 
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (r *recorder) result() recorded {
 	return recorded{status: r.status, header: r.Header().Clone(), body: r.buf.Bytes(), ok: !r.over && r.status > 0}
 }

@@ -141,23 +141,23 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 			var complete bool
 			evs, complete = dec.End(evs)
 			if !complete {
-				kind, msg := ir.KindStreamInterrupted, "the upstream stream ended before it finished"
+				e := &ir.Error{Kind: ir.KindStreamInterrupted, Message: "the upstream stream ended before it finished"}
 				if !errors.Is(err, io.EOF) {
-					msg = "the upstream stream broke: " + err.Error()
+					e.Message = "the upstream stream broke: " + err.Error()
 				}
 				switch {
 				case cause == errIdle:
-					kind, msg = ir.KindTimeout, "the upstream stopped sending (idle timeout)"
+					e.Kind, e.Message = ir.KindTimeout, "the upstream stopped sending (idle timeout)"
 				case cause == errDraining:
-					kind, msg = ir.KindUnavailable, "Switchboard is shutting down; retry in a moment"
+					e = errShuttingDown()
 				case ctx.Err() != nil:
 					// The client went away (or a combo budget ran out) before
 					// the end: the attempt failed even if nobody is left to
 					// tell. A client that leaves after the terminal event
 					// (SDKs close right after it) got a complete answer.
-					kind, msg = ir.KindCanceled, "the client went away before the answer ended"
+					e.Kind, e.Message = ir.KindCanceled, "the client went away before the answer ended"
 				}
-				evs = append(evs, ir.Event{Type: ir.EvError, Err: &ir.Error{Kind: kind, Message: msg}})
+				evs = append(evs, ir.Event{Type: ir.EvError, Err: e})
 			}
 			x.burst = false
 			sink(evs, true)

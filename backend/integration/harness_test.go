@@ -85,6 +85,8 @@ type gwOpts struct {
 	// key already stored there instead of creating one.
 	dataDir string
 	key     string
+	// bodyBudgetMiB sets max_inflight_body_mib (0: the default).
+	bodyBudgetMiB int
 }
 
 // startGateway starts a real instance (core.Start) on 127.0.0.1:0 routing
@@ -98,6 +100,9 @@ func startGateway(t *testing.T, o gwOpts, provs ...prov) *gateway {
 		cfg.DataDir = t.TempDir()
 	}
 	cfg.Aliases, cfg.Combos = o.aliases, o.combos
+	if o.bodyBudgetMiB != 0 {
+		cfg.MaxInflightBodyMiB = o.bodyBudgetMiB
+	}
 	if o.idle == 0 {
 		o.idle = 5 * time.Second
 	}

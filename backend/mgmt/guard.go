@@ -50,6 +50,7 @@ func (g *HostGuard) Allowed(host string) bool {
 func (g *HostGuard) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.Allowed(r.Host) {
+			refuseBody(w, r)
 			writeError(w, http.StatusForbidden, "forbidden_host", "this address is not served here (unknown Host header)")
 			return
 		}

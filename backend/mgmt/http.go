@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,7 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // for it (Sec-Fetch-Site, sent by every current browser, says who asks).
 func crossOrigin(next http.Handler) http.Handler {
 	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refuseBody(w, r)
 		writeError(w, http.StatusForbidden, "cross_origin", "cross-origin requests to the management API are refused")
 	})
 	cop := http.NewCrossOriginProtection()
@@ -111,6 +113,7 @@ func crossOrigin(next http.Handler) http.Handler {
 func (h *HTTP) requireSession(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.sessions.Valid(FromRequest(r)) {
+			refuseBody(w, r)
 			writeError(w, http.StatusUnauthorized, "login_required",
 				"not logged in: open the one-time login link printed in Switchboard's log")
 			return
@@ -140,8 +143,7 @@ func (h *HTTP) createKey(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+	if !h.decode(w, r, &body) {
 		return
 	}
 	ck, err := h.svc.CreateKey(r.Context(), body.Name, keys.SourceDashboard)
@@ -171,8 +173,7 @@ func (h *HTTP) getSettings(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTP) putSettings(w http.ResponseWriter, r *http.Request) {
 	var st Settings
-	if err := decodeBody(r, &st); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+	if !h.decode(w, r, &st) {
 		return
 	}
 	saved, err := h.svc.SaveSettings(r.Context(), st)
@@ -233,13 +234,31 @@ func (h *HTTP) streamEvents(w http.ResponseWriter, r *http.Request) {
 
 const maxBody = 1 << 20
 
+// errBodyTimeout: the body did not arrive before the server's body read
+// deadline (see server.BodyReadTimeout).
+var errBodyTimeout = errors.New("the request body did not arrive in time")
+
 func decodeBody(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errBodyTimeout
+		}
 		return errors.New("request body is not the expected JSON: " + err.Error())
 	}
 	return nil
+}
+
+// refuseBody makes the answer about to be written the connection's last and
+// ends reads on it, so an unread body (a request refused before its body is
+// read, or one that stalled) is not drained first: net/http would read it
+// before writing the answer and again when the handler returns.
+func refuseBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 }
 
 func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {

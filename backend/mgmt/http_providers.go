@@ -103,6 +103,11 @@ func (h *HTTP) logs(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTP) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := decodeBody(r, v); err != nil {
+		if errors.Is(err, errBodyTimeout) {
+			refuseBody(w, r)
+			writeError(w, http.StatusRequestTimeout, "body_timeout", err.Error())
+			return false
+		}
 		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
 		return false
 	}

@@ -61,12 +61,64 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// Request bodies get a read deadline of their own: net/http bounds only the
+// header read (ReadHeaderTimeout), so a client that declares a body and never
+// sends it would otherwise hold its connection and goroutine forever. The
+// deadline grows with the declared size so a large agent request on a slow
+// uplink still gets through.
+const (
+	// DefaultBodyReadBase is what every body gets, however small.
+	DefaultBodyReadBase = 60 * time.Second
+	// bodyMinRate is the slowest upload tolerated on top of the base
+	// (64 KiB/s, about 0.5 Mbit/s): 32 MiB get 60 s + 512 s.
+	bodyMinRate = 64 << 10
+	// unknownBodySize is assumed for a chunked body (no Content-Length):
+	// the gateway's largest accepted body.
+	unknownBodySize = 32 << 20
+	// MaxHeaderBytes bounds request headers; net/http answers a larger
+	// header block itself, as plain text, before any handler runs (the
+	// gateway refuses smaller oversized headers in the client's dialect).
+	MaxHeaderBytes = 128 << 10
+)
+
+// Options tune a Server; the zero value is the production setting.
+type Options struct {
+	// BodyReadBase replaces DefaultBodyReadBase (tests shorten it).
+	BodyReadBase time.Duration
+}
+
+// BodyReadTimeout is how long a body of n bytes (n < 0: unknown) may take
+// to arrive.
+func BodyReadTimeout(base time.Duration, n int64) time.Duration {
+	if n < 0 {
+		n = unknownBodySize
+	}
+	return base + time.Duration(n/bodyMinRate)*time.Second
+}
+
+// withBodyDeadline sets the body read deadline of every request that has a
+// body. net/http itself lifts it once the body is read to its end (it then
+// only watches the connection for the client leaving), so it never cuts a
+// long answer; requests without a body get none.
+func withBodyDeadline(next http.Handler, base time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(BodyReadTimeout(base, r.ContentLength)))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Start serves h on ln in the background.
-func Start(ln net.Listener, h http.Handler, log *slog.Logger) *Server {
+func Start(ln net.Listener, h http.Handler, log *slog.Logger, o Options) *Server {
+	if o.BodyReadBase <= 0 {
+		o.BodyReadBase = DefaultBodyReadBase
+	}
 	s := &Server{ln: ln, log: log, done: make(chan error, 1), srv: &http.Server{
-		Handler:           h,
+		Handler:           withBodyDeadline(h, o.BodyReadBase),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}}
 	go func() {

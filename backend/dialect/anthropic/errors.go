@@ -141,6 +141,9 @@ func errorType(e *ir.Error) string {
 	case ir.KindNotFound:
 		return "not_found_error"
 	case ir.KindRateLimited, ir.KindUnavailable:
+		if status == http.StatusServiceUnavailable { // the gateway itself cannot serve (shutting down)
+			return "overloaded_error"
+		}
 		return "rate_limit_error"
 	case ir.KindTimeout:
 		return "timeout_error"

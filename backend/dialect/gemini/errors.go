@@ -37,6 +37,14 @@ func (codec) EncodeError(e *ir.Error) []byte {
 func Status(e *ir.Error) (int, string) {
 	switch e.Kind {
 	case ir.KindBadRequest, ir.KindContextTooLong, ir.KindModelNotSupported:
+		// A request too large or too slow to arrive keeps its own status,
+		// so clients can tell it from a malformed one.
+		switch e.Status {
+		case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
+			return e.Status, "INVALID_ARGUMENT"
+		case http.StatusRequestTimeout:
+			return e.Status, "DEADLINE_EXCEEDED"
+		}
 		return http.StatusBadRequest, "INVALID_ARGUMENT"
 	case ir.KindAuth:
 		if e.Status == http.StatusForbidden {
@@ -46,6 +54,9 @@ func Status(e *ir.Error) (int, string) {
 	case ir.KindNotFound:
 		return http.StatusNotFound, "NOT_FOUND"
 	case ir.KindRateLimited, ir.KindQuotaExhausted, ir.KindUnavailable:
+		if e.Kind == ir.KindUnavailable && e.Status == http.StatusServiceUnavailable {
+			return e.Status, "UNAVAILABLE" // the gateway itself cannot serve (shutting down)
+		}
 		return http.StatusTooManyRequests, "RESOURCE_EXHAUSTED"
 	case ir.KindTimeout:
 		return http.StatusGatewayTimeout, "DEADLINE_EXCEEDED"

@@ -59,6 +59,9 @@ func errorTypeCode(e *ir.Error) (typ, code string) {
 		typ, code = "not_found_error", "model_not_found"
 	case ir.KindRateLimited, ir.KindUnavailable:
 		typ, code = "rate_limit_exceeded", "rate_limit_exceeded"
+		if e.HTTPStatus() == http.StatusServiceUnavailable { // the gateway itself cannot serve (shutting down)
+			typ, code = "server_error", "service_unavailable"
+		}
 	case ir.KindQuotaExhausted:
 		typ, code = "insufficient_quota", "insufficient_quota"
 	case ir.KindTimeout:

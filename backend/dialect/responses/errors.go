@@ -1,6 +1,7 @@
 package responses
 
 import (
+	"net/http"
 	"strings"
 	"time"
 
@@ -41,14 +42,24 @@ func errorFields(e *ir.Error) (typ, code, msg string) {
 		e = ir.Errorf(ir.KindInternal, "internal error")
 	}
 	typ, code = errorShape(e.Kind)
-	if e.Kind == ir.KindUpstream5xx && strings.Contains(e.Type, "overloaded") {
+	switch {
+	case e.Kind == ir.KindUpstream5xx && strings.Contains(e.Type, "overloaded"):
 		code = "server_is_overloaded"
+	case e.Kind == ir.KindUnavailable && e.HTTPStatus() == http.StatusServiceUnavailable:
+		typ, code = "server_error", "service_unavailable" // the gateway itself cannot serve (shutting down)
 	}
 	msg = e.Message
 	if msg == "" {
 		msg = e.Kind.String()
 	}
 	return typ, code, msg
+}
+
+// ErrorCode is the code a Responses client sees for e (in an error body or
+// a response.failed event).
+func ErrorCode(e *ir.Error) string {
+	_, code, _ := errorFields(e)
+	return code
 }
 
 // EncodeError renders e as OpenAI's error body. The HTTP status is the

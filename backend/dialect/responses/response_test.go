@@ -94,6 +94,10 @@ func TestEncodeError(t *testing.T) {
 		{&ir.Error{Kind: ir.KindUpstream5xx, Message: "Overloaded", Type: "overloaded_error"},
 			`{"error":{"message":"Overloaded","type":"server_error","param":null,"code":"server_is_overloaded"}}`},
 		{nil, `{"error":{"message":"internal error","type":"server_error","param":null,"code":"server_error"}}`},
+		{&ir.Error{Kind: ir.KindUnavailable, Message: "cooling"},
+			`{"error":{"message":"cooling","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`},
+		{&ir.Error{Kind: ir.KindUnavailable, Status: 503, Message: "shutting down"},
+			`{"error":{"message":"shutting down","type":"server_error","param":null,"code":"service_unavailable"}}`},
 		{&ir.Error{Kind: ir.KindTimeout, Message: "upstream timed out"},
 			`{"error":{"message":"upstream timed out","type":"server_error","param":null,"code":"timeout"}}`},
 	}
