@@ -44,8 +44,8 @@ if ! "$BIN" tools snippet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Not under /tmp: Codex refuses to set up its sandbox helper (and then
-# cannot run a command) when its home is in a temporary folder.
+# Inside the checkout's .cache (ignored by git); Codex also gets a
+# temporary folder of its own (see run_cli).
 mkdir -p "$ROOT/.cache"
 TMP="$(mktemp -d "$ROOT/.cache/test-clis.XXXXXX")"
 pids=()
@@ -181,7 +181,11 @@ run_cli() {
         DISABLE_ERROR_REPORTING=1 MAX_THINKING_TOKENS=2048 timeout "$CLI_TIMEOUT" \
         claude -p "$PROMPT" </dev/null >"$3" 2>&1 ;;
     codex)
-      HOME="$home" CODEX_HOME="$home/.codex" timeout "$CLI_TIMEOUT" \
+      # Codex sets up its sandbox helper only when its home is outside the
+      # temporary folder; a temporary folder of its own keeps that true even
+      # when this checkout lives under /tmp.
+      mkdir -p "$home/tmp"
+      HOME="$home" CODEX_HOME="$home/.codex" TMPDIR="$home/tmp" timeout "$CLI_TIMEOUT" \
         codex exec --skip-git-repo-check -c model_reasoning_effort=medium "$PROMPT" </dev/null >"$3" 2>&1 ;;
     gemini)
       HOME="$home" GEMINI_CLI_TRUST_WORKSPACE=true timeout "$CLI_TIMEOUT" gemini -p "$PROMPT" </dev/null >"$3" 2>&1 ;;
