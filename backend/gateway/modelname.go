@@ -49,16 +49,26 @@ func modelAt(doc []byte, path string, want []byte) (off, n int, ok bool) {
 	return r.Index, len(r.Raw), true
 }
 
-// setAnswerModel names the client's model in a pass-through JSON answer.
-func setAnswerModel(body []byte, d dialect.Name, model string) []byte {
-	want := quoteJSON(model)
-	off, n, ok := modelAt(body, answerModelPath(d), want)
+// answerParts splits a pass-through JSON answer around its model name:
+// before + want + after names the client's model (want is nil when the
+// answer already does, or names none). Writing the parts in turn renames it
+// without copying an answer that may be megabytes long.
+func answerParts(body []byte, d dialect.Name, model string) (before, want, after []byte) {
+	q := quoteJSON(model)
+	off, n, ok := modelAt(body, answerModelPath(d), q)
 	if !ok {
+		return body, nil, nil
+	}
+	return body[:off], q, body[off+n:]
+}
+
+// setAnswerModel is answerParts joined (for the request log and tests).
+func setAnswerModel(body []byte, d dialect.Name, model string) []byte {
+	before, want, after := answerParts(body, d, model)
+	if want == nil {
 		return body
 	}
-	out := make([]byte, 0, len(body)-n+len(want))
-	out = append(append(append(out, body[:off]...), want...), body[off+n:]...)
-	return out
+	return append(append(append(make([]byte, 0, len(before)+len(want)+len(after)), before...), want...), after...)
 }
 
 // modelRewriter names the client's model in a pass-through stream. It works

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -209,11 +210,19 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 	}
 	x.markFirstToken()
 	x.usageFromJSON(up.Name(), body)
-	body = setAnswerModel(body, up.Name(), x.req.Model)
-	x.logResponseBody(body)
-	x.w.Header().Set("Content-Type", "application/json")
+	before, model, after := answerParts(body, up.Name(), x.req.Model)
+	if x.g.logBodies.Load() {
+		x.logResponseBody(setAnswerModel(body, up.Name(), x.req.Model))
+	}
+	h := x.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(before)+len(model)+len(after)))
 	x.w.WriteHeader(http.StatusOK)
-	_, _ = x.w.Write(body)
+	for _, part := range [3][]byte{before, model, after} {
+		if len(part) > 0 {
+			_, _ = x.w.Write(part)
+		}
+	}
 	return streamResult{committed: true}
 }
 
