@@ -92,7 +92,7 @@ type Memo struct {
 	o Options
 
 	mu    sync.Mutex
-	items map[string]*list.Element // key → *item
+	items map[memKey]*list.Element // key → *item
 	lru   *list.List               // front: most recently used
 	bytes int
 	queue []row
@@ -108,7 +108,7 @@ type Memo struct {
 }
 
 type item struct {
-	key string
+	key memKey
 	e   *Entry
 }
 
@@ -135,7 +135,7 @@ func New(o Options) *Memo {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	m := &Memo{o: o, items: map[string]*list.Element{}, lru: list.New(), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	m := &Memo{o: o, items: map[memKey]*list.Element{}, lru: list.New(), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	m.flushed = sync.NewCond(&m.mu)
 	if o.DB == nil || o.Sealer == nil {
 		close(m.done)
@@ -149,13 +149,15 @@ func New(o Options) *Memo {
 // Dropped counts entries that could not be queued for the disk.
 func (m *Memo) Dropped() int64 { return m.dropped.Load() }
 
-// key binds a call id to the local key that saw it (the memory key).
-func key(scope, callID string) string { return scope + "\x00" + callID }
+// memKey binds a call id to the local key that saw it. A struct, not a
+// joined string: looking up every call of a long conversation allocates
+// nothing.
+type memKey struct{ scope, call string }
 
 // rowKey is a memory key as stored on disk: hashed, so neither key names
 // nor call ids are kept in plain text.
-func rowKey(k string) string {
-	h := sha256.Sum256([]byte(k))
+func rowKey(k memKey) string {
+	h := sha256.Sum256([]byte(k.scope + "\x00" + k.call))
 	return hex.EncodeToString(h[:])
 }
 
@@ -166,7 +168,7 @@ func (m *Memo) put(scope string, calls []string, es []*Entry) {
 	if m.o.DB != nil && m.o.Sealer != nil {
 		rows = make([]row, 0, len(es))
 		for i, e := range es {
-			k := rowKey(key(scope, calls[i]))
+			k := rowKey(memKey{scope, calls[i]})
 			b, err := json.Marshal(e)
 			if err != nil {
 				continue
@@ -176,7 +178,7 @@ func (m *Memo) put(scope string, calls []string, es []*Entry) {
 	}
 	m.mu.Lock()
 	for i, e := range es {
-		m.remember(key(scope, calls[i]), e)
+		m.remember(memKey{scope, calls[i]}, e)
 	}
 	if !m.closed && len(rows) > 0 {
 		room := maxQueue - len(m.queue)
@@ -196,7 +198,7 @@ func (m *Memo) put(scope string, calls []string, es []*Entry) {
 }
 
 // remember puts one entry in the LRU (m.mu held).
-func (m *Memo) remember(k string, e *Entry) {
+func (m *Memo) remember(k memKey, e *Entry) {
 	if el, ok := m.items[k]; ok {
 		it := el.Value.(*item)
 		m.bytes -= it.e.size()
@@ -216,39 +218,41 @@ func (m *Memo) remember(k string, e *Entry) {
 	}
 }
 
-// lookup finds entries by key: memory first, then (for keys in fromDB) the
-// database. Entries found on disk are brought back into memory.
-func (m *Memo) lookup(ctx context.Context, keys []string, fromDB map[string]bool) map[string]*Entry {
-	out := make(map[string]*Entry, len(keys))
-	var miss []string
+// lookup finds the entry of each key (nil where none): memory first, then,
+// for keys from index disk on, the database. Entries found on disk are
+// brought back into memory.
+func (m *Memo) lookup(ctx context.Context, keys []memKey, disk int) []*Entry {
+	out := make([]*Entry, len(keys))
+	var miss []int
 	m.mu.Lock()
-	for _, k := range keys {
+	for i, k := range keys {
 		if el, ok := m.items[k]; ok {
 			m.lru.MoveToFront(el)
-			out[k] = el.Value.(*item).e
-		} else if fromDB[k] {
-			miss = append(miss, k)
+			out[i] = el.Value.(*item).e
+		} else if i >= disk {
+			miss = append(miss, i)
 		}
 	}
 	m.mu.Unlock()
 	if len(miss) == 0 || m.o.DB == nil || m.o.Sealer == nil {
 		return out
 	}
-	rows := make(map[string]string, len(miss)) // row key → memory key
-	for i, k := range miss {
-		rows[rowKey(k)] = k
-		miss[i] = rowKey(k)
+	rows := make([]string, len(miss))
+	for n, i := range miss {
+		rows[n] = rowKey(keys[i])
 	}
-	found := m.load(ctx, miss)
-	if len(found) > 0 {
-		m.mu.Lock()
-		for rk, e := range found {
-			k := rows[rk]
-			out[k] = e
-			m.remember(k, e)
+	found := m.load(ctx, rows)
+	if len(found) == 0 {
+		return out
+	}
+	m.mu.Lock()
+	for n, i := range miss {
+		if e := found[rows[n]]; e != nil {
+			out[i] = e
+			m.remember(keys[i], e)
 		}
-		m.mu.Unlock()
 	}
+	m.mu.Unlock()
 	return out
 }
 

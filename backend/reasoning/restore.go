@@ -31,9 +31,11 @@ func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Or
 	if m == nil || origin == ir.OriginNone {
 		return msgs, 0
 	}
+	// keys[n] is the n-th call of the conversation; the current turn's
+	// calls are the last ones, from index disk on.
 	turn := currentTurn(msgs)
-	var keys []string
-	var fromDB map[string]bool
+	var keys []memKey
+	disk := -1
 	for i := range msgs {
 		if msgs[i].Role != ir.RoleAssistant {
 			continue
@@ -41,32 +43,27 @@ func (m *Memo) Restore(ctx context.Context, scope, provider string, origin ir.Or
 		for j := range msgs[i].Content {
 			b := &msgs[i].Content[j]
 			if b.Type == ir.BlockToolUse && b.ToolCallID != "" {
-				k := key(scope, b.ToolCallID)
-				keys = append(keys, k)
-				if i >= turn {
-					if fromDB == nil {
-						fromDB = map[string]bool{}
-					}
-					fromDB[k] = true
+				if i >= turn && disk < 0 {
+					disk = len(keys)
 				}
+				keys = append(keys, memKey{scope, b.ToolCallID})
 			}
 		}
 	}
 	if len(keys) == 0 {
 		return msgs, 0
 	}
-	found := m.lookup(ctx, keys, fromDB)
-	if len(found) == 0 {
-		return msgs, 0
+	if disk < 0 {
+		disk = len(keys)
 	}
-	// entries[n] belongs to the n-th call of the conversation, in the order
-	// keys were collected; nil when nothing applies to this upstream.
-	entries := make([]*Entry, len(keys))
+	// entries[n] is nil when nothing applies to this upstream.
+	entries := m.lookup(ctx, keys, disk)
 	some := false
-	for n, k := range keys {
-		if e := found[k]; e != nil && e.Provider == provider && e.Origin == origin {
-			entries[n], some = e, true
+	for n, e := range entries {
+		if e != nil && (e.Provider != provider || e.Origin != origin) {
+			entries[n] = nil
 		}
+		some = some || entries[n] != nil
 	}
 	if !some {
 		return msgs, 0
