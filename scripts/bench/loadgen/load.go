@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,9 @@ type target struct {
 	model   string
 	stream  bool
 	key     string
+	// bodyFile is a request body of the client's dialect (an agent-sized
+	// conversation); its model and stream flag are set from the flags.
+	bodyFile string
 }
 
 func (t *target) flags(fs *flag.FlagSet) {
@@ -35,6 +39,7 @@ func (t *target) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.model, "model", "d0-n20-p0", "model name (the fake upstream reads its behaviour from it)")
 	fs.BoolVar(&t.stream, "stream", false, "stream (SSE)")
 	fs.StringVar(&t.key, "key", "", "API key")
+	fs.StringVar(&t.bodyFile, "body", "", "JSON request body file in the client's dialect (default: a ~1 KB conversation)")
 }
 
 func (t *target) check() error {
@@ -68,6 +73,9 @@ const (
 )
 
 func (t *target) body() []byte {
+	if t.bodyFile != "" {
+		return t.fileBody()
+	}
 	var v any
 	switch t.dialect {
 	case "anthropic":
@@ -93,6 +101,31 @@ func (t *target) body() []byte {
 		v = m
 	}
 	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// fileBody is -body with the model and stream flag of the flags (Gemini
+// carries both in the URL).
+func (t *target) fileBody() []byte {
+	raw, err := os.ReadFile(t.bodyFile)
+	if err != nil {
+		panic(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		panic(fmt.Sprintf("-body %s: %v", t.bodyFile, err))
+	}
+	if t.dialect != "gemini" {
+		m["model"] = t.model
+		delete(m, "stream")
+		if t.stream {
+			m["stream"] = true
+		}
+	}
+	b, err := json.Marshal(m)
 	if err != nil {
 		panic(err)
 	}
