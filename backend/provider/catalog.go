@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -25,6 +26,9 @@ const (
 	AuthXAPIKey AuthStyle = "x-api-key"      // x-api-key: <key> (Anthropic)
 	AuthGoogKey AuthStyle = "x-goog-api-key" // x-goog-api-key: <key> (Gemini)
 	AuthNone    AuthStyle = "none"           // local servers
+	// AuthOAuth is a subscription sign-in: Authorization: Bearer <access
+	// token>, the token coming from the account's Credential.
+	AuthOAuth AuthStyle = "oauth"
 )
 
 const (
@@ -69,6 +73,16 @@ type Entry struct {
 	Models     []Model           `yaml:"models"`
 	ListModels bool              `yaml:"list_models"` // upstream has a models endpoint
 	Docs       string            `yaml:"docs"`        // where users get a key
+
+	// Sign-in providers (auth: oauth). SignIn names the vendor's sign-in
+	// (oauth.Lookup); RefreshLead is how long before expiry the access token
+	// is renewed; Quirks names what the upstream requires of sign-in traffic
+	// beyond the token (see subscription.go); RiskNote is shown where the
+	// user connects.
+	SignIn      string        `yaml:"sign_in"`
+	RefreshLead time.Duration `yaml:"refresh_lead"`
+	Quirks      string        `yaml:"quirks"`
+	RiskNote    string        `yaml:"risk_note"`
 }
 
 // Model returns the entry's model with the given id.
@@ -200,6 +214,16 @@ func (e Entry) validate() error {
 	}
 	switch e.Auth {
 	case AuthBearer, AuthXAPIKey, AuthGoogKey, AuthNone:
+		if e.SignIn != "" {
+			bad("sign_in %q needs auth: oauth", e.SignIn)
+		}
+	case AuthOAuth:
+		if e.SignIn == "" {
+			bad("auth: oauth needs sign_in (the vendor's sign-in)")
+		}
+		if e.RefreshLead <= 0 {
+			bad("auth: oauth needs a positive refresh_lead")
+		}
 	default:
 		bad("unknown auth %q", e.Auth)
 	}

@@ -144,6 +144,12 @@ type Call struct {
 	// AllowLocal lets this call reach any private address even when the
 	// entry does not allow it.
 	AllowLocal bool
+	// AccountRef is the sign-in's account id for upstreams that want it
+	// besides the token (see Access.AccountRef).
+	AccountRef string
+	// ClientUserAgent is the calling client's User-Agent; sign-in quirks
+	// tell the vendor's own CLI apart by it.
+	ClientUserAgent string
 
 	query url.Values // pagination, set by ListModels
 }

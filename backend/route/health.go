@@ -41,6 +41,7 @@ const (
 	ReasonBreakerOpen   Reason = "breaker_open"
 	ReasonSaturated     Reason = "saturated"
 	ReasonDisabled      Reason = "disabled"
+	ReasonNeedsSignIn   Reason = "needs_sign_in" // a sign-in's refresh token was refused
 	ReasonOnlyExhausted Reason = "only_when_exhausted"
 )
 

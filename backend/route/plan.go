@@ -276,8 +276,8 @@ func (p *Plan) budgetSpent() bool {
 // admit checks one candidate against the live state.
 func (p *Plan) admit(c Candidate) (*Lease, bool) {
 	now := p.h.now()
-	if c.Account != nil && c.Account.Disabled {
-		p.note(c.Label(), "skipped:"+string(ReasonDisabled), time.Time{})
+	if c.Account != nil && !c.Account.Usable() {
+		p.note(c.Label(), "skipped:"+string(c.Account.skipReason()), time.Time{})
 		p.exhausted = false
 		return nil, false
 	}

@@ -26,6 +26,23 @@ type Account struct {
 	RPM           int
 	Disabled      bool
 	Source        string // config | store
+	// Cred is set for sign-in (subscription) accounts: the token comes from
+	// it at call time and APIKey is empty.
+	Cred provider.Credential
+}
+
+// Usable reports whether routing may send to the account: enabled, and
+// for a sign-in, not waiting for the user to sign in again.
+func (a *Account) Usable() bool {
+	return !a.Disabled && (a.Cred == nil || !a.Cred.NeedsSignIn())
+}
+
+// skipReason says why an unusable account is skipped.
+func (a *Account) skipReason() Reason {
+	if a.Disabled {
+		return ReasonDisabled
+	}
+	return ReasonNeedsSignIn
 }
 
 // Provider is a configured upstream with its accounts.
@@ -48,7 +65,7 @@ func (p *Provider) Usable() bool {
 		return true
 	}
 	for _, a := range p.Accounts {
-		if !a.Disabled {
+		if a.Usable() {
 			return true
 		}
 	}
@@ -226,7 +243,7 @@ func expand(out []Candidate, p *Provider, model string) []Candidate {
 		return append(out, Candidate{Provider: p, Model: model})
 	}
 	for _, a := range p.Accounts {
-		if !a.Disabled {
+		if !a.Disabled { // kept when only signed out: the plan names why it is skipped
 			out = append(out, Candidate{Provider: p, Account: a, Model: model})
 		}
 	}
@@ -312,7 +329,7 @@ func (s *Snapshot) State(h *Health, model string) TargetState {
 	defer h.mu.Unlock()
 	best := TargetState{State: "disabled"}
 	for _, c := range cands {
-		if c.Account != nil && c.Account.Disabled {
+		if c.Account != nil && !c.Account.Usable() {
 			continue
 		}
 		if b := h.breakers[c.Provider.Entry.ID]; b != nil && b.state == BreakerOpen && now.Before(b.openUntil) {
