@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"switchboard/backend/internal/idpsim"
+
 	"context"
 	"errors"
 	"net"
@@ -51,10 +53,10 @@ func TestAuthCodeFlowWithPKCE(t *testing.T) {
 	}{{"form and id_token (codex shape)", false}, {"json and state (claude shape)", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newIDP(t)
-			ep := s.endpoint()
+			ep := endpointOf(s)
 			ep.ExtraAuthParams = map[string]string{"originator": "codex_cli_rs", "codex_cli_simplified_flow": "true"}
 			if tc.anthropic {
-				s.set(func(s *idp) { s.requireJSON, s.requireState, s.anthropicBody = true, true, true })
+				s.Set(func(s *idp) { s.RequireJSON, s.RequireState, s.AnthropicBody = true, true, true })
 				ep.TokenJSON, ep.ExchangeState = true, true
 			}
 			ctx := testCtx(t)
@@ -98,21 +100,21 @@ func TestAuthCodeFlowWithPKCE(t *testing.T) {
 				tok.TokenType != "Bearer" || time.Until(tok.Expiry) < 59*time.Minute || tok.Scope != "openid offline_access" {
 				t.Errorf("token %v: access %q refresh %q expiry %v", tok, tok.AccessToken.Reveal(), tok.RefreshToken.Reveal(), tok.Expiry)
 			}
-			req := s.lastRequest()
+			req := s.LastRequest()
 			if tc.anthropic {
-				if req.contentType != "application/json" || req.params.Get("state") == "" {
-					t.Errorf("claude-shape exchange sent %s with state %q", req.contentType, req.params.Get("state"))
+				if req.ContentType != "application/json" || req.Params.Get("state") == "" {
+					t.Errorf("claude-shape exchange sent %s with state %q", req.ContentType, req.Params.Get("state"))
 				}
 				want := Claims{Email: "max@example.com", AccountID: "acc-uuid", OrganizationID: "org-uuid"}
 				if tok.Claims != want || tok.IDToken != "" {
 					t.Errorf("claims %+v, want %+v", tok.Claims, want)
 				}
 			} else {
-				if req.contentType != "application/x-www-form-urlencoded" || req.params.Has("state") {
-					t.Errorf("codex-shape exchange sent %s, state present %v", req.contentType, req.params.Has("state"))
+				if req.ContentType != "application/x-www-form-urlencoded" || req.Params.Has("state") {
+					t.Errorf("codex-shape exchange sent %s, state present %v", req.ContentType, req.Params.Has("state"))
 				}
 				want := Claims{Subject: "user-123", Email: "ada@example.com", AccountID: "acct-42", PlanType: "pro"}
-				if tok.Claims != want || tok.IDToken.Reveal() != s.idToken {
+				if tok.Claims != want || tok.IDToken.Reveal() != s.IDToken {
 					t.Errorf("claims %+v, want %+v", tok.Claims, want)
 				}
 			}
@@ -123,9 +125,9 @@ func TestAuthCodeFlowWithPKCE(t *testing.T) {
 
 func TestWrongVerifierIsInvalidGrant(t *testing.T) {
 	s := newIDP(t)
-	s.set(func(s *idp) { s.corruptPKCE = true })
+	s.Set(func(s *idp) { s.CorruptPKCE = true })
 	ctx := testCtx(t)
-	p, err := Begin(ctx, s.endpoint())
+	p, err := Begin(ctx, endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +146,8 @@ func TestWrongVerifierIsInvalidGrant(t *testing.T) {
 	if got := <-pg; got.status != 400 || !strings.Contains(got.body, "Sign-in failed") {
 		t.Errorf("browser page: %d %q", got.status, got.body)
 	}
-	if s.calls() != 1 {
-		t.Errorf("%d token calls, want 1", s.calls())
+	if s.Calls() != 1 {
+		t.Errorf("%d token calls, want 1", s.Calls())
 	}
 	assertClosed(t, p)
 }
@@ -153,7 +155,7 @@ func TestWrongVerifierIsInvalidGrant(t *testing.T) {
 func TestStateMismatchIsRefusedWithoutExchange(t *testing.T) {
 	s := newIDP(t)
 	ctx := testCtx(t)
-	p, err := Begin(ctx, s.endpoint())
+	p, err := Begin(ctx, endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,17 +168,17 @@ func TestStateMismatchIsRefusedWithoutExchange(t *testing.T) {
 	if got := <-pg; got.status != 400 || !strings.Contains(got.body, "state does not match") {
 		t.Errorf("browser page: %d %q", got.status, got.body)
 	}
-	if s.calls() != 0 {
-		t.Errorf("%d token calls after a state mismatch, want 0", s.calls())
+	if s.Calls() != 0 {
+		t.Errorf("%d token calls after a state mismatch, want 0", s.Calls())
 	}
 	assertClosed(t, p)
 }
 
 func TestConsentDenied(t *testing.T) {
 	s := newIDP(t)
-	s.set(func(s *idp) { s.deny = true })
+	s.Set(func(s *idp) { s.Deny = true })
 	ctx := testCtx(t)
-	p, err := Begin(ctx, s.endpoint())
+	p, err := Begin(ctx, endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,8 +190,8 @@ func TestConsentDenied(t *testing.T) {
 	if got := <-pg; got.status != 400 || !strings.Contains(got.body, "declined") {
 		t.Errorf("browser page: %d %q", got.status, got.body)
 	}
-	if s.calls() != 0 {
-		t.Errorf("%d token calls after a denial, want 0", s.calls())
+	if s.Calls() != 0 {
+		t.Errorf("%d token calls after a denial, want 0", s.Calls())
 	}
 	assertClosed(t, p)
 }
@@ -203,7 +205,7 @@ func TestFixedPortTaken(t *testing.T) {
 	defer held.Close()
 	port := held.Addr().(*net.TCPAddr).Port
 
-	ep := s.endpoint()
+	ep := endpointOf(s)
 	ep.Name, ep.RedirectPort, ep.PortHolder = "codex", port, "the Codex CLI's `codex login`"
 	p, err := Begin(testCtx(t), ep)
 	if err == nil {
@@ -229,7 +231,7 @@ func TestFixedPortTaken(t *testing.T) {
 
 func TestWaitCanceled(t *testing.T) {
 	s := newIDP(t)
-	p, err := Begin(testCtx(t), s.endpoint())
+	p, err := Begin(testCtx(t), endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,8 +246,8 @@ func TestWaitCanceled(t *testing.T) {
 	if _, err := p.Complete(testCtx(t), "some-code"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Complete after cancel = %v", err)
 	}
-	if s.calls() != 0 {
-		t.Errorf("%d token calls, want 0", s.calls())
+	if s.Calls() != 0 {
+		t.Errorf("%d token calls, want 0", s.Calls())
 	}
 }
 
@@ -276,7 +278,7 @@ func TestManualPaste(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newIDP(t)
-			ep := s.endpoint()
+			ep := endpointOf(s)
 			if tc.manual {
 				ep.ManualRedirectURL = "https://console.example.com/oauth/code/callback"
 			}
@@ -299,7 +301,7 @@ func TestManualPaste(t *testing.T) {
 			if tc.manual {
 				wantRedirect = ep.ManualRedirectURL
 			}
-			if got := s.lastRequest().params.Get("redirect_uri"); got != wantRedirect {
+			if got := s.LastRequest().Params.Get("redirect_uri"); got != wantRedirect {
 				t.Errorf("exchange redirect_uri = %q, want %q", got, wantRedirect)
 			}
 			assertClosed(t, p)
@@ -313,7 +315,7 @@ func TestManualPaste(t *testing.T) {
 
 func TestManualPasteRefusals(t *testing.T) {
 	s := newIDP(t)
-	ep := s.endpoint()
+	ep := endpointOf(s)
 	ep.ManualRedirectURL = "https://console.example.com/oauth/code/callback"
 	ctx := testCtx(t)
 	p, err := Begin(ctx, ep)
@@ -339,8 +341,8 @@ func TestManualPasteRefusals(t *testing.T) {
 			t.Errorf("Complete(%q) = %v, want %v / %q", tc.paste, err, tc.is, tc.says)
 		}
 	}
-	if s.calls() != 0 {
-		t.Fatalf("%d token calls for refused pastes, want 0", s.calls())
+	if s.Calls() != 0 {
+		t.Fatalf("%d token calls for refused pastes, want 0", s.Calls())
 	}
 	// Refusals leave the flow open: the right paste still works.
 	if _, err := p.Complete(ctx, code+"#"+p.state); err != nil {
@@ -351,7 +353,7 @@ func TestManualPasteRefusals(t *testing.T) {
 func TestWaitAndCompleteShareOneExchange(t *testing.T) {
 	s := newIDP(t)
 	ctx := testCtx(t)
-	p, err := Begin(ctx, s.endpoint())
+	p, err := Begin(ctx, endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,14 +374,14 @@ func TestWaitAndCompleteShareOneExchange(t *testing.T) {
 		t.Errorf("Wait = %v, %v; want the pasted sign-in's token", w.tok, w.err)
 	}
 	assertClosed(t, p)
-	if s.calls() != 1 {
-		t.Errorf("%d token calls, want 1", s.calls())
+	if s.Calls() != 1 {
+		t.Errorf("%d token calls, want 1", s.Calls())
 	}
 }
 
 func TestRedirectListenerRefusesStrangers(t *testing.T) {
 	s := newIDP(t)
-	p, err := Begin(testCtx(t), s.endpoint())
+	p, err := Begin(testCtx(t), endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,8 +402,8 @@ func TestRedirectListenerRefusesStrangers(t *testing.T) {
 	if resp.StatusCode != 403 {
 		t.Errorf("foreign Host: %d, want 403", resp.StatusCode)
 	}
-	if s.calls() != 0 {
-		t.Errorf("%d token calls, want 0", s.calls())
+	if s.Calls() != 0 {
+		t.Errorf("%d token calls, want 0", s.Calls())
 	}
 }
 
@@ -431,14 +433,14 @@ func TestCodexAuthURLMatchesTheCLI(t *testing.T) {
 	q := u.Query()
 	if u.Host != "auth.openai.com" || q.Get("redirect_uri") != "http://localhost:1455/auth/callback" ||
 		q.Get("scope") != "openid profile email offline_access" || q.Get("id_token_add_organizations") != "true" ||
-		q.Get("code_challenge") != s256("ver") || q.Get("code_challenge_method") != "S256" || q.Get("state") != "st" {
+		q.Get("code_challenge") != idpsim.S256("ver") || q.Get("code_challenge_method") != "S256" || q.Get("state") != "st" {
 		t.Errorf("codex auth URL %s", u)
 	}
 }
 
 func TestPendingNeverPrintsSecrets(t *testing.T) {
 	s := newIDP(t)
-	p, err := Begin(testCtx(t), s.endpoint())
+	p, err := Begin(testCtx(t), endpointOf(s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func (c *pollClock) gaps(start time.Time) []time.Duration {
 // blocked on the network, which would keep the fake clock from moving.
 func deviceEndpoint(s *idp) (Endpoint, *pollClock) {
 	clock := &pollClock{base: &http.Transport{DisableKeepAlives: true}}
-	ep := s.endpoint()
+	ep := endpointOf(s)
 	ep.HTTPClient = &http.Client{Transport: clock, Timeout: 10 * time.Second}
 	return ep, clock
 }
@@ -55,8 +55,8 @@ func deviceEndpoint(s *idp) (Endpoint, *pollClock) {
 func TestDeviceFlow(t *testing.T) {
 	s := newIDP(t)
 	synctest.Test(t, func(t *testing.T) {
-		s.set(func(s *idp) {
-			s.deviceScript = []string{"authorization_pending", "slow_down", "authorization_pending", "ok"}
+		s.Set(func(s *idp) {
+			s.DeviceScript = []string{"authorization_pending", "slow_down", "authorization_pending", "ok"}
 		})
 		ep, clock := deviceEndpoint(s)
 		start := time.Now()
@@ -81,9 +81,9 @@ func TestDeviceFlow(t *testing.T) {
 		if got := clock.gaps(start); !equalDurations(got, want) {
 			t.Errorf("poll gaps %v, want %v", got, want)
 		}
-		req := s.lastRequest()
-		if req.params.Get("device_code") != "dev-code-secret" || req.params.Get("client_id") != "test-client" {
-			t.Errorf("poll params %v", req.params)
+		req := s.LastRequest()
+		if req.Params.Get("device_code") != "dev-code-secret" || req.Params.Get("client_id") != "test-client" {
+			t.Errorf("poll params %v", req.Params)
 		}
 	})
 }
@@ -106,7 +106,7 @@ func TestDeviceFlowEndings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newIDP(t)
 			synctest.Test(t, func(t *testing.T) {
-				s.set(func(s *idp) { s.deviceScript, s.deviceExpires = tc.script, tc.expires })
+				s.Set(func(s *idp) { s.DeviceScript, s.DeviceExpires = tc.script, tc.expires })
 				ep, _ := deviceEndpoint(s)
 				d, err := StartDevice(t.Context(), ep)
 				if err != nil {
@@ -119,7 +119,7 @@ func TestDeviceFlowEndings(t *testing.T) {
 				if !strings.HasPrefix(err.Error(), "oauth: test: device sign-in") {
 					t.Errorf("message %q", err)
 				}
-				if n := s.calls(); n < tc.minPolls || n > tc.maxPolls {
+				if n := s.Calls(); n < tc.minPolls || n > tc.maxPolls {
 					t.Errorf("%d polls, want %d to %d", n, tc.minPolls, tc.maxPolls)
 				}
 			})
@@ -147,7 +147,7 @@ func TestDevicePollCanceled(t *testing.T) {
 func TestDeviceFlowWithPKCE(t *testing.T) {
 	s := newIDP(t)
 	synctest.Test(t, func(t *testing.T) {
-		s.set(func(s *idp) { s.deviceScript = []string{"ok"} })
+		s.Set(func(s *idp) { s.DeviceScript = []string{"ok"} })
 		ep, _ := deviceEndpoint(s)
 		ep.DevicePKCE = true
 		d, err := StartDevice(t.Context(), ep)
@@ -158,8 +158,8 @@ func TestDeviceFlowWithPKCE(t *testing.T) {
 			t.Fatalf("Poll with PKCE: %v", err)
 		}
 		var challenge string
-		s.set(func(s *idp) { challenge = s.deviceChallenge })
-		if challenge == "" || s.lastRequest().params.Get("code_verifier") == "" {
+		s.Set(func(s *idp) { challenge = s.DeviceChallenge })
+		if challenge == "" || s.LastRequest().Params.Get("code_verifier") == "" {
 			t.Error("PKCE challenge or verifier not sent")
 		}
 	})

@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"switchboard/backend/internal/idpsim"
+
 	"errors"
 	"net/http"
 	"strings"
@@ -10,8 +12,8 @@ import (
 func TestRefresh(t *testing.T) {
 	t.Run("rotation returns the new refresh token", func(t *testing.T) {
 		s := newIDP(t)
-		s.set(func(s *idp) { s.rotate, s.refreshTokens["rt-old"] = true, true })
-		tok, err := Refresh(testCtx(t), s.endpoint(), "rt-old")
+		s.Set(func(s *idp) { s.Rotate, s.RefreshTokens["rt-old"] = true, true })
+		tok, err := Refresh(testCtx(t), endpointOf(s), "rt-old")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -22,29 +24,29 @@ func TestRefresh(t *testing.T) {
 			t.Errorf("token %v", tok)
 		}
 		// The old one is spent: using it again is invalid_grant.
-		if _, err := Refresh(testCtx(t), s.endpoint(), "rt-old"); !errors.Is(err, ErrInvalidGrant) {
+		if _, err := Refresh(testCtx(t), endpointOf(s), "rt-old"); !errors.Is(err, ErrInvalidGrant) {
 			t.Errorf("reuse of a rotated refresh token = %v", err)
 		}
 	})
 	t.Run("no rotation keeps the old refresh token", func(t *testing.T) {
 		s := newIDP(t)
-		s.set(func(s *idp) { s.refreshTokens["rt-keep"] = true })
-		tok, err := Refresh(testCtx(t), s.endpoint(), "rt-keep")
+		s.Set(func(s *idp) { s.RefreshTokens["rt-keep"] = true })
+		tok, err := Refresh(testCtx(t), endpointOf(s), "rt-keep")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rt := tok.RefreshToken.Reveal(); rt != "rt-keep" {
 			t.Errorf("refresh token %q, want the old one kept", rt)
 		}
-		req := s.lastRequest()
-		if req.params.Get("grant_type") != "refresh_token" || req.params.Get("client_id") != "test-client" ||
-			req.params.Has("scope") || req.contentType != "application/x-www-form-urlencoded" {
-			t.Errorf("refresh request %s %v", req.contentType, req.params)
+		req := s.LastRequest()
+		if req.Params.Get("grant_type") != "refresh_token" || req.Params.Get("client_id") != "test-client" ||
+			req.Params.Has("scope") || req.ContentType != "application/x-www-form-urlencoded" {
+			t.Errorf("refresh request %s %v", req.ContentType, req.Params)
 		}
 	})
 	t.Run("invalid_grant is ErrInvalidGrant", func(t *testing.T) {
 		s := newIDP(t)
-		_, err := Refresh(testCtx(t), s.endpoint(), "rt-revoked")
+		_, err := Refresh(testCtx(t), endpointOf(s), "rt-revoked")
 		if !errors.Is(err, ErrInvalidGrant) || errors.Is(err, ErrTransient) {
 			t.Fatalf("err = %v, want ErrInvalidGrant only", err)
 		}
@@ -58,8 +60,8 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("5xx is ErrTransient", func(t *testing.T) {
 		s := newIDP(t)
-		s.set(func(s *idp) { s.refreshStatus, s.refreshTokens["rt"] = http.StatusInternalServerError, true })
-		_, err := Refresh(testCtx(t), s.endpoint(), "rt")
+		s.Set(func(s *idp) { s.RefreshStatus, s.RefreshTokens["rt"] = http.StatusInternalServerError, true })
+		_, err := Refresh(testCtx(t), endpointOf(s), "rt")
 		if !errors.Is(err, ErrTransient) || errors.Is(err, ErrInvalidGrant) {
 			t.Fatalf("err = %v, want ErrTransient only", err)
 		}
@@ -69,8 +71,8 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("unreachable server is ErrTransient", func(t *testing.T) {
 		s := newIDP(t)
-		ep := s.endpoint()
-		s.srv.Close()
+		ep := endpointOf(s)
+		s.Close()
 		_, err := Refresh(testCtx(t), ep, "rt")
 		if !errors.Is(err, ErrTransient) {
 			t.Fatalf("err = %v, want ErrTransient", err)
@@ -78,23 +80,23 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("no refresh token needs a sign-in", func(t *testing.T) {
 		s := newIDP(t)
-		if _, err := Refresh(testCtx(t), s.endpoint(), ""); !errors.Is(err, ErrInvalidGrant) {
+		if _, err := Refresh(testCtx(t), endpointOf(s), ""); !errors.Is(err, ErrInvalidGrant) {
 			t.Fatalf("err = %v", err)
 		}
-		if s.calls() != 0 {
-			t.Errorf("%d token calls, want 0", s.calls())
+		if s.Calls() != 0 {
+			t.Errorf("%d token calls, want 0", s.Calls())
 		}
 	})
 	t.Run("nested vendor error body still finds invalid_grant", func(t *testing.T) {
 		s := newIDP(t)
 		mux := http.NewServeMux()
 		mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusBadRequest, map[string]any{
+			idpsim.WriteJSON(w, http.StatusBadRequest, map[string]any{
 				"type": "error", "error": map[string]any{"type": "invalid_grant", "message": "Invalid refresh token"},
 			})
 		})
-		s.srv.Config.Handler = mux
-		_, err := Refresh(testCtx(t), s.endpoint(), "rt")
+		s.SetHandler(mux)
+		_, err := Refresh(testCtx(t), endpointOf(s), "rt")
 		if !errors.Is(err, ErrInvalidGrant) || !strings.Contains(err.Error(), "Invalid refresh token") {
 			t.Fatalf("err = %v", err)
 		}
@@ -106,29 +108,29 @@ func TestRefresh(t *testing.T) {
 func TestRefreshRequestShapes(t *testing.T) {
 	t.Run("codex sends its refresh scope", func(t *testing.T) {
 		s := newIDP(t)
-		s.set(func(s *idp) { s.refreshTokens["rt"] = true })
-		ep := s.endpoint()
+		s.Set(func(s *idp) { s.RefreshTokens["rt"] = true })
+		ep := endpointOf(s)
 		ep.RefreshScopes = Codex().RefreshScopes
 		if _, err := Refresh(testCtx(t), ep, "rt"); err != nil {
 			t.Fatal(err)
 		}
-		if got := s.lastRequest().params.Get("scope"); got != "openid profile email" {
+		if got := s.LastRequest().Params.Get("scope"); got != "openid profile email" {
 			t.Errorf("scope = %q", got)
 		}
 	})
 	t.Run("claude sends JSON", func(t *testing.T) {
 		s := newIDP(t)
-		s.set(func(s *idp) { s.refreshTokens["rt"], s.requireJSON, s.anthropicBody = true, true, true })
-		ep := s.endpoint()
+		s.Set(func(s *idp) { s.RefreshTokens["rt"], s.RequireJSON, s.AnthropicBody = true, true, true })
+		ep := endpointOf(s)
 		ep.TokenJSON = true
 		tok, err := Refresh(testCtx(t), ep, "rt")
 		if err != nil {
 			t.Fatal(err)
 		}
-		req := s.lastRequest()
-		if req.contentType != "application/json" || req.params.Get("refresh_token") != "rt" ||
-			req.params.Get("grant_type") != "refresh_token" || req.params.Get("client_id") != "test-client" {
-			t.Errorf("refresh request %s %v", req.contentType, req.params)
+		req := s.LastRequest()
+		if req.ContentType != "application/json" || req.Params.Get("refresh_token") != "rt" ||
+			req.Params.Get("grant_type") != "refresh_token" || req.Params.Get("client_id") != "test-client" {
+			t.Errorf("refresh request %s %v", req.ContentType, req.Params)
 		}
 		if tok.Claims.Email != "max@example.com" {
 			t.Errorf("claims %+v", tok.Claims)

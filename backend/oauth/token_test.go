@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"switchboard/backend/internal/idpsim"
+
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -22,16 +24,16 @@ func TestParseIDToken(t *testing.T) {
 		want   Claims
 		errHas string
 	}{
-		{"codex id_token", fakeJWT(map[string]any{
+		{"codex id_token", idpsim.FakeJWT(map[string]any{
 			"sub": "auth0|abc", "email": "ada@example.com",
 			"https://api.openai.com/auth": map[string]any{
 				"chatgpt_account_id": "3f1c-acct", "chatgpt_plan_type": "plus", "chatgpt_user_id": "user-x",
 			},
 		}), Claims{Subject: "auth0|abc", Email: "ada@example.com", AccountID: "3f1c-acct", PlanType: "plus"}, ""},
-		{"email only under the profile claim", fakeJWT(map[string]any{
+		{"email only under the profile claim", idpsim.FakeJWT(map[string]any{
 			"sub": "s", "https://api.openai.com/profile": map[string]any{"email": "p@example.com"},
 		}), Claims{Subject: "s", Email: "p@example.com"}, ""},
-		{"plain OIDC token", fakeJWT(map[string]any{"sub": "s", "email": "e@example.com"}),
+		{"plain OIDC token", idpsim.FakeJWT(map[string]any{"sub": "s", "email": "e@example.com"}),
 			Claims{Subject: "s", Email: "e@example.com"}, ""},
 		{"padded payload", "eyJhbGciOiJub25lIn0." + encodeStd(`{"sub":"pad"}`) + ".sig",
 			Claims{Subject: "pad"}, ""},
