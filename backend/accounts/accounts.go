@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"switchboard/backend/provider"
 	"switchboard/backend/secret"
 	"switchboard/backend/store"
 )
@@ -50,7 +51,21 @@ type StoredAccount struct {
 	RPM           int    `json:"rpm"`
 	Disabled      bool   `json:"disabled"`
 	CreatedAt     string `json:"createdAt"`
+	Kind          string `json:"kind"` // key | signin
 	sealed        string
+}
+
+// Account kinds.
+const (
+	KindKey    = "key"
+	KindSignIn = "signin" // a subscription sign-in; its tokens are the signin package's
+)
+
+// SignIns supplies sign-in accounts' live credentials (package signin).
+type SignIns interface {
+	Credential(ctx context.Context, accountID string) (provider.Credential, error)
+	// Retain forgets the credentials of accounts not in ids.
+	Retain(ids map[string]bool)
 }
 
 // Store reads and writes providers and accounts.
@@ -60,7 +75,12 @@ type Store struct {
 
 	mu         sync.Mutex
 	discovered map[string][]string // local provider id → models it reported
+	signins    SignIns
 }
+
+// SetSignIns wires the sign-in credentials; until then sign-in accounts
+// are reported as errors by Build and not routed.
+func (s *Store) SetSignIns(si SignIns) { s.signins = si }
 
 // New returns a Store.
 func New(db *store.DB, sealer *secret.Sealer) *Store { return &Store{db: db, sealer: sealer} }
@@ -189,6 +209,9 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, p AccountPatch) er
 	if p.Name != nil {
 		a.Name = strings.TrimSpace(*p.Name)
 	}
+	if p.APIKey != nil && a.Kind == KindSignIn {
+		return fmt.Errorf("%w: %s is a subscription sign-in; sign in again instead of setting a key", ErrInvalid, a.Name)
+	}
 	if p.APIKey != nil {
 		a.sealed = s.sealer.Seal([]byte(*p.APIKey), []byte(a.ID))
 		a.Last4 = last4(*p.APIKey)
@@ -243,7 +266,7 @@ func (s *Store) account(ctx context.Context, id string) (StoredAccount, error) {
 func (s *Store) Accounts(ctx context.Context) ([]StoredAccount, error) { return s.query(ctx, "") }
 
 func (s *Store) query(ctx context.Context, where string, args ...any) ([]StoredAccount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, provider_id, name, sealed_key, last4, priority, max_concurrent, rpm, disabled, created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT id, provider_id, name, sealed_key, last4, priority, max_concurrent, rpm, disabled, created_at, kind
 		FROM accounts `+where+` ORDER BY provider_id, priority DESC, created_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: list: %w", err)
@@ -253,7 +276,7 @@ func (s *Store) query(ctx context.Context, where string, args ...any) ([]StoredA
 	for rows.Next() {
 		var a StoredAccount
 		var created int64
-		if err := rows.Scan(&a.ID, &a.ProviderID, &a.Name, &a.sealed, &a.Last4, &a.Priority, &a.MaxConcurrent, &a.RPM, &a.Disabled, &created); err != nil {
+		if err := rows.Scan(&a.ID, &a.ProviderID, &a.Name, &a.sealed, &a.Last4, &a.Priority, &a.MaxConcurrent, &a.RPM, &a.Disabled, &created, &a.Kind); err != nil {
 			return nil, fmt.Errorf("accounts: list: %w", err)
 		}
 		a.CreatedAt = time.Unix(created, 0).UTC().Format(time.RFC3339)

@@ -52,7 +52,7 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 		byProvider[a.ProviderID] = append(byProvider[a.ProviderID], a)
 	}
 	for _, sp := range stored {
-		p, err := s.storedProvider(sp, byProvider[sp.ID], seen)
+		p, err := s.storedProvider(ctx, sp, byProvider[sp.ID], seen)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -64,7 +64,7 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 	// Accounts added for a config provider are attached to it.
 	for _, p := range provs {
 		if p.Source == "config" {
-			errs = append(errs, s.attach(p, byProvider[p.Entry.ID])...)
+			errs = append(errs, s.attach(ctx, p, byProvider[p.Entry.ID])...)
 		}
 	}
 	aliases, err := s.Aliases(ctx)
@@ -73,6 +73,15 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 	}
 	for k, v := range cfg.Aliases {
 		aliases[k] = v
+	}
+	if s.signins != nil {
+		live := map[string]bool{}
+		for _, a := range accts {
+			if a.Kind == KindSignIn {
+				live[a.ID] = true
+			}
+		}
+		s.signins.Retain(live)
 	}
 	combos, err := s.combos(ctx, cfg)
 	if err != nil {
@@ -123,7 +132,7 @@ func ComboFromConfig(cc config.ComboConfig) (route.Combo, error) {
 	return c, route.ValidateCombo(c)
 }
 
-func (s *Store) storedProvider(sp StoredProvider, accts []StoredAccount, seen map[string]bool) (*route.Provider, error) {
+func (s *Store) storedProvider(ctx context.Context, sp StoredProvider, accts []StoredAccount, seen map[string]bool) (*route.Provider, error) {
 	if seen[sp.ID] {
 		return nil, nil // the config file declares it; stored accounts attach to that one
 	}
@@ -134,19 +143,30 @@ func (s *Store) storedProvider(sp StoredProvider, accts []StoredAccount, seen ma
 	}
 	e = s.withDiscovered(e, len(sp.Models) > 0)
 	p := &route.Provider{Entry: e, Disabled: sp.Disabled, Source: "store"}
-	return p, errors.Join(s.attach(p, accts)...)
+	return p, errors.Join(s.attach(ctx, p, accts)...)
 }
 
-func (s *Store) attach(p *route.Provider, accts []StoredAccount) []error {
+func (s *Store) attach(ctx context.Context, p *route.Provider, accts []StoredAccount) []error {
 	var errs []error
 	for _, a := range accts {
-		key, err := s.Reveal(a)
+		ra := &route.Account{ID: a.ID, Name: a.Name, ProviderID: a.ProviderID,
+			Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, Disabled: a.Disabled, Source: "store"}
+		var err error
+		switch {
+		case a.Kind == KindSignIn && p.Entry.Auth != provider.AuthOAuth:
+			err = fmt.Errorf("accounts: %s/%s is a sign-in but provider %s takes API keys", a.ProviderID, a.Name, p.Entry.ID)
+		case a.Kind == KindSignIn && s.signins == nil:
+			err = fmt.Errorf("accounts: %s/%s is a sign-in and sign-ins are not available here", a.ProviderID, a.Name)
+		case a.Kind == KindSignIn:
+			ra.Cred, err = s.signins.Credential(ctx, a.ID)
+		default:
+			ra.APIKey, err = s.Reveal(a)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		p.Accounts = append(p.Accounts, &route.Account{ID: a.ID, Name: a.Name, ProviderID: a.ProviderID, APIKey: key,
-			Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, Disabled: a.Disabled, Source: "store"})
+		p.Accounts = append(p.Accounts, ra)
 	}
 	return errs
 }

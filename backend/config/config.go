@@ -83,6 +83,21 @@ type ProviderConfig struct {
 	// AccountStrategy picks among the provider's accounts on every request,
 	// direct or through a combo (default fill-first; see README).
 	AccountStrategy string `yaml:"account_strategy"`
+	// SignIn overrides a subscription provider's sign-in endpoints (tests,
+	// self-hosted identity servers); nil keeps the vendor's.
+	SignIn *SignInConfig `yaml:"sign_in"`
+}
+
+// SignInConfig overrides where a subscription provider signs in. Empty
+// fields keep the vendor's values.
+type SignInConfig struct {
+	AuthURL           string  `yaml:"auth_url"`
+	TokenURL          string  `yaml:"token_url"`
+	DeviceURL         string  `yaml:"device_url"`
+	ClientID          string  `yaml:"client_id"`
+	ManualRedirectURL *string `yaml:"manual_redirect_url"` // "" turns the vendor's manual page off
+	RedirectPort      *int    `yaml:"redirect_port"`
+	RefreshLead       string  `yaml:"refresh_lead"` // e.g. "4h"
 }
 
 // AccountConfig is one credential of a provider.

@@ -30,6 +30,7 @@ import (
 	"switchboard/backend/route"
 	"switchboard/backend/secret"
 	"switchboard/backend/server"
+	"switchboard/backend/signin"
 	"switchboard/backend/store"
 	"switchboard/backend/usage"
 )
@@ -51,6 +52,8 @@ type Options struct {
 	// BodyReadBase overrides the base of the request body read deadline
 	// (server.DefaultBodyReadBase; tests shorten it).
 	BodyReadBase time.Duration
+	// ImportEnv overrides where CLI logins are imported from (tests).
+	ImportEnv *signin.ImportEnv
 }
 
 // Instance is a running Switchboard.
@@ -71,6 +74,7 @@ type Instance struct {
 	Memo     *reasoning.Memo
 	Health   *route.Health
 	Events   *events.Recorder
+	SignIns  *signin.Manager
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -126,6 +130,9 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	}
 	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
 		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
+	in.SignIns = signin.New(signin.Options{DB: db, Sealer: sealer, Bus: in.Bus, Log: o.Log, Providers: cfg.Providers,
+		OnSignedIn: in.signedIn, OnSignedOut: in.routingChange, ImportEnv: o.ImportEnv})
+	in.Accounts.SetSignIns(in.SignIns)
 	if err := in.Reload(ctx); err != nil {
 		// A provider that cannot be built is reported, not fatal: the rest routes.
 		o.Log.Warn("some providers could not be loaded", "err", err)
@@ -230,10 +237,14 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.cancel = cancel
 	in.bg = make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		in.runLocalModels(bgctx)
+	}()
+	go func() {
+		defer wg.Done()
+		in.SignIns.Run(bgctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -288,6 +299,7 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	} else if err := in.Keys.FlushUsage(context.Background()); err != nil {
 		errs = append(errs, err)
 	}
+	in.SignIns.Close() // refreshes in flight end; what they stored is complete
 	if in.Recorder != nil {
 		in.Recorder.Close() // every queued log row reaches the disk
 	}
@@ -327,17 +339,35 @@ func (in *Instance) startHealth() {
 	}
 	in.Events = events.NewRecorder(in.DB.DB, in.log)
 	_ = events.Prune(context.Background(), in.DB.DB, 30*24*time.Hour)
-	in.Health.OnChange(func(c route.Change) {
+	in.Health.OnChange(in.routingChange)
+}
+
+// routingChange records a routing transition (or a sign-in that needs the
+// user) in the events table, publishes it and logs it.
+func (in *Instance) routingChange(c route.Change) {
+	if in.Events != nil {
 		var until int64
 		if !c.Until.IsZero() {
 			until = c.Until.UnixMilli()
 		}
 		in.Events.Record(events.Row{TS: time.Now().UnixMilli(), Kind: string(c.Kind), Provider: c.Provider,
 			Account: c.Account, Model: c.Model, Until: until, Message: c.Message})
-		in.Bus.Publish(events.Kind(c.Kind), c)
-		in.Bus.Publish(events.StatusChanged, nil)
-		in.log.Info("routing change", "kind", c.Kind, "provider", c.Provider, "account", c.Account, "model", c.Model, "until", c.Until)
-	})
+	}
+	in.Bus.Publish(events.Kind(c.Kind), c)
+	in.Bus.Publish(events.StatusChanged, nil)
+	in.log.Info("routing change", "kind", c.Kind, "provider", c.Provider, "account", c.Account, "model", c.Model, "until", c.Until)
+}
+
+// signedIn makes a new or renewed sign-in routable at once: routing is
+// rebuilt and the account's old cooldowns (say, auth failures from before
+// it needed a sign-in) are cleared.
+func (in *Instance) signedIn(ctx context.Context, accountID string) {
+	if in.Health != nil {
+		in.Health.Reset("", accountID)
+	}
+	if err := in.Reload(ctx); err != nil {
+		in.log.Warn("some providers could not be loaded", "err", err)
+	}
 }
 
 func (in *Instance) routing() *mgmt.Routing {

@@ -17,6 +17,9 @@ type Kind string
 const (
 	StatusChanged Kind = "status" // something on the status page changed
 	KeysChanged   Kind = "keys"
+	// OAuthRefreshFailed: a sign-in's refresh token was refused and the
+	// account needs the user to sign in again. Data: route.Change.
+	OAuthRefreshFailed Kind = "oauth_refresh_failed"
 )
 
 // Event is one published fact.

@@ -95,10 +95,8 @@ func (g *Gateway) countWith(r *http.Request, c route.Candidate, req *ir.Request,
 		return -1
 	}
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpCountTokens, Model: c.Model, Body: body}
-	if c.Account != nil {
-		call.APIKey = c.Account.APIKey
-	}
-	resp, err := g.client.Send(r.Context(), call)
+	call.ClientUserAgent = r.UserAgent()
+	resp, err := g.send(r.Context(), call, c.Account)
 	if err != nil {
 		return -1
 	}

@@ -140,10 +140,8 @@ func (g *Gateway) embedOnce(r *http.Request, c route.Candidate, req *ir.EmbedReq
 		return nil, asIRError(err)
 	}
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpEmbed, Model: c.Model, Body: body}
-	if c.Account != nil {
-		call.APIKey = c.Account.APIKey
-	}
-	resp, err := g.client.Send(r.Context(), call)
+	call.ClientUserAgent = r.UserAgent()
+	resp, err := g.send(r.Context(), call, c.Account)
 	if err != nil {
 		return nil, asIRError(err)
 	}

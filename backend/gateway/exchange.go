@@ -170,15 +170,13 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 	}()
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
 		Stream: x.req.Stream, Body: body, Header: hdr}
-	if c.Account != nil {
-		call.APIKey = c.Account.APIKey
-	}
+	call.ClientUserAgent = x.r.UserAgent()
 	x.row.Provider, x.row.UpstreamModel, x.row.UpstreamDialect = c.Provider.Entry.ID, c.Model, string(up.Name())
 	if c.Account != nil {
 		x.row.Account = c.Account.Name
 	}
 	x.row.Attempts++
-	resp, serr := x.g.client.Send(ctx, call)
+	resp, serr := x.g.send(ctx, call, c.Account)
 	if serr != nil {
 		return streamResult{err: asIRError(serr)}
 	}

@@ -275,10 +275,14 @@ func (s *Services) TestProvider(ctx context.Context, providerID, accountID strin
 		return nil, fmt.Errorf("%w: provider %q is not configured", ErrInvalid, providerID)
 	}
 	var out []TestResult
-	test := func(name, key string) {
+	test := func(name string, a *route.Account) {
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		d, err := s.routing.Client.Test(tctx, &p.Entry, key, p.Entry.AllowLocal)
+		auth, err := accountAccess(tctx, a)
+		var d time.Duration
+		if err == nil {
+			d, err = s.routing.Client.Test(tctx, &p.Entry, auth, p.Entry.AllowLocal)
+		}
 		r := TestResult{OK: err == nil, Account: name, LatencyMS: d.Milliseconds()}
 		if err != nil {
 			r.Error = err.Error()
@@ -286,14 +290,26 @@ func (s *Services) TestProvider(ctx context.Context, providerID, accountID strin
 		out = append(out, r)
 	}
 	if len(p.Accounts) == 0 {
-		test("", "")
+		test("", nil)
 	}
 	for _, a := range p.Accounts {
 		if accountID == "" || a.ID == accountID || a.Name == accountID {
-			test(a.Name, a.APIKey)
+			test(a.Name, a)
 		}
 	}
 	return out, nil
+}
+
+// accountAccess is what a test call authenticates with: the API key, or a
+// sign-in's current token.
+func accountAccess(ctx context.Context, a *route.Account) (provider.Access, error) {
+	switch {
+	case a == nil:
+		return provider.Access{}, nil
+	case a.Cred != nil:
+		return a.Cred.Access(ctx)
+	}
+	return provider.Access{Token: a.APIKey}, nil
 }
 
 // Models lists routable models (for pickers).

@@ -24,11 +24,10 @@ const (
 	KindQuotaExhausted   = events.Kind(route.QuotaExhausted)    // an account ran out of quota
 	KindComboUnavailable = events.Kind(route.ComboUnavailable)  // no target of a combo could serve
 	KindRecovered        = events.Kind(route.ProviderRecovered) // a tripped provider answered again
-	// KindOAuthRefreshFailed is published when an OAuth access token cannot
-	// be refreshed. Data: route.Change{Kind: "oauth_refresh_failed",
-	// Provider, Account, Message}. Nothing emits it yet; the OAuth
-	// providers will.
-	KindOAuthRefreshFailed events.Kind = "oauth_refresh_failed"
+	// KindOAuthRefreshFailed is published by the signin package, once per
+	// account, when a sign-in's refresh token is refused. Data:
+	// route.Change{Provider, Account, Message}.
+	KindOAuthRefreshFailed = events.OAuthRefreshFailed
 	// KindPrefsChanged is published by the management services when the
 	// notification preferences are saved; Data is the new Prefs.
 	KindPrefsChanged events.Kind = "notification_prefs"

@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"switchboard/backend/config"
 	"switchboard/backend/dialect"
@@ -46,10 +49,46 @@ func FromConfig(pc config.ProviderConfig) (Entry, error) {
 	if len(pc.Models) > 0 {
 		e.Models = pickModels(e.Models, pc.Models)
 	}
+	if err := applySignIn(&e, pc.SignIn); err != nil {
+		return Entry{}, err
+	}
 	if err := e.validate(); err != nil {
 		return Entry{}, fmt.Errorf("provider: %w", err)
 	}
 	return e, nil
+}
+
+// applySignIn checks a sign_in override: only subscription providers have
+// one, its URLs are https (or http on loopback, for tests), its lead a
+// positive duration.
+func applySignIn(e *Entry, sc *config.SignInConfig) error {
+	if sc == nil {
+		return nil
+	}
+	if e.Auth != AuthOAuth {
+		return fmt.Errorf("provider %q: sign_in is only for subscription providers (claude, codex)", e.ID)
+	}
+	var errs []error
+	for what, raw := range map[string]string{"auth_url": sc.AuthURL, "token_url": sc.TokenURL, "device_url": sc.DeviceURL} {
+		if raw == "" {
+			continue
+		}
+		if u, err := url.Parse(raw); err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && config.LoopbackURL(raw)) {
+			errs = append(errs, fmt.Errorf("provider %q: sign_in.%s %q must be an https URL (http only on loopback)", e.ID, what, raw))
+		}
+	}
+	if sc.RefreshLead != "" {
+		d, err := time.ParseDuration(sc.RefreshLead)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("provider %q: sign_in.refresh_lead %q is not a positive duration (e.g. 4h)", e.ID, sc.RefreshLead))
+		} else {
+			e.RefreshLead = d
+		}
+	}
+	if sc.RedirectPort != nil && (*sc.RedirectPort < 0 || *sc.RedirectPort > 65535) {
+		errs = append(errs, fmt.Errorf("provider %q: sign_in.redirect_port %d is out of range", e.ID, *sc.RedirectPort))
+	}
+	return errors.Join(errs...)
 }
 
 // baseEntry is the starting point FromConfig overrides: the catalog entry

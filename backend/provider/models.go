@@ -117,7 +117,8 @@ func modelIDs(page gjson.Result) []string {
 // `switchboard providers test`: it lists models when the upstream can,
 // otherwise (or when the list endpoint is missing) it sends the smallest
 // generation ("ping", one output token) to the entry's first chat model.
-func (c *Client) Test(ctx context.Context, entry *Entry, apiKey string, allowLocal bool) (time.Duration, error) {
+func (c *Client) Test(ctx context.Context, entry *Entry, auth Access, allowLocal bool) (time.Duration, error) {
+	apiKey := auth.Token
 	start := time.Now()
 	if entry.ListModels {
 		_, err := c.ListModels(ctx, entry, apiKey, allowLocal)
@@ -132,7 +133,7 @@ func (c *Client) Test(ctx context.Context, entry *Entry, apiKey string, allowLoc
 		return 0, &ir.Error{Kind: ir.KindBadRequest, Provider: entry.ID,
 			Message: "provider " + entry.ID + " lists no models and has no chat model configured to test with"}
 	}
-	resp, err := c.Send(ctx, &Call{Entry: entry, APIKey: apiKey, Op: OpGenerate, Model: model,
+	resp, err := c.Send(ctx, &Call{Entry: entry, APIKey: apiKey, AccountRef: auth.AccountRef, Op: OpGenerate, Model: model,
 		Body: pingBody(entry.Dialect, model), AllowLocal: allowLocal})
 	if err != nil {
 		return time.Since(start), err

@@ -108,7 +108,7 @@ func TestProviderTest(t *testing.T) {
 		up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, `{"data":[{"id":"m"}]}`) })
 		e := entryFor(dialect.OpenAIChat, up.URL, AuthBearer)
 		e.ListModels = true
-		lat, err := c.Test(context.Background(), e, testKey, true)
+		lat, err := c.Test(context.Background(), e, Access{Token: testKey}, true)
 		if err != nil || lat <= 0 || up.last(t).method != http.MethodGet {
 			t.Fatalf("latency %v err %v", lat, err)
 		}
@@ -128,7 +128,7 @@ func TestProviderTest(t *testing.T) {
 			up := newUpstream(t, okJSON)
 			e := entryFor(p.d, up.URL, defaultAuth(p.d))
 			e.Models = []Model{{ID: "embedder", Embedding: true}, {ID: "chat-model"}}
-			if _, err := c.Test(context.Background(), e, testKey, true); err != nil {
+			if _, err := c.Test(context.Background(), e, Access{Token: testKey}, true); err != nil {
 				t.Fatal(err)
 			}
 			got := up.last(t)
@@ -154,7 +154,7 @@ func TestProviderTest(t *testing.T) {
 		})
 		e := entryFor(dialect.OpenAIChat, up.URL, AuthBearer)
 		e.ListModels, e.Models = true, []Model{{ID: "chat-model"}}
-		if _, err := c.Test(context.Background(), e, testKey, true); err != nil || up.hits.Load() != 2 {
+		if _, err := c.Test(context.Background(), e, Access{Token: testKey}, true); err != nil || up.hits.Load() != 2 {
 			t.Fatalf("err %v after %d requests", err, up.hits.Load())
 		}
 	})
@@ -165,7 +165,7 @@ func TestProviderTest(t *testing.T) {
 		})
 		e := entryFor(dialect.Anthropic, up.URL, AuthXAPIKey)
 		e.Models = []Model{{ID: "chat-model"}}
-		_, err := c.Test(context.Background(), e, testKey, true)
+		_, err := c.Test(context.Background(), e, Access{Token: testKey}, true)
 		var ie *ir.Error
 		if !errors.As(err, &ie) || ie.Kind != ir.KindAuth {
 			t.Fatalf("%v", err)
@@ -173,7 +173,7 @@ func TestProviderTest(t *testing.T) {
 	})
 	t.Run("nothing to test with", func(t *testing.T) {
 		e := entryFor(dialect.Anthropic, "http://127.0.0.1:1", AuthXAPIKey)
-		if _, err := c.Test(context.Background(), e, testKey, true); err == nil {
+		if _, err := c.Test(context.Background(), e, Access{Token: testKey}, true); err == nil {
 			t.Fatal("no error")
 		}
 	})

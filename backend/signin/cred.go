@@ -1,0 +1,324 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/backend/ir"
+	"switchboard/backend/oauth"
+	"switchboard/backend/provider"
+)
+
+const (
+	// expirySkew treats a token that expires this soon as expired: it could
+	// lapse on its way to the upstream.
+	expirySkew = 30 * time.Second
+	// refreshTimeout bounds one refresh, whoever waits for it.
+	refreshTimeout = 60 * time.Second
+	// Transient refresh failures back off from backoffBase, doubling up to
+	// backoffCap, so a down identity server is not hammered.
+	backoffBase = 30 * time.Second
+	backoffCap  = 30 * time.Minute
+	// persistTries: a rotated refresh token is worth a few quick retries of
+	// the write before giving up on this attempt (it stays in memory).
+	persistTries = 3
+)
+
+// cred is the live credential of one sign-in account: the tokens in
+// memory, at most one refresh in flight, the transient-failure backoff.
+// It implements provider.Credential.
+type cred struct {
+	m *Manager
+
+	mu       sync.Mutex
+	rec      record
+	lead     time.Duration
+	flight   *flight   // the refresh in progress, shared by every waiter
+	failures int       // transient failures in a row
+	retryAt  time.Time // no new refresh before (after a transient failure)
+	// pending holds refreshed tokens the store has not taken yet: they are
+	// used only once stored, and kept so a rotated refresh token is never
+	// lost to a failed write.
+	pending *record
+
+	signedOut atomic.Bool
+}
+
+var _ provider.Credential = (*cred)(nil)
+
+// flight is one refresh; done closes when access/err are set.
+type flight struct {
+	done   chan struct{}
+	access provider.Access
+	err    error
+}
+
+// NeedsSignIn implements provider.Credential.
+func (c *cred) NeedsSignIn() bool { return c.signedOut.Load() }
+
+// Access implements provider.Credential: the current token while it is
+// fresh, a background refresh inside the lead time, a wait for the
+// refresh once it has expired.
+func (c *cred) Access(ctx context.Context) (provider.Access, error) {
+	c.mu.Lock()
+	if c.signedOut.Load() {
+		c.mu.Unlock()
+		return provider.Access{}, c.needsSignInError()
+	}
+	now := c.m.now()
+	exp := c.rec.Expiry
+	if exp.IsZero() || now.Before(exp.Add(-c.leadLocked())) {
+		a := c.accessLocked()
+		c.mu.Unlock()
+		return a, nil
+	}
+	if now.Before(exp.Add(-expirySkew)) { // renew early, keep serving meanwhile
+		if !now.Before(c.retryAt) {
+			c.startLocked()
+		}
+		a := c.accessLocked()
+		c.mu.Unlock()
+		return a, nil
+	}
+	if now.Before(c.retryAt) && c.flight == nil {
+		err := c.backoffError(now)
+		c.mu.Unlock()
+		return provider.Access{}, err
+	}
+	f := c.startLocked()
+	c.mu.Unlock()
+	return c.wait(ctx, f)
+}
+
+// Reauthorize implements provider.Credential: after a 401 on rejected,
+// refresh once, unless another request has already replaced that token.
+func (c *cred) Reauthorize(ctx context.Context, rejected string) (provider.Access, error) {
+	c.mu.Lock()
+	if c.signedOut.Load() {
+		c.mu.Unlock()
+		return provider.Access{}, c.needsSignInError()
+	}
+	if c.rec.Access != rejected {
+		a := c.accessLocked()
+		c.mu.Unlock()
+		return a, nil
+	}
+	if now := c.m.now(); now.Before(c.retryAt) && c.flight == nil {
+		err := c.backoffError(now)
+		c.mu.Unlock()
+		return provider.Access{}, err
+	}
+	f := c.startLocked()
+	c.mu.Unlock()
+	return c.wait(ctx, f)
+}
+
+func (c *cred) accessLocked() provider.Access {
+	return provider.Access{Token: c.rec.Access, AccountRef: c.rec.Claims.AccountID}
+}
+
+// startLocked returns the refresh in flight, starting one if none is.
+func (c *cred) startLocked() *flight {
+	if c.flight != nil {
+		return c.flight
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flight = f
+	c.m.wg.Add(1)
+	go c.run(f)
+	return f
+}
+
+func (c *cred) wait(ctx context.Context, f *flight) (provider.Access, error) {
+	select {
+	case <-f.done:
+		return f.access, f.err
+	case <-ctx.Done():
+		return provider.Access{}, ctx.Err()
+	}
+}
+
+// run performs one refresh on the Manager's context, not a request's: a
+// client that hangs up must not cancel the refresh others wait for.
+func (c *cred) run(f *flight) {
+	defer c.m.wg.Done()
+	ctx, cancel := context.WithTimeout(c.m.ctx, refreshTimeout)
+	defer cancel()
+	c.mu.Lock()
+	rec, pending := c.rec, c.pending
+	c.mu.Unlock()
+	var err error
+	if pending != nil { // the last refresh's tokens still wait to be stored
+		rec = *pending
+	} else {
+		rec, err = c.refresh(ctx, rec)
+	}
+	if err == nil {
+		err = c.persist(ctx, rec)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer close(f.done)
+	c.flight = nil
+	switch {
+	case err == nil:
+		c.rec, c.pending, c.failures, c.retryAt = rec, nil, 0, time.Time{}
+		f.access = c.accessLocked()
+		c.m.changed(c.rec.AccountID)
+	case errors.Is(err, errGone):
+		c.signedOut.Store(true)
+		f.err = &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: rec.ProviderID,
+			Message: "the sign-in " + rec.Name + " was removed"}
+		c.m.forget(rec.AccountID)
+	case errors.Is(err, oauth.ErrInvalidGrant):
+		f.err = c.markSignedOutLocked(ctx, err)
+	default:
+		f.err = c.transientLocked(ctx, rec, err)
+	}
+}
+
+// refresh trades the refresh token; the result keeps what the server did
+// not resend (refresh token, id token, claims).
+func (c *cred) refresh(ctx context.Context, rec record) (record, error) {
+	ep, err := c.m.endpoint(rec.ProviderID)
+	if err != nil {
+		return rec, err
+	}
+	tok, err := oauth.Refresh(ctx, ep, rec.Refresh)
+	if err != nil {
+		return rec, err
+	}
+	next := rec
+	next.Access = tok.AccessToken.Reveal()
+	if tok.RefreshToken != "" {
+		next.Refresh = tok.RefreshToken.Reveal()
+	}
+	if tok.IDToken != "" {
+		next.IDToken = tok.IDToken.Reveal()
+	}
+	next.Expiry, next.RefreshedAt = tok.Expiry, c.m.now()
+	mergeClaims(&next.Claims, tok.Claims)
+	// Hold the new tokens from here: if storing them fails, the rotated
+	// refresh token must not be lost with this goroutine.
+	c.mu.Lock()
+	c.pending = &next
+	c.mu.Unlock()
+	return next, nil
+}
+
+// persist stores refreshed tokens before anyone uses them, retrying a
+// failing write a few times.
+func (c *cred) persist(ctx context.Context, rec record) error {
+	var err error
+	for i := range persistTries {
+		if err = c.m.db.saveRefreshed(ctx, rec, c.m.now()); err == nil || errors.Is(err, errGone) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(100<<i) * time.Millisecond):
+		}
+	}
+	c.m.log.Error("a renewed sign-in token could not be stored; it is kept in memory and stored at the next attempt",
+		"provider", rec.ProviderID, "account", rec.Name, "err", err)
+	return fmt.Errorf("signin: storing the renewed token: %w", err)
+}
+
+func mergeClaims(dst *oauth.Claims, src oauth.Claims) {
+	for _, p := range []struct {
+		d *string
+		s string
+	}{{&dst.Email, src.Email}, {&dst.AccountID, src.AccountID},
+		{&dst.PlanType, src.PlanType}, {&dst.Subject, src.Subject}, {&dst.OrganizationID, src.OrganizationID}} {
+		if p.s != "" {
+			*p.d = p.s
+		}
+	}
+}
+
+// markSignedOutLocked handles a refused refresh token: the account needs
+// the user, routing skips it, and the notification fires once.
+func (c *cred) markSignedOutLocked(ctx context.Context, cause error) error {
+	msg := "the sign-in expired or was revoked; sign in again (" + cause.Error() + ")"
+	if err := c.m.db.setState(ctx, c.rec, stateNeedsSignIn, OutcomeNeedsSignIn, msg, c.m.now()); err != nil {
+		c.m.log.Error("could not record that a sign-in needs the user", "account", c.rec.Name, "err", err)
+	}
+	c.rec.State, c.rec.LastError = stateNeedsSignIn, msg
+	if !c.signedOut.Swap(true) {
+		c.m.signedOut(c.rec, msg)
+	}
+	return c.needsSignInError()
+}
+
+// transientLocked backs off after a failure that may pass (identity
+// server down, a write that failed).
+func (c *cred) transientLocked(ctx context.Context, rec record, cause error) error {
+	now := c.m.now()
+	c.failures++
+	wait := backoffBase << min(c.failures-1, 6)
+	c.retryAt = now.Add(min(wait, backoffCap))
+	msg := cause.Error()
+	if err := c.m.db.setState(ctx, rec, stateOK, OutcomeFailed, msg, now); err != nil {
+		c.m.log.Warn("could not log a failed sign-in refresh", "account", rec.Name, "err", err)
+	}
+	c.rec.LastError = msg
+	c.m.log.Warn("sign-in token refresh failed; will retry", "provider", rec.ProviderID, "account", rec.Name,
+		"retry_at", c.retryAt, "err", cause)
+	c.m.changed(rec.AccountID)
+	return c.backoffError(now)
+}
+
+func (c *cred) backoffError(now time.Time) error {
+	return &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: c.rec.ProviderID,
+		RetryAfter: c.retryAt.Sub(now),
+		Message:    "the sign-in " + c.rec.Name + " could not renew its token (" + c.rec.LastError + "); retrying at " + c.retryAt.UTC().Format(time.RFC3339)}
+}
+
+func (c *cred) needsSignInError() error {
+	return &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: c.rec.ProviderID,
+		Message: "the sign-in " + c.rec.Name + " needs you to sign in again (Providers page or `switchboard login " + c.rec.ProviderID + "`)"}
+}
+
+// leadLocked is how long before expiry to renew: the provider's lead, but
+// at most half the token's lifetime, so a vendor issuing tokens shorter
+// than the lead does not get a refresh every second.
+func (c *cred) leadLocked() time.Duration {
+	if life := c.rec.Expiry.Sub(c.rec.RefreshedAt); !c.rec.RefreshedAt.IsZero() && life > 0 && c.lead > life/2 {
+		return life / 2
+	}
+	return c.lead
+}
+
+// dueAt is when the scheduler should refresh this account (zero: never).
+func (c *cred) dueAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.signedOut.Load() || c.rec.Refresh == "":
+		return time.Time{}
+	case c.pending != nil:
+		return c.retryAt // store the pending tokens again
+	case c.rec.Expiry.IsZero():
+		return time.Time{}
+	}
+	due := c.rec.Expiry.Add(-c.leadLocked())
+	if c.retryAt.After(due) {
+		due = c.retryAt
+	}
+	return due
+}
+
+// kick starts a refresh if none is running and none is backing off.
+func (c *cred) kick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.signedOut.Load() && !c.m.now().Before(c.retryAt) {
+		c.startLocked()
+	}
+}

@@ -1,0 +1,471 @@
+package signin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/internal/idpsim"
+	"switchboard/backend/ir"
+	"switchboard/backend/route"
+	"switchboard/backend/secret"
+	"switchboard/backend/store"
+)
+
+// rig is a Manager on a real SQLite file, signing in against a scripted
+// identity server shaped like Anthropic's (JSON token requests with state,
+// account fields in the answer).
+type rig struct {
+	t       *testing.T
+	idp     *idpsim.Server
+	db      *store.DB
+	sealer  *secret.Sealer
+	m       *Manager
+	clock   *clock
+	outs    atomic.Int32 // OnSignedOut calls
+	lastOut atomic.Value // route.Change
+	ins     atomic.Int32 // OnSignedIn calls
+	dbPath  string
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	r := &rig{t: t, idp: idpsim.New(t), clock: &clock{t: time.Now()}}
+	r.idp.Set(func(s *idpsim.Server) {
+		s.RequireJSON, s.RequireState, s.AnthropicBody, s.Rotate = true, true, true, true
+	})
+	r.dbPath = filepath.Join(t.TempDir(), "sb.db")
+	var err error
+	if r.db, err = store.Open(context.Background(), r.dbPath); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.db.Close() })
+	if r.sealer, err = secret.NewSealer(bytes.Repeat([]byte{7}, secret.KeySize), "test"); err != nil {
+		t.Fatal(err)
+	}
+	r.m = r.manager()
+	return r
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// manager builds a Manager on the rig's database (a restart builds another).
+func (r *rig) manager() *Manager {
+	m := New(Options{DB: r.db, Sealer: r.sealer, Log: slog.New(slog.DiscardHandler), Now: r.clock.now,
+		Providers: []config.ProviderConfig{{ID: "claude", SignIn: &config.SignInConfig{
+			AuthURL: r.idp.URL() + "/authorize", TokenURL: r.idp.URL() + "/token", ClientID: r.idp.ClientID,
+			ManualRedirectURL: ptr(""), RedirectPort: ptr(0)}}},
+		OnSignedIn:  func(context.Context, string) { r.ins.Add(1) },
+		OnSignedOut: func(c route.Change) { r.outs.Add(1); r.lastOut.Store(c) },
+		ImportEnv:   &ImportEnv{Home: filepath.Join("testdata", "import", "nowhere"), GOOS: "linux", Getenv: func(string) string { return "" }},
+	})
+	r.t.Cleanup(m.Close)
+	return m
+}
+
+// browser is the user's browser: it follows the authorization URL to the
+// loopback redirect and returns the page the listener showed.
+func browser(t *testing.T, authURL string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get(authURL)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// redirectOf fetches the authorization URL without following the redirect:
+// what a user on another machine would copy from the address bar.
+func redirectOf(t *testing.T, authURL string) *url.URL {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatalf("no redirect: %v", err)
+	}
+	return loc
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// signIn runs a whole browser sign-in and returns the account id.
+func (r *rig) signIn(name string) string {
+	r.t.Helper()
+	ctx := ctxT(r.t)
+	f, err := r.m.Start(ctx, StartOptions{Provider: "claude", Account: name})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	browser(r.t, f.URL)
+	v, err := r.m.Wait(ctx, f.ID)
+	if err != nil || v.Status != FlowDone {
+		r.t.Fatalf("flow = %+v, %v", v, err)
+	}
+	return v.AccountID
+}
+
+func (r *rig) count(q string, args ...any) int {
+	r.t.Helper()
+	var n int
+	if err := r.db.QueryRow(q, args...).Scan(&n); err != nil {
+		r.t.Fatal(err)
+	}
+	return n
+}
+
+func TestBrowserSignInStoresSealedAccount(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("")
+	// The PKCE verifier was checked by the identity server (idpsim refuses a
+	// mismatch); the exchange was Anthropic-shaped.
+	req := r.idp.LastRequest()
+	if req.ContentType != "application/json" || req.Params.Get("code_verifier") == "" || req.Params.Get("state") == "" {
+		t.Fatalf("exchange = %s %v", req.ContentType, req.Params)
+	}
+	var name, kind string
+	if err := r.db.QueryRow(`SELECT name, kind FROM accounts WHERE id = ?`, id).Scan(&name, &kind); err != nil {
+		t.Fatal(err)
+	}
+	if name != "max@example.com" || kind != "signin" {
+		t.Errorf("account %q kind %q; want named after the email, kind signin", name, kind)
+	}
+	if r.count(`SELECT count(*) FROM providers WHERE id = 'claude'`) != 1 {
+		t.Error("the claude provider row was not created")
+	}
+	st, err := r.m.StatusOf(ctxT(t), id)
+	if err != nil || st.Email != "max@example.com" || st.TokenState != "valid" {
+		t.Errorf("status = %+v, %v", st, err)
+	}
+	c, _ := r.m.Credential(ctxT(t), id)
+	acc, err := c.Access(ctxT(t))
+	if err != nil || !strings.HasPrefix(acc.Token, "at-") {
+		t.Fatalf("access = %q, %v", acc.Token, err)
+	}
+	// Sealed at rest: neither token appears in the database file.
+	r.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	raw, _ := os.ReadFile(r.dbPath)
+	cr := c.(*cred)
+	for _, secretText := range []string{acc.Token, cr.rec.Refresh} {
+		if bytes.Contains(raw, []byte(secretText)) {
+			t.Errorf("a token is stored in plain text")
+		}
+	}
+	if r.ins.Load() != 1 {
+		t.Errorf("OnSignedIn ran %d times", r.ins.Load())
+	}
+	if log, _ := r.m.Log(ctxT(t), 0); len(log) != 1 || log[0].Outcome != OutcomeSignedIn {
+		t.Errorf("log = %+v", log)
+	}
+}
+
+func TestManualPasteSignIn(t *testing.T) {
+	r := newRig(t)
+	ctx := ctxT(t)
+	f, err := r.m.Start(ctx, StartOptions{Provider: "claude", Account: "work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := redirectOf(t, f.URL) // the browser on another machine ends here
+	// Another sign-in's state is refused and the flow stays open.
+	wrong := *back
+	q := wrong.Query()
+	q.Set("state", "not-this-one")
+	wrong.RawQuery = q.Encode()
+	v, err := r.m.Complete(ctx, f.ID, wrong.String())
+	if err == nil || !strings.Contains(err.Error(), "state") || v.Status != FlowPending {
+		t.Fatalf("wrong state: %+v, %v", v, err)
+	}
+	if r.count(`SELECT count(*) FROM accounts`) != 0 {
+		t.Fatal("a refused paste stored an account")
+	}
+	v, err = r.m.Complete(ctx, f.ID, back.String())
+	if err != nil || v.Status != FlowDone || v.Email != "max@example.com" {
+		t.Fatalf("paste: %+v, %v", v, err)
+	}
+	if r.count(`SELECT count(*) FROM accounts WHERE name = 'work'`) != 1 {
+		t.Error("account not stored under the chosen name")
+	}
+}
+
+func TestSignInEndingsStoreNothing(t *testing.T) {
+	t.Run("denied consent", func(t *testing.T) {
+		r := newRig(t)
+		r.idp.Set(func(s *idpsim.Server) { s.Deny = true })
+		f, err := r.m.Start(ctxT(t), StartOptions{Provider: "claude"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		browser(t, f.URL)
+		v, _ := r.m.Wait(ctxT(t), f.ID)
+		if v.Status != FlowFailed || !strings.Contains(v.Error, "declined") {
+			t.Fatalf("flow = %+v", v)
+		}
+		if r.count(`SELECT count(*) FROM accounts`)+r.count(`SELECT count(*) FROM signins`) != 0 {
+			t.Error("something was stored")
+		}
+	})
+	t.Run("cancel frees the port", func(t *testing.T) {
+		r := newRig(t)
+		f, err := r.m.Start(ctxT(t), StartOptions{Provider: "claude"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(f.URL)
+		redirect, _ := url.Parse(u.Query().Get("redirect_uri"))
+		if err := r.m.Cancel(f.ID); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := r.m.FlowStatus(f.ID); v.Status != FlowCanceled {
+			t.Errorf("status %q", v.Status)
+		}
+		if c, err := net.Dial("tcp", "127.0.0.1:"+redirect.Port()); err == nil {
+			c.Close()
+			t.Error("the redirect listener is still open")
+		}
+		if r.count(`SELECT count(*) FROM accounts`) != 0 {
+			t.Error("something was stored")
+		}
+	})
+	t.Run("port taken", func(t *testing.T) {
+		r := newRig(t)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		port := ln.Addr().(*net.TCPAddr).Port
+		r.m.overrides["claude"] = withPort(r.m.overrides["claude"], port)
+		_, err = r.m.Start(ctxT(t), StartOptions{Provider: "claude"})
+		if err == nil || !strings.Contains(err.Error(), strconv.Itoa(port)) {
+			t.Fatalf("err = %v; want one naming port %d", err, port)
+		}
+	})
+	t.Run("unknown provider", func(t *testing.T) {
+		r := newRig(t)
+		if _, err := r.m.Start(ctxT(t), StartOptions{Provider: "openai"}); err == nil || !strings.Contains(err.Error(), "not a subscription provider") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func withPort(c config.SignInConfig, port int) config.SignInConfig {
+	c.RedirectPort = &port
+	return c
+}
+
+// expire moves the clock past the account's access token expiry.
+func (r *rig) expire() { r.clock.add(2 * time.Hour) }
+
+func TestRefreshRotatesAndStoresFirst(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	c, _ := r.m.Credential(ctxT(t), id)
+	before := c.(*cred).rec
+	r.expire()
+	acc, err := c.Access(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.Token == before.Access {
+		t.Fatal("the expired token was handed out")
+	}
+	// The rotated refresh token is what the store holds now, and the old
+	// one is dead at the server: a restart must use the new one.
+	m2 := r.manager()
+	c2, err := m2.Credential(ctxT(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := c2.(*cred).rec
+	if stored.Refresh == before.Refresh || stored.Access != acc.Token {
+		t.Fatal("the refreshed tokens were not stored")
+	}
+	r.expire()
+	if _, err := c2.Access(ctxT(t)); err != nil {
+		t.Fatalf("refresh after restart: %v", err)
+	}
+	if got := r.idp.LastRequest().Params.Get("refresh_token"); got != stored.Refresh {
+		t.Error("the restarted manager did not refresh with the rotated token")
+	}
+	if log, _ := r.m.Log(ctxT(t), 0); len(log) < 3 || log[0].Outcome != OutcomeRefreshed {
+		t.Errorf("log = %+v", log)
+	}
+}
+
+func TestSingleFlightRefresh(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	c, _ := r.m.Credential(ctxT(t), id)
+	r.idp.Set(func(s *idpsim.Server) { s.RefreshDelay = 300 * time.Millisecond })
+	r.expire()
+	var wg sync.WaitGroup
+	tokens := make([]string, 50)
+	errs := make([]error, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := c.Access(ctxT(t))
+			tokens[i], errs[i] = a.Token, err
+		}()
+	}
+	wg.Wait()
+	for i := range 50 {
+		if errs[i] != nil || tokens[i] != tokens[0] {
+			t.Fatalf("caller %d: %q, %v (caller 0: %q)", i, tokens[i], errs[i], tokens[0])
+		}
+	}
+	var calls int
+	r.idp.Set(func(s *idpsim.Server) { calls = s.RefreshCalls })
+	if calls != 1 {
+		t.Fatalf("%d refresh calls for 50 concurrent requests, want 1", calls)
+	}
+}
+
+func TestInvalidGrantNeedsSignInOnce(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	c, _ := r.m.Credential(ctxT(t), id)
+	r.idp.Set(func(s *idpsim.Server) { clear(s.RefreshTokens) }) // revoked at the vendor
+	r.expire()
+	for range 5 {
+		_, err := c.Access(ctxT(t))
+		var e *ir.Error
+		if !errors.As(err, &e) || e.Kind != ir.KindAuth || !strings.Contains(e.Message, "sign in again") {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if !c.NeedsSignIn() {
+		t.Fatal("account not marked needs sign-in")
+	}
+	if n := r.outs.Load(); n != 1 {
+		t.Fatalf("oauth_refresh_failed fired %d times, want once", n)
+	}
+	if ch := r.lastOut.Load().(route.Change); ch.Provider != "claude" || ch.Account != "me" || string(ch.Kind) != "oauth_refresh_failed" {
+		t.Errorf("change = %+v", ch)
+	}
+	var calls int
+	r.idp.Set(func(s *idpsim.Server) { calls = s.RefreshCalls })
+	if calls != 1 {
+		t.Errorf("%d refresh calls after the grant was refused, want 1", calls)
+	}
+	if st, _ := r.m.StatusOf(ctxT(t), id); st.TokenState != "needs_sign_in" {
+		t.Errorf("state %q", st.TokenState)
+	}
+	// Survives a restart, and a fresh sign-in under the same name clears it.
+	m2 := r.manager()
+	if c2, _ := m2.Credential(ctxT(t), id); !c2.NeedsSignIn() {
+		t.Error("needs sign-in was not stored")
+	}
+	r.m = m2
+	if again := r.signIn("me"); again != id {
+		t.Errorf("signing in again made account %s, want the same %s", again, id)
+	}
+	if c3, _ := m2.Credential(ctxT(t), id); c3.NeedsSignIn() {
+		t.Error("signing in again did not clear needs sign-in")
+	}
+}
+
+func TestTransientRefreshFailureBacksOff(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	c, _ := r.m.Credential(ctxT(t), id)
+	r.idp.Set(func(s *idpsim.Server) { s.RefreshStatus = http.StatusBadGateway })
+	r.expire()
+	_, err := c.Access(ctxT(t))
+	var e *ir.Error
+	if !errors.As(err, &e) || e.RetryAfter <= 0 {
+		t.Fatalf("err = %v", err)
+	}
+	_, _ = c.Access(ctxT(t)) // inside the backoff: no second call
+	var calls int
+	r.idp.Set(func(s *idpsim.Server) { calls = s.RefreshCalls; s.RefreshStatus = 0 })
+	if calls != 1 || c.NeedsSignIn() || r.outs.Load() != 0 {
+		t.Fatalf("calls %d, needs sign-in %v, notifications %d", calls, c.NeedsSignIn(), r.outs.Load())
+	}
+	if st, _ := r.m.StatusOf(ctxT(t), id); st.TokenState != "refresh_failing" {
+		t.Errorf("state %q", st.TokenState)
+	}
+	r.clock.add(backoffBase + time.Second)
+	if _, err := c.Access(ctxT(t)); err != nil {
+		t.Fatalf("after the backoff: %v", err)
+	}
+}
+
+func TestReauthorizeAfter401(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	c, _ := r.m.Credential(ctxT(t), id)
+	old, _ := c.Access(ctxT(t))
+	fresh, err := c.Reauthorize(ctxT(t), old.Token)
+	if err != nil || fresh.Token == old.Token {
+		t.Fatalf("reauthorize: %v", err)
+	}
+	// A second request that also saw the old token rejected gets the new
+	// one without another refresh.
+	again, err := c.Reauthorize(ctxT(t), old.Token)
+	var calls int
+	r.idp.Set(func(s *idpsim.Server) { calls = s.RefreshCalls })
+	if err != nil || again.Token != fresh.Token || calls != 1 {
+		t.Fatalf("second reauthorize: %v, same %v, calls %d", err, again.Token == fresh.Token, calls)
+	}
+}
+
+func TestSchedulerRefreshesAheadOfExpiry(t *testing.T) {
+	r := newRig(t)
+	r.m.Close()
+	r.clock = &clock{t: time.Now()}
+	r.m = r.manager()
+	r.m.now = time.Now // the scheduler sleeps on real timers
+	r.idp.Set(func(s *idpsim.Server) { s.ExpiresIn = 3 })
+	// A 3 s token with a 4 h lead is due at once; the scheduler renews it
+	// without any request asking.
+	go r.m.Run(ctxT(t))
+	id := r.signIn("me")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if r.count(`SELECT count(*) FROM signin_log WHERE account_id = ? AND outcome = 'refreshed'`, id) > 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the scheduler did not refresh a token inside its lead time")
+}
