@@ -121,6 +121,7 @@ func (d *desktop) startup(ctx context.Context) {
 	d.ctx = ctx
 	d.mu.Unlock()
 	d.app.ctx = ctx
+	d.app.openURL = func(u string) { wruntime.BrowserOpenURL(ctx, u) }
 	d.log.Info("window started")
 	go d.pushStatus(ctx)
 	go d.quitOnSignal(ctx)

@@ -10,6 +10,7 @@ import (
 	"switchboard/backend/mgmt"
 	"switchboard/backend/notify"
 	"switchboard/backend/route"
+	"switchboard/backend/signin"
 	"switchboard/backend/usage"
 )
 
@@ -18,6 +19,9 @@ import (
 type App struct {
 	ctx context.Context
 	svc *mgmt.Services
+	// openURL opens the system browser (the window sets it; nil leaves it
+	// to the page).
+	openURL func(string)
 }
 
 // GetStatus reports the live status.
@@ -145,3 +149,39 @@ func (a *App) ListPausedProviders() ([]string, error) { return a.svc.PausedProvi
 
 // GetTodayUsage sums today's requests, tokens and estimated cost.
 func (a *App) GetTodayUsage() (usage.Totals, error) { return a.svc.TodayUsage(a.ctx) }
+
+// ListSignIns lists the subscriptions that can be connected.
+func (a *App) ListSignIns() []mgmt.SignInProvider { return a.svc.SignInProviders() }
+
+// StartSignIn begins a sign-in and opens the system browser on it.
+func (a *App) StartSignIn(provider, account string) (signin.FlowView, error) {
+	f, err := a.svc.StartSignIn(a.ctx, provider, account)
+	if err == nil && a.openURL != nil {
+		a.openURL(f.URL)
+		a.svc.MarkSignInOpened(f.ID)
+		f.Opened = true
+	}
+	return f, err
+}
+
+// GetSignInFlow reports a sign-in in progress.
+func (a *App) GetSignInFlow(id string) (signin.FlowView, error) { return a.svc.SignInFlow(id) }
+
+// CompleteSignIn finishes a sign-in with a pasted code or redirect URL.
+func (a *App) CompleteSignIn(id, code string) (signin.FlowView, error) {
+	return a.svc.CompleteSignIn(a.ctx, id, code)
+}
+
+// CancelSignIn abandons a sign-in.
+func (a *App) CancelSignIn(id string) error { return a.svc.CancelSignIn(id) }
+
+// ImportSignIn copies the vendor CLI's login into a new account.
+func (a *App) ImportSignIn(provider, account string) (mgmt.AccountView, error) {
+	return a.svc.ImportSignIn(a.ctx, provider, account)
+}
+
+// RefreshAccount renews a sign-in's token now.
+func (a *App) RefreshAccount(id string) (mgmt.AccountView, error) { return a.svc.RefreshAccount(a.ctx, id) }
+
+// GetRefreshLog lists what happened to sign-ins' tokens.
+func (a *App) GetRefreshLog() ([]signin.LogEntry, error) { return a.svc.RefreshLog(a.ctx) }

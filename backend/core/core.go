@@ -237,7 +237,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.cancel = cancel
 	in.bg = make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		in.runLocalModels(bgctx)
@@ -245,6 +245,10 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	go func() {
 		defer wg.Done()
 		in.SignIns.Run(bgctx)
+	}()
+	go func() {
+		defer wg.Done()
+		in.syncSignIns(bgctx, SignInSyncInterval)
 	}()
 	go func() {
 		defer wg.Done()
@@ -262,6 +266,34 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	}()
 	in.log.Info("gateway listening", "addr", addr, "endpoint", "http://"+addr, "mode", o.Mode, "version", Version)
 	return nil
+}
+
+// SignInSyncInterval is how often the instance looks for sign-ins another
+// process stored (`switchboard login`): one indexed query.
+var SignInSyncInterval = 5 * time.Second
+
+// syncSignIns adopts sign-ins changed by other processes until ctx ends.
+func (in *Instance) syncSignIns(ctx context.Context, every time.Duration) {
+	_, _ = in.SignIns.Sync(ctx) // sets the mark
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		changed, err := in.SignIns.Sync(ctx)
+		if err != nil {
+			in.log.Warn("sign-ins from other processes not read", "err", err)
+		}
+		if changed {
+			in.log.Info("a sign-in changed in another process; routing reloaded")
+			if err := in.Reload(ctx); err != nil {
+				in.log.Warn("some providers could not be loaded", "err", err)
+			}
+		}
+	}
 }
 
 // CooldownSaveDelay batches cooldown changes into one write: a crash
@@ -379,5 +411,6 @@ func (in *Instance) routing() *mgmt.Routing {
 	if h == nil {
 		h = route.NewHealth(nil, 1) // CLI: no live state
 	}
-	return &mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload, Health: h, ConfigCombos: names}
+	return &mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload, Health: h,
+		SignIns: in.SignIns, ConfigCombos: names}
 }

@@ -56,6 +56,7 @@ func (h *HTTP) routes() {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	h.providerRoutes()
+	h.signinRoutes()
 	h.toolRoutes()
 	h.desktopRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
+	"switchboard/backend/signin"
 	"switchboard/backend/usage"
 )
 
@@ -22,6 +23,7 @@ type Routing struct {
 	Client   *provider.Client
 	Reload   func(context.Context) error
 	Health   *route.Health
+	SignIns  *signin.Manager // nil where sign-ins are not available
 	// ConfigCombos names the combos the config file defines (read-only).
 	ConfigCombos []string
 }
@@ -100,6 +102,13 @@ type AccountView struct {
 	State         string `json:"state"`           // ok | disabled | rate_limited | quota_exhausted | auth_failed | upstream_error | breaker_open
 	Until         string `json:"until,omitempty"` // RFC 3339, when a rest ends
 	Detail        string `json:"detail,omitempty"`
+	// Sign-in accounts (kind "signin") show who signed in and their token.
+	Kind        string `json:"kind"` // key | signin
+	Email       string `json:"email,omitempty"`
+	Plan        string `json:"plan,omitempty"`
+	TokenState  string `json:"tokenState,omitempty"` // valid | expiring | expired | refresh_failing | needs_sign_in
+	ExpiresAt   string `json:"expiresAt,omitempty"`
+	RefreshedAt string `json:"refreshedAt,omitempty"`
 }
 
 // ProviderView is a configured provider with its accounts and state.
@@ -145,6 +154,7 @@ func (s *Services) Providers() []ProviderView {
 			case breakers[p.Entry.ID].State == route.BreakerOpen:
 				av.State, av.Until = "breaker_open", breakers[p.Entry.ID].OpenUntil.UTC().Format(time.RFC3339)
 			}
+			s.withSignIn(&av, a)
 			v.Accounts = append(v.Accounts, av)
 		}
 		out = append(out, v)
@@ -215,6 +225,9 @@ func (s *Services) AddAccount(ctx context.Context, providerID string, in Account
 	if s.routing == nil {
 		return AccountView{}, errNoRouting
 	}
+	if e, ok := provider.Lookup(providerID); ok && e.Auth == provider.AuthOAuth {
+		return AccountView{}, fmt.Errorf("%w: %s is a subscription: connect it with Sign in (or `switchboard login %s`), not an API key", ErrInvalid, e.Name, providerID)
+	}
 	if _, ok := s.routing.Routes.Load().Provider(providerID); !ok {
 		if _, known := provider.Lookup(providerID); !known {
 			return AccountView{}, fmt.Errorf("%w: unknown provider %q (add a custom provider first)", ErrInvalid, providerID)
@@ -232,7 +245,7 @@ func (s *Services) AddAccount(ctx context.Context, providerID string, in Account
 		return AccountView{}, err
 	}
 	return AccountView{ID: a.ID, Name: a.Name, Last4: a.Last4, Source: "store", Priority: a.Priority,
-		MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok"}, nil
+		MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok", Kind: "key"}, nil
 }
 
 // UpdateAccount patches a stored account.

@@ -74,9 +74,10 @@ type Manager struct {
 	wg     sync.WaitGroup
 	wake   chan struct{}
 
-	mu    sync.Mutex
-	creds map[string]*cred // account id → live credential
-	flows map[string]*Flow
+	mu     sync.Mutex
+	creds  map[string]*cred // account id → live credential
+	flows  map[string]*Flow
+	synced int64 // the last refresh-log row Sync has seen
 }
 
 // New returns a Manager; call Run to start renewing tokens.
@@ -364,4 +365,58 @@ func (m *Manager) StatusOf(ctx context.Context, accountID string) (Status, error
 func (m *Manager) IsSignInProvider(providerID string) bool {
 	_, ok := m.entry(providerID)
 	return ok
+}
+
+// Sync adopts sign-ins another process changed (`switchboard login`, or a
+// CLI command that refreshed a token): every sign-in event since the last
+// call whose stored tokens differ from the live ones replaces them, so a
+// rotated refresh token written elsewhere is the one used here. It reports
+// whether anything changed (the caller rebuilds routing).
+func (m *Manager) Sync(ctx context.Context) (bool, error) {
+	var last int64
+	if err := m.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM signin_log`).Scan(&last); err != nil {
+		return false, fmt.Errorf("signin: sync: %w", err)
+	}
+	m.mu.Lock()
+	since := m.synced
+	m.synced = last
+	m.mu.Unlock()
+	if since == 0 || last <= since {
+		return false, nil // first call only sets the mark
+	}
+	rows, err := m.db.QueryContext(ctx, `SELECT DISTINCT account_id FROM signin_log WHERE id > ? AND id <= ?`, since, last)
+	if err != nil {
+		return false, fmt.Errorf("signin: sync: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if rows.Scan(&id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	changed := false
+	for _, id := range ids {
+		recs, err := m.db.load(ctx, id)
+		if err != nil || len(recs) == 0 {
+			continue
+		}
+		m.mu.Lock()
+		c := m.creds[id]
+		m.mu.Unlock()
+		if c == nil {
+			changed = true // a new account: the rebuild loads it
+			continue
+		}
+		c.mu.Lock()
+		same := c.rec.tokens == recs[0].tokens && c.rec.State == recs[0].State
+		busy := c.flight != nil
+		c.mu.Unlock()
+		if !same && !busy {
+			m.adopt(recs[0])
+			changed = true
+		}
+	}
+	return changed, nil
 }
