@@ -227,6 +227,13 @@ func (e Entry) validate() error {
 	default:
 		bad("unknown auth %q", e.Auth)
 	}
+	if e.Quirks != "" {
+		if d, ok := quirksDialect[e.Quirks]; !ok {
+			bad("unknown quirks %q (known: %s, %s)", e.Quirks, QuirksClaudeCode, QuirksCodex)
+		} else if d != e.Dialect {
+			bad("quirks %q are for the %s dialect, not %s", e.Quirks, d, e.Dialect)
+		}
+	}
 	if !slices.Contains(tiers, e.Tier) {
 		bad("unknown tier %q", e.Tier)
 	}

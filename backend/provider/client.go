@@ -216,9 +216,13 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		}
 		u += sep + call.query.Encode()
 	}
+	raw, err := applyQuirksBody(call)
+	if err != nil {
+		return nil, err
+	}
 	var body io.Reader
-	if call.Body != nil {
-		body = bytes.NewReader(call.Body)
+	if raw != nil {
+		body = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(ctx, call.Op.method(), u, body)
 	if err != nil {
@@ -235,8 +239,9 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 }
 
 // setHeaders applies, in increasing precedence: our defaults, the entry's
-// headers, the forwarded per-request headers, and last the credentials, so
-// nothing forwarded can replace or add a credential.
+// headers, the forwarded per-request headers, a sign-in's quirks (see
+// subscription.go), and last the credentials, so nothing forwarded can
+// replace or add a credential.
 func (c *Client) setHeaders(h http.Header, call *Call) error {
 	h.Set("User-Agent", c.ua)
 	h.Set("Accept", "application/json")
@@ -257,6 +262,9 @@ func (c *Client) setHeaders(h http.Header, call *Call) error {
 		for _, v := range vs {
 			h.Add(k, v)
 		}
+	}
+	if err := applyQuirksHeaders(h, call); err != nil {
+		return err
 	}
 	return setAuth(h, call.Entry, call.APIKey)
 }
@@ -285,6 +293,9 @@ func setAuth(h http.Header, e *Entry, key string) error {
 		return &ir.Error{Kind: ir.KindAuth, Message: "the API key for " + e.ID + " contains control characters", Provider: e.ID}
 	}
 	style := e.Auth
+	if e.Quirks != "" {
+		style = AuthOAuth // a sign-in's token is a bearer, whatever the dialect's usual way
+	}
 	if style == AuthNone {
 		style = defaultAuth(e.Dialect)
 	}

@@ -10,6 +10,10 @@
 //     the upstream offers it, and an SSRF guard that refuses private
 //     addresses at dial time unless the provider is local. Client.Send
 //     makes exactly one attempt: the router is the only retry loop.
+//   - Sign-in (subscription) entries name their quirks (Entry.Quirks):
+//     what Claude's OAuth API and the ChatGPT Codex backend require beyond
+//     the token. Client applies them while building the request
+//     (subscription.go); a provider without quirks is sent exactly as before.
 //   - Classify and ClassifyTransport are the one place where a failure
 //     becomes an *ir.Error whose Kind, Status and RetryAfter/ResetAt the
 //     router acts on.
