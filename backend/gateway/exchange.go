@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
@@ -213,6 +215,17 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 			}
 		}
 	}
+	if c.Provider.Entry.Quirks == provider.QuirksCodex {
+		hdr = codexSessionHeaders(x.r.Header)
+		// The Codex backend keeps nothing (store:false): a continuation
+		// cannot be resumed there, and dropping the id would answer without
+		// the earlier turns.
+		if gjson.GetBytes(x.body, "previous_response_id").String() != "" {
+			return nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
+				Message: "previous_response_id cannot be resumed through a ChatGPT (Codex) sign-in, which stores nothing; send the whole conversation as input (store:false) instead",
+				Cause:   errUnfit}
+		}
+	}
 	if passThrough {
 		return rewriteModel(x.body, up.Name(), c.Model), hdr, nil
 	}
@@ -236,6 +249,21 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		reasoning.OriginOf(string(up.Name())), req.Messages)
 	body, err := encodeFor(up, &req, c)
 	return body, hdr, err
+}
+
+// codexSessionHeaders forwards the client's session id, which the Codex
+// backend uses to keep a conversation on one cache.
+func codexSessionHeaders(in http.Header) http.Header {
+	var hdr http.Header
+	for _, k := range []string{"Session_id", "Session-Id"} {
+		if v := in.Values(k); len(v) > 0 {
+			if hdr == nil {
+				hdr = http.Header{}
+			}
+			hdr[k] = v
+		}
+	}
+	return hdr
 }
 
 // remember keeps what the client's dialect cannot carry of an answer's

@@ -72,6 +72,17 @@ func (p *Provider) Usable() bool {
 	return false
 }
 
+// unusableError says why no account of p can serve, and what to do.
+func (p *Provider) unusableError() *ir.Error {
+	for _, a := range p.Accounts {
+		if !a.Disabled && a.Cred != nil && a.Cred.NeedsSignIn() {
+			return &ir.Error{Kind: ir.KindAuth, Status: 401, Provider: p.Entry.ID, Message: fmt.Sprintf(
+				"provider %q: the sign-in %s needs you to sign in again (Providers page or `switchboard login %s`)", p.Entry.ID, a.Name, p.Entry.ID)}
+		}
+	}
+	return ir.Errorf(ir.KindUnavailable, "provider %q has no enabled account; add one in the dashboard or with `switchboard providers add`", p.Entry.ID)
+}
+
 // Candidate is one way to serve a request.
 type Candidate struct {
 	Provider *Provider
@@ -215,7 +226,7 @@ func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, e
 	if prefix, rest, ok := strings.Cut(model, "/"); ok && rest != "" {
 		if p, ok := s.byPrefix[prefix]; ok {
 			if !p.Usable() {
-				return nil, ir.Errorf(ir.KindUnavailable, "provider %q has no enabled account; add one in the dashboard or with `switchboard providers add`", p.Entry.ID)
+				return nil, p.unusableError()
 			}
 			if why == embedOnly && !p.Entry.Supports(provider.OpEmbed) {
 				return nil, ir.Errorf(ir.KindBadRequest, "provider %q does not serve embeddings", p.Entry.ID)

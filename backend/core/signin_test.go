@@ -1,0 +1,385 @@
+package core
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/internal/idpsim"
+	"switchboard/backend/signin"
+	"switchboard/backend/store"
+)
+
+// claudeUpstream is a scripted Anthropic Messages endpoint for sign-in
+// traffic: it answers 401 to tokens it was told are revoked and records
+// the bearer token of every call.
+type claudeUpstream struct {
+	srv       *httptest.Server
+	mu        sync.Mutex
+	revoked   map[string]bool
+	rejectAll bool
+	seen      []string
+}
+
+func newClaudeUpstream(t testing.TB) *claudeUpstream {
+	u := &claudeUpstream{revoked: map[string]bool{}}
+	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		_, _ = io.Copy(io.Discard, r.Body)
+		u.mu.Lock()
+		u.seen = append(u.seen, tok)
+		bad := u.revoked[tok] || u.rejectAll || r.Header.Get("X-Api-Key") != ""
+		u.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if bad {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"type":"error","error":{"type":"authentication_error","message":"OAuth token has been revoked"}}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":1}}`)
+	}))
+	t.Cleanup(u.srv.Close)
+	return u
+}
+
+func (u *claudeUpstream) tokens() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]string(nil), u.seen...)
+}
+
+// signInConfig routes the claude subscription to the scripted upstream and
+// signs in against the scripted identity server.
+func signInConfig(dir string, idpURL, clientID, upURL string) config.Config {
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", dir
+	empty, port := "", 0
+	cfg.Providers = []config.ProviderConfig{{ID: "claude", BaseURL: upURL, AllowLocal: true,
+		SignIn: &config.SignInConfig{AuthURL: idpURL + "/authorize", TokenURL: idpURL + "/token", ClientID: clientID,
+			ManualRedirectURL: &empty, RedirectPort: &port}}}
+	return cfg
+}
+
+func anthropicIDP(t testing.TB) *idpsim.Server {
+	idp := idpsim.New(t)
+	idp.Set(func(s *idpsim.Server) {
+		s.RequireJSON, s.RequireState, s.AnthropicBody, s.Rotate = true, true, true, true
+	})
+	return idp
+}
+
+func startCfg(t testing.TB, cfg config.Config) *Instance {
+	t.Helper()
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(in) })
+	return in
+}
+
+func stop(in *Instance) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = in.Shutdown(ctx)
+}
+
+// signInVia runs a browser sign-in on the instance's manager.
+func signInVia(t testing.TB, m *signin.Manager) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := m.Start(ctx, signin.StartOptions{Provider: "claude", Account: "max"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(f.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	v, err := m.Wait(ctx, f.ID)
+	if err != nil || v.Status != signin.FlowDone {
+		t.Fatalf("sign-in: %+v, %v", v, err)
+	}
+	return v.AccountID
+}
+
+// ask sends one Messages request for the subscription model.
+func ask(t testing.TB, in *Instance, key string) (int, string) {
+	code, body, err := askAddr(in.Server.Addr(), key)
+	if err != nil {
+		t.Error(err)
+	}
+	return code, body
+}
+
+func askAddr(addr, key string) (int, string, error) {
+	req, _ := http.NewRequest("POST", "http://"+addr+"/v1/messages",
+		strings.NewReader(`{"model":"cc/claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("X-Api-Key", key)
+	req.Header.Set("Anthropic-Version", "2023-06-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+func localKey(t testing.TB, in *Instance) string {
+	ck, err := in.Services.CreateKey(context.Background(), "t", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ck.Secret
+}
+
+func refreshCalls(idp *idpsim.Server) (n int) {
+	idp.Set(func(s *idpsim.Server) { n = s.RefreshCalls })
+	return n
+}
+
+func TestSignedInAccountAnswersWithItsToken(t *testing.T) {
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	in := startCfg(t, signInConfig(t.TempDir(), idp.URL(), idp.ClientID, up.srv.URL))
+	key := localKey(t, in)
+	signInVia(t, in.SignIns)
+	if code, body := ask(t, in, key); code != 200 {
+		t.Fatalf("answer %d %s", code, body)
+	}
+	seen := up.tokens()
+	if len(seen) != 1 || !strings.HasPrefix(seen[0], "at-") {
+		t.Fatalf("upstream saw %q; want the account's access token", seen)
+	}
+	views := in.Services.Providers()
+	var email, kind string
+	for _, p := range views {
+		for _, a := range p.Accounts {
+			if p.ID == "claude" {
+				email, kind = a.Email, a.Kind
+			}
+		}
+	}
+	if email != "max@example.com" || kind != "signin" {
+		t.Errorf("providers view: email %q kind %q", email, kind)
+	}
+}
+
+func TestUpstream401RefreshesAndRetriesOnce(t *testing.T) {
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	in := startCfg(t, signInConfig(t.TempDir(), idp.URL(), idp.ClientID, up.srv.URL))
+	key := localKey(t, in)
+	signInVia(t, in.SignIns)
+	ask(t, in, key)
+	first := up.tokens()[0]
+	up.mu.Lock()
+	up.revoked[first] = true // revoked early at the vendor
+	up.mu.Unlock()
+	if code, body := ask(t, in, key); code != 200 {
+		t.Fatalf("after a 401: %d %s", code, body)
+	}
+	seen := up.tokens()
+	if len(seen) != 3 || seen[1] != first || seen[2] == first {
+		t.Fatalf("upstream saw %d calls; want old token, then one retry with a new one", len(seen))
+	}
+	if n := refreshCalls(idp); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	// A token the upstream keeps refusing is retried once only.
+	up.mu.Lock()
+	up.rejectAll = true
+	up.mu.Unlock()
+	code, _ := ask(t, in, key)
+	if code == 200 || len(up.tokens()) != 5 {
+		t.Fatalf("answer %d after %d upstream calls; want a failure after exactly 2 more", code, len(up.tokens())-3)
+	}
+}
+
+// expireStored marks every stored sign-in's access token expired.
+func expireStored(t testing.TB, dir string) {
+	db, err := store.Open(context.Background(), dir+"/switchboard.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE signins SET expires_at = 1000`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFiftyConcurrentRequestsAtExpiryRefreshOnce(t *testing.T) {
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	dir := t.TempDir()
+	cfg := signInConfig(dir, idp.URL(), idp.ClientID, up.srv.URL)
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	signInVia(t, in.SignIns)
+	stop(in)
+	expireStored(t, dir)
+	idp.Set(func(s *idpsim.Server) { s.RefreshDelay = 300 * time.Millisecond })
+	in = startCfg(t, cfg)
+	var wg sync.WaitGroup
+	codes := make([]int, 50)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = ask(t, in, key)
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Fatalf("request %d: %d", i, c)
+		}
+	}
+	if n := refreshCalls(idp); n != 1 {
+		t.Fatalf("%d refreshes for 50 concurrent requests at expiry, want 1", n)
+	}
+	seen := up.tokens()
+	for _, tok := range seen {
+		if tok != seen[0] {
+			t.Fatal("requests used different tokens")
+		}
+	}
+}
+
+func TestRefusedRefreshNeedsSignInAndFiresOnce(t *testing.T) {
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	dir := t.TempDir()
+	cfg := signInConfig(dir, idp.URL(), idp.ClientID, up.srv.URL)
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	signInVia(t, in.SignIns)
+	stop(in)
+	expireStored(t, dir)
+	idp.Set(func(s *idpsim.Server) { clear(s.RefreshTokens) })
+	in = startCfg(t, cfg)
+	sub := in.Bus.Subscribe(64)
+	defer sub.Close()
+	for range 3 {
+		if code, body := ask(t, in, key); code == 200 || !strings.Contains(body, "sign in again") {
+			t.Fatalf("answer %d %s; want an error telling the user to sign in again", code, body)
+		}
+	}
+	fired := 0
+	for drained := false; !drained; {
+		select {
+		case e := <-sub.C:
+			if e.Kind == "oauth_refresh_failed" {
+				fired++
+			}
+		case <-time.After(300 * time.Millisecond):
+			drained = true
+		}
+	}
+	if fired != 1 {
+		t.Fatalf("oauth_refresh_failed published %d times, want 1", fired)
+	}
+	rows, _ := in.Services.Events(context.Background(), 50)
+	n := 0
+	for _, r := range rows {
+		if r.Kind == "oauth_refresh_failed" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d oauth_refresh_failed event rows, want 1", n)
+	}
+	for _, p := range in.Services.Providers() {
+		for _, a := range p.Accounts {
+			if p.ID == "claude" && (a.State != "needs_sign_in" || a.TokenState != "needs_sign_in") {
+				t.Errorf("account state %q token %q", a.State, a.TokenState)
+			}
+		}
+	}
+}
+
+// TestRotatedRefreshTokenSurvivesKill: a refresh rotates the refresh token;
+// the process is killed with SIGKILL right after the answer that used the
+// new access token; the next start refreshes with the rotated token (the
+// identity server has retired the old one, so the old would fail).
+func TestRotatedRefreshTokenSurvivesKill(t *testing.T) {
+	if spec := os.Getenv("SB_CORE_SIGNIN_CHILD"); spec != "" {
+		signinChild(spec) // never returns: the parent kills it
+	}
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	dir := t.TempDir()
+	cfg := signInConfig(dir, idp.URL(), idp.ClientID, up.srv.URL)
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	id := signInVia(t, in.SignIns)
+	stop(in)
+	expireStored(t, dir)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRotatedRefreshTokenSurvivesKill$")
+	cmd.Env = append(os.Environ(), "SB_CORE_SIGNIN_CHILD="+strings.Join([]string{dir, idp.URL(), idp.ClientID, up.srv.URL, key}, "|"),
+		"SWITCHBOARD_KEYRING=off")
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	answered := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if l := sc.Text(); strings.HasPrefix(l, "answered") {
+				answered <- l
+			}
+		}
+		close(answered)
+	}()
+	select {
+	case l := <-answered:
+		if l != "answered 200" {
+			t.Fatalf("child: %s", l)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the child never answered")
+	}
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, nothing flushed
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if n := refreshCalls(idp); n != 1 {
+		t.Fatalf("child refreshed %d times, want 1", n)
+	}
+	expireStored(t, dir)
+	in = startCfg(t, cfg)
+	if err := in.SignIns.Refresh(context.Background(), id); err != nil {
+		t.Fatalf("refresh after the kill: %v (the rotated refresh token was lost)", err)
+	}
+	if code, body := ask(t, in, key); code != 200 {
+		t.Fatalf("after restart: %d %s", code, body)
+	}
+}
+
+// signinChild serves over dir, answers one request (which refreshes the
+// expired token), prints "answered" and waits to be killed.
+func signinChild(spec string) {
+	p := strings.Split(spec, "|")
+	cfg := signInConfig(p[0], p[1], p[2], p[3])
+	in, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		fmt.Println("start:", err)
+		os.Exit(2)
+	}
+	code, _, _ := askAddr(in.Server.Addr(), p[4])
+	fmt.Println("answered", code)
+	select {}
+}
