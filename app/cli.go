@@ -40,6 +40,8 @@ Usage:
               --base-url URL [--prefix P] [--models a,b] [--allow-local]
       limits: [--max-concurrent N] [--rpm N] [--priority N]
   switchboard providers test ID [--account NAME]   send a tiny real request, report latency or the error
+  switchboard login claude|codex [--account NAME] [--no-browser] [--import]
+                                    sign in with your Claude Pro/Max or ChatGPT plan (--import: reuse the CLI's login)
   switchboard providers remove ID   remove a provider added from the dashboard or CLI
   switchboard tools list            coding tools found here, where each points, its model
   switchboard tools diff TOOL [--model M] [SLOT=MODEL…]    what apply would change
@@ -109,7 +111,12 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	var keyName, toolModel string
 	var toolYes bool
 	var pf providerFlags
+	var lf loginFlags
 	switch cmd {
+	case "login":
+		fs.StringVar(&lf.account, "account", "", "")
+		fs.BoolVar(&lf.noBrowser, "no-browser", false, "")
+		fs.BoolVar(&lf.doImport, "import", false, "")
 	case "keys":
 		fs.StringVar(&keyName, "name", "", "")
 	case "providers":
@@ -118,7 +125,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&toolModel, "model", "", "")
 		fs.BoolVar(&toolYes, "yes", false, "")
 	}
-	takesSub := cmd == "keys" || cmd == "providers" || cmd == "tools"
+	takesSub := cmd == "keys" || cmd == "providers" || cmd == "tools" || cmd == "login"
 	sub := ""
 	if takesSub && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
@@ -166,6 +173,8 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		return serve(cfg, log, ui)
 	case "keys":
 		return keysCommand(cfg, log, sub, keyName, positional, stdout, stderr)
+	case "login":
+		return loginCommand(cfg, log, sub, lf, os.Stdin, stdout, stderr)
 	case "providers":
 		return providersCommand(cfg, log, sub, &pf, positional, os.Stdin, stdout, stderr)
 	case "tools":

@@ -123,6 +123,10 @@ func printProviders(w io.Writer, ps []mgmt.ProviderView) {
 	for _, p := range ps {
 		var accts []string
 		for _, a := range p.Accounts {
+			if a.Kind == "signin" {
+				accts = append(accts, fmt.Sprintf("%s(sign-in %s,%s,token %s)", a.Name, orUnknown(a.Email), a.State, a.TokenState))
+				continue
+			}
 			accts = append(accts, fmt.Sprintf("%s(…%s,%s)", a.Name, a.Last4, a.State))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", p.ID, p.Prefix, p.Dialect, p.Tier, p.Source, p.Usable, strings.Join(accts, " "))

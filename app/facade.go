@@ -181,7 +181,9 @@ func (a *App) ImportSignIn(provider, account string) (mgmt.AccountView, error) {
 }
 
 // RefreshAccount renews a sign-in's token now.
-func (a *App) RefreshAccount(id string) (mgmt.AccountView, error) { return a.svc.RefreshAccount(a.ctx, id) }
+func (a *App) RefreshAccount(id string) (mgmt.AccountView, error) {
+	return a.svc.RefreshAccount(a.ctx, id)
+}
 
 // GetRefreshLog lists what happened to sign-ins' tokens.
 func (a *App) GetRefreshLog() ([]signin.LogEntry, error) { return a.svc.RefreshLog(a.ctx) }

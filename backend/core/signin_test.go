@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"switchboard/backend/config"
-	"switchboard/backend/internal/idpsim"
+	"switchboard/backend/oauth/idpsim"
 	"switchboard/backend/signin"
 	"switchboard/backend/store"
 )

@@ -1,7 +1,7 @@
 package oauth
 
 import (
-	"switchboard/backend/internal/idpsim"
+	"switchboard/backend/oauth/idpsim"
 
 	"bytes"
 	"encoding/base64"

@@ -361,6 +361,12 @@ func (m *Manager) StatusOf(ctx context.Context, accountID string) (Status, error
 	return st, nil
 }
 
+// RiskNote is what the user should read before connecting providerID.
+func (m *Manager) RiskNote(providerID string) (string, bool) {
+	e, ok := m.entry(providerID)
+	return e.RiskNote, ok && e.RiskNote != ""
+}
+
 // IsSignInProvider reports whether providerID is a subscription sign-in.
 func (m *Manager) IsSignInProvider(providerID string) bool {
 	_, ok := m.entry(providerID)

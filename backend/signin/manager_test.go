@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"switchboard/backend/config"
-	"switchboard/backend/internal/idpsim"
+	"switchboard/backend/oauth/idpsim"
 	"switchboard/backend/ir"
 	"switchboard/backend/route"
 	"switchboard/backend/secret"

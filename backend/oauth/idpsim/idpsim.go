@@ -1,4 +1,5 @@
-// Package idpsim is a scripted OAuth identity server for tests: loopback,
+// Package idpsim is a scripted OAuth identity server for tests (of oauth,
+// signin, core and the CLI; never imported by the product): loopback,
 // following RFC 6749 (code and refresh grants, error answers), RFC 7636
 // (S256 PKCE, checked), RFC 8628 (device flow) and the vendors' variations
 // (Anthropic's JSON token requests with state and account fields, OpenAI's
