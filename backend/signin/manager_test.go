@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"switchboard/backend/config"
-	"switchboard/backend/oauth/idpsim"
 	"switchboard/backend/ir"
+	"switchboard/backend/oauth/idpsim"
 	"switchboard/backend/route"
 	"switchboard/backend/secret"
 	"switchboard/backend/store"
