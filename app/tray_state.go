@@ -103,12 +103,28 @@ func (c *trayController) state() TrayState {
 	paused := c.paused
 	c.mu.Unlock()
 	for _, v := range c.svc.Providers() {
-		p := TrayProvider{ID: v.ID, Name: v.Name, Disabled: v.Disabled || !v.Usable, Paused: paused[v.ID], CanPause: v.CanPause()}
+		p := TrayProvider{ID: v.ID, Name: v.Name, Disabled: v.Disabled, Paused: paused[v.ID], CanPause: v.CanPause()}
 		for _, a := range v.Accounts {
-			if !a.Disabled {
-				p.Accounts++
+			if a.Disabled {
+				continue
+			}
+			p.Accounts++
+			if a.Kind != "signin" {
+				continue
+			}
+			who := a.Email
+			if who == "" {
+				who = a.Name
+			}
+			if a.TokenState == "needs_sign_in" {
+				p.SignedOut = append(p.SignedOut, who)
+			} else {
+				p.SignedIn = append(p.SignedIn, who)
 			}
 		}
+		// Unusable only because its sign-ins need the user is not
+		// "disabled": the line says to sign in again.
+		p.Disabled = p.Disabled || (!v.Usable && len(p.SignedOut) == 0)
 		for _, b := range h.Breakers {
 			if b.Provider == v.ID {
 				p.Breaker, p.BreakerUntil = b.State, b.OpenUntil

@@ -46,6 +46,8 @@ type TrayProvider struct {
 	Breaker      route.BreakerState
 	BreakerUntil time.Time
 	Rests        []route.Cooldown // its cooldowns (expired ones are ignored)
+	SignedIn     []string         // subscription sign-ins that work (email or name)
+	SignedOut    []string         // sign-ins waiting for the user to sign in again
 }
 
 // severity of a provider for the overall icon.
@@ -215,6 +217,12 @@ func severity(p TrayProvider, now time.Time) int {
 	if p.Breaker == route.BreakerOpen || p.Breaker == route.BreakerHalfOpen {
 		return sevDown
 	}
+	if n := len(p.SignedOut); n > 0 {
+		if n >= max(p.Accounts, 1) {
+			return sevDown
+		}
+		return sevDegraded
+	}
 	rests := activeRests(p, now)
 	if len(rests) == 0 {
 		return sevOK
@@ -236,6 +244,8 @@ func providerStatus(p TrayProvider, now time.Time) (string, string) {
 	switch {
 	case p.Paused:
 		return "⏸", "paused"
+	case len(p.SignedOut) > 0 && len(p.SignedOut) >= p.Accounts:
+		return "⚠", "sign in again (" + strings.Join(p.SignedOut, ", ") + ")"
 	case p.Disabled:
 		return "–", "disabled"
 	case p.Breaker == route.BreakerOpen && now.Before(p.BreakerUntil):
@@ -244,7 +254,13 @@ func providerStatus(p TrayProvider, now time.Time) (string, string) {
 		return "✕", "breaker open, probing"
 	}
 	rests := activeRests(p, now)
+	if len(p.SignedOut) > 0 {
+		return "⚠", "sign in again (" + strings.Join(p.SignedOut, ", ") + ")"
+	}
 	if len(rests) == 0 {
+		if len(p.SignedIn) > 0 {
+			return "✓", "ok · " + strings.Join(p.SignedIn, ", ")
+		}
 		return "✓", "ok"
 	}
 	c := rests[0]

@@ -98,6 +98,22 @@ func TestTrayMenuProviderStates(t *testing.T) {
 	}{
 		{"healthy", ok("openai", "OpenAI"), "✓ OpenAI: ok", traymenu.IconOK,
 			"Pause routing to OpenAI", "pause:openai", true, false},
+		{"signed in", func() TrayProvider {
+			p := ok("claude", "Claude")
+			p.SignedIn = []string{"max@example.com"}
+			return p
+		}(), "✓ Claude: ok · max@example.com", traymenu.IconOK, "Pause routing to Claude", "pause:claude", true, false},
+		{"its only sign-in needs the user", func() TrayProvider {
+			p := ok("claude", "Claude")
+			p.SignedOut = []string{"max@example.com"}
+			return p
+		}(), "⚠ Claude: sign in again (max@example.com)", traymenu.IconDown, "Pause routing to Claude", "pause:claude", true, false},
+		{"one of two sign-ins needs the user", func() TrayProvider {
+			p := ok("claude", "Claude")
+			p.Accounts = 2
+			p.SignedIn, p.SignedOut = []string{"a@example.com"}, []string{"b@example.com"}
+			return p
+		}(), "⚠ Claude: sign in again (b@example.com)", traymenu.IconDegraded, "Pause routing to Claude", "pause:claude", true, false},
 		{"cooling on one model", func() TrayProvider {
 			p := ok("groq", "Groq")
 			p.Rests = []route.Cooldown{{AccountID: "a1", Account: "main", Provider: "groq", Model: "llama-3", Reason: route.ReasonServer, Until: now.Add(41*time.Second + 200*time.Millisecond)}}
