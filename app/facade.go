@@ -100,6 +100,9 @@ func (a *App) ListCombos() []mgmt.ComboView { return a.svc.Combos() }
 // SaveCombo creates or replaces a combo.
 func (a *App) SaveCombo(in mgmt.ComboInput) error { return a.svc.SaveCombo(a.ctx, in) }
 
+// SuggestCombo proposes a fallback combo, subscriptions first.
+func (a *App) SuggestCombo() mgmt.ComboInput { return a.svc.SuggestedCombo() }
+
 // DeleteCombo removes a combo.
 func (a *App) DeleteCombo(name string) error { return a.svc.DeleteCombo(a.ctx, name) }
 

@@ -383,3 +383,104 @@ func signinChild(spec string) {
 	fmt.Println("answered", code)
 	select {}
 }
+
+func TestSuggestedComboPutsSubscriptionsFirst(t *testing.T) {
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	cfg := signInConfig(t.TempDir(), idp.URL(), idp.ClientID, up.srv.URL)
+	// An API-key provider declared first in the file still comes after the
+	// subscription.
+	cfg.Providers = append([]config.ProviderConfig{{ID: "openai", Accounts: []config.AccountConfig{{Name: "k", APIKey: "sk-test-0123456789"}}}},
+		cfg.Providers...)
+	in := startCfg(t, cfg)
+	before := in.Services.SuggestedCombo()
+	if len(before.Targets) != 1 || before.Targets[0].Model != "openai/gpt-5" {
+		t.Fatalf("before sign-in: %+v", before.Targets)
+	}
+	signInVia(t, in.SignIns)
+	got := in.Services.SuggestedCombo()
+	if got.Name != "coding" || got.Strategy != "priority" || len(got.Targets) != 2 ||
+		got.Targets[0].Model != "cc/claude-opus-4-5" || got.Targets[1].Model != "openai/gpt-5" {
+		t.Fatalf("suggested = %+v", got)
+	}
+	if err := in.Services.SaveCombo(context.Background(), got); err != nil {
+		t.Fatalf("the suggestion does not save: %v", err)
+	}
+	if again := in.Services.SuggestedCombo(); again.Name != "coding-2" {
+		t.Errorf("a second suggestion is named %q", again.Name)
+	}
+}
+
+// TestCodexSubscriptionAggregatesForJSONClients: a non-streaming Chat
+// client reaches the ChatGPT (Codex) sign-in; the upstream only streams
+// Responses events; the client gets one JSON answer, and the upstream got
+// the account id header, store:false and stream:true.
+func TestCodexSubscriptionAggregatesForJSONClients(t *testing.T) {
+	idp := idpsim.New(t) // OpenAI-shaped: an id_token carrying the ChatGPT account
+	var mu sync.Mutex
+	var gotHeader http.Header
+	var gotBody string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		gotHeader, gotBody = r.Header.Clone(), string(b)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, ev := range []string{
+			`{"type":"response.created","response":{"id":"resp_1","object":"response","model":"gpt-5.1-codex","status":"in_progress","output":[]}}`,
+			`{"type":"response.output_item.added","output_index":0,"item":{"id":"msg_1","type":"message","role":"assistant","status":"in_progress","content":[]}}`,
+			`{"type":"response.content_part.added","item_id":"msg_1","output_index":0,"content_index":0,"part":{"type":"output_text","text":""}}`,
+			`{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"hello from codex"}`,
+			`{"type":"response.output_text.done","item_id":"msg_1","output_index":0,"content_index":0,"text":"hello from codex"}`,
+			`{"type":"response.output_item.done","output_index":0,"item":{"id":"msg_1","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hello from codex"}]}}`,
+			`{"type":"response.completed","response":{"id":"resp_1","object":"response","model":"gpt-5.1-codex","status":"completed","output":[{"id":"msg_1","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hello from codex"}]}],"usage":{"input_tokens":5,"output_tokens":3,"total_tokens":8}}}`,
+		} {
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", strings.Split(strings.Split(ev, `"type":"`)[1], `"`)[0], ev)
+		}
+	}))
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	empty, port := "", 0
+	cfg.Providers = []config.ProviderConfig{{ID: "codex", BaseURL: up.URL, AllowLocal: true,
+		SignIn: &config.SignInConfig{AuthURL: idp.URL() + "/authorize", TokenURL: idp.URL() + "/token", ClientID: idp.ClientID,
+			ManualRedirectURL: &empty, RedirectPort: &port}}}
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := in.SignIns.Start(ctx, signin.StartOptions{Provider: "codex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(f.URL); err == nil {
+		resp.Body.Close()
+	}
+	if v, _ := in.SignIns.Wait(ctx, f.ID); v.Status != signin.FlowDone || v.Email != "ada@example.com" {
+		t.Fatalf("sign-in: %+v", v)
+	}
+	req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
+		strings.NewReader(`{"model":"cx/gpt-5.1-codex","temperature":0.2,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"content":"hello from codex"`) || !strings.Contains(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("answer %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if gotHeader.Get("Chatgpt-Account-Id") != "acct-42" || !strings.HasPrefix(gotHeader.Get("Authorization"), "Bearer at-") {
+		t.Errorf("upstream headers: account %q auth %q", gotHeader.Get("Chatgpt-Account-Id"), gotHeader.Get("Authorization"))
+	}
+	for _, want := range []string{`"store":false`, `"stream":true`, `"instructions":"be brief"`} {
+		if !strings.Contains(gotBody, want) {
+			t.Errorf("upstream body lacks %s: %s", want, gotBody)
+		}
+	}
+	if strings.Contains(gotBody, "temperature") {
+		t.Errorf("upstream body kept temperature: %s", gotBody)
+	}
+}

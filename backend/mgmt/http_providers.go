@@ -66,6 +66,7 @@ func (h *HTTP) providerRoutes() {
 		writeJSON(w, 200, map[string]int{"cleared": n})
 	})
 	api("GET /api/combos", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.Combos()) })
+	api("GET /api/combos/suggested", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.SuggestedCombo()) })
 	api("POST /api/combos", func(w http.ResponseWriter, r *http.Request) {
 		var in ComboInput
 		if h.decode(w, r, &in) {

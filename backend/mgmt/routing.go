@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"switchboard/backend/accounts"
@@ -114,6 +115,39 @@ func (s *Services) SaveCombo(ctx context.Context, in ComboInput) error {
 		return err
 	}
 	return s.changed(ctx)
+}
+
+// SuggestedCombo is the fallback chain offered to a user: the best chat
+// model of every usable provider, subscriptions first (already paid for),
+// then API keys, cheap, free and local capacity; routing order within a
+// tier. Nothing is saved: the dashboard fills the combo form with it.
+func (s *Services) SuggestedCombo() ComboInput {
+	in := ComboInput{Name: "coding", Strategy: string(route.Priority), Targets: []route.ComboTarget{}}
+	if s.routing == nil {
+		return in
+	}
+	snap := s.routing.Routes.Load()
+	taken := map[string]bool{}
+	for _, c := range snap.Combos() {
+		taken[c.Name] = true
+	}
+	for i := 2; taken[in.Name]; i++ {
+		in.Name = fmt.Sprintf("coding-%d", i)
+	}
+	provs := slices.Clone(snap.Providers())
+	slices.SortStableFunc(provs, func(a, b *route.Provider) int { return tierRank(a.Entry.Tier) - tierRank(b.Entry.Tier) })
+	for _, p := range provs {
+		if !p.Usable() {
+			continue
+		}
+		for _, m := range p.Entry.Models {
+			if !m.Embedding {
+				in.Targets = append(in.Targets, route.ComboTarget{Model: p.Entry.Prefix + "/" + m.ID})
+				break
+			}
+		}
+	}
+	return in
 }
 
 // DeleteCombo removes a stored combo.
