@@ -469,3 +469,40 @@ func TestSchedulerRefreshesAheadOfExpiry(t *testing.T) {
 	}
 	t.Fatal("the scheduler did not refresh a token inside its lead time")
 }
+
+// TestImportThenFirstUseRefreshes: Claude Code's login with an expired
+// access token is imported (the CLI's file untouched), and the first use
+// refreshes it with the imported refresh token.
+func TestImportThenFirstUseRefreshes(t *testing.T) {
+	r := newRig(t)
+	r.m.importEnv = ImportEnv{Home: filepath.Join("testdata", "import", "claude-expired-refresh"), GOOS: "linux",
+		Getenv: func(string) string { return "" }, Now: r.clock.now}
+	if src, ok := r.m.ImportSource("claude"); !ok || !strings.HasSuffix(src, ".credentials.json") {
+		t.Fatalf("import source %q %v", src, ok)
+	}
+	r.idp.Set(func(s *idpsim.Server) { s.RefreshTokens["sk-ant-ort01-FAKE-refresh-valid"] = true })
+	id, err := r.m.Import(ctxT(t), "claude", "from-cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := r.m.Credential(ctxT(t), id)
+	acc, err := c.Access(ctxT(t))
+	if err != nil || !strings.HasPrefix(acc.Token, "at-") {
+		t.Fatalf("first use: %q, %v", acc.Token, err)
+	}
+	if got := r.idp.LastRequest().Params.Get("refresh_token"); got != "sk-ant-ort01-FAKE-refresh-valid" {
+		t.Errorf("refreshed with %q", got)
+	}
+	log, _ := r.m.Log(ctxT(t), 0)
+	if len(log) != 2 || log[1].Outcome != OutcomeImported || log[0].Outcome != OutcomeRefreshed {
+		t.Errorf("log = %+v", log)
+	}
+	// A file that cannot be imported leaves nothing behind.
+	r.m.importEnv.Home = filepath.Join("testdata", "import", "claude-malformed")
+	if _, err := r.m.Import(ctxT(t), "claude", "bad"); err == nil {
+		t.Fatal("a malformed login was imported")
+	}
+	if r.count(`SELECT count(*) FROM accounts WHERE name = 'bad'`) != 0 {
+		t.Error("a failed import stored an account")
+	}
+}
