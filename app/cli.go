@@ -183,7 +183,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 			log.Error("cannot open data", "err", err)
 			return 1
 		}
-		defer in.DB.Close()
+		defer in.Close()
 		return toolsCommand(newToolsService(cfg, in.Keys), sub, positional, toolModel, toolYes, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usageText)
@@ -281,7 +281,7 @@ func keysCommand(cfg config.Config, log *slog.Logger, sub, name string, rest []s
 		log.Error("cannot open data", "err", err)
 		return 1
 	}
-	defer in.DB.Close()
+	defer in.Close()
 	switch sub {
 	case "create":
 		if name == "" && len(rest) > 0 {

@@ -40,8 +40,7 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 		log.Error("cannot open data", "err", err)
 		return 1
 	}
-	defer in.DB.Close()
-	defer in.SignIns.Close()
+	defer in.Close()
 	fail := func(err error) int { fmt.Fprintf(stderr, "switchboard login %s: %v\n", providerID, err); return 1 }
 	if lf.doImport {
 		id, err := in.SignIns.Import(ctx, providerID, lf.account)

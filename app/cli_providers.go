@@ -48,7 +48,7 @@ func providersCommand(cfg config.Config, log *slog.Logger, sub string, pf *provi
 		log.Error("cannot open data", "err", err)
 		return 1
 	}
-	defer in.DB.Close()
+	defer in.Close()
 	svc := in.OfflineServices()
 	fail := func(err error) int { fmt.Fprintf(stderr, "switchboard providers %s: %v\n", sub, err); return 1 }
 	switch sub {

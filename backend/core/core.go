@@ -140,6 +140,13 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	return in, nil
 }
 
+// Close releases an instance that was only opened (CLI commands): sign-in
+// work in flight ends first, then the database closes.
+func (in *Instance) Close() error {
+	in.SignIns.Close()
+	return in.DB.Close()
+}
+
 // OfflineServices returns management services for CLI commands that work
 // on the data directory without serving (providers add/list/test).
 func (in *Instance) OfflineServices() *mgmt.Services {
