@@ -93,12 +93,12 @@ func rewriteModel(body []byte, d dialect.Name, model string) []byte {
 
 // closeAfterError is what must follow an upstream's own in-stream error
 // event (raw holds its bytes) for the stream to end the dialect's way:
-// OpenAI's error chunk is followed by [DONE], Anthropic's error event by
-// message_stop, a Responses "error" event by response.failed. Gemini's
-// error chunk is already the last one.
+// OpenAI's error chunk is followed by [DONE], a Responses "error" event by
+// response.failed. Anthropic's error event and Gemini's error chunk are
+// already the last ones, as their APIs send them.
 func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 	switch d {
-	case dialect.OpenAIChat, dialect.Anthropic:
+	case dialect.OpenAIChat:
 		return closeAfterStop(d)
 	case dialect.Responses:
 		if bytes.Contains(raw, []byte("response.failed")) {
@@ -153,8 +153,7 @@ func closeAfterStop(d dialect.Name) []byte {
 func terminalErrorFrame(d dialect.Name, e *ir.Error) []byte {
 	switch d {
 	case dialect.Anthropic:
-		b := sse.AppendEvent(nil, "error", anthropic.Codec.EncodeError(e))
-		return sse.AppendEvent(b, "message_stop", []byte(`{"type":"message_stop"}`))
+		return sse.AppendEvent(nil, "error", anthropic.Codec.EncodeError(e))
 	case dialect.Responses:
 		msg, _ := json.Marshal(e.Message)
 		code, _ := json.Marshal(responses.ErrorCode(e))

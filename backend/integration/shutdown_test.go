@@ -163,8 +163,8 @@ func streamShutdownCode(client string, fs []frame) string {
 	switch client {
 	case dOpenAI:
 		return str(obj(prev["error"])["code"])
-	case dAnthropic:
-		return str(obj(prev["error"])["type"])
+	case dAnthropic: // the error event is the last one
+		return str(obj(last["error"])["type"])
 	case dResponses:
 		return str(obj(obj(last["response"])["error"])["code"])
 	}

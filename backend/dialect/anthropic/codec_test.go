@@ -130,11 +130,14 @@ func TestStreamEncoderTerminal(t *testing.T) {
 	for _, want := range []string{
 		`"index":0,"content_block":{"type":"tool_use"`, `{"type":"content_block_stop","index":0}`,
 		`"index":1,"content_block":{"type":"text"`, `"text":"held"`, `{"type":"content_block_stop","index":1}`,
-		`event: error`, `"type":"api_error","message":"cut"`, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+		`event: error`, `"type":"api_error","message":"cut"`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in\n%s", want, s)
 		}
+	}
+	if !strings.HasSuffix(s, "}\n\n") || strings.Contains(s, "message_stop") || strings.LastIndex(s, "event: ") != strings.Index(s, "event: error") {
+		t.Errorf("the error event must be the last frame, as the Messages API ends a failed stream:\n%s", s)
 	}
 	if strings.Index(s, `"text":"held"`) > strings.Index(s, "event: error") {
 		t.Error("held block flushed after the error")

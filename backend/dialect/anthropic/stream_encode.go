@@ -12,8 +12,10 @@ import (
 //	message_start, ping, (content_block_start, content_block_delta*,
 //	content_block_stop)*, message_delta, message_stop
 //
-// or, on error, the open blocks closed, then error and message_stop (a bare
-// close makes Claude Code report "Connection closed mid-response").
+// or, on error, the open blocks closed, then the error event, which ends
+// the stream as the Messages API ends it (no message_stop follows: the
+// SDKs raise the error when they read it; a close without any terminal
+// event is what Claude Code reports as "Connection closed mid-response").
 //
 // The API streams one block at a time, and clients are written for that.
 // The IR may interleave blocks (parallel tool calls from other dialects), so
@@ -325,8 +327,7 @@ func (e *streamEncoder) fail(dst []byte, err *ir.Error) []byte {
 	e.done = true
 	b := appendErrorJSON(e.scratch[:0], err)
 	e.scratch = b
-	dst = sse.AppendEvent(dst, "error", b)
-	return sse.AppendEvent(dst, "message_stop", []byte(`{"type":"message_stop"}`))
+	return sse.AppendEvent(dst, "error", b)
 }
 
 // appendUsage writes Anthropic's usage object (input_tokens without the
