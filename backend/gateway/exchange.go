@@ -145,6 +145,11 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 	// the codec, never sent raw, and unsigned thinking must be dropped.
 	passThrough := x.passThroughOK && up.Name() == x.client.Name() && !bytes.Contains(x.body, swbTag) &&
 		!(up.Name() == dialect.Anthropic && bytes.Contains(x.body, emptySig))
+	if x.textOnly(c) {
+		return streamResult{unfit: true, err: &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest,
+			Provider: c.Provider.Entry.ID, Message: "model " + c.Model + " of " + c.Provider.Entry.ID +
+				" does not read images (catalog: no vision); route image requests to a vision model"}}
+	}
 	body, hdr, err := x.upstreamBody(up, c, passThrough)
 	if err != nil {
 		return streamResult{err: asIRError(err), unfit: errors.Is(err, errUnfit)}
@@ -249,6 +254,39 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		reasoning.OriginOf(string(up.Name())), req.Messages)
 	body, err := encodeFor(up, &req, c)
 	return body, hdr, err
+}
+
+// textOnly reports a request with images headed for a model the catalog
+// knows cannot read them: the plan moves on to one that can instead of
+// sending a request the upstream refuses (or silently answers blind).
+// Models the catalog does not list (custom, discovered) are not judged.
+func (x *exchange) textOnly(c route.Candidate) bool {
+	m, ok := c.Provider.Entry.Model(c.Model)
+	if !ok || m.Vision || m.Embedding || !bytes.Contains(x.body, []byte("image")) {
+		return false // the byte check keeps text-only traffic from decoding here
+	}
+	full, err := x.fullRequest()
+	return err == nil && hasImages(full.Messages)
+}
+
+// hasImages reports an image anywhere in the conversation, tool results
+// included.
+func hasImages(msgs []ir.Message) bool {
+	var in func([]ir.Block) bool
+	in = func(bs []ir.Block) bool {
+		for i := range bs {
+			if bs[i].Type == ir.BlockImage || in(bs[i].Content) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range msgs {
+		if in(msgs[i].Content) {
+			return true
+		}
+	}
+	return false
 }
 
 // codexSessionHeaders forwards the client's session id, which the Codex

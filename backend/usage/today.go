@@ -23,21 +23,35 @@ type Totals struct {
 	Unpriced int64 `json:"unpriced"`
 }
 
-// PriceFunc returns a model's USD prices per million input and output
-// tokens, and whether they are known.
-type PriceFunc func(providerID, model string) (in, out float64, ok bool)
+// Price is a model's USD price per million tokens: input, output, and
+// input read from the vendor's prompt cache (0: billed as input).
+type Price struct{ In, Out, Cached float64 }
+
+// PriceFunc returns a model's prices and whether they are known.
+type PriceFunc func(providerID, model string) (Price, bool)
 
 // CatalogPrice prices from the built-in provider catalog.
-func CatalogPrice(providerID, model string) (float64, float64, bool) {
+func CatalogPrice(providerID, model string) (Price, bool) {
 	e, ok := provider.Lookup(providerID)
 	if !ok {
-		return 0, 0, false
+		return Price{}, false
 	}
 	m, ok := e.Model(model)
 	if !ok {
-		return 0, 0, false
+		return Price{}, false
 	}
-	return m.InputPrice, m.OutputPrice, true
+	return Price{In: m.InputPrice, Out: m.OutputPrice, Cached: m.CachedPrice}, true
+}
+
+// Cost is what in input tokens (cached of them read from the prompt
+// cache) and out output tokens cost at p.
+func (p Price) Cost(in, cached, out int64) float64 {
+	cachedPrice := p.Cached
+	if cachedPrice == 0 {
+		cachedPrice = p.In
+	}
+	cached = min(cached, in)
+	return (float64(in-cached)*p.In + float64(cached)*cachedPrice + float64(out)*p.Out) / 1e6
 }
 
 // LocalMidnight is the start of now's day in now's location.
@@ -61,7 +75,7 @@ func Since(ctx context.Context, db *store.DB, since time.Time, price PriceFunc) 
 	t := Totals{Since: since.UnixMilli()}
 	rows, err := db.QueryContext(ctx, `SELECT provider, upstream_model, COUNT(*),
 		COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0)
+		COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(tokens_cached), 0)
 		FROM request_logs WHERE ts >= ? GROUP BY provider, upstream_model`, t.Since)
 	if err != nil {
 		return t, fmt.Errorf("usage: today: %w", err)
@@ -69,8 +83,8 @@ func Since(ctx context.Context, db *store.DB, since time.Time, price PriceFunc) 
 	defer rows.Close()
 	for rows.Next() {
 		var prov, model string
-		var n, errs, in, out int64
-		if err := rows.Scan(&prov, &model, &n, &errs, &in, &out); err != nil {
+		var n, errs, in, out, cached int64
+		if err := rows.Scan(&prov, &model, &n, &errs, &in, &out, &cached); err != nil {
 			return t, fmt.Errorf("usage: today: %w", err)
 		}
 		t.Requests += n
@@ -80,12 +94,12 @@ func Since(ctx context.Context, db *store.DB, since time.Time, price PriceFunc) 
 		if in == 0 && out == 0 {
 			continue
 		}
-		pin, pout, ok := price(prov, model)
+		p, ok := price(prov, model)
 		if !ok {
 			t.Unpriced += n
 			continue
 		}
-		t.CostUSD += (float64(in)*pin + float64(out)*pout) / 1e6
+		t.CostUSD += p.Cost(in, cached, out)
 	}
 	return t, rows.Err()
 }
