@@ -1,9 +1,15 @@
-// A tiny scripted OpenAI-compatible upstream for the e2e run: Switchboard is
-// pointed at it as a custom provider. It answers every chat completion with
-// "pong" (JSON, or SSE when asked to stream), except for the model
-// RATE_LIMITED_MODEL, which always answers 429 with `Retry-After: 60` (so the
-// account rests on that model for a minute); it lists one model, and keeps a
-// short record of what it was asked (GET /__requests) for the tests to check.
+// A tiny scripted upstream for the e2e run: Switchboard is pointed at it as a
+// custom provider. It answers every chat completion with "pong" (JSON, or SSE
+// when asked to stream), except for the model RATE_LIMITED_MODEL, which always
+// answers 429 with `Retry-After: 60` (so the account rests on that model for a
+// minute); it lists one model, and keeps a short record of what it was asked
+// (GET /__requests) for the tests to check.
+//
+// It also answers Anthropic Messages (POST /v1/messages, JSON or SSE, "pong")
+// for the Claude sign-in provider, the way api.anthropic.com treats an OAuth
+// access token (sk-ant-oat…): it must come as `Authorization: Bearer` with
+// `oauth-2025-04-20` in `anthropic-beta`, else 401 "OAuth authentication is
+// currently not supported.".
 
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,12 +20,17 @@ export const FAKE_REPLY = 'pong'
 export const RATE_LIMITED_MODEL = 'limited'
 export const RATE_LIMIT_RETRY_AFTER_S = 60
 
+/** the beta an Anthropic OAuth access token needs */
+export const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20'
+
 export interface SeenRequest {
   method: string
   path: string
   authorization: string
   model?: string
   stream?: boolean
+  /** /v1/messages only: the Anthropic headers it came with ("" when absent) */
+  anthropic?: { beta: string; version: string; xApiKey: string; userAgent: string }
 }
 
 export interface FakeUpstream {
@@ -27,6 +38,8 @@ export interface FakeUpstream {
   port: number
   /** base URL for an openai-compatible provider, e.g. http://127.0.0.1:41234/v1 */
   baseURL: string
+  /** base URL for an Anthropic-dialect provider (the root: it adds /v1/messages), e.g. http://127.0.0.1:41234 */
+  rootURL: string
   seen: SeenRequest[]
   close(): Promise<void>
 }
@@ -35,6 +48,55 @@ function send(res: http.ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) })
   res.end(text)
+}
+
+function anthropicError(res: http.ServerResponse, status: number, type: string, message: string) {
+  send(res, status, { type: 'error', error: { type, message } })
+}
+
+/** POST /v1/messages in Anthropic's format: "pong", as JSON or as its SSE events. */
+function anthropicMessages(req: http.IncomingMessage, raw: string, rec: SeenRequest, res: http.ServerResponse) {
+  const h = (k: string) => String(req.headers[k] ?? '')
+  rec.anthropic = { beta: h('anthropic-beta'), version: h('anthropic-version'), xApiKey: h('x-api-key'), userAgent: h('user-agent') }
+  const bearer = /^Bearer (.+)$/.exec(rec.authorization)?.[1] ?? ''
+  if (!bearer && !rec.anthropic.xApiKey) return anthropicError(res, 401, 'authentication_error', 'x-api-key header is required')
+  if (bearer.startsWith('sk-ant-oat') && !rec.anthropic.beta.split(',').map((b) => b.trim()).includes(ANTHROPIC_OAUTH_BETA)) {
+    return anthropicError(res, 401, 'authentication_error', 'OAuth authentication is currently not supported.')
+  }
+  let body: { model?: string; stream?: boolean; max_tokens?: number } = {}
+  try {
+    body = JSON.parse(raw || '{}')
+  } catch {
+    return anthropicError(res, 400, 'invalid_request_error', 'body is not JSON')
+  }
+  rec.model = body.model
+  rec.stream = !!body.stream
+  if (!body.model) return anthropicError(res, 400, 'invalid_request_error', 'model: Field required')
+  const id = 'msg_e2e_fake'
+  const usage = { input_tokens: 3, output_tokens: 1 }
+  if (!body.stream) {
+    return send(res, 200, {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      content: [{ type: 'text', text: FAKE_REPLY }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage,
+    })
+  }
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
+  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`)
+  event('message_start', {
+    message: { id, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 0 } },
+  })
+  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+  event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: FAKE_REPLY } })
+  event('content_block_stop', { index: 0 })
+  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 1 } })
+  event('message_stop', {})
+  res.end()
 }
 
 export async function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstream> {
@@ -50,6 +112,10 @@ export async function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstrea
       if (seen.length > 200) seen.shift()
 
       if (req.method === 'GET' && path === '/__requests') return send(res, 200, seen)
+
+      if (req.method === 'POST' && path === '/v1/messages') {
+        return anthropicMessages(req, Buffer.concat(chunks).toString('utf8'), rec, res)
+      }
 
       if (req.method === 'GET' && path === '/v1/models') {
         return send(res, 200, {
@@ -128,6 +194,7 @@ export async function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstrea
     server,
     port,
     baseURL: `http://${host}:${port}/v1`,
+    rootURL: `http://${host}:${port}`,
     seen,
     close: () =>
       new Promise<void>((resolve) => {

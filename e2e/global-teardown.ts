@@ -1,17 +1,20 @@
 // Stop the server started by global setup (by its PID), close the fake
-// upstream and drop the data dir and the temporary HOME.
+// upstream and identity server, and drop the data dir and the temporary HOME.
 
 import fs from 'node:fs'
-import type { FakeUpstream } from './fake-upstream'
 import { STATE_FILE, STORAGE_STATE, type ServerInfo } from './server'
 
 const UPSTREAM_KEY = Symbol.for('switchboard.e2e.upstream')
+const IDP_KEY = Symbol.for('switchboard.e2e.idp')
 
 async function closeUpstream(): Promise<void> {
   const g = globalThis as Record<symbol, unknown>
-  const upstream = g[UPSTREAM_KEY] as FakeUpstream | undefined
-  delete g[UPSTREAM_KEY]
-  await upstream?.close()
+  const servers = [UPSTREAM_KEY, IDP_KEY].map((k) => {
+    const s = g[k] as { close(): Promise<void> } | undefined
+    delete g[k]
+    return s?.close()
+  })
+  await Promise.all(servers)
 }
 
 function alive(pid: number): boolean {

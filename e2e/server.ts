@@ -15,6 +15,12 @@ export const STORAGE_STATE = path.join(RUN_DIR, 'storage-state.json')
 /** A provider defined in the config file global setup writes (read-only in the dashboard), on the fake upstream. */
 export const CONFIG_PROVIDER = { id: 'fake-config', prefix: 'fakecfg', account: 'ops', last4: 'wxyz' } as const
 
+/**
+ * The subscription sign-in provider the config file overrides (see global setup): Claude's catalog
+ * entry pointed at the scripted upstream (base_url) and the scripted identity server (sign_in).
+ */
+export const SIGNIN_PROVIDER = { id: 'claude', prefix: 'cc', model: 'claude-sonnet-4-5' } as const
+
 /** A combo defined in that config file (read-only in the dashboard), on the config provider's model. */
 export const CONFIG_COMBO = { name: 'cfg-combo', strategy: 'fill-first', budget: '45s', target: 'fakecfg/m1' } as const
 
@@ -123,6 +129,13 @@ export interface ServerInfo {
   logFile: string
   /** base URL of the scripted OpenAI-compatible upstream, e.g. http://127.0.0.1:41235/v1 */
   upstreamURL?: string
+  /** origin of the scripted identity server (fake-idp.ts), e.g. http://127.0.0.1:41236 */
+  idpURL?: string
+  /**
+   * Why the binary runs without the sign-in provider: it refused the config's `sign_in` key
+   * (a binary older than sign-in accounts). Absent when the provider is configured.
+   */
+  signInUnsupported?: string
   /** config file the server was started with */
   configFile?: string
   /** the temporary HOME the server runs with (CLI tool configs live here) */
@@ -140,6 +153,7 @@ export function serverInfo(): ServerInfo {
     baseURL: process.env.SWITCHBOARD_BASE_URL || fromFile.baseURL,
     loginURL: process.env.SWITCHBOARD_LOGIN_URL || fromFile.loginURL,
     upstreamURL: process.env.FAKE_UPSTREAM_URL || fromFile.upstreamURL,
+    idpURL: process.env.FAKE_IDP_URL || fromFile.idpURL,
   } as ServerInfo
   if (!info.baseURL || !info.loginURL) throw new Error(`no running Switchboard: global setup did not record ${STATE_FILE}`)
   return info

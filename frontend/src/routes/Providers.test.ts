@@ -1,14 +1,19 @@
 import { screen, waitFor, within } from '@testing-library/dom'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ProviderView } from '../lib/api/types'
+import type { AccountView, ProviderView, RefreshLogEntry, SignInFlow, SignInProvider } from '../lib/api/types'
 import {
   account,
   catalogEntry,
+  CLAUDE_RISK,
   errorResponse,
   installWails,
   jsonResponse,
   providerView,
+  refreshLogEntry,
+  signInAccount,
+  signInFlow,
+  signInProvider,
   stubBackend,
   type RecordedCall,
 } from '../test/fakes'
@@ -39,8 +44,12 @@ const catalog = [
   catalogEntry('ollama', 'local', { name: 'Ollama' }),
 ]
 
-/** An in-memory backend for the Providers page over HTTP. */
-function backend(initial: ProviderView[]) {
+/** what an `extra` route handler of backend() answers for a route it does not serve */
+const PASS = Symbol('pass')
+type Extra = (c: RecordedCall, providers: ProviderView[]) => Response | unknown | typeof PASS
+
+/** An in-memory backend for the Providers page over HTTP (`extra` serves more routes first). */
+function backend(initial: ProviderView[], extra?: Extra) {
   let providers = structuredClone(initial)
   let aliases: Record<string, string> = { fast: 'groq/llama' }
   let n = 0
@@ -53,6 +62,8 @@ function backend(initial: ProviderView[]) {
   const stub = stubBackend((c: RecordedCall) => {
     const { method, url } = c
     const body = c.body as Record<string, unknown>
+    const handled = extra ? extra(c, providers) : PASS
+    if (handled !== PASS) return handled
     if (method === 'GET' && url === '/api/catalog') return catalog
     if (method === 'GET' && url === '/api/providers') return providers
     if (method === 'GET' && url === '/api/models') return models()
@@ -368,5 +379,386 @@ describe('Providers page', () => {
     expect((await oa.findByText(/OK · 1\.50 s/)).textContent).toBe('OK · 1.50 s')
     expect(App.TestProvider).toHaveBeenCalledWith('openai', '')
     expect(fetchMock).not.toHaveBeenCalled()
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Subscriptions: signing in with Claude / ChatGPT plans
+
+const CLAUDE = 'Claude (Pro/Max sign-in)'
+const EMAIL = 'me@example.com'
+
+interface SignInScript {
+  providers?: SignInProvider[]
+  /** the status each poll of a flow answers, in turn (the last one repeats) */
+  polls?: SignInFlow['status'][]
+  /** a failed flow's error */
+  error?: string
+  log?: RefreshLogEntry[]
+  /** POST /api/accounts/{id}/refresh answers 502 with this message */
+  refreshError?: string
+}
+
+/** backend() plus the sign-in routes: flows advance through `polls`, a finished one adds the account */
+function signInBackend(initial: ProviderView[], script: SignInScript = {}) {
+  const flows = new Map<string, { flow: SignInFlow; polls: number }>()
+  let log = [...(script.log ?? [])]
+  let n = 0
+  const signedIn = (providers: ProviderView[], provider: string, name: string, email: string) => {
+    const view = signInAccount(`a_s${++n}`, name, { email })
+    const p = providers.find((x) => x.id === provider)
+    if (p) p.accounts = [...p.accounts.filter((a) => a.name !== name), view]
+    else providers.push(providerView(provider, [view], { name: CLAUDE, tier: 'subscription', usable: true }))
+    log = [refreshLogEntry('signed_in', { provider, account: name, accountId: view.id, at: new Date().toISOString() }), ...log]
+    return view
+  }
+  const finish = (providers: ProviderView[], f: SignInFlow, status: SignInFlow['status']) => {
+    if (f.status !== 'pending') return
+    f.status = status
+    if (status === 'done') f.email = signedIn(providers, f.provider, f.account, EMAIL).email
+    if (status === 'failed') f.error = script.error ?? 'invalid_grant'
+  }
+  const b = backend(initial, (c, providers) => {
+    const { method, url } = c
+    const body = (c.body ?? {}) as Record<string, string>
+    if (method === 'GET' && url === '/api/signin') return script.providers ?? [signInProvider('claude')]
+    if (method === 'GET' && url === '/api/signin/log') return log
+    let m = /^\/api\/signin\/flows\/([^/]+)(\/code)?$/.exec(url)
+    const entry = m ? flows.get(m[1]) : undefined
+    if (m && !entry) return errorResponse(404, 'no such sign-in')
+    if (entry && method === 'GET') {
+      const polls = script.polls ?? ['pending']
+      const next = polls[Math.min(entry.polls++, polls.length - 1)]
+      if (next !== 'pending') finish(providers, entry.flow, next)
+      return entry.flow
+    }
+    if (entry && method === 'POST' && m![2]) {
+      finish(providers, entry.flow, body.code === 'bad#code' ? 'failed' : 'done')
+      return entry.flow
+    }
+    if (entry && method === 'DELETE') {
+      entry.flow.status = 'canceled'
+      return new Response(null, { status: 204 })
+    }
+    m = /^\/api\/signin\/([^/]+)(\/import)?$/.exec(url)
+    if (m && method === 'POST' && m[2]) return jsonResponse(signedIn(providers, m[1], body.account, 'cli@example.com'), 201)
+    if (m && method === 'POST') {
+      const flow = signInFlow(`f_${++n}`, m[1], { account: body.account })
+      flows.set(flow.id, { flow, polls: 0 })
+      return jsonResponse(flow, 201)
+    }
+    m = /^\/api\/accounts\/([^/]+)\/refresh$/.exec(url)
+    if (m && method === 'POST') {
+      if (script.refreshError) return errorResponse(502, script.refreshError)
+      for (const p of providers)
+        for (const a of p.accounts)
+          if (a.id === m[1]) {
+            Object.assign(a, { tokenState: 'valid', refreshedAt: new Date().toISOString() })
+            log = [refreshLogEntry('refreshed', { provider: p.id, account: a.name, accountId: a.id }), ...log]
+            return a
+          }
+      return errorResponse(404, 'no such account')
+    }
+    return PASS
+  })
+  const polls = () => b.calls.filter((c) => c.method === 'GET' && c.url.startsWith('/api/signin/flows/')).length
+  return { ...b, flows, polls }
+}
+
+const subscription = (id = 'claude') =>
+  document.querySelector(`[data-testid="signin-provider"][data-provider-id="${id}"]`) as HTMLElement
+const signInRow = (provider: string, name: string) =>
+  subscription(provider)?.querySelector(`[data-testid="signin-account"][data-account-name="${name}"]`) as HTMLElement | null
+
+/** wait until `find` finds something */
+function present<T>(find: () => T | null | undefined): Promise<T> {
+  return waitFor(() => {
+    const v = find()
+    if (!v) throw new Error('not rendered yet')
+    return v
+  })
+}
+
+/** render the page with sign-in flows polled every 20 ms instead of every second */
+async function renderFastPolling() {
+  const { signInStore } = await import('../lib/stores/signin.svelte')
+  signInStore.pollMs = 20
+  await renderPage()
+  return signInStore
+}
+
+describe('Providers page: subscriptions', () => {
+  it('shows each subscription with its risk note where the user connects; none on a server without sign-in', async () => {
+    signInBackend([], { providers: [signInProvider('claude'), signInProvider('codex')] })
+    await renderPage()
+    const sub = within(await screen.findByRole('region', { name: 'Subscriptions' }))
+    const claude = within(subscription('claude'))
+    expect(claude.getByRole('heading', { name: CLAUDE, level: 3 })).toBeTruthy()
+    expect(claude.getByTestId('risk-note').textContent).toContain(CLAUDE_RISK)
+    const connect = claude.getByRole('button', { name: `Connect ${CLAUDE}` })
+    expect(connect.getAttribute('aria-describedby')).toBe(claude.getByTestId('risk-note').id)
+    expect((claude.getByLabelText('Account name') as HTMLInputElement).value).toBe('default')
+    expect((claude.getByLabelText('No browser on this machine') as HTMLInputElement).checked).toBe(false)
+    expect(claude.queryByRole('button', { name: /^Import from/ })).toBeNull()
+    expect(subscription('codex')).toBeTruthy()
+    expect(sub.getByRole('region', { name: 'Refresh log' })).toBeTruthy()
+
+    cleanup?.()
+    vi.resetModules()
+    backend([storeProvider]) // answers 404 to /api/signin
+    await renderPage()
+    await screen.findByRole('heading', { name: 'OpenAI', level: 3 })
+    expect(screen.queryByRole('region', { name: 'Subscriptions' })).toBeNull()
+  })
+
+  it('connects: opens the sign-in page, polls until done, then lists the account with its email', async () => {
+    const user = userEvent.setup()
+    const open = vi.spyOn(window, 'open').mockImplementation(() => null)
+    const b = signInBackend([], { polls: ['pending', 'pending', 'done'] })
+    await renderFastPolling()
+    const claude = within(await present(() => subscription('claude')))
+    await user.clear(claude.getByLabelText('Account name'))
+    await user.type(claude.getByLabelText('Account name'), 'work')
+    await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
+
+    const start = b.calls.find((c) => c.method === 'POST' && c.url === '/api/signin/claude')
+    expect(start?.body).toEqual({ account: 'work', manual: false })
+    const url = 'https://idp.example/claude/authorize?state=f_1'
+    expect(open).toHaveBeenCalledWith(url, '_blank', 'noopener,noreferrer')
+    // while waiting: progress, the link in case a popup blocker stopped the tab, and Cancel
+    expect(claude.getByTestId('flow-status').textContent).toMatch(/Waiting for you to approve/)
+    expect(claude.getByRole('link', { name: /Open the sign-in page/ }).getAttribute('href')).toBe(url)
+    expect(claude.getByRole('button', { name: `Connect ${CLAUDE}` }).hasAttribute('disabled')).toBe(true)
+    expect(claude.getByRole('button', { name: `Cancel sign-in to ${CLAUDE}` })).toBeTruthy()
+
+    await waitFor(() => expect(claude.getByTestId('flow-status').textContent).toMatch(`Signed in as ${EMAIL}`))
+    expect(b.polls()).toBe(3)
+    const row = await present(() => signInRow('claude', 'work'))
+    expect(within(row).getByTestId('signin-email').textContent).toBe(EMAIL)
+    expect(within(row).getByTestId('signin-plan').textContent).toBe('max')
+    expect(within(row).getByTestId('token-state').textContent?.trim()).toBe('Valid')
+    expect(within(row).getByTestId('token-expires').textContent).toMatch(/expires in (7h 5\d|8h 00)m/)
+    expect(within(row).getByTestId('token-refreshed').textContent).toMatch(/refreshed 2 minutes ago/)
+    // the new account is in the configured providers too, and in the log
+    expect(within(card('claude')).getByTestId('account-signin').textContent).toBe(`signed in as ${EMAIL}`)
+    expect(within(card('claude')).queryByRole('button', { name: /^Add account/ })).toBeNull()
+    await waitFor(() => expect(document.querySelector('[data-testid="refresh-log-row"][data-outcome="signed_in"]')).toBeTruthy())
+    // polling stopped
+    await new Promise((r) => setTimeout(r, 80))
+    expect(b.polls()).toBe(3)
+  })
+
+  it('does not open a tab when the desktop app already opened the browser (Wails)', async () => {
+    const user = userEvent.setup()
+    const open = vi.spyOn(window, 'open').mockImplementation(() => null)
+    const { App } = installWails({
+      GetCatalog: async () => catalog,
+      ListProviders: async () => [],
+      ListModels: async () => [],
+      ListAliases: async () => ({}),
+      ListSignIns: async () => [signInProvider('claude')],
+      GetRefreshLog: async () => [],
+      StartSignIn: async (p: string, a: string) => signInFlow('f_w', p, { account: a, opened: true }),
+      GetSignInFlow: async (id: string) => signInFlow(id, 'claude', { opened: true }),
+    })
+    await renderFastPolling()
+    const claude = within(await present(() => subscription('claude')))
+    await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
+    expect((await claude.findByTestId('flow-status')).textContent).toMatch(/Your browser opened the sign-in page/)
+    expect(App.StartSignIn).toHaveBeenCalledWith('claude', 'default', false)
+    await waitFor(() => expect(App.GetSignInFlow).toHaveBeenCalledWith('f_w'))
+    expect(open).not.toHaveBeenCalled()
+  })
+
+  it('signs in without a browser here: shows the link to copy and finishes with the pasted code', async () => {
+    const user = userEvent.setup()
+    const open = vi.spyOn(window, 'open').mockImplementation(() => null)
+    const b = signInBackend([])
+    await renderFastPolling()
+    const claude = within(await present(() => subscription('claude')))
+    await user.click(claude.getByLabelText('No browser on this machine'))
+    await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
+
+    expect(b.calls.find((c) => c.url === '/api/signin/claude')?.body).toEqual({ account: 'default', manual: true })
+    expect(open).not.toHaveBeenCalled()
+    const link = await claude.findByTestId('manual-url')
+    expect(link.getAttribute('href')).toBe('https://idp.example/claude/authorize?state=f_1&redirect_uri=manual')
+    expect(link.textContent).toBe(link.getAttribute('href'))
+    expect(claude.getByRole('button', { name: 'Copy the sign-in link' })).toBeTruthy()
+
+    const form = within(claude.getByRole('form', { name: `Finish signing in to ${CLAUDE}` }))
+    await user.click(form.getByRole('button', { name: 'Finish sign-in' }))
+    expect((await claude.findByRole('alert')).textContent).toMatch(/Paste the code/)
+    await user.type(form.getByLabelText('Code or redirect URL'), '  abc123#st4te ')
+    await user.click(form.getByRole('button', { name: 'Finish sign-in' }))
+
+    expect(b.calls.find((c) => c.url === '/api/signin/flows/f_1/code')?.body).toEqual({ code: 'abc123#st4te' })
+    await waitFor(() => expect(claude.getByTestId('flow-status').textContent).toMatch(`Signed in as ${EMAIL}`))
+    expect(claude.queryByRole('alert')).toBeNull()
+    await waitFor(() => expect(signInRow('claude', 'default')).toBeTruthy())
+  })
+
+  it('shows why a sign-in failed, and offers to try again', async () => {
+    const user = userEvent.setup()
+    vi.spyOn(window, 'open').mockImplementation(() => null)
+    const b = signInBackend([], { polls: ['pending', 'failed'], error: 'oauth: claude: token exchange: invalid_grant (PKCE verification failed)' })
+    await renderFastPolling()
+    const claude = within(await present(() => subscription('claude')))
+    await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
+
+    const alert = await claude.findByTestId('flow-error')
+    expect(alert.getAttribute('role')).toBe('alert')
+    expect(alert.textContent).toBe('Sign-in failed: oauth: claude: token exchange: invalid_grant (PKCE verification failed)')
+    expect(claude.queryByRole('button', { name: /^Cancel sign-in/ })).toBeNull()
+    expect(claude.getByRole('button', { name: `Connect ${CLAUDE}` }).hasAttribute('disabled')).toBe(false)
+    expect(signInRow('claude', 'default')).toBeNull()
+
+    await user.click(claude.getByRole('button', { name: 'Try again' }))
+    expect(b.calls.filter((c) => c.method === 'POST' && c.url === '/api/signin/claude')).toHaveLength(2)
+    expect(await claude.findByTestId('flow-status')).toBeTruthy()
+  })
+
+  it('cancels a sign-in in progress: the server is told and polling stops', async () => {
+    const user = userEvent.setup()
+    vi.spyOn(window, 'open').mockImplementation(() => null)
+    const b = signInBackend([])
+    await renderFastPolling()
+    const claude = within(await present(() => subscription('claude')))
+    await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
+    await waitFor(() => expect(b.polls()).toBeGreaterThan(0))
+
+    await user.click(claude.getByRole('button', { name: `Cancel sign-in to ${CLAUDE}` }))
+    expect(b.calls.find((c) => c.method === 'DELETE')?.url).toBe('/api/signin/flows/f_1')
+    expect((await claude.findByTestId('flow-status')).textContent).toBe('Sign-in canceled.')
+    const after = b.polls()
+    await new Promise((r) => setTimeout(r, 80))
+    expect(b.polls()).toBe(after)
+    await user.click(claude.getByRole('button', { name: 'Dismiss' }))
+    expect(claude.queryByTestId('signin-flow')).toBeNull()
+  })
+
+  it('imports a CLI login only after a confirmation that explains the shared refresh token', async () => {
+    const user = userEvent.setup()
+    const b = signInBackend([], { providers: [signInProvider('claude', { importFrom: 'Claude Code' }), signInProvider('codex')] })
+    await renderPage()
+    const claude = within(await present(() => subscription('claude')))
+    expect(within(subscription('codex')).queryByRole('button', { name: /^Import from/ })).toBeNull()
+
+    await user.click(claude.getByRole('button', { name: 'Import from Claude Code' }))
+    const confirm = claude.getByRole('group', { name: 'Confirm importing from Claude Code' })
+    expect(confirm.textContent).toMatch(/refresh token/)
+    expect(confirm.textContent).toMatch(/logged out/)
+    expect(confirm.textContent).toMatch(/fresh sign-in/)
+    expect(b.calls.some((c) => c.url.endsWith('/import'))).toBe(false)
+
+    // backing out imports nothing
+    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }))
+    expect(claude.queryByRole('group', { name: /Confirm importing/ })).toBeNull()
+    expect(b.calls.some((c) => c.url.endsWith('/import'))).toBe(false)
+
+    await user.click(claude.getByRole('button', { name: 'Import from Claude Code' }))
+    await user.click(claude.getByRole('button', { name: 'Import anyway' }))
+    expect(b.calls.find((c) => c.url === '/api/signin/claude/import')?.body).toEqual({ account: 'default' })
+    expect((await claude.findByText('Imported cli@example.com from Claude Code.')).getAttribute('role')).toBe('status')
+    expect(claude.queryByRole('group', { name: /Confirm importing/ })).toBeNull()
+    await waitFor(() => expect(within(signInRow('claude', 'default')!).getByTestId('signin-email').textContent).toBe('cli@example.com'))
+  })
+
+  it('a signed-out account offers "Sign in again"; a working one "Refresh now"', async () => {
+    const user = userEvent.setup()
+    vi.spyOn(window, 'open').mockImplementation(() => null)
+    const out: AccountView = signInAccount('a_out', 'work', {
+      tokenState: 'needs_sign_in',
+      state: 'needs_sign_in',
+      expiresAt: new Date(Date.now() - 3600_000).toISOString(),
+    })
+    const ok = signInAccount('a_ok', 'home', { tokenState: 'expiring', expiresAt: new Date(Date.now() + 20 * 60_000).toISOString() })
+    const b = signInBackend([providerView('claude', [out, ok], { name: CLAUDE, tier: 'subscription' })])
+    await renderFastPolling()
+    const work = await present(() => signInRow('claude', 'work'))
+    expect(work.dataset.tokenState).toBe('needs_sign_in')
+    expect(within(work).getByTestId('token-state').textContent?.trim()).toBe('Needs sign-in')
+    expect(within(work).queryByRole('button', { name: /^Refresh now/ })).toBeNull()
+    const home = signInRow('claude', 'home')!
+    expect(within(home).getByTestId('token-state').textContent?.trim()).toBe('Expiring soon')
+    expect(within(home).getByTestId('token-expires').textContent).toMatch(/expires in 20m 00s|expires in 19m 5\ds/)
+    expect(within(home).queryByRole('button', { name: /^Sign in again/ })).toBeNull()
+
+    await user.click(within(home).getByRole('button', { name: 'Refresh now for home' }))
+    expect(b.calls.find((c) => c.url === '/api/accounts/a_ok/refresh')?.method).toBe('POST')
+    await waitFor(() => expect(within(signInRow('claude', 'home')!).getByTestId('token-state').textContent?.trim()).toBe('Valid'))
+    await waitFor(() => expect(document.querySelector('[data-testid="refresh-log-row"][data-outcome="refreshed"]')).toBeTruthy())
+
+    await user.click(within(signInRow('claude', 'work')!).getByRole('button', { name: 'Sign in again as work' }))
+    expect(b.calls.find((c) => c.method === 'POST' && c.url === '/api/signin/claude')?.body).toEqual({ account: 'work', manual: false })
+    expect(await within(subscription()).findByTestId('flow-status')).toBeTruthy()
+    expect((within(subscription()).getByLabelText('Account name') as HTMLInputElement).value).toBe('work')
+  })
+
+  it('shows a failed refresh at the account', async () => {
+    const user = userEvent.setup()
+    const ok = signInAccount('a_ok', 'home')
+    signInBackend([providerView('claude', [ok], { name: CLAUDE })], {
+      refreshError: 'oauth: claude: refresh: invalid_grant (refresh token revoked)',
+    })
+    await renderPage()
+    const home = await present(() => signInRow('claude', 'home'))
+    await user.click(within(home).getByRole('button', { name: 'Refresh now for home' }))
+    expect((await within(signInRow('claude', 'home')!).findByRole('alert')).textContent).toBe(
+      'Refresh failed: oauth: claude: refresh: invalid_grant (refresh token revoked)',
+    )
+  })
+
+  it('renders the refresh log: time, provider, account, outcome and detail', async () => {
+    const user = userEvent.setup()
+    const many = Array.from({ length: 22 }, (_, i) => refreshLogEntry('refreshed', { account: `acct${i}` }))
+    signInBackend([], {
+      providers: [signInProvider('claude'), signInProvider('codex')],
+      log: [
+        refreshLogEntry('failed', { at: '2025-03-04T05:06:07Z', provider: 'codex', account: 'work', detail: 'invalid_grant: refresh token reused' }),
+        refreshLogEntry('needs_sign_in', { account: 'old' }),
+        refreshLogEntry('signed_in'),
+        ...many,
+      ],
+    })
+    await renderPage()
+    const panel = within(await screen.findByRole('region', { name: 'Refresh log' }))
+    const rows = await waitFor(() => {
+      const r = panel.getAllByTestId('refresh-log-row')
+      expect(r.length).toBe(20)
+      return r
+    })
+    const cells = (r: HTMLElement) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim())
+    const [first, second] = rows
+    expect(first.dataset.outcome).toBe('failed')
+    expect(cells(first)).toEqual([
+      new Date('2025-03-04T05:06:07Z').toLocaleString(),
+      'ChatGPT (Plus/Pro sign-in, Codex)',
+      'work',
+      'Failed',
+      'invalid_grant: refresh token reused',
+    ])
+    expect(first.querySelector('time')?.getAttribute('datetime')).toBe('2025-03-04T05:06:07Z')
+    expect(cells(second).slice(1, 4)).toEqual([CLAUDE, 'old', 'Needs sign-in'])
+    expect(cells(rows[2])[3]).toBe('Signed in')
+    expect(panel.getByRole('table', { name: 'Refresh log' })).toBeTruthy()
+
+    await user.click(panel.getByRole('button', { name: 'Show all 25' }))
+    expect(panel.getAllByTestId('refresh-log-row')).toHaveLength(25)
+  })
+
+  it('a catalog entry one signs in to points at its subscription card instead of an API key form', async () => {
+    const user = userEvent.setup()
+    signInBackend([])
+    const { signInStore } = await import('../lib/stores/signin.svelte')
+    await renderPage()
+    await waitFor(() => expect(signInStore.providers.length).toBe(1))
+    // the catalog of these tests has no claude entry: give it one
+    const { providersStore } = await import('../lib/stores/providers.svelte')
+    providersStore.catalog = [...providersStore.catalog, catalogEntry('claude', 'subscription', { name: CLAUDE })]
+    const entry = await present(() => document.querySelector<HTMLElement>('[data-testid="catalog-entry"][data-provider-id="claude"]'))
+    expect(within(entry).queryByRole('button', { name: /Add account/ })).toBeNull()
+    await user.click(within(entry).getByRole('button', { name: `Connect ${CLAUDE} under Subscriptions` }))
+    expect(document.activeElement).toBe(within(subscription()).getByLabelText('Account name'))
   })
 })

@@ -10,7 +10,10 @@ import type {
   LogRow,
   ModelInfo,
   ProviderView,
+  RefreshLogEntry,
   RoutingEvent,
+  SignInFlow,
+  SignInProvider,
   Status,
   ToolFileChange,
   ToolFileResult,
@@ -279,4 +282,62 @@ export function toolPlan(tool: string, files: Partial<ToolFileChange>[], extra: 
 
 export function toolResult(tool: string, files: ToolFileResult[], extra: Partial<ToolResult> = {}): ToolResult {
   return { tool, files, changed: true, keyName: tool, ...extra }
+}
+
+// ---------------------------------------------------------------------------
+// subscription sign-in
+
+export const CLAUDE_RISK =
+  "Anthropic's terms let a Claude Pro/Max sign-in be used through Claude Code and Anthropic's own apps; using it from other tools may break those terms."
+
+export function signInProvider(id: string, extra: Partial<SignInProvider> = {}): SignInProvider {
+  const claude = id === 'claude'
+  return {
+    id,
+    name: claude ? 'Claude (Pro/Max sign-in)' : id === 'codex' ? 'ChatGPT (Plus/Pro sign-in, Codex)' : id,
+    riskNote: claude ? CLAUDE_RISK : `Using ${id} through a gateway may break its terms.`,
+    prefix: claude ? 'cc' : id === 'codex' ? 'cx' : id,
+    models: claude ? ['claude-sonnet-4-5'] : ['gpt-5.1-codex'],
+    importFrom: '',
+    ...extra,
+  }
+}
+
+export function signInFlow(id: string, provider: string, extra: Partial<SignInFlow> = {}): SignInFlow {
+  return {
+    id,
+    provider,
+    account: 'default',
+    url: `https://idp.example/${provider}/authorize?state=${id}`,
+    manualUrl: `https://idp.example/${provider}/authorize?state=${id}&redirect_uri=manual`,
+    status: 'pending',
+    opened: false,
+    ...extra,
+  }
+}
+
+/** a signed-in subscription account as GET /api/providers lists it */
+export function signInAccount(id: string, name: string, extra: Partial<AccountView> = {}): AccountView {
+  return account(id, name, {
+    last4: '',
+    kind: 'signin',
+    email: `${name}@example.com`,
+    plan: 'max',
+    tokenState: 'valid',
+    expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+    refreshedAt: new Date(Date.now() - 120_000).toISOString(),
+    ...extra,
+  })
+}
+
+export function refreshLogEntry(outcome: string, extra: Partial<RefreshLogEntry> = {}): RefreshLogEntry {
+  return {
+    at: '2025-01-02T03:04:05Z',
+    provider: 'claude',
+    account: 'default',
+    accountId: 'a_sign1',
+    outcome,
+    detail: '',
+    ...extra,
+  }
 }

@@ -22,8 +22,11 @@ import type {
   NotificationPrefs,
   ProviderInput,
   ProviderView,
+  RefreshLogEntry,
   RoutingEvent,
   Settings,
+  SignInFlow,
+  SignInProvider,
   Status,
   TestResult,
   ToolChoice,
@@ -45,7 +48,7 @@ function withModels<T extends { models?: unknown }>(e: T): T {
 }
 
 function providerView(p: ProviderView): ProviderView {
-  return { ...withModels(p), accounts: list(p.accounts) }
+  return { ...withModels(p), accounts: list(p.accounts).map(accountView) }
 }
 
 /**
@@ -56,6 +59,46 @@ export function optionalTime(v: unknown): string | undefined {
   if (typeof v !== 'string' || !v) return undefined
   const t = Date.parse(v)
   return Number.isNaN(t) || t <= 0 ? undefined : v
+}
+
+/** Set `o[k]` to `v`, or drop the key when `v` is undefined. */
+function setOptional<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v === undefined) delete o[k]
+  else o[k] = v
+}
+
+/** an account with its kind always set and the sign-in times only when they are real */
+export function accountView(v: AccountView | null): AccountView {
+  const a = (v ?? {}) as AccountView
+  const out: AccountView = { ...a, kind: a.kind === 'signin' ? 'signin' : 'key' }
+  setOptional(out, 'expiresAt', optionalTime(a.expiresAt))
+  setOptional(out, 'refreshedAt', optionalTime(a.refreshedAt))
+  setOptional(out, 'tokenState', a.tokenState || undefined)
+  return out
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : ''
+}
+
+export function signInProvider(p: SignInProvider): SignInProvider {
+  return { ...p, riskNote: str(p.riskNote), models: list(p.models), importFrom: str(p.importFrom).trim() }
+}
+
+/** a flow with every required field present; the optional ones only when they say something */
+export function signInFlow(f: SignInFlow | null): SignInFlow {
+  const o = (f ?? {}) as Partial<SignInFlow>
+  const out: SignInFlow = {
+    id: str(o.id),
+    provider: str(o.provider),
+    account: str(o.account),
+    url: str(o.url),
+    manualUrl: str(o.manualUrl),
+    status: o.status ?? 'pending',
+    opened: o.opened === true,
+  }
+  for (const k of ['error', 'accountId', 'email'] as const) if (str(o[k])) out[k] = str(o[k])
+  return out
 }
 
 function comboTarget(t: ComboTargetView): ComboTargetView {
@@ -266,6 +309,63 @@ export const api = {
         path: `/api/providers/${seg(providerId)}/test${accountId ? `?account=${seg(accountId)}` : ''}`,
       }),
     ),
+
+  // subscription sign-in
+
+  /** The subscriptions Switchboard can sign in to (and any CLI login found to import). */
+  listSignIns: async () =>
+    list(await call<SignInProvider[] | null>({ bind: 'ListSignIns', method: 'GET', path: '/api/signin' })).map(signInProvider),
+
+  /** Begin signing in `account` to a subscription; `manual`: for a browser on another machine. */
+  startSignIn: async (provider: string, account: string, manual: boolean) =>
+    signInFlow(
+      await call<SignInFlow>({
+        bind: 'StartSignIn',
+        args: [provider, account, manual],
+        method: 'POST',
+        path: `/api/signin/${seg(provider)}`,
+        body: { account, manual },
+      }),
+    ),
+
+  getSignInFlow: async (id: string) =>
+    signInFlow(await call<SignInFlow>({ bind: 'GetSignInFlow', args: [id], method: 'GET', path: `/api/signin/flows/${seg(id)}` })),
+
+  /** Finish a flow with what the user pasted: the code ("code#state") or the whole redirect URL. */
+  completeSignIn: async (id: string, code: string) =>
+    signInFlow(
+      await call<SignInFlow>({
+        bind: 'CompleteSignIn',
+        args: [id, code],
+        method: 'POST',
+        path: `/api/signin/flows/${seg(id)}/code`,
+        body: { code },
+      }),
+    ),
+
+  cancelSignIn: async (id: string): Promise<void> => {
+    await call<null>({ bind: 'CancelSignIn', args: [id], method: 'DELETE', path: `/api/signin/flows/${seg(id)}` })
+  },
+
+  /** Copy the login of the vendor's CLI (shares its refresh token). */
+  importSignIn: async (provider: string, account: string) =>
+    accountView(
+      await call<AccountView | null>({
+        bind: 'ImportSignIn',
+        args: [provider, account],
+        method: 'POST',
+        path: `/api/signin/${seg(provider)}/import`,
+        body: { account },
+      }),
+    ),
+
+  /** Refresh a sign-in account's token now. */
+  refreshAccount: async (id: string) =>
+    accountView(await call<AccountView | null>({ bind: 'RefreshAccount', args: [id], method: 'POST', path: `/api/accounts/${seg(id)}/refresh` })),
+
+  /** Sign-ins and token refreshes, newest first. */
+  getRefreshLog: async () =>
+    list(await call<RefreshLogEntry[] | null>({ bind: 'GetRefreshLog', method: 'GET', path: '/api/signin/log' })),
 
   // routing
 

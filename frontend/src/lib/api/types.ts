@@ -79,6 +79,12 @@ export interface CatalogEntry {
   models: CatalogModel[]
 }
 
+/** how an account authenticates: an API key, or a subscription sign-in (OAuth tokens) */
+export type AccountKind = 'key' | 'signin'
+
+/** the health of a sign-in account's tokens */
+export type TokenState = 'valid' | 'expiring' | 'expired' | 'refresh_failing' | 'needs_sign_in'
+
 export interface AccountView {
   id: string
   name: string
@@ -89,8 +95,20 @@ export interface AccountView {
   priority: number
   maxConcurrent: number
   rpm: number
-  /** "ok" | "disabled" | … */
+  /** "ok" | "disabled" | "needs_sign_in" | … */
   state: string
+  /** "key" when absent (servers before sign-in accounts) */
+  kind?: AccountKind
+  /** sign-in accounts: who signed in */
+  email?: string
+  /** sign-in accounts: the subscription plan ("pro", "max", "plus", …) */
+  plan?: string
+  /** sign-in accounts */
+  tokenState?: TokenState
+  /** sign-in accounts: RFC 3339, when the access token expires (absent when unknown) */
+  expiresAt?: string
+  /** sign-in accounts: RFC 3339, the last successful refresh (absent when never) */
+  refreshedAt?: string
 }
 
 /** a configured provider */
@@ -162,6 +180,59 @@ export interface ModelInfo {
 
 /** alias → target model */
 export type Aliases = Record<string, string>
+
+// ---------------------------------------------------------------------------
+// Subscription sign-in (Claude Pro/Max, ChatGPT/Codex): OAuth flows and token refreshes
+
+export type SignInProviderId = 'claude' | 'codex'
+
+/** ListSignIns / GET /api/signin: a subscription Switchboard can sign in to */
+export interface SignInProvider {
+  id: SignInProviderId | string
+  name: string
+  /** what the vendor's terms say about using the plan through a gateway: shown where the user connects */
+  riskNote: string
+  /** model ids are routed as `<prefix>/<model>` */
+  prefix: string
+  models: string[]
+  /** where an existing CLI login was found (e.g. "Claude Code"); "" when none */
+  importFrom: string
+}
+
+export type SignInStatus = 'pending' | 'done' | 'failed' | 'canceled'
+
+/** StartSignIn / POST /api/signin/{provider}; GetSignInFlow / GET /api/signin/flows/{id} */
+export interface SignInFlow {
+  id: string
+  provider: string
+  /** the account name the sign-in creates or renews */
+  account: string
+  /** the vendor's sign-in page (its redirect comes back to this machine) */
+  url: string
+  /** the same sign-in for a browser on another machine: it shows a code to paste back */
+  manualUrl: string
+  status: SignInStatus
+  /** why it failed */
+  error?: string
+  /** done: the account signed in */
+  accountId?: string
+  email?: string
+  /** the desktop app already opened the system browser on url */
+  opened: boolean
+}
+
+export type RefreshOutcome = 'signed_in' | 'imported' | 'refreshed' | 'failed' | 'needs_sign_in'
+
+/** GetRefreshLog / GET /api/signin/log (newest first, at most 200) */
+export interface RefreshLogEntry {
+  /** RFC 3339 */
+  at: string
+  provider: string
+  account: string
+  accountId: string
+  outcome: RefreshOutcome | string
+  detail: string
+}
 
 // ---------------------------------------------------------------------------
 // Request log
