@@ -156,10 +156,11 @@ func (a *App) GetTodayUsage() (usage.Totals, error) { return a.svc.TodayUsage(a.
 // ListSignIns lists the subscriptions that can be connected.
 func (a *App) ListSignIns() []mgmt.SignInProvider { return a.svc.SignInProviders() }
 
-// StartSignIn begins a sign-in and opens the system browser on it.
-func (a *App) StartSignIn(provider, account string) (signin.FlowView, error) {
+// StartSignIn begins a sign-in and opens the system browser on it, unless
+// manual (the user signs in from a browser on another machine).
+func (a *App) StartSignIn(provider, account string, manual bool) (signin.FlowView, error) {
 	f, err := a.svc.StartSignIn(a.ctx, provider, account)
-	if err == nil && a.openURL != nil {
+	if err == nil && a.openURL != nil && !manual {
 		a.openURL(f.URL)
 		a.svc.MarkSignInOpened(f.ID)
 		f.Opened = true

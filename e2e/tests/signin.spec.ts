@@ -79,7 +79,7 @@ test.describe.serial('subscription sign-in (Claude)', () => {
     await expect(card()).toBeVisible()
     await expect(card().getByTestId('risk-note')).toContainText(/terms/i)
     await expect(card().getByRole('button', { name: /^Connect Claude/ })).toBeEnabled()
-    await expect(card().getByLabel('Account name')).toHaveValue('default')
+    await expect(card().getByLabel('Account name')).toHaveValue('') // empty: the account is named after the email
     await expect(page.getByRole('region', { name: 'Refresh log' })).toBeVisible()
   })
 

@@ -405,6 +405,7 @@ function signInBackend(initial: ProviderView[], script: SignInScript = {}) {
   let log = [...(script.log ?? [])]
   let n = 0
   const signedIn = (providers: ProviderView[], provider: string, name: string, email: string) => {
+    name = name || email // as the server does: an unnamed account is named after the email
     const view = signInAccount(`a_s${++n}`, name, { email })
     const p = providers.find((x) => x.id === provider)
     if (p) p.accounts = [...p.accounts.filter((a) => a.name !== name), view]
@@ -497,7 +498,7 @@ describe('Providers page: subscriptions', () => {
     expect(claude.getByTestId('risk-note').textContent).toContain(CLAUDE_RISK)
     const connect = claude.getByRole('button', { name: `Connect ${CLAUDE}` })
     expect(connect.getAttribute('aria-describedby')).toBe(claude.getByTestId('risk-note').id)
-    expect((claude.getByLabelText('Account name') as HTMLInputElement).value).toBe('default')
+    expect((claude.getByLabelText('Account name') as HTMLInputElement).value).toBe('')
     expect((claude.getByLabelText('No browser on this machine') as HTMLInputElement).checked).toBe(false)
     expect(claude.queryByRole('button', { name: /^Import from/ })).toBeNull()
     expect(subscription('codex')).toBeTruthy()
@@ -522,7 +523,7 @@ describe('Providers page: subscriptions', () => {
     await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
 
     const start = b.calls.find((c) => c.method === 'POST' && c.url === '/api/signin/claude')
-    expect(start?.body).toEqual({ account: 'work', manual: false })
+    expect(start?.body).toEqual({ account: 'work' })
     const url = 'https://idp.example/claude/authorize?state=f_1'
     expect(open).toHaveBeenCalledWith(url, '_blank', 'noopener,noreferrer')
     // while waiting: progress, the link in case a popup blocker stopped the tab, and Cancel
@@ -565,7 +566,7 @@ describe('Providers page: subscriptions', () => {
     const claude = within(await present(() => subscription('claude')))
     await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
     expect((await claude.findByTestId('flow-status')).textContent).toMatch(/Your browser opened the sign-in page/)
-    expect(App.StartSignIn).toHaveBeenCalledWith('claude', 'default', false)
+    expect(App.StartSignIn).toHaveBeenCalledWith('claude', '', false)
     await waitFor(() => expect(App.GetSignInFlow).toHaveBeenCalledWith('f_w'))
     expect(open).not.toHaveBeenCalled()
   })
@@ -579,7 +580,7 @@ describe('Providers page: subscriptions', () => {
     await user.click(claude.getByLabelText('No browser on this machine'))
     await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
 
-    expect(b.calls.find((c) => c.url === '/api/signin/claude')?.body).toEqual({ account: 'default', manual: true })
+    expect(b.calls.find((c) => c.url === '/api/signin/claude')?.body).toEqual({ account: '' })
     expect(open).not.toHaveBeenCalled()
     const link = await claude.findByTestId('manual-url')
     expect(link.getAttribute('href')).toBe('https://idp.example/claude/authorize?state=f_1&redirect_uri=manual')
@@ -595,7 +596,7 @@ describe('Providers page: subscriptions', () => {
     expect(b.calls.find((c) => c.url === '/api/signin/flows/f_1/code')?.body).toEqual({ code: 'abc123#st4te' })
     await waitFor(() => expect(claude.getByTestId('flow-status').textContent).toMatch(`Signed in as ${EMAIL}`))
     expect(claude.queryByRole('alert')).toBeNull()
-    await waitFor(() => expect(signInRow('claude', 'default')).toBeTruthy())
+    await waitFor(() => expect(signInRow('claude', EMAIL)).toBeTruthy())
   })
 
   it('shows why a sign-in failed, and offers to try again', async () => {
@@ -611,7 +612,7 @@ describe('Providers page: subscriptions', () => {
     expect(alert.textContent).toBe('Sign-in failed: oauth: claude: token exchange: invalid_grant (PKCE verification failed)')
     expect(claude.queryByRole('button', { name: /^Cancel sign-in/ })).toBeNull()
     expect(claude.getByRole('button', { name: `Connect ${CLAUDE}` }).hasAttribute('disabled')).toBe(false)
-    expect(signInRow('claude', 'default')).toBeNull()
+    expect(signInRow('claude', EMAIL)).toBeNull()
 
     await user.click(claude.getByRole('button', { name: 'Try again' }))
     expect(b.calls.filter((c) => c.method === 'POST' && c.url === '/api/signin/claude')).toHaveLength(2)
@@ -658,10 +659,10 @@ describe('Providers page: subscriptions', () => {
 
     await user.click(claude.getByRole('button', { name: 'Import from Claude Code' }))
     await user.click(claude.getByRole('button', { name: 'Import anyway' }))
-    expect(b.calls.find((c) => c.url === '/api/signin/claude/import')?.body).toEqual({ account: 'default' })
+    expect(b.calls.find((c) => c.url === '/api/signin/claude/import')?.body).toEqual({ account: '' })
     expect((await claude.findByText('Imported cli@example.com from Claude Code.')).getAttribute('role')).toBe('status')
     expect(claude.queryByRole('group', { name: /Confirm importing/ })).toBeNull()
-    await waitFor(() => expect(within(signInRow('claude', 'default')!).getByTestId('signin-email').textContent).toBe('cli@example.com'))
+    await waitFor(() => expect(within(signInRow('claude', 'cli@example.com')!).getByTestId('signin-email').textContent).toBe('cli@example.com'))
   })
 
   it('a signed-out account offers "Sign in again"; a working one "Refresh now"', async () => {
@@ -690,7 +691,7 @@ describe('Providers page: subscriptions', () => {
     await waitFor(() => expect(document.querySelector('[data-testid="refresh-log-row"][data-outcome="refreshed"]')).toBeTruthy())
 
     await user.click(within(signInRow('claude', 'work')!).getByRole('button', { name: 'Sign in again as work' }))
-    expect(b.calls.find((c) => c.method === 'POST' && c.url === '/api/signin/claude')?.body).toEqual({ account: 'work', manual: false })
+    expect(b.calls.find((c) => c.method === 'POST' && c.url === '/api/signin/claude')?.body).toEqual({ account: 'work' })
     expect(await within(subscription()).findByTestId('flow-status')).toBeTruthy()
     expect((within(subscription()).getByLabelText('Account name') as HTMLInputElement).value).toBe('work')
   })

@@ -324,7 +324,7 @@ export const api = {
         args: [provider, account, manual],
         method: 'POST',
         path: `/api/signin/${seg(provider)}`,
-        body: { account, manual },
+        body: { account }, // manual only tells the window not to open its browser
       }),
     ),
 

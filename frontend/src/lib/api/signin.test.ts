@@ -43,7 +43,7 @@ describe('sign-in operations over HTTP', () => {
 
     expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
       ['GET', '/api/signin', undefined],
-      ['POST', '/api/signin/claude', { account: 'work', manual: true }],
+      ['POST', '/api/signin/claude', { account: 'work' }],
       ['GET', '/api/signin/flows/f%2F1', undefined],
       ['POST', '/api/signin/flows/f_1/code', { code: 'abc#state' }],
       ['DELETE', '/api/signin/flows/f_1', undefined],

@@ -177,7 +177,7 @@ export class SignInStore {
    * unless the user has no browser on this machine (manual).
    */
   async start(providerId: string, account: string, manual: boolean): Promise<FlowState | null> {
-    const name = account.trim() || 'default'
+    const name = account.trim() // empty: the server names it after the email
     this.stopPolling(providerId)
     this.put('busy', providerId, 'start')
     this.put('errors', providerId, '')
@@ -322,7 +322,7 @@ export class SignInStore {
 
   /** Copy the vendor CLI's login (shares its refresh token: the page asks first). */
   async importFrom(providerId: string, account: string): Promise<AccountView | null> {
-    const name = account.trim() || 'default'
+    const name = account.trim() // empty: the server names it after the email
     this.put('busy', providerId, 'import')
     this.put('errors', providerId, '')
     this.put('notices', providerId, '')

@@ -71,7 +71,7 @@ describe('SignInStore', () => {
       getSignInFlow: vi.fn(async (id: string) => signInFlow(id, 'claude', { status, email: status === 'done' ? 'me@x.y' : undefined })),
     })
     await store.start('claude', '  ', false)
-    expect(c.startSignIn).toHaveBeenCalledWith('claude', 'default', false)
+    expect(c.startSignIn).toHaveBeenCalledWith('claude', '', false)
     expect(open).toHaveBeenCalledWith('https://idp.example/claude/authorize?state=f_1')
     expect(t.pending()).toEqual([POLL_MS])
     expect(store.pending('claude')).toBe(true)
@@ -171,7 +171,7 @@ describe('SignInStore', () => {
     const { store, c, onchange } = setup()
     await store.load()
     await store.importFrom('claude', '')
-    expect(c.importSignIn).toHaveBeenCalledWith('claude', 'default')
+    expect(c.importSignIn).toHaveBeenCalledWith('claude', '')
     expect(store.notices.claude).toBe('Imported cli@x.y from Claude Code.')
     expect(onchange).toHaveBeenCalled()
   })
