@@ -345,3 +345,35 @@ describe('Combos page', () => {
     expect(fetchMock).not.toHaveBeenCalled()
   })
 })
+
+describe('Combos page: suggestion', () => {
+  it('"Suggest one" fills a new combo with the suggested targets, subscriptions first, and saves it', async () => {
+    const user = userEvent.setup()
+    stubBackend((c: RecordedCall) => {
+      if (c.method === 'GET' && c.url === '/api/combos/suggested')
+        return { name: 'coding', strategy: 'priority', sticky: 0, budgetMs: 0, targets: [{ model: 'cc/claude-opus-4-5' }, { model: 'openai/gpt-5' }] }
+      if (c.method === 'GET' && c.url === '/api/combos') return []
+      if (c.method === 'GET' && c.url === '/api/models') return models
+      if (c.method === 'POST' && c.url === '/api/combos') return undefined
+      return errorResponse(404, `no route ${c.method} ${c.url}`)
+    })
+    await renderPage()
+    await user.click(await screen.findByRole('button', { name: 'Suggest one' }))
+    await waitFor(() => expect(rowModels()).toEqual(['cc/claude-opus-4-5', 'openai/gpt-5']))
+    expect((screen.getByLabelText(/^Name/) as HTMLInputElement).value).toBe('coding')
+  })
+
+  it('says what to do when there is nothing to suggest', async () => {
+    const user = userEvent.setup()
+    stubBackend((c: RecordedCall) => {
+      if (c.method === 'GET' && c.url === '/api/combos/suggested') return { name: 'coding', strategy: 'priority', sticky: 0, budgetMs: 0, targets: [] }
+      if (c.method === 'GET' && c.url === '/api/combos') return []
+      if (c.method === 'GET' && c.url === '/api/models') return []
+      return errorResponse(404, `no route ${c.method} ${c.url}`)
+    })
+    await renderPage()
+    await user.click(await screen.findByRole('button', { name: 'Suggest one' }))
+    expect((await screen.findByRole('alert')).textContent).toMatch(/connect a subscription or add a provider/)
+    expect(screen.queryAllByTestId('target-row')).toHaveLength(0)
+  })
+})

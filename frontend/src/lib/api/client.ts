@@ -395,6 +395,12 @@ export const api = {
     await call<null>({ bind: 'SaveCombo', args: [c], method: 'POST', path: '/api/combos', body: c })
   },
 
+  /** A fallback chain of every usable provider's best chat model, subscriptions first (nothing saved). */
+  suggestCombo: async (): Promise<ComboInput> => {
+    const c = await call<ComboInput | null>({ bind: 'SuggestCombo', method: 'GET', path: '/api/combos/suggested' })
+    return { name: c?.name ?? '', strategy: c?.strategy ?? 'priority', sticky: c?.sticky ?? 0, budgetMs: c?.budgetMs ?? 0, targets: list(c?.targets) }
+  },
+
   deleteCombo: async (name: string): Promise<void> => {
     await call<null>({ bind: 'DeleteCombo', args: [name], method: 'DELETE', path: `/api/combos/${seg(name)}` })
   },

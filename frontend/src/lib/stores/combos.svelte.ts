@@ -6,7 +6,7 @@ import { api, type Api } from '../api/client'
 import type { ComboInput, ComboStrategy, ComboView, ModelInfo } from '../api/types'
 import { startPolling, type PollerDeps } from '../poller'
 
-export type CombosApi = Pick<Api, 'listCombos' | 'saveCombo' | 'deleteCombo' | 'listModels'>
+export type CombosApi = Pick<Api, 'listCombos' | 'saveCombo' | 'deleteCombo' | 'listModels' | 'suggestCombo'>
 
 /** how often target states are refreshed while the page is visible */
 export const COMBO_REFRESH_MS = 3000
@@ -162,6 +162,7 @@ export class CombosStore {
   /** name of the combo being deleted */
   removing = $state<string | null>(null)
   removeError = $state('')
+  suggestError = $state('')
 
   private client: CombosApi
   private pollerDeps: Partial<PollerDeps>
@@ -217,6 +218,22 @@ export class CombosStore {
   /** Refresh every COMBO_REFRESH_MS while the page is visible. Returns the stop function. */
   startPolling(): () => void {
     return startPolling(() => void this.refresh(), COMBO_REFRESH_MS, this.pollerDeps)
+  }
+
+  /** A draft of the suggested combo (subscriptions first), or null with suggestError set. */
+  async suggest(): Promise<ComboDraft | null> {
+    this.suggestError = ''
+    try {
+      const c = await this.client.suggestCombo()
+      if (c.targets.length === 0) {
+        this.suggestError = 'Nothing to suggest yet: connect a subscription or add a provider first.'
+        return null
+      }
+      return draftFromCombo({ ...c, source: 'store', targets: c.targets.map((t) => ({ ...t, state: 'ok' })) })
+    } catch (e) {
+      this.suggestError = message(e)
+      return null
+    }
   }
 
   /** Create (`isNew`) or replace a combo from the editor. */
