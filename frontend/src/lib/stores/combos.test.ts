@@ -23,6 +23,7 @@ function fakeApi(items: ComboView[] = [comboView('smart', [comboTarget('fakecfg/
     listModels: vi.fn(async () => [modelInfo('fakecfg/m1'), modelInfo('fast', { Alias: true }), modelInfo('smart', { Combo: true })]),
     saveCombo: vi.fn(async (_c: ComboInput) => {}),
     deleteCombo: vi.fn(async (_n: string) => {}),
+    suggestCombo: vi.fn(async (): Promise<ComboInput> => ({ name: 'coding', strategy: 'priority', sticky: 0, budgetMs: 0, targets: [] })),
   } satisfies CombosApi
 }
 
