@@ -38,7 +38,7 @@ var ctx = context.Background()
 // anthropicAnswer: thinking, text, a call, interleaved thinking, a second call.
 func anthropicAnswer() []ir.Block {
 	return []ir.Block{
-		{Type: ir.BlockThinking, Text: "plan", Signature: "sig-1", Origin: ir.OriginAnthropic},
+		{Type: ir.BlockThinking, Text: "private-plan-7f3a", Signature: "sig-1", Origin: ir.OriginAnthropic},
 		{Type: ir.BlockText, Text: "Let me look."},
 		{Type: ir.BlockToolUse, ToolCallID: "toolu_1", ToolName: "read", Input: json.RawMessage(`{}`)},
 		{Type: ir.BlockRedactedThinking, Data: "opaque", Origin: ir.OriginAnthropic},
@@ -81,7 +81,7 @@ func TestRestoreAnthropicTurn(t *testing.T) {
 	if want := "thinking text tool_use redacted_thinking tool_use "; types(got) != want {
 		t.Fatalf("turn = %s, want %s", types(got), want)
 	}
-	if got[0].Signature != "sig-1" || got[0].Text != "plan" || got[3].Data != "opaque" {
+	if got[0].Signature != "sig-1" || got[0].Text != "private-plan-7f3a" || got[3].Data != "opaque" {
 		t.Errorf("restored blocks %+v", got)
 	}
 	if types(in[1].Content) != "text tool_use tool_use " {
@@ -89,7 +89,7 @@ func TestRestoreAnthropicTurn(t *testing.T) {
 	}
 	// A turn that carries its own thinking is left alone.
 	carried := clientEcho()
-	carried[1].Content = append([]ir.Block{{Type: ir.BlockThinking, Text: "plan", Signature: "sig-1", Origin: ir.OriginAnthropic}}, carried[1].Content...)
+	carried[1].Content = append([]ir.Block{{Type: ir.BlockThinking, Text: "private-plan-7f3a", Signature: "sig-1", Origin: ir.OriginAnthropic}}, carried[1].Content...)
 	if _, n := m.Restore(ctx, "keyA", "ant", ir.OriginAnthropic, carried); n != 0 {
 		t.Errorf("restored %d into a turn that had its thinking", n)
 	}
@@ -147,7 +147,7 @@ func TestTrackerAssignsIDsAndCollects(t *testing.T) {
 		t.Fatal("a call without an id got none")
 	}
 	got := tr.Content()
-	if types(got) != "thinking tool_use " || got[0].Text != "plan" || got[0].Signature != "sig-1" ||
+	if types(got) != "thinking tool_use " || got[0].Text != "private-plan-7f3a" || got[0].Signature != "sig-1" ||
 		got[1].ToolCallID != id || got[1].Signature != "callsig" || !tr.HasCalls() {
 		t.Errorf("content = %+v", got)
 	}
@@ -166,7 +166,7 @@ func TestPersistsAcrossRestartSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	wal, _ := os.ReadFile(filepath.Join(dir, "sb.db-wal"))
-	for _, secret := range []string{"sig-1", "opaque", "toolu_1", "plan"} {
+	for _, secret := range []string{"sig-1", "opaque", "toolu_1", "private-plan-7f3a"} {
 		if bytes.Contains(raw, []byte(secret)) || bytes.Contains(wal, []byte(secret)) {
 			t.Errorf("%q is stored in plain text", secret)
 		}
