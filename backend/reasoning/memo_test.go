@@ -147,7 +147,7 @@ func TestTrackerAssignsIDsAndCollects(t *testing.T) {
 		t.Fatal("a call without an id got none")
 	}
 	got := tr.Content()
-	if types(got) != "thinking tool_use " || got[0].Text != "private-plan-7f3a" || got[0].Signature != "sig-1" ||
+	if types(got) != "thinking tool_use " || got[0].Text != "plan" || got[0].Signature != "sig-1" ||
 		got[1].ToolCallID != id || got[1].Signature != "callsig" || !tr.HasCalls() {
 		t.Errorf("content = %+v", got)
 	}
