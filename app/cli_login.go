@@ -64,6 +64,8 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 		opened = openBrowser(f.URL) == nil
 	}
 	switch {
+	case f.Device:
+		fmt.Fprintf(stdout, "Open %s on any device, sign in and enter the code:\n\n    %s\n\nWaiting for you to approve…\n", f.URL, f.UserCode)
 	case opened:
 		fmt.Fprintf(stdout, "Opened your browser to sign in. If it did not open, visit:\n  %s\n", f.URL)
 	case f.ManualURL != "":
@@ -71,7 +73,9 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 	default:
 		fmt.Fprintf(stdout, "Open this URL in a browser and sign in:\n  %s\nIf the browser is on another machine, paste the address it ends on (http://localhost…) here and press Enter.\n", f.URL)
 	}
-	go pasteLoop(ctx, in.SignIns, f.ID, stdin, stderr)
+	if !f.Device {
+		go pasteLoop(ctx, in.SignIns, f.ID, stdin, stderr)
+	}
 	v, err := in.SignIns.Wait(ctx, f.ID)
 	if err != nil { // Ctrl-C
 		_ = in.SignIns.Cancel(f.ID)

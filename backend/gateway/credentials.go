@@ -24,8 +24,12 @@ func authorize(ctx context.Context, call *provider.Call, a *route.Account) error
 	if err != nil {
 		return err
 	}
-	call.APIKey, call.AccountRef = acc.Token, acc.AccountRef
+	setAccess(call, acc)
 	return nil
+}
+
+func setAccess(call *provider.Call, acc provider.Access) {
+	call.APIKey, call.AccountRef, call.BaseURL, call.Project = acc.Token, acc.AccountRef, acc.BaseURL, acc.Project
 }
 
 // send sends call with the account's credentials. When the upstream
@@ -45,6 +49,6 @@ func (g *Gateway) send(ctx context.Context, call *provider.Call, a *route.Accoun
 	if rerr != nil {
 		return nil, rerr
 	}
-	call.APIKey, call.AccountRef = acc.Token, acc.AccountRef
+	setAccess(call, acc)
 	return g.client.Send(ctx, call)
 }

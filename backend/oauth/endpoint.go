@@ -133,13 +133,17 @@ func Codex() Endpoint {
 	}
 }
 
-// Lookup returns the built-in endpoint for a provider id.
-func Lookup(id string) (Endpoint, bool) {
-	switch id {
-	case "claude":
-		return Claude(), true
-	case "codex":
-		return Codex(), true
+// builtins are the vendors' sign-ins by name; each vendor's file registers
+// its own (see Register).
+var builtins = map[string]func() Endpoint{"claude": Claude, "codex": Codex}
+
+// Register adds a built-in sign-in under name (called from init).
+func Register(name string, ep func() Endpoint) { builtins[name] = ep }
+
+// Lookup returns the built-in sign-in of that name (the catalog's sign_in).
+func Lookup(name string) (Endpoint, bool) {
+	if f, ok := builtins[name]; ok {
+		return f(), true
 	}
 	return Endpoint{}, false
 }

@@ -25,6 +25,19 @@ type Token struct {
 	Scope        string       // granted scopes, when the server says
 	IDToken      secret.Value // raw OpenID Connect id_token (Codex), "" otherwise
 	Claims       Claims       // who signed in, from the id_token or the token response
+	// ResourceURL is the API base the token is for, when the token response
+	// names one (Qwen's resource_url); "" otherwise.
+	ResourceURL string
+	// extra reads other fields of the token response (vendors' additions).
+	extra func(key string) any
+}
+
+// Extra returns a field of the token response beyond RFC 6749's, or nil.
+func (t Token) Extra(key string) any {
+	if t.extra == nil {
+		return nil
+	}
+	return t.extra(key)
 }
 
 // Claims identify the account behind a token. They come from the id_token
@@ -105,6 +118,8 @@ func newToken(t *oauth2.Token) *Token {
 		Expiry:       t.Expiry,
 		Scope:        extraString(t, "scope"),
 		IDToken:      secret.Value(extraString(t, "id_token")),
+		ResourceURL:  extraString(t, "resource_url"),
+		extra:        t.Extra,
 	}
 	if tok.IDToken != "" {
 		tok.Claims, _ = ParseIDToken(tok.IDToken.Reveal())

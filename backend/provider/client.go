@@ -150,6 +150,9 @@ type Call struct {
 	// ClientUserAgent is the calling client's User-Agent; sign-in quirks
 	// tell the vendor's own CLI apart by it.
 	ClientUserAgent string
+	// BaseURL and Project come from a sign-in's Access (see there).
+	BaseURL string
+	Project string
 
 	query url.Values // pagination, set by ListModels
 }
@@ -203,6 +206,16 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		return nil, ir.Errorf(ir.KindInternal, "provider: call without a provider entry")
 	}
 	e := call.Entry
+	if base := strings.TrimRight(call.BaseURL, "/"); base != "" && base != e.BaseURL {
+		// The vendor names this account's API base (it came with the token,
+		// so it is checked like any base URL before a credential goes there).
+		if err := checkBaseURL(base, e.AllowLocal || e.Local); err != nil {
+			return nil, &ir.Error{Kind: ir.KindAuth, Provider: e.ID, Message: "provider " + e.ID + ": the sign-in's API base: " + err.Error()}
+		}
+		moved := *e
+		moved.BaseURL = base
+		e = &moved
+	}
 	u := e.URL(call.Op, call.Model, call.Stream)
 	if u == "" {
 		err := ir.Errorf(ir.KindModelNotSupported, "provider %s (%s dialect) has no %s endpoint", e.ID, e.Dialect, call.Op)

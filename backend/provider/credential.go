@@ -28,4 +28,11 @@ type Access struct {
 	// AccountRef identifies the signed-in account to upstreams that want it
 	// besides the token (Codex: the chatgpt-account-id header).
 	AccountRef string
+	// BaseURL replaces the provider's base URL for this account, when the
+	// vendor assigns one per account (Qwen's resource_url, Copilot's API
+	// endpoint). "" keeps the provider's.
+	BaseURL string
+	// Project is the vendor project the account's requests run in
+	// (Google Cloud Code); "" when the vendor has none.
+	Project string
 }

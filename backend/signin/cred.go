@@ -63,8 +63,30 @@ func (c *cred) NeedsSignIn() bool { return c.signedOut.Load() }
 
 // Access implements provider.Credential: the current token while it is
 // fresh, a background refresh inside the lead time, a wait for the
-// refresh once it has expired.
+// refresh once it has expired; then what the vendor's upstream takes.
 func (c *cred) Access(ctx context.Context) (provider.Access, error) {
+	base, err := c.signedInAccess(ctx)
+	if err != nil {
+		return base, err
+	}
+	return c.upstream(ctx, base, "")
+}
+
+// upstream asks the vendor for the token its upstream takes (most send
+// the sign-in's own); a vendor that finds the sign-in revoked signs the
+// account out like a refused refresh.
+func (c *cred) upstream(ctx context.Context, base provider.Access, rejected string) (provider.Access, error) {
+	a, err := upstreamAccess(ctx, c.rec.ProviderID, c.rec.AccountID, base, rejected)
+	if errors.Is(err, oauth.ErrInvalidGrant) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return provider.Access{}, c.markSignedOutLocked(ctx, err)
+	}
+	return a, err
+}
+
+// signedInAccess is the sign-in's own access token, refreshed as needed.
+func (c *cred) signedInAccess(ctx context.Context) (provider.Access, error) {
 	c.mu.Lock()
 	if c.signedOut.Load() {
 		c.mu.Unlock()
@@ -98,6 +120,15 @@ func (c *cred) Access(ctx context.Context) (provider.Access, error) {
 // Reauthorize implements provider.Credential: after a 401 on rejected,
 // refresh once, unless another request has already replaced that token.
 func (c *cred) Reauthorize(ctx context.Context, rejected string) (provider.Access, error) {
+	if _, ok := vendors[c.rec.ProviderID].(exchanger); ok {
+		// The upstream refused the exchanged token: exchange again (the
+		// vendor refreshes the sign-in's own token through Access if needed).
+		base, err := c.signedInAccess(ctx)
+		if err != nil {
+			return base, err
+		}
+		return c.upstream(ctx, base, rejected)
+	}
 	c.mu.Lock()
 	if c.signedOut.Load() {
 		c.mu.Unlock()
@@ -119,7 +150,11 @@ func (c *cred) Reauthorize(ctx context.Context, rejected string) (provider.Acces
 }
 
 func (c *cred) accessLocked() provider.Access {
-	return provider.Access{Token: c.rec.Access, AccountRef: c.rec.Claims.AccountID}
+	ref := c.rec.Claims.AccountID
+	if c.rec.Extra.Ref != "" {
+		ref = c.rec.Extra.Ref
+	}
+	return provider.Access{Token: c.rec.Access, AccountRef: ref, BaseURL: c.rec.Extra.BaseURL, Project: c.rec.Extra.Project}
 }
 
 // startLocked returns the refresh in flight, starting one if none is.

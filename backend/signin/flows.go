@@ -45,13 +45,18 @@ type FlowView struct {
 	AccountID string `json:"accountId,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Opened    bool   `json:"opened"` // the desktop app opened the system browser
+	// Device sign-ins (RFC 8628): the user opens URL on any device and
+	// enters UserCode; nothing is pasted back.
+	Device   bool   `json:"device"`
+	UserCode string `json:"userCode,omitempty"`
 }
 
 // Flow is one browser sign-in: the loopback listener waits for the
 // redirect while the user may also paste the code (manual mode).
 type Flow struct {
 	m       *Manager
-	pending *oauth.Pending
+	pending *oauth.Pending    // browser sign-ins
+	device  *oauth.DeviceAuth // device-code sign-ins
 	cancel  context.CancelFunc
 	done    chan struct{}
 
@@ -83,13 +88,25 @@ func (m *Manager) Start(ctx context.Context, o StartOptions) (FlowView, error) {
 	if err != nil {
 		return FlowView{}, err
 	}
-	p, err := oauth.Begin(ctx, ep)
-	if err != nil {
-		return FlowView{}, fmt.Errorf("signin: %s: %w", o.Provider, err)
+	f := &Flow{m: m, done: make(chan struct{}), view: FlowView{ID: newFlowID(), Provider: o.Provider, Account: name, Status: FlowPending}}
+	if ep.AuthURL == "" && ep.DeviceURL != "" {
+		d, err := oauth.StartDevice(ctx, ep)
+		if err != nil {
+			return FlowView{}, fmt.Errorf("signin: %s: %w", o.Provider, err)
+		}
+		f.device, f.view.Device, f.view.UserCode, f.view.URL = d, true, d.UserCode, d.VerificationURI
+		if d.VerificationURIComplete != "" {
+			f.view.URL = d.VerificationURIComplete
+		}
+	} else {
+		p, err := oauth.Begin(ctx, ep)
+		if err != nil {
+			return FlowView{}, fmt.Errorf("signin: %s: %w", o.Provider, err)
+		}
+		f.pending, f.view.URL, f.view.ManualURL = p, p.URL(), p.ManualURL()
 	}
 	fctx, cancel := context.WithTimeout(m.ctx, flowTimeout)
-	f := &Flow{m: m, pending: p, cancel: cancel, done: make(chan struct{}),
-		view: FlowView{ID: newFlowID(), Provider: o.Provider, Account: name, URL: p.URL(), ManualURL: p.ManualURL(), Status: FlowPending}}
+	f.cancel = cancel
 	m.mu.Lock()
 	m.pruneFlowsLocked()
 	m.flows[f.view.ID] = f
@@ -120,7 +137,13 @@ func (f *Flow) run(ctx context.Context) {
 	defer f.m.wg.Done()
 	defer f.cancel()
 	defer close(f.done)
-	tok, err := f.pending.Wait(ctx)
+	var tok *oauth.Token
+	var err error
+	if f.device != nil {
+		tok, err = f.device.Poll(ctx)
+	} else {
+		tok, err = f.pending.Wait(ctx)
+	}
 	if err == nil {
 		var id string
 		id, err = f.m.store(context.WithoutCancel(ctx), f.view.Provider, f.view.Account, tok, "signed_in", OutcomeSignedIn, "")
@@ -163,6 +186,8 @@ func flowError(providerID string, err error) string {
 		return "the sign-in timed out after 10 minutes; start again"
 	case errors.Is(err, oauth.ErrAccessDenied):
 		return "the sign-in was declined in the browser; nothing was stored"
+	case errors.Is(err, oauth.ErrExpired):
+		return "the code expired before it was entered; start again"
 	case errors.Is(err, oauth.ErrStateMismatch):
 		return "the answer did not belong to this sign-in (state mismatch); nothing was stored, start again"
 	}
@@ -204,6 +229,9 @@ func (m *Manager) Complete(ctx context.Context, id, pasted string) (FlowView, er
 	if err != nil {
 		return FlowView{}, err
 	}
+	if f.device != nil {
+		return f.View(), errors.New("signin: this sign-in finishes by itself once you enter the code in the browser; there is nothing to paste")
+	}
 	if _, err := f.pending.Complete(ctx, pasted); err != nil {
 		// An exchange that failed has ended the flow (run reports it within
 		// moments); a paste that could not even be read (another sign-in's
@@ -235,7 +263,9 @@ func (m *Manager) Cancel(id string) error {
 	}
 	f.mu.Unlock()
 	f.cancel()
-	_ = f.pending.Close()
+	if f.pending != nil {
+		_ = f.pending.Close()
+	}
 	<-f.done
 	return nil
 }
@@ -286,7 +316,12 @@ func (m *Manager) store(ctx context.Context, providerID, name string, tok *oauth
 	if tok.AccessToken == "" {
 		return "", errors.New("signin: the identity server issued no access token")
 	}
+	extra, err := m.finishSignIn(ctx, providerID, tok)
+	if err != nil {
+		return "", err
+	}
 	r := record{ProviderID: providerID, Name: name, Expiry: tok.Expiry, Claims: tok.Claims, State: stateOK, Source: source,
+		Extra:  extra,
 		tokens: tokens{Access: tok.AccessToken.Reveal(), Refresh: tok.RefreshToken.Reveal(), IDToken: tok.IDToken.Reveal()}}
 	if detail == "" && tok.Claims.Email != "" {
 		detail = tok.Claims.Email

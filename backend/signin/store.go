@@ -51,6 +51,7 @@ type record struct {
 	LastError   string
 	RefreshedAt time.Time
 	Source      string
+	Extra       Extra
 }
 
 // db is the sign-ins' storage; every change of tokens is one transaction
@@ -129,12 +130,12 @@ func (d db) save(ctx context.Context, r record, outcome, detail string, now time
 	if err != nil {
 		return "", err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO signins(account_id, sealed, expires_at, email, plan, account_ref, subject, org, state, last_error, refreshed_at, source)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(account_id) DO UPDATE SET sealed=excluded.sealed, expires_at=excluded.expires_at,
+	_, err = tx.ExecContext(ctx, `INSERT INTO signins(account_id, sealed, expires_at, email, plan, account_ref, subject, org, state, last_error, refreshed_at, source, extra)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(account_id) DO UPDATE SET sealed=excluded.sealed, expires_at=excluded.expires_at,
 		email=excluded.email, plan=excluded.plan, account_ref=excluded.account_ref, subject=excluded.subject, org=excluded.org,
-		state=excluded.state, last_error='', refreshed_at=excluded.refreshed_at, source=excluded.source`,
+		state=excluded.state, last_error='', refreshed_at=excluded.refreshed_at, source=excluded.source, extra=excluded.extra`,
 		id, sealed, unixMS(r.Expiry), r.Claims.Email, r.Claims.PlanType, r.Claims.AccountID, r.Claims.Subject,
-		r.Claims.OrganizationID, stateOK, "", now.UnixMilli(), r.Source)
+		r.Claims.OrganizationID, stateOK, "", now.UnixMilli(), r.Source, r.Extra.json())
 	if err != nil {
 		return "", fmt.Errorf("signin: save tokens: %w", err)
 	}
@@ -209,7 +210,7 @@ func logRow(ctx context.Context, tx *sql.Tx, now time.Time, id, providerID, name
 // load reads one sign-in (or all when id is "").
 func (d db) load(ctx context.Context, id string) ([]record, error) {
 	q := `SELECT s.account_id, a.provider_id, a.name, s.sealed, s.expires_at, s.email, s.plan, s.account_ref, s.subject, s.org,
-		s.state, s.last_error, s.refreshed_at, s.source FROM signins s JOIN accounts a ON a.id = s.account_id`
+		s.state, s.last_error, s.refreshed_at, s.source, s.extra FROM signins s JOIN accounts a ON a.id = s.account_id`
 	var args []any
 	if id != "" {
 		q += ` WHERE s.account_id = ?`
@@ -224,13 +225,13 @@ func (d db) load(ctx context.Context, id string) ([]record, error) {
 	var errs []error
 	for rows.Next() {
 		var r record
-		var sealed string
+		var sealed, extra string
 		var exp, refreshed int64
 		if err := rows.Scan(&r.AccountID, &r.ProviderID, &r.Name, &sealed, &exp, &r.Claims.Email, &r.Claims.PlanType,
-			&r.Claims.AccountID, &r.Claims.Subject, &r.Claims.OrganizationID, &r.State, &r.LastError, &refreshed, &r.Source); err != nil {
+			&r.Claims.AccountID, &r.Claims.Subject, &r.Claims.OrganizationID, &r.State, &r.LastError, &refreshed, &r.Source, &extra); err != nil {
 			return nil, fmt.Errorf("signin: load: %w", err)
 		}
-		r.Expiry, r.RefreshedAt = fromMS(exp), fromMS(refreshed)
+		r.Expiry, r.RefreshedAt, r.Extra = fromMS(exp), fromMS(refreshed), parseExtra(extra)
 		t, err := d.open(r.AccountID, sealed)
 		if err != nil {
 			errs = append(errs, err)

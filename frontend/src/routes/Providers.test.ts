@@ -397,6 +397,8 @@ interface SignInScript {
   log?: RefreshLogEntry[]
   /** POST /api/accounts/{id}/refresh answers 502 with this message */
   refreshError?: string
+  /** flows are device-code sign-ins with this user code */
+  userCode?: string
 }
 
 /** backend() plus the sign-in routes: flows advance through `polls`, a finished one adds the account */
@@ -445,6 +447,7 @@ function signInBackend(initial: ProviderView[], script: SignInScript = {}) {
     if (m && method === 'POST' && m[2]) return jsonResponse(signedIn(providers, m[1], body.account, 'cli@example.com'), 201)
     if (m && method === 'POST') {
       const flow = signInFlow(`f_${++n}`, m[1], { account: body.account })
+      if (script.userCode) Object.assign(flow, { device: true, userCode: script.userCode, manualUrl: '', url: 'https://idp.example/device' })
       flows.set(flow.id, { flow, polls: 0 })
       return jsonResponse(flow, 201)
     }
@@ -510,6 +513,20 @@ describe('Providers page: subscriptions', () => {
     await renderPage()
     await screen.findByRole('heading', { name: 'OpenAI', level: 3 })
     expect(screen.queryByRole('region', { name: 'Subscriptions' })).toBeNull()
+  })
+
+  it('a device-code sign-in shows the code to enter and the page to enter it on, then finishes by itself', async () => {
+    const user = userEvent.setup()
+    const open = vi.spyOn(window, 'open').mockImplementation(() => null)
+    signInBackend([], { polls: ['pending', 'done'], userCode: 'WDJB-MJHT' })
+    await renderFastPolling()
+    const claude = within(await present(() => subscription('claude')))
+    await user.click(claude.getByRole('button', { name: `Connect ${CLAUDE}` }))
+    expect((await claude.findByTestId('user-code')).textContent).toBe('WDJB-MJHT')
+    expect(claude.getByTestId('device-url').getAttribute('href')).toBe('https://idp.example/device')
+    expect(open).toHaveBeenCalledWith('https://idp.example/device', '_blank', 'noopener,noreferrer')
+    expect(claude.queryByLabelText('Code or redirect URL')).toBeNull()
+    await waitFor(() => expect(claude.getByTestId('flow-status').textContent).toMatch(`Signed in as ${EMAIL}`))
   })
 
   it('connects: opens the sign-in page, polls until done, then lists the account with its email', async () => {

@@ -312,6 +312,7 @@ export function signInFlow(id: string, provider: string, extra: Partial<SignInFl
     manualUrl: `https://idp.example/${provider}/authorize?state=${id}&redirect_uri=manual`,
     status: 'pending',
     opened: false,
+    device: false,
     ...extra,
   }
 }

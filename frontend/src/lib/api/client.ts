@@ -96,8 +96,9 @@ export function signInFlow(f: SignInFlow | null): SignInFlow {
     manualUrl: str(o.manualUrl),
     status: o.status ?? 'pending',
     opened: o.opened === true,
+    device: o.device === true,
   }
-  for (const k of ['error', 'accountId', 'email'] as const) if (str(o[k])) out[k] = str(o[k])
+  for (const k of ['error', 'accountId', 'email', 'userCode'] as const) if (str(o[k])) out[k] = str(o[k])
   return out
 }
 

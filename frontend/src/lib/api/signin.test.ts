@@ -135,7 +135,7 @@ describe('sign-in operations over Wails bindings', () => {
 
 describe('normalisers', () => {
   it('signInFlow fills the required fields and keeps only meaningful optional ones', () => {
-    expect(signInFlow(null)).toEqual({ id: '', provider: '', account: '', url: '', manualUrl: '', status: 'pending', opened: false })
+    expect(signInFlow(null)).toEqual({ id: '', provider: '', account: '', url: '', manualUrl: '', status: 'pending', opened: false, device: false })
     const f = signInFlow({ ...flowFake('f', 'claude'), error: '', email: 'e@x.y', opened: 'yes' as unknown as boolean })
     expect('error' in f).toBe(false)
     expect(f.email).toBe('e@x.y')

@@ -219,6 +219,9 @@ export interface SignInFlow {
   email?: string
   /** the desktop app already opened the system browser on url */
   opened: boolean
+  /** a device-code sign-in: open url on any device and enter userCode; nothing is pasted back */
+  device: boolean
+  userCode?: string
 }
 
 export type RefreshOutcome = 'signed_in' | 'imported' | 'refreshed' | 'failed' | 'needs_sign_in'

@@ -186,7 +186,7 @@ export class SignInStore {
       const flow: FlowState = { ...(await this.deps.client.startSignIn(providerId, name, manual)), manual }
       this.setFlow(providerId, flow)
       if (flow.status === 'pending') {
-        if (!manual && !flow.opened && flow.url) this.deps.open(flow.url)
+        if (!manual && !flow.opened && flow.url) this.deps.open(flow.url) // device flows too: the page to enter the code
         this.schedule(providerId)
       } else await this.settled(providerId, flow)
       return flow
