@@ -236,7 +236,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	}
 	guard := mgmt.NewHostGuard(hosts...)
 	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
-	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log, server.Options{BodyReadBase: o.BodyReadBase})
+	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log, server.Options{BodyReadBase: o.BodyReadBase,
+		TooLarge: gateway.TooLargeAnswer})
 	in.Server.RegisterOnShutdown(mh.Stop)
 	in.LoginURL = "http://" + addr + "/login?token=" + token
 

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -18,7 +20,7 @@ const (
 	maxRouteHeader = 320
 	// maxClientHeaderBytes: a larger header block is refused in the
 	// client's dialect (431). Beyond server.MaxHeaderBytes net/http refuses
-	// it itself, before any handler, as plain text.
+	// it before any handler; TooLargeAnswer renders that answer.
 	maxClientHeaderBytes = 64 << 10
 )
 
@@ -87,4 +89,17 @@ func headerBytes(r *http.Request) int {
 		}
 	}
 	return n
+}
+
+// TooLargeAnswer is the 431 for a header block net/http refused before any
+// handler ran, in the dialect of the path (the management API and
+// dashboard get Switchboard's own JSON error).
+func TooLargeAnswer(method, path string) (string, []byte) {
+	msg := "request headers are too large"
+	if !strings.HasPrefix(path, "/v1") {
+		return "application/json", []byte(`{"error":{"code":"headers_too_large","message":"` + msg + `"}}`)
+	}
+	r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
+	e := &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestHeaderFieldsTooLarge, Message: msg}
+	return "application/json", codecFor(dialectOf(r)).EncodeError(e)
 }

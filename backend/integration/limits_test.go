@@ -243,6 +243,13 @@ func TestRequestChecks(t *testing.T) {
 			}
 			big := g.do("POST", path, body, map[string]string{"X-Pad": strings.Repeat("p", 100<<10)})
 			check(t, d, big, http.StatusRequestHeaderFieldsTooLarge, "larger than 64 KiB")
+			// Beyond server.MaxHeaderBytes net/http answers before any
+			// handler; that answer is in the dialect too.
+			huge := g.do("POST", path, body, map[string]string{"X-Pad": strings.Repeat("p", 1<<20)})
+			check(t, d, huge, http.StatusRequestHeaderFieldsTooLarge, "request headers are too large")
+			if r := g.do("GET", "/v1/models", "", nil); r.Status != 200 {
+				t.Errorf("the server did not serve the next request after a 431: %d", r.Status)
+			}
 		})
 	}
 	for _, tc := range []struct{ path, body string }{

@@ -76,8 +76,9 @@ const (
 	// the gateway's largest accepted body.
 	unknownBodySize = 32 << 20
 	// MaxHeaderBytes bounds request headers; net/http answers a larger
-	// header block itself, as plain text, before any handler runs (the
-	// gateway refuses smaller oversized headers in the client's dialect).
+	// header block itself before any handler runs (Options.TooLarge puts
+	// that answer in the client's dialect; the gateway refuses smaller
+	// oversized headers itself).
 	MaxHeaderBytes = 128 << 10
 )
 
@@ -85,6 +86,9 @@ const (
 type Options struct {
 	// BodyReadBase replaces DefaultBodyReadBase (tests shorten it).
 	BodyReadBase time.Duration
+	// TooLarge renders the answer to a header block over MaxHeaderBytes
+	// (nil: net/http's plain text).
+	TooLarge TooLargeAnswer
 }
 
 // BodyReadTimeout is how long a body of n bytes (n < 0: unknown) may take
@@ -122,7 +126,7 @@ func Start(ln net.Listener, h http.Handler, log *slog.Logger, o Options) *Server
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}}
 	go func() {
-		err := s.srv.Serve(ln)
+		err := s.srv.Serve(headerLimitListener{Listener: ln, answer: o.TooLarge})
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
