@@ -232,7 +232,11 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		}
 	}
 	if passThrough {
-		return rewriteModel(x.body, up.Name(), c.Model), hdr, nil
+		body := rewriteModel(x.body, up.Name(), c.Model)
+		if rejectsSampling(c) {
+			body = dropSampling(body)
+		}
+		return body, hdr, nil
 	}
 	full, err := x.fullRequest()
 	if err != nil {

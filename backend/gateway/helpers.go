@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
 	"switchboard/backend/dialect"
@@ -61,6 +62,9 @@ func splitThinkInResponse(r *ir.Response) {
 // encodeFor encodes a request for an upstream, applying what the catalog
 // knows about that vendor's quirks.
 func encodeFor(up dialect.Codec, req *ir.Request, c route.Candidate) ([]byte, error) {
+	if rejectsSampling(c) {
+		req.Temperature, req.TopP, req.TopK = nil, nil, nil
+	}
 	if up.Name() == dialect.OpenAIChat {
 		var o openai.RequestOptions
 		switch c.Provider.Entry.ID {
@@ -76,6 +80,33 @@ func encodeFor(up dialect.Codec, req *ir.Request, c route.Candidate) ([]byte, er
 		return anthropic.EncodeRequestWith(req, anthropic.RequestOptions{MaxOutput: m.MaxOutput})
 	}
 	return up.EncodeRequest(req)
+}
+
+// rejectsSampling: OpenAI's reasoning models (the catalog's reasoning
+// flag) refuse any temperature or top_p but the default with a 400;
+// clients written for other models send them all the time.
+func rejectsSampling(c route.Candidate) bool {
+	if c.Provider.Entry.ID != "openai" {
+		return false // other vendors' reasoning models take or ignore them
+	}
+	m, ok := c.Provider.Entry.Model(c.Model)
+	return ok && m.Reasoning
+}
+
+// samplingKeys are what rejectsSampling drops from a pass-through body.
+var samplingKeys = []string{"temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs"}
+
+// dropSampling removes the sampling parameters a reasoning model refuses
+// from a same-dialect body (only the keys present are touched).
+func dropSampling(body []byte) []byte {
+	for _, k := range samplingKeys {
+		if gjson.GetBytes(body, k).Exists() {
+			if out, err := sjson.DeleteBytes(body, k); err == nil {
+				body = out
+			}
+		}
+	}
+	return body
 }
 
 // rewriteModel sets the model in a same-dialect body without re-encoding
