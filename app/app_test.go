@@ -45,6 +45,16 @@ func TestCLIKeysAndConfigErrors(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "log_format") || !strings.Contains(errs, "listen") {
 		t.Fatalf("bad config: %d %q", code, errs)
 	}
+	// Providers that cannot be built refuse the whole file, every problem
+	// listed.
+	t.Setenv("SWITCHBOARD_LOG_FORMAT", "")
+	bad := filepath.Join(dir, "bad.yaml")
+	_ = os.WriteFile(bad, []byte("providers:\n  - id: openai\n    base_url: http://127.0.0.1:9/v1\n"+
+		"  - id: claude\n    sign_in:\n      token_url: http://idp.example/token\n"), 0o600)
+	code, _, errs = run("serve", "--data-dir", dir, "--config", bad)
+	if code != 2 || !strings.Contains(errs, "clear text") || !strings.Contains(errs, "sign_in.token_url") {
+		t.Fatalf("unbuildable provider and combo: %d %q", code, errs)
+	}
 	if code, _, _ = run("frobnicate"); code != 2 {
 		t.Fatalf("unknown command: %d", code)
 	}

@@ -222,6 +222,8 @@ func resolveConfig(g *globalFlags, stderr io.Writer) (config.Config, *slog.Logge
 	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
+	} else if err := core.CheckConfig(cfg); err != nil {
+		errs = append(errs, err) // what only building the providers and combos finds
 	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, nil, err

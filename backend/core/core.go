@@ -140,6 +140,24 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	return in, nil
 }
 
+// CheckConfig builds every provider and combo the config file declares
+// and reports every one that cannot be used, so a bad file is refused
+// whole at start instead of loading partly with a warning.
+func CheckConfig(cfg config.Config) error {
+	var errs []error
+	for _, pc := range cfg.Providers {
+		if _, err := provider.FromConfig(pc); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, cc := range cfg.Combos {
+		if _, err := accounts.ComboFromConfig(cc); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Close releases an instance that was only opened (CLI commands): sign-in
 // work in flight ends first, then the database closes.
 func (in *Instance) Close() error {
