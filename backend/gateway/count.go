@@ -33,7 +33,7 @@ func (g *Gateway) countTokensAnthropic(w http.ResponseWriter, r *http.Request) {
 	}
 	n := g.upstreamCount(r, req, dialect.Anthropic, body)
 	if n < 0 {
-		n = tokens.Estimate(req)
+		n = g.estimateTokens(req)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(anthropic.EncodeCountTokens(n))
@@ -53,10 +53,22 @@ func (g *Gateway) countTokensGemini(w http.ResponseWriter, r *http.Request, mode
 	req.Model = model
 	n := g.upstreamCount(r, req, dialect.Gemini, nil)
 	if n < 0 {
-		n = tokens.Estimate(req)
+		n = g.estimateTokens(req)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(gemini.EncodeCountTokens(n))
+}
+
+// estimateTokens counts req offline the way the model it would be routed to
+// first counts (an alias or a combo name says nothing about the tokenizer);
+// the requested name is used when it resolves to nothing.
+func (g *Gateway) estimateTokens(req *ir.Request) int {
+	if cands, err := g.routes.Load().Resolve(req.Model); err == nil && len(cands) > 0 && cands[0].Model != "" {
+		cp := *req
+		cp.Model = cands[0].Model
+		return tokens.Estimate(&cp)
+	}
+	return tokens.Estimate(req)
 }
 
 // upstreamCount asks the first candidate that can count (same-vendor
