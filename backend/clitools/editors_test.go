@@ -1,6 +1,7 @@
 package clitools
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -194,13 +195,57 @@ func TestYAMLEdits(t *testing.T) {
 }
 
 func TestUnifiedDiff(t *testing.T) {
-	got := unifiedDiff("f", "a\nb\nc\n", "a\nB\nc\nd\n", false)
-	want := "--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n"
-	if got != want {
-		t.Errorf("got\n%s", got)
+	// every want here was checked with GNU patch -p1: before + diff = after
+	cases := []struct {
+		name, before, after string
+		created             bool
+		want                string
+	}{
+		{"change and append", "a\nb\nc\n", "a\nB\nc\nd\n", false,
+			"--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n"},
+		{"created", "", "x\n", true,
+			"--- /dev/null\n+++ b/f\n@@ -0,0 +1 @@\n+x\n"},
+		{"unchanged", "a\n", "a\n", false, ""},
+		// the hand-written diff this replaced emitted a hunkless diff here
+		{"final newline added", "a", "a\n", false,
+			"--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+a\n"},
+		{"final newline removed", "a\n", "a", false,
+			"--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+a\n\\ No newline at end of file\n"},
+		// ... and marked only the new side, at the end of the whole diff
+		{"no final newline on either side", "a\nb", "a\nc", false,
+			"--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"},
+		{"change far from a missing final newline", "1\n2\n3\n4\n5\n6\n7\n8\nend", "0\n1\n2\n3\n4\n5\n6\n7\n8\nend", false,
+			"--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n+0\n 1\n 2\n 3\n"},
+		// ... and dropped the \r of CRLF lines, so the diff did not apply
+		{"CRLF kept", "{\r\n\t\"a\": 1\r\n}\r\n", "{\r\n\t\"a\": 1,\r\n\t\"b\": 2\r\n}\r\n", false,
+			"--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n {\r\n-\t\"a\": 1\r\n+\t\"a\": 1,\r\n+\t\"b\": 2\r\n }\r\n"},
 	}
-	if got := unifiedDiff("f", "", "x\n", true); !strings.HasPrefix(got, "--- /dev/null\n") || !strings.Contains(got, "@@ -0,0 +1,1 @@\n+x\n") {
-		t.Errorf("created: %q", got)
+	for _, c := range cases {
+		if got := unifiedDiff("f", c.before, c.after, c.created); got != c.want {
+			t.Errorf("%s: got\n%q\nwant\n%q", c.name, got, c.want)
+		}
+	}
+	if got := unifiedDiff("/home/u/.codex/config.toml", "a\n", "b\n", false); !strings.HasPrefix(got, "--- a/home/u/.codex/config.toml\n+++ b/home/u/.codex/config.toml\n") {
+		t.Errorf("absolute path: %q", got)
+	}
+}
+
+// Two edits far apart in a large file give two small hunks, not the whole
+// file (the hand-written LCS fell back to replacing everything between the
+// first and the last change once that span passed 4M line pairs).
+func TestUnifiedDiffLargeFile(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "  \"key%04d\": {\"v\": %d},\n", i, i)
+	}
+	b.WriteString("  \"last\": true\n}\n")
+	before := b.String()
+	after := strings.Replace(before, `"key2500": {"v": 2500}`, `"key2500": {"v": "x"}`, 1)
+	after = strings.Replace(after, "  \"last\": true\n", "  \"last\": true,\n  \"env\": {\n    \"K\": \"v\"\n  }\n", 1)
+	got := unifiedDiff("f", before, after, false)
+	if n := strings.Count(got, "\n@@ "); n != 2 || strings.Count(got, "\n") > 25 {
+		t.Errorf("%d hunks, %d lines:\n%s", n, strings.Count(got, "\n"), got)
 	}
 }
 
