@@ -1,10 +1,15 @@
 package clitools
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	toml "github.com/pelletier/go-toml/v2"
+	"github.com/tailscale/hujson"
 	"gopkg.in/yaml.v3"
 )
 
@@ -132,6 +137,14 @@ func TestTOMLEdits(t *testing.T) {
 	d, _ = newTOMLDoc("[model_providers]\nswitchboard.base_url = \"x\"\n")
 	if c := d.Conflict("model_providers.switchboard"); c == "" {
 		t.Error("dotted-key conflict not found")
+	}
+	// a key that is a table here is refused, not defined a second time
+	// (FuzzTOMLScan's go-toml/v2 oracle catches the write)
+	for _, in := range []string{"model.x = 1\n", "[model]\nx = 1\n", "[model.sub]\n"} {
+		d, _ = newTOMLDoc(in)
+		if err := d.Set("", "model", `"m"`); err == nil || d.String() != in {
+			t.Errorf("%q: %v, %q", in, err, d.String())
+		}
 	}
 }
 
@@ -261,11 +274,26 @@ func FuzzJSONCEdit(f *testing.F) {
 		if d.Node([]string{"env"}) != nil && d.Node([]string{"env"}).kind != jObject {
 			return
 		}
+		// hujson, an independent JWCC parser, is the oracle where it reads
+		// the input: the edit must change env.SB and nothing else
+		before, oracle := jwccValue(s)
 		if err := d.Set([]string{"env", "SB"}, "v"); err != nil {
 			t.Fatalf("set on %q: %v", s, err)
 		}
 		if got := d.GetString([]string{"env", "SB"}); got != "v" {
 			t.Fatalf("set on %q gave %q", s, d.String())
+		}
+		if oracle {
+			want, _ := jwccValue(s)
+			env, _ := want["env"].(map[string]any)
+			if env == nil {
+				env = map[string]any{}
+			}
+			env["SB"] = "v"
+			want["env"] = env
+			if got, ok := jwccValue(d.String()); !ok || !reflect.DeepEqual(got, want) {
+				t.Fatalf("set on %q gave %q: %v, want %v", s, d.String(), got, want)
+			}
 		}
 		if err := d.Delete([]string{"env", "SB"}); err != nil {
 			t.Fatalf("delete on %q: %v", s, err)
@@ -273,11 +301,37 @@ func FuzzJSONCEdit(f *testing.F) {
 		if _, err := parseJSONC(d.String()); err != nil {
 			t.Fatalf("%q became invalid: %q", s, d.String())
 		}
+		if oracle && !strings.Contains(s, "SB") { // a repeated SB would resurface
+			got, ok := jwccValue(d.String())
+			if _, had := before["env"]; !had && ok {
+				delete(got, "env") // the container Prune would take away
+			}
+			if !ok || !reflect.DeepEqual(got, before) {
+				t.Fatalf("set+delete on %q gave %q: %v, want %v", s, d.String(), got, before)
+			}
+		}
 	})
 }
 
+// jwccValue decodes a JWCC object with hujson and encoding/json (numbers
+// as written); ok is false when hujson does not read it.
+func jwccValue(s string) (map[string]any, bool) {
+	b, err := hujson.Standardize([]byte(s))
+	if err != nil {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v map[string]any
+	if dec.Decode(&v) != nil || v == nil {
+		return nil, false
+	}
+	return v, true
+}
+
 func FuzzTOMLScan(f *testing.F) {
-	for _, s := range []string{"a = 1\n[t]\nb = \"x\"\n", "x = [\n1,\n]\n", "s = \"\"\"\n]\n\"\"\"\n"} {
+	for _, s := range []string{"a = 1\n[t]\nb = \"x\"\n", "x = [\n1,\n]\n", "s = \"\"\"\n]\n\"\"\"\n", tomlSample,
+		"[model_providers]\nother = 1\n[model_providers.switchboard]\nname = 'x'\n", "model.x = 1\n", "[model_providers.switchboard.base_url]\n", "d = 1979-05-27 07:32:00\nt = {a = 1}\n[[arr]]\nk = 1\n[[arr]]\nk = 2\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -288,14 +342,42 @@ func FuzzTOMLScan(f *testing.F) {
 		if d.Conflict("model_providers.switchboard") != "" {
 			return
 		}
-		if err := d.Set("model_providers.switchboard", "base_url", `"u"`); err != nil {
-			t.Fatalf("%q: %v", s, err)
-		}
-		if err := d.Set("", "model", `"m"`); err != nil {
-			t.Fatalf("%q: %v", s, err)
+		// go-toml/v2, a full TOML 1.0 decoder, is the oracle where it reads
+		// the input: the edits must set our two keys and change nothing else
+		var want map[string]any
+		oracle := toml.Unmarshal([]byte(s), &want) == nil && !strings.Contains(strings.ToLower(s), "nan")
+		for _, kv := range [][3]string{{"model_providers.switchboard", "base_url", `"u"`}, {"", "model", `"m"`}} {
+			if err := d.Set(kv[0], kv[1], kv[2]); err != nil {
+				if strings.Contains(err.Error(), " is a table") {
+					return // refused, nothing written
+				}
+				t.Fatalf("%q: %v", s, err)
+			}
 		}
 		if d.GetString("model_providers.switchboard", "base_url") != "u" || d.GetString("", "model") != "m" {
 			t.Fatalf("%q gave %q", s, d.String())
+		}
+		if !oracle {
+			return
+		}
+		if want == nil {
+			want = map[string]any{}
+		}
+		mp, _ := want["model_providers"].(map[string]any)
+		if mp == nil {
+			mp = map[string]any{}
+		}
+		sb, _ := mp["switchboard"].(map[string]any)
+		if sb == nil {
+			sb = map[string]any{}
+		}
+		sb["base_url"] = "u"
+		mp["switchboard"] = sb
+		want["model_providers"] = mp
+		want["model"] = "m"
+		var got map[string]any
+		if err := toml.Unmarshal([]byte(d.String()), &got); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q gave %q (%v): %v, want %v", s, d.String(), err, got, want)
 		}
 	})
 }
