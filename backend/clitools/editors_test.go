@@ -53,18 +53,22 @@ func TestJSONEdits(t *testing.T) {
 			func(d *jdoc) error { return d.SetAfter([]string{"b"}, "2", "a") }, "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3\n}\n"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			d, err := newJSONDoc(c.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := c.edit(d); err != nil {
-				t.Fatal(err)
-			}
-			if d.String() != c.want {
-				t.Errorf("got\n%q\nwant\n%q", d.String(), c.want)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkJSONEdit(t, c.in, c.edit, c.want) })
+	}
+}
+
+// checkJSONEdit runs one edit on in and compares the text with want.
+func checkJSONEdit(t *testing.T, in string, edit func(d *jdoc) error, want string) {
+	t.Helper()
+	d, err := newJSONDoc(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edit(d); err != nil {
+		t.Fatal(err)
+	}
+	if d.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", d.String(), want)
 	}
 }
 
