@@ -19,6 +19,37 @@
 //     the user edited it since, only our keys are removed and the values we
 //     replaced are put back. Files we created are deleted, and the tool's
 //     key is revoked.
+//
+// Libraries, and why the editors are still hand-written. Diffs come from
+// github.com/aymanbagabas/go-udiff (the Go team's internal/diff); YAML
+// positions from gopkg.in/yaml.v3's node tree. The editors splice text
+// because no library we could get keeps untouched bytes as they were
+// (alternatives_test.go pins each failure below; creachadair/tomledit
+// v0.0.28, goccy/go-yaml v1.19.2 and joho/godotenv v1.5.1 were tried outside
+// the tree):
+//   - JSON/JSONC: tailscale/hujson's Patch turns a CRLF before '}' into LF,
+//     drops the user's trailing comma when removing the last member and
+//     writes new members without the file's indentation or spacing; its
+//     Format, which Patch asks for, re-lays out the whole file; its parser
+//     refuses JSON5 (OpenClaw) and a BOM. tidwall/sjson edits a key written
+//     in a comment, and on JSON5 writes invalid text (",," and a second
+//     member). sourcegraph/jsonx (a port of VS Code's JSONC editor) is not
+//     served by the module proxy.
+//   - TOML: pelletier/go-toml/v2 round-trips values only (comments, order,
+//     quoting and layout go); its unstable parser gives no byte range for
+//     [table] headers and drops a comment after a value.
+//     tomledit drops the comment after a value it replaces and re-lays out
+//     arrays, inline tables and keys aligned with extra spaces before '='.
+//   - YAML: yaml.v3 re-indents lists, drops blank lines and respaces
+//     comments when re-encoding (so only a non-empty flow list, where
+//     splicing is not possible, is re-encoded); goccy/go-yaml collapses
+//     extra spaces after "key:" and before "# comment" even on a round trip
+//     without edits.
+//   - .env: godotenv writes a sorted, re-quoted map: comments, blank
+//     lines, `export` and the final newline go.
+//
+// hujson and go-toml/v2 serve the tests as independent parsers: the fuzz
+// targets check that an edit sets our keys and changes no other value.
 package clitools
 
 import (

@@ -477,6 +477,9 @@ func (d *tdoc) Set(table, key, raw string) error {
 		d.text = d.text[:st.valStart] + raw + d.text[st.valEnd:]
 		return d.scan()
 	}
+	if c := d.tableAt(table, key); c != "" {
+		return fmt.Errorf("%s: cannot set it to a value", c)
+	}
 	line := key + " = " + raw + d.nl
 	if table == "" {
 		return d.insertRoot(line)
@@ -502,6 +505,28 @@ func (d *tdoc) Set(table, key, raw string) error {
 	}
 	d.insertAt(at, line)
 	return d.scan()
+}
+
+// tableAt reports a [header] or dotted key that makes table.key a table,
+// where adding `key = value` would define it twice.
+func (d *tdoc) tableAt(table, key string) string {
+	full := key
+	if table != "" {
+		full = table + "." + key
+	}
+	for _, st := range d.stmts {
+		name := st.table
+		if !st.header {
+			name = st.key
+			if st.table != "" {
+				name = st.table + "." + st.key
+			}
+		}
+		if (st.header && name == full) || strings.HasPrefix(name, full+".") {
+			return fmt.Sprintf("line %d: %s is a table", st.line, full)
+		}
+	}
+	return ""
 }
 
 // insertAt puts a line at off, starting a new line first if needed.
