@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"switchboard/backend/config"
 	"switchboard/backend/oauth/idpsim"
 )
 
@@ -24,18 +21,8 @@ func TestLoginQwenCodeShowsTheCode(t *testing.T) {
 		s.DeviceScript, s.ResourceURL = []string{"authorization_pending", "ok"}, "portal.qwen.ai"
 	})
 	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config.yaml")
-	yaml := "providers:\n  - id: qwen-code\n    sign_in:\n      device_url: " + idp.URL() + "/device/code\n      token_url: " +
-		idp.URL() + "/token\n      client_id: " + idp.ClientID + "\n"
-	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base := config.Default()
-	base.DataDir = dir
-	cfg, err := config.Load(cfgFile, base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cfgFile := loginConfig(t, dir, "providers:\n  - id: qwen-code\n    sign_in:\n      device_url: "+idp.URL()+
+		"/device/code\n      token_url: "+idp.URL()+"/token\n      client_id: "+idp.ClientID+"\n")
 	outR, outW := io.Pipe()
 	var errb strings.Builder
 	done := make(chan int, 1)
