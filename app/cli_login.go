@@ -14,6 +14,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/provider"
 	"switchboard/backend/signin"
 )
 
@@ -48,7 +49,7 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 			return fail(err)
 		}
 		st, _ := in.SignIns.StatusOf(ctx, id)
-		fmt.Fprintf(stdout, "Imported %s's %s login (%s).\n", providerID, cliName(providerID), st.Email)
+		fmt.Fprintf(stdout, "Imported %s's %s login (%s).\n", providerID, signin.CLIName(providerID), st.Email)
 		fmt.Fprintln(stdout, "Note: Switchboard and the CLI now share one refresh token. When either renews it, the other may be signed out; `switchboard login "+providerID+"` without --import gives Switchboard its own sign-in.")
 		return 0
 	}
@@ -127,13 +128,6 @@ func openBrowser(url string) error {
 	return cmd.Start()
 }
 
-func cliName(providerID string) string {
-	if providerID == "codex" {
-		return "Codex CLI"
-	}
-	return "Claude Code"
-}
-
 func orUnknown(s string) string {
 	if s == "" {
 		return "an account without an email"
@@ -141,9 +135,10 @@ func orUnknown(s string) string {
 	return s
 }
 
+// prefixOf is the provider's model prefix (cc, cx, qw…).
 func prefixOf(providerID string) string {
-	if providerID == "codex" {
-		return "cx"
+	if e, ok := provider.Lookup(providerID); ok {
+		return e.Prefix
 	}
-	return "cc"
+	return providerID
 }

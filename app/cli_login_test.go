@@ -23,18 +23,8 @@ func TestLoginNoBrowserPaste(t *testing.T) {
 	idp := idpsim.New(t)
 	idp.Set(func(s *idpsim.Server) { s.RequireJSON, s.RequireState, s.AnthropicBody = true, true, true })
 	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config.yaml")
-	yaml := "providers:\n  - id: claude\n    sign_in:\n      auth_url: " + idp.URL() + "/authorize\n      token_url: " + idp.URL() +
-		"/token\n      client_id: " + idp.ClientID + "\n      manual_redirect_url: \"\"\n"
-	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base := config.Default()
-	base.DataDir = dir
-	cfg, err := config.Load(cfgFile, base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cfgFile := loginConfig(t, dir, "providers:\n  - id: claude\n    sign_in:\n      auth_url: "+idp.URL()+"/authorize\n      token_url: "+idp.URL()+
+		"/token\n      client_id: "+idp.ClientID+"\n      manual_redirect_url: \"\"\n")
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	var errb strings.Builder
@@ -78,4 +68,20 @@ func TestLoginNoBrowserPaste(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "laptop(sign-in max@example.com,ok,token valid)") {
 		t.Fatalf("providers list: %d %q", code, out)
 	}
+}
+
+// loginConfig writes yaml as dir's config file and loads it.
+func loginConfig(t *testing.T, dir, yaml string) (config.Config, string) {
+	t.Helper()
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := config.Default()
+	base.DataDir = dir
+	cfg, err := config.Load(cfgFile, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, cfgFile
 }

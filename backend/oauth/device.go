@@ -50,6 +50,11 @@ func StartDevice(ctx context.Context, ep Endpoint) (*DeviceAuth, error) {
 	if err != nil {
 		return nil, classify(ctx, ep, "starting the device sign-in", err)
 	}
+	if resp.VerificationURI == "" {
+		// Kimi's answer may carry only the complete URI (its CLI shows that
+		// one); it serves as the page to open.
+		resp.VerificationURI = resp.VerificationURIComplete
+	}
 	if resp.DeviceCode == "" || resp.UserCode == "" || resp.VerificationURI == "" {
 		return nil, fmt.Errorf("oauth: %s: device authorization answer lacks device_code, user_code or verification_uri", ep.label())
 	}

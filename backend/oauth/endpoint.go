@@ -63,6 +63,15 @@ type Endpoint struct {
 	RefreshScopes []string `yaml:"refresh_scopes"`
 	// DevicePKCE adds a PKCE challenge to the device flow (Qwen's needs it).
 	DevicePKCE bool `yaml:"device_pkce"`
+	// Headers go with every request to the identity server (Kimi's wants
+	// the X-Msh-* device headers its CLI sends on each call).
+	Headers map[string]string `yaml:"headers"`
+	// RefreshRefused are HTTP statuses with which the token endpoint
+	// refuses a dead refresh token without saying invalid_grant (Kimi
+	// answers 401/403, Qwen 400/401, as their CLIs read it): a refresh
+	// answered so is ErrInvalidGrant, not a transient failure retried
+	// forever.
+	RefreshRefused []int `yaml:"refresh_refused"`
 
 	// PortHolder names the programs that usually hold a fixed redirect port,
 	// for the error shown when it is taken.
@@ -171,6 +180,8 @@ func (ep Endpoint) withDefaults() Endpoint {
 	ep.Scopes = slices.Clone(ep.Scopes)
 	ep.RefreshScopes = slices.Clone(ep.RefreshScopes)
 	ep.ExtraAuthParams = maps.Clone(ep.ExtraAuthParams)
+	ep.Headers = maps.Clone(ep.Headers)
+	ep.RefreshRefused = slices.Clone(ep.RefreshRefused)
 	return ep
 }
 

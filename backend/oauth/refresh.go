@@ -2,7 +2,9 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/oauth2"
 
@@ -29,11 +31,22 @@ func Refresh(ctx context.Context, ep Endpoint, refreshToken string) (*Token, err
 	src := ep.config("").TokenSource(ep.clientContext(ctx), &oauth2.Token{RefreshToken: refreshToken})
 	t, err := src.Token()
 	if err != nil {
-		return nil, classify(ctx, ep, "refreshing the token", err)
+		return nil, refused(ep, classify(ctx, ep, "refreshing the token", err))
 	}
 	tok := newToken(t)
 	if tok.RefreshToken == "" {
 		tok.RefreshToken = secret.Value(refreshToken)
 	}
 	return tok, nil
+}
+
+// refused reads a refresh error answered with one of the endpoint's
+// RefreshRefused statuses as a refused grant.
+func refused(ep Endpoint, err error) error {
+	var se *ServerError
+	if len(ep.RefreshRefused) == 0 || errors.Is(err, ErrInvalidGrant) || errors.Is(err, ErrTransient) ||
+		!errors.As(err, &se) || !slices.Contains(ep.RefreshRefused, se.Status) {
+		return err
+	}
+	return fmt.Errorf("oauth: %s: refreshing the token: %w: %w", ep.label(), ErrInvalidGrant, se)
 }

@@ -19,8 +19,9 @@ import (
 const maxTokenRequest = 64 << 10
 
 // shaper is the transport under every call this package makes. It does
-// two things x/oauth2 has no hook for:
+// what x/oauth2 has no hook for:
 //
+//   - it adds the endpoint's Headers to every request;
 //   - it adapts token requests (RFC 6749 form posts) to what a vendor's
 //     token endpoint expects: extra refresh parameters and, for Anthropic,
 //     a JSON body;
@@ -46,7 +47,14 @@ func (s *shaper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 	}
-	out, err := s.shape(req.WithContext(ctx))
+	req = req.WithContext(ctx)
+	if len(s.ep.Headers) > 0 {
+		req = req.Clone(ctx) // RoundTrip must not change the caller's request
+		for k, v := range s.ep.Headers {
+			req.Header.Set(k, v)
+		}
+	}
+	out, err := s.shape(req)
 	if err != nil {
 		cancel()
 		return nil, err

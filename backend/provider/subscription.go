@@ -35,6 +35,8 @@ const (
 var quirksDialect = map[string]dialect.Name{
 	QuirksClaudeCode: dialect.Anthropic,
 	QuirksCodex:      dialect.Responses,
+	QuirksKimiCLI:    dialect.Anthropic,
+	QuirksQwenCode:   dialect.OpenAIChat,
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -83,6 +85,10 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 				Message: "the sign-in for " + e.ID + " has no ChatGPT account id; sign in again"}
 		}
 		codexHeaders(h, call)
+	case QuirksKimiCLI:
+		kimiHeaders(h, call)
+	case QuirksQwenCode:
+		qwenHeaders(h, call)
 	}
 	return nil
 }

@@ -388,6 +388,10 @@ func TestQuirksValidation(t *testing.T) {
 		{QuirksCodex, dialect.Responses, true},
 		{QuirksClaudeCode, dialect.Responses, false},
 		{QuirksCodex, dialect.OpenAIChat, false},
+		{QuirksKimiCLI, dialect.Anthropic, true},
+		{QuirksKimiCLI, dialect.OpenAIChat, false},
+		{QuirksQwenCode, dialect.OpenAIChat, true},
+		{QuirksQwenCode, dialect.Anthropic, false},
 		{"gemini-cli", dialect.Gemini, false},
 	}
 	for _, tt := range tests {

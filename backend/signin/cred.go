@@ -237,6 +237,7 @@ func (c *cred) refresh(ctx context.Context, rec record) (record, error) {
 		next.IDToken = tok.IDToken.Reveal()
 	}
 	next.Expiry, next.RefreshedAt = tok.Expiry, c.m.now()
+	next.Extra = refreshedExtra(rec.ProviderID, rec.Extra, tok)
 	mergeClaims(&next.Claims, tok.Claims)
 	// Hold the new tokens from here: if storing them fails, the rotated
 	// refresh token must not be lost with this goroutine.

@@ -115,6 +115,10 @@ func FindCLILogin(provider string, env ImportEnv) (source string, found bool) {
 	return source, !errors.Is(err, ErrCLILoginNotFound)
 }
 
+// CLIName names the vendor CLI whose login providerID imports ("" when
+// there is none).
+func CLIName(providerID string) string { return cliLogins[providerID].name }
+
 // ReadCLILogin reads provider's CLI login as an oauth.Token (AccessToken,
 // RefreshToken, IDToken, Expiry, Claims filled as far as the CLI stores
 // them). An expired access token with a refresh token is returned as is,
@@ -286,6 +290,15 @@ func decodeJSON(data []byte, v any) error {
 		return fmt.Errorf("is not in the expected format (field %q has the wrong type)", typ.Field)
 	}
 	return errors.New("is not valid JSON")
+}
+
+// bearerLogin is a login stored as plain fields (the Kimi CLI's, Qwen
+// Code's): it needs an access token; hint says how to log in again.
+func bearerLogin(access, refresh string, expiry time.Time, hint string) (*oauth.Token, error) {
+	if access == "" {
+		return nil, fmt.Errorf("has no access_token; log in with the CLI again (%s)", hint)
+	}
+	return &oauth.Token{AccessToken: secret.Value(access), RefreshToken: secret.Value(refresh), TokenType: "Bearer", Expiry: expiry}, nil
 }
 
 // ---- Claude Code ----

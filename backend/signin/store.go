@@ -148,8 +148,8 @@ func (d db) save(ctx context.Context, r record, outcome, detail string, now time
 // errGone means the account was deleted while its token was refreshed.
 var errGone = errors.New("signin: the account was removed")
 
-// saveRefreshed stores a refresh's outcome (rotated refresh token
-// included) with its log row, in one transaction.
+// saveRefreshed stores a refresh's outcome (rotated refresh token and
+// vendor data included) with its log row, in one transaction.
 func (d db) saveRefreshed(ctx context.Context, r record, now time.Time) error {
 	sealed, err := d.seal(r.AccountID, r.tokens)
 	if err != nil {
@@ -162,9 +162,9 @@ func (d db) saveRefreshed(ctx context.Context, r record, now time.Time) error {
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE signins SET sealed=?, expires_at=?, state=?, last_error='', refreshed_at=?,
 		email=CASE WHEN ?='' THEN email ELSE ? END, plan=CASE WHEN ?='' THEN plan ELSE ? END,
-		account_ref=CASE WHEN ?='' THEN account_ref ELSE ? END WHERE account_id=?`,
+		account_ref=CASE WHEN ?='' THEN account_ref ELSE ? END, extra=? WHERE account_id=?`,
 		sealed, unixMS(r.Expiry), stateOK, now.UnixMilli(), r.Claims.Email, r.Claims.Email, r.Claims.PlanType, r.Claims.PlanType,
-		r.Claims.AccountID, r.Claims.AccountID, r.AccountID)
+		r.Claims.AccountID, r.Claims.AccountID, r.Extra.json(), r.AccountID)
 	if err != nil {
 		return fmt.Errorf("signin: save refresh: %w", err)
 	}

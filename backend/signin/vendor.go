@@ -52,6 +52,13 @@ type exchanger interface {
 	exchange(ctx context.Context, accountID string, base provider.Access, rejected string) (provider.Access, error)
 }
 
+// reassigner is a vendor whose refresh answers may change what finish
+// kept (Qwen names the account's API host again with each token): it
+// returns what to keep from now on.
+type reassigner interface {
+	refreshed(prev Extra, tok *oauth.Token) Extra
+}
+
 // vendors by provider id.
 var vendors = map[string]vendor{}
 
@@ -64,6 +71,15 @@ func (m *Manager) finishSignIn(ctx context.Context, providerID string, tok *oaut
 		return v.finish(ctx, m, providerID, tok)
 	}
 	return Extra{}, nil
+}
+
+// refreshedExtra is what an account keeps beside its tokens after a
+// refresh answered tok.
+func refreshedExtra(providerID string, prev Extra, tok *oauth.Token) Extra {
+	if r, ok := vendors[providerID].(reassigner); ok {
+		return r.refreshed(prev, tok)
+	}
+	return prev
 }
 
 // upstreamAccess turns the sign-in's access into what the upstream takes.

@@ -45,6 +45,17 @@ type Server struct {
 	DeviceScript    []string // one answer per poll: pending, slow_down, expired_token, access_denied, ok
 	DeviceExpires   int      // expires_in seconds
 	DeviceChallenge string
+	// SlowDownStatus answers slow_down with this status (default 400;
+	// Qwen's answers 429).
+	SlowDownStatus int
+	// DeviceOmitURI leaves verification_uri out of the device answer, which
+	// then names only verification_uri_complete (as Kimi's may).
+	DeviceOmitURI bool
+	// DeviceRequest is the last device authorization request.
+	DeviceRequest TokenRequest
+	// ResourceURL, when set, is sent as resource_url with every token
+	// answer (Qwen names the account's API host so).
+	ResourceURL string
 	// observations
 	TokenCalls int
 	Requests   []TokenRequest
@@ -70,6 +81,7 @@ type codeGrant struct {
 type TokenRequest struct {
 	ContentType string
 	Params      url.Values
+	Header      http.Header
 }
 
 func New(t testing.TB) *Server {
@@ -197,7 +209,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.TokenCalls++
-	s.Requests = append(s.Requests, TokenRequest{ContentType: ct, Params: params})
+	s.Requests = append(s.Requests, TokenRequest{ContentType: ct, Params: params, Header: r.Header.Clone()})
 	if s.RequireJSON && ct != "application/json" {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "JSON body required")
 		return
@@ -263,16 +275,21 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.DeviceChallenge = r.PostForm.Get("code_challenge")
-	expires := s.DeviceExpires
+	s.DeviceRequest = TokenRequest{ContentType: r.Header.Get("Content-Type"), Params: r.PostForm, Header: r.Header.Clone()}
+	expires, omit := s.DeviceExpires, s.DeviceOmitURI
 	s.mu.Unlock()
-	WriteJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"device_code":               "dev-code-secret",
 		"user_code":                 "WDJB-MJHT",
 		"verification_uri":          s.srv.URL + "/device",
 		"verification_uri_complete": s.srv.URL + "/device?user_code=WDJB-MJHT",
 		"expires_in":                expires,
 		"interval":                  1,
-	})
+	}
+	if omit {
+		delete(body, "verification_uri")
+	}
+	WriteJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) deviceGrant(w http.ResponseWriter, p url.Values) {
@@ -292,7 +309,11 @@ func (s *Server) deviceGrant(w http.ResponseWriter, p url.Values) {
 		s.issue(w, true)
 		return
 	}
-	oauthError(w, http.StatusBadRequest, next, "")
+	status := http.StatusBadRequest
+	if next == "slow_down" && s.SlowDownStatus != 0 {
+		status = s.SlowDownStatus
+	}
+	oauthError(w, status, next, "")
 }
 
 // issue answers a token request (RFC 6749 §5.1); the refresh token is new
@@ -306,6 +327,9 @@ func (s *Server) issue(w http.ResponseWriter, withRefresh bool) {
 	}
 	if s.ExpiresIn <= 0 {
 		delete(body, "expires_in")
+	}
+	if s.ResourceURL != "" {
+		body["resource_url"] = s.ResourceURL
 	}
 	if withRefresh {
 		rt := "rt-" + rand.Text()
