@@ -33,8 +33,10 @@ const (
 
 // quirksDialect is the dialect each set of quirks is written for.
 var quirksDialect = map[string]dialect.Name{
-	QuirksClaudeCode: dialect.Anthropic,
-	QuirksCodex:      dialect.Responses,
+	QuirksClaudeCode:  dialect.Anthropic,
+	QuirksCodex:       dialect.Responses,
+	QuirksCodeAssist:  dialect.Gemini,
+	QuirksAntigravity: dialect.Gemini,
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -53,6 +55,8 @@ func applyQuirksBody(call *Call) ([]byte, error) {
 		body, err = claudeCodeBody(call.Body, isClaudeCode(call.ClientUserAgent))
 	case e.Quirks == QuirksCodex && call.Op == OpGenerate:
 		body, err = codexBody(call.Body)
+	case isCloudCode(e.Quirks) && call.Op == OpGenerate:
+		body, err = cloudCodeBody(call)
 	default:
 		return call.Body, nil
 	}
@@ -83,8 +87,19 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 				Message: "the sign-in for " + e.ID + " has no ChatGPT account id; sign in again"}
 		}
 		codexHeaders(h, call)
+	case QuirksCodeAssist, QuirksAntigravity:
+		cloudCodeHeaders(h, call)
 	}
 	return nil
+}
+
+// applyQuirksResponse adapts a 2xx answer before anyone reads it: a vendor
+// that wraps its dialect's answer has it unwrapped here.
+func applyQuirksResponse(resp *http.Response, call *Call) *http.Response {
+	if isCloudCode(call.Entry.Quirks) {
+		unwrapCloudCode(resp)
+	}
+	return resp
 }
 
 // ---------------------------------------------------------------------------
