@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -57,6 +58,10 @@ type cloudCode struct {
 	// metadata is loadCodeAssist's and onboardUser's ClientMetadata: the
 	// Gemini CLI's; Antigravity's names its IDE (CLIProxyAPI).
 	metadata map[string]string
+	// ownProject: the user may name their own Google Cloud project in
+	// GOOGLE_CLOUD_PROJECT (or _ID), as for the Gemini CLI: Workspace and
+	// Standard-tier accounts have no managed one.
+	ownProject bool
 }
 
 func init() {
@@ -69,7 +74,7 @@ func init() {
 		return m
 	}
 	registerVendor("gemini-code-assist", cloudCode{product: "Gemini Code Assist",
-		quirks: provider.QuirksCodeAssist, metadata: with("IDE_UNSPECIFIED")})
+		quirks: provider.QuirksCodeAssist, metadata: with("IDE_UNSPECIFIED"), ownProject: true})
 	registerVendor("antigravity", cloudCode{product: "Antigravity",
 		quirks: provider.QuirksAntigravity, metadata: with("ANTIGRAVITY")})
 }
@@ -87,6 +92,14 @@ func (v cloudCode) finish(ctx context.Context, m *Manager, providerID string, to
 		return Extra{}, err
 	}
 	s := setup{v: v, base: m.providerBase(providerID, cloudCodeAPI), token: tok.AccessToken, providerID: providerID}
+	if v.ownProject {
+		env := m.importEnv.withDefaults() // the user's environment, as the Gemini CLI reads it
+		s.own = env.get("GOOGLE_CLOUD_PROJECT")
+		if s.own == "" {
+			s.own = env.get("GOOGLE_CLOUD_PROJECT_ID")
+		}
+		s.own = strings.TrimSpace(s.own)
+	}
 	project, err := s.project(ctx)
 	if err != nil {
 		return Extra{}, err
@@ -124,6 +137,7 @@ type setup struct {
 	base       string
 	token      secret.Value
 	providerID string
+	own        string // the user's own project, "" when none is named
 }
 
 // The parts of Cloud Code's answers discovery reads.
@@ -157,10 +171,12 @@ type (
 	}
 )
 
-// project runs discovery and, when needed, onboarding.
+// project runs discovery and, when needed, onboarding. The user's own
+// project, when named, goes along and stands in where Google names none
+// (the Gemini CLI's setupUser does the same).
 func (s setup) project(ctx context.Context) (string, error) {
 	var load loadCodeAssistAnswer
-	if err := s.call(ctx, http.MethodPost, "v1internal:loadCodeAssist", map[string]any{"metadata": s.v.metadata}, &load); err != nil {
+	if err := s.call(ctx, http.MethodPost, "v1internal:loadCodeAssist", s.request(nil), &load); err != nil {
 		return "", err
 	}
 	if p := projectID(load.Project); p != "" {
@@ -169,7 +185,11 @@ func (s setup) project(ctx context.Context) (string, error) {
 	if err := s.validationNeeded(load); err != nil {
 		return "", err
 	}
-	op, err := s.onboard(ctx, defaultTier(load))
+	if load.CurrentTier != nil && s.own != "" {
+		return s.own, nil // set up already, in the user's project
+	}
+	tier := defaultTier(load)
+	op, err := s.onboard(ctx, tier)
 	if err != nil {
 		return "", err
 	}
@@ -179,14 +199,32 @@ func (s setup) project(ctx context.Context) (string, error) {
 	if p := projectID(op.Response.Project); p != "" {
 		return p, nil
 	}
+	if s.own != "" {
+		return s.own, nil
+	}
 	return "", s.noProject(load)
+}
+
+// request is a discovery body: the client metadata, and the user's own
+// project (never for the free tier, whose managed project Google picks and
+// which refuses one: "Precondition Failed", per the Gemini CLI).
+func (s setup) request(fields map[string]any) map[string]any {
+	md := s.v.metadata
+	body := map[string]any{"metadata": md}
+	if s.own != "" && fields["tierId"] != "free-tier" {
+		md = maps.Clone(md)
+		md["duetProject"] = s.own
+		body["metadata"], body["cloudaicompanionProject"] = md, s.own
+	}
+	maps.Copy(body, fields)
+	return body
 }
 
 // onboard sets the account up in tier and waits for the operation, a
 // bounded number of times. An operation with a name is polled where
 // Google's CLI polls it; one without is asked again, as CLIProxyAPI does.
 func (s setup) onboard(ctx context.Context, tier string) (operation, error) {
-	req := map[string]any{"tierId": tier, "metadata": s.v.metadata}
+	req := s.request(map[string]any{"tierId": tier})
 	var op operation
 	if err := s.call(ctx, http.MethodPost, "v1internal:onboardUser", req, &op); err != nil {
 		return op, err
@@ -252,8 +290,11 @@ func (s setup) noProject(load loadCodeAssistAnswer) error {
 	if len(reasons) > 0 {
 		return fmt.Errorf("signin: %s: this account cannot use %s: %s", s.providerID, s.v.product, strings.Join(reasons, "; "))
 	}
-	return fmt.Errorf("signin: %s: Google assigned this account no Cloud project for %s; a Workspace or Standard-tier "+
-		"account needs one set up for Gemini Code Assist in the Google Cloud console", s.providerID, s.v.product)
+	hint := "a Workspace or Standard-tier account needs its own Google Cloud project with Gemini Code Assist turned on"
+	if s.v.ownProject {
+		hint += "; name it in GOOGLE_CLOUD_PROJECT (as for the Gemini CLI), restart Switchboard and sign in again"
+	}
+	return fmt.Errorf("signin: %s: Google assigned this account no Cloud project for %s; %s", s.providerID, s.v.product, hint)
 }
 
 // projectID reads cloudaicompanionProject: a string, or an object's id.

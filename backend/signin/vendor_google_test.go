@@ -313,7 +313,7 @@ func TestGoogleSetupErrors(t *testing.T) {
 		{name: "no project and no reason", script: func(c *ccSim) {
 			c.load = `{}`
 			c.onboard = []string{`{"done":true,"response":{}}`}
-		}, want: []string{"no Cloud project", "Google Cloud console"}},
+		}, want: []string{"no Cloud project", "GOOGLE_CLOUD_PROJECT"}},
 		{name: "operation failed", script: func(c *ccSim) {
 			c.load = `{}`
 			c.onboard = []string{`{"done":true,"error":{"code":9,"message":"Precondition Failed"}}`}
@@ -380,5 +380,51 @@ func TestImportGeminiCLILogin(t *testing.T) {
 	if rec.Refresh != "1//FAKE-refresh-gemini" || !strings.HasPrefix(rec.Access, "at-") || rec.Extra.Project != "proj-found-7" ||
 		rec.Claims.Email != "cli@example.com" || rec.Name != "cli@example.com" {
 		t.Errorf("stored %+v", rec)
+	}
+}
+
+// An account without a managed project (Workspace, Standard tier) uses the
+// one the user names in GOOGLE_CLOUD_PROJECT, as with the Gemini CLI; the
+// free tier is never sent one.
+func TestGoogleOwnProject(t *testing.T) {
+	fastOnboard(t, 3)
+	for _, tc := range []struct {
+		name, load, onboard string
+		wantCalls           int
+		onboardProject      any // the project onboardUser was sent
+	}{
+		{"set up already", `{"currentTier":{"id":"standard-tier"}}`, "", 1, nil},
+		{"standard tier onboarded into it", `{"allowedTiers":[{"id":"standard-tier","isDefault":true}]}`, `{"done":true,"response":{}}`, 2, "my-proj-1"},
+		{"free tier gets its managed project", `{"allowedTiers":[{"id":"free-tier","isDefault":true}]}`,
+			`{"done":true,"response":{"cloudaicompanionProject":{"id":"managed-3"}}}`, 2, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc := newCCSim(t)
+			cc.set(func(c *ccSim) { c.load, c.onboard = tc.load, []string{tc.onboard} })
+			r := newGoogleRig(t, cc)
+			r.m.importEnv.Getenv = func(k string) string { return map[string]string{"GOOGLE_CLOUD_PROJECT_ID": " my-proj-1 "}[k] }
+			_, v := r.startGoogle("gemini-code-assist")
+			if v.Status != FlowDone {
+				t.Fatalf("flow = %+v", v)
+			}
+			want := "my-proj-1"
+			if tc.name == "free tier gets its managed project" {
+				want = "managed-3"
+			}
+			if acc := r.access(v.AccountID); acc.Project != want {
+				t.Errorf("project %q, want %q", acc.Project, want)
+			}
+			reqs := cc.requests()
+			if len(reqs) != tc.wantCalls {
+				t.Fatalf("%d calls, want %d", len(reqs), tc.wantCalls)
+			}
+			md, _ := reqs[0].body["metadata"].(map[string]any)
+			if reqs[0].body["cloudaicompanionProject"] != "my-proj-1" || md["duetProject"] != "my-proj-1" {
+				t.Errorf("loadCodeAssist did not name the project: %v", reqs[0].body)
+			}
+			if tc.wantCalls == 2 && reqs[1].body["cloudaicompanionProject"] != tc.onboardProject {
+				t.Errorf("onboardUser sent project %v, want %v", reqs[1].body["cloudaicompanionProject"], tc.onboardProject)
+			}
+		})
 	}
 }
