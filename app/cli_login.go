@@ -128,10 +128,10 @@ func openBrowser(url string) error {
 }
 
 func cliName(providerID string) string {
-	if providerID == "codex" {
-		return "Codex CLI"
+	if n := signin.CLIName(providerID); n != "" {
+		return n
 	}
-	return "Claude Code"
+	return "CLI"
 }
 
 func orUnknown(s string) string {

@@ -75,25 +75,24 @@ func cloudCodeBody(call *Call) ([]byte, *ir.Error) {
 	}
 	model := strings.TrimPrefix(call.Model, "models/")
 	inner := call.Body
-	var b strings.Builder
-	b.Grow(len(inner) + 256)
-	b.WriteString(`{"model":`)
-	b.WriteString(jsonString(model))
-	b.WriteString(`,"project":`)
-	b.WriteString(jsonString(project))
+	// Appended into one buffer: a body with images runs to megabytes.
+	b := make([]byte, 0, len(inner)+256)
+	b = append(b, `{"model":`...)
+	b = append(b, jsonString(model)...)
+	b = append(b, `,"project":`...)
+	b = append(b, jsonString(project)...)
 	if call.Entry.Quirks == QuirksAntigravity {
 		var err *ir.Error
 		if inner, err = antigravityRequest(inner, model); err != nil {
 			return nil, err
 		}
-		b.WriteString(`,"requestId":`)
-		b.WriteString(jsonString("agent-" + newUUID()))
-		b.WriteString(`,"requestType":"agent","userAgent":"antigravity"`)
+		b = append(b, `,"requestId":`...)
+		b = append(b, jsonString("agent-"+newUUID())...)
+		b = append(b, `,"requestType":"agent","userAgent":"antigravity"`...)
 	}
-	b.WriteString(`,"request":`)
-	b.Write(inner)
-	b.WriteString("}")
-	return []byte(b.String()), nil
+	b = append(b, `,"request":`...)
+	b = append(b, inner...)
+	return append(b, '}'), nil
 }
 
 // antigravityRequest shapes the inner request the way Antigravity's agent

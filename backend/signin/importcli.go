@@ -115,6 +115,10 @@ func FindCLILogin(provider string, env ImportEnv) (source string, found bool) {
 	return source, !errors.Is(err, ErrCLILoginNotFound)
 }
 
+// CLIName names the CLI whose login provider imports ("Claude Code"), or
+// "" when it has none.
+func CLIName(provider string) string { return cliLogins[provider].name }
+
 // ReadCLILogin reads provider's CLI login as an oauth.Token (AccessToken,
 // RefreshToken, IDToken, Expiry, Claims filled as far as the CLI stores
 // them). An expired access token with a refresh token is returned as is,
