@@ -159,15 +159,33 @@ func jsonString(s string) string {
 }
 
 // cloudCodeHeaders sets the identity of the vendor's own client. The Gemini
-// CLI keeps its own User-Agent when it is the caller (it names the model
-// and platform itself).
+// CLI keeps its own User-Agent (version and platform) when it is the
+// caller, naming the model sent upstream instead of the one it asked the
+// gateway for ("gca/…").
 func cloudCodeHeaders(h http.Header, call *Call) {
 	h.Del("X-Goog-Api-Key") // the sign-in's token is the only credential
-	ua := call.ClientUserAgent
-	if call.Entry.Quirks != QuirksCodeAssist || !strings.HasPrefix(ua, "GeminiCLI") {
-		ua = CloudCodeUserAgent(call.Entry.Quirks, strings.TrimPrefix(call.Model, "models/"))
+	model := strings.TrimPrefix(call.Model, "models/")
+	ua, ok := geminiCLIWithModel(call.ClientUserAgent, model)
+	if call.Entry.Quirks != QuirksCodeAssist || !ok {
+		ua = CloudCodeUserAgent(call.Entry.Quirks, model)
 	}
 	h.Set("User-Agent", ua)
+}
+
+// geminiCLIWithModel rewrites the model in a Gemini CLI User-Agent,
+// "GeminiCLI[-client]/<version>/<model> (<platform>; <arch>; <surface>)";
+// ok is false for any other User-Agent.
+func geminiCLIWithModel(ua, model string) (string, bool) {
+	head, rest, found := strings.Cut(ua, " (")
+	if !strings.HasPrefix(head, "GeminiCLI") || !found {
+		return "", false
+	}
+	name, after, _ := strings.Cut(head, "/")
+	version, _, ok := strings.Cut(after, "/")
+	if !ok || version == "" {
+		return "", false
+	}
+	return name + "/" + version + "/" + model + " (" + rest, true
 }
 
 // CloudCodeUserAgent is the User-Agent the vendor's own client sends for

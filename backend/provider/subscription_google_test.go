@@ -36,7 +36,7 @@ func TestCloudCodeGoldens(t *testing.T) {
 	up := newUpstream(t, okJSON)
 	c := newTestClient(t, ClientOptions{})
 	in := input(t, "cloudcode_request.in.json")
-	const geminiCLIUA = "GeminiCLI-tui/0.61.0/gemini-2.5-pro (darwin; arm64; terminal)"
+	const geminiCLIUA = "GeminiCLI-tui/0.62.1/gemini-2.5-pro (darwin; arm64; terminal)"
 	tests := []struct {
 		name, entry, model, ua string
 		stream                 bool
@@ -44,7 +44,8 @@ func TestCloudCodeGoldens(t *testing.T) {
 	}{
 		{"gca_other_client", "gemini-code-assist", "gemini-2.5-flash", "opencode/1.18.33", true,
 			"GeminiCLI-tui/0.61.0/gemini-2.5-flash (linux; x64; terminal)"},
-		{"gca_gemini_cli_client", "gemini-code-assist", "models/gemini-2.5-pro", geminiCLIUA, false, geminiCLIUA},
+		{"gca_gemini_cli_client", "gemini-code-assist", "models/gemini-2.5-pro", "GeminiCLI-tui/0.62.1/gca/gemini-2.5-pro (darwin; arm64; terminal)",
+			false, geminiCLIUA},
 		{"ag_claude_tools", "antigravity", "claude-sonnet-4-6", "opencode/1.18.33", true, antigravityUA},
 		{"ag_gemini", "antigravity", "gemini-3-flash", geminiCLIUA, false, antigravityUA},
 	}
@@ -236,4 +237,21 @@ func FuzzCloudCodeEnvelope(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestGeminiCLIWithModel(t *testing.T) {
+	for ua, want := range map[string]string{
+		"GeminiCLI/0.61.0/gca/gemini-2.5-pro (linux; x64; terminal)":                   "GeminiCLI/0.61.0/m (linux; x64; terminal)",
+		"GeminiCLI-tui/0.61.0/auto (win32; x64; terminal)":                             "GeminiCLI-tui/0.61.0/m (win32; x64; terminal)",
+		"GeminiCLI-a2a/1.0.0/x/y/z (darwin; arm64; vscode) extra":                      "GeminiCLI-a2a/1.0.0/m (darwin; arm64; vscode) extra",
+		"GeminiCLI/0.61.0 (linux)":                                                     "",
+		"GeminiCLI//m (linux)":                                                         "",
+		"opencode/1.18.33":                                                             "",
+		"CloudCodeVSCode/0.61.0 (aidev_client; os_type=Linux; proxy_client=geminicli)": "",
+	} {
+		got, ok := geminiCLIWithModel(ua, "m")
+		if got != want || ok != (want != "") {
+			t.Errorf("%q → %q, %v; want %q", ua, got, ok, want)
+		}
+	}
 }
