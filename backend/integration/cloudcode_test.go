@@ -165,20 +165,21 @@ func googleIDP(t *testing.T) *idpsim.Server {
 	return idp
 }
 
-// ccProv declares the Gemini Code Assist provider at c, signing in at idp.
-func ccProv(c *cloudCode, idp *idpsim.Server, models ...string) prov {
+// ccProv declares the Cloud Code provider id (Gemini Code Assist or
+// Antigravity) at c, signing in at idp.
+func ccProv(id string, c *cloudCode, idp *idpsim.Server, models ...string) prov {
 	empty, port := "", 0
-	return prov{id: ccProvider, cfg: &config.ProviderConfig{ID: ccProvider, BaseURL: c.srv.URL, AllowLocal: true, Models: models,
+	return prov{id: id, cfg: &config.ProviderConfig{ID: id, BaseURL: c.srv.URL, AllowLocal: true, Models: models,
 		SignIn: &config.SignInConfig{AuthURL: idp.URL() + "/authorize", TokenURL: idp.URL() + "/token", ClientID: idp.ClientID,
 			ClientSecret: ccSecret, ManualRedirectURL: &empty, RedirectPort: &port}}}
 }
 
-// signInCloudCode signs the gateway in to Gemini Code Assist.
-func signInCloudCode(t *testing.T, g *gateway) {
+// signInCloudCode signs the gateway in to the Cloud Code provider id.
+func signInCloudCode(t *testing.T, g *gateway, id string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	f, err := g.in.SignIns.Start(ctx, signin.StartOptions{Provider: ccProvider})
+	f, err := g.in.SignIns.Start(ctx, signin.StartOptions{Provider: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,14 +194,15 @@ func signInCloudCode(t *testing.T, g *gateway) {
 }
 
 // ccGateway starts a scripted Gemini upstream behind Cloud Code and a
-// gateway (with o and the extra providers) signed in to it, serving models.
-func ccGateway(t *testing.T, o gwOpts, models []string, extra ...prov) (*gateway, *upstream, *cloudCode, *idpsim.Server) {
+// gateway (with o and the extra providers) signed in to the Cloud Code
+// provider id, serving models.
+func ccGateway(t *testing.T, id string, o gwOpts, models []string, extra ...prov) (*gateway, *upstream, *cloudCode, *idpsim.Server) {
 	t.Helper()
 	inner := newUpstream(t, dGemini)
 	cc := newCloudCode(t, inner.BaseURL(), upstreamKey(dGemini))
 	idp := googleIDP(t)
-	g := startGateway(t, o, append([]prov{ccProv(cc, idp, models...)}, extra...)...)
-	signInCloudCode(t, g)
+	g := startGateway(t, o, append([]prov{ccProv(id, cc, idp, models...)}, extra...)...)
+	signInCloudCode(t, g, id)
 	return g, inner, cc, idp
 }
 
@@ -209,7 +211,7 @@ func ccGateway(t *testing.T, o gwOpts, models []string, extra ...prov) (*gateway
 // round trip both ways. Cloud Code must see every request in the envelope
 // with the sign-in's token and project.
 func TestCloudCodeMatrix(t *testing.T) {
-	g, inner, cc, _ := ccGateway(t, gwOpts{}, []string{upstreamModel(dGemini)})
+	g, inner, cc, _ := ccGateway(t, ccProvider, gwOpts{}, []string{upstreamModel(dGemini)})
 	model := "gca/" + upstreamModel(dGemini)
 	t.Run("cases", func(t *testing.T) {
 		for _, cd := range allDialects {
@@ -237,6 +239,31 @@ func TestCloudCodeMatrix(t *testing.T) {
 	}
 }
 
+// TestAntigravityThroughHub: the same tool loops to Antigravity, whose
+// envelope carries its agent fields and whose requests name its IDE.
+func TestAntigravityThroughHub(t *testing.T) {
+	g, inner, cc, _ := ccGateway(t, "antigravity", gwOpts{}, []string{upstreamModel(dGemini)})
+	t.Run("cases", func(t *testing.T) {
+		for _, cd := range allDialects {
+			t.Run(clientName[cd], func(t *testing.T) {
+				t.Parallel()
+				runCaseAs(t, g, inner, cd, "stream_tool", "ag/"+upstreamModel(dGemini))
+			})
+		}
+	})
+	for _, c := range cc.seen() {
+		if c.path == "/v1internal:loadCodeAssist" {
+			continue
+		}
+		e := c.env
+		if e.Get("requestType").String() != "agent" || e.Get("userAgent").String() != "antigravity" ||
+			!strings.HasPrefix(e.Get("requestId").String(), "agent-") || !strings.HasPrefix(e.Get("request.sessionId").String(), "-") ||
+			e.Get("project").String() != ccProject || !strings.HasPrefix(c.ua, "antigravity/") {
+			t.Errorf("Antigravity got UA %q envelope %s", c.ua, shorten([]byte(e.Raw)))
+		}
+	}
+}
+
 // TestCloudCodeThoughtSignatures: a reasoning Gemini behind Cloud Code
 // signs its function calls; whatever the client's dialect, the second step
 // of the tool loop must bring the real signature back through the envelope
@@ -249,8 +276,8 @@ func TestCloudCodeThoughtSignatures(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cc := newCloudCode(t, srv.URL, upstreamKey(dGemini))
-	g := startGateway(t, gwOpts{}, ccProv(cc, googleIDP(t), upstreamModel(dGemini)))
-	signInCloudCode(t, g)
+	g := startGateway(t, gwOpts{}, ccProv(ccProvider, cc, googleIDP(t), upstreamModel(dGemini)))
+	signInCloudCode(t, g, ccProvider)
 	same := func() *gateway { return g }
 	for _, cd := range allDialects {
 		for _, stream := range []bool{false, true} {
@@ -274,7 +301,7 @@ func askCC(t *testing.T, g *gateway, model string) (outcome, error) {
 // A token Google revoked early is refreshed once and the request retried
 // with the new one.
 func TestCloudCode401RefreshesAndRetries(t *testing.T) {
-	g, _, cc, idp := ccGateway(t, gwOpts{}, []string{upstreamModel(dGemini)})
+	g, _, cc, idp := ccGateway(t, ccProvider, gwOpts{}, []string{upstreamModel(dGemini)})
 	model := "gca/" + upstreamModel(dGemini)
 	if _, err := askCC(t, g, model); err != nil {
 		t.Fatal(err)
@@ -306,7 +333,7 @@ const cloudCodeQuota = `{"error":{"code":429,"message":"You have exhausted your 
 // A 429 that names its reset cools the account down until then: the next
 // request is refused at once, without reaching Cloud Code.
 func TestCloudCode429CoolsDownUntilReset(t *testing.T) {
-	g, inner, _, _ := ccGateway(t, gwOpts{}, []string{upstreamModel(dGemini)})
+	g, inner, _, _ := ccGateway(t, ccProvider, gwOpts{}, []string{upstreamModel(dGemini)})
 	inner.Push(Script{Status: 429, ErrBody: cloudCodeQuota})
 	model := "gca/" + upstreamModel(dGemini)
 	if _, err := askCC(t, g, model); err == nil {
@@ -337,7 +364,7 @@ func TestCloudCode429CoolsDownUntilReset(t *testing.T) {
 func TestCloudCode5xxFallsBack(t *testing.T) {
 	second := newUpstream(t, dOpenAI)
 	combo := config.ComboConfig{Name: "gca-first", Targets: []config.TargetEntry{{Model: "gca/" + sharedModel}, {Model: "second/" + sharedModel}}}
-	g, inner, _, _ := ccGateway(t, gwOpts{combos: []config.ComboConfig{combo}}, []string{sharedModel},
+	g, inner, _, _ := ccGateway(t, ccProvider, gwOpts{combos: []config.ComboConfig{combo}}, []string{sharedModel},
 		prov{id: "second", up: second, models: []string{sharedModel}})
 	for _, stream := range []bool{false, true} {
 		inner.Push(Script{Status: 503})
