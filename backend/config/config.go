@@ -95,6 +95,7 @@ type SignInConfig struct {
 	TokenURL          string  `yaml:"token_url"`
 	DeviceURL         string  `yaml:"device_url"`
 	ClientID          string  `yaml:"client_id"`
+	ClientSecret      Secret  `yaml:"client_secret"`       // an installed app's secret (Google's sign-ins send one)
 	ManualRedirectURL *string `yaml:"manual_redirect_url"` // "" turns the vendor's manual page off
 	RedirectPort      *int    `yaml:"redirect_port"`
 	RefreshLead       string  `yaml:"refresh_lead"` // e.g. "4h"

@@ -49,6 +49,7 @@ type prov struct {
 	models  []string
 	dialect string // with base, when up is nil
 	base    string
+	cfg     *config.ProviderConfig // declared as is (a sign-in provider)
 }
 
 // provFor is the default provider for an upstream.
@@ -57,6 +58,9 @@ func provFor(u *upstream) prov {
 }
 
 func (p prov) config() config.ProviderConfig {
+	if p.cfg != nil {
+		return *p.cfg
+	}
 	d, base := p.dialect, p.base
 	if p.up != nil {
 		d, base = p.up.dialect, p.up.BaseURL()

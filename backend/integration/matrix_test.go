@@ -42,6 +42,12 @@ func TestMatrix(t *testing.T) {
 }
 
 func runCase(t *testing.T, g *gateway, u *upstream, client, scenario string) {
+	runCaseAs(t, g, u, client, scenario, clientModel(u.dialect))
+}
+
+// runCaseAs plays a case with model as the client names it (a provider in
+// front of u, such as a sign-in's, has its own prefix).
+func runCaseAs(t *testing.T, g *gateway, u *upstream, client, scenario, model string) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	marker := fmt.Sprintf("[case %s/%s/%s]", client, u.dialect, scenario)
@@ -51,12 +57,12 @@ func runCase(t *testing.T, g *gateway, u *upstream, client, scenario string) {
 	if !withTool {
 		prompt = "Say hello. " + marker
 	}
-	cv := newConvo(g, client, clientModel(u.dialect), prompt, withTool)
+	cv := newConvo(g, client, model, prompt, withTool)
 	first, err := cv.ask(ctx, stream)
 	if err != nil {
 		t.Fatalf("first turn: %v\nlast body:\n%s", err, shorten(cv.raw()))
 	}
-	checkAnswerModels(t, "first turn", client, cv.raw(), clientModel(u.dialect))
+	checkAnswerModels(t, "first turn", client, cv.raw(), model)
 	if !withTool {
 		checkText(t, client, first, helloText(u.dialect))
 	} else {
@@ -65,7 +71,7 @@ func runCase(t *testing.T, g *gateway, u *upstream, client, scenario string) {
 		if err != nil {
 			t.Fatalf("final turn: %v\nlast body:\n%s", err, shorten(cv.raw()))
 		}
-		checkAnswerModels(t, "final turn", client, cv.raw(), clientModel(u.dialect))
+		checkAnswerModels(t, "final turn", client, cv.raw(), model)
 		checkText(t, client, final, finalText)
 	}
 	checkUpstreamSaw(t, u, marker, stream, withTool)

@@ -29,8 +29,12 @@ type Endpoint struct {
 
 	// ClientID is the vendor's public client id. Sign-ins are bound to it:
 	// the vendors only accept their own CLIs' ids with their own redirects.
-	ClientID string   `yaml:"client_id"`
-	Scopes   []string `yaml:"scopes"`
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is sent with the code exchange and refreshes when set.
+	// Google's installed-app clients (Gemini CLI, Antigravity) have one
+	// that Google documents as not secret; the others leave it empty.
+	ClientSecret string   `yaml:"client_secret"`
+	Scopes       []string `yaml:"scopes"`
 
 	// The loopback redirect is http://RedirectHost:RedirectPort/RedirectPath.
 	// RedirectHost is "localhost" when empty; the listener always binds a
@@ -275,14 +279,16 @@ func loopbackBind(host string) (string, error) {
 	return "", fmt.Errorf("redirect host %q is not a loopback address", host)
 }
 
-// config is the x/oauth2 view of the endpoint. Client ids go in the body
-// (AuthStyleInParams): these are public clients without a secret, and
-// auto-detection would first try an Authorization header they reject.
+// config is the x/oauth2 view of the endpoint. Client ids (and an
+// installed app's secret) go in the body (AuthStyleInParams): these are
+// public clients, and auto-detection would first try an Authorization
+// header they reject.
 func (ep Endpoint) config(redirectURL string) *oauth2.Config {
 	return &oauth2.Config{
-		ClientID:    ep.ClientID,
-		Scopes:      ep.Scopes,
-		RedirectURL: redirectURL,
+		ClientID:     ep.ClientID,
+		ClientSecret: ep.ClientSecret,
+		Scopes:       ep.Scopes,
+		RedirectURL:  redirectURL,
 		Endpoint: oauth2.Endpoint{
 			AuthURL:       ep.AuthURL,
 			TokenURL:      ep.TokenURL,

@@ -182,7 +182,7 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 		return nil, redactError(e, call.APIKey)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
+		return applyQuirksResponse(resp, call), nil
 	}
 	return nil, c.upstreamError(resp, call)
 }

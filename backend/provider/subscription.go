@@ -33,10 +33,12 @@ const (
 
 // quirksDialect is the dialect each set of quirks is written for.
 var quirksDialect = map[string]dialect.Name{
-	QuirksClaudeCode: dialect.Anthropic,
-	QuirksCodex:      dialect.Responses,
-	QuirksKimiCLI:    dialect.Anthropic,
-	QuirksQwenCode:   dialect.OpenAIChat,
+	QuirksClaudeCode:  dialect.Anthropic,
+	QuirksCodex:       dialect.Responses,
+	QuirksKimiCLI:     dialect.Anthropic,
+	QuirksQwenCode:    dialect.OpenAIChat,
+	QuirksCodeAssist:  dialect.Gemini,
+	QuirksAntigravity: dialect.Gemini,
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -55,6 +57,8 @@ func applyQuirksBody(call *Call) ([]byte, error) {
 		body, err = claudeCodeBody(call.Body, isClaudeCode(call.ClientUserAgent))
 	case e.Quirks == QuirksCodex && call.Op == OpGenerate:
 		body, err = codexBody(call.Body)
+	case isCloudCode(e.Quirks) && call.Op == OpGenerate:
+		body, err = cloudCodeBody(call)
 	default:
 		return call.Body, nil
 	}
@@ -89,8 +93,19 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 		kimiHeaders(h, call)
 	case QuirksQwenCode:
 		qwenHeaders(h, call)
+	case QuirksCodeAssist, QuirksAntigravity:
+		cloudCodeHeaders(h, call)
 	}
 	return nil
+}
+
+// applyQuirksResponse adapts a 2xx answer before anyone reads it: a vendor
+// that wraps its dialect's answer has it unwrapped here.
+func applyQuirksResponse(resp *http.Response, call *Call) *http.Response {
+	if isCloudCode(call.Entry.Quirks) {
+		unwrapCloudCode(resp)
+	}
+	return resp
 }
 
 // ---------------------------------------------------------------------------

@@ -80,6 +80,9 @@ func pick(base string, op Op, generate, embed, count, list string) string {
 // and each segment is escaped so a hostile model name cannot add path
 // segments or a query.
 func (e Entry) geminiURL(op Op, model string, stream bool) string {
+	if isCloudCode(e.Quirks) { // Gemini inside Cloud Code's envelope
+		return cloudCodeURL(e.BaseURL, op, stream)
+	}
 	if op == OpListModels {
 		return e.BaseURL + "/v1beta/models"
 	}

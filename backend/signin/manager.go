@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +66,7 @@ type Manager struct {
 	log       *slog.Logger
 	now       func() time.Time
 	overrides map[string]config.SignInConfig
+	bases     map[string]string // the config's base_url per provider (see providerBase)
 	onSignIn  func(context.Context, string)
 	onOut     func(route.Change)
 	importEnv ImportEnv
@@ -89,7 +91,7 @@ func New(o Options) *Manager {
 		o.Now = time.Now
 	}
 	m := &Manager{db: db{DB: o.DB, sealer: o.Sealer}, bus: o.Bus, log: o.Log, now: o.Now,
-		overrides: map[string]config.SignInConfig{}, onSignIn: o.OnSignedIn, onOut: o.OnSignedOut,
+		overrides: map[string]config.SignInConfig{}, bases: map[string]string{}, onSignIn: o.OnSignedIn, onOut: o.OnSignedOut,
 		wake: make(chan struct{}, 1), creds: map[string]*cred{}, flows: map[string]*Flow{}}
 	if o.ImportEnv != nil {
 		m.importEnv = *o.ImportEnv
@@ -99,6 +101,9 @@ func New(o Options) *Manager {
 	for _, pc := range o.Providers {
 		if pc.SignIn != nil {
 			m.overrides[pc.ID] = *pc.SignIn
+		}
+		if pc.BaseURL != "" {
+			m.bases[pc.ID] = strings.TrimRight(pc.BaseURL, "/")
 		}
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
@@ -147,7 +152,8 @@ func (m *Manager) endpoint(providerID string) (oauth.Endpoint, error) {
 	for _, f := range []struct {
 		dst *string
 		v   string
-	}{{&ep.AuthURL, o.AuthURL}, {&ep.TokenURL, o.TokenURL}, {&ep.DeviceURL, o.DeviceURL}, {&ep.ClientID, o.ClientID}} {
+	}{{&ep.AuthURL, o.AuthURL}, {&ep.TokenURL, o.TokenURL}, {&ep.DeviceURL, o.DeviceURL}, {&ep.ClientID, o.ClientID},
+		{&ep.ClientSecret, o.ClientSecret.Reveal()}} {
 		if f.v != "" {
 			*f.dst = f.v
 		}

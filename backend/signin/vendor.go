@@ -89,3 +89,12 @@ func upstreamAccess(ctx context.Context, providerID, accountID string, base prov
 	}
 	return base, nil
 }
+
+// providerBase is providerID's API base as the config sets it (tests,
+// self-hosted relays), else def: vendor steps call the vendor's API there.
+func (m *Manager) providerBase(providerID, def string) string {
+	if b := m.bases[providerID]; b != "" {
+		return b
+	}
+	return def
+}

@@ -30,6 +30,10 @@ type Server struct {
 	ClientID string
 
 	mu sync.Mutex
+	// ClientSecret is the secret every token request must carry, and ""
+	// means none may (Google's installed-app clients send theirs; Claude's
+	// and Codex's public clients have none to send).
+	ClientSecret string
 	// authorize
 	Deny          bool // answer error=access_denied
 	CorruptPKCE   bool // remember a challenge the verifier will not match
@@ -37,6 +41,9 @@ type Server struct {
 	RequireJSON   bool // token endpoint takes JSON only (Anthropic)
 	codes         map[string]codeGrant
 	AnthropicBody bool // token answers carry account/organization
+	// OmitRefresh answers the code grant without a refresh token (Google
+	// on a repeated consent without prompt=consent).
+	OmitRefresh bool
 	// refresh
 	RefreshTokens map[string]bool
 	Rotate        bool
@@ -214,7 +221,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "JSON body required")
 		return
 	}
-	if params.Get("client_id") != s.ClientID {
+	if params.Get("client_id") != s.ClientID || params.Get("client_secret") != s.ClientSecret {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client")
 		return
 	}
@@ -244,7 +251,7 @@ func (s *Server) codeGrant(w http.ResponseWriter, p url.Values) {
 	default:
 		g.used = true
 		s.codes[p.Get("code")] = g
-		s.issue(w, true)
+		s.issue(w, !s.OmitRefresh)
 	}
 }
 
