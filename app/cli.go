@@ -40,8 +40,9 @@ Usage:
               --base-url URL [--prefix P] [--models a,b] [--allow-local]
       limits: [--max-concurrent N] [--rpm N] [--priority N]
   switchboard providers test ID [--account NAME]   send a tiny real request, report latency or the error
-  switchboard login claude|codex [--account NAME] [--no-browser] [--import]
-                                    sign in with your Claude Pro/Max or ChatGPT plan (--import: reuse the CLI's login)
+  switchboard login PROVIDER [--account NAME] [--no-browser] [--import]
+                                    sign in with a subscription: claude, codex, copilot, gemini-code-assist,
+                                    antigravity, kiro, kimi-coding, qwen-code (--import: reuse its CLI's login)
   switchboard providers remove ID   remove a provider added from the dashboard or CLI
   switchboard tools list            coding tools found here, where each points, its model
   switchboard tools diff TOOL [--model M] [SLOT=MODEL…]    what apply would change

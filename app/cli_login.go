@@ -24,14 +24,15 @@ type loginFlags struct {
 	noBrowser, doImport bool
 }
 
-// loginCommand runs `switchboard login claude|codex`: a browser sign-in
+// loginCommand runs `switchboard login PROVIDER` (claude, codex, …): a browser sign-in
 // (or, with --no-browser, a URL to open anywhere and the code pasted
 // back; both work at once), or --import of the vendor CLI's own login.
 // The account is stored in the data directory; a running Switchboard
 // picks it up within seconds.
 func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf loginFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if providerID == "" {
-		fmt.Fprintln(stderr, "usage: switchboard login claude|codex [--account NAME] [--no-browser] [--import]")
+		fmt.Fprintf(stderr, "usage: switchboard login PROVIDER [--account NAME] [--no-browser] [--import]\n  PROVIDER: %s\n",
+			strings.Join(provider.SubscriptionIDs(), ", "))
 		return 2
 	}
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -85,6 +85,17 @@ type Entry struct {
 	RiskNote    string        `yaml:"risk_note"`
 }
 
+// SubscriptionIDs lists the catalog's sign-in providers, for messages.
+func SubscriptionIDs() []string {
+	var out []string
+	for _, e := range catalog {
+		if e.Auth == AuthOAuth {
+			out = append(out, e.ID)
+		}
+	}
+	return out
+}
+
 // Model returns the entry's model with the given id.
 func (e Entry) Model(id string) (Model, bool) {
 	for _, m := range e.Models {
@@ -229,7 +240,7 @@ func (e Entry) validate() error {
 	}
 	if e.Quirks != "" {
 		if d, ok := quirksDialect[e.Quirks]; !ok {
-			bad("unknown quirks %q (known: %s, %s)", e.Quirks, QuirksClaudeCode, QuirksCodex)
+			bad("unknown quirks %q", e.Quirks)
 		} else if d != e.Dialect {
 			bad("quirks %q are for the %s dialect, not %s", e.Quirks, d, e.Dialect)
 		}

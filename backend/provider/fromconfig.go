@@ -66,7 +66,7 @@ func applySignIn(e *Entry, sc *config.SignInConfig) error {
 		return nil
 	}
 	if e.Auth != AuthOAuth {
-		return fmt.Errorf("provider %q: sign_in is only for subscription providers (claude, codex)", e.ID)
+		return fmt.Errorf("provider %q: sign_in is only for subscription providers (%s)", e.ID, strings.Join(SubscriptionIDs(), ", "))
 	}
 	var errs []error
 	for what, raw := range map[string]string{"auth_url": sc.AuthURL, "token_url": sc.TokenURL, "device_url": sc.DeviceURL} {
