@@ -69,7 +69,8 @@ func applySignIn(e *Entry, sc *config.SignInConfig) error {
 		return fmt.Errorf("provider %q: sign_in is only for subscription providers (claude, codex)", e.ID)
 	}
 	var errs []error
-	for what, raw := range map[string]string{"auth_url": sc.AuthURL, "token_url": sc.TokenURL, "device_url": sc.DeviceURL} {
+	for what, raw := range map[string]string{"auth_url": sc.AuthURL, "token_url": sc.TokenURL, "device_url": sc.DeviceURL,
+		"api_url": sc.APIURL} {
 		if raw == "" {
 			continue
 		}
