@@ -29,12 +29,14 @@ import (
 const (
 	QuirksClaudeCode = "claude-code" // Claude Pro/Max via OAuth, Anthropic Messages
 	QuirksCodex      = "codex"       // ChatGPT plan via the Codex backend, OpenAI Responses
+	QuirksCopilot    = "copilot"     // GitHub Copilot seat, OpenAI Chat and Responses
 )
 
-// quirksDialect is the dialect each set of quirks is written for.
-var quirksDialect = map[string]dialect.Name{
-	QuirksClaudeCode: dialect.Anthropic,
-	QuirksCodex:      dialect.Responses,
+// quirksDialect is the dialects each set of quirks is written for.
+var quirksDialect = map[string][]dialect.Name{
+	QuirksClaudeCode: {dialect.Anthropic},
+	QuirksCodex:      {dialect.Responses},
+	QuirksCopilot:    {dialect.OpenAIChat, dialect.Responses},
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -83,6 +85,8 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 				Message: "the sign-in for " + e.ID + " has no ChatGPT account id; sign in again"}
 		}
 		codexHeaders(h, call)
+	case QuirksCopilot:
+		copilotHeaders(h, call)
 	}
 	return nil
 }
