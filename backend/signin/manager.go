@@ -308,6 +308,13 @@ func (m *Manager) Refresh(ctx context.Context, accountID string) error {
 		c.mu.Unlock()
 		return c.needsSignInError()
 	}
+	if _, ok := vendors[c.rec.ProviderID].(exchanger); ok && c.rec.Refresh == "" {
+		// A sign-in that never expires (GitHub's): renew the token the
+		// upstream takes instead.
+		c.mu.Unlock()
+		_, err := c.Reauthorize(ctx, renewNow)
+		return err
+	}
 	c.retryAt = time.Time{} // the user asked: no backoff
 	f := c.startLocked()
 	c.mu.Unlock()
