@@ -18,7 +18,7 @@ func (c *Client) DiscoverModels(ctx context.Context, entry *Entry, acc Access) (
 			Message: "provider " + entry.ID + " has no models endpoint"}
 	}
 	page, err := c.fetchJSON(ctx, &Call{Entry: entry, APIKey: acc.Token, AccountRef: acc.AccountRef,
-		BaseURL: acc.BaseURL, Project: acc.Project, Op: OpListModels})
+		BaseURL: acc.BaseURL, Project: acc.Project, Op: OpListModels, query: firstPageQuery(entry.Dialect)})
 	if err != nil {
 		return nil, err
 	}

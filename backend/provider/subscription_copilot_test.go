@@ -192,3 +192,17 @@ func TestModelDialectValidation(t *testing.T) {
 		t.Errorf("claude-code quirks with a gemini model: %v", err)
 	}
 }
+
+// `providers test` on a seat checks it where the seat answers: its own API
+// base, with its access.
+func TestCopilotProviderTestUsesTheSeatBase(t *testing.T) {
+	up := newUpstream(t, okJSON)
+	c := newTestClient(t, ClientOptions{})
+	e := copilotEntry(t, "https://api.githubcopilot.com", dialect.OpenAIChat)
+	if _, err := c.Test(context.Background(), e, Access{Token: testToken, BaseURL: up.URL + "/seat"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := up.last(t); got.path != "/seat/models" || got.header.Get("Authorization") != "Bearer "+testToken {
+		t.Errorf("tested %s with %q", got.path, got.header.Get("Authorization"))
+	}
+}

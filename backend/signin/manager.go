@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,7 +138,7 @@ func (m *Manager) entry(providerID string) (provider.Entry, bool) {
 func (m *Manager) endpoint(providerID string) (oauth.Endpoint, error) {
 	e, ok := m.entry(providerID)
 	if !ok {
-		return oauth.Endpoint{}, fmt.Errorf("signin: %q is not a subscription provider (known: claude, codex)", providerID)
+		return oauth.Endpoint{}, fmt.Errorf("signin: %q is not a subscription provider (known: %s)", providerID, strings.Join(provider.SignInIDs(), ", "))
 	}
 	ep, ok := oauth.Lookup(e.SignIn)
 	if !ok {
