@@ -14,6 +14,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/provider"
 	"switchboard/backend/signin"
 )
 
@@ -127,12 +128,7 @@ func openBrowser(url string) error {
 	return cmd.Start()
 }
 
-func cliName(providerID string) string {
-	if providerID == "codex" {
-		return "Codex CLI"
-	}
-	return "Claude Code"
-}
+func cliName(providerID string) string { return signin.CLIName(providerID) }
 
 func orUnknown(s string) string {
 	if s == "" {
@@ -142,8 +138,8 @@ func orUnknown(s string) string {
 }
 
 func prefixOf(providerID string) string {
-	if providerID == "codex" {
-		return "cx"
+	if e, ok := provider.Lookup(providerID); ok {
+		return e.Prefix
 	}
-	return "cc"
+	return providerID
 }

@@ -157,6 +157,14 @@ func usable(tok *oauth.Token, now time.Time, hint string) error {
 		tok.Expiry.UTC().Format(time.RFC3339), hint)
 }
 
+// CLIName names the program whose login provider imports ("Codex CLI").
+func CLIName(provider string) string {
+	if cli, ok := cliLogins[provider]; ok {
+		return cli.name
+	}
+	return provider
+}
+
 // cliLogin describes one CLI's login storage as data.
 type cliLogin struct {
 	name      string // the CLI, for messages
