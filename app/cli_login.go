@@ -32,7 +32,7 @@ type loginFlags struct {
 func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf loginFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if providerID == "" {
 		fmt.Fprintf(stderr, "usage: switchboard login PROVIDER [--account NAME] [--no-browser] [--import]\n  PROVIDER: %s\n",
-			strings.Join(provider.SubscriptionIDs(), ", "))
+			strings.Join(provider.SignInIDs(), ", "))
 		return 2
 	}
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -74,7 +74,7 @@ type Store struct {
 	sealer *secret.Sealer
 
 	mu         sync.Mutex
-	discovered map[string][]string // local provider id → models it reported
+	discovered map[string]discoveredSet // provider id → models it reported (local servers, sign-ins)
 	signins    SignIns
 }
 

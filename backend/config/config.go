@@ -99,6 +99,10 @@ type SignInConfig struct {
 	ManualRedirectURL *string `yaml:"manual_redirect_url"` // "" turns the vendor's manual page off
 	RedirectPort      *int    `yaml:"redirect_port"`
 	RefreshLead       string  `yaml:"refresh_lead"` // e.g. "4h"
+	// APIURL is the vendor's API beside its identity server, for sign-ins
+	// that need one after signing in (GitHub Copilot: https://api.github.com,
+	// which trades the GitHub token for a Copilot token and names the user).
+	APIURL string `yaml:"api_url"`
 }
 
 // AccountConfig is one credential of a provider.

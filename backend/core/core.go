@@ -82,6 +82,7 @@ type Instance struct {
 	log    *slog.Logger
 	cancel context.CancelFunc
 	bg     chan struct{}
+	seats  seatModels // sign-in accounts' model lists (signinmodels.go)
 }
 
 // Open prepares everything that needs the disk (data dir, DB, sealer, keys)
@@ -263,10 +264,14 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.cancel = cancel
 	in.bg = make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(6)
 	go func() {
 		defer wg.Done()
 		in.runLocalModels(bgctx)
+	}()
+	go func() {
+		defer wg.Done()
+		in.runSeatModels(bgctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -318,6 +323,7 @@ func (in *Instance) syncSignIns(ctx context.Context, every time.Duration) {
 			if err := in.Reload(ctx); err != nil {
 				in.log.Warn("some providers could not be loaded", "err", err)
 			}
+			in.seats.poke("") // list a new seat's models now
 		}
 	}
 }
@@ -426,6 +432,7 @@ func (in *Instance) signedIn(ctx context.Context, accountID string) {
 	if err := in.Reload(ctx); err != nil {
 		in.log.Warn("some providers could not be loaded", "err", err)
 	}
+	in.seats.poke(accountID)
 }
 
 func (in *Instance) routing() *mgmt.Routing {

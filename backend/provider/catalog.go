@@ -55,6 +55,11 @@ type Model struct {
 	Embedding   bool    `yaml:"embedding"`
 	Reasoning   bool    `yaml:"reasoning"`
 	Vision      bool    `yaml:"vision"`
+	// Dialect is the API the model is served on when it is not the entry's
+	// ("" = the entry's): Copilot serves its Codex models on /responses
+	// only. Routing reaches such a model with the entry switched to this
+	// dialect, same base URL, accounts and quirks.
+	Dialect dialect.Name `yaml:"dialect"`
 }
 
 // Entry describes one upstream provider: where it lives, which dialect it
@@ -83,17 +88,6 @@ type Entry struct {
 	RefreshLead time.Duration `yaml:"refresh_lead"`
 	Quirks      string        `yaml:"quirks"`
 	RiskNote    string        `yaml:"risk_note"`
-}
-
-// SubscriptionIDs lists the catalog's sign-in providers, for messages.
-func SubscriptionIDs() []string {
-	var out []string
-	for _, e := range catalog {
-		if e.Auth == AuthOAuth {
-			out = append(out, e.ID)
-		}
-	}
-	return out
 }
 
 // Model returns the entry's model with the given id.
@@ -239,10 +233,10 @@ func (e Entry) validate() error {
 		bad("unknown auth %q", e.Auth)
 	}
 	if e.Quirks != "" {
-		if d, ok := quirksDialect[e.Quirks]; !ok {
-			bad("unknown quirks %q", e.Quirks)
-		} else if d != e.Dialect {
-			bad("quirks %q are for the %s dialect, not %s", e.Quirks, d, e.Dialect)
+		if ds, ok := quirksDialect[e.Quirks]; !ok {
+			bad("unknown quirks %q (known: %s)", e.Quirks, strings.Join(slices.Sorted(maps.Keys(quirksDialect)), ", "))
+		} else if !slices.Contains(ds, e.Dialect) {
+			bad("quirks %q are for the %s dialect, not %s", e.Quirks, joinDialects(ds), e.Dialect)
 		}
 	}
 	if !slices.Contains(tiers, e.Tier) {
@@ -268,10 +262,38 @@ func (e Entry) validateModels() []error {
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative price", e.ID, m.ID))
 		case m.Context < 0 || m.MaxOutput < 0:
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative token limit", e.ID, m.ID))
+		case m.Dialect != "":
+			if err := e.checkModelDialect(m); err != nil {
+				errs = append(errs, fmt.Errorf("provider %q: model %q: %w", e.ID, m.ID, err))
+			}
 		}
 		seen[m.ID] = true
 	}
 	return errs
+}
+
+// checkModelDialect accepts a model served on another API than its entry's
+// only when that API lives under the same base URL (the versioned OpenAI
+// dialects share one; Anthropic and Gemini bases are roots) and the entry's
+// quirks are written for it too.
+func (e Entry) checkModelDialect(m Model) error {
+	switch {
+	case !knownDialect(m.Dialect):
+		return fmt.Errorf("unknown dialect %q", m.Dialect)
+	case versioned(m.Dialect) != versioned(e.Dialect):
+		return fmt.Errorf("dialect %s cannot share the %s base URL", m.Dialect, e.Dialect)
+	case e.Quirks != "" && !slices.Contains(quirksDialect[e.Quirks], m.Dialect):
+		return fmt.Errorf("quirks %q are not written for the %s dialect", e.Quirks, m.Dialect)
+	}
+	return nil
+}
+
+func joinDialects(ds []dialect.Name) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = string(d)
+	}
+	return strings.Join(s, " or ")
 }
 
 func knownDialect(d dialect.Name) bool {

@@ -66,10 +66,11 @@ func applySignIn(e *Entry, sc *config.SignInConfig) error {
 		return nil
 	}
 	if e.Auth != AuthOAuth {
-		return fmt.Errorf("provider %q: sign_in is only for subscription providers (%s)", e.ID, strings.Join(SubscriptionIDs(), ", "))
+		return fmt.Errorf("provider %q: sign_in is only for subscription providers (%s)", e.ID, strings.Join(SignInIDs(), ", "))
 	}
 	var errs []error
-	for what, raw := range map[string]string{"auth_url": sc.AuthURL, "token_url": sc.TokenURL, "device_url": sc.DeviceURL} {
+	for what, raw := range map[string]string{"auth_url": sc.AuthURL, "token_url": sc.TokenURL, "device_url": sc.DeviceURL,
+		"api_url": sc.APIURL} {
 		if raw == "" {
 			continue
 		}
@@ -210,6 +211,18 @@ func pickModels(known []Model, ids []string) []Model {
 		}
 	}
 	return out
+}
+
+// SignInIDs lists the catalog's subscription (sign-in) providers, for
+// messages that name them.
+func SignInIDs() []string {
+	var ids []string
+	for _, e := range catalog {
+		if e.Auth == AuthOAuth {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
 }
 
 func catalogIDs() []string {

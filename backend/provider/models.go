@@ -121,7 +121,10 @@ func (c *Client) Test(ctx context.Context, entry *Entry, auth Access, allowLocal
 	apiKey := auth.Token
 	start := time.Now()
 	if entry.ListModels {
-		_, err := c.ListModels(ctx, entry, apiKey, allowLocal)
+		// One page, with the account's own access: a sign-in's API base
+		// (Copilot's seat, Qwen's resource_url) is where it must answer.
+		_, err := c.fetchJSON(ctx, &Call{Entry: entry, APIKey: apiKey, AccountRef: auth.AccountRef, BaseURL: auth.BaseURL,
+			Project: auth.Project, Op: OpListModels, AllowLocal: allowLocal, query: firstPageQuery(entry.Dialect)})
 		var ie *ir.Error
 		if err == nil || !errors.As(err, &ie) || ie.Kind != ir.KindModelNotSupported || chatModel(entry) == "" {
 			return time.Since(start), err
@@ -134,7 +137,7 @@ func (c *Client) Test(ctx context.Context, entry *Entry, auth Access, allowLocal
 			Message: "provider " + entry.ID + " lists no models and has no chat model configured to test with"}
 	}
 	resp, err := c.Send(ctx, &Call{Entry: entry, APIKey: apiKey, AccountRef: auth.AccountRef, Op: OpGenerate, Model: model,
-		Body: pingBody(entry.Dialect, model), AllowLocal: allowLocal})
+		Body: pingBody(entry.Dialect, model), AllowLocal: allowLocal, BaseURL: auth.BaseURL, Project: auth.Project})
 	if err != nil {
 		return time.Since(start), err
 	}

@@ -29,16 +29,18 @@ import (
 const (
 	QuirksClaudeCode = "claude-code" // Claude Pro/Max via OAuth, Anthropic Messages
 	QuirksCodex      = "codex"       // ChatGPT plan via the Codex backend, OpenAI Responses
+	QuirksCopilot    = "copilot"     // GitHub Copilot seat, OpenAI Chat and Responses
 )
 
-// quirksDialect is the dialect each set of quirks is written for.
-var quirksDialect = map[string]dialect.Name{
-	QuirksClaudeCode:  dialect.Anthropic,
-	QuirksCodex:       dialect.Responses,
-	QuirksKimiCLI:     dialect.Anthropic,
-	QuirksQwenCode:    dialect.OpenAIChat,
-	QuirksCodeAssist:  dialect.Gemini,
-	QuirksAntigravity: dialect.Gemini,
+// quirksDialect is the dialects each set of quirks is written for.
+var quirksDialect = map[string][]dialect.Name{
+	QuirksClaudeCode:  {dialect.Anthropic},
+	QuirksCodex:       {dialect.Responses},
+	QuirksCopilot:     {dialect.OpenAIChat, dialect.Responses},
+	QuirksKimiCLI:     {dialect.Anthropic},
+	QuirksQwenCode:    {dialect.OpenAIChat},
+	QuirksCodeAssist:  {dialect.Gemini},
+	QuirksAntigravity: {dialect.Gemini},
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -95,6 +97,8 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 		qwenHeaders(h, call)
 	case QuirksCodeAssist, QuirksAntigravity:
 		cloudCodeHeaders(h, call)
+	case QuirksCopilot:
+		copilotHeaders(h, call)
 	}
 	return nil
 }

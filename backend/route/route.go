@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
 	"switchboard/backend/provider"
 )
@@ -54,6 +55,9 @@ type Provider struct {
 	// AccountStrategy orders the accounts on every request ("": fill-first
 	// for direct requests, the combo's own strategy inside a combo).
 	AccountStrategy Strategy
+
+	// variants reach the models served on another dialect (see dialects.go).
+	variants map[dialect.Name]*Provider
 }
 
 // Usable reports whether the provider can take requests.
@@ -124,6 +128,7 @@ func NewSnapshot(providers []*Provider, aliases map[string]string, combos ...Com
 	}
 	for _, p := range providers {
 		sortAccounts(p.Accounts)
+		p.variants = dialectVariants(p)
 		s.byPrefix[p.Entry.ID] = p
 		if p.Entry.Prefix != "" {
 			s.byPrefix[p.Entry.Prefix] = p
@@ -250,6 +255,7 @@ func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, e
 }
 
 func expand(out []Candidate, p *Provider, model string) []Candidate {
+	p = p.forModel(model)
 	if p.Entry.Auth == provider.AuthNone && len(p.Accounts) == 0 {
 		return append(out, Candidate{Provider: p, Model: model})
 	}

@@ -76,7 +76,7 @@ func (c *cred) Access(ctx context.Context) (provider.Access, error) {
 // the sign-in's own); a vendor that finds the sign-in revoked signs the
 // account out like a refused refresh.
 func (c *cred) upstream(ctx context.Context, base provider.Access, rejected string) (provider.Access, error) {
-	a, err := upstreamAccess(ctx, c.rec.ProviderID, c.rec.AccountID, base, rejected)
+	a, err := c.m.upstreamAccess(ctx, c.rec.ProviderID, c.rec.AccountID, base, rejected)
 	if errors.Is(err, oauth.ErrInvalidGrant) {
 		c.mu.Lock()
 		defer c.mu.Unlock()

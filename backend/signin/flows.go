@@ -307,18 +307,17 @@ func (m *Manager) pruneFlowsLocked() {
 
 // store saves a fresh sign-in (or import) and makes it live.
 func (m *Manager) store(ctx context.Context, providerID, name string, tok *oauth.Token, source, outcome, detail string) (string, error) {
-	if name == "" {
-		name = tok.Claims.Email
-	}
-	if name == "" {
-		name = "default"
-	}
 	if tok.AccessToken == "" {
 		return "", errors.New("signin: the identity server issued no access token")
 	}
 	extra, err := m.finishSignIn(ctx, providerID, tok)
 	if err != nil {
 		return "", err
+	}
+	for _, n := range []string{extra.Name, tok.Claims.Email, "default"} {
+		if name == "" {
+			name = n
+		}
 	}
 	r := record{ProviderID: providerID, Name: name, Expiry: tok.Expiry, Claims: tok.Claims, State: stateOK, Source: source,
 		Extra:  extra,

@@ -24,7 +24,7 @@ func (m *Manager) ImportSource(providerID string) (string, bool) {
 // why a fresh sign-in is the default.
 func (m *Manager) Import(ctx context.Context, providerID, account string) (string, error) {
 	if !m.IsSignInProvider(providerID) {
-		return "", fmt.Errorf("signin: %q is not a subscription provider (known: %s)", providerID, strings.Join(provider.SubscriptionIDs(), ", "))
+		return "", fmt.Errorf("signin: %q is not a subscription provider (known: %s)", providerID, strings.Join(provider.SignInIDs(), ", "))
 	}
 	name, err := checkAccountName(account)
 	if err != nil {

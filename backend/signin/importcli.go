@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,7 +129,8 @@ func CLIName(providerID string) string { return cliLogins[providerID].name }
 func ReadCLILogin(provider string, env ImportEnv) (tok *oauth.Token, source string, err error) {
 	cli, ok := cliLogins[provider]
 	if !ok {
-		return nil, "", fmt.Errorf("signin: import %q: unknown provider (want claude or codex)", provider)
+		return nil, "", fmt.Errorf("signin: import %q: unknown provider (want one of %s)", provider,
+			strings.Join(slices.Sorted(maps.Keys(cliLogins)), ", "))
 	}
 	env = env.withDefaults()
 	source, data, err := cli.locate(env)

@@ -142,7 +142,7 @@ func (m *Manager) entry(providerID string) (provider.Entry, bool) {
 func (m *Manager) endpoint(providerID string) (oauth.Endpoint, error) {
 	e, ok := m.entry(providerID)
 	if !ok {
-		return oauth.Endpoint{}, fmt.Errorf("signin: %q is not a subscription provider (known: %s)", providerID, strings.Join(provider.SubscriptionIDs(), ", "))
+		return oauth.Endpoint{}, fmt.Errorf("signin: %q is not a subscription provider (known: %s)", providerID, strings.Join(provider.SignInIDs(), ", "))
 	}
 	ep, ok := oauth.Lookup(e.SignIn)
 	if !ok {
@@ -313,6 +313,13 @@ func (m *Manager) Refresh(ctx context.Context, accountID string) error {
 	if c.signedOut.Load() {
 		c.mu.Unlock()
 		return c.needsSignInError()
+	}
+	if _, ok := vendors[c.rec.ProviderID].(exchanger); ok && c.rec.Refresh == "" {
+		// A sign-in that never expires (GitHub's): renew the token the
+		// upstream takes instead.
+		c.mu.Unlock()
+		_, err := c.Reauthorize(ctx, renewNow)
+		return err
 	}
 	c.retryAt = time.Time{} // the user asked: no backoff
 	f := c.startLocked()

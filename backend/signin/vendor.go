@@ -19,6 +19,9 @@ type Extra struct {
 	// Ref identifies the account to the upstream beside the token (Kiro's
 	// profile ARN); Codex's account id comes from the id token instead.
 	Ref string `json:"ref,omitempty"`
+	// Name is what to call the account when the user named it nothing
+	// (Copilot: the GitHub login, its sign-in carrying no email); not kept.
+	Name string `json:"-"`
 }
 
 func (x Extra) json() string {
@@ -46,10 +49,12 @@ type vendor interface {
 // exchanger is a vendor whose upstream takes another token than the one
 // signed in (Copilot trades its GitHub token for a short-lived Copilot
 // token). base is the stored sign-in's access; rejected is a token the
-// upstream just refused with 401 ("" otherwise): drop it and get another.
-// Implementations cache per account and exchange at most once at a time.
+// upstream just refused with 401 ("" otherwise): drop it and get another
+// (renewNow: drop whatever is held). Implementations cache per account and
+// exchange at most once at a time; m gives them the provider's config
+// overrides, clock and lifetime.
 type exchanger interface {
-	exchange(ctx context.Context, accountID string, base provider.Access, rejected string) (provider.Access, error)
+	exchange(ctx context.Context, m *Manager, providerID, accountID string, base provider.Access, rejected string) (provider.Access, error)
 }
 
 // reassigner is a vendor whose refresh answers may change what finish
@@ -58,6 +63,10 @@ type exchanger interface {
 type reassigner interface {
 	refreshed(prev Extra, tok *oauth.Token) Extra
 }
+
+// renewNow as the rejected token asks an exchanger for a fresh token
+// whatever it holds (the dashboard's "Refresh now" on such a sign-in).
+const renewNow = "\x00renew"
 
 // vendors by provider id.
 var vendors = map[string]vendor{}
@@ -83,9 +92,9 @@ func refreshedExtra(providerID string, prev Extra, tok *oauth.Token) Extra {
 }
 
 // upstreamAccess turns the sign-in's access into what the upstream takes.
-func upstreamAccess(ctx context.Context, providerID, accountID string, base provider.Access, rejected string) (provider.Access, error) {
+func (m *Manager) upstreamAccess(ctx context.Context, providerID, accountID string, base provider.Access, rejected string) (provider.Access, error) {
 	if ex, ok := vendors[providerID].(exchanger); ok {
-		return ex.exchange(ctx, accountID, base, rejected)
+		return ex.exchange(ctx, m, providerID, accountID, base, rejected)
 	}
 	return base, nil
 }

@@ -27,7 +27,7 @@ func (v *fakeVendor) finish(_ context.Context, _ *Manager, _ string, tok *oauth.
 	return Extra{BaseURL: "https://api.vendor.example/v1", Project: "proj-7", Ref: "arn:profile/1"}, nil
 }
 
-func (v *fakeVendor) exchange(_ context.Context, _ string, base provider.Access, rejected string) (provider.Access, error) {
+func (v *fakeVendor) exchange(_ context.Context, _ *Manager, _, _ string, base provider.Access, rejected string) (provider.Access, error) {
 	v.exchanges.Add(1)
 	v.lastBase.Store(base.Token)
 	v.rejected.Store(rejected)

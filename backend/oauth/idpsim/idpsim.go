@@ -68,7 +68,9 @@ type Server struct {
 	Requests   []TokenRequest
 	IDToken    string
 
-	// ExpiresIn is the access tokens' lifetime in seconds (default 3600).
+	// ExpiresIn is the access tokens' lifetime in seconds (default 3600);
+	// 0 issues tokens that never expire, without a refresh token (GitHub's
+	// Copilot sign-in).
 	ExpiresIn int
 	// RefreshDelay holds refresh answers back (outside the lock), so
 	// concurrent callers pile up on one refresh.
@@ -77,6 +79,15 @@ type Server struct {
 	RefreshCalls int
 	// Email names the account in Anthropic-shaped answers.
 	Email string
+	// FormAnswers answers the token endpoint as GitHub does: form-encoded
+	// unless the request accepts application/json, and every error with
+	// HTTP 200 (authorization_pending, slow_down… are 200s there).
+	FormAnswers bool
+	// AccessTokens are the access tokens issued and not revoked (the
+	// GitHub API side, see github.go, accepts only these).
+	AccessTokens map[string]bool
+
+	github githubState
 }
 
 type codeGrant struct {
@@ -98,6 +109,7 @@ func New(t testing.TB) *Server {
 		ClientID:      "test-client",
 		codes:         map[string]codeGrant{},
 		RefreshTokens: map[string]bool{},
+		AccessTokens:  map[string]bool{},
 		DeviceExpires: 600,
 		ExpiresIn:     3600,
 		Email:         "max@example.com",
@@ -112,15 +124,16 @@ func New(t testing.TB) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /authorize", s.authorize)
-	mux.HandleFunc("POST /token", s.token)
+	mux.HandleFunc("POST /token", s.formAnswers(s.token))
 	mux.HandleFunc("POST /device/code", s.deviceCode)
+	s.githubRoutes(mux)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
 }
 
 // URL is the server's root; the endpoints are URL+"/authorize",
-// URL+"/token" and URL+"/device/code".
+// URL+"/token" and URL+"/device/code" (and GitHub's API, see github.go).
 func (s *Server) URL() string { return s.srv.URL }
 
 // SetHandler replaces the whole server with h (a vendor quirk one test
@@ -326,8 +339,10 @@ func (s *Server) deviceGrant(w http.ResponseWriter, p url.Values) {
 // issue answers a token request (RFC 6749 §5.1); the refresh token is new
 // when withRefresh, absent otherwise.
 func (s *Server) issue(w http.ResponseWriter, withRefresh bool) {
+	access := "at-" + rand.Text()
+	s.AccessTokens[access] = true
 	body := map[string]any{
-		"access_token": "at-" + rand.Text(),
+		"access_token": access,
 		"token_type":   "Bearer",
 		"expires_in":   s.ExpiresIn,
 		"scope":        "openid offline_access",
@@ -338,7 +353,7 @@ func (s *Server) issue(w http.ResponseWriter, withRefresh bool) {
 	if s.ResourceURL != "" {
 		body["resource_url"] = s.ResourceURL
 	}
-	if withRefresh {
+	if withRefresh && s.ExpiresIn > 0 {
 		rt := "rt-" + rand.Text()
 		s.RefreshTokens[rt] = true
 		body["refresh_token"] = rt
