@@ -229,7 +229,7 @@ func (e Entry) validate() error {
 	}
 	if e.Quirks != "" {
 		if d, ok := quirksDialect[e.Quirks]; !ok {
-			bad("unknown quirks %q (known: %s, %s)", e.Quirks, QuirksClaudeCode, QuirksCodex)
+			bad("unknown quirks %q (known: %s)", e.Quirks, strings.Join(slices.Sorted(maps.Keys(quirksDialect)), ", "))
 		} else if d != e.Dialect {
 			bad("quirks %q are for the %s dialect, not %s", e.Quirks, d, e.Dialect)
 		}
@@ -265,7 +265,7 @@ func (e Entry) validateModels() []error {
 
 func knownDialect(d dialect.Name) bool {
 	switch d {
-	case dialect.OpenAIChat, dialect.Responses, dialect.Anthropic, dialect.Gemini:
+	case dialect.OpenAIChat, dialect.Responses, dialect.Anthropic, dialect.Gemini, dialect.Kiro:
 		return true
 	}
 	return false

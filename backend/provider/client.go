@@ -182,7 +182,7 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 		return nil, redactError(e, call.APIKey)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
+		return applyQuirksResponse(resp, call), nil
 	}
 	return nil, c.upstreamError(resp, call)
 }
@@ -196,6 +196,7 @@ func (c *Client) upstreamError(resp *http.Response, call *Call) *ir.Error {
 		body = bytes.ReplaceAll(body, []byte(k), []byte(redacted))
 	}
 	e := Classify(resp.StatusCode, resp.Header, body, c.now())
+	applyQuirksError(e, body, call)
 	e.Provider = call.Entry.ID
 	return redactError(e, call.APIKey)
 }

@@ -29,12 +29,14 @@ import (
 const (
 	QuirksClaudeCode = "claude-code" // Claude Pro/Max via OAuth, Anthropic Messages
 	QuirksCodex      = "codex"       // ChatGPT plan via the Codex backend, OpenAI Responses
+	QuirksKiro       = "kiro"        // Kiro (AWS CodeWhisperer) sign-in, see subscription_kiro.go
 )
 
 // quirksDialect is the dialect each set of quirks is written for.
 var quirksDialect = map[string]dialect.Name{
 	QuirksClaudeCode: dialect.Anthropic,
 	QuirksCodex:      dialect.Responses,
+	QuirksKiro:       dialect.Kiro,
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -53,6 +55,8 @@ func applyQuirksBody(call *Call) ([]byte, error) {
 		body, err = claudeCodeBody(call.Body, isClaudeCode(call.ClientUserAgent))
 	case e.Quirks == QuirksCodex && call.Op == OpGenerate:
 		body, err = codexBody(call.Body)
+	case e.Quirks == QuirksKiro && call.Op == OpGenerate:
+		body, err = kiroBody(call.Body, call.AccountRef)
 	default:
 		return call.Body, nil
 	}
@@ -83,8 +87,28 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 				Message: "the sign-in for " + e.ID + " has no ChatGPT account id; sign in again"}
 		}
 		codexHeaders(h, call)
+	case QuirksKiro:
+		kiroHeaders(h, call)
 	}
 	return nil
+}
+
+// applyQuirksResponse presents a successful answer the way the gateway
+// reads it, where the vendor's framing differs (Kiro's binary event stream
+// becomes SSE).
+func applyQuirksResponse(resp *http.Response, call *Call) *http.Response {
+	if call.Entry.Quirks == QuirksKiro {
+		return kiroResponse(resp)
+	}
+	return resp
+}
+
+// applyQuirksError refines the classification of a failed answer with what
+// the vendor's error body says (body is already redacted).
+func applyQuirksError(e *ir.Error, body []byte, call *Call) {
+	if call.Entry.Quirks == QuirksKiro {
+		kiroError(e, body)
+	}
 }
 
 // ---------------------------------------------------------------------------

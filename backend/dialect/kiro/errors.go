@@ -75,3 +75,10 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// ReasonKind is the kind a Kiro error body's "reason" decides whatever the
+// status (the provider uses it for Kiro's HTTP errors).
+func ReasonKind(reason string) (ir.ErrorKind, bool) {
+	k, ok := reasonKinds[reason]
+	return k.kind, ok
+}
