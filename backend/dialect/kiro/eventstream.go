@@ -10,7 +10,9 @@ import (
 )
 
 // The AWS event-stream framing Kiro answers in (content type
-// application/vnd.amazon.eventstream). Each message is
+// application/vnd.amazon.eventstream), as AWS documents it for its other
+// streaming services (Transcribe, Lex: "Event stream encoding"; the CRCs
+// are GZIP's CRC-32). Each message is
 //
 //	total length   uint32, big endian: the whole message, these 4 bytes included
 //	headers length uint32

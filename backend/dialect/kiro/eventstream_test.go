@@ -167,3 +167,25 @@ func TestClientSideRefuses(t *testing.T) {
 		t.Errorf("EncodeError = %s", got)
 	}
 }
+
+// TestKnownAnswerFrames reads messages encoded by another implementation
+// (the published examples of the Elixir event_stream package, whose CRCs
+// are zlib's CRC-32): the CRCs here are checked against an outside source,
+// not only against kirotest's encoder.
+func TestKnownAnswerFrames(t *testing.T) {
+	noHeaders := []byte{0, 0, 0, 30, 0, 0, 0, 0, 186, 242, 246, 138, 123, 34, 102, 111,
+		111, 34, 58, 32, 34, 98, 97, 114, 34, 125, 174, 114, 88, 228}
+	withHeader := []byte{0, 0, 0, 62, 0, 0, 0, 32, 64, 93, 249, 70, 12, 99, 111, 110, 116, 101, 110,
+		116, 45, 116, 121, 112, 101, 7, 0, 16, 97, 112, 112, 108, 105, 99, 97, 116,
+		105, 111, 110, 47, 106, 115, 111, 110, 123, 34, 102, 111, 111, 34, 58, 32, 34,
+		98, 97, 114, 34, 125, 111, 162, 191, 59}
+	for _, m := range [][]byte{noHeaders, withHeader} {
+		f, err := newFrameReader(bytes.NewReader(m)).next()
+		if err != nil || string(f.payload) != `{"foo": "bar"}` {
+			t.Errorf("= %q, %v", f.payload, err)
+		}
+	}
+	if got := kirotest.Frame([]kirotest.Header{{Name: "content-type", Value: "application/json"}}, `{"foo": "bar"}`); !bytes.Equal(got, withHeader) {
+		t.Errorf("kirotest encodes\n%v\nwant\n%v", got, withHeader)
+	}
+}
