@@ -17,6 +17,9 @@ const (
 	Responses  Name = "responses" // POST /v1/responses
 	Anthropic  Name = "anthropic" // POST /v1/messages
 	Gemini     Name = "gemini"    // POST /v1beta/models/{model}:generateContent
+	// Kiro is AWS CodeWhisperer's generateAssistantResponse, spoken only to
+	// the Kiro upstream (no client sends it).
+	Kiro Name = "kiro"
 )
 
 // Codec translates one dialect to and from the hub. Implementations are

@@ -91,6 +91,8 @@ type gwOpts struct {
 	key     string
 	// bodyBudgetMiB sets max_inflight_body_mib (0: the default).
 	bodyBudgetMiB int
+	// edit changes the config last (a catalog provider's overrides).
+	edit func(*config.Config)
 }
 
 // startGateway starts a real instance (core.Start) on 127.0.0.1:0 routing
@@ -112,6 +114,9 @@ func startGateway(t *testing.T, o gwOpts, provs ...prov) *gateway {
 	}
 	for _, p := range provs {
 		cfg.Providers = append(cfg.Providers, p.config())
+	}
+	if o.edit != nil {
+		o.edit(&cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)

@@ -32,11 +32,15 @@ type DeviceAuth struct {
 	ep       Endpoint
 	resp     *oauth2.DeviceAuthResponse // holds the device code
 	verifier string                     // PKCE, when the endpoint asks for it
+	aws      *awsDevice                 // an AWS SSO-OIDC sign-in (Flow FlowAWSOIDC)
 }
 
 // StartDevice asks the device authorization endpoint for a user code.
 func StartDevice(ctx context.Context, ep Endpoint) (*DeviceAuth, error) {
 	ep = ep.withDefaults()
+	if ep.Flow == FlowAWSOIDC {
+		return startAWSDevice(ctx, ep)
+	}
 	if err := ep.validate(needDevice); err != nil {
 		return nil, err
 	}
@@ -77,6 +81,9 @@ func StartDevice(ctx context.Context, ep Endpoint) (*DeviceAuth, error) {
 // ErrAccessDenied; a transient failure resumes polling (at the original
 // interval; a server that still wants it slower says slow_down again).
 func (d *DeviceAuth) Poll(ctx context.Context) (*Token, error) {
+	if d.aws != nil {
+		return d.pollAWS(ctx)
+	}
 	cfg := d.ep.config("")
 	var opts []oauth2.AuthCodeOption
 	if d.verifier != "" {

@@ -43,11 +43,20 @@ func (c *pollClock) gaps(start time.Time) []time.Duration {
 // deviceEndpoint is the idp's endpoint with a client made inside the
 // synctest bubble. Keep-alives are off: an idle connection's reader is
 // blocked on the network, which would keep the fake clock from moving.
-func deviceEndpoint(s *idp) (Endpoint, *pollClock) {
+func deviceEndpoint(s *idp) (Endpoint, *pollClock) { return clocked(endpointOf(s)) }
+
+// clocked gives ep a client that records the polls.
+func clocked(ep Endpoint) (Endpoint, *pollClock) {
 	clock := &pollClock{base: &http.Transport{DisableKeepAlives: true}}
-	ep := endpointOf(s)
 	ep.HTTPClient = &http.Client{Transport: clock, Timeout: 10 * time.Second}
 	return ep, clock
+}
+
+// deviceFlows are the device sign-ins the endings tests run: RFC 8628's
+// and AWS SSO-OIDC's (device_awsoidc.go), which must end the same ways.
+var deviceFlows = map[string]func(*idp) (Endpoint, *pollClock){
+	"rfc8628":  deviceEndpoint,
+	"aws_oidc": func(s *idp) (Endpoint, *pollClock) { return clocked(awsEndpointOf(s)) },
 }
 
 // The polling intervals are whole seconds (RFC 8628), and slow_down adds
@@ -103,27 +112,29 @@ func TestDeviceFlowEndings(t *testing.T) {
 		{"code runs out locally", nil, 3, ErrExpired, 2, 3},
 		{"user denies", []string{"access_denied"}, 600, ErrAccessDenied, 1, 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newIDP(t)
-			synctest.Test(t, func(t *testing.T) {
-				s.Set(func(s *idp) { s.DeviceScript, s.DeviceExpires = tc.script, tc.expires })
-				ep, _ := deviceEndpoint(s)
-				d, err := StartDevice(t.Context(), ep)
-				if err != nil {
-					t.Fatal(err)
-				}
-				tok, err := d.Poll(t.Context())
-				if !errors.Is(err, tc.is) || tok != nil {
-					t.Fatalf("Poll = %v, %v; want %v", tok, err, tc.is)
-				}
-				if !strings.HasPrefix(err.Error(), "oauth: test: device sign-in") {
-					t.Errorf("message %q", err)
-				}
-				if n := s.Calls(); n < tc.minPolls || n > tc.maxPolls {
-					t.Errorf("%d polls, want %d to %d", n, tc.minPolls, tc.maxPolls)
-				}
+		for flow, endpoint := range deviceFlows {
+			t.Run(flow+"/"+tc.name, func(t *testing.T) {
+				s := newIDP(t)
+				synctest.Test(t, func(t *testing.T) {
+					s.Set(func(s *idp) { s.DeviceScript, s.DeviceExpires = tc.script, tc.expires })
+					ep, _ := endpoint(s)
+					d, err := StartDevice(t.Context(), ep)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tok, err := d.Poll(t.Context())
+					if !errors.Is(err, tc.is) || tok != nil {
+						t.Fatalf("Poll = %v, %v; want %v", tok, err, tc.is)
+					}
+					if !strings.HasPrefix(err.Error(), "oauth: test: device sign-in") {
+						t.Errorf("message %q", err)
+					}
+					if n := s.Calls(); n < tc.minPolls || n > tc.maxPolls {
+						t.Errorf("%d polls, want %d to %d", n, tc.minPolls, tc.maxPolls)
+					}
+				})
 			})
-		})
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package oauth runs the sign-in flows behind subscription accounts: the
 // authorization-code flow with PKCE and a loopback redirect (Claude Code's
-// and the Codex CLI's sign-ins), the device-code flow (RFC 8628) and the
-// refresh_token grant. It is built on golang.org/x/oauth2 and knows nothing
+// and the Codex CLI's sign-ins), the device-code flow (RFC 8628), AWS
+// SSO-OIDC's device sign-in with its client registration (Kiro; see
+// device_awsoidc.go) and the refresh_token grant. It is built on golang.org/x/oauth2 and knows nothing
 // of providers, storage or UI: an Endpoint (data) describes a vendor, the
 // functions here turn it into tokens.
 //

@@ -81,6 +81,17 @@ type Endpoint struct {
 	// for the error shown when it is taken.
 	PortHolder string `yaml:"port_holder"`
 
+	// Flow picks a protocol other than the RFC ones. FlowAWSOIDC is AWS
+	// SSO-OIDC's device sign-in (Kiro): a client registered first, JSON
+	// bodies, camelCase fields (see device_awsoidc.go). "" is RFC 6749/8628.
+	Flow string `yaml:"flow"`
+	// StartURL is the AWS access portal an AWS SSO-OIDC sign-in starts at
+	// (AWS Builder ID: https://view.awsapps.com/start).
+	StartURL string `yaml:"start_url"`
+	// RefreshURL is where refresh grants go that TokenURL did not issue:
+	// Kiro's Google/GitHub logins refresh at Kiro's own auth service.
+	RefreshURL string `yaml:"refresh_url"`
+
 	// HTTPClient makes the calls to the identity server; nil uses a client
 	// with a 30 s timeout. The gateway passes its own (proxy, dial guard).
 	HTTPClient *http.Client `yaml:"-"`
@@ -301,6 +312,11 @@ func (ep Endpoint) config(redirectURL string) *oauth2.Config {
 // clientContext hands x/oauth2 the HTTP client, wrapped so token requests
 // take the vendor's shape and every request ends with ctx (see shaper).
 func (ep Endpoint) clientContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, ep.client(ctx))
+}
+
+// client is the endpoint's HTTP client behind the shaper.
+func (ep Endpoint) client(ctx context.Context) *http.Client {
 	base := ep.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: defaultHTTPTimeout}
@@ -312,5 +328,5 @@ func (ep Endpoint) clientContext(ctx context.Context) context.Context {
 	}
 	c.Transport = &shaper{base: rt, ep: ep, ctx: ctx, timeout: base.Timeout}
 	c.Timeout = 0 // the shaper applies it, see there
-	return context.WithValue(ctx, oauth2.HTTPClient, &c)
+	return &c
 }

@@ -20,6 +20,9 @@ import (
 // server was unreachable or failing (try again later).
 func Refresh(ctx context.Context, ep Endpoint, refreshToken string) (*Token, error) {
 	ep = ep.withDefaults()
+	if ep.Flow == FlowAWSOIDC {
+		return refreshAWS(ctx, ep, refreshToken)
+	}
 	if err := ep.validate(0); err != nil {
 		return nil, err
 	}

@@ -298,7 +298,7 @@ func joinDialects(ds []dialect.Name) string {
 
 func knownDialect(d dialect.Name) bool {
 	switch d {
-	case dialect.OpenAIChat, dialect.Responses, dialect.Anthropic, dialect.Gemini:
+	case dialect.OpenAIChat, dialect.Responses, dialect.Anthropic, dialect.Gemini, dialect.Kiro:
 		return true
 	}
 	return false

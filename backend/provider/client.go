@@ -196,6 +196,7 @@ func (c *Client) upstreamError(resp *http.Response, call *Call) *ir.Error {
 		body = bytes.ReplaceAll(body, []byte(k), []byte(redacted))
 	}
 	e := Classify(resp.StatusCode, resp.Header, body, c.now())
+	applyQuirksError(e, body, call)
 	e.Provider = call.Entry.ID
 	return redactError(e, call.APIKey)
 }

@@ -30,6 +30,7 @@ const (
 	QuirksClaudeCode = "claude-code" // Claude Pro/Max via OAuth, Anthropic Messages
 	QuirksCodex      = "codex"       // ChatGPT plan via the Codex backend, OpenAI Responses
 	QuirksCopilot    = "copilot"     // GitHub Copilot seat, OpenAI Chat and Responses
+	QuirksKiro       = "kiro"        // Kiro (AWS CodeWhisperer) sign-in, see subscription_kiro.go
 )
 
 // quirksDialect is the dialects each set of quirks is written for.
@@ -41,6 +42,7 @@ var quirksDialect = map[string][]dialect.Name{
 	QuirksQwenCode:    {dialect.OpenAIChat},
 	QuirksCodeAssist:  {dialect.Gemini},
 	QuirksAntigravity: {dialect.Gemini},
+	QuirksKiro:        {dialect.Kiro},
 }
 
 // applyQuirksBody returns the body to send: call.Body itself unless the
@@ -61,6 +63,8 @@ func applyQuirksBody(call *Call) ([]byte, error) {
 		body, err = codexBody(call.Body)
 	case isCloudCode(e.Quirks) && call.Op == OpGenerate:
 		body, err = cloudCodeBody(call)
+	case e.Quirks == QuirksKiro && call.Op == OpGenerate:
+		body, err = kiroBody(call.Body, call.AccountRef)
 	default:
 		return call.Body, nil
 	}
@@ -99,17 +103,31 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 		cloudCodeHeaders(h, call)
 	case QuirksCopilot:
 		copilotHeaders(h, call)
+	case QuirksKiro:
+		kiroHeaders(h, call)
 	}
 	return nil
 }
 
-// applyQuirksResponse adapts a 2xx answer before anyone reads it: a vendor
-// that wraps its dialect's answer has it unwrapped here.
+// applyQuirksResponse presents a successful answer the way the gateway
+// reads it, where the vendor's framing differs (Cloud Code's {response}
+// envelope is unwrapped; Kiro's binary event stream becomes SSE).
 func applyQuirksResponse(resp *http.Response, call *Call) *http.Response {
+	if call.Entry.Quirks == QuirksKiro {
+		return kiroResponse(resp)
+	}
 	if isCloudCode(call.Entry.Quirks) {
 		unwrapCloudCode(resp)
 	}
 	return resp
+}
+
+// applyQuirksError refines the classification of a failed answer with what
+// the vendor's error body says (body is already redacted).
+func applyQuirksError(e *ir.Error, body []byte, call *Call) {
+	if call.Entry.Quirks == QuirksKiro {
+		kiroError(e, body)
+	}
 }
 
 // ---------------------------------------------------------------------------

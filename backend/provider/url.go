@@ -49,6 +49,8 @@ func (e Entry) URL(op Op, model string, stream bool) string {
 		return pick(e.BaseURL, op, "/v1/messages", "", "/v1/messages/count_tokens", "/v1/models")
 	case dialect.Gemini:
 		return e.geminiURL(op, model, stream)
+	case dialect.Kiro:
+		return pick(e.BaseURL, op, "/generateAssistantResponse", "", "", "")
 	}
 	return ""
 }

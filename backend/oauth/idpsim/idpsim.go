@@ -88,6 +88,16 @@ type Server struct {
 	AccessTokens map[string]bool
 
 	github githubState
+
+	// AWS SSO-OIDC (see aws.go): client registration, JSON token grants with
+	// camelCase fields, and Kiro's refreshToken for social logins.
+	Registrations         int               // clients registered
+	ClientSecretExpiresIn int               // a client's lifetime in seconds (default 90 days)
+	LastRegistration      map[string]any    // the last /client/register body
+	LastDeviceAuth        map[string]string // the last /device_authorization body
+	ProfileArn            string            // what Kiro's refreshToken answers carry
+	awsClients            map[string]string // client id → secret
+	awsRefresh            map[string]string // refresh token → the client it was issued to ("" social)
 }
 
 type codeGrant struct {
@@ -105,14 +115,18 @@ type TokenRequest struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		t:             t,
-		ClientID:      "test-client",
-		codes:         map[string]codeGrant{},
-		RefreshTokens: map[string]bool{},
-		AccessTokens:  map[string]bool{},
-		DeviceExpires: 600,
-		ExpiresIn:     3600,
-		Email:         "max@example.com",
+		t:                     t,
+		ClientID:              "test-client",
+		codes:                 map[string]codeGrant{},
+		RefreshTokens:         map[string]bool{},
+		AccessTokens:          map[string]bool{},
+		DeviceExpires:         600,
+		ExpiresIn:             3600,
+		Email:                 "max@example.com",
+		ClientSecretExpiresIn: 90 * 24 * 3600,
+		ProfileArn:            "arn:aws:codewhisperer:us-east-1:000000000000:profile/FAKEPROFILE",
+		awsClients:            map[string]string{},
+		awsRefresh:            map[string]string{},
 		IDToken: FakeJWT(map[string]any{
 			"sub":   "user-123",
 			"email": "ada@example.com",
@@ -127,6 +141,9 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("POST /token", s.formAnswers(s.token))
 	mux.HandleFunc("POST /device/code", s.deviceCode)
 	s.githubRoutes(mux)
+	mux.HandleFunc("POST /client/register", s.awsRegister)
+	mux.HandleFunc("POST /device_authorization", s.awsDeviceAuth)
+	mux.HandleFunc("POST /refreshToken", s.kiroRefresh)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -230,6 +247,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.TokenCalls++
 	s.Requests = append(s.Requests, TokenRequest{ContentType: ct, Params: params, Header: r.Header.Clone()})
+	if params.Has("grantType") { // AWS SSO-OIDC's camelCase JSON
+		s.awsToken(w, ct, params)
+		return
+	}
 	if s.RequireJSON && ct != "application/json" {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "JSON body required")
 		return
