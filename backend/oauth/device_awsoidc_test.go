@@ -51,7 +51,7 @@ func TestAWSDeviceFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(tok.AccessToken.Reveal(), "aoa-") || !strings.HasPrefix(tok.RefreshToken.Reveal(), awsGrantPrefix) ||
-			tok.Expiry.Sub(time.Now()) != time.Hour {
+			time.Until(tok.Expiry) != time.Hour {
 			t.Errorf("token %v", tok)
 		}
 		want := []time.Duration{1 * time.Second, 1 * time.Second, 6 * time.Second, 6 * time.Second}
