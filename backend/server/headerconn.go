@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"strconv"
+	"sync"
 )
 
 // TooLargeAnswer renders the error for a request whose header block
@@ -39,11 +40,14 @@ var plain431 = []byte("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-T
 const requestLineMax = 512
 
 // headerConn keeps the start of the request being read (its request line)
-// and rewrites net/http's plain 431 for it. One connection is used by one
-// goroutine at a time (net/http reads, then writes the answer), so no lock.
+// and rewrites net/http's plain 431 for it. net/http reads in the
+// background while a handler writes, so the bookkeeping is locked (never
+// the I/O itself).
 type headerConn struct {
 	net.Conn
-	answer  TooLargeAnswer
+	answer TooLargeAnswer
+
+	mu      sync.Mutex
 	start   [requestLineMax]byte
 	n       int
 	written bool // an answer went out: the next read starts a new request
@@ -51,21 +55,26 @@ type headerConn struct {
 
 func (c *headerConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	c.mu.Lock()
 	if c.written {
 		c.n, c.written = 0, false
 	}
 	if c.n < len(c.start) && n > 0 {
 		c.n += copy(c.start[c.n:], p[:n])
 	}
+	c.mu.Unlock()
 	return n, err
 }
 
 func (c *headerConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
 	c.written = true
 	if !bytes.Equal(p, plain431) {
+		c.mu.Unlock()
 		return c.Conn.Write(p)
 	}
 	method, path := requestLine(c.start[:c.n])
+	c.mu.Unlock()
 	ctype, body := c.answer(method, path)
 	var b bytes.Buffer
 	b.WriteString("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: ")
