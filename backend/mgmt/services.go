@@ -14,6 +14,7 @@ import (
 	"switchboard/backend/clitools"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
+	"switchboard/backend/quota"
 	"switchboard/backend/store"
 )
 
@@ -36,6 +37,10 @@ type Settings struct {
 	LogRequestBodies bool   `json:"logRequestBodies"`
 	ResponseCache    bool   `json:"responseCache"`
 	Theme            string `json:"theme"` // system | light | dark
+	// QuotaReservePercent: below this much left of its tightest quota
+	// window, routing prefers an account's siblings (0: no reserve; a
+	// config file's quota_reserve_percent wins).
+	QuotaReservePercent int `json:"quotaReservePercent"`
 }
 
 // DefaultSettings are used until the user saves any.
@@ -178,6 +183,9 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 	case "system", "light", "dark":
 	default:
 		return Settings{}, fmt.Errorf("%w: theme %q is not one of system, light, dark", ErrInvalid, st.Theme)
+	}
+	if st.QuotaReservePercent < 0 || st.QuotaReservePercent > quota.MaxReservePercent {
+		return Settings{}, fmt.Errorf("%w: quotaReservePercent %d is not from 0 to %d", ErrInvalid, st.QuotaReservePercent, quota.MaxReservePercent)
 	}
 	b, _ := json.Marshal(st)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES ('ui', ?, ?)

@@ -168,6 +168,9 @@ func (t *Tracker) changed() {
 	}
 }
 
+// Wake makes the scheduler look at the sign-ins again (routing changed).
+func (t *Tracker) Wake() { t.poke() }
+
 // poke wakes the scheduler.
 func (t *Tracker) poke() {
 	select {

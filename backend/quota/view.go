@@ -56,9 +56,12 @@ type AccountView struct {
 
 // Overview is GET /api/quota.
 type Overview struct {
-	ReservePercent   int           `json:"reservePercent"`
-	ThresholdPercent int           `json:"thresholdPercent"`
-	Accounts         []AccountView `json:"accounts"`
+	ReservePercent int `json:"reservePercent"`
+	// ReserveFromConfig: the config file sets the reserve (the settings'
+	// value does not apply).
+	ReserveFromConfig bool          `json:"reserveFromConfig"`
+	ThresholdPercent  int           `json:"thresholdPercent"`
+	Accounts          []AccountView `json:"accounts"`
 }
 
 // ProviderLine is one provider's quota for the tray: the tightest window
