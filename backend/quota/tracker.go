@@ -206,7 +206,7 @@ func (t *Tracker) Standing(id, model string, now time.Time) route.Standing {
 	if st.Exhausted() {
 		st.Headroom = 0
 	}
-	st.Reserve = t.reserve > 0 && st.Headroom < t.reserve
+	st.Reserve = t.reserve > 0 && st.Headroom < t.reserve-1e-9 // 10 of 100 left is not below 10%
 	return st
 }
 
