@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -272,5 +273,32 @@ func TestPollReopensAccount429dForAnHour(t *testing.T) {
 	}
 	if back != 1 {
 		t.Fatalf("%d quota_back events: %+v", back, rows)
+	}
+}
+
+// What the headers said survives a restart: an account used up before it
+// is still skipped after it, without an upstream call.
+func TestQuotaWindowsSurviveARestart(t *testing.T) {
+	const k1, k2 = "sk-acme-one-0000000000", "sk-acme-two-0000000000"
+	up := newCountingUpstream(t, 100, map[string]int{k1: 1, k2: 100})
+	cfg := acmeConfig(t.TempDir(), up.srv.URL, "priority", k1, k2)
+	first, err := Start(context.Background(), cfg, Options{Mode: "headless", Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := localKey(t, first)
+	if code := chat(t, first, key, "acme/m"); code != 200 {
+		t.Fatalf("answer %d", code)
+	}
+	stop(first)
+	in := startCfg(t, cfg)
+	if o := in.Services.Quota(); o.Accounts[0].State != quota.StateExhausted {
+		t.Fatalf("after the restart: %+v", o.Accounts[0])
+	}
+	if code := chat(t, in, key, "acme/m"); code != 200 {
+		t.Fatalf("answer %d", code)
+	}
+	if hits, _ := up.snapshot(); hits[k1] != 1 || hits[k2] != 1 {
+		t.Fatalf("calls per key %v: the used-up account was asked again after the restart", hits)
 	}
 }

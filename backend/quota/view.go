@@ -206,22 +206,25 @@ func (t *Tracker) ProviderLines(snap *route.Snapshot) []ProviderLine {
 		i, ok := idx[a.Provider]
 		if !ok {
 			idx[a.Provider] = len(out)
-			out = append(out, ProviderLine{Provider: a.Provider, ProviderName: a.ProviderName, Account: a.Account,
-				State: a.State, Window: a.Tightest, ExhaustedUntil: a.ExhaustedUntil})
+			out = append(out, lineOf(a))
 			continue
 		}
 		l := &out[i]
 		switch {
 		case a.State == StateExhausted:
 			if l.State == StateExhausted && a.ExhaustedUntil.Before(l.ExhaustedUntil) {
-				l.ExhaustedUntil = a.ExhaustedUntil
+				*l = lineOf(a) // all out: the one back first
 			}
 		case l.State == StateExhausted || rank(a) < rankLine(l):
-			*l = ProviderLine{Provider: a.Provider, ProviderName: a.ProviderName, Account: a.Account, State: a.State,
-				Window: a.Tightest}
+			*l = lineOf(a)
 		}
 	}
 	return out
+}
+
+func lineOf(a AccountView) ProviderLine {
+	return ProviderLine{Provider: a.Provider, ProviderName: a.ProviderName, Account: a.Account, State: a.State,
+		Window: a.Tightest, ExhaustedUntil: a.ExhaustedUntil}
 }
 
 // rank orders usable accounts: out of reserve first, then the least used.
