@@ -46,7 +46,9 @@ func (in *Instance) applyReserve(st mgmt.Settings) {
 		in.Quota.SetReserve(*p)
 		return
 	}
-	in.Quota.SetReserve(st.QuotaReservePercent)
+	if st.QuotaReservePercent != nil {
+		in.Quota.SetReserve(*st.QuotaReservePercent)
+	}
 }
 
 // quotaTargets lists the sign-in accounts whose usage endpoint is polled:

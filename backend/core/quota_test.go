@@ -168,7 +168,8 @@ func TestReserveFromSettings(t *testing.T) {
 	in := startCfg(t, acmeConfig(t.TempDir(), up.srv.URL, "", k1, k2))
 	key := localKey(t, in)
 	st, _ := in.Services.GetSettings(context.Background())
-	st.QuotaReservePercent = 10
+	ten := 10
+	st.QuotaReservePercent = &ten
 	if _, err := in.Services.SaveSettings(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
@@ -182,9 +183,17 @@ func TestReserveFromSettings(t *testing.T) {
 	if o := in.Services.Quota(); o.ReservePercent != 10 || o.ReserveFromConfig || o.Accounts[0].State != quota.StateReserve {
 		t.Fatalf("overview %+v", o)
 	}
-	st.QuotaReservePercent = 80
+	eighty := 80
+	st.QuotaReservePercent = &eighty
 	if _, err := in.Services.SaveSettings(context.Background(), st); err == nil {
 		t.Fatal("an 80% reserve was accepted")
+	}
+	// A save that leaves it out (a dashboard that predates it) keeps it.
+	if _, err := in.Services.SaveSettings(context.Background(), mgmt.Settings{Theme: "dark"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := in.Services.GetSettings(context.Background()); *st.QuotaReservePercent != 10 || in.Quota.Reserve() != 10 {
+		t.Fatalf("reserve after a save without it: %d / %d", *st.QuotaReservePercent, in.Quota.Reserve())
 	}
 }
 

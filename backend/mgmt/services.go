@@ -39,12 +39,16 @@ type Settings struct {
 	Theme            string `json:"theme"` // system | light | dark
 	// QuotaReservePercent: below this much left of its tightest quota
 	// window, routing prefers an account's siblings (0: no reserve; a
-	// config file's quota_reserve_percent wins).
-	QuotaReservePercent int `json:"quotaReservePercent"`
+	// config file's quota_reserve_percent wins). Left out of a save, the
+	// stored value stays (a dashboard that predates it keeps it).
+	QuotaReservePercent *int `json:"quotaReservePercent,omitempty"`
 }
 
 // DefaultSettings are used until the user saves any.
-func DefaultSettings() Settings { return Settings{Theme: "system"} }
+func DefaultSettings() Settings {
+	r := quota.DefaultReservePercent
+	return Settings{Theme: "system", QuotaReservePercent: &r}
+}
 
 // CreatedKey is a new key with its one-time secret.
 type CreatedKey struct {
@@ -174,6 +178,9 @@ func LoadSettings(ctx context.Context, db *store.DB) (Settings, error) {
 	if err := json.Unmarshal([]byte(raw), &st); err != nil {
 		return DefaultSettings(), fmt.Errorf("mgmt: settings corrupted: %w", err)
 	}
+	if st.QuotaReservePercent == nil {
+		st.QuotaReservePercent = DefaultSettings().QuotaReservePercent
+	}
 	return st, nil
 }
 
@@ -184,8 +191,14 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 	default:
 		return Settings{}, fmt.Errorf("%w: theme %q is not one of system, light, dark", ErrInvalid, st.Theme)
 	}
-	if st.QuotaReservePercent < 0 || st.QuotaReservePercent > quota.MaxReservePercent {
-		return Settings{}, fmt.Errorf("%w: quotaReservePercent %d is not from 0 to %d", ErrInvalid, st.QuotaReservePercent, quota.MaxReservePercent)
+	if p := st.QuotaReservePercent; p == nil {
+		cur, err := LoadSettings(ctx, s.db)
+		if err != nil {
+			return Settings{}, err
+		}
+		st.QuotaReservePercent = cur.QuotaReservePercent
+	} else if *p < 0 || *p > quota.MaxReservePercent {
+		return Settings{}, fmt.Errorf("%w: quotaReservePercent %d is not from 0 to %d", ErrInvalid, *p, quota.MaxReservePercent)
 	}
 	b, _ := json.Marshal(st)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES ('ui', ?, ?)

@@ -67,8 +67,11 @@ type Prefs struct {
 	ComboUnavailable   bool `json:"comboUnavailable"`
 	OAuthRefreshFailed bool `json:"oauthRefreshFailed"`
 	Recovered          bool `json:"recovered"`
-	QuotaThreshold     bool `json:"quotaThreshold"` // a plan window crossed the threshold
-	QuotaBack          bool `json:"quotaBack"`      // an account out of quota is back
+	// QuotaThreshold (a plan window crossed the threshold) and QuotaBack
+	// (an account out of quota has it again) are on unless set false: a
+	// dashboard that predates them and leaves them out keeps them on.
+	QuotaThreshold *bool `json:"quotaThreshold,omitempty"`
+	QuotaBack      *bool `json:"quotaBack,omitempty"`
 	// IntervalSec is the minimum time between two alerts of the same kind
 	// for the same provider (default 300).
 	IntervalSec int `json:"intervalSec"`
@@ -92,8 +95,26 @@ const DefaultQuotaThresholdPercent = 90
 // DefaultPrefs turns everything on with a five-minute interval.
 func DefaultPrefs() Prefs {
 	return Prefs{Enabled: true, BreakerOpen: true, QuotaExhausted: true, ComboUnavailable: true,
-		OAuthRefreshFailed: true, Recovered: true, QuotaThreshold: true, QuotaBack: true, IntervalSec: DefaultIntervalSec,
+		OAuthRefreshFailed: true, Recovered: true, QuotaThreshold: On(), QuotaBack: On(), IntervalSec: DefaultIntervalSec,
 		QuotaThresholdPercent: DefaultQuotaThresholdPercent}
+}
+
+// On and Off are the values of the optional switches.
+func On() *bool  { t := true; return &t }
+func Off() *bool { f := false; return &f }
+
+// on reads an optional switch: unset is on.
+func on(b *bool) bool { return b == nil || *b }
+
+// withDefaults fills the optional switches left out.
+func (p Prefs) withDefaults() Prefs {
+	if p.QuotaThreshold == nil {
+		p.QuotaThreshold = On()
+	}
+	if p.QuotaBack == nil {
+		p.QuotaBack = On()
+	}
+	return p
 }
 
 // ErrInvalidPrefs marks preferences the user must correct.
@@ -108,6 +129,7 @@ func (p Prefs) Normalize() (Prefs, error) {
 	if p.QuotaThresholdPercent == 0 {
 		p.QuotaThresholdPercent = DefaultQuotaThresholdPercent
 	}
+	p = p.withDefaults()
 	if p.IntervalSec < MinIntervalSec || p.IntervalSec > MaxIntervalSec {
 		return p, fmt.Errorf("%w: intervalSec must be between %d and %d seconds", ErrInvalidPrefs, MinIntervalSec, MaxIntervalSec)
 	}
@@ -152,9 +174,9 @@ func (p Prefs) Wants(k events.Kind) bool {
 	case KindRecovered:
 		return p.Recovered
 	case KindQuotaThreshold:
-		return p.QuotaThreshold
+		return on(p.QuotaThreshold)
 	case KindQuotaBack:
-		return p.QuotaBack
+		return on(p.QuotaBack)
 	}
 	return false
 }

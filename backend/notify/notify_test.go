@@ -236,6 +236,10 @@ func TestPrefsNormalize(t *testing.T) {
 	if err != nil || p.IntervalSec != DefaultIntervalSec || p.QuotaThresholdPercent != DefaultQuotaThresholdPercent {
 		t.Fatalf("%+v %v", p, err)
 	}
+	// Prefs saved by a dashboard that predates the quota alerts keep them on.
+	if !p.Wants(KindQuotaThreshold) || !p.Wants(KindQuotaBack) || !*p.QuotaThreshold || !*p.QuotaBack {
+		t.Fatalf("quota alerts left out are off: %+v", p)
+	}
 	for _, bad := range []int{-1, 5, MaxIntervalSec + 1} {
 		if _, err := (Prefs{IntervalSec: bad}).Normalize(); err == nil {
 			t.Errorf("interval %d accepted", bad)
@@ -281,7 +285,7 @@ func TestQuotaAlertsPerAccount(t *testing.T) {
 	}
 	clk.add(5 * time.Minute)
 	off := DefaultPrefs()
-	off.QuotaThreshold, off.QuotaBack = false, false
+	off.QuotaThreshold, off.QuotaBack = Off(), Off()
 	s.SetPrefs(off)
 	s.Handle(th("a"))
 	s.Handle(ev(KindQuotaBack, route.Change{Provider: "openai", Account: "a"}))
