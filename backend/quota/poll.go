@@ -162,7 +162,11 @@ func (t *Tracker) step(ctx context.Context) time.Time {
 		a := t.accountLocked(tg.AccountID, ident{tg.Entry.ID, tg.Account})
 		a.poll.target = &tg
 	}
-	var due []*account
+	type job struct {
+		a  *account
+		tg Target
+	}
+	var due []job
 	for id, a := range t.accts {
 		if a.poll.target == nil {
 			continue
@@ -178,7 +182,7 @@ func (t *Tracker) step(ctx context.Context) time.Time {
 		if !at.After(now) {
 			a.poll.asap = false
 			a.poll.running = make(chan struct{})
-			due = append(due, a)
+			due = append(due, job{a, *a.poll.target})
 			continue
 		}
 		if next.IsZero() || at.Before(next) {
@@ -186,21 +190,19 @@ func (t *Tracker) step(ctx context.Context) time.Time {
 		}
 	}
 	t.mu.Unlock()
-	for _, a := range due {
+	for _, j := range due {
 		t.wg.Add(1)
 		go func() {
 			defer t.wg.Done()
-			t.poll(ctx, a)
+			t.poll(ctx, j.a, j.tg)
 		}()
 	}
 	return next
 }
 
-// poll asks one account's usage endpoint and merges what it says.
-func (t *Tracker) poll(ctx context.Context, a *account) {
-	t.mu.RLock()
-	tg := *a.poll.target
-	t.mu.RUnlock()
+// poll asks one account's usage endpoint and merges what it says. The
+// caller marked it running.
+func (t *Tracker) poll(ctx context.Context, a *account, tg Target) {
 	started := t.now()
 	pctx, cancel := context.WithTimeout(ctx, t.cad.Timeout)
 	ws, err := t.fetch(pctx, tg, started)
@@ -275,7 +277,7 @@ func (t *Tracker) Refresh(ctx context.Context, id string) error {
 		done = make(chan struct{})
 		a.poll.running = done
 		a.poll.asap = false
-		go t.poll(context.WithoutCancel(ctx), a) // bounded by the poll timeout
+		go t.poll(context.WithoutCancel(ctx), a, *a.poll.target) // bounded by the poll timeout
 	}
 	t.mu.Unlock()
 	select {

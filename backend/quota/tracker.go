@@ -324,7 +324,11 @@ func (t *Tracker) apply(id string, who ident, ws []Window, m merge) {
 	if resched {
 		t.poke() // a reset to wake up for, or one less
 	}
-	t.act(id, cs, back, now)
+	asOf := now
+	if !m.dropErrorsBefore.IsZero() {
+		asOf = m.dropErrorsBefore // a 429 after the poll (or answer) began stays
+	}
+	t.act(id, cs, back, asOf)
 }
 
 func (t *Tracker) accountLocked(id string, who ident) *account {
@@ -528,13 +532,17 @@ func (t *Tracker) sweep(now time.Time) time.Time {
 // Forget drops what is known of accounts that no longer exist.
 func (t *Tracker) Forget(keep map[string]bool) {
 	t.mu.Lock()
+	n := len(t.accts)
 	for id := range t.accts {
 		if !keep[id] {
 			delete(t.accts, id)
 		}
 	}
+	gone := n != len(t.accts)
 	t.mu.Unlock()
-	t.changed()
+	if gone {
+		t.changed()
+	}
 }
 
 // Target is a sign-in account the tracker polls.
