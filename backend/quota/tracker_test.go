@@ -1,6 +1,7 @@
 package quota
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -312,4 +313,29 @@ func BenchmarkObserveAnswer(b *testing.B) {
 			tr.Standing(c.Account.ID, "gpt-5", now)
 		}
 	})
+}
+
+// BenchmarkPlanWithQuota is route's BenchmarkPlanDirect with the quota
+// windows attached: two accounts with Codex windows, quota-aware.
+func BenchmarkPlanWithQuota(b *testing.B) {
+	h := route.NewHealth(nil, 1)
+	tr := New(Options{})
+	tr.SetReserve(10)
+	h.SetQuota(tr)
+	p := &route.Provider{Entry: provider.Entry{ID: "codex", Prefix: "codex", Models: []provider.Model{{ID: "m"}}},
+		AccountStrategy: route.QuotaAware}
+	for _, n := range []string{"a", "b"} {
+		a := &route.Account{ID: "codex:" + n, Name: n, ProviderID: "codex"}
+		p.Accounts = append(p.Accounts, a)
+		tr.ObserveAnswer(route.Candidate{Provider: p, Account: a, Model: "m"}, codexHdr(40, time.Now().Add(time.Hour)), time.Now())
+	}
+	s := route.NewSnapshot([]*route.Provider{p}, nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		pl, _ := s.Plan(h, "codex/m")
+		c, lease, _ := pl.Next(ctx)
+		lease.Release()
+		pl.Succeeded(c, time.Time{}, time.Millisecond)
+	}
 }
