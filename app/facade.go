@@ -9,6 +9,7 @@ import (
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/notify"
+	"switchboard/backend/quota"
 	"switchboard/backend/route"
 	"switchboard/backend/signin"
 	"switchboard/backend/usage"
@@ -191,3 +192,14 @@ func (a *App) RefreshAccount(id string) (mgmt.AccountView, error) {
 
 // GetRefreshLog lists what happened to sign-ins' tokens.
 func (a *App) GetRefreshLog() ([]signin.LogEntry, error) { return a.svc.RefreshLog(a.ctx) }
+
+// ListQuota lists every account's quota windows and state (Limits page).
+func (a *App) ListQuota() quota.Overview { return a.svc.Quota() }
+
+// RefreshQuota asks an account's usage endpoint now.
+func (a *App) RefreshQuota(accountID string) (quota.AccountView, error) {
+	return a.svc.RefreshQuota(a.ctx, accountID)
+}
+
+// TrayQuota is each provider's tightest quota window (tray lines, icon).
+func (a *App) TrayQuota() []quota.ProviderLine { return a.svc.TrayQuota() }

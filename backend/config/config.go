@@ -30,6 +30,10 @@ const (
 	maxInflightBodyMiBCeiling = 1 << 20
 )
 
+// MaxQuotaReservePercent bounds quota_reserve_percent: keeping more than
+// half a plan back is not a reserve.
+const MaxQuotaReservePercent = 50
+
 // Config is the whole configuration. Runtime changes build a new Config and
 // swap it in; a Config is never mutated after Validate.
 type Config struct {
@@ -52,6 +56,11 @@ type Config struct {
 	// memory at once, all requests together; beyond it clients get 429
 	// with Retry-After instead of the process growing without bound.
 	MaxInflightBodyMiB int `yaml:"max_inflight_body_mib"`
+
+	// QuotaReservePercent keeps the last part of every account's tightest
+	// quota window back: below it, routing prefers accounts with more left
+	// (nil: the dashboard's setting, default 0 = no reserve).
+	QuotaReservePercent *int `yaml:"quota_reserve_percent"`
 
 	// Source is the file the config was read from ("" when none). Keys are
 	// synced to the store only when it is set: no file means no declaration.
@@ -268,6 +277,9 @@ func (c *Config) validate(lines map[string]int) error {
 	}
 	if n := c.MaxInflightBodyMiB; n < 1 || n > maxInflightBodyMiBCeiling {
 		add("max_inflight_body_mib", "%d is not a number of MiB from 1 to %d", n, maxInflightBodyMiBCeiling)
+	}
+	if p := c.QuotaReservePercent; p != nil && (*p < 0 || *p > MaxQuotaReservePercent) {
+		add("quota_reserve_percent", "%d is not a percentage from 0 to %d", *p, MaxQuotaReservePercent)
 	}
 	seenKey := map[string]bool{}
 	for i, k := range c.Keys {

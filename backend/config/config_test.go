@@ -211,3 +211,31 @@ func TestMaxInflightBodyMiB(t *testing.T) {
 		t.Errorf("file value 32: %v %d", err, c.MaxInflightBodyMiB)
 	}
 }
+
+func TestQuotaReservePercent(t *testing.T) {
+	cases := []struct {
+		yaml string
+		want *int
+		err  string
+	}{
+		{"listen: 127.0.0.1:1\n", nil, ""},
+		{"quota_reserve_percent: 10\n", ptr(10), ""},
+		{"quota_reserve_percent: 0\n", ptr(0), ""},
+		{"listen: 127.0.0.1:1\nquota_reserve_percent: 60\n", nil, "sb.yaml:2: quota_reserve_percent: 60 is not a percentage from 0 to 50"},
+		{"quota_reserve_percent: -1\n", nil, "quota_reserve_percent: -1"},
+	}
+	for _, tc := range cases {
+		c, err := Parse("sb.yaml", []byte(tc.yaml), Default())
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: %v, want %q", tc.yaml, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || (tc.want == nil) != (c.QuotaReservePercent == nil) || (tc.want != nil && *tc.want != *c.QuotaReservePercent) {
+			t.Errorf("%q: %v %v", tc.yaml, err, c.QuotaReservePercent)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -26,6 +26,7 @@ import (
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/provider"
+	"switchboard/backend/quota"
 	"switchboard/backend/reasoning"
 	"switchboard/backend/route"
 	"switchboard/backend/secret"
@@ -75,6 +76,7 @@ type Instance struct {
 	Health   *route.Health
 	Events   *events.Recorder
 	SignIns  *signin.Manager
+	Quota    *quota.Tracker
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -184,6 +186,9 @@ func (in *Instance) Reload(ctx context.Context) error {
 	if snap != nil {
 		in.Routes.Store(snap)
 		in.Bus.Publish(events.StatusChanged, nil)
+		if err == nil {
+			in.quotaRouted()
+		}
 	}
 	return err
 }
@@ -230,10 +235,6 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
 		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout,
 		BodyBudget: int64(in.Config.MaxInflightBodyMiB) << 20})
-	if st, err := mgmtSettings(in.DB); err == nil {
-		in.Gateway.SetLogBodies(st.LogRequestBodies)
-		in.Gateway.SetResponseCache(st.ResponseCache)
-	}
 	addr := ln.Addr().String()
 	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
 		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,
@@ -241,8 +242,17 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		ApplySettings: func(st mgmt.Settings) {
 			in.Gateway.SetLogBodies(st.LogRequestBodies)
 			in.Gateway.SetResponseCache(st.ResponseCache)
+			in.applyReserve(st)
 		},
 	})
+	in.startQuota()
+	if st, err := mgmtSettings(in.DB); err == nil {
+		in.Gateway.SetLogBodies(st.LogRequestBodies)
+		in.Gateway.SetResponseCache(st.ResponseCache)
+		in.applyReserve(st)
+	} else {
+		in.applyReserve(mgmt.DefaultSettings())
+	}
 	in.Services.SetRouting(in.routing())
 	in.Services.SetTools(clitools.New(clitools.Options{DataDir: in.Config.DataDir, Keys: clitools.LocalKeys(in.Keys),
 		Endpoint: func() string { return "http://" + addr }}))
@@ -290,6 +300,10 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		in.Health.PersistCooldowns(bgctx, in.DB.DB, CooldownSaveDelay, func(err error) {
 			in.log.Warn("cooldowns not saved", "err", err)
 		})
+	}()
+	go func() {
+		defer wg.Done()
+		in.runQuota(bgctx)
 	}()
 	go func() {
 		wg.Wait()
@@ -378,6 +392,11 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	if in.Quota != nil {
+		if err := in.Quota.Save(context.Background(), in.DB.DB); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if in.Events != nil {
 		in.Events.Close()
 	}
@@ -445,5 +464,5 @@ func (in *Instance) routing() *mgmt.Routing {
 		h = route.NewHealth(nil, 1) // CLI: no live state
 	}
 	return &mgmt.Routing{Accounts: in.Accounts, Routes: in.Routes, Client: in.Client, Reload: in.Reload, Health: h,
-		SignIns: in.SignIns, ConfigCombos: names}
+		SignIns: in.SignIns, Quota: in.Quota, ReserveFromConfig: in.Config.QuotaReservePercent != nil, ConfigCombos: names}
 }

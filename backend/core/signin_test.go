@@ -35,6 +35,10 @@ type claudeUpstream struct {
 func newClaudeUpstream(t testing.TB) *claudeUpstream {
 	u := &claudeUpstream{revoked: map[string]bool{}}
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/oauth/usage" { // the quota poller, not a request
+			_, _ = io.WriteString(w, `{"five_hour":{"utilization":10},"seven_day":{"utilization":5}}`)
+			return
+		}
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		_, _ = io.Copy(io.Discard, r.Body)
 		u.mu.Lock()

@@ -20,6 +20,9 @@ const (
 	// OAuthRefreshFailed: a sign-in's refresh token was refused and the
 	// account needs the user to sign in again. Data: route.Change.
 	OAuthRefreshFailed Kind = "oauth_refresh_failed"
+	// QuotaChanged: quota windows changed (published after they are saved,
+	// at most about once a second); GET /api/quota has the figures.
+	QuotaChanged Kind = "quota"
 )
 
 // Event is one published fact.

@@ -146,6 +146,7 @@ func (g *Gateway) embedOnce(r *http.Request, c route.Candidate, req *ir.EmbedReq
 		return nil, asIRError(err)
 	}
 	defer resp.Body.Close()
+	g.health.ObserveAnswer(c, resp.Header, time.Time{})
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
 	if err != nil {
 		return nil, &ir.Error{Kind: ir.KindNetwork, Message: "reading the upstream answer failed"}

@@ -93,7 +93,7 @@ func (x *exchange) run() {
 			break
 		}
 		t0 := time.Now()
-		res := x.attempt(c, plan.Deadline())
+		res := x.attempt(c, t0, plan.Deadline())
 		lease.Release()
 		switch {
 		case res.unfit:
@@ -134,8 +134,9 @@ func (x *exchange) latencySince(t0 time.Time) time.Duration {
 }
 
 // attempt sends the request to one candidate and, unless it fails before
-// anything reached the client, answers the client from it.
-func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamResult) {
+// anything reached the client, answers the client from it. started is
+// when the attempt began (the quota windows order what they learn by it).
+func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res streamResult) {
 	up := codecFor(c.Provider.Entry.Dialect)
 	if up == nil {
 		return streamResult{err: ir.Errorf(ir.KindInternal, "no codec for dialect %s", c.Provider.Entry.Dialect)}
@@ -188,6 +189,7 @@ func (x *exchange) attempt(c route.Candidate, deadline time.Time) (res streamRes
 		return streamResult{err: asIRError(serr)}
 	}
 	defer resp.Body.Close()
+	x.g.health.ObserveAnswer(c, resp.Header, started) // rate-limit headers: the account's quota windows
 	x.idle = newIdleWatch(x.g.idleTimeout, cancel)
 	defer x.idle.stop()
 	sse := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")

@@ -76,6 +76,10 @@ type Error struct {
 	ResetAt    time.Time     // quota reset time when the upstream said so
 	Provider   string        // which upstream produced it, for logs
 	Cause      error         // wrapped cause; never shown to clients
+	// Header is the upstream answer's headers, kept on rate-limit and quota
+	// answers only (their rate-limit headers say which window ran out);
+	// never sent to clients.
+	Header http.Header
 }
 
 func (e *Error) Error() string {

@@ -118,6 +118,9 @@ func (s *Services) SaveNotificationPrefs(ctx context.Context, p notify.Prefs) (n
 	if err := s.saveJSON(ctx, notificationsKey, p); err != nil {
 		return notify.Prefs{}, err
 	}
+	if s.routing != nil && s.routing.Quota != nil {
+		s.routing.Quota.SetThreshold(p.QuotaThresholdPercent, p.QuotaThresholds)
+	}
 	s.bus.Publish(notify.KindPrefsChanged, p)
 	return p, nil
 }

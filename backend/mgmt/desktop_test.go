@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestNotificationPrefsAPI(t *testing.T) {
 	c := client{t, "http://" + in.Server.Addr(), in.Sessions.NewSession()}
 	code, body := c.do("GET", "/api/notifications", "")
 	var p notify.Prefs
-	if code != 200 || json.Unmarshal([]byte(body), &p) != nil || p != notify.DefaultPrefs() {
+	if code != 200 || json.Unmarshal([]byte(body), &p) != nil || !reflect.DeepEqual(p, notify.DefaultPrefs()) {
 		t.Fatalf("defaults: %d %s", code, body)
 	}
 	if code, body = c.do("PUT", "/api/notifications", `{"enabled":true,"intervalSec":3}`); code != 400 || !strings.Contains(body, "intervalSec") {
@@ -69,24 +70,29 @@ func TestNotificationPrefsAPI(t *testing.T) {
 	}
 	sub := in.Bus.Subscribe(16)
 	defer sub.Close()
-	code, body = c.do("PUT", "/api/notifications", `{"enabled":true,"breakerOpen":true,"quotaExhausted":false,"comboUnavailable":true,"oauthRefreshFailed":true,"recovered":false,"intervalSec":600}`)
+	code, body = c.do("PUT", "/api/notifications", `{"enabled":true,"breakerOpen":true,"quotaExhausted":false,"comboUnavailable":true,"oauthRefreshFailed":true,"recovered":false,"intervalSec":600,"quotaThreshold":true,"quotaThresholdPercent":80,"quotaThresholds":{"acct-1":50}}`)
 	if code != 200 {
 		t.Fatalf("save: %d %s", code, body)
 	}
-	want := notify.Prefs{Enabled: true, BreakerOpen: true, ComboUnavailable: true, OAuthRefreshFailed: true, IntervalSec: 600}
-	if got, _ := in.Services.GetNotificationPrefs(context.Background()); got != want {
+	want := notify.Prefs{Enabled: true, BreakerOpen: true, ComboUnavailable: true, OAuthRefreshFailed: true, IntervalSec: 600,
+		QuotaThreshold: notify.On(), QuotaBack: notify.On(), QuotaThresholdPercent: 80, QuotaThresholds: map[string]int{"acct-1": 50}}
+	if got, _ := in.Services.GetNotificationPrefs(context.Background()); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stored %+v", got)
 	}
 	select {
 	case e := <-sub.C:
-		if e.Kind != notify.KindPrefsChanged || e.Data.(notify.Prefs) != want {
+		if e.Kind != notify.KindPrefsChanged || !reflect.DeepEqual(e.Data.(notify.Prefs), want) {
 			t.Fatalf("event %+v", e)
 		}
 	case <-time.After(time.Second):
 		t.Fatal("no prefs event for the running notifier")
 	}
+	// The quota alerts use the new threshold at once.
+	if o := in.Services.Quota(); o.ThresholdPercent != 80 {
+		t.Fatalf("quota threshold %d", o.ThresholdPercent)
+	}
 	// The shared UI settings are untouched.
-	if st, _ := in.Services.GetSettings(context.Background()); st != mgmt.DefaultSettings() {
+	if st, _ := in.Services.GetSettings(context.Background()); !reflect.DeepEqual(st, mgmt.DefaultSettings()) {
 		t.Fatalf("ui settings changed: %+v", st)
 	}
 }

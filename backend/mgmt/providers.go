@@ -11,6 +11,7 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/events"
 	"switchboard/backend/provider"
+	"switchboard/backend/quota"
 	"switchboard/backend/route"
 	"switchboard/backend/signin"
 	"switchboard/backend/usage"
@@ -24,6 +25,11 @@ type Routing struct {
 	Reload   func(context.Context) error
 	Health   *route.Health
 	SignIns  *signin.Manager // nil where sign-ins are not available
+	// Quota is the accounts' quota windows (nil where the gateway does not run).
+	Quota *quota.Tracker
+	// ReserveFromConfig: the config file sets quota_reserve_percent, which
+	// the settings cannot change.
+	ReserveFromConfig bool
 	// ConfigCombos names the combos the config file defines (read-only).
 	ConfigCombos []string
 }

@@ -14,6 +14,7 @@ import (
 	"switchboard/backend/clitools"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
+	"switchboard/backend/quota"
 	"switchboard/backend/store"
 )
 
@@ -36,10 +37,18 @@ type Settings struct {
 	LogRequestBodies bool   `json:"logRequestBodies"`
 	ResponseCache    bool   `json:"responseCache"`
 	Theme            string `json:"theme"` // system | light | dark
+	// QuotaReservePercent: below this much left of its tightest quota
+	// window, routing prefers an account's siblings (0: no reserve; a
+	// config file's quota_reserve_percent wins). Left out of a save, the
+	// stored value stays (a dashboard that predates it keeps it).
+	QuotaReservePercent *int `json:"quotaReservePercent,omitempty"`
 }
 
 // DefaultSettings are used until the user saves any.
-func DefaultSettings() Settings { return Settings{Theme: "system"} }
+func DefaultSettings() Settings {
+	r := quota.DefaultReservePercent
+	return Settings{Theme: "system", QuotaReservePercent: &r}
+}
 
 // CreatedKey is a new key with its one-time secret.
 type CreatedKey struct {
@@ -169,6 +178,9 @@ func LoadSettings(ctx context.Context, db *store.DB) (Settings, error) {
 	if err := json.Unmarshal([]byte(raw), &st); err != nil {
 		return DefaultSettings(), fmt.Errorf("mgmt: settings corrupted: %w", err)
 	}
+	if st.QuotaReservePercent == nil {
+		st.QuotaReservePercent = DefaultSettings().QuotaReservePercent
+	}
 	return st, nil
 }
 
@@ -178,6 +190,15 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 	case "system", "light", "dark":
 	default:
 		return Settings{}, fmt.Errorf("%w: theme %q is not one of system, light, dark", ErrInvalid, st.Theme)
+	}
+	if p := st.QuotaReservePercent; p == nil {
+		cur, err := LoadSettings(ctx, s.db)
+		if err != nil {
+			return Settings{}, err
+		}
+		st.QuotaReservePercent = cur.QuotaReservePercent
+	} else if *p < 0 || *p > quota.MaxReservePercent {
+		return Settings{}, fmt.Errorf("%w: quotaReservePercent %d is not from 0 to %d", ErrInvalid, *p, quota.MaxReservePercent)
 	}
 	b, _ := json.Marshal(st)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES ('ui', ?, ?)

@@ -131,45 +131,8 @@ func TestNotificationsFromTheGateway(t *testing.T) {
 			Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "work", APIKey: "sk-broke-0000000000"}}},
 	}
 	cfg.Combos = []config.ComboConfig{{Name: "coding", Targets: []config.TargetEntry{{Model: "flaky/m"}, {Model: "broke/m"}}}}
-	in, err := core.Start(context.Background(), cfg, core.Options{Mode: "desktop", Log: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		in.Shutdown(ctx)
-	}()
-
 	clicked := make(chan string, 4)
-	dn, err := notify.NewDBus(func(page string) { clicked <- page }, nil, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dn.Close()
-	svc := notify.New(notify.Options{Notifier: dn, Format: notify.Formatter{Name: notify.SnapshotNames(in.Routes)}, Log: quiet()})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if !svc.Listen(ctx, in.Bus) {
-		t.Fatal("no bus subscription")
-	}
-
-	ck, err := in.Services.CreateKey(context.Background(), "t", "cli")
-	if err != nil {
-		t.Fatal(err)
-	}
-	send := func(model string) int {
-		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
-			strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`))
-		req.Header.Set("Authorization", "Bearer "+ck.Secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	in, send := notifyingInstance(t, cfg, func(page string) { clicked <- page })
 	tripped := func() bool {
 		for _, b := range in.Health.Breakers() {
 			if b.Provider == "flaky" && b.State == route.BreakerOpen {
@@ -218,18 +181,7 @@ func TestNotificationsFromTheGateway(t *testing.T) {
 		{AppName: "Switchboard", Title: "Combo coding is unavailable",
 			Body: "Every target of coding is cooling down, failing or disabled: requests to it fail until one recovers."},
 	}
-	if len(calls) != len(want) {
-		t.Fatalf("%d notifications, want %d: %+v", len(calls), len(want), calls)
-	}
-	for i := range want {
-		if calls[i].AppName != want[i].AppName || calls[i].Title != want[i].Title || calls[i].Body != want[i].Body {
-			t.Errorf("notification %d:\n got  %q / %q / %q\n want %q / %q / %q", i,
-				calls[i].AppName, calls[i].Title, calls[i].Body, want[i].AppName, want[i].Title, want[i].Body)
-		}
-		if len(calls[i].Actions) != 2 || calls[i].Actions[0] != "default" {
-			t.Errorf("notification %d has no default (click) action: %q", i, calls[i].Actions)
-		}
-	}
+	sameCalls(t, calls, want)
 
 	// A click on the quota notification opens the providers page.
 	if err := d.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", uint32(2), "default"); err != nil {
@@ -290,5 +242,138 @@ func TestBeeepNotifierUsesTheAppName(t *testing.T) {
 	calls := d.waitCalls(t, 1)
 	if len(calls) != 1 || calls[0].AppName != "Switchboard" || calls[0].Title != "T" || calls[0].Body != "B" {
 		t.Fatalf("%+v", calls)
+	}
+}
+
+// TestQuotaNotificationsFromTheGateway drives a real instance whose
+// upstream reports a plan window on every answer (Codex's headers): the
+// window crosses the threshold, is used up, then resets. The daemon gets
+// exactly one notification of each, however many answers repeat them.
+func TestQuotaNotificationsFromTheGateway(t *testing.T) {
+	d := startFakeDaemon(t)
+	reset := time.Now().Truncate(time.Second).Add(4 * time.Second)
+	var mu sync.Mutex
+	used := []int{50, 92, 95, 93, 100}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		u := 10 // a new period
+		if len(used) > 0 {
+			u, used = used[0], used[1:]
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Codex-Primary-Used-Percent", fmt.Sprint(u))
+		w.Header().Set("X-Codex-Primary-Window-Minutes", "300")
+		if u != 10 {
+			w.Header().Set("X-Codex-Primary-Reset-At", fmt.Sprint(reset.Unix()))
+		}
+		io.WriteString(w, `{"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+	}))
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	cfg.Providers = []config.ProviderConfig{{ID: "acme", Name: "Acme Plan", Type: "openai-compatible", BaseURL: up.URL + "/v1",
+		AllowLocal: true, Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "work", APIKey: "sk-acme-0000000000"}}}}
+	clicked := make(chan string, 4)
+	_, send := notifyingInstance(t, cfg, func(page string) { clicked <- page })
+	for i := range 5 {
+		if code := send("acme/m"); code != 200 {
+			t.Fatalf("answer %d: %d", i, code)
+		}
+	}
+	// Used up: the next requests are refused here, without the upstream.
+	for range 3 {
+		if code := send("acme/m"); code != 429 {
+			t.Fatalf("while used up: %d", code)
+		}
+	}
+	time.Sleep(time.Until(reset) + 500*time.Millisecond)
+	if code := send("acme/m"); code != 200 {
+		t.Fatalf("after the reset: %d", code)
+	}
+	calls := d.waitCalls(t, 3)
+	when := reset.In(time.Local).Format("15:04")
+	want := []notifyCall{
+		{AppName: "Switchboard", Title: "Acme Plan: 5-hour at 92%",
+			Body: "Account work of Acme Plan has used 92% of its 5-hour window; it resets at " + when + "."},
+		{AppName: "Switchboard", Title: "Acme Plan quota exhausted",
+			Body: "Account work of Acme Plan is out of quota (5-hour window) until " + when + ". Other accounts and providers take its requests meanwhile."},
+		{AppName: "Switchboard", Title: "Acme Plan quota back",
+			Body: "Account work of Acme Plan has quota again (5-hour window); requests go to it again."},
+	}
+	sameCalls(t, calls, want)
+	// A click on the threshold alert opens the Limits page.
+	if err := d.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", uint32(1), "default"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case page := <-clicked:
+		if page != notify.PageLimits {
+			t.Fatalf("click opened %q", page)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the click never reached the app")
+	}
+}
+
+// sameCalls compares what the daemon got with want; every notification
+// has a default (click) action.
+func sameCalls(t *testing.T, calls, want []notifyCall) {
+	t.Helper()
+	if len(calls) != len(want) {
+		t.Fatalf("%d notifications, want %d: %+v", len(calls), len(want), calls)
+	}
+	for i := range want {
+		if calls[i].AppName != want[i].AppName || calls[i].Title != want[i].Title || calls[i].Body != want[i].Body {
+			t.Errorf("notification %d:\n got  %q / %q / %q\n want %q / %q / %q", i,
+				calls[i].AppName, calls[i].Title, calls[i].Body, want[i].AppName, want[i].Title, want[i].Body)
+		}
+		if len(calls[i].Actions) != 2 || calls[i].Actions[0] != "default" {
+			t.Errorf("notification %d has no default (click) action: %q", i, calls[i].Actions)
+		}
+	}
+}
+
+// notifyingInstance starts an instance from cfg with the notification
+// service on the session bus (onClick gets the page a click opens), and
+// returns it with a function that sends one chat request for a model and
+// returns the status. Everything stops when the test ends.
+func notifyingInstance(t *testing.T, cfg config.Config, onClick func(string)) (*core.Instance, func(model string) int) {
+	t.Helper()
+	in, err := core.Start(context.Background(), cfg, core.Options{Mode: "desktop", Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		in.Shutdown(ctx)
+	})
+	dn, err := notify.NewDBus(onClick, nil, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dn.Close() })
+	svc := notify.New(notify.Options{Notifier: dn, Format: notify.Formatter{Name: notify.SnapshotNames(in.Routes)}, Log: quiet()})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if !svc.Listen(ctx, in.Bus) {
+		t.Fatal("no bus subscription")
+	}
+	ck, err := in.Services.CreateKey(context.Background(), "t", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, func(model string) int {
+		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
+			strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Authorization", "Bearer "+ck.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
 	}
 }

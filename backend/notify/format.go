@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,27 +39,40 @@ func (f Formatter) Format(kind events.Kind, c route.Change, now time.Time, remin
 		n.Body += lastError(c.Message)
 	case KindQuotaExhausted:
 		n.Title = name + " quota exhausted"
-		who := name
-		if c.Account != "" {
-			who = "Account " + c.Account + " of " + name
+		out := who(name, c.Account, true) + " is out of quota"
+		if c.Window != "" {
+			out += " (" + c.Window + " window)"
 		}
 		if c.Until.IsZero() {
-			n.Body = who + " is out of quota until it resets."
+			n.Body = out + " until it resets."
 		} else {
-			n.Body = who + " is out of quota until " + f.when(c.Until, now) + "."
+			n.Body = out + " until " + f.when(c.Until, now) + "."
 		}
 		n.Body += " Other accounts and providers take its requests meanwhile."
+	case KindQuotaThreshold:
+		n.Title = name + ": " + windowName(c.Window) + " at " + strconv.Itoa(c.Percent) + "%"
+		n.Body = who(name, c.Account, true) + " has used " + strconv.Itoa(c.Percent) + "% of its " + windowName(c.Window) + " window"
+		if c.Until.IsZero() {
+			n.Body += "."
+		} else {
+			n.Body += "; it resets " + f.at(c.Until, now) + "."
+		}
+		n.Page = PageLimits
+	case KindQuotaBack:
+		n.Title = name + " quota back"
+		n.Body = who(name, c.Account, true) + " has quota again"
+		if c.Window != "" {
+			n.Body += " (" + c.Window + " window)"
+		}
+		n.Body += "; requests go to it again."
+		n.Page = PageLimits
 	case KindComboUnavailable:
 		n.Title = "Combo " + c.Provider + " is unavailable"
 		n.Body = "Every target of " + c.Provider + " is cooling down, failing or disabled: requests to it fail until one recovers."
 		n.Page = PageCombos
 	case KindOAuthRefreshFailed:
 		n.Title = name + " sign-in expired"
-		who := name
-		if c.Account != "" {
-			who = "account " + c.Account + " of " + name
-		}
-		n.Body = "Switchboard could not refresh the sign-in of " + who + "; sign in again from the dashboard."
+		n.Body = "Switchboard could not refresh the sign-in of " + who(name, c.Account, false) + "; sign in again from the dashboard."
 		n.Body += lastError(c.Message)
 	case KindRecovered:
 		n.Title = name + " recovered"
@@ -68,6 +82,38 @@ func (f Formatter) Format(kind events.Kind, c route.Change, now time.Time, remin
 		n.Body = c.Message
 	}
 	return n
+}
+
+// who names an account of provider name: "Account work of OpenAI", or
+// the provider alone.
+func who(name, account string, capital bool) string {
+	if account == "" {
+		return name
+	}
+	if capital {
+		return "Account " + account + " of " + name
+	}
+	return "account " + account + " of " + name
+}
+
+func windowName(w string) string {
+	if w == "" {
+		return "quota"
+	}
+	return w
+}
+
+// at is when, with "at" before a time of day: "at 14:05", "tomorrow at
+// 09:00", "on Mon 2 Jan 15:04".
+func (f Formatter) at(t, now time.Time) string {
+	s := f.when(t, now)
+	switch {
+	case strings.HasPrefix(s, "tomorrow "):
+		return "tomorrow at " + strings.TrimPrefix(s, "tomorrow ")
+	case len(s) == 5:
+		return "at " + s
+	}
+	return "on " + s
 }
 
 func (f Formatter) name(id string) string {

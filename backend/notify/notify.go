@@ -9,6 +9,7 @@ package notify
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"switchboard/backend/events"
@@ -24,6 +25,8 @@ const (
 	KindQuotaExhausted   = events.Kind(route.QuotaExhausted)    // an account ran out of quota
 	KindComboUnavailable = events.Kind(route.ComboUnavailable)  // no target of a combo could serve
 	KindRecovered        = events.Kind(route.ProviderRecovered) // a tripped provider answered again
+	KindQuotaThreshold   = events.Kind(route.QuotaThreshold)    // a plan window crossed the threshold
+	KindQuotaBack        = events.Kind(route.QuotaBack)         // an account out of quota has headroom again
 	// KindOAuthRefreshFailed is published by the signin package, once per
 	// account, when a sign-in's refresh token is refused. Data:
 	// route.Change{Provider, Account, Message}.
@@ -37,6 +40,7 @@ const (
 const (
 	PageProviders = "/providers"
 	PageCombos    = "/combos"
+	PageLimits    = "/limits"
 )
 
 // Notification is one message for the user.
@@ -63,9 +67,19 @@ type Prefs struct {
 	ComboUnavailable   bool `json:"comboUnavailable"`
 	OAuthRefreshFailed bool `json:"oauthRefreshFailed"`
 	Recovered          bool `json:"recovered"`
+	// QuotaThreshold (a plan window crossed the threshold) and QuotaBack
+	// (an account out of quota has it again) are on unless set false: a
+	// dashboard that predates them and leaves them out keeps them on.
+	QuotaThreshold *bool `json:"quotaThreshold,omitempty"`
+	QuotaBack      *bool `json:"quotaBack,omitempty"`
 	// IntervalSec is the minimum time between two alerts of the same kind
 	// for the same provider (default 300).
 	IntervalSec int `json:"intervalSec"`
+	// QuotaThresholdPercent: how used a plan window is when the threshold
+	// alert fires (default 90; once per window period).
+	QuotaThresholdPercent int `json:"quotaThresholdPercent"`
+	// QuotaThresholds overrides it per account id.
+	QuotaThresholds map[string]int `json:"quotaThresholds,omitempty"`
 }
 
 // Interval bounds for Prefs.IntervalSec.
@@ -75,25 +89,65 @@ const (
 	MaxIntervalSec     = 24 * 3600
 )
 
+// DefaultQuotaThresholdPercent is the threshold alert's default.
+const DefaultQuotaThresholdPercent = 90
+
 // DefaultPrefs turns everything on with a five-minute interval.
 func DefaultPrefs() Prefs {
 	return Prefs{Enabled: true, BreakerOpen: true, QuotaExhausted: true, ComboUnavailable: true,
-		OAuthRefreshFailed: true, Recovered: true, IntervalSec: DefaultIntervalSec}
+		OAuthRefreshFailed: true, Recovered: true, QuotaThreshold: On(), QuotaBack: On(), IntervalSec: DefaultIntervalSec,
+		QuotaThresholdPercent: DefaultQuotaThresholdPercent}
+}
+
+// On and Off are the values of the optional switches.
+func On() *bool  { t := true; return &t }
+func Off() *bool { f := false; return &f }
+
+// on reads an optional switch: unset is on.
+func on(b *bool) bool { return b == nil || *b }
+
+// withDefaults fills the optional switches left out.
+func (p Prefs) withDefaults() Prefs {
+	if p.QuotaThreshold == nil {
+		p.QuotaThreshold = On()
+	}
+	if p.QuotaBack == nil {
+		p.QuotaBack = On()
+	}
+	return p
 }
 
 // ErrInvalidPrefs marks preferences the user must correct.
 var ErrInvalidPrefs = errors.New("invalid notification preferences")
 
-// Normalize fills a zero interval with the default and validates.
+// Normalize fills a zero interval and threshold with the defaults and
+// validates.
 func (p Prefs) Normalize() (Prefs, error) {
 	if p.IntervalSec == 0 {
 		p.IntervalSec = DefaultIntervalSec
 	}
+	if p.QuotaThresholdPercent == 0 {
+		p.QuotaThresholdPercent = DefaultQuotaThresholdPercent
+	}
+	p = p.withDefaults()
 	if p.IntervalSec < MinIntervalSec || p.IntervalSec > MaxIntervalSec {
 		return p, fmt.Errorf("%w: intervalSec must be between %d and %d seconds", ErrInvalidPrefs, MinIntervalSec, MaxIntervalSec)
 	}
+	if !validPercent(p.QuotaThresholdPercent) {
+		return p, fmt.Errorf("%w: quotaThresholdPercent must be between 1 and 100", ErrInvalidPrefs)
+	}
+	for id, v := range p.QuotaThresholds {
+		if !validPercent(v) {
+			return p, fmt.Errorf("%w: the quota threshold of account %s must be between 1 and 100", ErrInvalidPrefs, id)
+		}
+	}
 	return p, nil
 }
+
+func validPercent(v int) bool { return v >= 1 && v <= 100 }
+
+// isZero reports the zero Prefs (no preferences given).
+func (p Prefs) isZero() bool { return reflect.DeepEqual(p, Prefs{}) }
 
 // Interval is IntervalSec as a duration.
 func (p Prefs) Interval() time.Duration {
@@ -119,6 +173,10 @@ func (p Prefs) Wants(k events.Kind) bool {
 		return p.OAuthRefreshFailed
 	case KindRecovered:
 		return p.Recovered
+	case KindQuotaThreshold:
+		return on(p.QuotaThreshold)
+	case KindQuotaBack:
+		return on(p.QuotaBack)
 	}
 	return false
 }
@@ -126,7 +184,8 @@ func (p Prefs) Wants(k events.Kind) bool {
 // Notifiable reports whether the service acts on events of kind.
 func Notifiable(k events.Kind) bool {
 	switch k {
-	case KindBreakerOpen, KindQuotaExhausted, KindComboUnavailable, KindOAuthRefreshFailed, KindRecovered:
+	case KindBreakerOpen, KindQuotaExhausted, KindComboUnavailable, KindOAuthRefreshFailed, KindRecovered,
+		KindQuotaThreshold, KindQuotaBack:
 		return true
 	}
 	return false

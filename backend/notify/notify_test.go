@@ -105,6 +105,20 @@ func TestFormat(t *testing.T) {
 			PageProviders},
 		{"recovered", KindRecovered, route.Change{Provider: "custom-x"}, false,
 			"custom-x recovered", "Requests are routed to custom-x again.", PageProviders},
+		{"quota window exhausted", KindQuotaExhausted, route.Change{Provider: "openai", Account: "max", Window: "5-hour", Until: t0.Add(72 * time.Minute)}, false,
+			"OpenAI quota exhausted",
+			"Account max of OpenAI is out of quota (5-hour window) until 11:12. Other accounts and providers take its requests meanwhile.",
+			PageProviders},
+		{"threshold", KindQuotaThreshold, route.Change{Provider: "openai", Account: "max", Window: "5-hour", Percent: 92, Until: t0.Add(72 * time.Minute)}, false,
+			"OpenAI: 5-hour at 92%", "Account max of OpenAI has used 92% of its 5-hour window; it resets at 11:12.", PageLimits},
+		{"threshold weekly", KindQuotaThreshold, route.Change{Provider: "openai", Window: "Weekly", Percent: 90, Until: t0.Add(50 * time.Hour)}, false,
+			"OpenAI: Weekly at 90%", "OpenAI has used 90% of its Weekly window; it resets on Mon 16 Mar 12:00.", PageLimits},
+		{"threshold no reset", KindQuotaThreshold, route.Change{Provider: "openai", Account: "k", Window: "Requests", Percent: 95}, false,
+			"OpenAI: Requests at 95%", "Account k of OpenAI has used 95% of its Requests window.", PageLimits},
+		{"back", KindQuotaBack, route.Change{Provider: "openai", Account: "max", Window: "5-hour"}, false,
+			"OpenAI quota back", "Account max of OpenAI has quota again (5-hour window); requests go to it again.", PageLimits},
+		{"back after a poll", KindQuotaBack, route.Change{Provider: "openai", Account: "max"}, false,
+			"OpenAI quota back", "Account max of OpenAI has quota again; requests go to it again.", PageLimits},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,13 +233,26 @@ func TestPrefsSwitchKindsOffAndSetTheInterval(t *testing.T) {
 
 func TestPrefsNormalize(t *testing.T) {
 	p, err := Prefs{Enabled: true}.Normalize()
-	if err != nil || p.IntervalSec != DefaultIntervalSec {
+	if err != nil || p.IntervalSec != DefaultIntervalSec || p.QuotaThresholdPercent != DefaultQuotaThresholdPercent {
 		t.Fatalf("%+v %v", p, err)
+	}
+	// Prefs saved by a dashboard that predates the quota alerts keep them on.
+	if !p.Wants(KindQuotaThreshold) || !p.Wants(KindQuotaBack) || !*p.QuotaThreshold || !*p.QuotaBack {
+		t.Fatalf("quota alerts left out are off: %+v", p)
 	}
 	for _, bad := range []int{-1, 5, MaxIntervalSec + 1} {
 		if _, err := (Prefs{IntervalSec: bad}).Normalize(); err == nil {
 			t.Errorf("interval %d accepted", bad)
 		}
+	}
+	for _, bad := range []Prefs{{QuotaThresholdPercent: 101}, {QuotaThresholdPercent: -3},
+		{QuotaThresholds: map[string]int{"acct": 0}}, {QuotaThresholds: map[string]int{"acct": 120}}} {
+		if _, err := bad.Normalize(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if p, err := (Prefs{QuotaThresholdPercent: 75, QuotaThresholds: map[string]int{"a": 50}}).Normalize(); err != nil || p.QuotaThresholdPercent != 75 {
+		t.Fatalf("%+v %v", p, err)
 	}
 }
 
@@ -239,4 +266,30 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// Quota alerts are per account (two accounts are two plans); the interval
+// still bounds a storm of them.
+func TestQuotaAlertsPerAccount(t *testing.T) {
+	s, rec, clk := newTestService(DefaultPrefs())
+	th := func(acct string) events.Event {
+		return ev(KindQuotaThreshold, route.Change{Provider: "openai", Account: acct, Window: "5-hour", Percent: 90})
+	}
+	s.Handle(th("a"))
+	s.Handle(th("b"))
+	s.Handle(th("a"))
+	s.Handle(ev(KindQuotaBack, route.Change{Provider: "openai", Account: "a"}))
+	want := []string{"OpenAI: 5-hour at 90%", "OpenAI: 5-hour at 90%", "OpenAI quota back"}
+	if got := rec.titles(); !equal(got, want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	clk.add(5 * time.Minute)
+	off := DefaultPrefs()
+	off.QuotaThreshold, off.QuotaBack = Off(), Off()
+	s.SetPrefs(off)
+	s.Handle(th("a"))
+	s.Handle(ev(KindQuotaBack, route.Change{Provider: "openai", Account: "a"}))
+	if got := rec.titles(); len(got) != 3 {
+		t.Fatalf("switched off: %q", got)
+	}
 }

@@ -55,6 +55,12 @@ func (p *Policy) Allow(kind events.Kind, c route.Change, prefs Prefs, now time.T
 	if !prefs.Wants(kind) {
 		return false
 	}
+	if kind == KindQuotaThreshold || kind == KindQuotaBack {
+		// Once per window period is decided upstream (package quota); the
+		// interval only bounds a storm, and is per account: two accounts of
+		// a provider are two plans.
+		return p.take(kind, c.Provider+"/"+c.Account, prefs, now)
+	}
 	if !p.take(kind, c.Provider, prefs, now) {
 		if kind == KindBreakerOpen {
 			p.pending[c.Provider] = c

@@ -46,7 +46,7 @@ func New(o Options) *Service {
 	if o.RemindEvery <= 0 {
 		o.RemindEvery = 15 * time.Second
 	}
-	if o.Prefs == (Prefs{}) {
+	if o.Prefs.isZero() {
 		o.Prefs = DefaultPrefs()
 	}
 	return &Service{n: o.Notifier, f: o.Format, now: o.Now, log: o.Log, remindEvery: o.RemindEvery,

@@ -153,6 +153,9 @@ type Call struct {
 	// BaseURL and Project come from a sign-in's Access (see there).
 	BaseURL string
 	Project string
+	// URL is the endpoint of an OpUsage call (a vendor's usage endpoint,
+	// derived from the base URL); the other operations ignore it.
+	URL string
 
 	query url.Values // pagination, set by ListModels
 }
@@ -198,6 +201,9 @@ func (c *Client) upstreamError(resp *http.Response, call *Call) *ir.Error {
 	e := Classify(resp.StatusCode, resp.Header, body, c.now())
 	applyQuirksError(e, body, call)
 	e.Provider = call.Entry.ID
+	if e.Kind == ir.KindRateLimited || e.Kind == ir.KindQuotaExhausted {
+		e.Header = resp.Header // which window ran out (quota windows read it)
+	}
 	return redactError(e, call.APIKey)
 }
 
@@ -218,6 +224,12 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		e = &moved
 	}
 	u := e.URL(call.Op, call.Model, call.Stream)
+	if call.Op == OpUsage {
+		if err := checkBaseURL(call.URL, e.AllowLocal || e.Local || call.AllowLocal); err != nil {
+			return nil, &ir.Error{Kind: ir.KindInternal, Provider: e.ID, Message: "provider " + e.ID + ": usage endpoint: " + err.Error()}
+		}
+		u = call.URL
+	}
 	if u == "" {
 		err := ir.Errorf(ir.KindModelNotSupported, "provider %s (%s dialect) has no %s endpoint", e.ID, e.Dialect, call.Op)
 		err.Provider = e.ID

@@ -16,9 +16,10 @@ const (
 	OpEmbed                 // embeddings
 	OpCountTokens           // token counting
 	OpListModels            // GET the model list
+	OpUsage                 // GET the account's plan usage (Call.URL names the endpoint)
 )
 
-var opNames = [...]string{"generate", "embed", "count_tokens", "list_models"}
+var opNames = [...]string{"generate", "embed", "count_tokens", "list_models", "usage"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) {
@@ -29,7 +30,7 @@ func (o Op) String() string {
 
 // method is the HTTP method of the operation.
 func (o Op) method() string {
-	if o == OpListModels {
+	if o == OpListModels || o == OpUsage {
 		return http.MethodGet
 	}
 	return http.MethodPost

@@ -3,6 +3,7 @@ package route
 import (
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/ir"
@@ -83,7 +84,9 @@ type Health struct {
 	limits    map[string]*limiter
 	stats     map[string]*stats // by account id (or provider id for keyless)
 	rr        map[string]*rrState
+	fill      map[string]string // fill-first: the account (or combo target) serving now, by scope
 	listeners []func(Change)
+	quota     atomic.Pointer[quotaBox] // live quota windows (nil: cooldowns only)
 	// cooled is signalled (never blocking) when the cooldowns change, so
 	// PersistCooldowns saves them without polling.
 	cooled chan struct{}
@@ -97,7 +100,7 @@ func NewHealth(now func() time.Time, seed uint64) *Health {
 	}
 	return &Health{now: now, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		cool: map[coolKey]*coolState{}, strikes: map[coolKey]strike{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
-		stats: map[string]*stats{}, rr: map[string]*rrState{}, cooled: make(chan struct{}, 1)}
+		stats: map[string]*stats{}, rr: map[string]*rrState{}, fill: map[string]string{}, cooled: make(chan struct{}, 1)}
 }
 
 // touched notes a change of the cooldowns for the persister.
@@ -118,6 +121,12 @@ const (
 	CoolingDown       ChangeKind = "account_cooling_down"
 	AuthFailed        ChangeKind = "account_auth_failed"
 	ComboUnavailable  ChangeKind = "combo_unavailable"
+	// QuotaThreshold: a plan window of an account crossed the warning
+	// threshold (once per window period).
+	QuotaThreshold ChangeKind = "quota_threshold"
+	// QuotaBack: an account that was out of quota has headroom again (its
+	// reset passed or a poll showed it); its quota rests were cleared.
+	QuotaBack ChangeKind = "quota_back"
 )
 
 // Change is a transition, delivered to listeners outside the lock.
@@ -128,6 +137,10 @@ type Change struct {
 	Model    string     `json:"model,omitempty"`
 	Until    time.Time  `json:"until,omitzero"`
 	Message  string     `json:"message,omitempty"`
+	// Window and Percent name the quota window of a quota change ("5-hour",
+	// 92) when one is known.
+	Window  string `json:"window,omitempty"`
+	Percent int    `json:"percent,omitempty"`
 }
 
 // OnChange registers a listener (the event bus).

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"switchboard/backend/internal/debounce"
 )
 
 // SaveCooldowns replaces the stored cooldowns with the live ones.
@@ -34,29 +36,11 @@ func (h *Health) SaveCooldowns(ctx context.Context, db *sql.DB) error {
 // time learned an hour ago survives kill -9. It sleeps while nothing
 // changes (no timer runs).
 func (h *Health) PersistCooldowns(ctx context.Context, db *sql.DB, delay time.Duration, onErr func(error)) {
-	save := func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := h.SaveCooldowns(sctx, db); err != nil && onErr != nil {
+	debounce.Saves(ctx, h.cooled, delay, func(ctx context.Context) {
+		if err := h.SaveCooldowns(ctx, db); err != nil && onErr != nil {
 			onErr(err)
 		}
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-h.cooled:
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			save()
-			return
-		case <-t.C:
-		}
-		save()
-	}
+	})
 }
 
 // LoadCooldowns restores stored cooldowns that have not expired.

@@ -31,7 +31,16 @@ type step struct {
 	label           string
 	cands           []Candidate
 	onlyIfExhausted bool
+	// fillKey is set when the accounts are ordered fill-first: the scope
+	// whose serving account a success updates.
+	fillKey string
+	// fills are the fill-first combos this step is a target of: a success
+	// makes it the target they stay on.
+	fills []fillMark
 }
+
+// fillMark names a fill-first scope and the identity to remember in it.
+type fillMark struct{ key, id string }
 
 // Note records what the router did with one candidate, for the log.
 type Note struct {
@@ -40,6 +49,8 @@ type Note struct {
 	Status int    `json:"status,omitempty"`
 	Until  string `json:"until,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// Detail says more about a skip: the quota window that is used up.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Plan walks a request's candidates in order, skipping what rests, and
@@ -83,7 +94,7 @@ func (s *Snapshot) Plan(h *Health, model string) (*Plan, error) {
 	p.steps = groupSteps(cands)
 	h.mu.Lock()
 	for i := range p.steps {
-		p.steps[i].cands = h.orderAccountsLocked(nil, p.steps[i])
+		p.steps[i].cands = h.orderAccountsLocked(nil, &p.steps[i])
 	}
 	h.mu.Unlock()
 	return p, nil
@@ -112,7 +123,7 @@ func (s *Snapshot) comboSteps(h *Health, cb *Combo, depth int) ([]step, error) {
 		it    item
 	}
 	var all []built
-	for _, t := range cb.Targets {
+	for ti, t := range cb.Targets {
 		var steps []step
 		if inner, ok := s.combos[t.Model]; ok {
 			st, err := s.comboSteps(h, inner, depth+1)
@@ -130,11 +141,20 @@ func (s *Snapshot) comboSteps(h *Health, cb *Combo, depth int) ([]step, error) {
 			}
 			steps = groupSteps(cands)
 		}
+		var id string
+		if cb.Strategy == FillFirst {
+			id = targetID(ti, t)
+		}
 		for i := range steps {
 			steps[i].onlyIfExhausted = steps[i].onlyIfExhausted || t.OnlyIfExhausted
+			if cb.Strategy == FillFirst {
+				steps[i].fills = append(steps[i].fills, fillMark{"combo:" + cb.Name, id})
+			}
 		}
 		if len(steps) > 0 {
-			all = append(all, built{steps, h.targetItem(steps, t.Weight)})
+			it := h.targetItem(steps, t.Weight)
+			it.id = id
+			all = append(all, built{steps, it})
 		}
 	}
 	if len(all) == 0 {
@@ -149,12 +169,18 @@ func (s *Snapshot) comboSteps(h *Health, cb *Combo, depth int) ([]step, error) {
 	var out []step
 	for _, i := range perm {
 		for _, st := range all[i].steps {
-			st.cands = h.orderAccountsLocked(cb, st)
+			st.cands = h.orderAccountsLocked(cb, &st)
 			out = append(out, st)
 		}
 	}
 	h.mu.Unlock()
 	return out, nil
+}
+
+// targetID identifies a combo target across plans (fill-first remembers
+// it): its position and what it names.
+func targetID(i int, t ComboTarget) string {
+	return fmt.Sprintf("%d:%s@%s", i, t.Model, t.Account)
 }
 
 func pinAccount(cands []Candidate, account string) []Candidate {
@@ -171,11 +197,12 @@ func pinAccount(cands []Candidate, account string) []Candidate {
 func (h *Health) targetItem(steps []step, weight int) item {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	it := item{weight: weight, score: -1}
+	it := item{weight: weight, score: -1, reserve: true}
 	now := h.now()
 	for _, st := range steps {
 		for _, c := range st.cands {
 			ci := h.itemLocked(c, now)
+			it.reserve = it.reserve && ci.reserve // a target is in reserve when all its accounts are
 			if it.score < 0 || ci.score < it.score {
 				it.score = ci.score
 			}
@@ -197,8 +224,20 @@ func (h *Health) itemLocked(c Candidate, now time.Time) item {
 	}
 	if _, _, resting := h.restingUntil(c, now); resting {
 		it.headroom = 0
-	} else if l := h.limits[accountKey(c)]; l != nil && l.rpm > 0 {
+		return it
+	}
+	if l := h.limits[accountKey(c)]; l != nil && l.rpm > 0 {
 		it.headroom = 1 - float64(len(l.window))/float64(l.rpm)
+	}
+	if q := h.quotaView(); q != nil {
+		st := q.Standing(accountKey(c), c.Model, now)
+		switch {
+		case st.Exhausted():
+			it.headroom = 0
+		case st.Headroom < it.headroom:
+			it.headroom = st.Headroom
+		}
+		it.reserve = st.Reserve
 	}
 	return it
 }
@@ -206,8 +245,9 @@ func (h *Health) itemLocked(c Candidate, now time.Time) item {
 // orderAccountsLocked orders a step's accounts: by the provider's account
 // strategy when it has one, else inside a combo (cb) by the combo's, else
 // fill-first. The rotation state is the provider's, so direct requests and
-// combos share one round-robin over its accounts.
-func (h *Health) orderAccountsLocked(cb *Combo, st step) []Candidate {
+// combos share one round-robin over its accounts. Whatever the strategy,
+// accounts below the quota reserve go behind the others.
+func (h *Health) orderAccountsLocked(cb *Combo, st *step) []Candidate {
 	if len(st.cands) < 2 {
 		return st.cands
 	}
@@ -215,13 +255,17 @@ func (h *Health) orderAccountsLocked(cb *Combo, st step) []Candidate {
 	if s == "" && cb != nil {
 		s, sticky, key = cb.Strategy, cb.Sticky, "accounts:"+cb.Name+":"+st.label
 	}
-	if s == Priority || s == "" {
+	if s == "" {
 		s = FillFirst
 	}
-	if s == FillFirst {
-		return st.cands // already in priority order
-	}
 	now := h.now()
+	switch s {
+	case Priority:
+		return h.reserveLast(st.cands, now) // declared order
+	case FillFirst:
+		st.fillKey = key
+		return h.reserveLast(h.fillRotate(key, st.cands), now)
+	}
 	items := make([]item, len(st.cands))
 	for i, c := range st.cands {
 		items[i] = h.itemLocked(c, now)
@@ -232,6 +276,26 @@ func (h *Health) orderAccountsLocked(cb *Combo, st step) []Candidate {
 		out[i] = st.cands[j]
 	}
 	return out
+}
+
+// fillRotate starts the accounts at the one fill-first is staying on in
+// scope key (priority order until one has served), the rest following in
+// turn: when it can no longer serve, the next one takes over and stays.
+func (h *Health) fillRotate(key string, cands []Candidate) []Candidate {
+	cur, ok := h.fill[key]
+	if !ok {
+		return cands
+	}
+	for i, c := range cands {
+		if accountKey(c) == cur {
+			if i == 0 {
+				return cands
+			}
+			out := make([]Candidate, 0, len(cands))
+			return append(append(out, cands[i:]...), cands[:i]...)
+		}
+	}
+	return cands
 }
 
 // Next returns the next candidate to try with its lease, skipping what
@@ -279,6 +343,13 @@ func (p *Plan) admit(c Candidate) (*Lease, bool) {
 	if c.Account != nil && !c.Account.Usable() {
 		p.note(c.Label(), "skipped:"+string(c.Account.skipReason()), time.Time{})
 		p.exhausted = false
+		return nil, false
+	}
+	if st := p.h.standing(c, now); st.Exhausted() {
+		// Known used up: skipped without a request until its reset.
+		p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "skipped:" + string(ReasonQuota),
+			Until: st.Until.UTC().Format(time.RFC3339), Detail: st.Why})
+		p.soonest(st.Until)
 		return nil, false
 	}
 	p.h.mu.Lock()
@@ -344,6 +415,9 @@ func (p *Plan) note(target, result string, until time.Time) {
 // whether to go on.
 func (p *Plan) Failed(c Candidate, e *ir.Error, started time.Time) bool {
 	until := p.h.ReportFailure(c, e, started)
+	if q := p.h.quotaView(); q != nil {
+		q.ObserveFailure(c, e, until)
+	}
 	p.soonest(until)
 	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: e.Kind.String(), Status: e.HTTPStatus(), Error: e.Message})
 	p.last = e
@@ -371,7 +445,33 @@ func (p *Plan) Skip(c Candidate, e *ir.Error) {
 // Succeeded records a success of an attempt that started at started.
 func (p *Plan) Succeeded(c Candidate, started time.Time, latency time.Duration) {
 	p.h.ReportSuccess(c, started, latency)
+	p.stay(c)
 	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "ok"})
+}
+
+// stay makes c the account (and its step the combo target) fill-first
+// stays on from now on.
+func (p *Plan) stay(c Candidate) {
+	for i := range p.steps {
+		st := &p.steps[i]
+		if st.fillKey == "" && len(st.fills) == 0 {
+			continue
+		}
+		for _, sc := range st.cands {
+			if sc.Provider != c.Provider || sc.Account != c.Account || sc.Model != c.Model {
+				continue
+			}
+			p.h.mu.Lock()
+			if st.fillKey != "" {
+				p.h.fill[st.fillKey] = accountKey(c)
+			}
+			for _, f := range st.fills {
+				p.h.fill[f.key] = f.id
+			}
+			p.h.mu.Unlock()
+			return
+		}
+	}
 }
 
 // Err is what to tell the client when Next ran out: the last upstream

@@ -357,6 +357,10 @@ func (s *Snapshot) State(h *Health, model string) TargetState {
 			best = soonerState(best, TargetState{State: "cooling", Until: until, Note: string(reason)})
 			continue
 		}
+		if st := h.standing(c, now); st.Exhausted() {
+			best = soonerState(best, TargetState{State: "cooling", Until: st.Until, Note: string(ReasonQuota)})
+			continue
+		}
 		return TargetState{State: "ok"}
 	}
 	return best

@@ -25,6 +25,8 @@ var Strategies = []Strategy{Priority, FillFirst, RoundRobin, Weighted, P2C, Rand
 
 // item is what a strategy orders: a combo target or an account.
 type item struct {
+	id       string // fill-first: the identity it remembers
+	reserve  bool   // below the quota reserve: goes behind the others
 	weight   int
 	price    float64 // USD per million tokens (input + output)
 	score    float64 // p2c: expected wait, lower is better
@@ -35,7 +37,8 @@ type item struct {
 type rrState struct{ n int64 }
 
 // order returns a permutation of items for strategy s. key scopes the
-// round-robin counter (a combo, or a combo's target's accounts).
+// round-robin counter and fill-first's memory (a combo, or a combo's
+// target's accounts). Items below the quota reserve go last, whatever s.
 func (h *Health) order(s Strategy, key string, sticky int, items []item) []int {
 	idx := make([]int, len(items))
 	for i := range idx {
@@ -44,7 +47,31 @@ func (h *Health) order(s Strategy, key string, sticky int, items []item) []int {
 	if len(items) < 2 {
 		return idx
 	}
+	return reserveLastIdx(h.strategyOrder(s, key, sticky, items, idx), items)
+}
+
+// reserveLastIdx is a stable partition: items not in reserve first.
+func reserveLastIdx(idx []int, items []item) []int {
+	for _, it := range items {
+		if it.reserve {
+			sort.SliceStable(idx, func(a, b int) bool { return !items[idx[a]].reserve && items[idx[b]].reserve })
+			break
+		}
+	}
+	return idx
+}
+
+func (h *Health) strategyOrder(s Strategy, key string, sticky int, items []item, idx []int) []int {
 	switch s {
+	case FillFirst:
+		// Stay on the target that served last; the next ones in turn.
+		if cur, ok := h.fill[key]; ok {
+			for i, it := range items {
+				if it.id == cur && i > 0 {
+					return append(idx[i:], idx[:i]...)
+				}
+			}
+		}
 	case RoundRobin:
 		if sticky <= 0 {
 			sticky = 1

@@ -156,3 +156,20 @@ func TestNoDeadTables(t *testing.T) {
 		t.Fatalf("the unused secrets table is still there (%d, %v)", n, err)
 	}
 }
+
+// Two migrations with one number would leave the second unapplied forever
+// (the version is what marks a migration done): branches that each add the
+// next number must renumber one when they meet.
+func TestMigrationVersionsUnique(t *testing.T) {
+	ms, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]string{}
+	for _, m := range ms {
+		if other, ok := seen[m.Version]; ok {
+			t.Errorf("migrations %s and %s share version %d: renumber one", other, m.Name, m.Version)
+		}
+		seen[m.Version] = m.Name
+	}
+}
