@@ -274,37 +274,24 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.cancel = cancel
 	in.bg = make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(6)
-	go func() {
-		defer wg.Done()
-		in.runLocalModels(bgctx)
-	}()
-	go func() {
-		defer wg.Done()
-		in.runSeatModels(bgctx)
-	}()
-	go func() {
-		defer wg.Done()
-		in.SignIns.Run(bgctx)
-	}()
-	go func() {
-		defer wg.Done()
-		in.syncSignIns(bgctx, SignInSyncInterval)
-	}()
-	go func() {
-		defer wg.Done()
-		in.Keys.RunFlusher(bgctx, 5*time.Second)
-	}()
-	go func() {
-		defer wg.Done()
+	background := func(f func()) { // each background loop ends with bgctx
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	background(func() { in.runLocalModels(bgctx) })
+	background(func() { in.runSeatModels(bgctx) })
+	background(func() { in.SignIns.Run(bgctx) })
+	background(func() { in.syncSignIns(bgctx, SignInSyncInterval) })
+	background(func() { in.Keys.RunFlusher(bgctx, 5*time.Second) })
+	background(func() {
 		in.Health.PersistCooldowns(bgctx, in.DB.DB, CooldownSaveDelay, func(err error) {
 			in.log.Warn("cooldowns not saved", "err", err)
 		})
-	}()
-	go func() {
-		defer wg.Done()
-		in.runQuota(bgctx)
-	}()
+	})
+	background(func() { in.runQuota(bgctx) })
 	go func() {
 		wg.Wait()
 		close(in.bg)
