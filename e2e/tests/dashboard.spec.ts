@@ -111,7 +111,7 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page.getByLabel('Dark')).toBeChecked()
     // the backend holds exactly what the page sent
     const saved = await (await context.request.get(`${base}/api/settings`)).json()
-    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark' })
+    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 })
 
     // put it back
     await page.getByLabel('Log request bodies').uncheck()

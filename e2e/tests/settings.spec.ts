@@ -17,6 +17,10 @@ const DEFAULT_PREFS = {
   oauthRefreshFailed: true,
   recovered: true,
   intervalSec: 300,
+  // quota alerts (the server keeps them on when a page does not send them)
+  quotaThreshold: true,
+  quotaBack: true,
+  quotaThresholdPercent: 90,
 }
 
 const KINDS = [
