@@ -41,12 +41,15 @@ const defaults: NotificationPrefs = {
   comboUnavailable: true,
   oauthRefreshFailed: true,
   recovered: true,
+  quotaThreshold: true,
+  quotaBack: true,
+  quotaThresholdPercent: 90,
   intervalSec: 300,
 }
 
 /** An in-memory backend for the Settings page over HTTP (validating like the server). */
 function backend(opts: { prefs?: NotificationPrefs; login?: LaunchAtLogin; refuseLogin?: string } = {}) {
-  let settings: Settings = { logRequestBodies: false, responseCache: false, theme: 'system' }
+  let settings: Settings = { logRequestBodies: false, responseCache: false, theme: 'system', quotaReservePercent: 0 }
   let prefs = { ...(opts.prefs ?? defaults) }
   let login: LaunchAtLogin = { ...(opts.login ?? { enabled: false, supported: true, command: CMD }) }
   const stub = stubBackend((c: RecordedCall) => {
@@ -91,6 +94,29 @@ describe('Settings page: notifications', () => {
     expect(document.getElementById('notify-interval-unit')!.textContent).toBe('minutes')
     // nothing changed yet
     expect((saveNotifs() as HTMLButtonElement).disabled).toBe(true)
+  })
+
+  it('saves the quota reserve and the quota alert threshold, refusing a threshold outside 1–100', async () => {
+    const { calls } = backend()
+    await renderPage()
+    const user = userEvent.setup()
+    const reserve = (await screen.findByLabelText('Quota reserve')) as HTMLInputElement
+    await user.clear(reserve)
+    await user.type(reserve, '10')
+    await user.click(screen.getByRole('button', { name: 'Save settings' }))
+    await waitFor(() => expect(puts(calls, '/api/settings')).toEqual([expect.objectContaining({ quotaReservePercent: 10 })]))
+
+    const threshold = screen.getByLabelText('Quota alert when a plan window is') as HTMLInputElement
+    expect(threshold.value).toBe('90')
+    await user.clear(threshold)
+    await user.type(threshold, '0')
+    await user.click(saveNotifs())
+    expect((await within(notifForm()).findByRole('alert')).textContent).toMatch(/between 1 and 100 percent/)
+    expect(puts(calls, '/api/notifications')).toEqual([])
+    await user.clear(threshold)
+    await user.type(threshold, '80')
+    await user.click(saveNotifs())
+    await waitFor(() => expect(puts(calls, '/api/notifications')).toEqual([{ ...defaults, quotaThresholdPercent: 80 }]))
   })
 
   it('disables the per-kind switches while the master switch is off, and saves them untouched', async () => {
@@ -248,7 +274,7 @@ describe('Settings page over Wails bindings', () => {
   it('saves the preferences object (seconds) and passes a boolean to SetLaunchAtLogin', async () => {
     let login: LaunchAtLogin = { enabled: true, supported: true, command: CMD }
     const { App } = installWails({
-      GetSettings: async () => ({ logRequestBodies: false, responseCache: false, theme: 'system' }),
+      GetSettings: async () => ({ logRequestBodies: false, responseCache: false, theme: 'system', quotaReservePercent: 0 }),
       GetNotificationPrefs: async () => ({ ...defaults, intervalSec: 600 }),
       SaveNotificationPrefs: async (p: NotificationPrefs) => {
         if (p.intervalSec > 86400) throw `invalid: ${OUT_OF_RANGE}`

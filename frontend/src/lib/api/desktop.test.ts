@@ -13,6 +13,9 @@ const prefs: NotificationPrefs = {
   comboUnavailable: true,
   oauthRefreshFailed: false,
   recovered: true,
+  quotaThreshold: true,
+  quotaBack: true,
+  quotaThresholdPercent: 90,
   intervalSec: 600,
 }
 
@@ -67,7 +70,7 @@ describe('desktop services over HTTP', () => {
     ])
     // exactly the seven fields go on the wire
     expect(Object.keys(calls[1].body as object).sort()).toEqual(
-      ['breakerOpen', 'comboUnavailable', 'enabled', 'intervalSec', 'oauthRefreshFailed', 'quotaExhausted', 'recovered'],
+      ['breakerOpen', 'comboUnavailable', 'enabled', 'intervalSec', 'oauthRefreshFailed', 'quotaBack', 'quotaExhausted', 'quotaThreshold', 'quotaThresholdPercent', 'recovered'],
     )
   })
 

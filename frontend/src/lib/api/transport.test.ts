@@ -40,9 +40,9 @@ describe('transport selection', () => {
     expect(created.secret).toBe('sk-sb-x')
     await api.revokeKey('k_1')
     expect(App.RevokeKey).toHaveBeenCalledWith('k_1')
-    const saved = await api.saveSettings({ logRequestBodies: true, responseCache: true, theme: 'dark' })
-    expect(App.SaveSettings).toHaveBeenCalledWith({ logRequestBodies: true, responseCache: true, theme: 'dark' })
-    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark' })
+    const saved = await api.saveSettings({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 })
+    expect(App.SaveSettings).toHaveBeenCalledWith({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 })
+    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 })
     expect(fetchMock).not.toHaveBeenCalled()
   })
 
@@ -81,14 +81,14 @@ describe('transport selection', () => {
     await api.createKey('ci')
     await api.revokeKey('k_a/b')
     await api.getSettings()
-    await api.saveSettings({ logRequestBodies: false, responseCache: false, theme: 'light' })
+    await api.saveSettings({ logRequestBodies: false, responseCache: false, theme: 'light', quotaReservePercent: 0 })
     const calls = fetchMock.mock.calls.map(([u, i]) => [i.method, u, i.body ?? null])
     expect(calls).toEqual([
       ['GET', '/api/keys', null],
       ['POST', '/api/keys', JSON.stringify({ name: 'ci' })],
       ['DELETE', '/api/keys/k_a%2Fb', null],
       ['GET', '/api/settings', null],
-      ['PUT', '/api/settings', JSON.stringify({ logRequestBodies: false, responseCache: false, theme: 'light' })],
+      ['PUT', '/api/settings', JSON.stringify({ logRequestBodies: false, responseCache: false, theme: 'light', quotaReservePercent: 0 })],
     ])
     const post = fetchMock.mock.calls[1][1]
     expect((post.headers as Record<string, string>)['Content-Type']).toBe('application/json')

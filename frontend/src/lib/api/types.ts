@@ -48,6 +48,8 @@ export interface Settings {
   /** answer exact repeats of non-streaming requests from memory (10 minutes) */
   responseCache: boolean
   theme: Theme
+  /** keep this much of every plan back: an account with less left goes behind the others (0…50) */
+  quotaReservePercent: number
 }
 
 // ---------------------------------------------------------------------------
@@ -524,12 +526,27 @@ export interface NotificationPrefs {
   oauthRefreshFailed: boolean
   /** a provider recovers */
   recovered: boolean
+  /** a plan window of an account crosses quotaThresholdPercent */
+  quotaThreshold: boolean
+  /** an account's quota is back after its reset */
+  quotaBack: boolean
+  /** the threshold, percent used (1…100; default 90) */
+  quotaThresholdPercent: number
+  /** per-account thresholds (account id → percent), set through the API */
+  quotaThresholds?: Record<string, number>
   /** at most one alert per provider and kind this often (seconds, 10…86400; default 300) */
   intervalSec: number
 }
 
 /** the per-kind switches of NotificationPrefs */
-export type NotificationKind = 'breakerOpen' | 'quotaExhausted' | 'comboUnavailable' | 'oauthRefreshFailed' | 'recovered'
+export type NotificationKind =
+  | 'breakerOpen'
+  | 'quotaExhausted'
+  | 'quotaThreshold'
+  | 'quotaBack'
+  | 'comboUnavailable'
+  | 'oauthRefreshFailed'
+  | 'recovered'
 
 /** GetLaunchAtLogin / GET /api/autostart; SetLaunchAtLogin(on) / PUT /api/autostart {enabled} */
 export interface LaunchAtLogin {

@@ -18,13 +18,18 @@ export const defaultNotificationPrefs: NotificationPrefs = {
   comboUnavailable: true,
   oauthRefreshFailed: true,
   recovered: true,
+  quotaThreshold: true,
+  quotaBack: true,
+  quotaThresholdPercent: 90,
   intervalSec: 300,
 }
 
 /** the per-kind switches, in the order the page lists them, with what each one alerts about */
 export const NOTIFICATION_KINDS: { key: NotificationKind; label: string }[] = [
   { key: 'breakerOpen', label: "A provider's circuit breaker opens" },
+  { key: 'quotaThreshold', label: 'A plan window passes its alert threshold' },
   { key: 'quotaExhausted', label: "An account's quota is exhausted (with its reset time)" },
+  { key: 'quotaBack', label: "An account's quota is back after its reset" },
   { key: 'comboUnavailable', label: 'Every target of a combo is unavailable' },
   { key: 'oauthRefreshFailed', label: 'A subscription token cannot be refreshed' },
   { key: 'recovered', label: 'A provider recovers' },
@@ -33,7 +38,7 @@ export const NOTIFICATION_KINDS: { key: NotificationKind; label: string }[] = [
 const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt)
 
 /**
- * Exactly the seven fields, defaults filling the gaps: PUT /api/notifications
+ * Exactly the known fields, defaults filling the gaps: PUT /api/notifications
  * rejects unknown fields, so whatever else an answer carried is never sent back.
  * The interval is passed through as given (a whole number of seconds): the server
  * judges its range.
@@ -48,6 +53,13 @@ export function toNotificationPrefs(v: Partial<NotificationPrefs> | null | undef
     comboUnavailable: bool(o.comboUnavailable, d.comboUnavailable),
     oauthRefreshFailed: bool(o.oauthRefreshFailed, d.oauthRefreshFailed),
     recovered: bool(o.recovered, d.recovered),
+    quotaThreshold: bool(o.quotaThreshold, d.quotaThreshold),
+    quotaBack: bool(o.quotaBack, d.quotaBack),
+    quotaThresholdPercent:
+      typeof o.quotaThresholdPercent === 'number' && Number.isFinite(o.quotaThresholdPercent)
+        ? Math.round(o.quotaThresholdPercent)
+        : d.quotaThresholdPercent,
+    ...(o.quotaThresholds && typeof o.quotaThresholds === 'object' ? { quotaThresholds: { ...o.quotaThresholds } } : {}),
     intervalSec: typeof o.intervalSec === 'number' && Number.isFinite(o.intervalSec) ? Math.round(o.intervalSec) : d.intervalSec,
   }
 }

@@ -22,21 +22,26 @@ describe('notification preferences', () => {
       comboUnavailable: true,
       oauthRefreshFailed: true,
       recovered: true,
+      quotaThreshold: true,
+      quotaBack: true,
+      quotaThresholdPercent: 90,
       intervalSec: 300,
     })
     expect(toNotificationPrefs(null)).toEqual(defaultNotificationPrefs)
-    const extra = { ...defaultNotificationPrefs, enabled: false, recovered: false, intervalSec: 90, sound: 'ding' } as unknown as NotificationPrefs
-    expect(toNotificationPrefs(extra)).toEqual({ ...defaultNotificationPrefs, enabled: false, recovered: false, intervalSec: 90 })
+    const extra = { ...defaultNotificationPrefs, enabled: false, recovered: false, quotaThreshold: true, quotaBack: true, quotaThresholdPercent: 90, intervalSec: 90, sound: 'ding' } as unknown as NotificationPrefs
+    expect(toNotificationPrefs(extra)).toEqual({ ...defaultNotificationPrefs, enabled: false, recovered: false, quotaThreshold: true, quotaBack: true, quotaThresholdPercent: 90, intervalSec: 90 })
     expect(toNotificationPrefs({ breakerOpen: 'no' as unknown as boolean, intervalSec: Number.NaN })).toEqual(defaultNotificationPrefs)
     // the interval goes out as given (whole seconds): the server judges its range
     expect(toNotificationPrefs({ intervalSec: 5 }).intervalSec).toBe(5)
     expect(toNotificationPrefs({ intervalSec: 90.4 }).intervalSec).toBe(90)
   })
 
-  it('name the five kinds in words', () => {
+  it('name the seven kinds in words', () => {
     expect(NOTIFICATION_KINDS).toEqual([
       { key: 'breakerOpen', label: "A provider's circuit breaker opens" },
+      { key: 'quotaThreshold', label: 'A plan window passes its alert threshold' },
       { key: 'quotaExhausted', label: "An account's quota is exhausted (with its reset time)" },
+      { key: 'quotaBack', label: "An account's quota is back after its reset" },
       { key: 'comboUnavailable', label: 'Every target of a combo is unavailable' },
       { key: 'oauthRefreshFailed', label: 'A subscription token cannot be refreshed' },
       { key: 'recovered', label: 'A provider recovers' },

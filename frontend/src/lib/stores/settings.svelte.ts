@@ -5,12 +5,12 @@ import type { Settings } from '../api/types'
 
 export type SettingsApi = Pick<Api, 'getSettings' | 'saveSettings'>
 
-export const defaultSettings: Settings = { logRequestBodies: false, responseCache: false, theme: 'system' }
+export const defaultSettings: Settings = { logRequestBodies: false, responseCache: false, theme: 'system', quotaReservePercent: 0 }
 
 const THEMES: Settings['theme'][] = ['system', 'light', 'dark']
 
 /**
- * Exactly the three settings fields, defaults filling the gaps: PUT /api/settings
+ * Exactly the known settings fields, defaults filling the gaps: PUT /api/settings
  * rejects unknown fields, so whatever else an answer carried is never sent back.
  */
 export function toSettings(v: Partial<Settings> | null | undefined): Settings {
@@ -19,6 +19,10 @@ export function toSettings(v: Partial<Settings> | null | undefined): Settings {
     logRequestBodies: typeof o.logRequestBodies === 'boolean' ? o.logRequestBodies : defaultSettings.logRequestBodies,
     responseCache: typeof o.responseCache === 'boolean' ? o.responseCache : defaultSettings.responseCache,
     theme: o.theme && THEMES.includes(o.theme) ? o.theme : defaultSettings.theme,
+    quotaReservePercent:
+      typeof o.quotaReservePercent === 'number' && Number.isFinite(o.quotaReservePercent)
+        ? o.quotaReservePercent
+        : defaultSettings.quotaReservePercent,
   }
 }
 
