@@ -13,7 +13,7 @@ export const COMBO_REFRESH_MS = 3000
 
 export const STRATEGIES: { id: ComboStrategy; label: string; hint: string }[] = [
   { id: 'priority', label: 'Priority', hint: 'Tries the targets in order; the next one only when those before it fail or rest.' },
-  { id: 'fill-first', label: 'Fill first', hint: 'Uses the first target until it runs out of quota, then fills the next one.' },
+  { id: 'fill-first', label: 'Fill first', hint: 'Stays on the target that served last until it cannot serve, then stays on the next (no snapping back to the first).' },
   { id: 'round-robin', label: 'Round robin', hint: 'Takes turns: each target gets “sticky” requests in a row before the next.' },
   { id: 'weighted', label: 'Weighted', hint: 'Picks at random in proportion to each target’s weight.' },
   { id: 'p2c', label: 'Power of two choices', hint: 'Samples two targets and sends to the less loaded (faster to answer) one.' },
