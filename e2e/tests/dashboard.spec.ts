@@ -39,6 +39,7 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
       'Overview',
       'Providers',
+      'Limits',
       'Combos',
       'CLI Tools',
       'Health',

@@ -65,6 +65,7 @@ describe('App', () => {
     expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual([
       'Overview',
       'Providers',
+      'Limits',
       'Combos',
       'CLI Tools',
       'Health',

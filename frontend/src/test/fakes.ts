@@ -24,6 +24,7 @@ import type {
   ToolResult,
   ToolStatus,
 } from '../lib/api/types'
+import type { PollerDeps } from '../lib/poller'
 
 export function jsonResponse(body: unknown, status = 200, statusText = ''): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
@@ -102,6 +103,38 @@ export class FakeEventSource {
   }
   static reset() {
     FakeEventSource.instances = []
+  }
+}
+
+// ---------------------------------------------------------------------------
+// pollers
+
+/** A poller whose interval runs on `tick()` and whose visibility the test sets. */
+export function fakePoller() {
+  const timers = new Map<number, () => void>()
+  let visible = true
+  let onVis: (() => void) | null = null
+  let n = 0
+  const deps: PollerDeps = {
+    setInterval: vi.fn((fn: () => void) => {
+      timers.set(++n, fn)
+      return n
+    }),
+    clearInterval: vi.fn((t: unknown) => void timers.delete(t as number)),
+    visible: () => visible,
+    onVisibilityChange: (cb) => {
+      onVis = cb
+      return () => (onVis = null)
+    },
+  }
+  return {
+    deps,
+    timers,
+    tick: () => [...timers.values()].forEach((fn) => fn()),
+    setVisible(v: boolean) {
+      visible = v
+      onVis?.()
+    },
   }
 }
 
