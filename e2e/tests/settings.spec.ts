@@ -17,6 +17,10 @@ const DEFAULT_PREFS = {
   oauthRefreshFailed: true,
   recovered: true,
   intervalSec: 300,
+  // quota alerts (README: Quota and limits); the page does not edit them, a save keeps them
+  quotaThreshold: true,
+  quotaBack: true,
+  quotaThresholdPercent: 90,
 }
 
 const KINDS = [
