@@ -13,6 +13,7 @@ import (
 	"switchboard/app/trayhelper/traymenu"
 	"switchboard/backend/events"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/quota"
 	"switchboard/backend/usage"
 )
 
@@ -31,7 +32,7 @@ const (
 )
 
 // trayController keeps the tray model current. Live routing state (the
-// snapshot, cooldowns, breakers) is in memory and read on every bus event
+// snapshot, cooldowns, breakers, quota windows) is in memory and read on every bus event
 // and every tick; the store (today's totals, paused providers) is read only
 // after bus events or when the in-memory request counter moved, coalesced,
 // never in a polling loop. The model is pushed to render (the in-process
@@ -102,6 +103,10 @@ func (c *trayController) state() TrayState {
 	st.Today, st.TodayKnown, st.LaunchAtLogin, st.CopiedUntil = c.today, c.todayOK, c.login, c.copiedUntil
 	paused := c.paused
 	c.mu.Unlock()
+	lines := map[string]quota.ProviderLine{}
+	for _, l := range c.svc.TrayQuota() { // in memory, like the health state
+		lines[l.Provider] = l
+	}
 	for _, v := range c.svc.Providers() {
 		p := TrayProvider{ID: v.ID, Name: v.Name, Disabled: v.Disabled, Paused: paused[v.ID], CanPause: v.CanPause()}
 		for _, a := range v.Accounts {
@@ -134,6 +139,9 @@ func (c *trayController) state() TrayState {
 			if cd.Provider == v.ID {
 				p.Rests = append(p.Rests, cd)
 			}
+		}
+		if l, ok := lines[v.ID]; ok {
+			p.Quota = &l
 		}
 		st.Providers = append(st.Providers, p)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"switchboard/app/trayhelper/traymenu"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/quota"
 	"switchboard/backend/route"
 	"switchboard/backend/usage"
 )
@@ -48,6 +49,9 @@ type TrayProvider struct {
 	Rests        []route.Cooldown // its cooldowns (expired ones are ignored)
 	SignedIn     []string         // subscription sign-ins that work (email or name)
 	SignedOut    []string         // sign-ins waiting for the user to sign in again
+	// Quota is its tightest quota window (of the account routing turns
+	// to) and its quota state; nil when nothing is known of its limits.
+	Quota *quota.ProviderLine
 }
 
 // severity of a provider for the overall icon.
@@ -108,7 +112,8 @@ func TrayMenu(st TrayState) traymenu.Model {
 		}
 		p := provs[i]
 		symbol, text := providerStatus(p, st.Now)
-		add(traymenu.Item{ID: id, Title: symbol + " " + displayName(p) + ": " + text, Enabled: true, Visible: true})
+		add(traymenu.Item{ID: id, Title: symbol + " " + displayName(p) + ": " + text, Tooltip: quotaTooltip(p),
+			Enabled: true, Visible: true})
 		pause := traymenu.Item{ID: id + ".pause", Parent: id, Title: "Pause routing to " + displayName(p),
 			Action: "pause:" + p.ID, Enabled: p.CanPause, Visible: true}
 		if p.Paused {
@@ -208,8 +213,10 @@ func resting(p TrayProvider, now time.Time) bool {
 	return len(activeRests(p, now)) > 0 || (p.Breaker != "" && p.Breaker != route.BreakerClosed)
 }
 
-// severity: down when the breaker is open or every account rests
-// account-wide (quota, rejected key); degraded when anything rests.
+// severity: down when the breaker is open, every account rests
+// account-wide (quota, rejected key) or its quota windows say every account
+// is used up; degraded when anything rests or it is inside its quota
+// reserve.
 func severity(p TrayProvider, now time.Time) int {
 	if p.Paused || p.Disabled {
 		return sevOK
@@ -223,6 +230,24 @@ func severity(p TrayProvider, now time.Time) int {
 		}
 		return sevDegraded
 	}
+	return max(restSeverity(p, now), quotaSeverity(p))
+}
+
+// quotaSeverity: down when every account is used up, degraded inside the
+// reserve.
+func quotaSeverity(p TrayProvider) int {
+	switch {
+	case p.Quota == nil:
+		return sevOK
+	case p.Quota.State == quota.StateExhausted:
+		return sevDown
+	case p.Quota.State == quota.StateReserve:
+		return sevDegraded
+	}
+	return sevOK
+}
+
+func restSeverity(p TrayProvider, now time.Time) int {
 	rests := activeRests(p, now)
 	if len(rests) == 0 {
 		return sevOK
@@ -257,7 +282,23 @@ func providerStatus(p TrayProvider, now time.Time) (string, string) {
 	if len(p.SignedOut) > 0 {
 		return "⚠", "sign in again (" + strings.Join(p.SignedOut, ", ") + ")"
 	}
+	if q := p.Quota; q != nil && q.State == quota.StateExhausted {
+		text := "out of quota"
+		if w := quotaWindow(p); w != "" {
+			text += " · " + w
+		}
+		if q.ExhaustedUntil.After(now) {
+			text += " · back in " + left(q.ExhaustedUntil.Sub(now))
+		}
+		return "✕", text
+	}
 	if len(rests) == 0 {
+		if w := quotaWindow(p); w != "" {
+			if p.Quota.State == quota.StateReserve {
+				return "⚠", w + " · in reserve" + quotaReset(p.Quota.Window, now)
+			}
+			return "✓", w + quotaReset(p.Quota.Window, now)
+		}
 		if len(p.SignedIn) > 0 {
 			return "✓", "ok · " + strings.Join(p.SignedIn, ", ")
 		}
@@ -297,6 +338,83 @@ func providerStatus(p TrayProvider, now time.Time) (string, string) {
 		symbol = "✕"
 	}
 	return symbol, text
+}
+
+// quotaWindow is a provider's tightest window in a few characters: "5h
+// 72%", "weekly opus 40%", "requests 93%", and whose it is when the
+// provider has several accounts: "5h 72% (work)". "" when none is known.
+func quotaWindow(p TrayProvider) string {
+	if p.Quota == nil || p.Quota.Window == nil {
+		return ""
+	}
+	w := p.Quota.Window
+	s := shortWindowName(w) + " " + strconv.Itoa(shownPercent(w)) + "%"
+	if p.Accounts > 1 && p.Quota.Account != "" {
+		s += " (" + p.Quota.Account + ")"
+	}
+	return s
+}
+
+// quotaReset is " · resets 1h 12m", or "" when the vendor gave no reset.
+func quotaReset(w *quota.WindowView, now time.Time) string {
+	if w == nil || w.ResetAt.IsZero() || !w.ResetAt.After(now) {
+		return ""
+	}
+	return " · resets " + left(w.ResetAt.Sub(now))
+}
+
+// shownPercent: whole percents, and 100 only for a window really used up.
+func shownPercent(w *quota.WindowView) int {
+	if w.Exhausted {
+		return 100
+	}
+	return min(99, max(0, int(w.Percent+0.5)))
+}
+
+// shortWindowName names a window by its length when known ("5h",
+// "weekly", "monthly"), else by its label ("requests", "session").
+func shortWindowName(w *quota.WindowView) string {
+	span := time.Duration(w.SpanSec) * time.Second
+	var s string
+	switch {
+	case span >= time.Hour && span < 24*time.Hour && span%time.Hour == 0:
+		s = strconv.Itoa(int(span/time.Hour)) + "h"
+	case span == 24*time.Hour:
+		s = "daily"
+	case span == 7*24*time.Hour:
+		s = "weekly"
+	case span >= 28*24*time.Hour && span <= 31*24*time.Hour:
+		s = "monthly"
+	default:
+		return strings.ToLower(w.Label) // carries its model already: "weekly (opus)"
+	}
+	if w.Model != "" {
+		s += " " + strings.ToLower(w.Model)
+	}
+	return s
+}
+
+// quotaTooltip says which window the provider line shows and where its
+// figure comes from.
+func quotaTooltip(p TrayProvider) string {
+	if p.Quota == nil || p.Quota.Window == nil {
+		return ""
+	}
+	w := p.Quota.Window
+	who := ""
+	if p.Quota.Account != "" {
+		who = " of " + p.Quota.Account
+	}
+	from := map[quota.Source]string{quota.SourceUsage: "the usage endpoint", quota.SourceHeaders: "rate-limit headers",
+		quota.SourceError: "a 429 answer"}[w.Source]
+	if from == "" {
+		from = string(w.Source)
+	}
+	t := fmt.Sprintf("%s window%s: %d%% used (from %s)", w.Label, who, shownPercent(w), from)
+	if w.Limit != nil && w.Remaining != nil {
+		t += fmt.Sprintf(", %d of %d left", *w.Remaining, *w.Limit)
+	}
+	return t + ". The Limits page has every window."
 }
 
 // left formats a countdown, rounded up to the second so that a rest still

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"switchboard/app/trayhelper/traymenu"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/quota"
 	"switchboard/backend/route"
 	"switchboard/backend/usage"
 )
@@ -304,5 +306,124 @@ func TestCountdowns(t *testing.T) {
 		if got := left(d); got != want {
 			t.Errorf("left(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// quotaLine is a provider's tray quota line: the tightest window of the
+// account routing turns to.
+func quotaLine(state, account string, w *quota.WindowView, until time.Time) *quota.ProviderLine {
+	return &quota.ProviderLine{Provider: "claude", ProviderName: "Claude Max", Account: account, State: state, Window: w, ExhaustedUntil: until}
+}
+
+func win(name, label string, span time.Duration, percent float64, reset time.Duration) *quota.WindowView {
+	w := &quota.WindowView{Name: name, Label: label, Percent: percent, SpanSec: int64(span / time.Second), Source: quota.SourceUsage,
+		ObservedAt: now.Add(-time.Minute), Plan: true, Exhausted: percent >= 100}
+	if reset > 0 {
+		w.ResetAt = now.Add(reset)
+	}
+	return w
+}
+
+// Each provider line shows its tightest quota window; the icon turns amber
+// when a provider is inside its reserve and red when it is out.
+func TestTrayMenuQuotaLines(t *testing.T) {
+	fiveH := func(pct float64) *quota.WindowView {
+		return win("5h", "5-hour", 5*time.Hour, pct, time.Hour+12*time.Minute)
+	}
+	limit, remaining := int64(1000), int64(70)
+	requests := &quota.WindowView{Name: "requests", Label: "Requests", Percent: 93, Limit: &limit, Remaining: &remaining,
+		Source: quota.SourceHeaders, ObservedAt: now}
+	cases := []struct {
+		name    string
+		p       func(p *TrayProvider)
+		title   string
+		icon    traymenu.Icon
+		tooltip string // a part of the line's tooltip
+	}{
+		{"the issue's example", func(p *TrayProvider) { p.Quota = quotaLine("ok", "max", fiveH(72), time.Time{}) },
+			"✓ Claude Max: 5h 72% · resets 1h 12m", traymenu.IconOK, "5-hour window of max: 72% used (from the usage endpoint)"},
+		{"several accounts: whose window", func(p *TrayProvider) {
+			p.Accounts = 2
+			p.Quota = quotaLine("ok", "work", fiveH(40.4), time.Time{})
+		}, "✓ Claude Max: 5h 40% (work) · resets 1h 12m", traymenu.IconOK, "of work"},
+		{"weekly window of one model", func(p *TrayProvider) {
+			w := win("7d", "Weekly (Opus)", 7*24*time.Hour, 55, 50*time.Hour)
+			w.Model = "opus"
+			p.Quota = quotaLine("ok", "max", w, time.Time{})
+		}, "✓ Claude Max: weekly opus 55% · resets 2d 2h", traymenu.IconOK, "Weekly (Opus) window"},
+		{"a count window without a reset", func(p *TrayProvider) { p.Quota = quotaLine("ok", "key", requests, time.Time{}) },
+			"✓ Claude Max: requests 93%", traymenu.IconOK, "93% used (from rate-limit headers), 70 of 1000 left"},
+		{"not used up yet never reads 100%", func(p *TrayProvider) {
+			p.Quota = quotaLine("ok", "max", win("5h", "5-hour", 5*time.Hour, 99.7, time.Hour), time.Time{})
+		},
+			"✓ Claude Max: 5h 99% · resets 1h 00m", traymenu.IconOK, ""},
+		{"inside the reserve: amber", func(p *TrayProvider) { p.Quota = quotaLine("reserve", "max", fiveH(93), time.Time{}) },
+			"⚠ Claude Max: 5h 93% · in reserve · resets 1h 12m", traymenu.IconDegraded, ""},
+		{"every account out: red, and when it is back", func(p *TrayProvider) {
+			p.Quota = quotaLine("exhausted", "max", fiveH(100), now.Add(time.Hour+12*time.Minute))
+		}, "✕ Claude Max: out of quota · 5h 100% · back in 1h 12m", traymenu.IconDown, ""},
+		{"out, reset unknown", func(p *TrayProvider) {
+			p.Quota = quotaLine("exhausted", "max", win("limit", "Limit", 0, 100, 0), time.Time{})
+		}, "✕ Claude Max: out of quota · limit 100%", traymenu.IconDown, "(from the usage endpoint)"},
+		{"no live window: plain ok", func(p *TrayProvider) { p.Quota = quotaLine("ok", "max", nil, time.Time{}) },
+			"✓ Claude Max: ok", traymenu.IconOK, ""},
+		{"a cooldown says more than the window", func(p *TrayProvider) {
+			p.Quota = quotaLine("ok", "max", fiveH(72), time.Time{})
+			p.Rests = []route.Cooldown{{AccountID: "a1", Provider: "claude", Model: "opus", Reason: route.ReasonRateLimited, Until: now.Add(42 * time.Second)}}
+		}, "⚠ Claude Max: rate limited (opus), 42s left", traymenu.IconDegraded, ""},
+		{"paused wins", func(p *TrayProvider) {
+			p.Paused = true
+			p.Quota = quotaLine("exhausted", "max", fiveH(100), now.Add(time.Hour))
+		}, "⏸ Claude Max: paused", traymenu.IconDown, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := base()
+			p := ok("claude", "Claude Max")
+			tc.p(&p)
+			st.Providers = []TrayProvider{p}
+			m := TrayMenu(st)
+			it := item(t, m, "provider.0")
+			if it.Title != tc.title {
+				t.Fatalf("title %q, want %q", it.Title, tc.title)
+			}
+			if m.Icon != tc.icon {
+				t.Fatalf("icon %s, want %s", m.Icon, tc.icon)
+			}
+			if !strings.Contains(it.Tooltip, tc.tooltip) {
+				t.Fatalf("tooltip %q lacks %q", it.Tooltip, tc.tooltip)
+			}
+		})
+	}
+}
+
+// The overall icon and tooltip count quota like the rest: a provider in
+// its reserve is degraded (amber), one used up is down (red), and with more
+// providers than slots the used-up one is listed first.
+func TestTrayMenuQuotaIcon(t *testing.T) {
+	st := base()
+	reserve, out := ok("claude", "Claude"), ok("codex", "ChatGPT")
+	reserve.Quota = quotaLine("reserve", "max", win("5h", "5-hour", 5*time.Hour, 95, time.Hour), time.Time{})
+	out.Quota = quotaLine("exhausted", "plus", win("primary", "5-hour", 5*time.Hour, 100, 2*time.Hour), now.Add(2*time.Hour))
+
+	st.Providers = []TrayProvider{ok("a", "A"), reserve}
+	if m := TrayMenu(st); m.Icon != traymenu.IconDegraded || !strings.HasSuffix(m.Tooltip, "1 degraded") {
+		t.Fatalf("reserve: %s %q", m.Icon, m.Tooltip)
+	}
+	st.Providers = []TrayProvider{ok("a", "A"), reserve, out}
+	if m := TrayMenu(st); m.Icon != traymenu.IconDown || !strings.HasSuffix(m.Tooltip, "1 down, 1 degraded") {
+		t.Fatalf("out: %s %q", m.Icon, m.Tooltip)
+	}
+	st.Providers = nil
+	for i := 0; i < TrayProviderSlots; i++ {
+		st.Providers = append(st.Providers, ok("p"+strconv.Itoa(i), ""))
+	}
+	st.Providers = append(st.Providers, out)
+	if it := item(t, TrayMenu(st), "provider.0"); it.Title != "✕ ChatGPT: out of quota · 5h 100% · back in 2h 00m" {
+		t.Fatalf("first slot %q", it.Title)
+	}
+	// a quota line changes no item's id, order or parent
+	if !traymenu.SameLayout(TrayMenu(base()), TrayMenu(st)) {
+		t.Fatal("layout changed")
 	}
 }

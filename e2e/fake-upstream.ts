@@ -2,8 +2,9 @@
 // custom provider. It answers every chat completion with "pong" (JSON, or SSE
 // when asked to stream), except for the model RATE_LIMITED_MODEL, which always
 // answers 429 with `Retry-After: 60` (so the account rests on that model for a
-// minute); it lists one model, and keeps a short record of what it was asked
-// (GET /__requests) for the tests to check.
+// minute); answers for METERED_MODEL carry OpenAI's x-ratelimit-* headers (the
+// account's quota windows); it lists one model, and keeps a short record of
+// what it was asked (GET /__requests) for the tests to check.
 //
 // It also answers Anthropic Messages (POST /v1/messages, JSON or SSE, "pong")
 // for the Claude sign-in provider, the way api.anthropic.com treats an OAuth
@@ -19,6 +20,20 @@ export const FAKE_REPLY = 'pong'
 /** chat completions for this model are always rate limited (429, Retry-After: 60) */
 export const RATE_LIMITED_MODEL = 'limited'
 export const RATE_LIMIT_RETRY_AFTER_S = 60
+
+/**
+ * chat completions for this model answer "pong" with OpenAI's rate-limit headers: 280 of 1000
+ * requests left (72 % used) for 1h12m, 90,000 of 100,000 tokens (10 %) for 30 minutes
+ */
+export const METERED_MODEL = 'metered'
+export const METERED_HEADERS: Record<string, string> = {
+  'x-ratelimit-limit-requests': '1000',
+  'x-ratelimit-remaining-requests': '280',
+  'x-ratelimit-reset-requests': '1h12m0s',
+  'x-ratelimit-limit-tokens': '100000',
+  'x-ratelimit-remaining-tokens': '90000',
+  'x-ratelimit-reset-tokens': '30m0s',
+}
 
 /** the beta an Anthropic OAuth access token needs */
 export const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20'
@@ -152,6 +167,7 @@ export async function startFakeUpstream(host = '127.0.0.1'): Promise<FakeUpstrea
         }
         const created = Math.floor(Date.now() / 1000)
         const usage = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 }
+        if (model === METERED_MODEL) for (const [k, v] of Object.entries(METERED_HEADERS)) res.setHeader(k, v)
         if (body.stream) {
           res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
           const chunk = (delta: object, finish: string | null, extra: object = {}) =>

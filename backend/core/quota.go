@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"switchboard/backend/events"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/quota"
 )
@@ -28,11 +27,11 @@ func (in *Instance) startQuota() {
 }
 
 // runQuota polls usage endpoints and saves the windows until ctx ends;
-// each save tells live views that the figures changed.
+// each save tells live views that the figures changed (Services.QuotaSaved).
 func (in *Instance) runQuota(ctx context.Context) {
 	go in.Quota.Persist(ctx, in.DB.DB, QuotaSaveDelay, func(err error) {
 		in.log.Warn("quota windows not saved", "err", err)
-	}, func() { in.Bus.Publish(events.QuotaChanged, nil) })
+	}, in.Services.QuotaSaved)
 	in.Quota.Run(ctx)
 }
 

@@ -1,11 +1,18 @@
 package mgmt_test
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend/config"
+	"switchboard/backend/mgmt"
 	"switchboard/backend/quota"
 )
 
@@ -52,5 +59,72 @@ func TestQuotaAPI(t *testing.T) {
 	anon := client{t, c.base, "nope"}
 	if code, _ := anon.do("GET", "/api/quota", ""); code != 401 {
 		t.Fatalf("without a session: %d", code)
+	}
+}
+
+// A request whose answer carries rate-limit headers is on the Limits page
+// within the save delay, and the live channel says so: the status pushed
+// over /api/events carries a new quotaRev (the page re-reads on it).
+func TestQuotaSavePushesStatus(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-ratelimit-limit-requests", "1000")
+		w.Header().Set("x-ratelimit-remaining-requests", "280")
+		w.Header().Set("x-ratelimit-reset-requests", "1h12m0s")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"pong"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`)
+	}))
+	defer up.Close()
+	cfg := config.Default()
+	cfg.Providers = []config.ProviderConfig{{ID: "metered", Type: "openai-compatible", BaseURL: up.URL + "/v1", AllowLocal: true,
+		Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "ops", APIKey: "sk-metered-0000000000"}}}}
+	in := startCore(t, cfg)
+	c := client{t, "http://" + in.Server.Addr(), in.Sessions.NewSession()}
+	before := in.Services.Status().QuotaRev
+
+	// the live channel, as the dashboard reads it
+	req, _ := http.NewRequest("GET", c.base+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	revs := make(chan int64, 64)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			var st mgmt.Status
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok && json.Unmarshal([]byte(data), &st) == nil {
+				revs <- st.QuotaRev
+			}
+		}
+	}()
+
+	key, err := in.Services.CreateKey(context.Background(), "t", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, _ := http.NewRequest("POST", c.base+"/v1/chat/completions", strings.NewReader(`{"model":"metered/m","messages":[{"role":"user","content":"hi"}]}`))
+	chat.Header.Set("Authorization", "Bearer "+key.Secret)
+	r, err := http.DefaultClient.Do(chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 200 {
+		t.Fatalf("chat: %d", r.StatusCode)
+	}
+	deadline := time.After(5 * time.Second)
+	for moved := false; !moved; {
+		select {
+		case rev := <-revs:
+			moved = rev > before
+		case <-deadline:
+			t.Fatalf("no status push with a new quotaRev (still %d)", in.Services.Status().QuotaRev)
+		}
+	}
+	o := in.Services.Quota()
+	if len(o.Accounts) != 1 || o.Accounts[0].Tightest == nil || o.Accounts[0].Tightest.Percent != 72 || o.Accounts[0].Tightest.Source != quota.SourceHeaders {
+		t.Fatalf("overview after the answer: %+v", o)
 	}
 }

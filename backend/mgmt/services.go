@@ -30,6 +30,10 @@ type Status struct {
 	Keys      int    `json:"keys"`
 	DataDir   string `json:"dataDir"`
 	Keyring   string `json:"keyring"` // os-keyring | key-file
+	// QuotaRev moves each time the quota windows are saved changed: a live
+	// view (the Limits page, the Overview's card) re-reads GET /api/quota
+	// when it sees a new value, not on every push.
+	QuotaRev int64 `json:"quotaRev"`
 }
 
 // Settings are the runtime settings changed from the dashboard.
@@ -81,6 +85,7 @@ type Services struct {
 	routing    *Routing
 	tools      *clitools.Service
 	desk       desktopExt
+	quotaRev   atomic.Int64
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
@@ -131,7 +136,16 @@ func (s *Services) Status() Status {
 		StartedAt: s.rt.StartedAt.UTC().Format(time.RFC3339),
 		UptimeSec: int64(time.Since(s.rt.StartedAt).Seconds()),
 		Requests:  req, Keys: s.keys.Count(), DataDir: s.rt.DataDir, Keyring: s.rt.Keyring,
+		QuotaRev: s.quotaRev.Load(),
 	}
+}
+
+// QuotaSaved tells live views that the quota windows changed: the bus
+// event quota, then a status push carrying the new Status.QuotaRev.
+func (s *Services) QuotaSaved() {
+	s.quotaRev.Add(1)
+	s.bus.Publish(events.QuotaChanged, nil)
+	s.bus.Publish(events.StatusChanged, nil)
 }
 
 // ListKeys lists local API keys (never their secrets).

@@ -39,6 +39,7 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link')).toHaveText([
       'Overview',
       'Providers',
+      'Limits',
       'Combos',
       'CLI Tools',
       'Health',
@@ -109,7 +110,7 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page.getByLabel('Log request bodies')).toBeChecked()
     await expect(page.getByLabel('Response cache')).toBeChecked()
     await expect(page.getByLabel('Dark')).toBeChecked()
-    // the backend holds exactly what the page sent
+    // the backend holds exactly what the page sent, and keeps the quota reserve it did not send (the default, 0)
     const saved = await (await context.request.get(`${base}/api/settings`)).json()
     expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 })
 

@@ -65,6 +65,7 @@ describe('App', () => {
     expect(within(nav).getAllByRole('link').map((a) => a.textContent?.trim())).toEqual([
       'Overview',
       'Providers',
+      'Limits',
       'Combos',
       'CLI Tools',
       'Health',
@@ -97,7 +98,7 @@ describe('App', () => {
     expect(fetchMock).not.toHaveBeenCalled()
   })
 
-  it('navigates to Settings and saves exactly the three settings over HTTP', async () => {
+  it('navigates to Settings and saves exactly the known settings over HTTP', async () => {
     const user = userEvent.setup()
     // an older or newer server may send fields the PUT would reject: they are never sent back
     let settings: Record<string, unknown> = { logRequestBodies: false, theme: 'system', somethingElse: 1 }
@@ -132,8 +133,8 @@ describe('App', () => {
     await user.click(cache)
     await user.click(screen.getByLabelText('Dark'))
     await user.click(save)
-    await waitFor(() => expect(putBody).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark' }))
-    expect(Object.keys(putBody!).sort()).toEqual(['logRequestBodies', 'responseCache', 'theme'])
+    await waitFor(() => expect(putBody).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 }))
+    expect(Object.keys(putBody!).sort()).toEqual(['logRequestBodies', 'quotaReservePercent', 'responseCache', 'theme'])
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'))
     await waitFor(() => expect(save.disabled).toBe(true))
     expect((screen.getByLabelText('Response cache') as HTMLInputElement).checked).toBe(true)

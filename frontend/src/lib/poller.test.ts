@@ -26,6 +26,29 @@ describe('startPolling', () => {
     document.dispatchEvent(new Event('visibilitychange'))
     expect(fn).toHaveBeenCalledTimes(3)
   })
+
+  it('keeps no timer at all while the document is hidden', () => {
+    vi.useFakeTimers()
+    const fn = vi.fn()
+    let state: DocumentVisibilityState = 'hidden'
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => state)
+    const stop = startPolling(fn, 1000)
+    expect(vi.getTimerCount()).toBe(0) // hidden from the start: nothing armed
+
+    state = 'visible'
+    document.dispatchEvent(new Event('visibilitychange'))
+    expect(fn).toHaveBeenCalledTimes(1)
+    expect(vi.getTimerCount()).toBe(1)
+    document.dispatchEvent(new Event('visibilitychange')) // a repeated "visible": no second timer, no extra call
+    expect(vi.getTimerCount()).toBe(1)
+    expect(fn).toHaveBeenCalledTimes(1)
+
+    state = 'hidden'
+    document.dispatchEvent(new Event('visibilitychange'))
+    expect(vi.getTimerCount()).toBe(0)
+    stop()
+    expect(vi.getTimerCount()).toBe(0)
+  })
 })
 
 describe('formatCountdown', () => {

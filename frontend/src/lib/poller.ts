@@ -1,6 +1,7 @@
-// Periodic refresh of a page while it can be seen: the timer runs while the page
-// is mounted, skips its ticks while the document is hidden (minimised window,
-// background tab), and refreshes at once when the document becomes visible again.
+// Periodic refresh of a page while it can be seen: the timer runs only while
+// the page is mounted and the document is visible. When the document is hidden
+// (minimised window, background tab) the timer is stopped, so nothing ticks at
+// all; when it becomes visible again `fn` runs at once and the timer restarts.
 
 export interface PollerDeps {
   setInterval: (fn: () => void, ms: number) => unknown
@@ -22,17 +23,37 @@ export const browserPollerDeps: PollerDeps = {
   },
 }
 
-/** Run `fn` every `ms` while visible. Returns the stop function. */
+/** Run `fn` every `ms` while visible (no timer while hidden). Returns the stop function. */
 export function startPolling(fn: () => void, ms: number, deps: Partial<PollerDeps> = {}): () => void {
   const d = { ...browserPollerDeps, ...deps }
-  const timer = d.setInterval(() => {
-    if (d.visible()) fn()
-  }, ms)
+  let timer: unknown = undefined
+  let running = false
+  const arm = () => {
+    if (running) return
+    running = true
+    timer = d.setInterval(() => {
+      if (d.visible()) fn()
+    }, ms)
+  }
+  const disarm = () => {
+    if (!running) return
+    running = false
+    d.clearInterval(timer)
+    timer = undefined
+  }
+  if (d.visible()) arm()
   const off = d.onVisibilityChange(() => {
-    if (d.visible()) fn()
+    if (d.visible()) {
+      if (!running) {
+        fn() // catch up on what was missed while hidden
+        arm()
+      }
+    } else {
+      disarm()
+    }
   })
   return () => {
-    d.clearInterval(timer)
+    disarm()
     off()
   }
 }

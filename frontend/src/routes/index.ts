@@ -7,6 +7,7 @@ import type { IconName } from '../lib/components/Icon.svelte'
 import CliTools from './CliTools.svelte'
 import Combos from './Combos.svelte'
 import Health from './Health.svelte'
+import Limits from './Limits.svelte'
 import Logs from './Logs.svelte'
 import Overview from './Overview.svelte'
 import Providers from './Providers.svelte'
@@ -24,6 +25,7 @@ export interface RouteDef {
 export const routes: RouteDef[] = [
   { path: '/', label: 'Overview', icon: 'overview', component: Overview },
   { path: '/providers', label: 'Providers', icon: 'providers', component: Providers },
+  { path: '/limits', label: 'Limits', icon: 'limits', component: Limits },
   { path: '/combos', label: 'Combos', icon: 'combos', component: Combos },
   { path: '/tools', label: 'CLI Tools', icon: 'terminal', component: CliTools },
   { path: '/health', label: 'Health', icon: 'health', component: Health },

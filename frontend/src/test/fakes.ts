@@ -10,6 +10,9 @@ import type {
   LogRow,
   ModelInfo,
   ProviderView,
+  QuotaAccount,
+  QuotaOverview,
+  QuotaWindow,
   RefreshLogEntry,
   RoutingEvent,
   SignInFlow,
@@ -21,6 +24,7 @@ import type {
   ToolResult,
   ToolStatus,
 } from '../lib/api/types'
+import type { PollerDeps } from '../lib/poller'
 
 export function jsonResponse(body: unknown, status = 200, statusText = ''): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
@@ -99,6 +103,38 @@ export class FakeEventSource {
   }
   static reset() {
     FakeEventSource.instances = []
+  }
+}
+
+// ---------------------------------------------------------------------------
+// pollers
+
+/** A poller whose interval runs on `tick()` and whose visibility the test sets. */
+export function fakePoller() {
+  const timers = new Map<number, () => void>()
+  let visible = true
+  let onVis: (() => void) | null = null
+  let n = 0
+  const deps: PollerDeps = {
+    setInterval: vi.fn((fn: () => void) => {
+      timers.set(++n, fn)
+      return n
+    }),
+    clearInterval: vi.fn((t: unknown) => void timers.delete(t as number)),
+    visible: () => visible,
+    onVisibilityChange: (cb) => {
+      onVis = cb
+      return () => (onVis = null)
+    },
+  }
+  return {
+    deps,
+    timers,
+    tick: () => [...timers.values()].forEach((fn) => fn()),
+    setVisible(v: boolean) {
+      visible = v
+      onVis?.()
+    },
   }
 }
 
@@ -341,4 +377,45 @@ export function refreshLogEntry(outcome: string, extra: Partial<RefreshLogEntry>
     detail: '',
     ...extra,
   }
+}
+
+// ---------------------------------------------------------------------------
+// quota
+
+/** a quota window as GET /api/quota sends it (72 % of 5 hours, from the usage endpoint, read a minute ago) */
+export function quotaWindow(name: string, extra: Partial<QuotaWindow> = {}): QuotaWindow {
+  return {
+    name,
+    label: name === '5h' ? '5-hour' : name === '7d' ? 'Weekly' : name.charAt(0).toUpperCase() + name.slice(1),
+    percent: 72,
+    resetAt: new Date(Date.now() + 72 * 60_000).toISOString(),
+    source: 'usage',
+    observedAt: new Date(Date.now() - 60_000).toISOString(),
+    plan: true,
+    exhausted: false,
+    stale: false,
+    ...extra,
+  }
+}
+
+/** an account's quota; the tightest window is the first live one with the highest percent */
+export function quotaAccount(accountId: string, windows: QuotaWindow[], extra: Partial<QuotaAccount> = {}): QuotaAccount {
+  const live = windows.filter((w) => !w.stale)
+  const tightest = live.reduce<QuotaWindow | undefined>((best, w) => (!best || w.percent > best.percent ? w : best), undefined)
+  const [provider = 'claude', account = accountId] = accountId.includes(':') ? accountId.split(':', 2) : []
+  return {
+    accountId,
+    account,
+    provider,
+    providerName: provider.charAt(0).toUpperCase() + provider.slice(1),
+    state: 'ok',
+    ...(tightest ? { tightest } : {}),
+    windows,
+    polled: provider === 'claude' || provider === 'codex',
+    ...extra,
+  }
+}
+
+export function quotaOverview(accounts: QuotaAccount[], extra: Partial<QuotaOverview> = {}): QuotaOverview {
+  return { reservePercent: 10, reserveFromConfig: false, thresholdPercent: 90, accounts, ...extra }
 }

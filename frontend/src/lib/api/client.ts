@@ -22,6 +22,10 @@ import type {
   NotificationPrefs,
   ProviderInput,
   ProviderView,
+  QuotaAccount,
+  QuotaOverview,
+  QuotaProviderLine,
+  QuotaWindow,
   RefreshLogEntry,
   RoutingEvent,
   Settings,
@@ -125,6 +129,49 @@ function healthView(h: HealthView | null): HealthView {
     }),
     cooldowns: list(h?.cooldowns),
   }
+}
+
+/** a window with its optional figures present only when they say something */
+export function quotaWindow(v: QuotaWindow | null): QuotaWindow {
+  const w = (v ?? {}) as QuotaWindow
+  const out: QuotaWindow = {
+    ...w,
+    label: str(w.label) || str(w.name),
+    percent: typeof w.percent === 'number' && Number.isFinite(w.percent) ? w.percent : 0,
+    observedAt: str(w.observedAt),
+    plan: w.plan === true,
+    exhausted: w.exhausted === true,
+    stale: w.stale === true,
+  }
+  setOptional(out, 'resetAt', optionalTime(w.resetAt))
+  for (const k of ['remaining', 'limit', 'spanSec'] as const) setOptional(out, k, typeof w[k] === 'number' ? w[k] : undefined)
+  return out
+}
+
+/** an account's quota: windows always a list, Go's zero times dropped */
+export function quotaAccount(v: QuotaAccount | null): QuotaAccount {
+  const a = (v ?? {}) as QuotaAccount
+  const out: QuotaAccount = { ...a, state: a.state || 'ok', windows: list(a.windows).map(quotaWindow), polled: a.polled === true }
+  setOptional(out, 'tightest', a.tightest ? quotaWindow(a.tightest) : undefined)
+  for (const k of ['exhaustedUntil', 'lastPollAt', 'nextPollAt'] as const) setOptional(out, k, optionalTime(a[k]))
+  setOptional(out, 'pollError', str(a.pollError) || undefined)
+  return out
+}
+
+function quotaOverview(o: QuotaOverview | null): QuotaOverview {
+  return {
+    reservePercent: o?.reservePercent ?? 0,
+    reserveFromConfig: o?.reserveFromConfig === true,
+    thresholdPercent: o?.thresholdPercent ?? 0,
+    accounts: list(o?.accounts).map(quotaAccount),
+  }
+}
+
+function quotaLine(l: QuotaProviderLine): QuotaProviderLine {
+  const out: QuotaProviderLine = { ...l, state: l.state || 'ok' }
+  setOptional(out, 'window', l.window ? quotaWindow(l.window) : undefined)
+  setOptional(out, 'exhaustedUntil', optionalTime(l.exhaustedUntil))
+  return out
 }
 
 function toolStatus(t: ToolStatus): ToolStatus {
@@ -429,6 +476,24 @@ export const api = {
       await call<RoutingEvent[] | null>({ bind: 'ListEvents', args: [n], method: 'GET', path: `/api/events/recent?limit=${n}` }),
     )
   },
+
+  // quota
+
+  /** Every account's quota windows and state, in routing order. */
+  listQuota: async () => quotaOverview(await call<QuotaOverview | null>({ bind: 'ListQuota', method: 'GET', path: '/api/quota' })),
+
+  /**
+   * Ask an account's usage endpoint now; answers its fresh quota. Rejects with the server's
+   * message: 400 for an account without a usage endpoint (an API key), 502 when the endpoint fails.
+   */
+  refreshQuota: async (accountId: string) =>
+    quotaAccount(
+      await call<QuotaAccount | null>({ bind: 'RefreshQuota', args: [accountId], method: 'POST', path: `/api/quota/${seg(accountId)}/refresh` }),
+    ),
+
+  /** Each provider's tightest window (the tray's lines). */
+  trayQuota: async () =>
+    list(await call<QuotaProviderLine[] | null>({ bind: 'TrayQuota', method: 'GET', path: '/api/quota/tray' })).map(quotaLine),
 
   // request log
 

@@ -18,6 +18,8 @@ export interface Status {
   keys: number
   dataDir: string
   keyring: KeyringKind
+  /** moves each time the quota windows are saved changed (absent from an older server) */
+  quotaRev?: number
 }
 
 /** where a key was made; "tool": minted by the CLI Tools page for one tool (named after it) */
@@ -557,4 +559,83 @@ export interface LaunchAtLogin {
   command: string
   /** why it is unavailable (absent when all is well) */
   error?: string
+}
+
+// ---------------------------------------------------------------------------
+// Quota: each account's limit windows (Limits page, Overview card, tray)
+
+/** where a window's figures come from: the vendor's usage endpoint, rate-limit headers, a 429/402 answer */
+export type QuotaSource = 'usage' | 'headers' | 'error'
+
+/** ok; reserve: less left than the reserve (routing prefers others); exhausted: skipped until its reset */
+export type QuotaState = 'ok' | 'reserve' | 'exhausted'
+
+/** one named limit window of an account */
+export interface QuotaWindow {
+  /** stable id within the account: "5h", "7d", "primary", "requests", "tokens", "limit"… */
+  name: string
+  /** for people: "5-hour", "Weekly (Opus)", "Requests" */
+  label: string
+  /** scoped to models whose id contains this ("opus"); absent: the whole account */
+  model?: string
+  /** percent used, 0…100 (0 once the reset passed: stale) */
+  percent: number
+  /** counts, when the vendor gives them */
+  remaining?: number
+  limit?: number
+  /** RFC 3339; absent when the vendor did not say */
+  resetAt?: string
+  /** the window's length in seconds, when known */
+  spanSec?: number
+  source: QuotaSource | string
+  /** RFC 3339: when the figure was read (its freshness) */
+  observedAt: string
+  /** a plan window (hours to a month), not a per-minute rate limit */
+  plan: boolean
+  exhausted: boolean
+  /** the reset passed (or the figure is old) and no newer figure came yet */
+  stale: boolean
+}
+
+/** one account's quota (ListQuota / GET /api/quota) */
+export interface QuotaAccount {
+  accountId: string
+  /** "" for a keyless provider */
+  account: string
+  provider: string
+  providerName: string
+  state: QuotaState | string
+  /** the live window closest to used up; absent when none is known */
+  tightest?: QuotaWindow
+  windows: QuotaWindow[]
+  /** state exhausted: RFC 3339, when routing uses it again */
+  exhaustedUntil?: string
+  /** a usage endpoint is asked (sign-ins of Claude and Codex) */
+  polled: boolean
+  lastPollAt?: string
+  nextPollAt?: string
+  /** why the last poll failed */
+  pollError?: string
+}
+
+/** ListQuota / GET /api/quota */
+export interface QuotaOverview {
+  reservePercent: number
+  /** the config file sets the reserve (the settings' value does not apply) */
+  reserveFromConfig: boolean
+  thresholdPercent: number
+  /** in routing order */
+  accounts: QuotaAccount[]
+}
+
+/** TrayQuota / GET /api/quota/tray: one provider's tightest window */
+export interface QuotaProviderLine {
+  provider: string
+  providerName: string
+  /** whose window it is */
+  account: string
+  state: QuotaState | string
+  window?: QuotaWindow
+  /** state exhausted: RFC 3339, when the first account is back */
+  exhaustedUntil?: string
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/transport'
 import type { ComboInput, ComboView } from '../api/types'
-import type { PollerDeps } from '../poller'
-import { comboTarget, comboView, modelInfo } from '../../test/fakes'
+import { comboTarget, comboView, fakePoller, modelInfo } from '../../test/fakes'
 import {
   COMBO_REFRESH_MS,
   comboInput,
@@ -27,33 +26,6 @@ function fakeApi(items: ComboView[] = [comboView('smart', [comboTarget('fakecfg/
   } satisfies CombosApi
 }
 
-function fakePoller() {
-  const timers = new Map<number, () => void>()
-  let visible = true
-  let onVis: (() => void) | null = null
-  let n = 0
-  const deps: PollerDeps = {
-    setInterval: vi.fn((fn: () => void) => {
-      timers.set(++n, fn)
-      return n
-    }),
-    clearInterval: vi.fn((t: unknown) => void timers.delete(t as number)),
-    visible: () => visible,
-    onVisibilityChange: (cb) => {
-      onVis = cb
-      return () => (onVis = null)
-    },
-  }
-  return {
-    deps,
-    timers,
-    tick: () => [...timers.values()].forEach((fn) => fn()),
-    setVisible(v: boolean) {
-      visible = v
-      onVis?.()
-    },
-  }
-}
 
 function draft(extra: Partial<ComboDraft> = {}): ComboDraft {
   return {

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/transport'
 import type { HealthView, RoutingEvent } from '../api/types'
-import type { PollerDeps } from '../poller'
-import { breaker, cooldown, routingEvent } from '../../test/fakes'
+import { breaker, cooldown, fakePoller, routingEvent } from '../../test/fakes'
 import {
   cooldownKey,
   describeEvent,
@@ -22,26 +21,6 @@ function fakeApi(health: HealthView = { breakers: [breaker('fake')], cooldowns: 
   } satisfies HealthApi
 }
 
-function fakePoller() {
-  const timers = new Map<number, () => void>()
-  let n = 0
-  let visible = true
-  const deps: PollerDeps = {
-    setInterval: vi.fn((fn: () => void) => {
-      timers.set(++n, fn)
-      return n
-    }),
-    clearInterval: vi.fn((t: unknown) => void timers.delete(t as number)),
-    visible: () => visible,
-    onVisibilityChange: () => () => {},
-  }
-  return {
-    deps,
-    timers,
-    tick: () => [...timers.values()].forEach((fn) => fn()),
-    hide: () => (visible = false),
-  }
-}
 
 describe('event texts', () => {
   const at = new Date(2030, 0, 2, 14, 3, 7).getTime()
@@ -130,7 +109,7 @@ describe('HealthStore', () => {
     await vi.waitFor(() => expect(store.error).toBe('internal error'))
     expect(store.cooldowns).toHaveLength(1)
 
-    p.hide()
+    p.setVisible(false)
     p.tick()
     expect(client.getHealth).toHaveBeenCalledTimes(3)
     stop()
