@@ -141,6 +141,12 @@ type Call struct {
 	Stream bool
 	Body   []byte      // already encoded in Entry.Dialect
 	Header http.Header // per-request headers to forward (anthropic-beta…)
+	// BodyParts is the body in pieces, sent one after the other, when Body
+	// is nil: a same-dialect pass-through sends the client's bytes around
+	// the renamed model without copying a request that may weigh
+	// megabytes. Send only reads the pieces; the caller must not change them
+	// before the answer's body is closed.
+	BodyParts [][]byte
 	// AllowLocal lets this call reach any private address even when the
 	// entry does not allow it.
 	AllowLocal bool
@@ -155,6 +161,31 @@ type Call struct {
 	Project string
 
 	query url.Values // pagination, set by ListModels
+}
+
+func (c *Call) hasBody() bool { return c.Body != nil || c.BodyParts != nil }
+
+// wholeBody is the body in one piece: Body, or BodyParts joined (a copy,
+// for the few quirks that rewrite a body).
+func (c *Call) wholeBody() []byte {
+	if c.Body != nil || c.BodyParts == nil {
+		return c.Body
+	}
+	return bytes.Join(c.BodyParts, nil)
+}
+
+// partsReader reads parts one after the other without joining them.
+func partsReader(parts [][]byte) (io.Reader, int64) {
+	if len(parts) == 1 {
+		return bytes.NewReader(parts[0]), int64(len(parts[0]))
+	}
+	rs := make([]io.Reader, len(parts))
+	var n int64
+	for i, p := range parts {
+		rs[i] = bytes.NewReader(p)
+		n += int64(len(p))
+	}
+	return io.MultiReader(rs...), n
 }
 
 // Send performs the call once; it never retries (the router is the only
@@ -234,12 +265,19 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		return nil, err
 	}
 	var body io.Reader
-	if raw != nil {
+	size := int64(len(raw))
+	switch {
+	case raw != nil:
 		body = bytes.NewReader(raw)
+	case call.BodyParts != nil:
+		body, size = partsReader(call.BodyParts)
 	}
 	req, err := http.NewRequestWithContext(ctx, call.Op.method(), u, body)
 	if err != nil {
 		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
+	}
+	if body != nil {
+		req.ContentLength = size // NewRequest knows it for a bytes.Reader only; never chunked
 	}
 	// NewRequest sets GetBody for a bytes.Reader, which lets the transport
 	// replay the request on its own (a reused connection that dies, or a
@@ -261,7 +299,7 @@ func (c *Client) setHeaders(h http.Header, call *Call) error {
 	if call.Stream {
 		h.Set("Accept", "text/event-stream")
 	}
-	if call.Body != nil {
+	if call.hasBody() {
 		h.Set("Content-Type", "application/json")
 	}
 	for k, v := range call.Entry.Headers {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -520,5 +521,46 @@ func TestSendNegotiatesHTTP2(t *testing.T) {
 	resp.Body.Close()
 	if resp.ProtoMajor != 2 {
 		t.Fatalf("spoke %s, want HTTP/2", resp.Proto)
+	}
+}
+
+// A body given in pieces reaches the upstream exactly as the same body in
+// one piece would, with its Content-Length (never chunked), sign-in quirks
+// included.
+func TestSendBodyParts(t *testing.T) {
+	fixedIdentity(t)
+	var lengths []int64
+	var chunked []bool
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		lengths, chunked = append(lengths, r.ContentLength), append(chunked, len(r.TransferEncoding) > 0)
+		okJSON(w, r)
+	})
+	c := newTestClient(t, ClientOptions{})
+	parts := [][]byte{[]byte(`{"model":`), []byte(`"claude-sonnet-4-5"`), []byte(`,"max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`)}
+	whole := bytes.Join(parts, nil)
+	for _, e := range []*Entry{entryFor(dialect.Anthropic, up.URL, AuthXAPIKey), signInEntry(t, "claude", up.URL), signInEntry(t, "codex", up.URL)} {
+		var seen []recorded
+		for _, call := range []*Call{{Body: whole}, {BodyParts: parts}, {BodyParts: [][]byte{whole}}} {
+			call.Entry, call.APIKey, call.AccountRef, call.Op, call.Model, call.AllowLocal = e, testToken, testAccount, OpGenerate, "m", true
+			lengths, chunked = nil, nil
+			resp, err := c.Send(context.Background(), call)
+			if err != nil {
+				t.Fatalf("%s: %v", e.ID, err)
+			}
+			resp.Body.Close()
+			got := up.last(t)
+			if lengths[0] != int64(len(got.body)) || chunked[0] {
+				t.Errorf("%s: Content-Length %d for %d bytes (chunked %v)", e.ID, lengths[0], len(got.body), chunked[0])
+			}
+			seen = append(seen, got)
+		}
+		for _, got := range seen[1:] {
+			if got.body != seen[0].body || got.header.Get("Content-Type") != "application/json" {
+				t.Errorf("%s: sent in parts %q (Content-Type %q), in one piece %q", e.ID, got.body, got.header.Get("Content-Type"), seen[0].body)
+			}
+		}
+		if e.Quirks == "" && seen[0].body != string(whole) {
+			t.Errorf("%s: body changed without quirks: %q", e.ID, seen[0].body)
+		}
 	}
 }
