@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,18 +175,48 @@ func (c *Call) wholeBody() []byte {
 	return bytes.Join(c.BodyParts, nil)
 }
 
-// partsReader reads parts one after the other without joining them.
+// partsReader reads parts one after the other without joining them, and
+// returns their total size.
 func partsReader(parts [][]byte) (io.Reader, int64) {
 	if len(parts) == 1 {
 		return bytes.NewReader(parts[0]), int64(len(parts[0]))
 	}
-	rs := make([]io.Reader, len(parts))
 	var n int64
-	for i, p := range parts {
-		rs[i] = bytes.NewReader(p)
+	for _, p := range parts {
 		n += int64(len(p))
 	}
-	return io.MultiReader(rs...), n
+	return &multiBytes{parts: slices.Clone(parts)}, n // the call's parts stay whole (a re-sent call reads them again)
+}
+
+// multiBytes reads byte slices in turn. Unlike io.MultiReader its WriteTo
+// needs no buffer of its own (net/http copies a request body through
+// WriteTo: 32 KiB per request with io.MultiReader's).
+type multiBytes struct{ parts [][]byte }
+
+func (m *multiBytes) Read(p []byte) (int, error) {
+	for len(m.parts) > 0 && len(m.parts[0]) == 0 {
+		m.parts = m.parts[1:]
+	}
+	if len(m.parts) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, m.parts[0])
+	m.parts[0] = m.parts[0][n:]
+	return n, nil
+}
+
+func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
+	var sum int64
+	for len(m.parts) > 0 {
+		n, err := w.Write(m.parts[0])
+		sum += int64(n)
+		m.parts[0] = m.parts[0][n:]
+		if err != nil {
+			return sum, err
+		}
+		m.parts = m.parts[1:]
+	}
+	return sum, nil
 }
 
 // Send performs the call once; it never retries (the router is the only

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"switchboard/backend/dialect"
@@ -562,5 +563,27 @@ func TestSendBodyParts(t *testing.T) {
 		if e.Quirks == "" && seen[0].body != string(whole) {
 			t.Errorf("%s: body changed without quirks: %q", e.ID, seen[0].body)
 		}
+	}
+}
+
+// partsReader reads the parts in turn, by Read or WriteTo, and leaves the
+// call's parts as they were.
+func TestPartsReader(t *testing.T) {
+	parts := [][]byte{[]byte(`{"model":`), {}, []byte(`"m"`), []byte(`,"x":1}`)}
+	whole := bytes.Join(parts, nil)
+	r, n := partsReader(parts)
+	if n != int64(len(whole)) {
+		t.Errorf("size %d, want %d", n, len(whole))
+	}
+	if err := iotest.TestReader(r, whole); err != nil {
+		t.Error(err)
+	}
+	var buf bytes.Buffer
+	r, _ = partsReader(parts)
+	if m, err := r.(io.WriterTo).WriteTo(&buf); err != nil || m != n || buf.String() != string(whole) {
+		t.Errorf("WriteTo: %d, %v, %q", m, err, buf.String())
+	}
+	if got := bytes.Join(parts, nil); !bytes.Equal(got, whole) || len(parts[0]) != 9 {
+		t.Errorf("reading changed the parts: %q", got)
 	}
 }
