@@ -175,33 +175,47 @@ func (c *Call) wholeBody() []byte {
 	return bytes.Join(c.BodyParts, nil)
 }
 
-// partsReader reads parts one after the other without joining them, and
-// returns their total size.
+// joinPartsBelow is the body size under which the pieces are joined: a
+// small body is cheap to copy, and net/http writes the headers and an
+// in-memory body (a bytes.Reader) in one system call, while any other
+// reader gets the headers flushed on their own first.
+const joinPartsBelow = 64 << 10
+
+// partsReader reads parts one after the other, and returns their total
+// size. Large bodies are not joined (no copy of a megabyte to rename a
+// model).
 func partsReader(parts [][]byte) (io.Reader, int64) {
-	if len(parts) == 1 {
-		return bytes.NewReader(parts[0]), int64(len(parts[0]))
-	}
 	var n int64
 	for _, p := range parts {
 		n += int64(len(p))
 	}
+	switch {
+	case len(parts) == 1:
+		return bytes.NewReader(parts[0]), n
+	case n < joinPartsBelow:
+		return bytes.NewReader(bytes.Join(parts, nil)), n
+	}
 	return &multiBytes{parts: slices.Clone(parts)}, n // the call's parts stay whole (a re-sent call reads them again)
 }
 
-// multiBytes reads byte slices in turn. Unlike io.MultiReader its WriteTo
-// needs no buffer of its own (net/http copies a request body through
-// WriteTo: 32 KiB per request with io.MultiReader's).
+// multiBytes reads byte slices in turn, a Read filling p across them (so
+// the transport writes as few, full segments as with one slice). Unlike
+// io.MultiReader its WriteTo needs no buffer of its own (net/http copies a
+// request body through WriteTo: 32 KiB per request with io.MultiReader's).
 type multiBytes struct{ parts [][]byte }
 
 func (m *multiBytes) Read(p []byte) (int, error) {
-	for len(m.parts) > 0 && len(m.parts[0]) == 0 {
-		m.parts = m.parts[1:]
+	n := 0
+	for n < len(p) && len(m.parts) > 0 {
+		c := copy(p[n:], m.parts[0])
+		n += c
+		if m.parts[0] = m.parts[0][c:]; len(m.parts[0]) == 0 {
+			m.parts = m.parts[1:]
+		}
 	}
-	if len(m.parts) == 0 {
+	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
-	n := copy(p, m.parts[0])
-	m.parts[0] = m.parts[0][n:]
 	return n, nil
 }
 
