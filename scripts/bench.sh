@@ -232,10 +232,17 @@ start_gateway() {
     die "the gateway did not start"
   fi
 }
+# forget drops a stopped process from PIDS (its id may be reused later).
+forget() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
 # restart_gateway replaces the gateway with a fresh process (agent rows:
 # each row's peak RSS is then its own).
 restart_gateway() {
   stop "$GW_PID"
+  forget "$GW_PID"
   start_gateway
   sleep 0.5
 }
@@ -505,7 +512,7 @@ if [ "$AGENT" = 1 ]; then
       if [ "$A_FRESH" = 1 ]; then restart_gateway; fi
       agent_run "$shape" "$size" "$up" "$mode" "$c" "$run" gateway
       if [ "$floor" = 1 ] && [ "$FLOOR_PID" != 0 ]; then
-        if [ "$A_FRESH" = 1 ]; then stop "$FLOOR_PID"; start_floor; fi
+        if [ "$A_FRESH" = 1 ]; then stop "$FLOOR_PID"; forget "$FLOOR_PID"; start_floor; fi
         agent_run "$shape" "$size" "$up" "$mode" "$c" "$run" floor
       fi
     done

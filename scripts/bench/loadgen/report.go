@@ -342,7 +342,9 @@ func printReport(w io.Writer, rs *records) {
 	p("Switchboard gateway bench\n")
 	p("  gateway:  %s, tree %s\n", m.Bin, m.Commit)
 	p("  upstream: %s\n", m.Upstream)
-	p("  runs:     %d × %s per scenario (+%s warm-up), median of runs; quick=%v\n", m.Runs, m.Duration, m.Warmup, m.Quick)
+	if len(rs.runs) > 0 {
+		p("  runs:     %d × %s per scenario (+%s warm-up), median of runs; quick=%v\n", m.Runs, m.Duration, m.Warmup, m.Quick)
+	}
 	p("  pinning:  %s\n", m.Pinned)
 	p("  load avg: start %s, end %s (%d CPUs; other work on this machine makes numbers noisy)\n", m.LoadStart, m.LoadEnd, m.CPUs)
 	if m.Note != "" {
