@@ -11,6 +11,15 @@
 #   scripts/bench.sh --quick    CI smoke: 1 run, 2 s per scenario, no 1,000-stream check
 #   scripts/bench.sh --profile  CPU/alloc profiles of the gateway under c=32 load
 #                               (profiling build: scripts/bench/profgw, pprof on loopback)
+#   scripts/bench.sh --agent    agent-sized requests instead of the small ones: generated
+#                               Claude Code / Codex / Gemini CLI bodies (~100 KB, ~1 MB) to
+#                               every upstream dialect (same dialect = pass-through), c=1 and
+#                               c=8, JSON and SSE, plus the issue's 664 KB Claude rows; RPS,
+#                               p50/p99, CPU, peak RSS and bytes allocated per request
+#   scripts/bench.sh --agent --quick    only the 664 KB Claude target rows, 1 run × 2 s
+#   scripts/bench.sh --agent --profile  allocation/CPU profiles under the 664 KB Claude rows
+#   scripts/bench.sh --soak     RSS over a long run of large requests (BENCH_SOAK=5m, c=8,
+#                               664 KB Claude bodies, pass-through and translated mixed)
 #
 # Environment:
 #   BENCH_RUNS=3          runs per scenario (median reported)
@@ -25,6 +34,16 @@
 #   BENCH_FLOOR=0         skip the "floor" rows (a bare net/http proxy in the gateway's
 #                         place, scripts/bench/bareproxy: what any Go proxy costs here)
 #   BENCH_KEEP=1          keep the temp dir (results.jsonl, logs, profiles)
+#   Agent mode (--agent; each list is space-separated):
+#   BENCH_AGENT_SHAPES="claude codex gemini"   client shapes (Anthropic, Responses, Gemini)
+#   BENCH_AGENT_SIZES="100k 1m"                body sizes ("" = only the target rows)
+#   BENCH_AGENT_UPSTREAMS="anthropic openai responses gemini"   upstream dialects
+#   BENCH_AGENT_C="1 8"  BENCH_AGENT_MODES="json sse"
+#   BENCH_AGENT_TARGET=1  add the issue's rows: 664 KB Claude, c=8, pass-through, →openai,
+#                         →gemini, JSON and SSE (with the floor for the pass-through)
+#   BENCH_AGENT_FRESH=1   a fresh gateway for every row, so its peak RSS is that row's
+#   BENCH_AGENT_RUNS=1, BENCH_AGENT_DURATION=3s   runs and measured time per row
+#   BENCH_SOAK=5m, BENCH_SOAK_WARMUP=60s          --soak length and warm-up
 #   SWITCHBOARD_DEBUG_ADDR is set for the gateway to a free loopback port; when the
 #   binary serves /debug/vars (+ /debug/pprof) there, goroutines, heap and
 #   allocations per request are reported too.
@@ -34,14 +53,20 @@ cd "$ROOT"
 
 QUICK=0
 PROFILE=0
+AGENT=0
+SOAK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --profile) PROFILE=1 ;;
+    --agent) AGENT=1 ;;
+    --soak) SOAK=1 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $a (use --quick, --profile or --help)" ;;
+    *) die "unknown argument: $a (use --quick, --profile, --agent, --soak or --help)" ;;
   esac
 done
+SMALL=1 # the small-request bench (the default)
+[ "$AGENT" = 1 ] || [ "$SOAK" = 1 ] && SMALL=0
 
 RUNS="${BENCH_RUNS:-3}"
 DURATION="${BENCH_DURATION:-5s}"
@@ -59,6 +84,16 @@ fi
 [[ "$DURATION" =~ ^[0-9]+(ms|s)$ ]] || die "BENCH_DURATION must look like 5s or 500ms"
 [[ "$WARMUP" =~ ^[0-9]+(ms|s)$ ]] || die "BENCH_WARMUP must look like 1s or 500ms"
 [[ "$STREAMS" =~ ^[0-9]+$ ]] && [ "$STREAMS" -le 5000 ] || die "BENCH_STREAMS must be 0..5000"
+if [ "$AGENT" = 1 ]; then
+  RUNS="${BENCH_AGENT_RUNS:-1}"
+  DURATION="${BENCH_AGENT_DURATION:-3s}"
+  [ "$QUICK" = 1 ] && RUNS=1 && DURATION=2s
+  [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] && [ "$RUNS" -le 20 ] || die "BENCH_AGENT_RUNS must be 1..20"
+  [[ "$DURATION" =~ ^[0-9]+(ms|s)$ ]] || die "BENCH_AGENT_DURATION must look like 3s"
+fi
+SOAK_DUR="${BENCH_SOAK:-5m}"
+SOAK_WARM="${BENCH_SOAK_WARMUP:-60s}"
+[[ "$SOAK_DUR" =~ ^[0-9]+(s|m)$ ]] && [[ "$SOAK_WARM" =~ ^[0-9]+(s|m)$ ]] || die "BENCH_SOAK and BENCH_SOAK_WARMUP must look like 5m or 60s"
 
 TMP="$(mktemp -d -t switchboard-bench.XXXXXX)"
 RESULTS="$TMP/results.jsonl"
@@ -118,6 +153,7 @@ go build -trimpath -o "$TMP/fakeupstream" ./scripts/bench/fakeupstream
 go build -trimpath -o "$TMP/loadgen" ./scripts/bench/loadgen
 FLOOR="${BENCH_FLOOR:-1}"
 [ "$PROFILE" = 1 ] && FLOOR=0
+[ "$SMALL" = 0 ] && [ "$AGENT" = 0 ] && FLOOR=0
 [ "$FLOOR" = 1 ] && go build -trimpath -o "$TMP/bareproxy" ./scripts/bench/bareproxy
 LG="$TMP/loadgen"
 
@@ -164,7 +200,7 @@ CFG="$TMP/switchboard.yaml"
   echo "  - name: bench"
   echo "    key: $KEY"
   echo "providers:"
-  for p in "oai openai-compatible $UP/v1" "ant anthropic-compatible $UP" "gem gemini-compatible $UP"; do
+  for p in "oai openai-compatible $UP/v1" "rsp responses-compatible $UP/v1" "ant anthropic-compatible $UP" "gem gemini-compatible $UP"; do
     read -r id typ base <<<"$p"
     echo "  - id: $id"
     echo "    type: $typ"
@@ -185,14 +221,32 @@ else
   GW_ARGS=(serve --config "$CFG")
   if "$BIN" --help 2>&1 | grep -q -- '--debug-addr'; then GW_ARGS+=(--debug-addr "$DBG"); fi
 fi
-SWITCHBOARD_KEYRING=off SWITCHBOARD_TRAY=off SWITCHBOARD_DEBUG_ADDR="$DBG" \
-  "${PIN_GW[@]}" "$BIN" "${GW_ARGS[@]}" >"$TMP/gateway.log" 2>&1 &
-GW_PID=$!
-PIDS+=("$GW_PID")
-if ! "$LG" wait -url "$GW/v1/models" -timeout 30s; then
-  cat "$TMP/gateway.log" >&2
-  die "the gateway did not start"
-fi
+# start_gateway starts the gateway (default settings) and waits until it answers.
+start_gateway() {
+  SWITCHBOARD_KEYRING=off SWITCHBOARD_TRAY=off SWITCHBOARD_DEBUG_ADDR="$DBG" \
+    "${PIN_GW[@]}" "$BIN" "${GW_ARGS[@]}" >>"$TMP/gateway.log" 2>&1 &
+  GW_PID=$!
+  PIDS+=("$GW_PID")
+  if ! "$LG" wait -url "$GW/v1/models" -timeout 30s; then
+    cat "$TMP/gateway.log" >&2
+    die "the gateway did not start"
+  fi
+}
+# forget drops a stopped process from PIDS (its id may be reused later).
+forget() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+# restart_gateway replaces the gateway with a fresh process (agent rows:
+# each row's peak RSS is then its own).
+restart_gateway() {
+  stop "$GW_PID"
+  forget "$GW_PID"
+  start_gateway
+  sleep 0.5
+}
+start_gateway
 sleep 2
 "$LG" procstat -pid "$GW_PID" -label idle >>"$RESULTS"
 DEBUG=0
@@ -223,21 +277,62 @@ done
 
 # ---- floor: a bare net/http proxy on the gateway's CPU ----
 FLOOR_PID=0
-if [ "$FLOOR" = 1 ]; then
-  "${PIN_GW[@]}" "$TMP/bareproxy" -addr "127.0.0.1:$FLOOR_PORT" -upstream "$UP" >"$TMP/bareproxy.log" 2>&1 &
+start_floor() {
+  "${PIN_GW[@]}" "$TMP/bareproxy" -addr "127.0.0.1:$FLOOR_PORT" -upstream "$UP" >>"$TMP/bareproxy.log" 2>&1 &
   FLOOR_PID=$!
   PIDS+=("$FLOOR_PID")
   "$LG" wait -url "$FL/" -timeout 15s || die "bareproxy did not start: $(cat "$TMP/bareproxy.log")"
-fi
+}
+[ "$FLOOR" = 1 ] && start_floor
+
+# ---- agent-sized bodies (--agent, --soak) ----
+# Generated once per shape and size; loadgen run sets the model and stream flag.
+declare -A SHAPE_DIALECT=([claude]=anthropic [codex]=responses [gemini]=gemini)
+declare -A UP_PREFIX=([openai]=oai [responses]=rsp [anthropic]=ant [gemini]=gem)
+agent_body() { # shape size → path of the body file
+  local f="$TMP/bodies/$1-$2.json"
+  if [ ! -f "$f" ]; then
+    mkdir -p "$TMP/bodies"
+    "$LG" body -shape "$1" -size "$2" -seed 1 -o "$f" >>"$TMP/bodies.jsonl" || die "loadgen body -shape $1 -size $2 failed"
+  fi
+  echo "$f"
+}
+# agent_run measures one agent row: shape size upstream mode c run path
+agent_run() {
+  local shape="$1" size="$2" up="$3" mode="$4" c="$5" run="$6" path="$7" s="" out body d
+  [ "$mode" = sse ] && s=-stream
+  body="$(agent_body "$shape" "$size")"
+  d="${SHAPE_DIALECT[$shape]}"
+  local args=(run -run "$run" -scenario "agent-$shape-$size-$up-$mode" -path "$path" -dialect "$d" $s -c "$c"
+    -d "$DURATION" -warmup "$WARMUP" -body "$body" -shape "$shape" -upstream "$up")
+  if [ "$path" = floor ]; then
+    args+=(-url "$FL" -key "$UPKEY" -model "$M_FAST" -pid "$FLOOR_PID" -cpu "$GW_CPU")
+  else
+    args+=(-url "$GW" -key "$KEY" -model "${UP_PREFIX[$up]}/$M_FAST" -pid "$GW_PID" -cpu "$GW_CPU" "${DBG_ARGS[@]}")
+  fi
+  out="$(lg "${args[@]}")"
+  echo "$out" >>"$RESULTS"
+  printf '    %-8s rps %-8s p50 %-7s p99 %-7s cpu/req %-6s rss peak %s KiB  alloc/req %s  errors %s\n' "$path" \
+    "$(sed -n 's/.*"rps":\([0-9]*\.\{0,1\}[0-9]\{0,1\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"p50_ms":\([0-9]*\.[0-9]\{0,2\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"p99_ms":\([0-9]*\.[0-9]\{0,2\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"cpu_ms_per_req":\([0-9]*\.[0-9]\{0,3\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"rss_peak_kib":\([0-9]*\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"alloc_bytes_per_req":\([0-9]*\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$out")" >&2
+}
 
 if [ "$PROFILE" = 1 ]; then
-  # ---- profiling mode: CPU + allocation profiles under c=32 load ----
-  profile() { # name dialect stream(0/1) model
+  # ---- profiling mode: CPU + allocation profiles under c=32 load (c=8 agent bodies) ----
+  PROFILE_C=32
+  [ "$AGENT" = 1 ] && PROFILE_C=8
+  profile() { # name dialect stream(0/1) model [loadgen run flags…]
     local name="$1" dialect="$2" stream="$3" model="$4" s=""
+    shift 4
     [ "$stream" = 1 ] && s=-stream
-    log "profiling $name (c=32, ${PROFILE_SECONDS}s)"
-    lg run -url "$GW" -key "$KEY" -dialect "$dialect" -model "$model" $s -c 32 -d "$((PROFILE_SECONDS + 2))s" -warmup 1s \
-      -pid "$GW_PID" -cpu "$GW_CPU" -debug "$DBG" -scenario "$name" -path gateway >>"$RESULTS" &
+    log "profiling $name (c=$PROFILE_C, ${PROFILE_SECONDS}s)"
+    lg run -url "$GW" -key "$KEY" -dialect "$dialect" -model "$model" $s -c "$PROFILE_C" -d "$((PROFILE_SECONDS + 2))s" -warmup 1s \
+      -pid "$GW_PID" -cpu "$GW_CPU" -debug "$DBG" -scenario "$name" -path gateway "$@" >>"$RESULTS" &
     local lpid=$!
     sleep 1.5
     "$LG" http -url "http://$DBG/debug/pprof/profile?seconds=$PROFILE_SECONDS" -o "$TMP/$name.cpu.pprof" &
@@ -246,13 +341,25 @@ if [ "$PROFILE" = 1 ]; then
     wait "$ppid" || true
     wait "$lpid"
   }
-  profile pt-json openai 0 "oai/$M_FAST"
-  profile pt-sse openai 1 "oai/$M_FAST"
-  profile tr-anth-json anthropic 0 "oai/$M_FAST"
-  profile tr-anth-sse anthropic 1 "oai/$M_FAST"
-  echo "Profiles of the gateway (profiling build, pinned to one core) under c=32 load — files in $TMP"
-  "$LG" report -in "$RESULTS" | sed -n '/^Latency/,/^  1st =/p'
-  for name in pt-json pt-sse tr-anth-json tr-anth-sse; do
+  if [ "$AGENT" = 1 ]; then
+    CLAUDE="$(agent_body claude 664k)"
+    PROFILES=(agent-pt-json agent-tr-openai-json agent-pt-sse agent-tr-gemini-sse)
+    profile agent-pt-json anthropic 0 "ant/$M_FAST" -body "$CLAUDE" -shape claude -upstream anthropic
+    profile agent-tr-openai-json anthropic 0 "oai/$M_FAST" -body "$CLAUDE" -shape claude -upstream openai
+    profile agent-pt-sse anthropic 1 "ant/$M_FAST" -body "$CLAUDE" -shape claude -upstream anthropic
+    profile agent-tr-gemini-sse anthropic 1 "gem/$M_FAST" -body "$CLAUDE" -shape claude -upstream gemini
+    echo "Profiles of the gateway (profiling build, pinned to one core) under c=8 load of a 664 KB Claude Code-shaped request — files in $TMP"
+    "$LG" report -in "$RESULTS" | sed -n '/^Agent-sized/,/^  (needs/p'
+  else
+    PROFILES=(pt-json pt-sse tr-anth-json tr-anth-sse)
+    profile pt-json openai 0 "oai/$M_FAST"
+    profile pt-sse openai 1 "oai/$M_FAST"
+    profile tr-anth-json anthropic 0 "oai/$M_FAST"
+    profile tr-anth-sse anthropic 1 "oai/$M_FAST"
+    echo "Profiles of the gateway (profiling build, pinned to one core) under c=32 load — files in $TMP"
+    "$LG" report -in "$RESULTS" | sed -n '/^Latency/,/^  1st =/p'
+  fi
+  for name in "${PROFILES[@]}"; do
     echo
     echo "=== $name: CPU (top 30, flat) ==="
     go tool pprof -top -nodecount=30 "$BIN" "$TMP/$name.cpu.pprof" 2>/dev/null | sed -n '1,40p'
@@ -266,6 +373,7 @@ if [ "$PROFILE" = 1 ]; then
   exit 0
 fi
 
+if [ "$SMALL" = 1 ]; then
 # ---- scenarios: name dialect stream(0/1) concurrency gateway-model direct-model ----
 SCENARIOS=(
   "pt-json      openai    0 1  oai/$M_FAST  $M_FAST"
@@ -355,6 +463,70 @@ if [ "$QUICK" = 0 ] && [ "$STREAMS" -gt 0 ]; then
   lg hold -url "$GW" -key "$KEY" -model "oai/$M_SLOW" -n "$STREAMS" -hold "$HOLD" -pid "$GW_PID" "${DBG_ARGS[@]}" >>"$RESULTS" ||
     log "the slow-stream check failed"
   settle after-hold
+fi
+fi # small-request bench
+
+# ---- agent-sized requests (--agent) ----
+if [ "$AGENT" = 1 ]; then
+  A_SHAPES="${BENCH_AGENT_SHAPES:-claude codex gemini}"
+  A_SIZES="${BENCH_AGENT_SIZES-100k 1m}"
+  A_UPS="${BENCH_AGENT_UPSTREAMS:-anthropic openai responses gemini}"
+  A_CS="${BENCH_AGENT_C:-1 8}"
+  A_MODES="${BENCH_AGENT_MODES:-json sse}"
+  A_TARGET="${BENCH_AGENT_TARGET:-1}"
+  A_FRESH="${BENCH_AGENT_FRESH:-1}"
+  [ "$QUICK" = 1 ] && A_SIZES="" && A_TARGET=1
+  ROWS=() # shape size upstream mode c floor(0/1)
+  if [ "$A_TARGET" = 1 ]; then
+    for mode in json sse; do
+      ROWS+=("claude 664k anthropic $mode 8 $FLOOR" "claude 664k openai $mode 8 0" "claude 664k gemini $mode 8 0")
+    done
+  fi
+  for shape in $A_SHAPES; do
+    [ -n "${SHAPE_DIALECT[$shape]:-}" ] || die "unknown shape $shape (claude, codex, gemini)"
+    for size in $A_SIZES; do
+      for up in $A_UPS; do
+        [ -n "${UP_PREFIX[$up]:-}" ] || die "unknown upstream dialect $up (openai, responses, anthropic, gemini)"
+        for mode in $A_MODES; do
+          for c in $A_CS; do
+            row="$shape $size $up $mode $c 0"
+            [[ " ${ROWS[*]/%/|} " == *" $shape $size $up $mode $c "* ]] || ROWS+=("$row")
+          done
+        done
+      done
+    done
+  done
+  log "generating agent bodies"
+  for row in "${ROWS[@]}"; do
+    read -r shape size _ <<<"$row"
+    agent_body "$shape" "$size" >/dev/null
+  done
+  sed 's/^/    /' "$TMP/bodies.jsonl" >&2
+  TOTAL=$((${#ROWS[@]} * RUNS))
+  i=0
+  for run in $(seq "$RUNS"); do
+    for row in "${ROWS[@]}"; do
+      read -r shape size up mode c floor <<<"$row"
+      i=$((i + 1))
+      log "[$i/$TOTAL] run $run: $shape $size ${SHAPE_DIALECT[$shape]} → $up $mode c=$c (load avg $(loadavg))"
+      if [ "$A_FRESH" = 1 ]; then restart_gateway; fi
+      agent_run "$shape" "$size" "$up" "$mode" "$c" "$run" gateway
+      if [ "$floor" = 1 ] && [ "$FLOOR_PID" != 0 ]; then
+        if [ "$A_FRESH" = 1 ]; then stop "$FLOOR_PID"; forget "$FLOOR_PID"; start_floor; fi
+        agent_run "$shape" "$size" "$up" "$mode" "$c" "$run" floor
+      fi
+    done
+  done
+fi
+
+# ---- a long run of large requests: is RSS flat after the warm-up? (--soak) ----
+if [ "$SOAK" = 1 ]; then
+  CLAUDE="$(agent_body claude 664k)"
+  restart_gateway
+  log "soak: $SOAK_DUR (+$SOAK_WARM warm-up) of 664 KB Claude Code-shaped requests at c=8: pass-through and translated, JSON and SSE"
+  lg soak -url "$GW" -key "$KEY" -pid "$GW_PID" -c 8 -d "$SOAK_DUR" -warmup "$SOAK_WARM" -label "claude-664k-mixed" \
+    -target "anthropic,ant/$M_FAST,$CLAUDE" -target "anthropic,oai/$M_FAST,$CLAUDE" \
+    -target "anthropic,ant/$M_FAST,$CLAUDE,sse" -target "anthropic,gem/$M_FAST,$CLAUDE,sse" >>"$RESULTS"
 fi
 
 # ---- report ----

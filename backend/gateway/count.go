@@ -91,13 +91,14 @@ func (g *Gateway) upstreamCount(r *http.Request, req *ir.Request, client dialect
 }
 
 func (g *Gateway) countWith(r *http.Request, c route.Candidate, req *ir.Request, client dialect.Name, raw []byte) int {
+	var parts [][]byte
 	var body []byte
 	var err error
 	cp := *req
 	cp.Model = c.Model
 	switch {
 	case c.Provider.Entry.Dialect == dialect.Anthropic && client == dialect.Anthropic && raw != nil:
-		body = rewriteModel(raw, dialect.Anthropic, c.Model)
+		parts = modelParts(raw, dialect.Anthropic, c.Model)
 	case c.Provider.Entry.Dialect == dialect.Anthropic:
 		body, err = anthropic.Codec.EncodeRequest(&cp)
 	default:
@@ -106,7 +107,7 @@ func (g *Gateway) countWith(r *http.Request, c route.Candidate, req *ir.Request,
 	if err != nil {
 		return -1
 	}
-	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpCountTokens, Model: c.Model, Body: body}
+	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpCountTokens, Model: c.Model, Body: body, BodyParts: parts}
 	call.ClientUserAgent = r.UserAgent()
 	resp, err := g.send(r.Context(), call, c.Account)
 	if err != nil {

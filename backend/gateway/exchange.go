@@ -151,7 +151,7 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 			Provider: c.Provider.Entry.ID, Message: "model " + c.Model + " of " + c.Provider.Entry.ID +
 				" does not read images (catalog: no vision); route image requests to a vision model"}}
 	}
-	body, hdr, err := x.upstreamBody(up, c, passThrough)
+	parts, hdr, err := x.upstreamBody(up, c, passThrough)
 	if err != nil {
 		return streamResult{err: asIRError(err), unfit: errors.Is(err, errUnfit)}
 	}
@@ -177,7 +177,7 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 		}
 	}()
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
-		Stream: x.req.Stream, Body: body, Header: hdr}
+		Stream: x.req.Stream, BodyParts: parts, Header: hdr}
 	call.ClientUserAgent = x.r.UserAgent()
 	x.row.Provider, x.row.UpstreamModel, x.row.UpstreamDialect = c.Provider.Entry.ID, c.Model, string(up.Name())
 	if c.Account != nil {
@@ -210,9 +210,11 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	}
 }
 
-// upstreamBody encodes the request for the candidate: the client's bytes
-// with only the model rewritten when dialects match, else via the hub.
-func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough bool) ([]byte, http.Header, error) {
+// upstreamBody encodes the request for the candidate, in pieces sent one
+// after the other: the client's bytes around the renamed model when
+// dialects match (see modelParts: x.body is never copied nor changed),
+// else the body encoded via the hub.
+func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough bool) ([][]byte, http.Header, error) {
 	var hdr http.Header
 	if up.Name() == dialect.Anthropic && x.client.Name() == dialect.Anthropic {
 		hdr = http.Header{}
@@ -234,11 +236,11 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		}
 	}
 	if passThrough {
-		body := rewriteModel(x.body, up.Name(), c.Model)
+		parts := modelParts(x.body, up.Name(), c.Model)
 		if rejectsSampling(c) {
-			body = dropSampling(body)
+			parts = [][]byte{dropSampling(bytes.Join(parts, nil))}
 		}
-		return body, hdr, nil
+		return parts, hdr, nil
 	}
 	full, err := x.fullRequest()
 	if err != nil {
@@ -259,7 +261,7 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	req.Messages, _ = x.g.memo.Restore(x.r.Context(), x.row.KeyName, c.Provider.Entry.ID,
 		reasoning.OriginOf(string(up.Name())), req.Messages)
 	body, err := encodeFor(up, &req, c)
-	return body, hdr, err
+	return [][]byte{body}, hdr, err
 }
 
 // textOnly reports a request with images headed for a model the catalog

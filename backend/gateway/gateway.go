@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -125,10 +126,25 @@ func (g *Gateway) SetResponseCache(on bool) { g.cacheOn.Store(on) }
 // SetLogBodies switches request body logging (truncated, redacted).
 func (g *Gateway) SetLogBodies(on bool) { g.logBodies.Store(on) }
 
+// record queues the request log row. The log writer takes its time (it
+// batches, and yields to requests), so what it queues must hold nothing
+// of the request: see loggedRow.
 func (g *Gateway) record(row *usage.Row) {
 	if g.recorder != nil {
-		g.recorder.Record(row)
+		g.recorder.Record(loggedRow(row))
 	}
+}
+
+// loggedRow is a copy of row that shares no memory with the request. A
+// pointer to the row inside an exchange kept the whole exchange alive
+// until the writer reached it (the client's body, the decoded request and
+// the upstream body: megabytes per agent turn, hundreds of rows behind
+// under load), and a string sliced from a decoded body keeps that body.
+func loggedRow(row *usage.Row) *usage.Row {
+	cp := *row
+	cp.RequestedModel = strings.Clone(row.RequestedModel)
+	cp.ErrorMessage = strings.Clone(row.ErrorMessage)
+	return &cp
 }
 
 func (g *Gateway) routesInit() {

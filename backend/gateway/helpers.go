@@ -109,17 +109,28 @@ func dropSampling(body []byte) []byte {
 	return body
 }
 
-// rewriteModel sets the model in a same-dialect body without re-encoding
-// anything else. Gemini carries the model in the URL, not the body.
-func rewriteModel(body []byte, d dialect.Name, model string) []byte {
+// modelParts names model in a same-dialect body without re-encoding or
+// copying anything: the body to send is the parts one after the other (the
+// client's bytes before its model, the new name, the bytes after it), so a
+// megabyte-long agent request is never copied to change a few bytes. The
+// parts alias body. Gemini carries the model in the URL, not the body.
+func modelParts(body []byte, d dialect.Name, model string) [][]byte {
 	if d == dialect.Gemini {
-		return body
+		return [][]byte{body}
 	}
+	if before, want, after := answerParts(body, d, model); want != nil {
+		return [][]byte{before, want, after}
+	}
+	if gjson.GetBytes(body, "model").Type == gjson.String {
+		return [][]byte{body} // it names the model already
+	}
+	// No model string to replace (none at all, or not a string: the
+	// gateway refuses the latter first): set one, copying the body.
 	out, err := sjson.SetBytes(body, "model", model)
 	if err != nil {
-		return body
+		return [][]byte{body}
 	}
-	return out
+	return [][]byte{out}
 }
 
 // closeAfterError is what must follow an upstream's own in-stream error

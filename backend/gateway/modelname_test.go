@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"bytes"
 	"testing"
+
+	"github.com/tidwall/sjson"
 
 	"switchboard/backend/dialect"
 )
@@ -60,5 +63,43 @@ func BenchmarkModelRewriterChunk(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.rewrite(raw)
+	}
+}
+
+// A pass-through body names the upstream's model exactly as sjson's
+// rewrite did, without copying or changing the client's bytes.
+func TestModelParts(t *testing.T) {
+	cases := []struct {
+		d    dialect.Name
+		body string
+	}{
+		{dialect.Anthropic, `{"model":"ant/claude","max_tokens":8,"messages":[]}`},
+		{dialect.Anthropic, `{"messages":[{"role":"user","content":[{"type":"tool_use","input":{"model":"keep"}}]}], "model" : "ant/claude"}`},
+		{dialect.OpenAIChat, `{"messages":[],"model":"oai/\u0067pt\"5","stream":true}`},
+		{dialect.Responses, `{"input":"hi","model":"up-model"}`}, // already the upstream's name
+		{dialect.Responses, `{"input":"hi"}`},                    // no model: one is added
+		{dialect.OpenAIChat, `{}`},
+		{dialect.Gemini, `{"contents":[],"model":"not-read"}`}, // the model is in the URL
+	}
+	for _, c := range cases {
+		body := []byte(c.body)
+		parts := modelParts(body, c.d, "up-model")
+		got := bytes.Join(parts, nil)
+		want := body
+		if c.d != dialect.Gemini {
+			want, _ = sjson.SetBytes(body, "model", "up-model")
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s %s:\n got %s\nwant %s", c.d, c.body, got, want)
+		}
+		if string(body) != c.body {
+			t.Errorf("%s: the client's body changed: %s", c.d, body)
+		}
+		if len(parts) == 3 && (&parts[0][0] != &body[0] || len(parts[0])+len(parts[1])+len(parts[2]) != len(got)) {
+			t.Errorf("%s: the parts do not alias the client's body", c.d)
+		}
+		if bytes.Equal(got, body) && (len(parts) != 1 || &parts[0][0] != &body[0]) {
+			t.Errorf("%s: an unchanged body was copied", c.d)
+		}
 	}
 }

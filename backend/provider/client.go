@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,6 +142,12 @@ type Call struct {
 	Stream bool
 	Body   []byte      // already encoded in Entry.Dialect
 	Header http.Header // per-request headers to forward (anthropic-beta…)
+	// BodyParts is the body in pieces, sent one after the other, when Body
+	// is nil: a same-dialect pass-through sends the client's bytes around
+	// the renamed model without copying a request that may weigh
+	// megabytes. Send only reads the pieces; the caller must not change them
+	// before the answer's body is closed.
+	BodyParts [][]byte
 	// AllowLocal lets this call reach any private address even when the
 	// entry does not allow it.
 	AllowLocal bool
@@ -158,6 +165,75 @@ type Call struct {
 	URL string
 
 	query url.Values // pagination, set by ListModels
+}
+
+func (c *Call) hasBody() bool { return c.Body != nil || c.BodyParts != nil }
+
+// wholeBody is the body in one piece: Body, or BodyParts joined (a copy,
+// for the few quirks that rewrite a body).
+func (c *Call) wholeBody() []byte {
+	if c.Body != nil || c.BodyParts == nil {
+		return c.Body
+	}
+	return bytes.Join(c.BodyParts, nil)
+}
+
+// joinPartsBelow is the body size under which the pieces are joined: a
+// small body is cheap to copy, and net/http writes the headers and an
+// in-memory body (a bytes.Reader) in one system call, while any other
+// reader gets the headers flushed on their own first.
+const joinPartsBelow = 64 << 10
+
+// partsReader reads parts one after the other, and returns their total
+// size. Large bodies are not joined (no copy of a megabyte to rename a
+// model).
+func partsReader(parts [][]byte) (io.Reader, int64) {
+	var n int64
+	for _, p := range parts {
+		n += int64(len(p))
+	}
+	switch {
+	case len(parts) == 1:
+		return bytes.NewReader(parts[0]), n
+	case n < joinPartsBelow:
+		return bytes.NewReader(bytes.Join(parts, nil)), n
+	}
+	return &multiBytes{parts: slices.Clone(parts)}, n // the call's parts stay whole (a re-sent call reads them again)
+}
+
+// multiBytes reads byte slices in turn, a Read filling p across them (so
+// the transport writes as few, full segments as with one slice). Unlike
+// io.MultiReader its WriteTo needs no buffer of its own (net/http copies a
+// request body through WriteTo: 32 KiB per request with io.MultiReader's).
+type multiBytes struct{ parts [][]byte }
+
+func (m *multiBytes) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && len(m.parts) > 0 {
+		c := copy(p[n:], m.parts[0])
+		n += c
+		if m.parts[0] = m.parts[0][c:]; len(m.parts[0]) == 0 {
+			m.parts = m.parts[1:]
+		}
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
+	var sum int64
+	for len(m.parts) > 0 {
+		n, err := w.Write(m.parts[0])
+		sum += int64(n)
+		m.parts[0] = m.parts[0][n:]
+		if err != nil {
+			return sum, err
+		}
+		m.parts = m.parts[1:]
+	}
+	return sum, nil
 }
 
 // Send performs the call once; it never retries (the router is the only
@@ -247,12 +323,19 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		return nil, err
 	}
 	var body io.Reader
-	if raw != nil {
+	size := int64(len(raw))
+	switch {
+	case raw != nil:
 		body = bytes.NewReader(raw)
+	case call.BodyParts != nil:
+		body, size = partsReader(call.BodyParts)
 	}
 	req, err := http.NewRequestWithContext(ctx, call.Op.method(), u, body)
 	if err != nil {
 		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
+	}
+	if body != nil {
+		req.ContentLength = size // NewRequest knows it for a bytes.Reader only; never chunked
 	}
 	// NewRequest sets GetBody for a bytes.Reader, which lets the transport
 	// replay the request on its own (a reused connection that dies, or a
@@ -274,7 +357,7 @@ func (c *Client) setHeaders(h http.Header, call *Call) error {
 	if call.Stream {
 		h.Set("Accept", "text/event-stream")
 	}
-	if call.Body != nil {
+	if call.hasBody() {
 		h.Set("Content-Type", "application/json")
 	}
 	for k, v := range call.Entry.Headers {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"switchboard/backend/dialect"
@@ -520,5 +522,91 @@ func TestSendNegotiatesHTTP2(t *testing.T) {
 	resp.Body.Close()
 	if resp.ProtoMajor != 2 {
 		t.Fatalf("spoke %s, want HTTP/2", resp.Proto)
+	}
+}
+
+// A body given in pieces reaches the upstream exactly as the same body in
+// one piece would, with its Content-Length (never chunked), sign-in quirks
+// included.
+func TestSendBodyParts(t *testing.T) {
+	fixedIdentity(t)
+	var framing struct {
+		sync.Mutex
+		length  int64
+		chunked bool
+	}
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		framing.Lock()
+		framing.length, framing.chunked = r.ContentLength, len(r.TransferEncoding) > 0
+		framing.Unlock()
+		okJSON(w, r)
+	})
+	c := newTestClient(t, ClientOptions{})
+	small := [][]byte{[]byte(`{"model":`), []byte(`"claude-sonnet-4-5"`), []byte(`,"max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`)}
+	large := [][]byte{small[0], small[1], []byte(`,"max_tokens":8,"messages":[{"role":"user","content":"` + strings.Repeat("hi ", 50_000) + `"}]}`)}
+	for _, parts := range [][][]byte{small, large} {
+		whole := bytes.Join(parts, nil)
+		for _, e := range []*Entry{entryFor(dialect.Anthropic, up.URL, AuthXAPIKey), signInEntry(t, "claude", up.URL), signInEntry(t, "codex", up.URL)} {
+			var seen []recorded
+			for _, call := range []*Call{{Body: whole}, {BodyParts: parts}, {BodyParts: [][]byte{whole}}} {
+				call.Entry, call.APIKey, call.AccountRef, call.Op, call.Model, call.AllowLocal = e, testToken, testAccount, OpGenerate, "m", true
+				resp, err := c.Send(context.Background(), call)
+				if err != nil {
+					t.Fatalf("%s: %v", e.ID, err)
+				}
+				resp.Body.Close()
+				got := up.last(t)
+				framing.Lock()
+				if framing.length != int64(len(got.body)) || framing.chunked {
+					t.Errorf("%s: Content-Length %d for %d bytes (chunked %v)", e.ID, framing.length, len(got.body), framing.chunked)
+				}
+				framing.Unlock()
+				seen = append(seen, got)
+			}
+			for _, got := range seen[1:] {
+				if got.body != seen[0].body || got.header.Get("Content-Type") != "application/json" {
+					t.Errorf("%s: sent in parts %.200q (Content-Type %q), in one piece %.200q", e.ID, got.body, got.header.Get("Content-Type"), seen[0].body)
+				}
+			}
+			if e.Quirks == "" && seen[0].body != string(whole) {
+				t.Errorf("%s: body changed without quirks: %.200q", e.ID, seen[0].body)
+			}
+		}
+	}
+}
+
+// partsReader reads the parts in turn, by Read (filling the buffer across
+// them) or WriteTo, and leaves the call's parts as they were; a small body
+// is joined into one in-memory reader.
+func TestPartsReader(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), joinPartsBelow)
+	for _, parts := range [][][]byte{
+		{[]byte(`{"model":`), {}, []byte(`"m"`), []byte(`,"x":1}`)},
+		{[]byte(`{"model":`), {}, []byte(`"m"`), []byte(`,"x":"`), big, []byte(`"}`)},
+	} {
+		whole := bytes.Join(parts, nil)
+		first := len(parts[0])
+		r, n := partsReader(parts)
+		if n != int64(len(whole)) {
+			t.Errorf("size %d, want %d", n, len(whole))
+		}
+		if _, inMemory := r.(*bytes.Reader); inMemory != (len(whole) < joinPartsBelow) {
+			t.Errorf("%d bytes: %T", len(whole), r)
+		}
+		if err := iotest.TestReader(r, whole); err != nil {
+			t.Error(err)
+		}
+		r, _ = partsReader(parts)
+		if m, err := r.Read(make([]byte, 32)); m != min(32, len(whole)) || err != nil {
+			t.Errorf("a Read stopped at a part's end: %d, %v", m, err)
+		}
+		var buf bytes.Buffer
+		r, _ = partsReader(parts)
+		if m, err := r.(io.WriterTo).WriteTo(&buf); err != nil || m != n || !bytes.Equal(buf.Bytes(), whole) {
+			t.Errorf("WriteTo: %d, %v", m, err)
+		}
+		if got := bytes.Join(parts, nil); !bytes.Equal(got, whole) || len(parts[0]) != first {
+			t.Error("reading changed the parts")
+		}
 	}
 }

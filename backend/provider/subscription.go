@@ -45,11 +45,11 @@ var quirksDialect = map[string][]dialect.Name{
 	QuirksKiro:        {dialect.Kiro},
 }
 
-// applyQuirksBody returns the body to send: call.Body itself unless the
-// entry's quirks rewrite it.
+// applyQuirksBody returns the body to send: call.Body itself (nil when the
+// body is in BodyParts) unless the entry's quirks rewrite it.
 func applyQuirksBody(call *Call) ([]byte, error) {
 	e := call.Entry
-	if e.Quirks == "" || call.Body == nil {
+	if e.Quirks == "" || !call.hasBody() {
 		return call.Body, nil
 	}
 	var (
@@ -58,13 +58,13 @@ func applyQuirksBody(call *Call) ([]byte, error) {
 	)
 	switch {
 	case e.Quirks == QuirksClaudeCode && (call.Op == OpGenerate || call.Op == OpCountTokens):
-		body, err = claudeCodeBody(call.Body, isClaudeCode(call.ClientUserAgent))
+		body, err = claudeCodeBody(call.wholeBody(), isClaudeCode(call.ClientUserAgent))
 	case e.Quirks == QuirksCodex && call.Op == OpGenerate:
-		body, err = codexBody(call.Body)
+		body, err = codexBody(call.wholeBody())
 	case isCloudCode(e.Quirks) && call.Op == OpGenerate:
 		body, err = cloudCodeBody(call)
 	case e.Quirks == QuirksKiro && call.Op == OpGenerate:
-		body, err = kiroBody(call.Body, call.AccountRef)
+		body, err = kiroBody(call.wholeBody(), call.AccountRef)
 	default:
 		return call.Body, nil
 	}

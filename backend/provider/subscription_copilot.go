@@ -67,7 +67,7 @@ func copilotHeaders(h http.Header, call *Call) {
 	if call.Op != OpGenerate {
 		return
 	}
-	agent, vision := copilotTurn(call.Entry.Dialect, call.Body)
+	agent, vision := copilotTurn(call.Entry.Dialect, call.wholeBody())
 	initiator, intent := "user", "conversation-panel"
 	if agent {
 		initiator, intent = "agent", "conversation-agent"

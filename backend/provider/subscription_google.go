@@ -65,7 +65,8 @@ func cloudCodeURL(base string, op Op, stream bool) string {
 // cloudCodeBody wraps the Gemini request in the envelope: the model (bare,
 // as the Gemini CLI sends it) and the account's project on the outside.
 func cloudCodeBody(call *Call) ([]byte, *ir.Error) {
-	if err := checkObject(call.Body); err != nil {
+	inner := call.wholeBody()
+	if err := checkObject(inner); err != nil {
 		return nil, err
 	}
 	project := strings.TrimSpace(call.Project)
@@ -74,7 +75,6 @@ func cloudCodeBody(call *Call) ([]byte, *ir.Error) {
 			Message: "the sign-in for " + call.Entry.ID + " has no Google Cloud project; sign in again"}
 	}
 	model := strings.TrimPrefix(call.Model, "models/")
-	inner := call.Body
 	// Appended into one buffer: a body with images runs to megabytes.
 	b := make([]byte, 0, len(inner)+256)
 	b = append(b, `{"model":`...)

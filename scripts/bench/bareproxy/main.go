@@ -30,8 +30,14 @@ func main() {
 		DisableCompression: true,
 	}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
+		var body []byte
+		var err error
+		if n := r.ContentLength; n > 0 && n <= 64<<20 { // one allocation of the declared size
+			body = make([]byte, n)
+			if _, err := io.ReadFull(r.Body, body); err != nil {
+				return
+			}
+		} else if body, err = io.ReadAll(r.Body); err != nil {
 			return
 		}
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, *up+r.URL.RequestURI(), bytes.NewReader(body))

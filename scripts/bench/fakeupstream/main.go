@@ -1,6 +1,7 @@
 // Command fakeupstream is a fast scripted AI upstream for scripts/bench.sh.
-// It answers the OpenAI Chat (POST /v1/chat/completions), Anthropic Messages
-// (POST /v1/messages) and Gemini (POST /v1beta/models/{m}:generateContent and
+// It answers the OpenAI Chat (POST /v1/chat/completions), OpenAI Responses
+// (POST /v1/responses), Anthropic Messages (POST /v1/messages) and Gemini
+// (POST /v1beta/models/{m}:generateContent and
 // :streamGenerateContent?alt=sse) endpoints, as JSON or SSE, with ~1.5 KB
 // answers that carry usage. Authentication is not checked.
 //
@@ -172,6 +173,36 @@ func renderGemini(model string, sp spec) *rendered {
 	return r
 }
 
+func renderResponses(model string, sp spec) *rendered {
+	text := answerText(sp.size)
+	r := &rendered{}
+	item := fmt.Sprintf(`{"id":"msg_bench","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":%q,"annotations":[]}]}`, text)
+	usage := fmt.Sprintf(`{"input_tokens":%d,"output_tokens":%d,"total_tokens":%d}`, usageIn, usageOut, usageIn+usageOut)
+	r.json = fmt.Appendf(nil, `{"id":"resp_bench","object":"response","created_at":1700000000,"status":"completed","model":%q,"output":[%s],"usage":%s}`,
+		model, item, usage)
+	ev := func(b []byte, typ, format string, a ...any) []byte {
+		return fmt.Appendf(b, "event: %s\ndata: {\"type\":%q,"+format+"}\n\n", append([]any{typ, typ}, a...)...)
+	}
+	parts := split(text, sp.chunks)
+	for i, part := range parts {
+		var b []byte
+		if i == 0 {
+			b = ev(b, "response.created", `"sequence_number":0,"response":{"id":"resp_bench","object":"response","created_at":1700000000,"status":"in_progress","model":%q,"output":[]}`, model)
+			b = ev(b, "response.output_item.added", `"sequence_number":1,"output_index":0,"item":{"id":"msg_bench","type":"message","status":"in_progress","role":"assistant","content":[]}`)
+			b = ev(b, "response.content_part.added", `"sequence_number":2,"item_id":"msg_bench","output_index":0,"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}`)
+		}
+		b = ev(b, "response.output_text.delta", `"sequence_number":%d,"item_id":"msg_bench","output_index":0,"content_index":0,"delta":%q`, 3+i, part)
+		r.chunks = append(r.chunks, b)
+	}
+	seq := 3 + len(parts)
+	r.tail = ev(nil, "response.output_text.done", `"sequence_number":%d,"item_id":"msg_bench","output_index":0,"content_index":0,"text":%q`, seq, text)
+	r.tail = ev(r.tail, "response.content_part.done", `"sequence_number":%d,"item_id":"msg_bench","output_index":0,"content_index":0,"part":{"type":"output_text","text":%q,"annotations":[]}`, seq+1, text)
+	r.tail = ev(r.tail, "response.output_item.done", `"sequence_number":%d,"output_index":0,"item":%s`, seq+2, item)
+	r.tail = ev(r.tail, "response.completed", `"sequence_number":%d,"response":{"id":"resp_bench","object":"response","created_at":1700000000,"status":"completed","model":%q,"output":[%s],"usage":%s}`,
+		seq+3, model, item, usage)
+	return r
+}
+
 type server struct {
 	mu       sync.RWMutex
 	cache    map[string]*rendered
@@ -194,6 +225,8 @@ func (s *server) get(dialect, model string, sp spec) *rendered {
 		r = renderOpenAI(model, sp)
 	case "anthropic":
 		r = renderAnthropic(model, sp)
+	case "responses":
+		r = renderResponses(model, sp)
 	default:
 		r = renderGemini(model, sp)
 	}
@@ -278,6 +311,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case p == "/v1/chat/completions":
 		dialect, model, stream = "openai", jsonString(body, modelKey), jsonTrue(body, streamKey)
+	case p == "/v1/responses":
+		dialect, model, stream = "responses", jsonString(body, modelKey), jsonTrue(body, streamKey)
 	case p == "/v1/messages":
 		dialect, model, stream = "anthropic", jsonString(body, modelKey), jsonTrue(body, streamKey)
 	case strings.HasPrefix(p, "/v1beta/models/"):

@@ -19,12 +19,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 )
 
 // target is one kind of request: a client dialect, a model, JSON or SSE.
 type target struct {
 	base    string // http://127.0.0.1:port
-	dialect string // openai | anthropic | gemini
+	dialect string // openai | responses | anthropic | gemini
 	model   string
 	stream  bool
 	key     string
@@ -35,7 +38,7 @@ type target struct {
 
 func (t *target) flags(fs *flag.FlagSet) {
 	fs.StringVar(&t.base, "url", "", "base URL (loopback), e.g. http://127.0.0.1:20128")
-	fs.StringVar(&t.dialect, "dialect", "openai", "client dialect: openai | anthropic | gemini")
+	fs.StringVar(&t.dialect, "dialect", "openai", "client dialect: openai | responses | anthropic | gemini")
 	fs.StringVar(&t.model, "model", "d0-n20-p0", "model name (the fake upstream reads its behaviour from it)")
 	fs.BoolVar(&t.stream, "stream", false, "stream (SSE)")
 	fs.StringVar(&t.key, "key", "", "API key")
@@ -45,6 +48,10 @@ func (t *target) flags(fs *flag.FlagSet) {
 func (t *target) check() error {
 	switch t.dialect {
 	case "openai", "anthropic", "gemini":
+	case "responses":
+		if t.bodyFile == "" {
+			return fmt.Errorf("-dialect responses needs -body (a Responses request body)")
+		}
 	default:
 		return fmt.Errorf("unknown dialect %q", t.dialect)
 	}
@@ -55,6 +62,8 @@ func (t *target) url() string {
 	switch t.dialect {
 	case "anthropic":
 		return t.base + "/v1/messages"
+	case "responses":
+		return t.base + "/v1/responses"
 	case "gemini":
 		if t.stream {
 			return t.base + "/v1beta/models/" + t.model + ":streamGenerateContent?alt=sse"
@@ -108,26 +117,24 @@ func (t *target) body() []byte {
 }
 
 // fileBody is -body with the model and stream flag of the flags (Gemini
-// carries both in the URL).
+// carries both in the URL). Only those two values change: every other
+// byte, key order included, is the file's.
 func (t *target) fileBody() []byte {
-	raw, err := os.ReadFile(t.bodyFile)
+	b, err := os.ReadFile(t.bodyFile)
 	if err != nil {
 		panic(err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if !gjson.ValidBytes(b) || !gjson.ParseBytes(b).IsObject() {
+		panic(fmt.Sprintf("-body %s: not a JSON object", t.bodyFile))
+	}
+	if t.dialect == "gemini" {
+		return b
+	}
+	if b, err = sjson.SetBytes(b, "model", t.model); err == nil {
+		b, err = sjson.SetBytes(b, "stream", t.stream)
+	}
+	if err != nil {
 		panic(fmt.Sprintf("-body %s: %v", t.bodyFile, err))
-	}
-	if t.dialect != "gemini" {
-		m["model"] = t.model
-		delete(m, "stream")
-		if t.stream {
-			m["stream"] = true
-		}
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(err)
 	}
 	return b
 }
@@ -143,7 +150,7 @@ func (t *target) header() http.Header {
 		h.Set("anthropic-version", "2023-06-01")
 	case "gemini":
 		h.Set("x-goog-api-key", t.key)
-	default:
+	default: // openai, responses
 		h.Set("Authorization", "Bearer "+t.key)
 	}
 	return h
@@ -154,6 +161,8 @@ func (t *target) terminal(line []byte) bool {
 	switch t.dialect {
 	case "anthropic":
 		return string(line) == "event: message_stop"
+	case "responses":
+		return string(line) == "event: response.completed"
 	case "gemini":
 		return bytes.HasPrefix(line, []byte("data:")) && bytes.Contains(line, []byte(`"finishReason"`))
 	}
@@ -174,6 +183,8 @@ func (t *target) jsonOK(b []byte) bool {
 	switch t.dialect {
 	case "anthropic":
 		return bytes.Contains(b, []byte(`"content"`)) && bytes.Contains(b, []byte(`"usage"`))
+	case "responses":
+		return bytes.Contains(b, []byte(`"output"`)) && bytes.Contains(b, []byte(`"usage"`))
 	case "gemini":
 		return bytes.Contains(b, []byte(`"candidates"`)) && bytes.Contains(b, []byte(`"usageMetadata"`))
 	}
@@ -395,6 +406,11 @@ type RunResult struct {
 	BytesPerReq  float64 `json:"alloc_bytes_per_req,omitempty"`
 	GCs          int64   `json:"gcs,omitempty"`
 	Warmup       float64 `json:"warmup_s"`
+	// Agent-sized scenarios (-body): the body's size and labels for the
+	// report (the client's shape, the upstream's dialect).
+	BodyBytes int    `json:"body_bytes,omitempty"`
+	Shape     string `json:"shape,omitempty"`
+	Upstream  string `json:"upstream,omitempty"`
 }
 
 func pct(sorted []time.Duration, p float64) float64 {
@@ -419,6 +435,8 @@ func cmdRun(args []string) error {
 	scenario := fs.String("scenario", "", "scenario label")
 	path := fs.String("path", "", "direct | gateway")
 	run := fs.Int("run", 1, "run index")
+	shape := fs.String("shape", "", "label: the client shape of -body (claude, codex, gemini)")
+	upstream := fs.String("upstream", "", "label: the upstream's dialect")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -493,7 +511,10 @@ func cmdRun(args []string) error {
 		}
 	})
 	res := RunResult{Kind: "run", Other: -1, Scenario: *scenario, Path: *path, Run: *run, C: *c, Dialect: t.dialect, Model: t.model,
-		Stream: t.stream, ElapsedS: elapsed.Seconds(), Warmup: warm.Seconds()}
+		Stream: t.stream, ElapsedS: elapsed.Seconds(), Warmup: warm.Seconds(), Shape: *shape, Upstream: *upstream}
+	if t.bodyFile != "" {
+		res.BodyBytes = len(body)
+	}
 	if *pid > 0 {
 		cpu1, _ = cpuTicks(*pid)
 		_, wait1 := schedTotals(*pid)

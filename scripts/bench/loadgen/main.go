@@ -11,6 +11,9 @@
 //	loadgen freeport  free loopback ports
 //	loadgen wait      wait until a URL answers
 //	loadgen http      one request (bench control endpoints)
+//	loadgen body      write an agent-sized request body (Claude Code, Codex or
+//	                  Gemini CLI shape; see backend/dialect/dialecttest/agentbody)
+//	loadgen soak      a long run of large requests with RSS sampled over time
 //	loadgen report    print the table from a JSON-lines results file
 //
 // Every target is loopback only; every load is bounded in time and count.
@@ -27,7 +30,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadgen run|gaps|hold|procstat|debugvars|freeport|wait|http|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadgen run|gaps|hold|body|soak|procstat|debugvars|freeport|wait|http|report [flags]")
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
@@ -39,6 +42,10 @@ func main() {
 		err = cmdGaps(args)
 	case "hold":
 		err = cmdHold(args)
+	case "body":
+		err = cmdBody(args)
+	case "soak":
+		err = cmdSoak(args)
 	case "procstat":
 		err = cmdProcstat(args)
 	case "debugvars":

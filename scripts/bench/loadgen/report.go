@@ -36,6 +36,7 @@ type records struct {
 	runs  []RunResult
 	gaps  map[string]GapsResult
 	holds []HoldResult
+	soaks []SoakResult
 	procs map[string]ProcStat
 	dbg   map[string]DebugVars
 }
@@ -71,6 +72,11 @@ func load(r io.Reader) (*records, error) {
 			var v HoldResult
 			if err = json.Unmarshal(line, &v); err == nil {
 				rs.holds = append(rs.holds, v)
+			}
+		case "soak":
+			var v SoakResult
+			if err = json.Unmarshal(line, &v); err == nil {
+				rs.soaks = append(rs.soaks, v)
 			}
 		case "procstat":
 			var v ProcStat
@@ -130,7 +136,10 @@ type agg struct {
 	fReads, fWrites           float64
 	dErr, gErr                int
 	errSamples                []string
-	rssPeak                   int64
+	rssPeak, fRSSPeak         int64
+	// agent-sized rows (loadgen run -body)
+	bodyBytes                int
+	shape, dialect, upstream string
 }
 
 var scenarioNames = map[string]string{
@@ -199,10 +208,12 @@ func (rs *records) aggregate() []agg {
 				a.gErr += p.g.Errors
 				a.errSamples = append(a.errSamples, p.g.ErrSamples...)
 				a.rssPeak = max(a.rssPeak, p.g.RSSPeakKiB)
+				a.bodyBytes, a.shape, a.dialect, a.upstream = p.g.BodyBytes, p.g.Shape, p.g.Dialect, p.g.Upstream
 			}
 			if p.f != nil {
 				a.hasFloor = true
 				a.fErr += p.f.Errors
+				a.fRSSPeak = max(a.fRSSPeak, p.f.RSSPeakKiB)
 				fRPS, fP50, fP99, fT50 = append(fRPS, p.f.RPS), append(fP50, p.f.P50), append(fP99, p.f.P99), append(fT50, p.f.TTFE50)
 				fCPU, fRQ = append(fCPU, p.f.CPUMsPerReq), append(fRQ, p.f.Other)
 				fRd, fWr = append(fRd, p.f.ReadsPerReq), append(fWr, p.f.WritesPerReq)
@@ -309,6 +320,9 @@ func cmdReport(args []string) error {
 		for _, a := range rs.aggregate() {
 			n += a.dErr + a.gErr + a.fErr
 		}
+		for _, s := range rs.soaks {
+			n += s.Errors
+		}
 		for _, h := range rs.holds {
 			n += h.Errors
 		}
@@ -328,18 +342,43 @@ func printReport(w io.Writer, rs *records) {
 	p("Switchboard gateway bench\n")
 	p("  gateway:  %s, tree %s\n", m.Bin, m.Commit)
 	p("  upstream: %s\n", m.Upstream)
-	p("  runs:     %d × %s per scenario (+%s warm-up), median of runs; quick=%v\n", m.Runs, m.Duration, m.Warmup, m.Quick)
+	if len(rs.runs) > 0 {
+		p("  runs:     %d × %s per scenario (+%s warm-up), median of runs; quick=%v\n", m.Runs, m.Duration, m.Warmup, m.Quick)
+	}
 	p("  pinning:  %s\n", m.Pinned)
 	p("  load avg: start %s, end %s (%d CPUs; other work on this machine makes numbers noisy)\n", m.LoadStart, m.LoadEnd, m.CPUs)
 	if m.Note != "" {
 		p("  note:     %s\n", m.Note)
 	}
-	aggs := rs.aggregate()
+	all := rs.aggregate()
+	var aggs []agg // the small-request scenarios; agent-sized ones have their own table
+	for _, a := range all {
+		if a.bodyBytes == 0 {
+			aggs = append(aggs, a)
+		}
+	}
 	byKey := map[scenKey]agg{}
 	for _, a := range aggs {
 		byKey[a.key] = a
 	}
+	if len(aggs) > 0 {
+		printSmall(w, rs, aggs, byKey)
+	}
+	printAgent(w, rs, all)
+	totalErr := 0
+	for _, a := range all {
+		totalErr += a.dErr + a.gErr + a.fErr
+	}
+	for _, s := range rs.soaks {
+		totalErr += s.Errors
+	}
+	p("  %s  %-62s %d\n", verdict(totalErr == 0, len(all)+len(rs.soaks) > 0), "errors = 0 in every scenario", totalErr)
+}
 
+// printSmall is the small-request bench: latency against direct and the
+// floor, memory, held streams, chunk forwarding and their targets.
+func printSmall(w io.Writer, rs *records, aggs []agg, byKey map[scenKey]agg) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("\nLatency / throughput   (ms; \"+\" = gateway − direct, paired per run, then median; ratio = gateway/direct RPS)\n")
 	hdr := fmt.Sprintf("%-38s %3s │ %8s %8s %6s │ %6s %6s %7s │ %7s %7s %8s │ %6s %6s %7s │ %7s %5s %5s %7s %9s │ %s",
 		"scenario", "c", "rps dir", "rps gw", "ratio", "p50 d", "p50 gw", "+p50", "p99 d", "p99 gw", "+p99",
@@ -526,11 +565,6 @@ func printReport(w io.Writer, rs *records) {
 	} else if hasAfter {
 		line(verdict(false, false), "goroutines/heap back to baseline (needs a debug endpoint)", "RSS after load "+mib(after.RSSKiB)+" vs idle "+mib(idle.RSSKiB))
 	}
-	totalErr := 0
-	for _, a := range aggs {
-		totalErr += a.dErr + a.gErr + a.fErr
-	}
-	line(verdict(totalErr == 0, len(aggs) > 0), "errors = 0 in every scenario", fmt.Sprint(totalErr))
 }
 
 func uniq(s []string) []string {
