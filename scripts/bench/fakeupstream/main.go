@@ -209,7 +209,6 @@ type server struct {
 	requests atomic.Int64
 	open     atomic.Int64
 	srv      *http.Server
-	quiet    bool
 }
 
 func (s *server) get(dialect, model string, sp spec) *rendered {
