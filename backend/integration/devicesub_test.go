@@ -115,7 +115,7 @@ func TestDeviceSubscriptionsThroughEverySDK(t *testing.T) {
 			base := proxy.srv.URL
 			if tc.id == "qwen-code" {
 				idp.Set(func(s *idpsim.Server) { s.ResourceURL = proxy.srv.URL }) // the sign-in names the API host
-				base = "https://portal.qwen.ai/v1"                                  // never used: the account's host wins
+				base = "https://portal.qwen.ai/v1"                                // never used: the account's host wins
 			}
 			g := deviceSubGateway(t, tc.id, base, idp, upstreamModel(tc.dialect))
 			model := tc.prefix + "/" + upstreamModel(tc.dialect)
