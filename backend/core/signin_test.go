@@ -424,6 +424,10 @@ func TestCodexSubscriptionAggregatesForJSONClients(t *testing.T) {
 	var gotHeader http.Header
 	var gotBody string
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/responses" { // the quota poller's usage call after the sign-in
+			http.NotFound(w, r)
+			return
+		}
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		gotHeader, gotBody = r.Header.Clone(), string(b)
