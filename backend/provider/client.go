@@ -330,7 +330,11 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	case call.BodyParts != nil:
 		body, size = partsReader(call.BodyParts)
 	}
-	req, err := http.NewRequestWithContext(ctx, call.Op.method(), u, body)
+	method := call.Op.method()
+	if call.Op == OpUsage && body != nil {
+		method = http.MethodPost // a usage endpoint that takes a body (Cloud Code's)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
 	}

@@ -16,7 +16,7 @@ const (
 	OpEmbed                 // embeddings
 	OpCountTokens           // token counting
 	OpListModels            // GET the model list
-	OpUsage                 // GET the account's plan usage (Call.URL names the endpoint)
+	OpUsage                 // GET (POST with a body) the account's plan usage (Call.URL names the endpoint)
 )
 
 var opNames = [...]string{"generate", "embed", "count_tokens", "list_models", "usage"}
