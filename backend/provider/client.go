@@ -163,6 +163,9 @@ type Call struct {
 	// URL is the endpoint of an OpUsage call (a vendor's usage endpoint,
 	// derived from the base URL); the other operations ignore it.
 	URL string
+	// Query is an OpUsage call's query (URL, checked like a base URL,
+	// carries none); the other operations ignore it.
+	Query url.Values
 
 	query url.Values // pagination, set by ListModels
 }
@@ -305,6 +308,9 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 			return nil, &ir.Error{Kind: ir.KindInternal, Provider: e.ID, Message: "provider " + e.ID + ": usage endpoint: " + err.Error()}
 		}
 		u = call.URL
+		if len(call.Query) > 0 {
+			u += "?" + call.Query.Encode()
+		}
 	}
 	if u == "" {
 		err := ir.Errorf(ir.KindModelNotSupported, "provider %s (%s dialect) has no %s endpoint", e.ID, e.Dialect, call.Op)

@@ -113,8 +113,8 @@ func applyQuirksHeaders(h http.Header, call *Call) error {
 // reads it, where the vendor's framing differs (Cloud Code's {response}
 // envelope is unwrapped; Kiro's binary event stream becomes SSE).
 func applyQuirksResponse(resp *http.Response, call *Call) *http.Response {
-	if call.Entry.Quirks == QuirksKiro {
-		return kiroResponse(resp)
+	if call.Entry.Quirks == QuirksKiro && call.Op == OpGenerate {
+		return kiroResponse(resp) // a usage answer is plain JSON
 	}
 	if isCloudCode(call.Entry.Quirks) {
 		unwrapCloudCode(resp)

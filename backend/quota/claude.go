@@ -3,6 +3,7 @@ package quota
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ var claudeWindows = []struct {
 }
 
 func (claudeUsage) Fetch(ctx context.Context, send Sender, e *provider.Entry, acc provider.Access, now time.Time) ([]Window, error) {
-	root, err := getJSON(ctx, send, e, acc, baseOf(e, acc)+"/api/oauth/usage")
+	root, err := getJSON(ctx, send, e, acc, baseOf(e, acc)+"/api/oauth/usage", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -70,10 +71,10 @@ func baseOf(e *provider.Entry, acc provider.Access) string {
 	return strings.TrimRight(e.BaseURL, "/")
 }
 
-// getJSON GETs url with the sign-in's access and returns the answer's
-// JSON object.
-func getJSON(ctx context.Context, send Sender, e *provider.Entry, acc provider.Access, url string) (gjson.Result, error) {
-	body, err := send(ctx, &provider.Call{Entry: e, Op: provider.OpUsage, URL: url, APIKey: acc.Token,
+// getJSON GETs url (with query, if any) with the sign-in's access and
+// returns the answer's JSON object.
+func getJSON(ctx context.Context, send Sender, e *provider.Entry, acc provider.Access, url string, query url.Values) (gjson.Result, error) {
+	body, err := send(ctx, &provider.Call{Entry: e, Op: provider.OpUsage, URL: url, Query: query, APIKey: acc.Token,
 		AccountRef: acc.AccountRef, BaseURL: acc.BaseURL, Project: acc.Project})
 	if err != nil {
 		return gjson.Result{}, err

@@ -26,7 +26,7 @@ func init() { Register("codex", codexUsage{}) }
 type codexUsage struct{}
 
 func (codexUsage) Fetch(ctx context.Context, send Sender, e *provider.Entry, acc provider.Access, now time.Time) ([]Window, error) {
-	root, err := getJSON(ctx, send, e, acc, strings.TrimSuffix(baseOf(e, acc), "/codex")+"/wham/usage")
+	root, err := getJSON(ctx, send, e, acc, strings.TrimSuffix(baseOf(e, acc), "/codex")+"/wham/usage", nil)
 	if err != nil {
 		return nil, err
 	}

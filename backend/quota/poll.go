@@ -15,7 +15,7 @@ import (
 
 // Fetcher reads one account's windows from its vendor's usage endpoint.
 // Each vendor lives in one file that registers its Fetcher in init
-// (claude.go, codex.go, google.go); a provider without one is known from headers and
+// (claude.go, codex.go, google.go, kiro.go); a provider without one is known from headers and
 // errors only.
 type Fetcher interface {
 	// Fetch asks the endpoint with the sign-in's access through send. The

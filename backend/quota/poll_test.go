@@ -258,6 +258,9 @@ func TestUsageEndpoints(t *testing.T) {
 		case "/backend-api/wham/usage":
 			io.WriteString(w, `{"plan_type":"plus","rate_limit":{"primary_window":{"used_percent":6,"limit_window_seconds":18000,"reset_at":`+
 				fmt.Sprint(t0.Add(2*time.Hour).Unix())+`},"secondary_window":{"used_percent":24,"limit_window_seconds":604800,"reset_after_seconds":86400}}}`)
+		case "/getUsageLimits":
+			io.WriteString(w, `{"usageBreakdownList":[{"resourceType":"CREDIT","currentUsage":12.5,"usageLimit":50,"nextDateReset":`+
+				fmt.Sprint(t0.Add(48*time.Hour).Unix())+`}],"subscriptionInfo":{"type":"Q_DEVELOPER_STANDALONE_PRO"}}`)
 		default:
 			w.WriteHeader(404)
 		}
@@ -277,6 +280,9 @@ func TestUsageEndpoints(t *testing.T) {
 		{provider.Entry{ID: "codex", BaseURL: srv.URL + "/backend-api/codex", Dialect: dialect.Responses, Quirks: provider.QuirksCodex, AllowLocal: true},
 			"/backend-api/wham/usage", [2]string{"Chatgpt-Account-Id", "acct-1"},
 			"primary used=0.06 reset+2h0m0s span=5h0m0s plan | secondary used=0.24 reset+24h0m0s span=168h0m0s plan"},
+		{provider.Entry{ID: "kiro", BaseURL: srv.URL, Dialect: dialect.Kiro, Quirks: provider.QuirksKiro, AllowLocal: true},
+			"/getUsageLimits", [2]string{"X-Amz-User-Agent", "KiroIDE-"},
+			"credits used=0.25 37/50 reset+48h0m0s plan"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.entry.ID, func(t *testing.T) {

@@ -41,7 +41,7 @@ const (
 // Window is one named limit of an account at one moment.
 type Window struct {
 	// Name identifies the window within its account, the same whatever the
-	// source: "5h", "7d" (Claude), "primary", "secondary" (Codex),
+	// source: "5h", "7d" (Claude), "primary", "secondary" (Codex), "credits" (Kiro),
 	// "requests", "tokens", "input_tokens", "output_tokens" (API keys),
 	// "limit" (a 429/402 that named no window).
 	Name string
