@@ -311,3 +311,38 @@ func TestCopilotSeatModelsRefreshedDaily(t *testing.T) {
 	in.discoverSeatModels(context.Background())
 	waitModels([]string{"gh/gpt-4.1", "gh/new-model"})
 }
+
+// TestCopilotUsagePolled: the seat's quota snapshots are read from GitHub's
+// API with the GitHub sign-in's own token; unlimited snapshots are no
+// windows, and a revoked sign-in fails the poll.
+func TestCopilotUsagePolled(t *testing.T) {
+	in, idp, up := copilotInstance(t)
+	idp.SetCopilot(idpsim.CopilotScript{API: up.srv.URL, Usage: `{"copilot_plan":"individual","quota_reset_date":"2099-12-01",
+		"quota_snapshots":{"premium_interactions":{"entitlement":300,"remaining":120,"percent_remaining":40,"unlimited":false},
+		"chat":{"entitlement":0,"remaining":0,"percent_remaining":100,"unlimited":true},
+		"completions":{"entitlement":0,"remaining":0,"percent_remaining":100,"unlimited":true}}}`})
+	id := copilotDeviceSignIn(t, in.SignIns)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := in.Quota.Refresh(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := in.Quota.Account(id)
+	if !v.Polled || len(v.Windows) != 1 {
+		t.Fatalf("%+v", v)
+	}
+	w := v.Windows[0]
+	if w.Name != "premium" || w.Label != "Premium requests" || w.Percent != 60 || *w.Remaining != 120 || *w.Limit != 300 ||
+		!w.Plan || !w.ResetAt.Equal(time.Date(2099, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("%+v", w)
+	}
+	h := idp.LastUsage()
+	tok, ok := strings.CutPrefix(h.Get("Authorization"), "token ")
+	if !ok || slices.Contains(idp.CopilotTokens(), tok) || !strings.HasPrefix(h.Get("Editor-Version"), "vscode/") {
+		t.Fatalf("usage asked with %v", h)
+	}
+	idp.Set(func(s *idpsim.Server) { clear(s.AccessTokens) })
+	if err := in.Quota.Refresh(ctx, id); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("revoked: %v", err)
+	}
+}

@@ -385,7 +385,17 @@ func (c *Client) setHeaders(h http.Header, call *Call) error {
 	if err := applyQuirksHeaders(h, call); err != nil {
 		return err
 	}
-	return setAuth(h, call.Entry, call.APIKey)
+	if err := setAuth(h, call.Entry, call.APIKey); err != nil {
+		return err
+	}
+	if call.Op == OpUsage && call.Entry.Quirks == QuirksCopilot {
+		// GitHub's API, asked with the GitHub sign-in's token the way the
+		// editors ask it.
+		if v, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer "); ok {
+			h.Set("Authorization", "token "+v)
+		}
+	}
+	return nil
 }
 
 // notForwarded are headers a caller may not pass through: credentials (the

@@ -15,7 +15,7 @@ import (
 
 // Fetcher reads one account's windows from its vendor's usage endpoint.
 // Each vendor lives in one file that registers its Fetcher in init
-// (claude.go, codex.go, google.go, kiro.go); a provider without one is known from headers and
+// (claude.go, codex.go, google.go, kiro.go, copilot.go); a provider without one is known from headers and
 // errors only.
 type Fetcher interface {
 	// Fetch asks the endpoint with the sign-in's access through send. The
@@ -23,6 +23,18 @@ type Fetcher interface {
 	// sign-in names), so a config file pointing the provider elsewhere
 	// points its usage endpoint there too.
 	Fetch(ctx context.Context, send Sender, e *provider.Entry, acc provider.Access, now time.Time) ([]Window, error)
+}
+
+// signedInFetcher marks a Fetcher whose endpoint takes the sign-in's own
+// access rather than the token the vendor trades it for (Copilot).
+type signedInFetcher interface{ signedIn() }
+
+// SignedInCredential is a sign-in whose requests carry a token traded
+// from the sign-in's own (GitHub's for Copilot). SignedInAccess returns
+// the sign-in's own token, with BaseURL the API that issued it (the
+// config's sign_in.api_url when set).
+type SignedInCredential interface {
+	SignedInAccess(ctx context.Context) (provider.Access, error)
 }
 
 // Sender performs one upstream call (provider.OpUsage) through the
@@ -237,6 +249,19 @@ func (t *Tracker) fetch(ctx context.Context, tg Target, now time.Time) ([]Window
 	f := fetchers[tg.Entry.ID]
 	if f == nil || tg.Cred == nil {
 		return nil, errNoEndpoint
+	}
+	if _, ok := f.(signedInFetcher); ok {
+		// The endpoint takes the sign-in's own token, which does not
+		// expire: a 401 there is a revoked sign-in, not a token to renew.
+		c, ok := tg.Cred.(SignedInCredential)
+		if !ok {
+			return nil, errNoEndpoint
+		}
+		acc, err := c.SignedInAccess(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return f.Fetch(ctx, t.send, &tg.Entry, acc, now)
 	}
 	acc, err := tg.Cred.Access(ctx)
 	if err != nil {

@@ -357,3 +357,24 @@ func TestPollShowingHeadroomClearsCooldowns(t *testing.T) {
 	}
 	same(t, "events", rec.list(), "account_quota_exhausted me Limit", "quota_back me Limit")
 }
+
+// Copilot's snapshots: limited ones are windows, unlimited ones none; a
+// credential that cannot give the sign-in's own token is not polled.
+func TestCopilotSnapshots(t *testing.T) {
+	ws := parseCopilotUsage(gjson.Parse(`{"quota_reset_date":"2026-12-31","quota_reset_date_utc":"2026-12-31T00:00:00.000Z",
+		"quota_snapshots":{"premium_interactions":{"entitlement":300,"remaining":120,"percent_remaining":40,"unlimited":false},
+		"chat":{"percent_remaining":100,"unlimited":true},"completions":{"entitlement":2000,"remaining":0,"percent_remaining":0}}}`))
+	var got []string
+	for _, w := range ws {
+		got = append(got, fmt.Sprintf("%s %s %.2f %d/%d %s %v", w.Name, w.Label(), w.Used, w.Remaining, w.Limit, w.ResetAt.Format(time.RFC3339), w.Plan))
+	}
+	same(t, "windows", got, "premium Premium requests 0.60 120/300 2026-12-31T00:00:00Z true",
+		"completions Completions 1.00 0/2000 2026-12-31T00:00:00Z true")
+	tr := New(Options{Now: func() time.Time { return t0 }, Send: func(context.Context, *provider.Call) ([]byte, error) {
+		t.Fatal("asked without the sign-in's token")
+		return nil, nil
+	}})
+	if _, err := tr.fetch(context.Background(), Target{AccountID: "x", Entry: provider.Entry{ID: "copilot"}, Cred: &fakeCred{token: "t"}}, t0); err != errNoEndpoint {
+		t.Fatal(err)
+	}
+}

@@ -46,7 +46,7 @@ type AccountView struct {
 	Windows      []WindowView `json:"windows"`
 	// ExhaustedUntil is set in state exhausted: when routing uses it again.
 	ExhaustedUntil time.Time `json:"exhaustedUntil,omitzero"`
-	// Polled: a usage endpoint is asked (sign-ins of Claude and Codex);
+	// Polled: a usage endpoint is asked (sign-ins of Claude, Codex, Copilot);
 	// the Limits page's refresh button applies.
 	Polled     bool      `json:"polled"`
 	LastPollAt time.Time `json:"lastPollAt,omitzero"`

@@ -43,7 +43,8 @@ type Window struct {
 	// Name identifies the window within its account, the same whatever the
 	// source: "5h", "7d" (Claude), "primary", "secondary" (Codex), "credits" (Kiro),
 	// "requests", "tokens", "input_tokens", "output_tokens" (API keys),
-	// "limit" (a 429/402 that named no window).
+	// "limit" (a 429/402 that named no window), "premium", "chat",
+	// "completions" (Copilot's monthly snapshots).
 	Name string
 	// Model scopes the window to the models whose id contains it ("opus");
 	// "" limits the whole account.
@@ -112,6 +113,12 @@ func (w Window) Label() string {
 		l = "Output tokens"
 	case "limit":
 		l = "Limit"
+	case "premium":
+		l = "Premium requests"
+	case "chat":
+		l = "Chat"
+	case "completions":
+		l = "Completions"
 	default:
 		l = w.Name
 	}

@@ -85,6 +85,26 @@ func (c *cred) upstream(ctx context.Context, base provider.Access, rejected stri
 	return a, err
 }
 
+// SignedInAccess is the sign-in's own token, refreshed as needed, for
+// endpoints of the API that issued it (quota.SignedInCredential: Copilot's
+// usage endpoint takes the GitHub token, not the traded Copilot token).
+// BaseURL is that API's for vendors that trade tokens (the config's
+// sign_in.api_url when set), the account's otherwise.
+func (c *cred) SignedInAccess(ctx context.Context) (provider.Access, error) {
+	a, err := c.signedInAccess(ctx)
+	if err != nil {
+		return a, err
+	}
+	if v, ok := vendors[c.rec.ProviderID].(interface {
+		signInAPI(m *Manager, providerID string) (string, error)
+	}); ok {
+		if a.BaseURL, err = v.signInAPI(c.m, c.rec.ProviderID); err != nil {
+			return provider.Access{}, err
+		}
+	}
+	return a, nil
+}
+
 // signedInAccess is the sign-in's own access token, refreshed as needed.
 func (c *cred) signedInAccess(ctx context.Context) (provider.Access, error) {
 	c.mu.Lock()

@@ -251,6 +251,13 @@ func githubAPI(m *Manager, providerID string) (api string, overridden bool, err 
 	return strings.TrimRight(raw, "/"), true, nil
 }
 
+// signInAPI is the GitHub API the sign-in's own token is for (cred's
+// SignedInAccess: the Copilot usage endpoint).
+func (v *copilotVendor) signInAPI(m *Manager, providerID string) (string, error) {
+	api, _, err := githubAPI(m, providerID)
+	return api, err
+}
+
 // githubGet sends an authenticated GET to the GitHub API the way the
 // Copilot editor plugins do, and returns the status and (bounded) body.
 func githubGet(ctx context.Context, m *Manager, providerID, path, githubToken string) (*http.Response, []byte, bool, error) {

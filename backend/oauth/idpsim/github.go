@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -34,7 +35,10 @@ type CopilotScript struct {
 	API         string        // endpoints.api ("" leaves endpoints out)
 	SKU         string        // sku (default "copilot_for_individuals_subscriber")
 	Delay       time.Duration // holds answers back, so concurrent callers pile up
-	Now         func() time.Time
+	// Usage answers GET /copilot_internal/user (the seat's quota
+	// snapshots) to an accepted GitHub token; "" answers 404.
+	Usage string
+	Now   func() time.Time
 }
 
 type githubState struct {
@@ -42,6 +46,7 @@ type githubState struct {
 	calls   atomic.Int32
 	issued  []string
 	lastHdr http.Header
+	usage   http.Header // the last usage request's headers
 	login   string
 	email   string
 }
@@ -95,6 +100,30 @@ func (s *Server) Accept(accessToken string) {
 func (s *Server) githubRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /copilot_internal/v2/token", s.copilotToken)
 	mux.HandleFunc("GET /user", s.githubUser)
+	mux.HandleFunc("GET /copilot_internal/user", s.copilotUser)
+}
+
+// LastUsage is the headers of the last GET /copilot_internal/user.
+func (s *Server) LastUsage() http.Header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.github.usage.Clone()
+}
+
+func (s *Server) copilotUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.github.usage = r.Header.Clone()
+	switch {
+	case !s.AccessTokens[githubAuth(r)]:
+		WriteJSON(w, http.StatusUnauthorized, map[string]any{"message": "Bad credentials",
+			"documentation_url": "https://docs.github.com/rest", "status": "401"})
+	case s.github.script.Usage == "":
+		WriteJSON(w, http.StatusNotFound, map[string]any{"message": "Not Found"})
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, s.github.script.Usage)
+	}
 }
 
 // githubAuth returns the GitHub token of an API request: GitHub takes
