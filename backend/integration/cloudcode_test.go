@@ -225,7 +225,7 @@ func TestCloudCodeMatrix(t *testing.T) {
 	})
 	var generated int
 	for _, c := range cc.seen() {
-		if c.path == "/v1internal:loadCodeAssist" {
+		if !isGeneration(c.path) { // project discovery and the quota poller's usage calls
 			continue
 		}
 		generated++
@@ -252,7 +252,7 @@ func TestAntigravityThroughHub(t *testing.T) {
 		}
 	})
 	for _, c := range cc.seen() {
-		if c.path == "/v1internal:loadCodeAssist" {
+		if !isGeneration(c.path) { // project discovery and the quota poller's usage calls
 			continue
 		}
 		e := c.env
@@ -379,4 +379,10 @@ func TestCloudCode5xxFallsBack(t *testing.T) {
 	if inner.Hits() != 2 || second.Hits() != 2 {
 		t.Errorf("hits: cloud code %d, second %d; want 2 and 2", inner.Hits(), second.Hits())
 	}
+}
+
+// isGeneration tells Cloud Code's generation calls from the others
+// (loadCodeAssist, the usage calls the quota poller makes).
+func isGeneration(path string) bool {
+	return path == "/v1internal:generateContent" || path == "/v1internal:streamGenerateContent"
 }

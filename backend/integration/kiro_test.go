@@ -46,6 +46,10 @@ func newKiroUpstream(t *testing.T) *kiroUpstream {
 }
 
 func (u *kiroUpstream) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/getUsageLimits" { // the quota poller's call after a sign-in: not a generation
+		http.NotFound(w, r)
+		return
+	}
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	body, _ := io.ReadAll(r.Body)
 	u.mu.Lock()
