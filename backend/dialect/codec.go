@@ -32,6 +32,10 @@ type Codec interface {
 	Name() Name
 
 	// Client side: what a client sent us, and what we send back.
+	// DecodeRequest's IR may share body's memory (copying a megabyte of
+	// conversation per request is what it avoids): the caller must not
+	// change body while the IR is in use, and must copy any string it keeps
+	// beyond the request.
 	DecodeRequest(body []byte) (*ir.Request, error)
 	EncodeResponse(resp *ir.Response) ([]byte, error)
 	NewStreamEncoder(req *ir.Request) StreamEncoder

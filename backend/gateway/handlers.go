@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/openai"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/usage"
 )
@@ -42,11 +41,20 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	if decode == nil {
 		x.decode = codec.DecodeRequest
 	}
-	if gjson.ValidBytes(body) {
+	// One pass validates the body and finds its model and stream flag.
+	var modelRaw, streamRaw []byte
+	if jsonscan.Top(body, func(k, v []byte) {
+		switch {
+		case modelRaw == nil && keyIs(k, "model"):
+			modelRaw = v
+		case streamRaw == nil && keyIs(k, "stream"):
+			streamRaw = v
+		}
+	}) {
 		var model string
 		if d != dialect.Gemini { // Gemini's model is in the URL (geminiAction checks it)
 			var e *ir.Error
-			if model, e = bodyModel(body); e != nil {
+			if model, e = modelValue(modelRaw); e != nil {
 				x.fail(e)
 				return nil, false
 			}
@@ -54,7 +62,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 		if decode == nil {
 			// Lazy: pass-through needs only the model and the stream flag;
 			// the full decode happens if a candidate needs translation.
-			x.req = &ir.Request{Model: model, Stream: gjson.GetBytes(body, "stream").Bool()}
+			x.req = &ir.Request{Model: model, Stream: rawBool(streamRaw)}
 			x.row.RequestedModel, x.row.Stream = x.req.Model, x.req.Stream
 			return x, true
 		}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,10 +46,34 @@ func checkModelName(m string) *ir.Error {
 // names none: the router reports that).
 func bodyModel(body []byte) (string, *ir.Error) {
 	m := gjson.GetBytes(body, "model")
-	if m.Exists() && m.Type != gjson.String {
+	if !m.Exists() {
+		return modelValue(nil)
+	}
+	return modelValue([]byte(m.Raw))
+}
+
+// modelValue checks a raw "model" value (nil: absent) and returns it.
+func modelValue(raw []byte) (string, *ir.Error) {
+	if raw == nil {
+		return "", checkModelName("")
+	}
+	m := gjson.ParseBytes(raw)
+	if m.Type != gjson.String {
 		return "", ir.Errorf(ir.KindBadRequest, "model must be a string")
 	}
 	return m.Str, checkModelName(m.Str)
+}
+
+// rawBool is gjson's truth of a raw JSON value (absent: false), as the
+// full decoders would read a lenient client's "stream".
+func rawBool(raw []byte) bool { return raw != nil && gjson.ParseBytes(raw).Bool() }
+
+// keyIs reports whether a member key as written (escapes kept) is name.
+func keyIs(k []byte, name string) bool {
+	if bytes.IndexByte(k, '\\') < 0 {
+		return string(k) == name
+	}
+	return gjson.Parse(`"`+string(k)+`"`).Str == name
 }
 
 // routeHeader is the X-Switchboard-Route value: printable ASCII only (other

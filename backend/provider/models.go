@@ -12,6 +12,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -64,7 +65,7 @@ func (c *Client) fetchJSON(ctx context.Context, call *Call) (gjson.Result, error
 		e.Provider = call.Entry.ID
 		return gjson.Result{}, e
 	}
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return gjson.Result{}, &ir.Error{Kind: ir.KindUpstream5xx, Status: 502, Provider: call.Entry.ID,
 			Message: "upstream answered the model list with something that is not JSON"}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -506,7 +507,7 @@ func (ed *editor) setRaw(path, raw string) {
 // checkObject refuses a body that is not a JSON object: a sign-in request is
 // edited in place, which needs one.
 func checkObject(body []byte) *ir.Error {
-	if !gjson.ValidBytes(body) || !strings.HasPrefix(strings.TrimLeft(view(body), " \t\r\n"), "{") {
+	if !jsonscan.Valid(body) || !strings.HasPrefix(strings.TrimLeft(view(body), " \t\r\n"), "{") {
 		return ir.Errorf(ir.KindBadRequest, "the request body is not a JSON object")
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 )
 
 // ---------------------------------------------------------------------------
@@ -84,7 +85,7 @@ func copilotHeaders(h http.Header, call *Call) {
 // person's message) and whether an image is in it, from an OpenAI Chat or
 // Responses body. A body it cannot read counts as a person's text question.
 func copilotTurn(d dialect.Name, body []byte) (agent, vision bool) {
-	if len(body) == 0 || !gjson.ValidBytes(body) {
+	if len(body) == 0 || !jsonscan.Valid(body) {
 		return false, false
 	}
 	root := gjson.Parse(view(body))

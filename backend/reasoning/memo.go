@@ -206,6 +206,9 @@ func (m *Memo) remember(k memKey, e *Entry) {
 		m.bytes += e.size()
 		m.lru.MoveToFront(el)
 	} else {
+		// The key's strings may share a request body's memory (decoders
+		// alias it): copy them so the cache never pins a body.
+		k = memKey{strings.Clone(k.scope), strings.Clone(k.call)}
 		m.items[k] = m.lru.PushFront(&item{key: k, e: e})
 		m.bytes += e.size()
 	}

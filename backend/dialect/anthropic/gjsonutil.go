@@ -15,6 +15,15 @@ func wrongType(field, want string) error {
 	return ir.Errorf(ir.KindBadRequest, "%s: expected %s", field, want)
 }
 
+// strOK is str without the error: false for a value of the wrong type.
+func strOK(v gjson.Result) (string, bool) {
+	switch v.Type {
+	case gjson.String, gjson.Null:
+		return v.Str, true
+	}
+	return "", false
+}
+
 func str(v gjson.Result, field string) (string, error) {
 	switch v.Type {
 	case gjson.String, gjson.Null:

@@ -6,14 +6,16 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
 // Request bodies are read with gjson rather than encoding/json: Claude Code
 // sends ~80 KB of tools and prompts per turn, and one validation pass plus
 // one walk is several times cheaper than encoding/json's nested decoding.
-// gjson.ParseBytes copies the body once; the strings of the IR share that
-// copy, so nothing aliases the caller's buffer.
+// The IR's strings share the body's memory (see dialect.Codec), and levels
+// are walked with jsonscan.Each, which skips nested values eight bytes at a
+// time.
 //
 // Fields we cannot carry (context_management, container, mcp_servers,
 // service_tier…) are skipped: unknown fields never fail a request. Known
@@ -29,17 +31,17 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) { return decodeRequ
 func DecodeCountTokens(body []byte) (*ir.Request, error) { return decodeRequest(body) }
 
 func decodeRequest(body []byte) (*ir.Request, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, ir.Errorf(ir.KindBadRequest, "invalid JSON body")
 	}
-	root := gjson.ParseBytes(body)
+	root := gjson.Parse(unsafeString(body))
 	if !root.IsObject() {
 		return nil, ir.Errorf(ir.KindBadRequest, "body: expected a JSON object")
 	}
 	req := &ir.Request{}
 	var messages, tools, toolChoice, thinking, outputConfig, outputFormat gjson.Result
 	var err error
-	root.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
 			req.Model, err = str(v, "model")
@@ -132,34 +134,52 @@ func decodeMessages(req *ir.Request, v gjson.Result) error {
 	if !v.IsArray() {
 		return ir.Errorf(ir.KindBadRequest, "messages: expected an array")
 	}
-	items := v.Array()
-	if len(items) == 0 {
-		return ir.Errorf(ir.KindBadRequest, "messages: at least one message is required")
+	req.Messages = make([]ir.Message, 0, 16)
+	i := 0
+	var err error
+	jsonscan.Each(v, func(_, m gjson.Result) bool {
+		err = decodeMessage(req, m, i)
+		i++
+		return err == nil
+	})
+	if err == nil && i == 0 {
+		err = ir.Errorf(ir.KindBadRequest, "messages: at least one message is required")
 	}
-	req.Messages = make([]ir.Message, 0, len(items))
-	for i, m := range items {
-		where := "messages." + strconv.Itoa(i)
-		if !m.IsObject() {
-			return ir.Errorf(ir.KindBadRequest, "%s: expected a message object", where)
-		}
-		roleName := m.Get("role")
-		role, ok := decodeRole(roleName.Str)
-		if !ok {
-			return ir.Errorf(ir.KindBadRequest, "%s.role: unknown role %q", where, roleName.Str)
-		}
-		blocks, err := decodeContent(m.Get("content"), where+".content")
-		if err != nil {
-			return err
-		}
-		if role == ir.RoleSystem {
-			blocks = textOnly(blocks)
-			if len(req.Messages) == 0 {
-				req.System = append(req.System, blocks...)
-				continue
-			}
-		}
-		req.Messages = append(req.Messages, ir.Message{Role: role, Content: blocks})
+	return err
+}
+
+// decodeMessage appends the i-th message to req.
+func decodeMessage(req *ir.Request, m gjson.Result, i int) error {
+	where := "messages." + strconv.Itoa(i)
+	if !m.IsObject() {
+		return ir.Errorf(ir.KindBadRequest, "%s: expected a message object", where)
 	}
+	var roleName, content gjson.Result
+	jsonscan.Each(m, func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "role":
+			roleName = v
+		case "content":
+			content = v
+		}
+		return true
+	})
+	role, ok := decodeRole(roleName.Str)
+	if !ok {
+		return ir.Errorf(ir.KindBadRequest, "%s.role: unknown role %q", where, roleName.Str)
+	}
+	blocks, err := decodeContent(content, where+".content")
+	if err != nil {
+		return err
+	}
+	if role == ir.RoleSystem {
+		blocks = textOnly(blocks)
+		if len(req.Messages) == 0 {
+			req.System = append(req.System, blocks...)
+			return nil
+		}
+	}
+	req.Messages = append(req.Messages, ir.Message{Role: role, Content: blocks})
 	return nil
 }
 
@@ -191,21 +211,37 @@ func decodeContent(v gjson.Result, where string) ([]ir.Block, error) {
 // decodeBlocks reads an array of content blocks, skipping types the IR
 // cannot carry (server tool results, search results, containers…).
 func decodeBlocks(v gjson.Result, where string) ([]ir.Block, error) {
-	items := v.Array()
-	out := make([]ir.Block, 0, len(items))
-	for i, item := range items {
+	out := make([]ir.Block, 0, 2)
+	i := 0
+	var err error
+	jsonscan.Each(v, func(_, item gjson.Result) bool {
 		if !item.IsObject() {
-			return nil, ir.Errorf(ir.KindBadRequest, "%s.%d: expected a content block object", where, i)
+			err = ir.Errorf(ir.KindBadRequest, "%s.%d: expected a content block object", where, i)
+			return false
 		}
-		b, ok, err := blockToIR(item, where+"."+strconv.Itoa(i))
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		var b ir.Block
+		var ok bool
+		if b, ok, err = blockToIR(item, blockPath{where, i}); ok {
 			out = append(out, b)
 		}
+		i++
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// blockPath names a content block in error messages; the string is built
+// only when there is an error to report.
+type blockPath struct {
+	parent string
+	index  int
+}
+
+func (p blockPath) field(name string) string {
+	return p.parent + "." + strconv.Itoa(p.index) + "." + name
 }
 
 // wireBlock holds the fields of a content block in one pass over it (an
@@ -217,7 +253,7 @@ type wireBlock struct {
 
 func readBlock(item gjson.Result) wireBlock {
 	var w wireBlock
-	item.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(item, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			w.typ = v
@@ -252,13 +288,15 @@ func readBlock(item gjson.Result) wireBlock {
 }
 
 // blockToIR converts one block. ok is false when the block is dropped.
-func blockToIR(item gjson.Result, where string) (b ir.Block, ok bool, err error) {
+func blockToIR(item gjson.Result, where blockPath) (b ir.Block, ok bool, err error) {
 	w := readBlock(item)
 	b.CacheControl = rawObject(w.cacheControl)
 	switch w.typ.Str {
 	case "text":
 		b.Type = ir.BlockText
-		b.Text, err = str(w.text, where+".text")
+		if b.Text, ok = strOK(w.text); !ok {
+			err = wrongType(where.field("text"), "a string")
+		}
 	case "image", "document":
 		return mediaToIR(w, b, where)
 	case "tool_use":
@@ -266,7 +304,7 @@ func blockToIR(item gjson.Result, where string) (b ir.Block, ok bool, err error)
 		b.Input = toolInput(w.input)
 	case "tool_result":
 		b.Type, b.ToolCallID, b.IsError = ir.BlockToolResult, w.toolUseID.Str, w.isError.Bool()
-		if b.Content, err = decodeContent(w.content, where+".content"); err == nil {
+		if b.Content, err = decodeContent(w.content, where.field("content")); err == nil {
 			b.Content = resultContent(b.Content)
 		}
 	case "thinking":
@@ -309,9 +347,9 @@ func resultContent(blocks []ir.Block) []ir.Block {
 // mediaToIR converts image and document blocks. A document's media type
 // (application/pdf) rides on an image block so an Anthropic upstream gets a
 // document back; plain-text documents become text.
-func mediaToIR(w wireBlock, b ir.Block, where string) (ir.Block, bool, error) {
+func mediaToIR(w wireBlock, b ir.Block, where blockPath) (ir.Block, bool, error) {
 	if w.source.Exists() && !w.source.IsObject() {
-		return b, false, ir.Errorf(ir.KindBadRequest, "%s.source: expected an object", where)
+		return b, false, ir.Errorf(ir.KindBadRequest, "%s: expected an object", where.field("source"))
 	}
 	src := w.source
 	b.Type = ir.BlockImage

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -21,7 +22,7 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 // parseObject validates body and parses it once; every string read later
 // aliases this one copy.
 func parseObject(body []byte) (gjson.Result, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return gjson.Result{}, badRequest("request body is not valid JSON")
 	}
 	r := gjson.Parse(string(body))

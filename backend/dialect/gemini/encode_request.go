@@ -13,7 +13,7 @@ func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 		return nil, badRequest("no request to encode")
 	}
 	e := newReqEncoder(req)
-	w := turnWriter{dst: make([]byte, 0, sizeHint(req))}
+	w := turnWriter{dst: make([]byte, 0, req.SizeHint())}
 	w.dst = append(w.dst, `{"contents":[`...)
 	for i := range req.Messages {
 		e.message(&w, &req.Messages[i])
@@ -58,26 +58,6 @@ func newReqEncoder(req *ir.Request) *reqEncoder {
 		}
 	}
 	return e
-}
-
-func sizeHint(req *ir.Request) int {
-	n := 256
-	for _, b := range req.System {
-		n += len(b.Text) + 16
-	}
-	for i := range req.Messages {
-		for j := range req.Messages[i].Content {
-			b := &req.Messages[i].Content[j]
-			n += len(b.Text) + len(b.Data) + len(b.Input) + len(b.Signature) + 48
-			for k := range b.Content {
-				n += len(b.Content[k].Text) + len(b.Content[k].Data) + 32
-			}
-		}
-	}
-	for i := range req.Tools {
-		n += len(req.Tools[i].Description) + len(req.Tools[i].Parameters) + 64
-	}
-	return n
 }
 
 // message writes one ir message. Gemini has no system role inside

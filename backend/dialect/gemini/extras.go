@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -48,7 +49,7 @@ func EncodeCountTokensRequest(req *ir.Request) ([]byte, error) {
 
 // DecodeCountTokensResponse reads a :countTokens answer.
 func DecodeCountTokensResponse(body []byte) (int, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return 0, badRequest("upstream response is not valid JSON")
 	}
 	root := gjson.ParseBytes(body)
@@ -207,7 +208,7 @@ func EncodeBatchEmbedRequest(req *ir.EmbedRequest) ([]byte, error) {
 // DecodeBatchEmbedResponse reads a :batchEmbedContents answer (or a single
 // :embedContent one).
 func DecodeBatchEmbedResponse(body []byte) (*ir.EmbedResponse, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, badRequest("upstream response is not valid JSON")
 	}
 	root := gjson.ParseBytes(body)

@@ -3,13 +3,14 @@ package gemini
 import (
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
 // DecodeResponse reads a generateContent answer. A JSON array (what
 // streamGenerateContent returns without alt=sse) is folded chunk by chunk.
 func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, badRequest("upstream response is not valid JSON")
 	}
 	root := gjson.Parse(string(body))

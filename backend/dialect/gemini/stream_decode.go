@@ -7,6 +7,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/sse"
 )
@@ -41,7 +42,7 @@ func (d *streamDecoder) Decode(dst []ir.Event, ev sse.Event) ([]ir.Event, error)
 	if d.done || len(data) == 0 || ev.IsDone() {
 		return dst, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonscan.Valid(data) {
 		return dst, errBadChunk
 	}
 	root := gjson.Parse(string(data))

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/tidwall/gjson"
+	"switchboard/backend/internal/jsonscan"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -75,7 +75,7 @@ func appendEscapedASCII(dst []byte, c byte) []byte {
 // AppendRaw appends a raw JSON value, or fallback when raw is empty or not
 // valid JSON (an IR built by another codec must never make our body invalid).
 func AppendRaw(dst, raw []byte, fallback string) []byte {
-	if len(raw) == 0 || !gjson.ValidBytes(raw) {
+	if len(raw) == 0 || !jsonscan.Valid(raw) {
 		return append(dst, fallback...)
 	}
 	return append(dst, raw...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -342,7 +343,7 @@ func description(t ir.Tool) string {
 
 // objectOr is raw when it is a JSON object, else fallback.
 func objectOr(raw json.RawMessage, fallback string) json.RawMessage {
-	if r := gjson.ParseBytes(raw); len(raw) > 0 && r.IsObject() && gjson.ValidBytes(raw) {
+	if r := gjson.ParseBytes(raw); len(raw) > 0 && r.IsObject() && jsonscan.Valid(raw) {
 		return raw
 	}
 	return json.RawMessage(fallback)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/sse"
 )
@@ -86,7 +87,7 @@ func (d *streamDecoder) Decode(dst []ir.Event, ev sse.Event) ([]ir.Event, error)
 	if len(ev.Data) == 0 {
 		return dst, nil
 	}
-	if !gjson.ValidBytes(ev.Data) {
+	if !jsonscan.Valid(ev.Data) {
 		return dst, &ir.Error{Kind: ir.KindUpstream5xx, Message: "kiro: malformed " + eventName(strings.Clone(name)) + " payload"}
 	}
 	switch name {

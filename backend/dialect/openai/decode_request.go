@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -53,7 +54,7 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 // parseObject validates body and parses it once; every string taken from
 // the result aliases this single copy of the body.
 func parseObject(body []byte) (gjson.Result, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return gjson.Result{}, badRequest("request body is not valid JSON")
 	}
 	root := gjson.Parse(string(body))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -105,7 +106,7 @@ func embedInputSize(in []string) int {
 // DecodeEmbedResponse reads an embeddings list. Vectors are placed by their
 // index field; a vendor that answered in base64 anyway is decoded too.
 func DecodeEmbedResponse(body []byte) (*ir.EmbedResponse, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, badUpstream("upstream embeddings response is not valid JSON")
 	}
 	root := gjson.ParseBytes(body)

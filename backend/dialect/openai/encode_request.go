@@ -25,7 +25,7 @@ func EncodeRequestWith(req *ir.Request, opt RequestOptions) ([]byte, error) {
 	if req == nil {
 		return nil, ir.Errorf(ir.KindInternal, "openai: nil request")
 	}
-	b := make([]byte, 0, estimateSize(req))
+	b := make([]byte, 0, req.SizeHint())
 	b = appendStringField(append(b, '{'), "model", req.Model)
 	b = append(appendKey(b, "messages"), '[')
 	b = appendMessages(b, req, opt)
@@ -47,27 +47,6 @@ func EncodeRequestWith(req *ir.Request, opt RequestOptions) ([]byte, error) {
 		b = append(appendKey(b, "stream_options"), `{"include_usage":true}`...)
 	}
 	return append(b, '}'), nil
-}
-
-// estimateSize guesses the body size so the buffer rarely grows.
-func estimateSize(req *ir.Request) int {
-	n := 256
-	for i := range req.System {
-		n += len(req.System[i].Text)
-	}
-	for i := range req.Messages {
-		for j := range req.Messages[i].Content {
-			c := &req.Messages[i].Content[j]
-			n += len(c.Text) + len(c.Data) + len(c.Input) + 64
-			for k := range c.Content {
-				n += len(c.Content[k].Text) + 16
-			}
-		}
-	}
-	for i := range req.Tools {
-		n += len(req.Tools[i].Description) + len(req.Tools[i].Parameters) + 64
-	}
-	return n + n/8
 }
 
 func appendSampling(b []byte, req *ir.Request, opt RequestOptions) []byte {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -79,7 +80,7 @@ func errorTypeCode(e *ir.Error) (typ, code string) {
 // (status is the HTTP status, 0 inside a stream). Bodies that are not the
 // OpenAI shape are classified by status alone, with the body as message.
 func DecodeError(status int, body []byte) *ir.Error {
-	if gjson.ValidBytes(body) {
+	if jsonscan.Valid(body) {
 		root := gjson.ParseBytes(body)
 		if e := root.Get("error"); e.IsObject() {
 			return errorFromObject(e, status)

@@ -5,13 +5,14 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
 // DecodeResponse reads a chat.completion body from an upstream. Only the
 // first choice is used (the gateway never asks for n > 1).
 func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, badUpstream("upstream response is not valid JSON")
 	}
 	root := gjson.Parse(string(body))

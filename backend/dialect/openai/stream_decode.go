@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/sse"
 )
@@ -51,7 +52,7 @@ func (d *streamDecoder) Decode(dst []ir.Event, ev sse.Event) ([]ir.Event, error)
 	if len(data) == 0 {
 		return dst, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonscan.Valid(data) {
 		return dst, badUpstream("upstream sent an invalid stream chunk")
 	}
 	// One copy per chunk: the delta strings below alias it and must outlive

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -15,7 +16,7 @@ import (
 // of every message is a substring of it and decoding a 40 KB Codex request
 // costs a handful of allocations per item rather than a reflective decode.
 func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, badRequest("request body is not valid JSON")
 	}
 	root := gjson.Parse(string(body))

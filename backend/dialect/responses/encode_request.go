@@ -17,7 +17,7 @@ const maxUserLen = 64
 // EncodeRequest renders a hub request as a Responses upstream body.
 func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 	tx := newToolIndex(req.Tools)
-	b := make([]byte, 0, estimateSize(req))
+	b := make([]byte, 0, req.SizeHint())
 	b = append(b, '{')
 	b = appendStringField(b, "model", req.Model)
 	if instr := systemText(req.System); instr != "" {
@@ -60,28 +60,6 @@ func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 		b = appendStringField(b, "user", req.User)
 	}
 	return append(b, '}'), nil
-}
-
-// estimateSize guesses the body size so the buffer rarely grows.
-func estimateSize(req *ir.Request) int {
-	n := 512
-	for i := range req.System {
-		n += len(req.System[i].Text) + 8
-	}
-	for i := range req.Messages {
-		for j := range req.Messages[i].Content {
-			c := &req.Messages[i].Content[j]
-			n += 96 + len(c.Text) + len(c.Input) + len(c.Data) + len(c.URL) + len(c.Signature)
-			for k := range c.Content {
-				n += 64 + len(c.Content[k].Text) + len(c.Content[k].Data)
-			}
-		}
-	}
-	for i := range req.Tools {
-		t := &req.Tools[i]
-		n += 64 + len(t.Description) + len(t.Parameters) + len(t.Raw)
-	}
-	return n + n/8 // headroom for escapes
 }
 
 // systemText joins the system blocks into instructions. Blocks that came

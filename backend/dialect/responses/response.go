@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -305,7 +306,7 @@ func appendCustomItem(b []byte, id, status, callID, name, input string) []byte {
 // DecodeResponse reads a Responses upstream's JSON answer. A failed
 // response (or an error body) becomes a classified *ir.Error.
 func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonscan.Valid(body) {
 		return nil, ir.Errorf(ir.KindUpstream5xx, "upstream response is not valid JSON")
 	}
 	root := gjson.Parse(string(body))

@@ -4,6 +4,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/sse"
 )
@@ -91,7 +92,7 @@ func (d *streamDecoder) Decode(dst []ir.Event, ev sse.Event) ([]ir.Event, error)
 	if d.done || len(ev.Data) == 0 || ev.IsDone() {
 		return dst, nil
 	}
-	if !gjson.ValidBytes(ev.Data) {
+	if !jsonscan.Valid(ev.Data) {
 		return dst, ir.Errorf(ir.KindUpstream5xx, "responses stream: event is not valid JSON")
 	}
 	f := readEvent(string(ev.Data)) // one copy: every string below points into it

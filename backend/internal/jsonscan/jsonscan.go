@@ -1,0 +1,266 @@
+// Package jsonscan checks JSON in one pass, fast enough to run on every
+// agent-sized request body (hundreds of KB of conversation, mostly long
+// strings), and hands the caller the raw top-level members it walked past,
+// so the gateway learns the model and the stream flag without a second scan.
+//
+// Validity follows RFC 8259 like encoding/json.Valid (a fuzz test holds
+// them equal); like it, bytes ≥ 0x80 inside strings are not checked as
+// UTF-8 (decoders replace bad sequences). Strings, most of every body, are
+// skipped eight bytes at a time.
+package jsonscan
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// Valid reports whether b holds exactly one JSON value, whitespace around
+// it allowed.
+func Valid(b []byte) bool { return Top(b, nil) }
+
+// Top is Valid that also calls f, when b is an object, with each of its
+// members in order: the key as written (between the quotes, escapes kept)
+// and the raw value. f runs while the scan goes on: a member is reported
+// even when the body turns out invalid further on, so callers act on the
+// result only when Top returns true.
+func Top(b []byte, f func(key, value []byte)) bool {
+	var buf [64]byte // open containers, '{' or '['; deeper bodies grow it
+	stack := buf[:0]
+	var key []byte
+	vstart := 0
+	i := skipWS(b, 0)
+	var ok bool
+value:
+	for {
+		if i >= len(b) {
+			return false
+		}
+		if len(stack) == 1 && stack[0] == '{' {
+			vstart = i
+		}
+		switch c := b[i]; c {
+		case '{', '[':
+			i = skipWS(b, i+1)
+			if i < len(b) && b[i] == c+2 { // '}' and ']' follow their openers by 2
+				i++
+				break
+			}
+			stack = append(stack, c)
+			if c == '{' {
+				var k []byte
+				if i, k, ok = memberKey(b, i); !ok {
+					return false
+				}
+				if len(stack) == 1 {
+					key = k
+				}
+			}
+			continue value
+		case '"':
+			if i = endString(b, i+1); i < 0 {
+				return false
+			}
+		case 't':
+			if i = literal(b, i, "true"); i < 0 {
+				return false
+			}
+		case 'f':
+			if i = literal(b, i, "false"); i < 0 {
+				return false
+			}
+		case 'n':
+			if i = literal(b, i, "null"); i < 0 {
+				return false
+			}
+		default:
+			if i = endNumber(b, i); i < 0 {
+				return false
+			}
+		}
+		// A value ended at i: report it if it was a top-level member, then
+		// close every container that ends here.
+		for {
+			if f != nil && len(stack) == 1 && stack[0] == '{' {
+				f(key, b[vstart:i])
+			}
+			if len(stack) == 0 {
+				return skipWS(b, i) == len(b)
+			}
+			if i = skipWS(b, i); i >= len(b) {
+				return false
+			}
+			open := stack[len(stack)-1]
+			if b[i] == ',' {
+				i = skipWS(b, i+1)
+				if open == '{' {
+					var k []byte
+					if i, k, ok = memberKey(b, i); !ok {
+						return false
+					}
+					if len(stack) == 1 {
+						key = k
+					}
+				}
+				continue value
+			}
+			if b[i] != open+2 {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+			i++
+		}
+	}
+}
+
+// memberKey reads `"key" :` at i and returns where the value starts.
+func memberKey(b []byte, i int) (int, []byte, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, nil, false
+	}
+	end := endString(b, i+1)
+	if end < 0 {
+		return i, nil, false
+	}
+	key := b[i+1 : end-1]
+	i = skipWS(b, end)
+	if i >= len(b) || b[i] != ':' {
+		return i, nil, false
+	}
+	return skipWS(b, i+1), key, true
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// specialMask flags (bit 7 of each byte) the bytes of w a string scan must
+// stop at: control characters (< 0x20), quotes and backslashes. Each test
+// is the "has a zero / has a byte less than n" bit trick; a flag may be
+// wrong only above a true one, so the lowest flag is always exact.
+func specialMask(w uint64) uint64 {
+	ctl := (w - ones*0x20) &^ w
+	q := w ^ (ones * '"')
+	q = (q - ones) &^ q
+	bs := w ^ (ones * '\\')
+	bs = (bs - ones) &^ bs
+	return (ctl | q | bs) & highs
+}
+
+// endString returns the index after the closing quote of the string whose
+// contents start at i, or -1 when the string is malformed or unterminated.
+func endString(b []byte, i int) int {
+	for {
+		i = nextSpecial(b, i)
+		if i >= len(b) {
+			return -1
+		}
+		switch b[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			if i+1 >= len(b) {
+				return -1
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !hex4(b[i+2:i+6]) {
+					return -1
+				}
+				i += 6
+			default:
+				return -1
+			}
+		default: // a control character
+			return -1
+		}
+	}
+}
+
+// nextSpecial returns the index of the first quote, backslash or control
+// character at or after i (len(b) if none), eight bytes at a time.
+func nextSpecial(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := specialMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return i
+}
+
+func hex4(h []byte) bool {
+	for _, c := range h {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func literal(b []byte, i int, lit string) int {
+	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+		return -1
+	}
+	return i + len(lit)
+}
+
+// endNumber returns the index after the number at i, or -1:
+// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+func endNumber(b []byte, i int) int {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i+1)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
+			return -1
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return -1
+		}
+		i = j
+	}
+	return i
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
