@@ -162,13 +162,5 @@ func endStringS(raw string, i int) int {
 }
 
 func skipWSs(raw string, i int) int {
-	for i < len(raw) {
-		switch raw[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
+	return skipWS(unsafe.Slice(unsafe.StringData(raw), len(raw)), i)
 }

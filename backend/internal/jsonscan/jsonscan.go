@@ -47,12 +47,8 @@ value:
 			}
 			stack = append(stack, c)
 			if c == '{' {
-				var k []byte
-				if i, k, ok = memberKey(b, i); !ok {
+				if i, ok = memberKey(b, i, len(stack) == 1, &key); !ok {
 					return false
-				}
-				if len(stack) == 1 {
-					key = k
 				}
 			}
 			continue value
@@ -93,12 +89,8 @@ value:
 			if b[i] == ',' {
 				i = skipWS(b, i+1)
 				if open == '{' {
-					var k []byte
-					if i, k, ok = memberKey(b, i); !ok {
+					if i, ok = memberKey(b, i, len(stack) == 1, &key); !ok {
 						return false
-					}
-					if len(stack) == 1 {
-						key = k
 					}
 				}
 				continue value
@@ -112,21 +104,24 @@ value:
 	}
 }
 
-// memberKey reads `"key" :` at i and returns where the value starts.
-func memberKey(b []byte, i int) (int, []byte, bool) {
+// memberKey reads `"key" :` at i and returns where the value starts; the
+// key goes to *key when keep is set (a top-level member).
+func memberKey(b []byte, i int, keep bool, key *[]byte) (int, bool) {
 	if i >= len(b) || b[i] != '"' {
-		return i, nil, false
+		return i, false
 	}
 	end := endString(b, i+1)
 	if end < 0 {
-		return i, nil, false
+		return i, false
 	}
-	key := b[i+1 : end-1]
+	if keep {
+		*key = b[i+1 : end-1]
+	}
 	i = skipWS(b, end)
 	if i >= len(b) || b[i] != ':' {
-		return i, nil, false
+		return i, false
 	}
-	return skipWS(b, i+1), key, true
+	return skipWS(b, i+1), true
 }
 
 func skipWS(b []byte, i int) int {
