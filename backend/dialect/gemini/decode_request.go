@@ -25,7 +25,7 @@ func parseObject(body []byte) (gjson.Result, error) {
 	if !jsonscan.Valid(body) {
 		return gjson.Result{}, badRequest("request body is not valid JSON")
 	}
-	r := gjson.Parse(string(body))
+	r := gjson.Parse(jsonscan.View(body))
 	if !r.IsObject() {
 		return gjson.Result{}, badRequest("request body must be a JSON object")
 	}
@@ -48,7 +48,7 @@ func decodeRoot(root gjson.Result) (*ir.Request, error) {
 	d := reqDecoder{req: &ir.Request{}}
 	var contents gjson.Result
 	var err error
-	root.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "contents":
 			contents = v
@@ -81,7 +81,7 @@ func (d *reqDecoder) contents(c gjson.Result) error {
 	}
 	var err error
 	i := 0
-	c.ForEach(func(_, v gjson.Result) bool {
+	jsonscan.Each(c, func(_, v gjson.Result) bool {
 		err = d.content(i, v)
 		i++
 		return err == nil
@@ -101,7 +101,7 @@ func (d *reqDecoder) content(i int, c gjson.Result) error {
 	}
 	var role string
 	var parts gjson.Result
-	c.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(c, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
 			role = v.String()
@@ -114,7 +114,7 @@ func (d *reqDecoder) content(i int, c gjson.Result) error {
 		return badRequest("contents[%d].parts must be an array", i)
 	}
 	msg := ir.Message{Role: mapRole(role)}
-	parts.ForEach(func(_, v gjson.Result) bool {
+	jsonscan.Each(parts, func(_, v gjson.Result) bool {
 		p := parsePart(v)
 		if b, ok := d.block(&p); ok {
 			msg.Content = append(msg.Content, b)
@@ -248,7 +248,7 @@ func systemBlocks(v gjson.Result) []ir.Block {
 		parts = v.Get("parts")
 	}
 	var out []ir.Block
-	parts.ForEach(func(_, p gjson.Result) bool {
+	jsonscan.Each(parts, func(_, p gjson.Result) bool {
 		if wp := parsePart(p); wp.kind == partText && wp.text != "" && !wp.thought {
 			out = append(out, ir.Block{Type: ir.BlockText, Text: wp.text})
 		}

@@ -3,6 +3,7 @@ package openai
 import (
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -21,7 +22,7 @@ func decodeMessages(req *ir.Request, messages gjson.Result) error {
 	d := msgDecoder{req: req, inPrologue: true}
 	req.Messages = make([]ir.Message, 0, len(messages.Raw)/512+2)
 	var err error
-	messages.ForEach(func(_, m gjson.Result) bool {
+	jsonscan.Each(messages, func(_, m gjson.Result) bool {
 		err = d.message(m)
 		d.pos++
 		return err == nil
@@ -36,7 +37,7 @@ type msgFields struct {
 }
 
 func readMessage(m gjson.Result) (f msgFields) {
-	m.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(m, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
 			f.role = v
@@ -143,7 +144,7 @@ func (d *msgDecoder) toolCalls(blocks []ir.Block, m *msgFields) ([]ir.Block, err
 	if calls.Exists() && calls.Type != gjson.Null && !calls.IsArray() {
 		return nil, badRequest("messages[%d].tool_calls must be an array", d.pos)
 	}
-	calls.ForEach(func(_, c gjson.Result) bool {
+	jsonscan.Each(calls, func(_, c gjson.Result) bool {
 		if b, ok := decodeToolCall(c); ok {
 			blocks = append(blocks, b)
 		}
@@ -211,7 +212,7 @@ func (d *msgDecoder) content(v gjson.Result, images bool) ([]ir.Block, error) {
 		return nil, badRequest("messages[%d].content must be a string or an array of parts", d.pos)
 	}
 	var out []ir.Block
-	v.ForEach(func(_, p gjson.Result) bool {
+	jsonscan.Each(v, func(_, p gjson.Result) bool {
 		if b, ok := decodePart(p, images); ok {
 			out = append(out, b)
 		}
@@ -251,7 +252,7 @@ func decodePart(p gjson.Result, images bool) (ir.Block, bool) {
 // and are dropped.
 func decodeToolCall(c gjson.Result) (ir.Block, bool) {
 	var id, fn gjson.Result
-	c.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(c, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
 			id = v
@@ -265,7 +266,7 @@ func decodeToolCall(c gjson.Result) (ir.Block, bool) {
 	}
 	b := ir.Block{Type: ir.BlockToolUse, ToolCallID: id.Str}
 	var args gjson.Result
-	fn.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(fn, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "name":
 			b.ToolName = v.Str

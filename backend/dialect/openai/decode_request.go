@@ -22,7 +22,7 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	}
 	req := &ir.Request{}
 	var messages, functions, functionCall gjson.Result
-	root.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "messages":
 			messages = v
@@ -57,7 +57,7 @@ func parseObject(body []byte) (gjson.Result, error) {
 	if !jsonscan.Valid(body) {
 		return gjson.Result{}, badRequest("request body is not valid JSON")
 	}
-	root := gjson.Parse(string(body))
+	root := gjson.Parse(jsonscan.View(body))
 	if !root.IsObject() {
 		return gjson.Result{}, badRequest("request body must be a JSON object")
 	}
@@ -142,7 +142,7 @@ func decodeStop(v gjson.Result) []string {
 		return []string{v.Str}
 	}
 	var out []string
-	v.ForEach(func(_, s gjson.Result) bool {
+	jsonscan.Each(v, func(_, s gjson.Result) bool {
 		if s.Type == gjson.String && s.Str != "" {
 			out = append(out, s.Str)
 		}
@@ -185,7 +185,7 @@ func decodeResponseFormat(v gjson.Result) *ir.ResponseFormat {
 
 func decodeTools(v gjson.Result) []ir.Tool {
 	var out []ir.Tool
-	v.ForEach(func(_, t gjson.Result) bool {
+	jsonscan.Each(v, func(_, t gjson.Result) bool {
 		if !t.IsObject() {
 			return true
 		}
@@ -214,7 +214,7 @@ func decodeTools(v gjson.Result) []ir.Tool {
 // parameters, strict}), shared by tools[] and the deprecated functions[].
 func decodeFunction(f gjson.Result) ir.Tool {
 	tool := ir.Tool{Kind: ir.ToolKindFunction}
-	f.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(f, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "name":
 			tool.Name = v.Str
@@ -260,7 +260,7 @@ func decodeToolChoice(v gjson.Result) *ir.ToolChoice {
 // when the client did not use tools/tool_choice.
 func decodeLegacyFunctions(req *ir.Request, functions, choice gjson.Result) {
 	if len(req.Tools) == 0 {
-		functions.ForEach(func(_, f gjson.Result) bool {
+		jsonscan.Each(functions, func(_, f gjson.Result) bool {
 			if f.IsObject() {
 				req.Tools = append(req.Tools, decodeFunction(f))
 			}

@@ -19,12 +19,12 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	if !jsonscan.Valid(body) {
 		return nil, badRequest("request body is not valid JSON")
 	}
-	root := gjson.Parse(string(body))
+	root := gjson.Parse(jsonscan.View(body))
 	if !root.IsObject() {
 		return nil, badRequest("request body must be a JSON object")
 	}
 	var top topFields
-	root.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(root, func(k, v gjson.Result) bool {
 		top.set(k.Str, v)
 		return true
 	})
@@ -153,7 +153,7 @@ func (d *inputDecoder) input(in gjson.Result) error {
 	case in.IsArray():
 		var err error
 		i := 0
-		in.ForEach(func(_, it gjson.Result) bool {
+		jsonscan.Each(in, func(_, it gjson.Result) bool {
 			err = d.item(i, it)
 			i++
 			return err == nil
@@ -175,7 +175,7 @@ type itemFields struct {
 
 func readItem(it gjson.Result) itemFields {
 	var f itemFields
-	it.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(it, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			f.typ = v.Str
@@ -354,7 +354,7 @@ func decodeContent(c gjson.Result, itemID string) []ir.Block {
 		return []ir.Block{{Type: ir.BlockText, Text: c.Str, ID: itemID}}
 	}
 	var out []ir.Block
-	c.ForEach(func(_, p gjson.Result) bool {
+	jsonscan.Each(c, func(_, p gjson.Result) bool {
 		if b, ok := decodePart(p); ok {
 			b.ID = itemID
 			if b.Type != ir.BlockText {
@@ -372,7 +372,7 @@ func decodePart(p gjson.Result) (ir.Block, bool) {
 		return ir.Block{}, false
 	}
 	var typ, text, imageURL string
-	p.ForEach(func(k, v gjson.Result) bool {
+	jsonscan.Each(p, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			typ = v.Str

@@ -8,7 +8,8 @@ import (
 )
 
 // Each is gjson's Result.ForEach for a value that is known to be valid
-// JSON (the decoders validate the whole body first): it calls f with each
+// JSON (the decoders validate the whole body first; on anything else it
+// stops early, never panics): it calls f with each
 // member of an object (key and value) or element of an array (an empty key),
 // or once with r itself when r is not a container, and stops when f returns
 // false. The results equal gjson's, Index aside (always 0), but nested
@@ -52,7 +53,7 @@ func Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 			i = skipWSs(raw, i+1)
 		}
 		end := endValue(raw, i)
-		if end < 0 {
+		if end <= i { // malformed: stop rather than guess
 			return
 		}
 		if !f(key, result(raw[i:end])) {
@@ -108,6 +109,9 @@ func stringResult(raw string) gjson.Result {
 
 // endValue returns the index after the valid JSON value at i, or -1.
 func endValue(raw string, i int) int {
+	if i >= len(raw) {
+		return -1
+	}
 	switch c := raw[i]; c {
 	case '"':
 		return endStringS(raw, i+1)
@@ -164,3 +168,7 @@ func endStringS(raw string, i int) int {
 func skipWSs(raw string, i int) int {
 	return skipWS(unsafe.Slice(unsafe.StringData(raw), len(raw)), i)
 }
+
+// View is b as a string without a copy, for gjson: results share b's
+// memory, so b must not change while they are in use.
+func View(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
