@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -127,24 +126,29 @@ func (d *desktop) startup(ctx context.Context) {
 	go d.quitOnSignal(ctx)
 }
 
-// pushStatus emits the status to the window on every change and each second.
+// pushStatus emits the status to the window when it changes: a status
+// event, or request log rows written (the counters moved). Nothing ticks:
+// the page extrapolates its uptime clock, and an idle app stays asleep.
 func (d *desktop) pushStatus(ctx context.Context) {
 	sub := d.in.Bus.Subscribe(16)
 	if sub == nil {
 		return
 	}
 	defer sub.Close()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
+	stored, stop := d.in.Recorder.Stored().Wait()
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case e := <-sub.C:
+		case e, ok := <-sub.C:
+			if !ok {
+				return
+			}
 			if e.Kind == events.StatusChanged {
 				wruntime.EventsEmit(ctx, "status", d.in.Services.Status())
 			}
-		case <-t.C:
+		case <-stored:
 			wruntime.EventsEmit(ctx, "status", d.in.Services.Status())
 		}
 	}

@@ -25,9 +25,8 @@ var activeToolCombos = func() []string { return nil }
 
 // Timings of the tray controller.
 const (
-	trayTick       = time.Second            // countdowns and the request counter
+	trayTick       = time.Second            // without the bus: how often everything is re-read
 	trayStoreDelay = 250 * time.Millisecond // coalesces a burst of bus events into one store read
-	traySettle     = time.Second            // after requests: log rows are written asynchronously
 	trayCopiedFor  = 2 * time.Second
 )
 
@@ -38,6 +37,8 @@ const (
 // never in a polling loop. The model is pushed to render (the in-process
 // tray) when it changes, and served to the macOS helper through Model.
 type trayController struct {
+	shown      TrayState    // what the current model shows (c.mu)
+	ticks      atomic.Int64 // clock-driven recomputes (tests: none while nothing counts down)
 	svc        *mgmt.Services
 	bus        *events.Bus
 	log        *slog.Logger
@@ -47,7 +48,6 @@ type trayController struct {
 	copyText   func(text string) error // the clipboard
 	quit       func()
 	kick       chan struct{} // asks the run loop to recompute
-	reqCount   int64         // the run loop's last seen request counter
 	storeReads atomic.Int64  // for tests: the store is read on events only
 
 	renderMu    sync.Mutex // held while a model is computed and rendered
@@ -168,11 +168,19 @@ func (c *trayController) recompute() traymenu.Model {
 
 // computeLocked computes and stores the model; renderMu is held.
 func (c *trayController) computeLocked() traymenu.Model {
-	m := TrayMenu(c.state())
+	st := c.state()
+	m := TrayMenu(st)
 	c.mu.Lock()
-	c.model, c.computed = m, true
+	c.model, c.computed, c.shown = m, true, st
 	c.mu.Unlock()
 	return m
+}
+
+// lastState is the state the current model was computed from.
+func (c *trayController) lastState() TrayState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.shown
 }
 
 // readStore reads what lives on disk: today's totals, the paused
@@ -198,7 +206,10 @@ func (c *trayController) readStore(ctx context.Context) {
 	c.login = login
 }
 
-// run keeps the model current until ctx ends.
+// run keeps the model current until ctx ends. Nothing polls: bus events
+// and written request log rows wake it, and a timer runs only while the
+// menu shows a countdown (see nextTick) plus one for local midnight, when
+// today's totals start over.
 func (c *trayController) run(ctx context.Context) {
 	sub := c.bus.Subscribe(64)
 	var changes <-chan events.Event
@@ -208,12 +219,27 @@ func (c *trayController) run(ctx context.Context) {
 	} else {
 		c.log.Warn("tray: no room on the event bus; it updates once a second only")
 	}
+	stored, stopStored := c.svc.WaitRowsStored()
+	defer stopStored()
 	c.readStore(ctx)
-	c.reqCount = c.svc.Status().Requests
-	day := usage.LocalMidnight(c.now())
 	c.recompute()
-	tick := time.NewTicker(trayTick)
+	tick := time.NewTimer(0)
 	defer tick.Stop()
+	armTick := func() {
+		d := c.lastState().nextTick()
+		if sub == nil {
+			d = trayTick
+		}
+		if d > 0 {
+			tick.Reset(d)
+		} else {
+			tick.Stop()
+		}
+	}
+	armTick()
+	day := usage.LocalMidnight(c.now())
+	midnight := time.NewTimer(day.AddDate(0, 0, 1).Sub(c.now()))
+	defer midnight.Stop()
 	var read <-chan time.Time // armed: a store read is due
 	schedule := func(d time.Duration) {
 		if read == nil {
@@ -231,23 +257,26 @@ func (c *trayController) run(ctx context.Context) {
 			}
 			c.recompute() // routing state is in memory: at once
 			schedule(trayStoreDelay)
+		case <-stored:
+			schedule(trayStoreDelay)
 		case <-read:
 			read = nil
 			c.readStore(ctx)
 			c.recompute()
 		case <-c.kick:
 			c.recompute()
+		case <-midnight.C:
+			day = usage.LocalMidnight(c.now())
+			midnight.Reset(day.AddDate(0, 0, 1).Sub(c.now()))
+			schedule(0)
 		case <-tick.C:
-			if n := c.svc.Status().Requests; n != c.reqCount {
-				c.reqCount = n
-				schedule(traySettle)
-			}
-			if d := usage.LocalMidnight(c.now()); !d.Equal(day) {
-				day = d
+			c.ticks.Add(1)
+			if sub == nil { // no bus: the store is read each tick instead
 				schedule(0)
 			}
 			c.recompute() // countdowns
 		}
+		armTick()
 	}
 }
 

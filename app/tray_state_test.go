@@ -124,12 +124,15 @@ func TestTrayControllerFollowsTheBus(t *testing.T) {
 	waitFor := r.waitFor
 	waitFor("first model", 2*time.Second, func(m traymenu.Model) bool { return strings.HasPrefix(title(m, "today"), "Today: 0 requests") })
 
-	// Idle: countdown ticks recompute in memory, the store is not read.
+	// Idle with nothing counting down: no timer fires, the store is not read.
 	time.Sleep(100 * time.Millisecond)
-	reads := c.storeReads.Load()
+	reads, ticks := c.storeReads.Load(), c.ticks.Load()
 	time.Sleep(2500 * time.Millisecond)
 	if n := c.storeReads.Load(); n != reads {
 		t.Fatalf("an idle tray read the store %d times in 2.5 s", n-reads)
+	}
+	if n := c.ticks.Load(); n != ticks {
+		t.Fatalf("an idle tray with no countdown woke %d times in 2.5 s", n-ticks)
 	}
 
 	tripped := func() bool {
@@ -154,6 +157,12 @@ func TestTrayControllerFollowsTheBus(t *testing.T) {
 	if m.Icon != traymenu.IconDown {
 		t.Fatalf("icon %s", m.Icon)
 	}
+	// The countdown ticks by itself, with no event.
+	shown := title(m, "provider.0")
+	waitFor("countdown ticking", 2500*time.Millisecond, func(m traymenu.Model) bool {
+		t := title(m, "provider.0")
+		return strings.HasPrefix(t, "✕ Flaky: breaker open, retry in ") && t != shown
+	})
 	waitFor("today's requests", 3*time.Second, func(m traymenu.Model) bool {
 		return strings.HasPrefix(title(m, "today"), "Today: "+itoa(sent)+" requests")
 	})

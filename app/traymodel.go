@@ -499,3 +499,40 @@ func trayTooltip(st TrayState, icon traymenu.Icon, down, degraded, active int) s
 	}
 	return "Switchboard · " + st.Endpoint + " · " + state
 }
+
+// nextTick is how soon the menu's text changes by the clock alone: a
+// second while a countdown under an hour is shown, a minute under a day, an
+// hour beyond; 0 when nothing shown depends on the time, and the tray then
+// sleeps until an event.
+func (st TrayState) nextTick() time.Duration {
+	var soonest time.Duration
+	see := func(t time.Time) {
+		if r := t.Sub(st.Now); r > 0 && (soonest == 0 || r < soonest) {
+			soonest = r
+		}
+	}
+	see(st.CopiedUntil)
+	for _, p := range st.Providers {
+		if p.Breaker == route.BreakerOpen {
+			see(p.BreakerUntil)
+		}
+		for _, c := range p.Rests {
+			see(c.Until)
+		}
+		if q := p.Quota; q != nil {
+			see(q.ExhaustedUntil)
+			if q.Window != nil {
+				see(q.Window.ResetAt)
+			}
+		}
+	}
+	switch {
+	case soonest == 0:
+		return 0
+	case soonest < time.Hour:
+		return min(time.Second, soonest)
+	case soonest < 24*time.Hour:
+		return time.Minute
+	}
+	return time.Hour
+}

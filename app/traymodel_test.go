@@ -427,3 +427,25 @@ func TestTrayMenuQuotaIcon(t *testing.T) {
 		t.Fatal("layout changed")
 	}
 }
+
+func TestTrayNextTick(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	ok := TrayProvider{ID: "a", Name: "A"}
+	for _, c := range []struct {
+		name string
+		st   TrayState
+		want time.Duration
+	}{
+		{"nothing counts down", TrayState{Now: now, Providers: []TrayProvider{ok}}, 0},
+		{"copied flash", TrayState{Now: now, CopiedUntil: now.Add(1500 * time.Millisecond)}, time.Second},
+		{"flash about to end", TrayState{Now: now, CopiedUntil: now.Add(200 * time.Millisecond)}, 200 * time.Millisecond},
+		{"expired flash", TrayState{Now: now, CopiedUntil: now.Add(-time.Second)}, 0},
+		{"breaker open", TrayState{Now: now, Providers: []TrayProvider{{ID: "b", Breaker: route.BreakerOpen, BreakerUntil: now.Add(30 * time.Second)}}}, time.Second},
+		{"cooldown of hours", TrayState{Now: now, Providers: []TrayProvider{{ID: "c", Rests: []route.Cooldown{{Until: now.Add(3 * time.Hour)}}}}}, time.Minute},
+		{"quota reset in days", TrayState{Now: now, Providers: []TrayProvider{{ID: "q", Quota: &quota.ProviderLine{Window: &quota.WindowView{ResetAt: now.Add(72 * time.Hour)}}}}}, time.Hour},
+	} {
+		if got := c.st.nextTick(); got != c.want {
+			t.Errorf("%s: nextTick %v, want %v", c.name, got, c.want)
+		}
+	}
+}

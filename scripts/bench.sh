@@ -18,6 +18,9 @@
 #                               p50/p99, CPU, peak RSS and bytes allocated per request
 #   scripts/bench.sh --agent --quick    only the 664 KB Claude target rows, 1 run × 2 s
 #   scripts/bench.sh --agent --profile  allocation/CPU profiles under the 664 KB Claude rows
+#   scripts/bench.sh --desktop  the window app's idle cost (CPU, PSS) visible, closed to the
+#                               tray and started minimized, against a minimal Wails + Svelte
+#                               window built from the Wails template (scripts/bench/desktop)
 #   scripts/bench.sh --soak     RSS over a long run of large requests (BENCH_SOAK=5m, c=8,
 #                               664 KB Claude bodies, pass-through and translated mixed)
 #
@@ -57,6 +60,7 @@ AGENT=0
 SOAK=0
 for a in "$@"; do
   case "$a" in
+    --desktop) exec "$ROOT/scripts/bench/desktop/run.sh" ;;
     --quick) QUICK=1 ;;
     --profile) PROFILE=1 ;;
     --agent) AGENT=1 ;;

@@ -12,6 +12,8 @@ cd "$ROOT"
 
 BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev"
 TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip"
+# The desktop bench (scripts/bench.sh --desktop) closes a window as a WM would.
+BENCH_PKGS="python3-xlib"
 PACKAGE_PKGS="imagemagick nsis gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64"
 NFPM_VERSION="${NFPM_VERSION:-v2.44.0}"   # v2.46+ does not install from the module proxy here
 STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
@@ -24,7 +26,8 @@ for arg in "$@"; do
   case "$arg" in
     --test) WANT="$WANT $TEST_PKGS"; want_nfpm=1; want_clis=1 ;;
     --package) WANT="$WANT $PACKAGE_PKGS"; want_nfpm=1 ;;
-    *) die "unknown option $arg (--test, --package)" ;;
+    --bench) WANT="$WANT $BENCH_PKGS" ;;
+    *) die "unknown option $arg (--test, --package, --bench)" ;;
   esac
 done
 missing=()

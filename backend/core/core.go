@@ -254,6 +254,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
 		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,
 		Keyring: in.Sealer.Source, StartedAt: started, Requests: in.Gateway.Requests,
+		RowsStored: in.Recorder.Stored(),
 		ApplySettings: func(st mgmt.Settings) {
 			in.Gateway.SetLogBodies(st.LogRequestBodies)
 			in.Gateway.SetResponseCache(st.ResponseCache)

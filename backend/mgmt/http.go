@@ -186,8 +186,10 @@ func (h *HTTP) putSettings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, saved)
 }
 
-// streamEvents pushes status snapshots over SSE whenever something changes,
-// plus one per second for the uptime counter.
+// streamEvents pushes status snapshots over SSE whenever something changes
+// (a status event, request log rows written). The page extrapolates its
+// uptime by itself; a comment line every sseKeepAlive is all an idle
+// connection costs.
 func (h *HTTP) streamEvents(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -200,16 +202,21 @@ func (h *HTTP) streamEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer sub.Close()
+	stored, stopStored := h.svc.WaitRowsStored()
+	defer stopStored()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
-	send := func() bool {
-		b, _ := json.Marshal(h.svc.Status())
-		_, err := w.Write(append(append([]byte("event: status\ndata: "), b...), '\n', '\n'))
+	write := func(b []byte) bool {
+		_, err := w.Write(b)
 		fl.Flush()
 		return err == nil
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	send := func() bool {
+		b, _ := json.Marshal(h.svc.Status())
+		return write(append(append([]byte("event: status\ndata: "), b...), '\n', '\n'))
+	}
+	keepAlive := time.NewTicker(sseKeepAlive)
+	defer keepAlive.Stop()
 	if !send() {
 		return
 	}
@@ -226,13 +233,21 @@ func (h *HTTP) streamEvents(w http.ResponseWriter, r *http.Request) {
 			if e.Kind == events.StatusChanged && !send() {
 				return
 			}
-		case <-tick.C:
+		case <-stored:
 			if !send() {
+				return
+			}
+		case <-keepAlive.C:
+			if !write([]byte(": keep-alive\n\n")) {
 				return
 			}
 		}
 	}
 }
+
+// sseKeepAlive spaces the comment lines that tell an idle live view the
+// server is still there.
+const sseKeepAlive = 30 * time.Second
 
 const maxBody = 1 << 20
 

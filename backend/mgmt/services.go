@@ -69,6 +69,9 @@ type Runtime struct {
 	Keyring   string
 	StartedAt time.Time
 	Requests  func() int64
+	// RowsStored wakes after request log rows were written (the request
+	// counter and today's totals moved); nil: nothing is pushed for them.
+	RowsStored *events.Signal
 	// ApplySettings pushes saved settings into the running gateway.
 	ApplySettings func(Settings)
 }
@@ -123,6 +126,16 @@ func NewServices(db *store.DB, k *keys.Service, bus *events.Bus, rt Runtime) *Se
 
 // Bus is the event bus live views subscribe to.
 func (s *Services) Bus() *events.Bus { return s.bus }
+
+// WaitRowsStored is Runtime.RowsStored's Wait: a channel that receives after
+// request log rows were written, and its stop function. Without a signal the
+// channel never receives.
+func (s *Services) WaitRowsStored() (<-chan struct{}, func()) {
+	if s.rt.RowsStored == nil {
+		return nil, func() {}
+	}
+	return s.rt.RowsStored.Wait()
+}
 
 // Status reports the live status.
 func (s *Services) Status() Status {

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/backend/events"
 	"switchboard/backend/store"
 )
 
@@ -58,6 +59,7 @@ type Recorder struct {
 	once    sync.Once
 	batch   int
 	every   time.Duration
+	stored  events.Signal
 }
 
 // Options tune the recorder.
@@ -96,6 +98,10 @@ func (r *Recorder) Record(row *Row) {
 // Dropped counts rows lost to a full queue.
 func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
 
+// Stored wakes its waiters after rows were written: live views (the
+// tray, the window's status) re-read then instead of polling.
+func (r *Recorder) Stored() *events.Signal { return &r.stored }
+
 // Written counts rows stored.
 func (r *Recorder) Written() int64 { return r.written.Load() }
 
@@ -120,7 +126,10 @@ func (r *Recorder) Close() {
 func (r *Recorder) run() {
 	defer close(r.done)
 	buf := make([]*Row, 0, r.batch)
-	t := time.NewTicker(r.every)
+	// The timer runs only while a partial batch waits: an idle app has no
+	// reason to wake.
+	t := time.NewTimer(r.every)
+	t.Stop()
 	defer t.Stop()
 	for {
 		select {
@@ -132,6 +141,8 @@ func (r *Recorder) run() {
 			buf = append(buf, row)
 			if len(buf) >= r.batch {
 				buf = r.write(buf)
+			} else if len(buf) == 1 {
+				t.Reset(r.every)
 			}
 		case <-t.C:
 			buf = r.write(buf)
@@ -195,6 +206,7 @@ func (r *Recorder) write(rows []*Row) []*Row {
 		r.log.Error("request log write failed; rows dropped", "rows", len(rows), "err", err)
 	} else {
 		r.written.Add(int64(len(rows)))
+		r.stored.Notify()
 	}
 	clear(rows)
 	return rows[:0]

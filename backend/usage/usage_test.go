@@ -72,3 +72,27 @@ func TestFullQueueDropsInsteadOfBlocking(t *testing.T) {
 		t.Fatalf("dropped %d written %d", r.Dropped(), r.Written())
 	}
 }
+
+// A partial batch is written after Every, and the write wakes Stored's
+// waiters; with nothing queued the writer sleeps (no timer to wake for).
+func TestPartialBatchWrittenAndSignalled(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{Batch: 100, Every: 20 * time.Millisecond})
+	defer r.Close()
+	woke, stop := r.Stored().Wait()
+	defer stop()
+	select {
+	case <-woke:
+		t.Fatal("woken with nothing written")
+	case <-time.After(100 * time.Millisecond):
+	}
+	r.Record(&Row{ReqID: "a", TS: 1, ClientDialect: "openai", Endpoint: "/v1/chat/completions", Status: 200})
+	select {
+	case <-woke:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no signal after the partial batch")
+	}
+	if r.Written() != 1 {
+		t.Fatalf("written %d, want 1", r.Written())
+	}
+}

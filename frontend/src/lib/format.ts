@@ -1,13 +1,13 @@
-export function formatUptime(totalSec: number): string {
-  const s = Math.max(0, Math.floor(totalSec))
-  const d = Math.floor(s / 86400)
-  const h = Math.floor((s % 86400) / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const sec = s % 60
-  if (d > 0) return `${d}d ${h}h ${m}m`
-  if (h > 0) return `${h}h ${m}m ${sec}s`
-  if (m > 0) return `${m}m ${sec}s`
-  return `${sec}s`
+/**
+ * When something started, as the user reads a clock: "14:05" today,
+ * "Dec 3, 14:05" on another day (local time, the user's locale).
+ */
+export function formatSince(startMs: number, nowMs: number): string {
+  if (!Number.isFinite(startMs)) return '—'
+  const start = new Date(startMs)
+  const time = start.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+  if (start.toDateString() === new Date(nowMs).toDateString()) return time
+  return `${start.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`
 }
 
 export function formatNumber(n: number): string {

@@ -99,3 +99,29 @@ describe('Overview: Limits card', () => {
     await waitFor(() => expect(screen.getByTestId('limits-card-empty').textContent).toBe('Limits unavailable: internal error'))
   })
 })
+
+describe('Overview: an idle page does not tick', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('arms the countdown clock only while a countdown is on screen', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    let o: QuotaOverview = quotaOverview([])
+    backend(() => o)
+    await renderPage()
+    await waitFor(() => expect(screen.getByTestId('limits-card-empty')).toBeTruthy())
+    const idle = vi.getTimerCount() // the limits poll only: no clock
+    o = seed()
+    const { limitsStore } = await import('../lib/stores/limits.svelte')
+    await limitsStore.load()
+    await waitFor(() => expect(rows()).toHaveLength(3))
+    expect(vi.getTimerCount()).toBe(idle + 1) // the countdowns' clock
+    const reset = () => within(rows()[2]).getByTestId('limits-card-reset').textContent
+    const before = reset()
+    vi.advanceTimersByTime(61_000)
+    await waitFor(() => expect(reset()).not.toBe(before))
+    o = quotaOverview([])
+    await limitsStore.load()
+    await waitFor(() => expect(screen.getByTestId('limits-card-empty')).toBeTruthy())
+    expect(vi.getTimerCount()).toBe(idle)
+  })
+})

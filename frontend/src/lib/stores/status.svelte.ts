@@ -1,16 +1,20 @@
 // Live gateway status: loaded once, then kept fresh by pushed "status" events
 // (Wails runtime events or the /api/events EventSource), with a slow poll as a
-// safety net (it also notices an expired session).
+// safety net (it also notices an expired session) that runs only while the
+// page can be seen (lib/poller.ts): a window hidden in the tray does nothing.
 
 import { api } from '../api/client'
 import { subscribeStatus, type LiveState, type SubscribeOptions } from '../api/transport'
 import type { Status } from '../api/types'
+import { startPolling, type PollerDeps } from '../poller'
 
 export interface StatusDeps {
   getStatus: () => Promise<Status>
   subscribe: (cb: (s: Status) => void, opts: SubscribeOptions) => () => void
   now: () => number
   pollMs: number
+  /** timers and page visibility (tests replace them) */
+  poller?: Partial<PollerDeps>
 }
 
 const defaults: StatusDeps = {
@@ -22,7 +26,7 @@ const defaults: StatusDeps = {
 
 export class StatusStore {
   status = $state<Status | null>(null)
-  /** local time (ms) the current status was received; uptime is extrapolated from it */
+  /** local time (ms) the current status was received */
   receivedAt = $state(0)
   live = $state<LiveState>('connecting')
   error = $state('')
@@ -51,13 +55,6 @@ export class StatusStore {
     }
   }
 
-  /** Uptime in seconds at local time `now`, extrapolated from the last status. */
-  uptimeAt(now: number): number {
-    if (!this.status) return 0
-    const extra = this.receivedAt ? Math.max(0, (now - this.receivedAt) / 1000) : 0
-    return Math.floor(this.status.uptimeSec + extra)
-  }
-
   /** Subscribe to pushed updates and poll slowly. Returns the stop function. */
   start(): () => void {
     const unsubscribe = this.deps.subscribe((s) => this.set(s), {
@@ -67,9 +64,9 @@ export class StatusStore {
         if (st === 'down') this.refresh().catch(() => {})
       },
     })
-    const timer = setInterval(() => this.refresh().catch(() => {}), this.deps.pollMs)
+    const stopPolling = startPolling(() => this.refresh().catch(() => {}), this.deps.pollMs, this.deps.poller)
     return () => {
-      clearInterval(timer)
+      stopPolling()
       unsubscribe()
     }
   }
