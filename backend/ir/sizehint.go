@@ -11,9 +11,9 @@ func (r *Request) SizeHint() int {
 	for i := range r.Messages {
 		for j := range r.Messages[i].Content {
 			c := &r.Messages[i].Content[j]
-			n += 96 + len(c.Text) + len(c.Input) + len(c.Data) + len(c.URL) + len(c.Signature)
+			n += 48 + len(c.Text) + len(c.Input) + len(c.Data) + len(c.URL) + len(c.Signature)
 			for k := range c.Content {
-				n += 64 + len(c.Content[k].Text) + len(c.Content[k].Data)
+				n += 32 + len(c.Content[k].Text) + len(c.Content[k].Data)
 			}
 		}
 	}

@@ -14,8 +14,8 @@ import (
 // sends ~80 KB of tools and prompts per turn, and one validation pass plus
 // one walk is several times cheaper than encoding/json's nested decoding.
 // The IR's strings share the body's memory (see dialect.Codec), and levels
-// are walked with jsonscan.Each, which skips nested values eight bytes at a
-// time.
+// are walked with a jsonscan.Walker, which skips nested values eight bytes
+// at a time and decodes escaped strings into one arena.
 //
 // Fields we cannot carry (context_management, container, mcp_servers,
 // service_tier…) are skipped: unknown fields never fail a request. Known
@@ -41,14 +41,15 @@ func decodeRequest(body []byte) (*ir.Request, error) {
 	req := &ir.Request{}
 	var messages, tools, toolChoice, thinking, outputConfig, outputFormat gjson.Result
 	var err error
-	jsonscan.Each(root, func(k, v gjson.Result) bool {
+	sc := &jsonscan.Walker{}
+	sc.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
 			req.Model, err = str(v, "model")
 		case "max_tokens":
 			req.MaxTokens, err = integer(v, "max_tokens")
 		case "system":
-			req.System, err = decodeSystem(v)
+			req.System, err = decodeSystem(sc, v)
 		case "messages":
 			messages = v
 		case "tools":
@@ -79,7 +80,7 @@ func decodeRequest(body []byte) (*ir.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err = decodeMessages(req, messages); err != nil {
+	if err = decodeMessages(sc, req, messages); err != nil {
 		return nil, err
 	}
 	if req.Tools, err = decodeTools(tools); err != nil {
@@ -92,7 +93,7 @@ func decodeRequest(body []byte) (*ir.Request, error) {
 }
 
 // decodeSystem reads the top-level system prompt: a string or text blocks.
-func decodeSystem(v gjson.Result) ([]ir.Block, error) {
+func decodeSystem(sc *jsonscan.Walker, v gjson.Result) ([]ir.Block, error) {
 	switch {
 	case v.Type == gjson.Null:
 		return nil, nil
@@ -102,7 +103,7 @@ func decodeSystem(v gjson.Result) ([]ir.Block, error) {
 		}
 		return []ir.Block{{Type: ir.BlockText, Text: v.Str}}, nil
 	case v.IsArray():
-		blocks, err := decodeBlocks(v, "system")
+		blocks, err := decodeBlocks(sc, v, "system")
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func textOnly(blocks []ir.Block) []ir.Block {
 // decodeMessages converts the conversation. System messages before the
 // first user/assistant turn join the system prompt; later ones stay in
 // place as ir.RoleSystem (Claude Code sends them mid-conversation).
-func decodeMessages(req *ir.Request, v gjson.Result) error {
+func decodeMessages(sc *jsonscan.Walker, req *ir.Request, v gjson.Result) error {
 	if !v.Exists() || v.Type == gjson.Null {
 		return ir.Errorf(ir.KindBadRequest, "messages: field required")
 	}
@@ -137,8 +138,8 @@ func decodeMessages(req *ir.Request, v gjson.Result) error {
 	req.Messages = make([]ir.Message, 0, 16)
 	i := 0
 	var err error
-	jsonscan.Each(v, func(_, m gjson.Result) bool {
-		err = decodeMessage(req, m, i)
+	sc.Each(v, func(_, m gjson.Result) bool {
+		err = decodeMessage(sc, req, m, i)
 		i++
 		return err == nil
 	})
@@ -149,13 +150,13 @@ func decodeMessages(req *ir.Request, v gjson.Result) error {
 }
 
 // decodeMessage appends the i-th message to req.
-func decodeMessage(req *ir.Request, m gjson.Result, i int) error {
+func decodeMessage(sc *jsonscan.Walker, req *ir.Request, m gjson.Result, i int) error {
 	where := "messages." + strconv.Itoa(i)
 	if !m.IsObject() {
 		return ir.Errorf(ir.KindBadRequest, "%s: expected a message object", where)
 	}
 	var roleName, content gjson.Result
-	jsonscan.Each(m, func(k, v gjson.Result) bool {
+	sc.Each(m, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
 			roleName = v
@@ -168,7 +169,7 @@ func decodeMessage(req *ir.Request, m gjson.Result, i int) error {
 	if !ok {
 		return ir.Errorf(ir.KindBadRequest, "%s.role: unknown role %q", where, roleName.Str)
 	}
-	blocks, err := decodeContent(content, where+".content")
+	blocks, err := decodeContent(sc, content, where+".content")
 	if err != nil {
 		return err
 	}
@@ -196,32 +197,33 @@ func decodeRole(r string) (ir.Role, bool) {
 }
 
 // decodeContent reads message content: a string or an array of blocks.
-func decodeContent(v gjson.Result, where string) ([]ir.Block, error) {
+func decodeContent(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Block, error) {
 	switch {
 	case v.Type == gjson.Null:
 		return []ir.Block{}, nil
 	case v.Type == gjson.String:
 		return []ir.Block{{Type: ir.BlockText, Text: v.Str}}, nil
 	case v.IsArray():
-		return decodeBlocks(v, where)
+		return decodeBlocks(sc, v, where)
 	}
 	return nil, ir.Errorf(ir.KindBadRequest, "%s: expected a string or an array of content blocks", where)
 }
 
 // decodeBlocks reads an array of content blocks, skipping types the IR
 // cannot carry (server tool results, search results, containers…).
-func decodeBlocks(v gjson.Result, where string) ([]ir.Block, error) {
+// sc decodes strings into its arena (nil: one allocation each).
+func decodeBlocks(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Block, error) {
 	out := make([]ir.Block, 0, 2)
 	i := 0
 	var err error
-	jsonscan.Each(v, func(_, item gjson.Result) bool {
+	sc.Each(v, func(_, item gjson.Result) bool {
 		if !item.IsObject() {
 			err = ir.Errorf(ir.KindBadRequest, "%s.%d: expected a content block object", where, i)
 			return false
 		}
 		var b ir.Block
 		var ok bool
-		if b, ok, err = blockToIR(item, blockPath{where, i}); ok {
+		if b, ok, err = blockToIR(sc, item, blockPath{where, i}); ok {
 			out = append(out, b)
 		}
 		i++
@@ -251,9 +253,9 @@ type wireBlock struct {
 	source, input, content, isError, cacheControl             gjson.Result
 }
 
-func readBlock(item gjson.Result) wireBlock {
+func readBlock(sc *jsonscan.Walker, item gjson.Result) wireBlock {
 	var w wireBlock
-	jsonscan.Each(item, func(k, v gjson.Result) bool {
+	sc.Each(item, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			w.typ = v
@@ -288,8 +290,8 @@ func readBlock(item gjson.Result) wireBlock {
 }
 
 // blockToIR converts one block. ok is false when the block is dropped.
-func blockToIR(item gjson.Result, where blockPath) (b ir.Block, ok bool, err error) {
-	w := readBlock(item)
+func blockToIR(sc *jsonscan.Walker, item gjson.Result, where blockPath) (b ir.Block, ok bool, err error) {
+	w := readBlock(sc, item)
 	b.CacheControl = rawObject(w.cacheControl)
 	switch w.typ.Str {
 	case "text":
@@ -304,7 +306,7 @@ func blockToIR(item gjson.Result, where blockPath) (b ir.Block, ok bool, err err
 		b.Input = toolInput(w.input)
 	case "tool_result":
 		b.Type, b.ToolCallID, b.IsError = ir.BlockToolResult, w.toolUseID.Str, w.isError.Bool()
-		if b.Content, err = decodeContent(w.content, where.field("content")); err == nil {
+		if b.Content, err = decodeContent(sc, w.content, where.field("content")); err == nil {
 			b.Content = resultContent(b.Content)
 		}
 	case "thinking":

@@ -2,6 +2,8 @@ package jsonscan
 
 import (
 	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -16,7 +18,22 @@ import (
 // values are skipped eight bytes at a time instead of byte by byte: a
 // decoder walking a conversation level by level (messages, blocks, fields)
 // passes over the long strings once per level, so that pass must be cheap.
-func Each(r gjson.Result, f func(key, value gjson.Result) bool) {
+func Each(r gjson.Result, f func(key, value gjson.Result) bool) { (*Walker)(nil).Each(r, f) }
+
+// Walker is Each with an arena for the strings it decodes: a string with
+// escapes (most of a coding agent's text has "\n" or "\"") is decoded into
+// a shared block rather than allocated and copied on its own, so the
+// decoded conversation costs about its own size once. The strings share
+// the arena's memory (never changed once handed out). A nil *Walker
+// decodes each string separately, as gjson does.
+type Walker struct{ buf []byte }
+
+// arenaBlock is the arena's allocation unit (a longer string gets a block
+// of its own size).
+const arenaBlock = 64 << 10
+
+// Each is the package's Each, decoding strings into w's arena.
+func (w *Walker) Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 	if !r.Exists() {
 		return
 	}
@@ -45,7 +62,7 @@ func Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 			if end < 0 {
 				return
 			}
-			key = stringResult(raw[i:end])
+			key = w.stringResult(raw[i:end])
 			i = skipWSs(raw, end)
 			if i >= len(raw) || raw[i] != ':' {
 				return
@@ -56,7 +73,7 @@ func Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 		if end <= i { // malformed: stop rather than guess
 			return
 		}
-		if !f(key, result(raw[i:end])) {
+		if !f(key, w.result(raw[i:end])) {
 			return
 		}
 		i = end
@@ -78,10 +95,10 @@ func Get(r gjson.Result, key string) gjson.Result {
 }
 
 // result builds the gjson.Result of one raw value.
-func result(raw string) gjson.Result {
+func (w *Walker) result(raw string) gjson.Result {
 	switch raw[0] {
 	case '"':
-		return stringResult(raw)
+		return w.stringResult(raw)
 	case '{', '[':
 		return gjson.Result{Type: gjson.JSON, Raw: raw}
 	case 't':
@@ -96,15 +113,88 @@ func result(raw string) gjson.Result {
 }
 
 // stringResult is a quoted string's Result: its text shares raw's memory
-// unless it has escapes to decode.
-func stringResult(raw string) gjson.Result {
+// unless it has escapes to decode (into w's arena when w is not nil).
+func (w *Walker) stringResult(raw string) gjson.Result {
 	body := raw[1 : len(raw)-1]
 	for i := 0; i < len(body); i++ {
 		if body[i] == '\\' {
-			return gjson.Parse(raw)
+			if w == nil {
+				return gjson.Parse(raw)
+			}
+			return gjson.Result{Type: gjson.String, Raw: raw, Str: w.unescape(body, i)}
 		}
 	}
 	return gjson.Result{Type: gjson.String, Raw: raw, Str: body}
+}
+
+// unescape decodes a valid JSON string's contents (body, first escape at
+// i) into the arena. A \u escape of a lone surrogate becomes U+FFFD.
+func (w *Walker) unescape(body string, i int) string {
+	if cap(w.buf)-len(w.buf) < len(body) { // decoding never lengthens a string
+		w.buf = make([]byte, 0, max(arenaBlock, len(body)))
+	}
+	start := len(w.buf)
+	b := append(w.buf, body[:i]...)
+	for i < len(body) {
+		c := body[i]
+		if c != '\\' {
+			j := i + 1
+			for j < len(body) && body[j] != '\\' {
+				j++
+			}
+			b = append(b, body[i:j]...)
+			i = j
+			continue
+		}
+		e := body[i+1]
+		i += 2
+		switch e {
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r := hexRune(body[i : i+4])
+			i += 4
+			if utf16.IsSurrogate(r) && i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' {
+				if r2 := hexRune(body[i+2 : i+6]); utf16.DecodeRune(r, r2) != utf8.RuneError {
+					r = utf16.DecodeRune(r, r2)
+					i += 6
+				}
+			}
+			b = utf8.AppendRune(b, r)
+		default: // '"', '\\', '/'
+			b = append(b, e)
+		}
+	}
+	w.buf = b
+	if len(b) == start {
+		return ""
+	}
+	return unsafe.String(&b[start], len(b)-start)
+}
+
+func hexRune(h string) rune {
+	var r rune
+	for i := 0; i < 4; i++ {
+		c := h[i]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // endValue returns the index after the valid JSON value at i, or -1.

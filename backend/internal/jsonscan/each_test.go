@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -25,9 +26,13 @@ func gjsonEach(r gjson.Result, f func(k, v gjson.Result) bool) { r.ForEach(f) }
 
 func checkEach(t *testing.T, doc string) {
 	t.Helper()
-	got, want := walk(gjson.Parse(doc), Each), walk(gjson.Parse(doc), gjsonEach)
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	want := walk(gjson.Parse(doc), gjsonEach)
+	if got := walk(gjson.Parse(doc), Each); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Each(%q):\n%v\ngjson:\n%v", doc, got, want)
+	}
+	w := &Walker{}
+	if got := walk(gjson.Parse(doc), w.Each); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Walker.Each(%q):\n%v\ngjson:\n%v", doc, got, want)
 	}
 }
 
@@ -36,6 +41,7 @@ func TestEachMatchesGJSON(t *testing.T) {
 		`{"role":"user","content":[{"type":"text","text":"a \"b\" \u00e9\n"},{"type":"tool_result","content":[{"x":[1,2,{}]}],"is_error":false}]}`,
 		` [ 1 , -2.5e3 , "s" , true , false , null , {} , [] , {"a" : {"b" : ["]", "}", "\\"]}} ] `,
 		`"just a string"`, `42`, `{}`, `[]`, `{"k\"ey":"v"}`,
+		`["\ud83d\ude00 pair", "\ud83d lone high", "\ude00 lone low", "\u00e9\u4e2d\\/\b\f\n\r\t\"", "a\u0000b"]`,
 	} {
 		checkEach(t, doc)
 	}
@@ -58,4 +64,33 @@ func FuzzEach(f *testing.F) {
 		}
 		checkEach(t, string(b))
 	})
+}
+
+// Decoded strings share blocks: a thousand escaped strings cost a few
+// allocations, and each keeps its own text.
+func TestWalkerArena(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := range 1000 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `"line %d\nsaid \"hi\""`, i)
+	}
+	sb.WriteString("]")
+	doc := gjson.Parse(sb.String())
+	var got []string
+	allocs := testing.AllocsPerRun(5, func() {
+		w := &Walker{}
+		got = got[:0]
+		w.Each(doc, func(_, v gjson.Result) bool { got = append(got, v.Str); return true })
+	})
+	if allocs > 10 {
+		t.Fatalf("%v allocations for 1000 escaped strings", allocs)
+	}
+	for i, s := range got {
+		if want := fmt.Sprintf("line %d\nsaid \"hi\"", i); s != want {
+			t.Fatalf("string %d = %q, want %q", i, s, want)
+		}
+	}
 }
