@@ -41,7 +41,7 @@ func decodeRequest(body []byte) (*ir.Request, error) {
 	req := &ir.Request{}
 	var messages, tools, toolChoice, thinking, outputConfig, outputFormat gjson.Result
 	var err error
-	sc := &jsonscan.Walker{}
+	sc := &decodeState{}
 	sc.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
@@ -93,7 +93,7 @@ func decodeRequest(body []byte) (*ir.Request, error) {
 }
 
 // decodeSystem reads the top-level system prompt: a string or text blocks.
-func decodeSystem(sc *jsonscan.Walker, v gjson.Result) ([]ir.Block, error) {
+func decodeSystem(sc *decodeState, v gjson.Result) ([]ir.Block, error) {
 	switch {
 	case v.Type == gjson.Null:
 		return nil, nil
@@ -128,7 +128,7 @@ func textOnly(blocks []ir.Block) []ir.Block {
 // decodeMessages converts the conversation. System messages before the
 // first user/assistant turn join the system prompt; later ones stay in
 // place as ir.RoleSystem (Claude Code sends them mid-conversation).
-func decodeMessages(sc *jsonscan.Walker, req *ir.Request, v gjson.Result) error {
+func decodeMessages(sc *decodeState, req *ir.Request, v gjson.Result) error {
 	if !v.Exists() || v.Type == gjson.Null {
 		return ir.Errorf(ir.KindBadRequest, "messages: field required")
 	}
@@ -150,7 +150,7 @@ func decodeMessages(sc *jsonscan.Walker, req *ir.Request, v gjson.Result) error 
 }
 
 // decodeMessage appends the i-th message to req.
-func decodeMessage(sc *jsonscan.Walker, req *ir.Request, m gjson.Result, i int) error {
+func decodeMessage(sc *decodeState, req *ir.Request, m gjson.Result, i int) error {
 	where := "messages." + strconv.Itoa(i)
 	if !m.IsObject() {
 		return ir.Errorf(ir.KindBadRequest, "%s: expected a message object", where)
@@ -197,7 +197,7 @@ func decodeRole(r string) (ir.Role, bool) {
 }
 
 // decodeContent reads message content: a string or an array of blocks.
-func decodeContent(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Block, error) {
+func decodeContent(sc *decodeState, v gjson.Result, where string) ([]ir.Block, error) {
 	switch {
 	case v.Type == gjson.Null:
 		return []ir.Block{}, nil
@@ -211,9 +211,12 @@ func decodeContent(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Bloc
 
 // decodeBlocks reads an array of content blocks, skipping types the IR
 // cannot carry (server tool results, search results, containers…).
-// sc decodes strings into its arena (nil: one allocation each).
-func decodeBlocks(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Block, error) {
-	out := make([]ir.Block, 0, 2)
+func decodeBlocks(sc *decodeState, v gjson.Result, where string) ([]ir.Block, error) {
+	// Blocks collect in the shared scratch (a stack: a tool result's own
+	// blocks go on top while its block is being built) and leave it in a
+	// slice of their exact count.
+	start := len(sc.scratch)
+	defer func() { sc.scratch = sc.scratch[:start] }()
 	i := 0
 	var err error
 	sc.Each(v, func(_, item gjson.Result) bool {
@@ -224,7 +227,7 @@ func decodeBlocks(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Block
 		var b ir.Block
 		var ok bool
 		if b, ok, err = blockToIR(sc, item, blockPath{where, i}); ok {
-			out = append(out, b)
+			sc.scratch = append(sc.scratch, b)
 		}
 		i++
 		return err == nil
@@ -232,7 +235,17 @@ func decodeBlocks(sc *jsonscan.Walker, v gjson.Result, where string) ([]ir.Block
 	if err != nil {
 		return nil, err
 	}
+	out := make([]ir.Block, len(sc.scratch)-start)
+	copy(out, sc.scratch[start:])
+	clear(sc.scratch[start:]) // the scratch must not keep strings alive
 	return out, nil
+}
+
+// decodeState is what one request's decoding shares: the string arena
+// and the block scratch.
+type decodeState struct {
+	jsonscan.Walker
+	scratch []ir.Block
 }
 
 // blockPath names a content block in error messages; the string is built
@@ -253,7 +266,7 @@ type wireBlock struct {
 	source, input, content, isError, cacheControl             gjson.Result
 }
 
-func readBlock(sc *jsonscan.Walker, item gjson.Result) wireBlock {
+func readBlock(sc *decodeState, item gjson.Result) wireBlock {
 	var w wireBlock
 	sc.Each(item, func(k, v gjson.Result) bool {
 		switch k.Str {
@@ -290,7 +303,7 @@ func readBlock(sc *jsonscan.Walker, item gjson.Result) wireBlock {
 }
 
 // blockToIR converts one block. ok is false when the block is dropped.
-func blockToIR(sc *jsonscan.Walker, item gjson.Result, where blockPath) (b ir.Block, ok bool, err error) {
+func blockToIR(sc *decodeState, item gjson.Result, where blockPath) (b ir.Block, ok bool, err error) {
 	w := readBlock(sc, item)
 	b.CacheControl = rawObject(w.cacheControl)
 	switch w.typ.Str {

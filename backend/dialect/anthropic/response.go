@@ -113,7 +113,7 @@ func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
 	}
 	resp.Content = []ir.Block{}
 	if firstByte(w.Content) == '[' {
-		blocks, err := decodeBlocks(nil, gjson.ParseBytes(w.Content), "content")
+		blocks, err := decodeBlocks(&decodeState{}, gjson.ParseBytes(w.Content), "content")
 		if err != nil {
 			return nil, &ir.Error{Kind: ir.KindUpstream5xx, Message: "anthropic: malformed response content", Cause: err}
 		}
