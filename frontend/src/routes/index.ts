@@ -4,14 +4,7 @@
 
 import type { Component } from 'svelte'
 import type { IconName } from '../lib/components/Icon.svelte'
-import CliTools from './CliTools.svelte'
-import Combos from './Combos.svelte'
-import Health from './Health.svelte'
-import Limits from './Limits.svelte'
-import Logs from './Logs.svelte'
 import Overview from './Overview.svelte'
-import Providers from './Providers.svelte'
-import Settings from './Settings.svelte'
 
 export interface RouteDef {
   /** hash path, e.g. "/settings" */
@@ -19,18 +12,22 @@ export interface RouteDef {
   /** navigation label and page title */
   label: string
   icon: IconName
-  component: Component
+  /**
+   * The page's component. Pages other than the Overview load on first visit
+   * (their own chunk): the window starts with less script to parse and keep.
+   */
+  load: () => Promise<{ default: Component }>
 }
 
 export const routes: RouteDef[] = [
-  { path: '/', label: 'Overview', icon: 'overview', component: Overview },
-  { path: '/providers', label: 'Providers', icon: 'providers', component: Providers },
-  { path: '/limits', label: 'Limits', icon: 'limits', component: Limits },
-  { path: '/combos', label: 'Combos', icon: 'combos', component: Combos },
-  { path: '/tools', label: 'CLI Tools', icon: 'terminal', component: CliTools },
-  { path: '/health', label: 'Health', icon: 'health', component: Health },
-  { path: '/logs', label: 'Logs', icon: 'logs', component: Logs },
-  { path: '/settings', label: 'Settings', icon: 'settings', component: Settings },
+  { path: '/', label: 'Overview', icon: 'overview', load: async () => ({ default: Overview }) },
+  { path: '/providers', label: 'Providers', icon: 'providers', load: () => import('./Providers.svelte') },
+  { path: '/limits', label: 'Limits', icon: 'limits', load: () => import('./Limits.svelte') },
+  { path: '/combos', label: 'Combos', icon: 'combos', load: () => import('./Combos.svelte') },
+  { path: '/tools', label: 'CLI Tools', icon: 'terminal', load: () => import('./CliTools.svelte') },
+  { path: '/health', label: 'Health', icon: 'health', load: () => import('./Health.svelte') },
+  { path: '/logs', label: 'Logs', icon: 'logs', load: () => import('./Logs.svelte') },
+  { path: '/settings', label: 'Settings', icon: 'settings', load: () => import('./Settings.svelte') },
 ]
 
 export function findRoute(path: string): RouteDef | undefined {
