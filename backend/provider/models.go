@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,10 +148,10 @@ func (c *Client) Test(ctx context.Context, entry *Entry, auth Access, allowLocal
 	return time.Since(start), nil
 }
 
-// chatModel is the first non-embedding model of the entry.
+// chatModel is the first chat model of the entry.
 func chatModel(e *Entry) string {
 	for _, m := range e.Models {
-		if !m.Embedding {
+		if slices.Contains(e.Caps(m), CapChat) {
 			return m.ID
 		}
 	}
