@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -257,10 +256,4 @@ func writeMediaJSON(w http.ResponseWriter, s string) {
 		panic("invalid fixture: " + s)
 	}
 	io.WriteString(w, s)
-}
-
-// mediaType is the base media type of a Content-Type header.
-func mediaType(ct string) string {
-	mt, _, _ := mime.ParseMediaType(ct)
-	return mt
 }
