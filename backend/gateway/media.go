@@ -198,7 +198,33 @@ func (g *Gateway) mediaSend(ctx context.Context, r *http.Request, c route.Candid
 		return nil, asIRError(err)
 	}
 	g.health.ObserveAnswer(c, resp.Header, t0)
+	resp.Body = watchIdle(resp.Body, g.idleTimeout)
 	return resp, nil
+}
+
+// idleBody closes an upstream body that sends nothing for d, so a stalled
+// upstream ends the answer (or the attempt) instead of hanging it.
+type idleBody struct {
+	io.ReadCloser
+	t *time.Timer
+	d time.Duration
+}
+
+func watchIdle(rc io.ReadCloser, d time.Duration) io.ReadCloser {
+	b := &idleBody{ReadCloser: rc, d: d}
+	b.t = time.AfterFunc(d, func() { _ = rc.Close() })
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.t.Reset(b.d)
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.t.Stop()
+	return b.ReadCloser.Close()
 }
 
 // readAnswer reads a whole (non-streamed) upstream answer.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/tidwall/gjson"
@@ -232,5 +233,28 @@ func TestGeminiClientImagesAndSpeechThroughHub(t *testing.T) {
 	}
 	if g := r.gem.seen(); len(g) != 1 || gjson.ParseBytes(g[0].Body).Get("generationConfig.responseModalities.1").String() != "IMAGE" {
 		t.Errorf("gemini passthrough %+v", g)
+	}
+}
+
+// An upstream that stalls mid-answer ends the client's audio (nothing
+// hangs) and the row says the stream broke off.
+func TestSpeechUpstreamStallEnds(t *testing.T) {
+	up := newMediaUp(t, kindOpenAI)
+	up.speechGate = make(chan struct{}) // never opened: the answer stalls after its first chunk
+	t.Cleanup(func() { close(up.speechGate) })
+	g := startGateway(t, gwOpts{idle: 300 * time.Millisecond}, up.prov("openai"))
+	c := g.openai()
+	resp, err := c.Audio.Speech.New(ctxT(t), openai.AudioSpeechNewParams{Input: "Hi", Model: "openai/tts-1",
+		Voice: openai.AudioSpeechNewParamsVoiceUnion{OfString: openai.String("alloy")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != mp3Chunks[0] {
+		t.Errorf("got %q", got)
+	}
+	if row := rowFor(t, g, "/v1/audio/speech"); row.ErrorKind != "stream_interrupted" {
+		t.Errorf("row %+v", row)
 	}
 }
