@@ -3,6 +3,7 @@ package media
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 
@@ -99,18 +100,11 @@ func AspectRatio(size string) string {
 	}
 	want, best, bestD := wf/hf, "", 1e9
 	for _, a := range aspectRatios {
-		if d := abs(a.r - want); d < bestD {
+		if d := math.Abs(a.r - want); d < bestD {
 			best, bestD = a.name, d
 		}
 	}
 	return best
-}
-
-func abs(f float64) float64 {
-	if f < 0 {
-		return -f
-	}
-	return f
 }
 
 // ImageBlocks are the images of an answer (text parts are dropped).

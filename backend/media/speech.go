@@ -156,14 +156,3 @@ func SpeechToResponse(pcm []byte, model string) *ir.Response {
 // SpeechText is the text a Gemini client asks to be spoken (its
 // characters bill the request).
 func SpeechText(req *ir.Request) string { return lastUserText(req) }
-
-// SpeechContentType is the media type OpenAI answers a format with.
-func SpeechContentType(format string) string {
-	switch format {
-	case "", "mp3":
-		return "audio/mpeg"
-	case "pcm":
-		return "audio/pcm"
-	}
-	return "audio/" + format
-}
