@@ -42,7 +42,7 @@ func (s *Store) setDiscovered(providerID string, set discoveredSet) bool {
 	if s.discovered == nil {
 		s.discovered = map[string]discoveredSet{}
 	}
-	if old, ok := s.discovered[providerID]; ok && old.detailed == set.detailed && slices.Equal(old.models, set.models) {
+	if old, ok := s.discovered[providerID]; ok && old.detailed == set.detailed && slices.EqualFunc(old.models, set.models, provider.Model.Equal) {
 		return false
 	}
 	s.discovered[providerID] = set

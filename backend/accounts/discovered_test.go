@@ -23,10 +23,10 @@ func TestWithDiscovered(t *testing.T) {
 	}
 	// An ids-only list keeps the catalog's details of the models it knows.
 	want := []provider.Model{cat[0], {ID: "pulled", Name: "pulled"}}
-	if got := s.withDiscovered(local, false).Models; !slices.Equal(got, want) {
+	if got := s.withDiscovered(local, false).Models; !slices.EqualFunc(got, want, provider.Model.Equal) {
 		t.Errorf("local\n got %+v\nwant %+v", got, want)
 	}
-	if got := s.withDiscovered(local, true).Models; !slices.Equal(got, cat) {
+	if got := s.withDiscovered(local, true).Models; !slices.EqualFunc(got, cat, provider.Model.Equal) {
 		t.Error("a pinned model list was replaced")
 	}
 
@@ -35,12 +35,12 @@ func TestWithDiscovered(t *testing.T) {
 		{ID: "new", Name: "New", Context: 9, Vision: true}})
 	want = []provider.Model{{ID: "known", Name: "Known", Context: 64000, MaxOutput: 10, InputPrice: 2, Dialect: dialect.Responses},
 		{ID: "new", Name: "New", Context: 9, Vision: true}}
-	if got := s.withDiscovered(seat, false).Models; !slices.Equal(got, want) {
+	if got := s.withDiscovered(seat, false).Models; !slices.EqualFunc(got, want, provider.Model.Equal) {
 		t.Errorf("seat\n got %+v\nwant %+v", got, want)
 	}
 	// Only local servers and sign-ins are rewritten.
 	s.SetDiscovered("openai", []string{"x"})
-	if got := s.withDiscovered(keyed, false).Models; !slices.Equal(got, cat) {
+	if got := s.withDiscovered(keyed, false).Models; !slices.EqualFunc(got, cat, provider.Model.Equal) {
 		t.Error("an API-key provider's models were replaced")
 	}
 }

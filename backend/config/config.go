@@ -30,6 +30,14 @@ const (
 	maxInflightBodyMiBCeiling = 1 << 20
 )
 
+// Bounds of max_upload_mib, the largest multipart upload (audio to
+// transcribe, images to edit). The default is OpenAI's 25 MB audio limit;
+// uploads are spooled to disk, so the ceiling is about disk, not memory.
+const (
+	DefaultMaxUploadMiB = 25
+	maxUploadMiBCeiling = 4 << 10
+)
+
 // MaxQuotaReservePercent bounds quota_reserve_percent: keeping more than
 // half a plan back is not a reserve.
 const MaxQuotaReservePercent = 50
@@ -56,6 +64,10 @@ type Config struct {
 	// memory at once, all requests together; beyond it clients get 429
 	// with Retry-After instead of the process growing without bound.
 	MaxInflightBodyMiB int `yaml:"max_inflight_body_mib"`
+
+	// MaxUploadMiB bounds one multipart upload (/v1/audio/transcriptions,
+	// /translations, /v1/images/edits); larger ones get 413.
+	MaxUploadMiB int `yaml:"max_upload_mib"`
 
 	// QuotaReservePercent keeps the last part of every account's tightest
 	// quota window back: below it, routing prefers accounts with more left
@@ -87,8 +99,11 @@ type ProviderConfig struct {
 	AllowLocal bool              `yaml:"allow_local"`
 	Headers    map[string]string `yaml:"headers"`
 	Models     []string          `yaml:"models"`
-	Accounts   []AccountConfig   `yaml:"accounts"`
-	Disabled   bool              `yaml:"disabled"`
+	// Capabilities a custom provider's models serve (chat, embedding,
+	// image, speech, transcription, moderation, rerank); default chat.
+	Capabilities []string        `yaml:"capabilities"`
+	Accounts     []AccountConfig `yaml:"accounts"`
+	Disabled     bool            `yaml:"disabled"`
 	// AccountStrategy picks among the provider's accounts on every request,
 	// direct or through a combo (default fill-first; see README).
 	AccountStrategy string `yaml:"account_strategy"`
@@ -156,7 +171,8 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Default returns the built-in defaults.
 func Default() Config {
-	return Config{Listen: DefaultListen, LogFormat: "text", LogLevel: "info", MaxInflightBodyMiB: DefaultMaxInflightBodyMiB}
+	return Config{Listen: DefaultListen, LogFormat: "text", LogLevel: "info", MaxInflightBodyMiB: DefaultMaxInflightBodyMiB,
+		MaxUploadMiB: DefaultMaxUploadMiB}
 }
 
 // DefaultDataDir is os.UserConfigDir()/switchboard.
@@ -171,7 +187,7 @@ func DefaultDataDir() (string, error) {
 // Overrides are values from the environment or flags; nil means "not set".
 type Overrides struct {
 	Listen, DataDir, LogFormat, LogLevel *string
-	MaxInflightBodyMiB                   *string
+	MaxInflightBodyMiB, MaxUploadMiB     *string
 }
 
 // Apply sets every non-nil override.
@@ -185,20 +201,26 @@ func (c *Config) Apply(o Overrides) {
 	set(&c.DataDir, o.DataDir)
 	set(&c.LogFormat, o.LogFormat)
 	set(&c.LogLevel, o.LogLevel)
-	if o.MaxInflightBodyMiB != nil {
-		n, err := strconv.Atoi(strings.TrimSpace(*o.MaxInflightBodyMiB))
-		if err != nil {
-			c.badOverrides = append(c.badOverrides, Problem{Key: "max_inflight_body_mib",
-				Why: fmt.Sprintf("%q is not a whole number of MiB", *o.MaxInflightBodyMiB)})
-		} else {
-			c.MaxInflightBodyMiB = n
-		}
+	c.setMiB(&c.MaxInflightBodyMiB, "max_inflight_body_mib", o.MaxInflightBodyMiB)
+	c.setMiB(&c.MaxUploadMiB, "max_upload_mib", o.MaxUploadMiB)
+}
+
+// setMiB applies a whole-number MiB override (nil: not set).
+func (c *Config) setMiB(dst *int, key string, v *string) {
+	if v == nil {
+		return
 	}
+	n, err := strconv.Atoi(strings.TrimSpace(*v))
+	if err != nil {
+		c.badOverrides = append(c.badOverrides, Problem{Key: key, Why: fmt.Sprintf("%q is not a whole number of MiB", *v)})
+		return
+	}
+	*dst = n
 }
 
 // EnvOverrides reads SWITCHBOARD_LISTEN, SWITCHBOARD_DATA_DIR,
-// SWITCHBOARD_LOG_FORMAT, SWITCHBOARD_LOG_LEVEL and
-// SWITCHBOARD_MAX_INFLIGHT_BODY_MIB.
+// SWITCHBOARD_LOG_FORMAT, SWITCHBOARD_LOG_LEVEL,
+// SWITCHBOARD_MAX_INFLIGHT_BODY_MIB and SWITCHBOARD_MAX_UPLOAD_MIB.
 func EnvOverrides(getenv func(string) (string, bool)) Overrides {
 	get := func(k string) *string {
 		if v, ok := getenv(k); ok && v != "" {
@@ -213,6 +235,7 @@ func EnvOverrides(getenv func(string) (string, bool)) Overrides {
 		LogLevel:  get("SWITCHBOARD_LOG_LEVEL"),
 
 		MaxInflightBodyMiB: get("SWITCHBOARD_MAX_INFLIGHT_BODY_MIB"),
+		MaxUploadMiB:       get("SWITCHBOARD_MAX_UPLOAD_MIB"),
 	}
 }
 
@@ -277,6 +300,9 @@ func (c *Config) validate(lines map[string]int) error {
 	}
 	if n := c.MaxInflightBodyMiB; n < 1 || n > maxInflightBodyMiBCeiling {
 		add("max_inflight_body_mib", "%d is not a number of MiB from 1 to %d", n, maxInflightBodyMiBCeiling)
+	}
+	if n := c.MaxUploadMiB; n < 1 || n > maxUploadMiBCeiling {
+		add("max_upload_mib", "%d is not a number of MiB from 1 to %d", n, maxUploadMiBCeiling)
 	}
 	if p := c.QuotaReservePercent; p != nil && (*p < 0 || *p > MaxQuotaReservePercent) {
 		add("quota_reserve_percent", "%d is not a percentage from 0 to %d", *p, MaxQuotaReservePercent)

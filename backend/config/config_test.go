@@ -212,6 +212,24 @@ func TestMaxInflightBodyMiB(t *testing.T) {
 	}
 }
 
+func TestMaxUploadMiB(t *testing.T) {
+	cfg := Default()
+	if cfg.MaxUploadMiB != DefaultMaxUploadMiB {
+		t.Fatalf("default %d", cfg.MaxUploadMiB)
+	}
+	cfg.Apply(EnvOverrides(func(k string) (string, bool) { return "200", k == "SWITCHBOARD_MAX_UPLOAD_MIB" }))
+	if cfg.MaxUploadMiB != 200 || cfg.Validate() != nil {
+		t.Fatalf("env override: %d %v", cfg.MaxUploadMiB, cfg.Validate())
+	}
+	if _, err := Parse("sb.yaml", []byte("listen: 127.0.0.1:1\nmax_upload_mib: 0\n"), Default()); err == nil ||
+		!strings.Contains(err.Error(), "sb.yaml:2: max_upload_mib: 0 is not a number of MiB") {
+		t.Errorf("file value 0: %v", err)
+	}
+	if _, err := Parse("sb.yaml", []byte("providers:\n  - id: w\n    type: openai-compatible\n    base_url: http://127.0.0.1:8080/v1\n    capabilities: [transcription]\n"), Default()); err != nil {
+		t.Errorf("capabilities: %v", err)
+	}
+}
+
 func TestQuotaReservePercent(t *testing.T) {
 	cases := []struct {
 		yaml string

@@ -141,6 +141,9 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	if up == nil {
 		return streamResult{err: ir.Errorf(ir.KindInternal, "no codec for dialect %s", c.Provider.Entry.Dialect)}
 	}
+	if cp, ok := x.nonChat(c, up); ok { // an images, speech… model (see mediahub.go)
+		return x.mediaAttempt(c, cp)
+	}
 	// Byte pass-through only when nothing in the history needs translating:
 	// signatures we tagged as another vendor's (swb1:) must be unwrapped by
 	// the codec, never sent raw, and unsigned thinking must be dropped.

@@ -43,6 +43,8 @@ type Gateway struct {
 	// draining ends when the app shuts down: open streams then end with
 	// their dialect's error frame instead of being cut.
 	replay       *replayer
+	maxUpload    int64  // bytes of one multipart upload
+	spoolDir     string // where large uploads wait ("" = the system's temp dir)
 	draining     context.Context
 	stopDraining context.CancelFunc
 }
@@ -82,6 +84,11 @@ type Options struct {
 	// BodyBudget bounds the request body bytes held at once, all requests
 	// together (default DefaultBodyBudget).
 	BodyBudget int64
+	// MaxUpload bounds one multipart upload (default DefaultMaxUpload);
+	// SpoolDir is where uploads over a megabyte wait while they are sent
+	// ("" = the system's temp dir).
+	MaxUpload int64
+	SpoolDir  string
 }
 
 // DefaultStreamIdleTimeout is used when Options leaves it zero.
@@ -94,6 +101,9 @@ func New(o Options) *Gateway {
 	}
 	if o.BodyBudget <= 0 {
 		o.BodyBudget = DefaultBodyBudget
+	}
+	if o.MaxUpload <= 0 {
+		o.MaxUpload = DefaultMaxUpload
 	}
 	if o.Routes == nil {
 		o.Routes = route.NewTable(nil)
@@ -108,7 +118,7 @@ func New(o Options) *Gateway {
 		o.Memo = reasoning.New(reasoning.Options{Log: o.Log})
 	}
 	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder, memo: o.Memo,
-		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux()}
+		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux(), maxUpload: o.MaxUpload, spoolDir: o.SpoolDir}
 	g.bodies.limit = o.BodyBudget
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.replay = newReplayer()
@@ -154,6 +164,13 @@ func (g *Gateway) routesInit() {
 	g.mux.HandleFunc("POST /v1/messages", g.messages)
 	g.mux.HandleFunc("POST /v1/messages/count_tokens", g.countTokensAnthropic)
 	g.mux.HandleFunc("POST /v1/embeddings", g.embeddings)
+	g.mux.HandleFunc("POST /v1/images/generations", g.imagesGenerations)
+	g.mux.HandleFunc("POST /v1/images/edits", g.imagesEdits)
+	g.mux.HandleFunc("POST /v1/audio/speech", g.speech)
+	g.mux.HandleFunc("POST /v1/audio/transcriptions", g.transcriptions)
+	g.mux.HandleFunc("POST /v1/audio/translations", g.translations)
+	g.mux.HandleFunc("POST /v1/moderations", g.moderations)
+	g.mux.HandleFunc("POST /v1/rerank", g.rerank)
 	g.mux.HandleFunc("GET /v1/models", g.listModels)
 	g.mux.HandleFunc("GET /v1/models/{id...}", g.getModel)
 	g.mux.HandleFunc("GET /v1beta/models", g.listModels)
@@ -185,6 +202,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.requests.Add(1)
 	r = r.WithContext(withKeyName(r.Context(), k.Name))
+	if isUploadPath(r.URL.Path) { // spooled, never held whole (see readUpload)
+		g.mux.ServeHTTP(w, r)
+		return
+	}
 	hold, ok := g.admitBody(w, r, d)
 	if !ok {
 		return

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"switchboard/backend/dialect"
@@ -9,6 +10,7 @@ import (
 	"switchboard/backend/dialect/gemini"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/ir"
+	"switchboard/backend/provider"
 	"switchboard/backend/route"
 )
 
@@ -26,7 +28,7 @@ func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
 	case dialect.Anthropic:
 		list := make([]anthropic.ModelInfo, 0, len(models))
 		for _, m := range models {
-			if !m.Embedding {
+			if servesChat(m) {
 				list = append(list, anthropic.ModelInfo{ID: m.ID, DisplayName: m.ID, Created: modelsCreated})
 			}
 		}
@@ -40,10 +42,25 @@ func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
 	default:
 		list := make([]openai.ModelEntry, 0, len(models))
 		for _, m := range models {
-			list = append(list, openai.ModelEntry{ID: m.ID, OwnedBy: m.Provider, Created: modelsCreated})
+			list = append(list, openai.ModelEntry{ID: m.ID, OwnedBy: m.Provider, Created: modelsCreated, Capabilities: capNames(m)})
 		}
 		_, _ = w.Write(openai.EncodeModelList(list))
 	}
+}
+
+// capNames are the model's capabilities as /v1/models shows them.
+func capNames(m route.ModelInfo) []string {
+	out := make([]string, len(m.Capabilities))
+	for i, c := range m.Capabilities {
+		out[i] = string(c)
+	}
+	return out
+}
+
+// servesChat: Anthropic clients list chat models only (a model whose
+// capabilities are not known is listed).
+func servesChat(m route.ModelInfo) bool {
+	return m.Capabilities == nil && !m.Embedding || slices.Contains(m.Capabilities, provider.CapChat)
 }
 
 func geminiInfo(m route.ModelInfo) gemini.ModelInfo {
@@ -56,7 +73,7 @@ func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) {
 	for _, m := range g.routes.Load().Models() {
 		if m.ID == id {
 			w.Header().Set("Content-Type", "application/json")
-			b := openai.EncodeModelList([]openai.ModelEntry{{ID: m.ID, OwnedBy: m.Provider, Created: modelsCreated}})
+			b := openai.EncodeModelList([]openai.ModelEntry{{ID: m.ID, OwnedBy: m.Provider, Created: modelsCreated, Capabilities: capNames(m)}})
 			// The list encoder wraps one entry; strip the wrapper.
 			s := string(b)
 			if i, j := strings.Index(s, "[{"), strings.LastIndex(s, "}]"); i >= 0 && j > i {

@@ -172,6 +172,40 @@ type Request struct {
 	// continues a response the upstream stored. Only a Responses upstream
 	// can resume one; the gateway never routes it anywhere else.
 	PreviousResponseID string `json:"previous_response_id,omitempty"`
+
+	// Output asks for image or audio output (Gemini responseModalities
+	// with its speech and image config); nil: text. The answer carries
+	// images and audio as image blocks with their media type.
+	Output *Output `json:"output,omitempty"`
+}
+
+// Output modalities.
+const (
+	ModalityText  = "text"
+	ModalityImage = "image"
+	ModalityAudio = "audio"
+)
+
+// Output is the non-text output a request asks for.
+type Output struct {
+	Modalities  []string `json:"modalities,omitempty"`   // ModalityText, ModalityImage, ModalityAudio
+	Voice       string   `json:"voice,omitempty"`        // a prebuilt voice name (Gemini's)
+	Language    string   `json:"language,omitempty"`     // BCP 47 speech language
+	AspectRatio string   `json:"aspect_ratio,omitempty"` // images: "1:1", "16:9"…
+	ImageSize   string   `json:"image_size,omitempty"`   // images: "1K", "2K", "4K"
+}
+
+// Wants reports whether the output asks for modality m.
+func (o *Output) Wants(m string) bool {
+	if o == nil {
+		return false
+	}
+	for _, x := range o.Modalities {
+		if x == m {
+			return true
+		}
+	}
+	return false
 }
 
 // StopReason says why generation ended, in Anthropic's vocabulary.

@@ -8,6 +8,7 @@ import (
 
 	"switchboard/backend/accounts"
 	"switchboard/backend/events"
+	"switchboard/backend/provider"
 	"switchboard/backend/route"
 )
 
@@ -141,7 +142,7 @@ func (s *Services) SuggestedCombo() ComboInput {
 			continue
 		}
 		for _, m := range p.Entry.Models {
-			if !m.Embedding {
+			if slices.Contains(p.Entry.Caps(m), provider.CapChat) {
 				in.Targets = append(in.Targets, route.ComboTarget{Model: p.Entry.Prefix + "/" + m.ID})
 				break
 			}

@@ -60,6 +60,14 @@ type Model struct {
 	// only. Routing reaches such a model with the entry switched to this
 	// dialect, same base URL, accounts and quirks.
 	Dialect dialect.Name `yaml:"dialect"`
+	// Capabilities are what the model serves (see Entry.Caps for the
+	// default); Unit overrides the capability's billing unit and UnitPrice
+	// is USD per unit (per image, character, audio second, search unit;
+	// per token when Unit is tokens).
+	Capabilities []Capability `yaml:"capabilities"`
+	Unit         Unit         `yaml:"unit"`
+	UnitPrice    float64      `yaml:"unit_price"`
+	cataloged    bool         // from catalog.yaml (see Judged)
 }
 
 // Entry describes one upstream provider: where it lives, which dialect it
@@ -78,6 +86,12 @@ type Entry struct {
 	Models     []Model           `yaml:"models"`
 	ListModels bool              `yaml:"list_models"` // upstream has a models endpoint
 	Docs       string            `yaml:"docs"`        // where users get a key
+	// Capabilities are what the entry's models serve when a model declares
+	// none (custom providers declare them for all their models).
+	Capabilities []Capability `yaml:"capabilities"`
+	// Rerank names the wire shape of the entry's /rerank (RerankJina when
+	// empty).
+	Rerank string `yaml:"rerank"`
 
 	// Sign-in providers (auth: oauth). SignIn names the vendor's sign-in
 	// (oauth.Lookup); RefreshLead is how long before expiry the access token
@@ -104,6 +118,7 @@ func (e Entry) Model(id string) (Model, bool) {
 func (e Entry) clone() Entry {
 	e.Headers = maps.Clone(e.Headers)
 	e.Models = slices.Clone(e.Models)
+	e.Capabilities = slices.Clone(e.Capabilities)
 	return e
 }
 
@@ -144,6 +159,11 @@ func parseCatalog(data []byte) ([]Entry, error) {
 	}
 	if err := validateCatalog(entries); err != nil {
 		return nil, fmt.Errorf("provider: catalog.yaml: %w", err)
+	}
+	for i := range entries {
+		for j := range entries[i].Models {
+			entries[i].Models[j].cataloged = true
+		}
 	}
 	return entries, nil
 }
@@ -245,6 +265,14 @@ func (e Entry) validate() error {
 	if err := checkBaseURL(e.BaseURL, e.AllowLocal || (e.Local && config.LoopbackURL(e.BaseURL))); err != nil {
 		bad("%v", err)
 	}
+	switch e.Rerank {
+	case "", RerankJina, RerankCohere, RerankVoyage:
+	default:
+		bad("unknown rerank shape %q (known: jina, cohere, voyage)", e.Rerank)
+	}
+	if err := checkCaps(e.Capabilities); err != nil {
+		bad("%v", err)
+	}
 	errs = append(errs, e.validateModels()...)
 	return errors.Join(errs...)
 }
@@ -262,6 +290,12 @@ func (e Entry) validateModels() []error {
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative price", e.ID, m.ID))
 		case m.Context < 0 || m.MaxOutput < 0:
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative token limit", e.ID, m.ID))
+		case m.UnitPrice < 0:
+			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative unit_price", e.ID, m.ID))
+		case checkCaps(m.Capabilities) != nil:
+			errs = append(errs, fmt.Errorf("provider %q: model %q: %w", e.ID, m.ID, checkCaps(m.Capabilities)))
+		case !knownUnit(m.Unit):
+			errs = append(errs, fmt.Errorf("provider %q: model %q: unknown unit %q", e.ID, m.ID, m.Unit))
 		case m.Dialect != "":
 			if err := e.checkModelDialect(m); err != nil {
 				errs = append(errs, fmt.Errorf("provider %q: model %q: %w", e.ID, m.ID, err))
@@ -286,6 +320,23 @@ func (e Entry) checkModelDialect(m Model) error {
 		return fmt.Errorf("quirks %q are not written for the %s dialect", e.Quirks, m.Dialect)
 	}
 	return nil
+}
+
+func checkCaps(cs []Capability) error {
+	for _, c := range cs {
+		if !slices.Contains(Capabilities, c) {
+			return fmt.Errorf("unknown capability %q (known: %s)", c, capNames())
+		}
+	}
+	return nil
+}
+
+func knownUnit(u Unit) bool {
+	switch u {
+	case UnitNone, UnitImages, UnitCharacters, UnitAudioSeconds, UnitSearchUnits, UnitTokens, UnitInputs:
+		return true
+	}
+	return false
 }
 
 func joinDialects(ds []dialect.Name) string {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,16 +80,30 @@ func checkEntryConventions(t *testing.T, e Entry) {
 	if d, err := url.Parse(e.Docs); err != nil || d.Scheme != "https" {
 		t.Errorf("docs %q is not an https URL", e.Docs)
 	}
-	if len(e.Models) < 2 || len(e.Models) > 6 {
-		t.Errorf("%d models, want 2-6 well-known ones", len(e.Models))
+	// Media models (images, speech…) come on top of the well-known text ones.
+	text := 0
+	for _, m := range e.Models {
+		if c := e.Caps(m); slices.Contains(c, CapChat) || slices.Contains(c, CapEmbedding) {
+			text++
+		}
+	}
+	if len(e.Models) < 2 || text > 6 {
+		t.Errorf("%d models (%d chat or embedding), want 2-6 well-known ones", len(e.Models), text)
 	}
 }
 
 func checkModels(t *testing.T, e Entry) {
 	t.Helper()
 	for _, m := range e.Models {
-		if m.Name == "" || m.Context <= 0 {
-			t.Errorf("model %s: needs a name and a context length", m.ID)
+		caps := e.Caps(m)
+		textual := slices.Contains(caps, CapChat) || slices.Contains(caps, CapEmbedding)
+		if m.Name == "" || textual && m.Context <= 0 {
+			t.Errorf("model %s: needs a name and (chat, embedding) a context length", m.ID)
+		}
+		for _, c := range caps {
+			if !e.Serves(m.ID, c) || !e.Supports(OpFor(c)) {
+				t.Errorf("model %s: declares %s, which %s's API has no endpoint for", m.ID, c, e.ID)
+			}
 		}
 		if m.InputPrice < 0 || m.OutputPrice < 0 || m.CachedPrice < 0 {
 			t.Errorf("model %s: negative price", m.ID)
@@ -267,5 +282,52 @@ func TestFromConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want it to mention %q", name, err, tc.want)
 		}
+	}
+}
+
+// Every media capability has catalog models, each with its wire shape.
+func TestCatalogServesEveryCapability(t *testing.T) {
+	want := map[Capability][]string{
+		CapImage:         {"openai/dall-e-3", "openai/gpt-image-1", "gemini/gemini-2.5-flash-image"},
+		CapSpeech:        {"openai/tts-1", "gemini/gemini-2.5-flash-preview-tts"},
+		CapTranscription: {"openai/whisper-1", "groq/whisper-large-v3"},
+		CapModeration:    {"openai/omni-moderation-latest"},
+		CapRerank:        {"cohere/rerank-v3.5", "jina/jina-reranker-v2-base-multilingual", "voyage/rerank-2.5"},
+	}
+	for c, ids := range want {
+		for _, id := range ids {
+			pid, model, _ := strings.Cut(id, "/")
+			e, ok := Lookup(pid)
+			if !ok || !e.Serves(model, c) {
+				t.Errorf("%s does not serve %s", id, c)
+			}
+			if e.Serves(model, CapChat) {
+				t.Errorf("%s claims chat", id)
+			}
+		}
+	}
+	for _, tc := range []struct{ id, shape string }{{"cohere", RerankCohere}, {"jina", RerankJina}, {"voyage", RerankVoyage}} {
+		if e, _ := Lookup(tc.id); e.Rerank != tc.shape || e.URL(OpRerank, "m", false) != e.BaseURL+"/rerank" {
+			t.Errorf("%s: rerank shape %q at %s", tc.id, e.Rerank, e.URL(OpRerank, "m", false))
+		}
+	}
+	g, _ := Lookup("gemini")
+	if u := g.URL(OpSpeech, "gemini-2.5-flash-preview-tts", false); !strings.HasSuffix(u, "/v1beta/models/gemini-2.5-flash-preview-tts:generateContent") {
+		t.Errorf("gemini speech URL %s", u)
+	}
+	if g.Supports(OpTranscribe) || g.Supports(OpRerank) {
+		t.Error("gemini claims an endpoint it lacks")
+	}
+	a, _ := Lookup("anthropic")
+	if a.Serves("claude-opus-4-5", CapImage) || a.Supports(OpImage) {
+		t.Error("anthropic claims images")
+	}
+}
+
+func TestCatalogRejectsUnknownCapability(t *testing.T) {
+	_, err := parseCatalog([]byte(`- {id: x, name: X, prefix: x, base_url: "https://x.example/v1", dialect: openai, auth: bearer, tier: api-key,
+    models: [{id: m, name: M, capabilities: [telepathy]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "telepathy") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -148,6 +148,12 @@ type Call struct {
 	// megabytes. Send only reads the pieces; the caller must not change them
 	// before the answer's body is closed.
 	BodyParts [][]byte
+	// Upload opens a streamed body (a multipart upload spooled to disk)
+	// when Body and BodyParts are nil: it is called on every send, so a
+	// call sent again reads it from the start. ContentType is its type
+	// ("" = application/json, for any body).
+	Upload      func() (io.Reader, int64, error)
+	ContentType string
 	// AllowLocal lets this call reach any private address even when the
 	// entry does not allow it.
 	AllowLocal bool
@@ -170,7 +176,7 @@ type Call struct {
 	query url.Values // pagination, set by ListModels
 }
 
-func (c *Call) hasBody() bool { return c.Body != nil || c.BodyParts != nil }
+func (c *Call) hasBody() bool { return c.Body != nil || c.BodyParts != nil || c.Upload != nil }
 
 // wholeBody is the body in one piece: Body, or BodyParts joined (a copy,
 // for the few quirks that rewrite a body).
@@ -335,6 +341,10 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		body = bytes.NewReader(raw)
 	case call.BodyParts != nil:
 		body, size = partsReader(call.BodyParts)
+	case call.Upload != nil:
+		if body, size, err = call.Upload(); err != nil {
+			return nil, &ir.Error{Kind: ir.KindInternal, Provider: e.ID, Message: "provider: reading the spooled upload failed", Cause: err}
+		}
 	}
 	method := call.Op.method()
 	if call.Op == OpUsage && body != nil {
@@ -367,8 +377,14 @@ func (c *Client) setHeaders(h http.Header, call *Call) error {
 	if call.Stream {
 		h.Set("Accept", "text/event-stream")
 	}
+	if call.Op == OpSpeech {
+		h.Set("Accept", "*/*") // audio, or SSE when the client asked for it
+	}
 	if call.hasBody() {
 		h.Set("Content-Type", "application/json")
+		if call.ContentType != "" {
+			h.Set("Content-Type", call.ContentType)
+		}
 	}
 	for k, v := range call.Entry.Headers {
 		h.Set(k, v)

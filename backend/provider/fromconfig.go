@@ -49,6 +49,13 @@ func FromConfig(pc config.ProviderConfig) (Entry, error) {
 	if len(pc.Models) > 0 {
 		e.Models = pickModels(e.Models, pc.Models)
 	}
+	if len(pc.Capabilities) > 0 {
+		caps, err := ParseCapabilities(pc.Capabilities)
+		if err != nil {
+			return Entry{}, fmt.Errorf("provider %q: capabilities: %w", pc.ID, err)
+		}
+		e.Capabilities = caps
+	}
 	if err := applySignIn(&e, pc.SignIn); err != nil {
 		return Entry{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,13 +133,19 @@ func (c *Client) Test(ctx context.Context, entry *Entry, auth Access, allowLocal
 		}
 		start = time.Now() // a 404 on /models: try a generation instead
 	}
-	model := chatModel(entry)
+	op, model, body := OpGenerate, chatModel(entry), []byte(nil)
+	if model == "" { // a rerank-only provider (Cohere, Jina, Voyage): rank one document
+		op, model = OpRerank, modelFor(entry, CapRerank)
+		body, _ = json.Marshal(map[string]any{"model": model, "query": "ping", "documents": []string{"ping"}})
+	} else {
+		body = pingBody(entry.Dialect, model)
+	}
 	if model == "" {
 		return 0, &ir.Error{Kind: ir.KindBadRequest, Provider: entry.ID,
-			Message: "provider " + entry.ID + " lists no models and has no chat model configured to test with"}
+			Message: "provider " + entry.ID + " lists no models and has no chat or rerank model configured to test with"}
 	}
-	resp, err := c.Send(ctx, &Call{Entry: entry, APIKey: apiKey, AccountRef: auth.AccountRef, Op: OpGenerate, Model: model,
-		Body: pingBody(entry.Dialect, model), AllowLocal: allowLocal, BaseURL: auth.BaseURL, Project: auth.Project})
+	resp, err := c.Send(ctx, &Call{Entry: entry, APIKey: apiKey, AccountRef: auth.AccountRef, Op: op, Model: model,
+		Body: body, AllowLocal: allowLocal, BaseURL: auth.BaseURL, Project: auth.Project})
 	if err != nil {
 		return time.Since(start), err
 	}
@@ -147,10 +154,13 @@ func (c *Client) Test(ctx context.Context, entry *Entry, auth Access, allowLocal
 	return time.Since(start), nil
 }
 
-// chatModel is the first non-embedding model of the entry.
-func chatModel(e *Entry) string {
+// chatModel is the first chat model of the entry.
+func chatModel(e *Entry) string { return modelFor(e, CapChat) }
+
+// modelFor is the entry's first model serving c.
+func modelFor(e *Entry, c Capability) string {
 	for _, m := range e.Models {
-		if !m.Embedding {
+		if slices.Contains(e.Caps(m), c) {
 			return m.ID
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"switchboard/backend/dialect"
@@ -169,6 +170,17 @@ func TestProviderTest(t *testing.T) {
 		var ie *ir.Error
 		if !errors.As(err, &ie) || ie.Kind != ir.KindAuth {
 			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("ranks one document on a rerank-only provider", func(t *testing.T) {
+		up := newUpstream(t, okJSON)
+		e := entryFor(dialect.OpenAIChat, up.URL, AuthBearer)
+		e.Models = []Model{{ID: "rerank-v3.5", Capabilities: []Capability{CapRerank}}}
+		if _, err := c.Test(context.Background(), e, Access{Token: testKey}, true); err != nil {
+			t.Fatal(err)
+		}
+		if got := up.last(t); got.path != "/rerank" || !strings.Contains(got.body, `"documents":["ping"]`) || !strings.Contains(got.body, `"model":"rerank-v3.5"`) {
+			t.Errorf("%s %s", got.path, got.body)
 		}
 	})
 	t.Run("nothing to test with", func(t *testing.T) {

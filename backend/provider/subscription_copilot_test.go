@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -122,7 +122,7 @@ func TestCopilotModels(t *testing.T) {
 		{ID: "text-embedding-3-small", Name: "Embedding V3 small", Embedding: true},
 		// gpt-41-copilot: completions only.
 	}
-	if !slices.Equal(got, want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("models\n got %+v\nwant %+v", got, want)
 	}
 	// Seen from a Responses entry, the chat-only model is the one moved.

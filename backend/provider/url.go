@@ -17,9 +17,17 @@ const (
 	OpCountTokens           // token counting
 	OpListModels            // GET the model list
 	OpUsage                 // GET (POST with a body) the account's plan usage (Call.URL names the endpoint)
+	OpImage                 // images/generations (Gemini: generateContent with image output)
+	OpImageEdit             // images/edits (multipart)
+	OpSpeech                // audio/speech (Gemini: generateContent with audio output)
+	OpTranscribe            // audio/transcriptions (multipart)
+	OpTranslate             // audio/translations (multipart)
+	OpModerate              // moderations
+	OpRerank                // rerank (the entry's Rerank names the wire shape)
 )
 
-var opNames = [...]string{"generate", "embed", "count_tokens", "list_models", "usage"}
+var opNames = [...]string{"generate", "embed", "count_tokens", "list_models", "usage",
+	"images", "image_edits", "speech", "transcriptions", "translations", "moderations", "rerank"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) {
@@ -41,6 +49,9 @@ func (o Op) method() string {
 // token counting). stream only matters for Gemini, whose streaming is a
 // different method; the other dialects stream through a body field.
 func (e Entry) URL(op Op, model string, stream bool) string {
+	if op >= OpImage {
+		return e.mediaURL(op, model)
+	}
 	switch e.Dialect {
 	case dialect.OpenAIChat:
 		return pick(e.BaseURL, op, "/chat/completions", "/embeddings", "", "/models")
@@ -52,6 +63,27 @@ func (e Entry) URL(op Op, model string, stream bool) string {
 		return e.geminiURL(op, model, stream)
 	case dialect.Kiro:
 		return pick(e.BaseURL, op, "/generateAssistantResponse", "", "", "")
+	}
+	return ""
+}
+
+// mediaPaths are the OpenAI API's media endpoints, under an OpenAI-style
+// base URL (…/v1).
+var mediaPaths = map[Op]string{OpImage: "/images/generations", OpImageEdit: "/images/edits", OpSpeech: "/audio/speech",
+	OpTranscribe: "/audio/transcriptions", OpTranslate: "/audio/translations", OpModerate: "/moderations", OpRerank: "/rerank"}
+
+// mediaURL is the endpoint of a media operation: the OpenAI paths on
+// OpenAI-style upstreams (rerank in the entry's Rerank shape, at the same
+// path for Cohere v2, Jina and Voyage); Gemini makes images and speech
+// with generateContent (image or audio output) and serves nothing else.
+func (e Entry) mediaURL(op Op, model string) string {
+	switch e.Dialect {
+	case dialect.OpenAIChat, dialect.Responses:
+		return e.BaseURL + mediaPaths[op]
+	case dialect.Gemini:
+		if (op == OpImage || op == OpImageEdit || op == OpSpeech) && !isCloudCode(e.Quirks) {
+			return e.geminiURL(OpGenerate, model, false)
+		}
 	}
 	return ""
 }

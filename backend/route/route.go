@@ -180,22 +180,22 @@ const maxAliasDepth = 8
 //
 // Each (provider, model) expands to one candidate per enabled account.
 func (s *Snapshot) Resolve(model string) ([]Candidate, error) {
-	return s.resolve(model, 0, embedAny)
+	return s.resolve(model, 0, "")
 }
 
 // ResolveEmbedding is Resolve restricted to embedding-capable upstreams.
 func (s *Snapshot) ResolveEmbedding(model string) ([]Candidate, error) {
-	return s.resolve(model, 0, embedOnly)
+	return s.resolve(model, 0, provider.CapEmbedding)
 }
 
-type purpose uint8
+// ResolveFor is Resolve restricted to upstream models serving c (images,
+// speech…): a combo keeps only its targets that do, and a model that
+// serves something else is a 400 that says what it serves.
+func (s *Snapshot) ResolveFor(model string, c provider.Capability) ([]Candidate, error) {
+	return s.resolve(model, 0, c)
+}
 
-const (
-	embedAny purpose = iota
-	embedOnly
-)
-
-func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, error) {
+func (s *Snapshot) resolve(model string, depth int, why provider.Capability) ([]Candidate, error) {
 	if model == "" {
 		return nil, ir.Errorf(ir.KindBadRequest, "no model given")
 	}
@@ -211,6 +211,9 @@ func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, e
 			if c, err := s.resolve(t.Model, depth+1, why); err == nil {
 				out = append(out, c...)
 			}
+		}
+		if len(out) == 0 && why != "" {
+			return nil, ir.Errorf(ir.KindBadRequest, "combo %q has no routable target serving %s", model, why)
 		}
 		if len(out) == 0 {
 			return nil, ir.Errorf(ir.KindNotFound, "combo %q has no routable target", model)
@@ -233,25 +236,50 @@ func (s *Snapshot) resolve(model string, depth int, why purpose) ([]Candidate, e
 			if !p.Usable() {
 				return nil, p.unusableError()
 			}
-			if why == embedOnly && !p.Entry.Supports(provider.OpEmbed) {
-				return nil, ir.Errorf(ir.KindBadRequest, "provider %q does not serve embeddings", p.Entry.ID)
+			if why != "" && !p.Entry.Serves(rest, why) {
+				return nil, wrongCapability(p.Entry, rest, why)
 			}
 			return expand(nil, p, rest), nil
 		}
 	}
 	var out []Candidate
+	var wrong *ir.Error
 	for _, p := range s.providers {
-		m, ok := p.Entry.Model(model)
-		if !ok || !p.Usable() || (why == embedOnly && (!m.Embedding || !p.Entry.Supports(provider.OpEmbed))) {
+		if _, ok := p.Entry.Model(model); !ok || !p.Usable() {
+			continue
+		}
+		if why != "" && !p.Entry.Serves(model, why) {
+			wrong = wrongCapability(p.Entry, model, why)
 			continue
 		}
 		out = expand(out, p, model)
+	}
+	if len(out) == 0 && wrong != nil {
+		return nil, wrong
 	}
 	if len(out) == 0 {
 		return nil, &ir.Error{Kind: ir.KindNotFound, Message: fmt.Sprintf(
 			"model %q is not routable: use provider/model (see GET /v1/models), an alias or a combo", model)}
 	}
 	return out, nil
+}
+
+// wrongCapability is the 400 for a model asked to do what it does not.
+func wrongCapability(e provider.Entry, model string, c provider.Capability) *ir.Error {
+	what := "an endpoint for it"
+	if m, ok := e.Model(model); ok && m.Judged(e) {
+		caps := e.Caps(m)
+		names := make([]string, len(caps))
+		for i, c := range caps {
+			names[i] = string(c)
+		}
+		what = strings.Join(names, ", ")
+	} else if len(e.Capabilities) > 0 {
+		what = "its declared capabilities only"
+	}
+	return &ir.Error{Kind: ir.KindBadRequest, Status: 400, Provider: e.ID, Message: fmt.Sprintf(
+		"model %s/%s does not serve %s (it serves: %s); pick a %s model (GET /v1/models lists each model's capabilities)",
+		e.Prefix, model, c, what, c)}
 }
 
 func expand(out []Candidate, p *Provider, model string) []Candidate {
@@ -277,6 +305,9 @@ type ModelInfo struct {
 	Embedding bool
 	Alias     bool
 	Combo     bool
+	// Capabilities are what the model serves (nil: not judged, see
+	// provider.Model.Judged; a combo's are its targets').
+	Capabilities []provider.Capability
 }
 
 // Combos lists the combos by name.
@@ -303,7 +334,7 @@ func (s *Snapshot) Models() []ModelInfo {
 		}
 		for _, m := range p.Entry.Models {
 			out = append(out, ModelInfo{ID: prefix + "/" + m.ID, Provider: p.Entry.ID, Upstream: m.ID,
-				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding})
+				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding, Capabilities: capsOf(p.Entry, m)})
 		}
 	}
 	names := make([]string, 0, len(s.aliases))
@@ -315,11 +346,34 @@ func (s *Snapshot) Models() []ModelInfo {
 		if c, err := s.Resolve(a); err == nil && len(c) > 0 {
 			m, _ := c[0].Provider.Entry.Model(c[0].Model)
 			out = append(out, ModelInfo{ID: a, Provider: c[0].Provider.Entry.ID, Upstream: c[0].Model,
-				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding, Alias: true})
+				Context: m.Context, MaxOutput: m.MaxOutput, Embedding: m.Embedding, Alias: true, Capabilities: capsOf(c[0].Provider.Entry, m)})
 		}
 	}
 	for _, c := range s.Combos() {
-		out = append(out, ModelInfo{ID: c.Name, Provider: "combo", Upstream: c.Name, Combo: true})
+		out = append(out, ModelInfo{ID: c.Name, Provider: "combo", Upstream: c.Name, Combo: true, Capabilities: s.comboCaps(c.Name)})
+	}
+	return out
+}
+
+// capsOf is what a listed model serves, nil when not judged.
+func capsOf(e provider.Entry, m provider.Model) []provider.Capability {
+	if m.ID == "" || !m.Judged(e) {
+		return nil
+	}
+	return e.Caps(m)
+}
+
+// comboCaps is every capability some target of the combo serves.
+func (s *Snapshot) comboCaps(name string) []provider.Capability {
+	var out []provider.Capability
+	for _, c := range provider.Capabilities {
+		cands, _ := s.ResolveFor(name, c)
+		for _, cd := range cands {
+			if m, ok := cd.Provider.Entry.Model(cd.Model); ok && m.Judged(cd.Provider.Entry) {
+				out = append(out, c)
+				break
+			}
+		}
 	}
 	return out
 }

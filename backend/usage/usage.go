@@ -43,8 +43,14 @@ type Row struct {
 	TokensReasoning int    `json:"tokensReasoning"`
 	Attempts        int    `json:"attempts"`
 	Route           string `json:"route"`
-	RequestBody     string `json:"requestBody,omitempty"`
-	ResponseBody    string `json:"responseBody,omitempty"`
+	// Units a media request billed, of UnitKind (images, characters,
+	// audio_seconds, search_units, tokens, inputs), costing UnitsCostUSD at
+	// the catalog's unit price.
+	Units        float64 `json:"units,omitempty"`
+	UnitKind     string  `json:"unitKind,omitempty"`
+	UnitsCostUSD float64 `json:"unitsCostUsd,omitempty"`
+	RequestBody  string  `json:"requestBody,omitempty"`
+	ResponseBody string  `json:"responseBody,omitempty"`
 }
 
 // Recorder queues rows and writes them in batches.
@@ -168,7 +174,7 @@ func (r *Recorder) run() {
 const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect, endpoint, requested_model,
 	provider, account, upstream_model, upstream_dialect, stream, status, error_kind, error_message,
 	latency_ms, ttft_ms, tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route,
-	request_body, response_body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	request_body, response_body, units, unit_kind, units_cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
@@ -195,7 +201,7 @@ func (r *Recorder) write(rows []*Row) []*Row {
 			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
 				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
 				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
-				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody); err != nil {
+				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD); err != nil {
 				return err
 			}
 		}
@@ -259,7 +265,8 @@ func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
 	}
 	q := `SELECT req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
 		upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
-		tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, request_body, response_body
+		tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, request_body, response_body,
+		units, unit_kind, units_cost_usd
 		FROM request_logs`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -280,7 +287,7 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 		if err := rows.Scan(&w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
 			&w.Provider, &w.Account, &w.UpstreamModel, &w.UpstreamDialect, &w.Stream, &w.Status, &w.ErrorKind,
 			&w.ErrorMessage, &w.LatencyMS, &w.TTFTMS, &w.TokensIn, &w.TokensOut, &w.TokensCached,
-			&w.TokensReasoning, &w.Attempts, &w.Route, &w.RequestBody, &w.ResponseBody); err != nil {
+			&w.TokensReasoning, &w.Attempts, &w.Route, &w.RequestBody, &w.ResponseBody, &w.Units, &w.UnitKind, &w.UnitsCostUSD); err != nil {
 			return nil, fmt.Errorf("usage: scan: %w", err)
 		}
 		out = append(out, w)

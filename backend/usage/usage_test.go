@@ -96,3 +96,18 @@ func TestPartialBatchWrittenAndSignalled(t *testing.T) {
 		t.Fatalf("written %d, want 1", r.Written())
 	}
 }
+
+func TestMediaUnitsRoundTrip(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{})
+	r.Record(&Row{ReqID: "a", TS: 1, Endpoint: "/v1/audio/transcriptions", Status: 200, Units: 12.5, UnitKind: "audio_seconds", UnitsCostUSD: 0.00125})
+	r.Flush()
+	rows, err := Query(context.Background(), db, Filter{})
+	if err != nil || len(rows) != 1 {
+		t.Fatal(rows, err)
+	}
+	if w := rows[0]; w.Units != 12.5 || w.UnitKind != "audio_seconds" || w.UnitsCostUSD != 0.00125 {
+		t.Fatalf("row %+v", w)
+	}
+	r.Close()
+}

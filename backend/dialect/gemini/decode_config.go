@@ -151,10 +151,41 @@ func (d *reqDecoder) genConfig(v gjson.Result) {
 			}
 		case "thinkingConfig", "thinking_config":
 			r.Reasoning = reasoning(val)
+		case "responseModalities", "response_modalities":
+			for _, m := range stringList(val) {
+				out := d.output()
+				out.Modalities = append(out.Modalities, strings.ToLower(m))
+			}
+		case "speechConfig", "speech_config":
+			d.speech(val)
+		case "imageConfig", "image_config":
+			out := d.output()
+			out.AspectRatio = firstString(val, "aspectRatio", "aspect_ratio")
+			out.ImageSize = firstString(val, "imageSize", "image_size")
 		}
 		return true
 	})
 	r.ResponseFormat = responseFormat(mime, schema)
+}
+
+// output is the request's Output, created on first use.
+func (d *reqDecoder) output() *ir.Output {
+	if d.req.Output == nil {
+		d.req.Output = &ir.Output{}
+	}
+	return d.req.Output
+}
+
+// speech reads speechConfig: the single speaker's prebuilt voice and the
+// language (multi-speaker setups have no equivalent elsewhere).
+func (d *reqDecoder) speech(v gjson.Result) {
+	out := d.output()
+	out.Language = firstString(v, "languageCode", "language_code")
+	for _, p := range []string{"voiceConfig.prebuiltVoiceConfig.voiceName", "voice_config.prebuilt_voice_config.voice_name"} {
+		if s := v.Get(p).String(); s != "" {
+			out.Voice = s
+		}
+	}
 }
 
 func floatPtr(v gjson.Result) *float64 {

@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"strings"
+
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/ir"
@@ -124,10 +126,51 @@ func appendGenConfig(dst []byte, req *ir.Request) []byte {
 	}
 	dst = appendResponseFormat(dst, req.ResponseFormat)
 	dst = appendThinking(dst, req.Reasoning)
+	dst = appendOutput(dst, req.Output)
 	if len(dst) == open {
 		return dst[:mark]
 	}
 	return append(dst, '}')
+}
+
+// appendOutput writes responseModalities with the speech and image
+// config that go with them.
+func appendOutput(dst []byte, o *ir.Output) []byte {
+	if o == nil {
+		return dst
+	}
+	if len(o.Modalities) > 0 {
+		dst = append(appendKey(dst, "responseModalities"), '[')
+		for i, m := range o.Modalities {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, strings.ToUpper(m))
+		}
+		dst = append(dst, ']')
+	}
+	if o.Voice != "" || o.Language != "" {
+		dst = append(appendKey(dst, "speechConfig"), '{')
+		if o.Voice != "" {
+			dst = append(dst, `"voiceConfig":{"prebuiltVoiceConfig":{`...)
+			dst = append(appendStringField(dst, "voiceName", o.Voice), "}}"...)
+		}
+		if o.Language != "" {
+			dst = appendStringField(dst, "languageCode", o.Language)
+		}
+		dst = append(dst, '}')
+	}
+	if o.AspectRatio != "" || o.ImageSize != "" {
+		dst = append(appendKey(dst, "imageConfig"), '{')
+		if o.AspectRatio != "" {
+			dst = appendStringField(dst, "aspectRatio", o.AspectRatio)
+		}
+		if o.ImageSize != "" {
+			dst = appendStringField(dst, "imageSize", o.ImageSize)
+		}
+		dst = append(dst, '}')
+	}
+	return dst
 }
 
 // appendStops writes stopSequences: empty ones are skipped and at most

@@ -221,6 +221,10 @@ type ModelEntry struct {
 	ID      string
 	OwnedBy string
 	Created int64
+	// Capabilities (chat, embedding, image, speech, transcription,
+	// moderation, rerank) go out as an extra "capabilities" array, which
+	// OpenAI clients ignore; none: the field is left out.
+	Capabilities []string
 }
 
 // EncodeModelList renders GET /v1/models in OpenAI's shape.
@@ -236,6 +240,16 @@ func EncodeModelList(models []ModelEntry) []byte {
 		b = append(b, `,"object":"model"`...)
 		b = appendIntField(b, "created", m.Created)
 		b = appendStringField(b, "owned_by", m.OwnedBy)
+		if len(m.Capabilities) > 0 {
+			b = append(b, `,"capabilities":[`...)
+			for j, c := range m.Capabilities {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, c)
+			}
+			b = append(b, ']')
+		}
 		b = append(b, '}')
 	}
 	return append(b, ']', '}')

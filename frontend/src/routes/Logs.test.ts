@@ -85,6 +85,18 @@ describe('Logs page', () => {
     expect(bad.queryByTestId('log-upstream')).toBeNull()
   })
 
+  it('shows what a media request billed: units of its kind and their cost', async () => {
+    const media = { tokensIn: 0, tokensOut: 0 }
+    const image = logRow('req_img', { ...media, units: 2, unitKind: 'images', unitsCostUsd: 0.08 })
+    const audio = logRow('req_stt', { ...media, units: 12.5, unitKind: 'audio_seconds', unitsCostUsd: 0.00125 })
+    logsBackend([image, audio, refused])
+    await renderPage()
+    await waitFor(() => expect(row('req_img')).toBeTruthy())
+    expect(within(row('req_img')).getByTestId('log-units').textContent).toBe('2 images · $0.080')
+    expect(within(row('req_stt')).getByTestId('log-units').textContent).toBe('12.5s audio · $0.0013')
+    expect(within(row('req_404')).queryByTestId('log-units')).toBeNull()
+  })
+
   it('builds the query from the filter bar', async () => {
     const user = userEvent.setup()
     const { calls } = logsBackend()

@@ -282,6 +282,11 @@ export interface LogRow {
   attempts: number
   /** JSON text: RouteStep[] ("" when nothing was tried) */
   route: string
+  /** media requests: billed units of unitKind (images, characters, audio_seconds, search_units, tokens, inputs) */
+  units?: number
+  unitKind?: string
+  /** USD for those units at the catalog's unit price */
+  unitsCostUsd?: number
   requestBody?: string
   responseBody?: string
 }
