@@ -40,7 +40,7 @@ func KeepNewerTokens(ctx context.Context, live *store.DB, restored *store.DB) er
 	}
 	type row struct {
 		id, sealed, state, lastErr string
-		exp, refreshed            int64
+		exp, refreshed             int64
 	}
 	var liveRows []row
 	for rows.Next() {
