@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"errors"
+	"time"
 
 	"switchboard/backend/events"
 	"switchboard/backend/store"
@@ -121,6 +122,21 @@ func (s *Services) ExportSetup(ctx context.Context, passphrase string) ([]byte, 
 		return nil, err
 	}
 	return p.ExportSetup(ctx, passphrase)
+}
+
+// SetupFile is an export with the name to save it under.
+type SetupFile struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"` // base64 in JSON
+}
+
+// ExportSetupFile is ExportSetup with a file name, for the dashboard.
+func (s *Services) ExportSetupFile(ctx context.Context, passphrase string) (SetupFile, error) {
+	data, err := s.ExportSetup(ctx, passphrase)
+	if err != nil {
+		return SetupFile{}, err
+	}
+	return SetupFile{Name: "switchboard-setup-" + time.Now().UTC().Format("20060102") + ".age", Data: data}, nil
 }
 
 // ImportSetup previews (dry run) or applies an export.
