@@ -126,7 +126,7 @@ func readNineRouter(path string) (Setup, string, error) {
 	}
 	for _, c := range db.Combos {
 		if c.Kind != nil && *c.Kind != "" && *c.Kind != "llm" {
-			s.Skipped = append(s.Skipped, Item{Kind: KindCombo, Name: c.Name, Action: ActSkip, Why: "a " + *c.Kind + " combo; Switchboard's combos route chat models"})
+			s.Skipped = append(s.Skipped, Item{Kind: KindCombo, Name: c.Name, Action: ActSkip, Why: "its kind is " + *c.Kind + "; Switchboard's combos route chat models"})
 			continue
 		}
 		strategy := db.Settings.ComboStrategy

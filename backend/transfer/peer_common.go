@@ -126,8 +126,10 @@ func nodeProvider(typ, apiType, name, prefix, baseURL string) (Provider, string)
 	if p.ID == "" {
 		return p, "it has neither a usable prefix nor name"
 	}
-	if _, clash := provider.Lookup(p.ID); clash {
+	if _, clash := provider.Lookup(p.ID); clash || catalogPrefixTaken(p.Prefix) {
+		p.Changes = append(p.Changes, "named custom-"+p.ID+": "+p.ID+" is a built-in provider here")
 		p.ID = "custom-" + p.ID
+		p.Prefix = p.ID
 	}
 	if strings.HasPrefix(p.BaseURL, "http://") {
 		p.AllowLocal = true
@@ -201,4 +203,14 @@ func (s *Setup) addAliases(aliases map[string]string, m modelMapper) {
 		}
 		s.Aliases = append(s.Aliases, Alias{Alias: from, Target: mapped})
 	}
+}
+
+// catalogPrefixTaken reports whether a built-in provider routes prefix.
+func catalogPrefixTaken(prefix string) bool {
+	for _, e := range provider.All() {
+		if e.Prefix == prefix {
+			return true
+		}
+	}
+	return false
 }
