@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"switchboard/backend/config"
 	"switchboard/backend/accounts"
+	"switchboard/backend/config"
 	"switchboard/backend/provider"
 )
 

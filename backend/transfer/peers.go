@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -89,13 +87,6 @@ func ReadPeer(id, path, home string, getenv func(string) string) (Setup, string,
 // peerFormat builds an ErrPeerFormat error.
 func peerFormat(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrPeerFormat, fmt.Sprintf(format, args...))
-}
-
-func configDir(home string, getenv func(string) string) string {
-	if x := getenv("XDG_CONFIG_HOME"); x != "" && runtime.GOOS == "linux" {
-		return x
-	}
-	return filepath.Join(home, ".config")
 }
 
 // peerProviders maps a peer's provider id or alias to Switchboard's
