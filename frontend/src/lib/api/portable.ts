@@ -148,3 +148,10 @@ export const portableApi = {
     return importReport(await call<ImportReport>({ bind: 'ImportPeer', args: [body], method: 'POST', path: '/api/import', body }))
   },
 }
+
+/** Said on window when an import wrote a backup (the Backups panel lists it). */
+export const BACKUPS_CHANGED = 'switchboard:backups-changed'
+
+export function backupsChanged(): void {
+  if (typeof window !== 'undefined') window.dispatchEvent(new Event(BACKUPS_CHANGED))
+}
