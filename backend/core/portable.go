@@ -54,12 +54,15 @@ func (in *Instance) runBackups(ctx context.Context) {
 		due := in.Backups.Newest().Add(24 * time.Hour)
 		wait := time.Until(due)
 		if wait <= 0 {
-			if _, err := in.Backups.Create(ctx, store.ReasonDaily, in.backupKeep(ctx)); err != nil && ctx.Err() == nil {
-				in.log.Warn("daily backup failed; retrying in an hour", "err", err)
-				wait = time.Hour
-			} else {
+			_, err := in.Backups.Create(ctx, store.ReasonDaily, in.backupKeep(ctx))
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
 				continue
 			}
+			in.log.Warn("daily backup failed; retrying in an hour", "err", err)
+			wait = time.Hour
 		}
 		t.Reset(min(wait, BackupCheckCap))
 		select {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/backend/config"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/route"
 	"switchboard/backend/signin"
@@ -309,10 +311,37 @@ func TestDailyBackupAndKeep(t *testing.T) {
 	if len(l.Backups) != 2 || l.Settings.Keep != 2 {
 		t.Fatalf("keep 2: %+v", l)
 	}
+	cfg := in.Config
 	keep := 5
-	in.Config.BackupKeep = &keep
-	l, _ = in.Services.Backups(ctx)
-	if l.Settings.Keep != 5 || !l.Settings.KeepFromConfig {
-		t.Fatalf("config backup_keep not winning: %+v", l.Settings)
+	cfg.BackupKeep = &keep
+	other, err := Open(ctx, cfg, Options{Log: slog.New(slog.DiscardHandler)}) // the same data dir, as a CLI command would
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	l, _ = other.Portable().Backups(ctx)
+	if l.Settings.Keep != 5 || !l.Settings.KeepFromConfig || len(l.Backups) != 2 {
+		t.Fatalf("config backup_keep not winning: %+v", l)
+	}
+}
+
+// The daily loop ends with its context even when the backup it was taking
+// fails because of that (a shutdown right after start).
+func TestBackupLoopEndsWithItsContext(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	in, err := Open(context.Background(), cfg, Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan struct{})
+	go func() { in.runBackups(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the backup loop did not end with its context")
 	}
 }
