@@ -33,7 +33,7 @@ func (p *portableFlags) register(fs *flag.FlagSet) {
 
 // runningNote is said after a change made from the CLI: a running
 // Switchboard reloads only what it watches.
-const runningNote = "If Switchboard is running, restart it (or do this from its dashboard: Settings → Backup & transfer) so it reloads everything."
+const runningNote = "If Switchboard is running, restart it (or do this from its dashboard, Settings → Backups and Backup & transfer,) so it reloads everything."
 
 func openForCLI(cfg config.Config, log *slog.Logger) (*core.Instance, mgmt.Portable, error) {
 	in, err := core.Open(context.Background(), cfg, core.Options{Log: log, UseKeyring: useKeyring()})

@@ -38,7 +38,16 @@ func (s *DB) BackupTo(ctx context.Context, dst string) error {
 		return err
 	}
 	defer dstDB.Close()
-	return copyPages(ctx, dstDB, s.DB)
+	if err := copyPages(ctx, dstDB, s.DB); err != nil {
+		return err
+	}
+	// The copy carries the live database's WAL flag; a backup is one
+	// self-contained file, so it is switched to a rollback journal (else
+	// merely reading it would create -wal and -shm files beside it).
+	if _, err := dstDB.ExecContext(ctx, `PRAGMA journal_mode=DELETE`); err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
+	return nil
 }
 
 // RestoreFrom replaces the live database's content with src's in one write

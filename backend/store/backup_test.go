@@ -281,3 +281,33 @@ func olderSchema(t *testing.T, path string) *DB {
 	}
 	return db
 }
+
+// A backup is one self-contained file: reading it (checks, restores) leaves
+// no -wal or -shm beside it, and rotation leaves nothing behind.
+func TestBackupIsOneFile(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	bk := NewBackups(db, BackupDir(db.Path))
+	info, err := bk.Create(ctx, ReasonManual, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CheckFile(ctx, filepath.Join(bk.Dir(), info.Name)); err != nil {
+		t.Fatal(err)
+	}
+	bk.now = func() time.Time { return time.Now().Add(time.Second) }
+	if _, err := bk.Restore(ctx, info.Name, 7, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bk.Rotate(1); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(bk.Dir())
+	if len(entries) != 1 || !strings.HasSuffix(entries[0].Name(), "-pre-restore.db") {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("backups folder holds %v, want only the newest backup file", names)
+	}
+}

@@ -285,6 +285,7 @@ func (b *Backups) rotateKeeping(keep int, names ...string) error {
 		if err := os.Remove(filepath.Join(b.dir, bi.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
+		removeDB(filepath.Join(b.dir, bi.Name)) // companions an older build may have left
 	}
 	return errors.Join(errs...)
 }
