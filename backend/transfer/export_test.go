@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,7 +153,10 @@ func summary(s Setup) string {
 	for _, st := range s.Settings {
 		b.WriteString("setting " + st.Key + " " + st.Value + "\n")
 	}
-	return b.String()
+	// Rows made in the same second have no order between them.
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
 
 // The config export loads back through the real config loader (with the
