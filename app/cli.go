@@ -44,6 +44,13 @@ Usage:
                                     sign in with a subscription: claude, codex, copilot, gemini-code-assist,
                                     antigravity, kiro, kimi-coding, qwen-code (--import: reuse its CLI's login)
   switchboard providers remove ID   remove a provider added from the dashboard or CLI
+  switchboard backups [list|create|restore NAME|keep N]   database backups (daily, before migrations and imports)
+  switchboard setup export FILE     the whole setup, secrets included, encrypted with a passphrase (age)
+  switchboard setup import FILE [--replace] [--dry-run]   import an export here (merge unless --replace)
+                                    (passphrase from --passphrase-env VAR or the first line of stdin)
+  switchboard setup config [FILE]   the setup as a YAML config file, secrets as ${ENV} references
+  switchboard import omniroute|9router|cliproxyapi|cc-switch [PATH] [--dry-run]
+                                    bring another gateway's setup here (its files are only read)
   switchboard tools list            coding tools found here, where each points, its model
   switchboard tools diff TOOL [--model M] [SLOT=MODEL…]    what apply would change
   switchboard tools apply TOOL [--model M] [SLOT=MODEL…] [--yes]   point TOOL at Switchboard
@@ -113,7 +120,10 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	var toolYes bool
 	var pf providerFlags
 	var lf loginFlags
+	var portf portableFlags
 	switch cmd {
+	case "backups", "setup", "import":
+		portf.register(fs)
 	case "login":
 		fs.StringVar(&lf.account, "account", "", "")
 		fs.BoolVar(&lf.noBrowser, "no-browser", false, "")
@@ -126,7 +136,8 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&toolModel, "model", "", "")
 		fs.BoolVar(&toolYes, "yes", false, "")
 	}
-	takesSub := cmd == "keys" || cmd == "providers" || cmd == "tools" || cmd == "login"
+	takesSub := cmd == "keys" || cmd == "providers" || cmd == "tools" || cmd == "login" ||
+		cmd == "backups" || cmd == "setup" || cmd == "import"
 	sub := ""
 	if takesSub && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
@@ -178,6 +189,12 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		return loginCommand(cfg, log, sub, lf, os.Stdin, stdout, stderr)
 	case "providers":
 		return providersCommand(cfg, log, sub, &pf, positional, os.Stdin, stdout, stderr)
+	case "backups":
+		return backupsCommand(cfg, log, sub, positional, stdout, stderr)
+	case "setup":
+		return setupCommand(cfg, log, sub, positional, portf, os.Stdin, stdout, stderr)
+	case "import":
+		return importCommand(cfg, log, sub, positional, portf, stdout, stderr)
 	case "tools":
 		in, err := core.Open(context.Background(), cfg, core.Options{Log: log, UseKeyring: useKeyring()})
 		if err != nil {

@@ -42,6 +42,9 @@ const (
 // half a plan back is not a reserve.
 const MaxQuotaReservePercent = 50
 
+// MaxBackupKeep bounds backup_keep (each backup is a whole database).
+const MaxBackupKeep = 100
+
 // Config is the whole configuration. Runtime changes build a new Config and
 // swap it in; a Config is never mutated after Validate.
 type Config struct {
@@ -73,6 +76,10 @@ type Config struct {
 	// quota window back: below it, routing prefers accounts with more left
 	// (nil: the dashboard's setting, default 0 = no reserve).
 	QuotaReservePercent *int `yaml:"quota_reserve_percent"`
+
+	// BackupKeep is how many database backups are kept (nil: the
+	// dashboard's setting, default 7).
+	BackupKeep *int `yaml:"backup_keep"`
 
 	// Source is the file the config was read from ("" when none). Keys are
 	// synced to the store only when it is set: no file means no declaration.
@@ -306,6 +313,9 @@ func (c *Config) validate(lines map[string]int) error {
 	}
 	if p := c.QuotaReservePercent; p != nil && (*p < 0 || *p > MaxQuotaReservePercent) {
 		add("quota_reserve_percent", "%d is not a percentage from 0 to %d", *p, MaxQuotaReservePercent)
+	}
+	if k := c.BackupKeep; k != nil && (*k < 1 || *k > MaxBackupKeep) {
+		add("backup_keep", "%d is not a number of backups from 1 to %d", *k, MaxBackupKeep)
 	}
 	seenKey := map[string]bool{}
 	for i, k := range c.Keys {

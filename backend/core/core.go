@@ -77,6 +77,7 @@ type Instance struct {
 	Events   *events.Recorder
 	SignIns  *signin.Manager
 	Quota    *quota.Tracker
+	Backups  *store.Backups
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -132,7 +133,7 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 		}
 	}
 	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
-		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
+		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil), Backups: store.NewBackups(db, store.BackupDir(dbPath))}
 	in.SignIns = signin.New(signin.Options{DB: db, Sealer: sealer, Bus: in.Bus, Log: o.Log, Providers: cfg.Providers,
 		OnSignedIn: in.signedIn, OnSignedOut: in.routingChange, ImportEnv: o.ImportEnv})
 	in.Accounts.SetSignIns(in.SignIns)
@@ -177,6 +178,7 @@ func (in *Instance) OfflineServices() *mgmt.Services {
 	svc := mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{Version: Version, Mode: "cli",
 		Listen: func() string { return in.Config.Listen }, DataDir: in.Config.DataDir, Keyring: in.Sealer.Source, StartedAt: time.Now()})
 	svc.SetRouting(in.routing())
+	svc.SetPortable(in.Portable())
 	return svc
 }
 
@@ -270,6 +272,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		in.applyReserve(mgmt.DefaultSettings())
 	}
 	in.Services.SetRouting(in.routing())
+	in.Services.SetPortable(in.Portable())
 	in.Services.SetTools(clitools.New(clitools.Options{DataDir: in.Config.DataDir, Keys: clitools.LocalKeys(in.Keys),
 		Endpoint: func() string { return "http://" + addr }}))
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
@@ -308,6 +311,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		})
 	})
 	background(func() { in.runQuota(bgctx) })
+	background(func() { in.runBackups(bgctx) })
 	go func() {
 		wg.Wait()
 		close(in.bg)

@@ -85,6 +85,14 @@ func hashKey(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Reload reads the keys again (the database was replaced underneath: a
+// restore or an imported setup).
+func (s *Service) Reload(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reload(ctx)
+}
+
 func (s *Service) reload(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, name, hash, last4, source, created_at, last_used_at FROM api_keys ORDER BY created_at, name`)
 	if err != nil {

@@ -30,7 +30,11 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
-func Open(ctx context.Context, path string) (*DB, error) {
+// When migrations are pending on a database that has data, a backup is
+// written first (reason pre-migration, in BackupDir(path)).
+func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path, true) }
+
+func open(ctx context.Context, path string, backupFirst bool) (*DB, error) {
 	if err := createOwnerOnly(path); err != nil {
 		return nil, err
 	}
@@ -51,6 +55,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s := &DB{DB: db, Path: path}
+	if backupFirst {
+		if err := s.backupBeforeMigrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -151,6 +161,47 @@ func (s *DB) apply(ctx context.Context, m Migration) error {
 		return fmt.Errorf("store: migrate %s: %w", m.Name, err)
 	}
 	return tx.Commit()
+}
+
+// backupBeforeMigrate writes a pre-migration backup when the database has
+// applied migrations and this build has more.
+func (s *DB) backupBeforeMigrate(ctx context.Context) error {
+	var exists int
+	if err := s.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&exists); err != nil {
+		return fmt.Errorf("store: open %s: %w", s.Path, err)
+	}
+	if exists == 0 {
+		return nil // a new database: nothing to keep
+	}
+	applied := map[int]bool{}
+	rows, err := s.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", s.Path, err)
+	}
+	for rows.Next() {
+		var v int
+		if rows.Scan(&v) == nil {
+			applied[v] = true
+		}
+	}
+	rows.Close()
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	pending := 0
+	for _, m := range ms {
+		if !applied[m.Version] {
+			pending++
+		}
+	}
+	if len(applied) == 0 || pending == 0 {
+		return nil
+	}
+	if _, err := writeBackup(ctx, s, BackupDir(s.Path), ReasonPreMigration, time.Now()); err != nil {
+		return fmt.Errorf("store: a backup before migrating could not be written, so the database was left as it is: %w", err)
+	}
+	return nil
 }
 
 // Version is the highest applied migration.
