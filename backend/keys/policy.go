@@ -44,7 +44,9 @@ var ErrConfigOwned = errors.New("keys: this key is declared in the config file; 
 // Validate reports every problem of p at once.
 func (p Policy) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)) }
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...))
+	}
 	if len(p.Models) > MaxPatterns {
 		bad("at most %d model patterns", MaxPatterns)
 	}
