@@ -36,6 +36,16 @@ func (a *App) CreateKey(name string) (mgmt.CreatedKey, error) {
 	return a.svc.CreateKey(a.ctx, name, keys.SourceDashboard)
 }
 
+// CreateKeyWithPolicy creates a key with its policy; the secret is returned once.
+func (a *App) CreateKeyWithPolicy(name string, p keys.Policy) (mgmt.CreatedKey, error) {
+	return a.svc.CreateKeyWithPolicy(a.ctx, name, keys.SourceDashboard, p)
+}
+
+// SetKeyPolicy replaces a key's policy.
+func (a *App) SetKeyPolicy(id string, p keys.Policy) (keys.Key, error) {
+	return a.svc.SetKeyPolicy(a.ctx, id, p)
+}
+
 // RevokeKey revokes a key by id or name.
 func (a *App) RevokeKey(id string) error { return a.svc.RevokeKey(a.ctx, id) }
 

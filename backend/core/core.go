@@ -122,15 +122,12 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	// (a CLI command run without --config) the empty list would revoke every
 	// declared key, and a running server would drop them on its next reload.
 	if cfg.Source != "" {
-		declared := map[string]string{}
-		for _, k := range cfg.Keys {
-			declared[k.Name] = k.Key.Reveal()
-		}
-		if err := ks.SyncConfig(ctx, declared); err != nil {
+		if err := ks.SyncConfig(ctx, declaredKeys(cfg)); err != nil {
 			db.Close()
 			return nil, err
 		}
 	}
+	seedKeySpend(ctx, db, ks, o.Log)
 	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
 		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
 	in.SignIns = signin.New(signin.Options{DB: db, Sealer: sealer, Bus: in.Bus, Log: o.Log, Providers: cfg.Providers,
@@ -156,6 +153,11 @@ func CheckConfig(cfg config.Config) error {
 	for _, cc := range cfg.Combos {
 		if _, err := accounts.ComboFromConfig(cc); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for i, kc := range cfg.Keys {
+		if err := keyPolicy(kc).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("keys[%d] (%s): %w", i, kc.Name, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -245,6 +247,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
 	in.Client = provider.NewClient(provider.ClientOptions{ResponseHeaderTimeout: o.UpstreamHeaderTimeout})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
+	in.watchKeyPolicy()
 	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,

@@ -9,6 +9,7 @@ import (
 	"switchboard/backend/dialect/gemini"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/ir"
+	"switchboard/backend/keys"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
 	"switchboard/backend/usage"
@@ -66,6 +67,16 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 			row.ErrorKind, row.ErrorMessage = e.Kind.String(), e.Message
 		}
 		g.record(row)
+	}
+	if k := keyGate(r.Context()); k != nil {
+		if e := k.Admit(req.Model, start); e != nil {
+			if keys.Final(e) {
+				w.Header().Set("X-Should-Retry", "false")
+			}
+			writeError(w, client, e)
+			finish(e.HTTPStatus(), e)
+			return
+		}
 	}
 	snap := g.routes.Load()
 	embedders, err := snap.ResolveEmbedding(req.Model)

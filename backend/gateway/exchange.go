@@ -80,6 +80,9 @@ var errBudget = errors.New("combo time budget spent")
 // run plans the route and tries candidates until one answers, one fails
 // after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
+	if !x.admitKey() {
+		return
+	}
 	plan, err := x.g.routes.Load().Plan(x.g.health, x.req.Model)
 	if err != nil {
 		x.fail(asIRError(err))

@@ -10,6 +10,7 @@ import (
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
+	"switchboard/backend/keys"
 	"switchboard/backend/usage"
 )
 
@@ -21,7 +22,41 @@ func withKeyName(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, keyNameKey, name)
 }
 
-func keyName(ctx context.Context) string { s, _ := ctx.Value(keyNameKey).(string); return s }
+// withKey carries the verified key (a pointer: no allocation to box it).
+func withKey(ctx context.Context, k *keys.Gate) context.Context {
+	return context.WithValue(ctx, keyNameKey, k)
+}
+
+func keyName(ctx context.Context) string {
+	switch v := ctx.Value(keyNameKey).(type) {
+	case *keys.Gate:
+		return v.Name()
+	case string:
+		return v
+	}
+	return ""
+}
+
+func keyGate(ctx context.Context) *keys.Gate { k, _ := ctx.Value(keyNameKey).(*keys.Gate); return k }
+
+// admitKey applies the key's policy (models, rates, budgets) before the
+// request is routed; a refusal is answered in the client's dialect and
+// logged like any failed request.
+func (x *exchange) admitKey() bool {
+	k := keyGate(x.r.Context())
+	if k == nil {
+		return true
+	}
+	e := k.Admit(x.req.Model, x.start)
+	if e == nil {
+		return true
+	}
+	if keys.Final(e) { // budgets, models: retrying cannot help (SDKs honour this)
+		x.w.Header().Set("X-Should-Retry", "false")
+	}
+	x.fail(e)
+	return false
+}
 
 // newExchange reads and decodes a generation request in dialect d.
 func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.Name,

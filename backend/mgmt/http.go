@@ -45,6 +45,18 @@ func (h *HTTP) routes() {
 	api("GET /api/keys", h.listKeys)
 	api("POST /api/keys", h.createKey)
 	api("DELETE /api/keys/{id}", h.revokeKey)
+	api("PUT /api/keys/{id}/policy", func(w http.ResponseWriter, r *http.Request) {
+		var p keys.Policy
+		if !h.decode(w, r, &p) {
+			return
+		}
+		k, err := h.svc.SetKeyPolicy(r.Context(), r.PathValue("id"), p)
+		if err != nil {
+			h.serviceError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, k)
+	})
 	api("GET /api/settings", h.getSettings)
 	api("PUT /api/settings", h.putSettings)
 	api("GET /api/events", h.streamEvents)
@@ -143,12 +155,17 @@ func (h *HTTP) listKeys(w http.ResponseWriter, r *http.Request) { writeJSON(w, 2
 
 func (h *HTTP) createKey(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Name string `json:"name"`
+		Name   string       `json:"name"`
+		Policy *keys.Policy `json:"policy"`
 	}
 	if !h.decode(w, r, &body) {
 		return
 	}
-	ck, err := h.svc.CreateKey(r.Context(), body.Name, keys.SourceDashboard)
+	var p keys.Policy
+	if body.Policy != nil {
+		p = *body.Policy
+	}
+	ck, err := h.svc.CreateKeyWithPolicy(r.Context(), body.Name, keys.SourceDashboard, p)
 	if err != nil {
 		h.serviceError(w, r, err)
 		return
@@ -269,6 +286,8 @@ func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, "not_found", userMessage(err))
 	case errors.Is(err, keys.ErrExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
+	case errors.Is(err, keys.ErrConfigOwned):
+		writeError(w, http.StatusConflict, "config_owned", userMessage(err))
 	case isUserError(err), errors.Is(err, keys.ErrInvalid):
 		writeError(w, http.StatusBadRequest, "invalid", userMessage(err))
 	default:

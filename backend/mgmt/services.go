@@ -162,6 +162,32 @@ func (s *Services) CreateKey(ctx context.Context, name, source string) (CreatedK
 	return CreatedKey{Key: k, Secret: secret}, nil
 }
 
+// CreateKeyWithPolicy makes a key with its policy set; the secret is
+// returned once.
+func (s *Services) CreateKeyWithPolicy(ctx context.Context, name, source string, p keys.Policy) (CreatedKey, error) {
+	k, secret, err := s.keys.CreateWithPolicy(ctx, name, source, p)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	s.bus.Publish(events.KeysChanged, nil)
+	s.bus.Publish(events.StatusChanged, nil)
+	return CreatedKey{Key: k, Secret: secret}, nil
+}
+
+// SetKeyPolicy replaces a key's policy (models, rates, budgets, expiry,
+// disabled). Keys declared in the config file are refused.
+func (s *Services) SetKeyPolicy(ctx context.Context, idOrName string, p keys.Policy) (keys.Key, error) {
+	k, err := s.keys.SetPolicy(ctx, idOrName, p)
+	if err != nil {
+		return keys.Key{}, err
+	}
+	s.bus.Publish(events.KeysChanged, nil)
+	return k, nil
+}
+
+// KeyWarnings lists the key budgets at 80% or more (the tray's line).
+func (s *Services) KeyWarnings() []keys.Warning { return s.keys.Warnings() }
+
 // RevokeKey deletes a key by id or name.
 func (s *Services) RevokeKey(ctx context.Context, idOrName string) error {
 	if err := s.keys.Revoke(ctx, idOrName); err != nil {
