@@ -16,7 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
-		"time"
+	"time"
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
