@@ -62,6 +62,11 @@ type Config struct {
 	// (nil: the dashboard's setting, default 0 = no reserve).
 	QuotaReservePercent *int `yaml:"quota_reserve_percent"`
 
+	// Metrics turns the Prometheus endpoint (/metrics, loopback clients
+	// only) on or off; nil leaves it to the dashboard's setting (default
+	// off).
+	Metrics *bool `yaml:"metrics"`
+
 	// Source is the file the config was read from ("" when none). Keys are
 	// synced to the store only when it is set: no file means no declaration.
 	Source string `yaml:"-"`

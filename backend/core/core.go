@@ -24,6 +24,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/keys"
+	"switchboard/backend/metrics"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/provider"
 	"switchboard/backend/quota"
@@ -77,6 +78,7 @@ type Instance struct {
 	Events   *events.Recorder
 	SignIns  *signin.Manager
 	Quota    *quota.Tracker
+	Metrics  *metrics.Metrics
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -248,6 +250,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.Client = provider.NewClient(provider.ClientOptions{ResponseHeaderTimeout: o.UpstreamHeaderTimeout})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
 	in.watchKeyPolicy()
+	in.startMetrics()
 	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
@@ -261,15 +264,19 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 			in.Gateway.SetLogBodies(st.LogRequestBodies)
 			in.Gateway.SetResponseCache(st.ResponseCache)
 			in.applyReserve(st)
+			in.applyMetrics(st)
 		},
+		Metrics: in.Metrics, MetricsFromConfig: in.Config.Metrics,
 	})
 	in.startQuota()
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)
 		in.applyReserve(st)
+		in.applyMetrics(st)
 	} else {
 		in.applyReserve(mgmt.DefaultSettings())
+		in.applyMetrics(mgmt.DefaultSettings())
 	}
 	in.Services.SetRouting(in.routing())
 	in.Services.SetTools(clitools.New(clitools.Options{DataDir: in.Config.DataDir, Keys: clitools.LocalKeys(in.Keys),

@@ -75,6 +75,15 @@ func (h *HTTP) routes() {
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))
+	// Prometheus scrapers cannot log in: /metrics needs no session, is
+	// off unless switched on, and answers loopback clients only.
+	h.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if h.svc.rt.Metrics == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.svc.rt.Metrics.ServeHTTP(w, r)
+	})
 	h.mux.HandleFunc("GET /login", h.login)
 	// Instance handoff: a second launch finds the running app on its port and
 	// asks it to show its window. No session needed; it reveals nothing and
