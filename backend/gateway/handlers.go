@@ -70,6 +70,9 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	x := &exchange{g: g, w: w, r: r, client: codec, body: body, start: start, passThroughOK: true,
 		enc: encoder{response: codec.EncodeResponse, stream: codec.NewStreamEncoder}}
 	x.flush, _ = w.(http.Flusher)
+	if g.logBodies.Load() {
+		x.kept = make([]byte, 0, 1024) // streamed answers are logged too
+	}
 	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
 		ClientDialect: string(d), Endpoint: r.URL.Path}
 	x.decode = decode

@@ -15,6 +15,7 @@ import (
 	"switchboard/backend/accounts"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
+	"switchboard/backend/usage"
 )
 
 // HTTP serves the management API, the login link and the dashboard.
@@ -291,7 +292,7 @@ func refuseBody(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, keys.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
+	case errors.Is(err, keys.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, usage.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", userMessage(err))
 	case errors.Is(err, keys.ErrExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
