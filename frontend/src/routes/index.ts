@@ -7,6 +7,7 @@ import type { IconName } from '../lib/components/Icon.svelte'
 import CliTools from './CliTools.svelte'
 import Combos from './Combos.svelte'
 import Health from './Health.svelte'
+import Keys from './Keys.svelte'
 import Limits from './Limits.svelte'
 import Logs from './Logs.svelte'
 import Overview from './Overview.svelte'
@@ -28,6 +29,7 @@ export const routes: RouteDef[] = [
   { path: '/limits', label: 'Limits', icon: 'limits', component: Limits },
   { path: '/combos', label: 'Combos', icon: 'combos', component: Combos },
   { path: '/tools', label: 'CLI Tools', icon: 'terminal', component: CliTools },
+  { path: '/keys', label: 'API keys', icon: 'key', component: Keys },
   { path: '/health', label: 'Health', icon: 'health', component: Health },
   { path: '/logs', label: 'Logs', icon: 'logs', component: Logs },
   { path: '/settings', label: 'Settings', icon: 'settings', component: Settings },

@@ -15,6 +15,7 @@ const prefs: NotificationPrefs = {
   recovered: true,
   quotaThreshold: true,
   quotaBack: true,
+  keyBudget: true,
   quotaThresholdPercent: 90,
   intervalSec: 600,
 }
