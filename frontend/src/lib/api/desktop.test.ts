@@ -71,7 +71,7 @@ describe('desktop services over HTTP', () => {
     ])
     // exactly the seven fields go on the wire
     expect(Object.keys(calls[1].body as object).sort()).toEqual(
-      ['breakerOpen', 'comboUnavailable', 'enabled', 'intervalSec', 'oauthRefreshFailed', 'quotaBack', 'quotaExhausted', 'quotaThreshold', 'quotaThresholdPercent', 'recovered'],
+      ['breakerOpen', 'comboUnavailable', 'enabled', 'intervalSec', 'keyBudget', 'oauthRefreshFailed', 'quotaBack', 'quotaExhausted', 'quotaThreshold', 'quotaThresholdPercent', 'recovered'],
     )
   })
 
