@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/dom'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fullLogFilter } from '../lib/api/client'
 import type { LogRow } from '../lib/api/types'
 import { installWails, logRow, stubBackend } from '../test/fakes'
 
@@ -232,22 +233,7 @@ describe('Logs page', () => {
     const { App } = installWails({ ListLogs: async () => null, GetLogFacets: async () => null })
     await renderPage()
     expect((await screen.findByTestId('logs-empty')).textContent).toMatch(/No requests logged yet/)
-    expect(App.ListLogs).toHaveBeenCalledWith({
-      provider: '',
-      model: '',
-      keyName: '',
-      account: '',
-      dialect: '',
-      status: '',
-      errorKind: '',
-      stream: '',
-      q: '',
-      since: 0,
-      before: 0,
-      cursorTs: 0,
-      cursorId: 0,
-      limit: 200,
-    })
+    expect(App.ListLogs).toHaveBeenCalledWith(fullLogFilter({ limit: 200 }))
     await waitFor(() => expect(App.GetLogFacets).toHaveBeenCalled())
     expect(fetchMock).not.toHaveBeenCalled()
   })
