@@ -126,6 +126,7 @@ func keysCommand(cfg config.Config, log *slog.Logger, sub string, kf *keyFlags, 
 	case "set":
 		return keysSet(ctx, in, kf, rest, stderr)
 	case "list":
+		in.SeedKeySpend(ctx)
 		printKeys(stdout, in.Keys.List())
 		return 0
 	case "revoke":

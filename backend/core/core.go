@@ -129,7 +129,6 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 			return nil, err
 		}
 	}
-	seedKeySpend(ctx, db, ks, o.Log)
 	in := &Instance{Config: cfg, DB: db, Sealer: sealer, Keys: ks, Bus: events.NewBus(), log: o.Log,
 		Accounts: accounts.New(db, sealer), Routes: route.NewTable(nil)}
 	in.SignIns = signin.New(signin.Options{DB: db, Sealer: sealer, Bus: in.Bus, Log: o.Log, Providers: cfg.Providers,
@@ -249,6 +248,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
 	in.Client = provider.NewClient(provider.ClientOptions{ResponseHeaderTimeout: o.UpstreamHeaderTimeout})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
+	in.SeedKeySpend(context.Background())
 	in.watchKeyPolicy()
 	in.startMetrics()
 	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
