@@ -3,8 +3,10 @@ package usage
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
+	"switchboard/backend/provider"
 	"switchboard/backend/store"
 )
 
@@ -17,11 +19,33 @@ func RowCost(r *Row) (usd float64, known bool) {
 	if r.TokensIn == 0 && r.TokensOut == 0 {
 		return 0, true
 	}
-	p, ok := CatalogPrice(r.Provider, r.UpstreamModel)
+	p, ok := rowPrice(r.Provider, r.UpstreamModel)
 	if !ok {
 		return 0, false
 	}
 	return p.Cost(int64(r.TokensIn), int64(r.TokensCached), int64(r.TokensOut)), true
+}
+
+// catalogPrices indexes CatalogPrice's figures once: RowCost runs for every
+// recorded request, and a catalog lookup copies the provider's entry.
+var catalogPrices = sync.OnceValue(func() map[string]map[string]Price {
+	out := map[string]map[string]Price{}
+	for _, e := range provider.All() {
+		ms := map[string]Price{}
+		for _, m := range e.Models {
+			if p, ok := CatalogPrice(e.ID, m.ID); ok {
+				ms[m.ID] = p
+			}
+		}
+		out[e.ID] = ms
+	}
+	return out
+})
+
+// rowPrice is CatalogPrice without copying anything.
+func rowPrice(providerID, model string) (Price, bool) {
+	p, ok := catalogPrices()[providerID][model]
+	return p, ok
 }
 
 // PeriodSpend is what one key used in a period.
@@ -58,7 +82,7 @@ func SpendByKey(ctx context.Context, db *store.DB, dayStart, monthStart time.Tim
 		}
 		p := PeriodSpend{Requests: n, Tokens: in + outTok}
 		if in+outTok > 0 {
-			if price, ok := CatalogPrice(prov, model); ok {
+			if price, ok := rowPrice(prov, model); ok {
 				p.USD = price.Cost(in, cached, outTok)
 			} else {
 				p.Unpriced = withTokens

@@ -210,3 +210,14 @@ func TestSpendByKeyAndRowCost(t *testing.T) {
 		t.Fatal("unknown model priced")
 	}
 }
+
+func TestRowCostDoesNotAllocate(t *testing.T) {
+	r := &Row{Provider: "openai", UpstreamModel: "gpt-5", TokensIn: 1000, TokensOut: 100}
+	want, _ := CatalogPrice("openai", "gpt-5")
+	if got, ok := RowCost(r); !ok || got != want.Cost(1000, 0, 100) {
+		t.Fatalf("row cost %v %v", got, ok)
+	}
+	if n := testing.AllocsPerRun(100, func() { RowCost(r) }); n != 0 {
+		t.Fatalf("RowCost allocates %v times", n)
+	}
+}
