@@ -35,7 +35,7 @@ func (g *gateway) waitDebited(name string, n int64) {
 // wantTypes are each dialect's error type (Gemini: status) for a policy
 // refusal, as its official SDK parses it.
 var (
-	deniedType = map[string]string{dOpenAI: "permission_error", dResponses: "invalid_request_error",
+	deniedType = map[string]string{dOpenAI: "permission_error", dResponses: "permission_error",
 		dAnthropic: "permission_error", dGemini: "PERMISSION_DENIED"}
 	rateType = map[string]string{dOpenAI: "rate_limit_exceeded", dResponses: "rate_limit_error",
 		dAnthropic: "rate_limit_error", dGemini: "RESOURCE_EXHAUSTED"}

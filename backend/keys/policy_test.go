@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"switchboard/backend/ir"
+	"switchboard/backend/store"
 )
 
 func TestGlobMatch(t *testing.T) {
@@ -241,4 +243,32 @@ func TestAdmitDoesNotAllocate(t *testing.T) {
 	}); n != 0 {
 		t.Fatalf("Check+Admit allocate %v times", n)
 	}
+}
+
+// BenchmarkGate is what a request pays for its key's policy: Check at
+// authentication and Admit before routing (model patterns, rates, budgets).
+func BenchmarkGate(b *testing.B) {
+	s, err := New(context.Background(), openDBB(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, secret, _ := s.CreateWithPolicy(context.Background(), "bench", SourceCLI,
+		Policy{Models: []string{"openai/*", "anthropic/*", "coding"}, RPM: 1 << 30, TPM: 1 << 30, DailyUSD: 1e9, MonthlyTokens: 1 << 40})
+	g, _ := s.Authenticate(secret)
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if g.Check(now) != nil || g.Admit("coding", now) != nil {
+			b.Fatal("refused")
+		}
+	}
+}
+
+func openDBB(b *testing.B) *store.DB {
+	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "sb.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
 }
