@@ -72,7 +72,16 @@ func TestKeyPolicyPerDialect(t *testing.T) {
 				}
 			}
 
+			if cd == dOpenAI { // the model list shows a restricted key only what it may use
+				g.useKey("lister", keys.Policy{Models: []string{providerID[cd] + "/*"}})
+				if r := g.do("GET", "/v1/models", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), clientModel(cd)) {
+					t.Fatalf("allowed model not listed: %d %s", r.Status, r.Body)
+				}
+			}
 			g.useKey("models", keys.Policy{Models: []string{"other/*", "coding"}})
+			if r := g.do("GET", "/v1/models", "", nil); r.Status != 200 || strings.Contains(string(r.Body), clientModel(cd)) {
+				t.Fatalf("a model the key may not use is listed: %d %s", r.Status, r.Body)
+			}
 			check("model not allowed", ask(), 403, deniedType[cd], "may not use model")
 			if u.Hits() != 0 {
 				t.Fatalf("the upstream was asked for a model the key may not use")

@@ -41,6 +41,12 @@ func (g *Gate) Admit(model string, now time.Time) *ir.Error {
 	return g.m.admit(g.key.Name, c, now)
 }
 
+// Restricted reports a key limited to some model patterns.
+func (g *Gate) Restricted() bool { return len(g.pol.Models) > 0 }
+
+// Allows reports whether the key's model patterns admit model.
+func (g *Gate) Allows(model string) bool { return g.pol.allows(model) }
+
 // Final reports a refusal that retrying cannot fix before a reset or an
 // operator's change (clients are told not to retry): everything but the
 // per-minute rates.
