@@ -9,7 +9,6 @@ import (
 	"switchboard/backend/dialect/gemini"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/ir"
-	"switchboard/backend/keys"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
 	"switchboard/backend/usage"
@@ -68,15 +67,10 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 		}
 		g.record(row)
 	}
-	if k := keyGate(r.Context()); k != nil {
-		if e := k.Admit(req.Model, start); e != nil {
-			if keys.Final(e) {
-				w.Header().Set("X-Should-Retry", "false")
-			}
-			writeError(w, client, e)
-			finish(e.HTTPStatus(), e)
-			return
-		}
+	if e := keyRefusal(w, r, req.Model, start); e != nil {
+		writeError(w, client, e)
+		finish(e.HTTPStatus(), e)
+		return
 	}
 	snap := g.routes.Load()
 	embedders, err := snap.ResolveEmbedding(req.Model)

@@ -43,19 +43,27 @@ func keyGate(ctx context.Context) *keys.Gate { k, _ := ctx.Value(keyNameKey).(*k
 // request is routed; a refusal is answered in the client's dialect and
 // logged like any failed request.
 func (x *exchange) admitKey() bool {
-	k := keyGate(x.r.Context())
+	if e := keyRefusal(x.w, x.r, x.req.Model, x.start); e != nil {
+		x.fail(e)
+		return false
+	}
+	return true
+}
+
+// keyRefusal checks a request for model against its key's policy (every
+// routed endpoint calls it before routing). On refusal it tells SDKs not to
+// retry when retrying cannot help (budgets, models) and returns the error
+// to answer; nil admits the request. Allocation-free when it admits.
+func keyRefusal(w http.ResponseWriter, r *http.Request, model string, at time.Time) *ir.Error {
+	k := keyGate(r.Context())
 	if k == nil {
-		return true
+		return nil
 	}
-	e := k.Admit(x.req.Model, x.start)
-	if e == nil {
-		return true
+	e := k.Admit(model, at)
+	if e != nil && keys.Final(e) {
+		w.Header().Set("X-Should-Retry", "false")
 	}
-	if keys.Final(e) { // budgets, models: retrying cannot help (SDKs honour this)
-		x.w.Header().Set("X-Should-Retry", "false")
-	}
-	x.fail(e)
-	return false
+	return e
 }
 
 // newExchange reads and decodes a generation request in dialect d.

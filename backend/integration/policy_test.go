@@ -83,6 +83,12 @@ func TestKeyPolicyPerDialect(t *testing.T) {
 				t.Fatalf("a model the key may not use is listed: %d %s", r.Status, r.Body)
 			}
 			check("model not allowed", ask(), 403, deniedType[cd], "may not use model")
+			if cd == dOpenAI { // embeddings pass the same check
+				r := g.do("POST", "/v1/embeddings", `{"model":"`+clientModel(cd)+`","input":"hi"}`, nil)
+				if r.Status != 403 || !strings.Contains(string(r.Body), "may not use model") || r.Header.Get("X-Should-Retry") != "false" {
+					t.Fatalf("embeddings for a model the key may not use: %d %s", r.Status, r.Body)
+				}
+			}
 			if u.Hits() != 0 {
 				t.Fatalf("the upstream was asked for a model the key may not use")
 			}
