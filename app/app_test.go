@@ -150,3 +150,49 @@ func TestCLIToolsApplyUndo(t *testing.T) {
 		t.Fatalf("undo did not restore the original bytes:\n%s", b)
 	}
 }
+
+// Key policies round-trip through the CLI and the config file.
+func TestCLIKeyPolicy(t *testing.T) {
+	t.Setenv("SWITCHBOARD_KEYRING", "off")
+	dir := t.TempDir()
+	if code, _, errs := run("keys", "create", "--name", "ci", "--models", "cheap-*, coding", "--rpm", "5", "--data-dir", dir); code != 0 {
+		t.Fatalf("create with policy: %d %q", code, errs)
+	}
+	if code, _, errs := run("keys", "set", "ci", "--daily-usd", "2.5", "--expires", "2031-01-02", "--disable", "--data-dir", dir); code != 0 {
+		t.Fatalf("set: %d %q", code, errs)
+	}
+	code, out, _ := run("keys", "list", "--data-dir", dir)
+	for _, want := range []string{"DISABLED", "models cheap-*,coding", "rpm 5", "daily $2.5", "expires 2031-01-0", "$0.00 0tok"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("list lacks %q: %d %q", want, code, out)
+		}
+	}
+	if code, _, errs := run("keys", "set", "ci", "--rpm", "-1", "--data-dir", dir); code != 2 || !strings.Contains(errs, "negative") {
+		t.Fatalf("negative rpm: %d %q", code, errs)
+	}
+	if code, _, errs := run("keys", "set", "ci", "--enable", "--disable", "--data-dir", dir); code != 2 {
+		t.Fatalf("contradiction accepted: %d %q", code, errs)
+	}
+	if code, _, _ := run("keys", "set", "ci", "--enable", "--models", "", "--data-dir", dir); code != 0 {
+		t.Fatal("enable")
+	}
+	if _, out, _ := run("keys", "list", "--data-dir", dir); strings.Contains(out, "DISABLED") || strings.Contains(out, "models") {
+		t.Fatalf("enable / clearing models not stored: %q", out)
+	}
+	file := filepath.Join(dir, "sb.yaml")
+	_ = os.WriteFile(file, []byte("keys:\n  - name: team\n    key: sk-sb-team-0123456789abcdef\n    models: [\"openai/*\"]\n"+
+		"    tpm: 1000\n    monthly_tokens: 500000\n"), 0o600)
+	if code, out, errs := run("keys", "list", "--config", file, "--data-dir", dir); code != 0 ||
+		!strings.Contains(out, "models openai/*; tpm 1000; monthly tokens 500000") {
+		t.Fatalf("config policy: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run("keys", "set", "team", "--rpm", "1", "--config", file, "--data-dir", dir); code != 1 || !strings.Contains(errs, "config file") {
+		t.Fatalf("config key changed from the CLI: %d %q", code, errs)
+	}
+	for _, bad := range []string{"daily_usd: -1", "expires_at: soon"} {
+		_ = os.WriteFile(file, []byte("keys:\n  - name: team\n    key: sk-sb-team-0123456789abcdef\n    "+bad+"\n"), 0o600)
+		if code, _, errs := run("keys", "list", "--config", file, "--data-dir", dir); code != 2 || !strings.Contains(errs, "keys[0]") {
+			t.Fatalf("bad config policy %q: %d %q", bad, code, errs)
+		}
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"switchboard/backend/config"
@@ -30,8 +29,11 @@ const usageText = `Switchboard: one local AI endpoint for every model you can re
 Usage:
   switchboard [flags]               open the window and tray (headless when there is no display)
   switchboard serve [flags]         run headless: gateway, management API and dashboard over HTTP
-  switchboard keys create --name N  create a local API key (printed once)
-  switchboard keys list             list local API keys
+  switchboard keys create --name N [POLICY]   create a local API key (printed once)
+  switchboard keys set ID|NAME POLICY         change a key's policy (only the flags given)
+      policy: [--models 'p1,p2'] [--rpm N] [--tpm N] [--daily-usd X] [--monthly-usd X]
+              [--daily-tokens N] [--monthly-tokens N] [--expires DATE|never] [--disable|--enable]
+  switchboard keys list             list local API keys, their policy and spend today / this month
   switchboard keys revoke ID|NAME   revoke a key
   switchboard providers list        configured providers and their accounts (keys masked)
   switchboard providers catalog     every known provider, by tier
@@ -116,7 +118,8 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	}
 	var g globalFlags
 	fs := newFlagSet(cmd, &g, stderr)
-	var keyName, toolModel string
+	var toolModel string
+	var kf keyFlags
 	var toolYes bool
 	var pf providerFlags
 	var lf loginFlags
@@ -129,7 +132,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&lf.noBrowser, "no-browser", false, "")
 		fs.BoolVar(&lf.doImport, "import", false, "")
 	case "keys":
-		fs.StringVar(&keyName, "name", "", "")
+		kf.register(fs)
 	case "providers":
 		pf.register(fs)
 	case "tools":
@@ -184,7 +187,8 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(cfg, log, ui)
 	case "keys":
-		return keysCommand(cfg, log, sub, keyName, positional, stdout, stderr)
+		kf.seen(fs)
+		return keysCommand(cfg, log, sub, &kf, positional, stdout, stderr)
 	case "login":
 		return loginCommand(cfg, log, sub, lf, os.Stdin, stdout, stderr)
 	case "providers":
@@ -292,57 +296,4 @@ func shutdown(in *core.Instance, log *slog.Logger) int {
 	}
 	log.Info("stopped cleanly")
 	return 0
-}
-
-func keysCommand(cfg config.Config, log *slog.Logger, sub, name string, rest []string, stdout, stderr io.Writer) int {
-	ctx := context.Background()
-	in, err := core.Open(ctx, cfg, core.Options{Log: log, UseKeyring: useKeyring()})
-	if err != nil {
-		log.Error("cannot open data", "err", err)
-		return 1
-	}
-	defer in.Close()
-	switch sub {
-	case "create":
-		if name == "" && len(rest) > 0 {
-			name = rest[0]
-		}
-		if name == "" {
-			fmt.Fprintln(stderr, "switchboard keys create: --name is required")
-			return 2
-		}
-		k, secret, err := in.Keys.Create(ctx, name, "cli")
-		if err != nil {
-			fmt.Fprintln(stderr, "switchboard keys create:", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "Created key %q (%s). Copy it now: it is not shown again.\n", k.Name, k.ID)
-		fmt.Fprintln(stdout, secret)
-		return 0
-	case "list":
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tKEY\tSOURCE\tCREATED\tLAST USED")
-		for _, k := range in.Keys.List() {
-			used := k.LastUsedAt
-			if used == "" {
-				used = "never"
-			}
-			fmt.Fprintf(tw, "%s\t%s\tsk-sb-…%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Last4, k.Source, k.CreatedAt, used)
-		}
-		tw.Flush()
-		return 0
-	case "revoke":
-		if len(rest) != 1 {
-			fmt.Fprintln(stderr, "switchboard keys revoke: give one key id or name")
-			return 2
-		}
-		if err := in.Keys.Revoke(ctx, rest[0]); err != nil {
-			fmt.Fprintln(stderr, "switchboard keys revoke:", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "Revoked %s\n", rest[0])
-		return 0
-	}
-	fmt.Fprintf(stderr, "switchboard keys: unknown subcommand %q (create, list, revoke)\n", sub)
-	return 2
 }

@@ -121,6 +121,9 @@ func (d *desktop) startup(ctx context.Context) {
 	d.mu.Unlock()
 	d.app.ctx = ctx
 	d.app.openURL = func(u string) { wruntime.BrowserOpenURL(ctx, u) }
+	d.app.saveAs = func(name string) (string, error) {
+		return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{Title: "Export request log", DefaultFilename: name})
+	}
 	d.log.Info("window started")
 	go d.pushStatus(ctx)
 	go d.quitOnSignal(ctx)

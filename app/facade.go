@@ -23,6 +23,9 @@ type App struct {
 	// openURL opens the system browser (the window sets it; nil leaves it
 	// to the page).
 	openURL func(string)
+	// saveAs asks where to save a file (the window's save dialog; "" when
+	// the user cancels).
+	saveAs func(defaultName string) (string, error)
 }
 
 // GetStatus reports the live status.
@@ -34,6 +37,16 @@ func (a *App) ListKeys() []keys.Key { return a.svc.ListKeys() }
 // CreateKey creates a key; its secret is returned once.
 func (a *App) CreateKey(name string) (mgmt.CreatedKey, error) {
 	return a.svc.CreateKey(a.ctx, name, keys.SourceDashboard)
+}
+
+// CreateKeyWithPolicy creates a key with its policy; the secret is returned once.
+func (a *App) CreateKeyWithPolicy(name string, p keys.Policy) (mgmt.CreatedKey, error) {
+	return a.svc.CreateKeyWithPolicy(a.ctx, name, keys.SourceDashboard, p)
+}
+
+// SetKeyPolicy replaces a key's policy.
+func (a *App) SetKeyPolicy(id string, p keys.Policy) (keys.Key, error) {
+	return a.svc.SetKeyPolicy(a.ctx, id, p)
 }
 
 // RevokeKey revokes a key by id or name.
@@ -88,6 +101,18 @@ func (a *App) SetAlias(alias, target string) error { return a.svc.SetAlias(a.ctx
 
 // ListLogs queries the request log.
 func (a *App) ListLogs(f usage.Filter) ([]usage.Row, error) { return a.svc.Logs(a.ctx, f) }
+
+// GetLogDetail returns one log row with its bodies and headers.
+func (a *App) GetLogDetail(id int64) (usage.Row, error) { return a.svc.LogDetail(a.ctx, id) }
+
+// GetLogFacets lists the values the Logs page's pickers offer.
+func (a *App) GetLogFacets() (usage.Facets, error) { return a.svc.LogFacets(a.ctx) }
+
+// ExportLogs asks where to save, then streams the filtered log there as csv
+// or jsonl; it returns the file written ("" when the user cancelled).
+func (a *App) ExportLogs(f usage.Filter, format string) (string, error) {
+	return exportLogsTo(a.ctx, a.svc, a.saveAs, f, format)
+}
 
 // GetHealth reports breakers and cooldowns.
 func (a *App) GetHealth() mgmt.HealthView { return a.svc.Health() }

@@ -98,7 +98,7 @@ func (c *trayController) Model() traymenu.Model {
 func (c *trayController) state() TrayState {
 	now := c.now()
 	h := c.svc.Health()
-	st := TrayState{Now: now, Endpoint: c.svc.Status().Endpoint, ToolCombos: c.toolCombos()}
+	st := TrayState{Now: now, Endpoint: c.svc.Status().Endpoint, ToolCombos: c.toolCombos(), KeyBudgets: c.svc.KeyWarnings()}
 	c.mu.Lock()
 	st.Today, st.TodayKnown, st.LaunchAtLogin, st.CopiedUntil = c.today, c.todayOK, c.login, c.copiedUntil
 	paused := c.paused

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/app/trayhelper/traymenu"
+	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/quota"
 	"switchboard/backend/route"
@@ -34,6 +35,9 @@ type TrayState struct {
 	ToolCombos    []string // "Claude Code → coding", from activeToolCombos
 	LaunchAtLogin mgmt.LaunchAtLogin
 	CopiedUntil   time.Time // the endpoint was just copied: say so until then
+	// KeyBudgets are the local keys' budgets at 80% or more, most used
+	// first (one line: the first, and how many more).
+	KeyBudgets []keys.Warning
 }
 
 // TrayProvider is one provider's live state.
@@ -133,6 +137,7 @@ func TrayMenu(st TrayState) traymenu.Model {
 	separator()
 
 	add(traymenu.Item{ID: "today", Title: todayLine(st), Tooltip: todayTooltip(st), Enabled: false, Visible: true})
+	add(keyBudgetItem(st.KeyBudgets))
 	for i := 0; i < TrayToolSlots; i++ {
 		it := traymenu.Item{ID: "tool." + strconv.Itoa(i), Enabled: false, Visible: i < len(st.ToolCombos)}
 		if it.Visible {
@@ -449,6 +454,29 @@ func todayLine(st TrayState) string {
 		line += "+"
 	}
 	return line
+}
+
+// keyBudgetItem is the line of the most used key budget ("⚠ Key ci: 84%
+// of daily budget"), hidden when no budget is at 80%; it opens the keys.
+func keyBudgetItem(ws []keys.Warning) traymenu.Item {
+	it := traymenu.Item{ID: "keybudget", Action: "open-page:/keys", Enabled: true, Visible: len(ws) > 0}
+	if len(ws) == 0 {
+		return it
+	}
+	w := ws[0]
+	budget := w.Budget + " budget"
+	if w.Unit == "tokens" {
+		budget = w.Budget + " token budget"
+	}
+	it.Title = fmt.Sprintf("⚠ Key %s: %d%% of %s", w.Key, w.Percent, budget)
+	if w.Percent >= 100 {
+		it.Title = fmt.Sprintf("⛔ Key %s: %s used up", w.Key, budget)
+	}
+	if len(ws) > 1 {
+		it.Title += fmt.Sprintf(" (+%d more)", len(ws)-1)
+	}
+	it.Tooltip = "Requests with a key are refused once one of its budgets is used up. Open the API keys page."
+	return it
 }
 
 func todayTooltip(st TrayState) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"switchboard/app/trayhelper/traymenu"
+	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/quota"
 	"switchboard/backend/route"
@@ -58,8 +59,8 @@ func TestTrayMenuLayoutNeverChanges(t *testing.T) {
 			t.Fatalf("layout changed with %d providers", len(st.Providers))
 		}
 	}
-	// endpoint, noproviders, 8 × (provider + 3 children), more, today, 4 tools, open, reset, autostart, quit, 4 separators
-	if want := 1 + 1 + TrayProviderSlots*4 + 1 + 1 + TrayToolSlots + 4 + 4; len(first.Items) != want {
+	// endpoint, noproviders, 8 × (provider + 3 children), more, today, key budget, 4 tools, open, reset, autostart, quit, 4 separators
+	if want := 1 + 1 + TrayProviderSlots*4 + 1 + 1 + 1 + TrayToolSlots + 4 + 4; len(first.Items) != want {
 		t.Fatalf("%d items, want %d", len(first.Items), want)
 	}
 }
@@ -447,5 +448,21 @@ func TestTrayNextTick(t *testing.T) {
 		if got := c.st.nextTick(); got != c.want {
 			t.Errorf("%s: nextTick %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestTrayMenuKeyBudgetLine(t *testing.T) {
+	st := base()
+	if it := item(t, TrayMenu(st), "keybudget"); it.Visible {
+		t.Fatalf("key budget line without a warning: %+v", it)
+	}
+	st.KeyBudgets = []keys.Warning{{Key: "ci", Budget: "daily", Unit: "usd", Percent: 84}, {Key: "x", Budget: "monthly", Unit: "tokens", Percent: 81}}
+	it := item(t, TrayMenu(st), "keybudget")
+	if !it.Visible || it.Title != "⚠ Key ci: 84% of daily budget (+1 more)" || it.Action != "open-page:/keys" {
+		t.Fatalf("key budget line %+v", it)
+	}
+	st.KeyBudgets = []keys.Warning{{Key: "x", Budget: "monthly", Unit: "tokens", Percent: 100}}
+	if it := item(t, TrayMenu(st), "keybudget"); it.Title != "⛔ Key x: monthly token budget used up" {
+		t.Fatalf("used up %q", it.Title)
 	}
 }

@@ -80,6 +80,10 @@ type Config struct {
 	// BackupKeep is how many database backups are kept (nil: the
 	// dashboard's setting, default 7).
 	BackupKeep *int `yaml:"backup_keep"`
+	// Metrics turns the Prometheus endpoint (/metrics, loopback clients
+	// only) on or off; nil leaves it to the dashboard's setting (default
+	// off).
+	Metrics *bool `yaml:"metrics"`
 
 	// Source is the file the config was read from ("" when none). Keys are
 	// synced to the store only when it is set: no file means no declaration.
@@ -90,10 +94,21 @@ type Config struct {
 	badOverrides []Problem
 }
 
-// KeyConfig declares a local API key.
+// KeyConfig declares a local API key and its policy (zero: no limit; see
+// README "Per-key policy"). The file owns a declared key's policy: the
+// dashboard and the CLI cannot change it.
 type KeyConfig struct {
-	Name string `yaml:"name"`
-	Key  Secret `yaml:"key"`
+	Name          string   `yaml:"name"`
+	Key           Secret   `yaml:"key"`
+	Models        []string `yaml:"models"` // glob patterns of allowed model/combo names
+	RPM           int      `yaml:"rpm"`
+	TPM           int      `yaml:"tpm"`
+	DailyUSD      float64  `yaml:"daily_usd"`
+	MonthlyUSD    float64  `yaml:"monthly_usd"`
+	DailyTokens   int64    `yaml:"daily_tokens"`
+	MonthlyTokens int64    `yaml:"monthly_tokens"`
+	ExpiresAt     string   `yaml:"expires_at"` // 2026-12-31 or RFC 3339
+	Disabled      bool     `yaml:"disabled"`
 }
 
 // ProviderConfig declares an upstream provider and its accounts.
@@ -328,6 +343,9 @@ func (c *Config) validate(lines map[string]int) error {
 		seenKey[k.Name] = true
 		if len(k.Key.Reveal()) < 16 {
 			add(p+".key", "must be at least 16 characters (create one with `switchboard keys create`)")
+		}
+		if k.RPM < 0 || k.TPM < 0 || k.DailyUSD < 0 || k.MonthlyUSD < 0 || k.DailyTokens < 0 || k.MonthlyTokens < 0 {
+			add(p, "rpm, tpm and budgets must not be negative (0: no limit)")
 		}
 	}
 	c.validateProviders(add)

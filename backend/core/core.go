@@ -24,6 +24,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/keys"
+	"switchboard/backend/metrics"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/provider"
 	"switchboard/backend/quota"
@@ -78,6 +79,7 @@ type Instance struct {
 	SignIns  *signin.Manager
 	Quota    *quota.Tracker
 	Backups  *store.Backups
+	Metrics  *metrics.Metrics
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -123,11 +125,7 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	// (a CLI command run without --config) the empty list would revoke every
 	// declared key, and a running server would drop them on its next reload.
 	if cfg.Source != "" {
-		declared := map[string]string{}
-		for _, k := range cfg.Keys {
-			declared[k.Name] = k.Key.Reveal()
-		}
-		if err := ks.SyncConfig(ctx, declared); err != nil {
+		if err := ks.SyncConfig(ctx, declaredKeys(cfg)); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -157,6 +155,11 @@ func CheckConfig(cfg config.Config) error {
 	for _, cc := range cfg.Combos {
 		if _, err := accounts.ComboFromConfig(cc); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for i, kc := range cfg.Keys {
+		if err := keyPolicy(kc).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("keys[%d] (%s): %w", i, kc.Name, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -247,6 +250,9 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	started := time.Now()
 	in.Client = provider.NewClient(provider.ClientOptions{ResponseHeaderTimeout: o.UpstreamHeaderTimeout})
 	in.Recorder = usage.NewRecorder(in.DB, in.log, usage.Options{})
+	in.SeedKeySpend(context.Background())
+	in.watchKeyPolicy()
+	in.startMetrics()
 	in.Memo = reasoning.New(reasoning.Options{DB: in.DB.DB, Sealer: in.Sealer, Log: in.log})
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
@@ -261,15 +267,19 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 			in.Gateway.SetLogBodies(st.LogRequestBodies)
 			in.Gateway.SetResponseCache(st.ResponseCache)
 			in.applyReserve(st)
+			in.applyMetrics(st)
 		},
+		Metrics: in.Metrics, MetricsFromConfig: in.Config.Metrics,
 	})
 	in.startQuota()
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)
 		in.applyReserve(st)
+		in.applyMetrics(st)
 	} else {
 		in.applyReserve(mgmt.DefaultSettings())
+		in.applyMetrics(mgmt.DefaultSettings())
 	}
 	in.Services.SetRouting(in.routing())
 	in.Services.SetPortable(in.Portable())

@@ -23,6 +23,10 @@ const (
 	// QuotaChanged: quota windows changed (published after they are saved,
 	// at most about once a second); GET /api/quota has the figures.
 	QuotaChanged Kind = "quota"
+	// KeyBudget: a local key used 80% of one of its budgets (once per
+	// budget and period). Data: route.Change{Account: key, Window: which
+	// budget, Percent, Until: its reset, Message}.
+	KeyBudget Kind = "key_budget"
 )
 
 // Event is one published fact.

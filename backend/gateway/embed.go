@@ -67,6 +67,11 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 		}
 		g.record(row)
 	}
+	if e := keyRefusal(w, r, req.Model, start); e != nil {
+		writeError(w, client, e)
+		finish(e.HTTPStatus(), e)
+		return
+	}
 	snap := g.routes.Load()
 	embedders, err := snap.ResolveEmbedding(req.Model)
 	if err != nil {

@@ -54,6 +54,9 @@ type exchange struct {
 	// passThroughOK is false for endpoints whose client shape differs from
 	// the dialect's main endpoint (legacy completions).
 	passThroughOK bool
+	// kept is what a stream sent the client, for the log (nil unless body
+	// logging is on; see keep).
+	kept []byte
 }
 
 // encoder abstracts the client-side writers so legacy completions can
@@ -80,6 +83,9 @@ var errBudget = errors.New("combo time budget spent")
 // run plans the route and tries candidates until one answers, one fails
 // after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
+	if !x.admitKey() {
+		return
+	}
 	plan, err := x.g.routes.Load().Plan(x.g.health, x.req.Model)
 	if err != nil {
 		x.fail(asIRError(err))
@@ -103,6 +109,7 @@ func (x *exchange) run() {
 			x.finishRow(http.StatusOK, nil)
 			return
 		case ctx.Err() != nil: // the client left: not the upstream's fault
+			plan.Abandoned(c, res.err, t0)
 			x.finishRow(499, res.err)
 			return
 		case x.g.draining.Err() != nil: // shutting down: not the upstream's fault either
@@ -388,6 +395,10 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 	}
 	if x.g.logBodies.Load() {
 		x.row.RequestBody = truncate(logging.Scrub(string(x.body)), maxLoggedBody)
+		if x.row.ResponseBody == "" && len(x.kept) > 0 {
+			x.row.ResponseBody = keptBody(x.kept)
+		}
+		x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
 	}
 	x.g.record(&x.row)
 }

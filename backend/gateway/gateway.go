@@ -195,13 +195,18 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, d, ir.Errorf(ir.KindAuth, "missing API key: send your Switchboard key (sk-sb-…) as Authorization: Bearer, x-api-key or x-goog-api-key"))
 		return
 	}
-	k, ok := g.keys.Verify(key)
+	k, ok := g.keys.Authenticate(key)
 	if !ok {
 		refuse(w, r, d, ir.Errorf(ir.KindAuth, "invalid API key: create one with `switchboard keys create --name NAME` or in the dashboard"))
 		return
 	}
+	if e := k.Check(time.Now()); e != nil { // disabled or expired
+		w.Header().Set("X-Should-Retry", "false")
+		refuse(w, r, d, e)
+		return
+	}
 	g.requests.Add(1)
-	r = r.WithContext(withKeyName(r.Context(), k.Name))
+	r = r.WithContext(withKey(r.Context(), k))
 	if isUploadPath(r.URL.Path) { // spooled, never held whole (see readUpload)
 		g.mux.ServeHTTP(w, r)
 		return

@@ -10,6 +10,7 @@ import (
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
+	"switchboard/backend/keys"
 	"switchboard/backend/usage"
 )
 
@@ -21,7 +22,49 @@ func withKeyName(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, keyNameKey, name)
 }
 
-func keyName(ctx context.Context) string { s, _ := ctx.Value(keyNameKey).(string); return s }
+// withKey carries the verified key (a pointer: no allocation to box it).
+func withKey(ctx context.Context, k *keys.Gate) context.Context {
+	return context.WithValue(ctx, keyNameKey, k)
+}
+
+func keyName(ctx context.Context) string {
+	switch v := ctx.Value(keyNameKey).(type) {
+	case *keys.Gate:
+		return v.Name()
+	case string:
+		return v
+	}
+	return ""
+}
+
+func keyGate(ctx context.Context) *keys.Gate { k, _ := ctx.Value(keyNameKey).(*keys.Gate); return k }
+
+// admitKey applies the key's policy (models, rates, budgets) before the
+// request is routed; a refusal is answered in the client's dialect and
+// logged like any failed request.
+func (x *exchange) admitKey() bool {
+	if e := keyRefusal(x.w, x.r, x.req.Model, x.start); e != nil {
+		x.fail(e)
+		return false
+	}
+	return true
+}
+
+// keyRefusal checks a request for model against its key's policy (every
+// routed endpoint calls it before routing). On refusal it tells SDKs not to
+// retry when retrying cannot help (budgets, models) and returns the error
+// to answer; nil admits the request. Allocation-free when it admits.
+func keyRefusal(w http.ResponseWriter, r *http.Request, model string, at time.Time) *ir.Error {
+	k := keyGate(r.Context())
+	if k == nil {
+		return nil
+	}
+	e := k.Admit(model, at)
+	if e != nil && keys.Final(e) {
+		w.Header().Set("X-Should-Retry", "false")
+	}
+	return e
+}
 
 // newExchange reads and decodes a generation request in dialect d.
 func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.Name,
@@ -35,6 +78,9 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	x := &exchange{g: g, w: w, r: r, client: codec, body: body, start: start, passThroughOK: true,
 		enc: encoder{response: codec.EncodeResponse, stream: codec.NewStreamEncoder}}
 	x.flush, _ = w.(http.Flusher)
+	if g.logBodies.Load() {
+		x.kept = make([]byte, 0, 1024) // streamed answers are logged too
+	}
 	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
 		ClientDialect: string(d), Endpoint: r.URL.Path}
 	x.decode = decode

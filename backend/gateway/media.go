@@ -53,6 +53,10 @@ func (g *Gateway) newMediaJob(r *http.Request, c provider.Capability, model stri
 
 // runMedia routes the job and answers the client.
 func (g *Gateway) runMedia(w http.ResponseWriter, r *http.Request, j *mediaJob) {
+	if e := keyRefusal(w, r, j.model, j.start); e != nil { // the key's policy, as for chat
+		g.mediaFail(w, j, e)
+		return
+	}
 	snap := g.routes.Load()
 	cands, err := snap.ResolveFor(j.model, j.cap)
 	if err != nil {

@@ -23,6 +23,16 @@ const modelsCreated = 1767225600 // 2026-01-01
 // clients get the same ids (no invented claude-* names for other vendors).
 func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
 	models := g.routes.Load().Models()
+	if k := keyGate(r.Context()); k != nil && k.Restricted() {
+		// a key limited to some models lists only those (pickers offer nothing it would be refused)
+		allowed := make([]route.ModelInfo, 0, len(models))
+		for _, m := range models {
+			if k.Allows(m.ID) {
+				allowed = append(allowed, m)
+			}
+		}
+		models = allowed
+	}
 	w.Header().Set("Content-Type", "application/json")
 	switch dialectOf(r) {
 	case dialect.Anthropic:

@@ -132,10 +132,13 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 			closing = closeAfterStop(up.Name())
 		}
 		if res.committed {
-			tee.forward(func(b []byte) { _, _ = x.w.Write(names.rewrite(b)) }, last)
+			tee.forward(func(b []byte) { b = names.rewrite(b); _, _ = x.w.Write(b); x.keep(b) }, last)
 			if closing != nil {
-				_, _ = x.w.Write(tee.separator())
+				sep := tee.separator()
+				_, _ = x.w.Write(sep)
 				_, _ = x.w.Write(closing)
+				x.keep(sep)
+				x.keep(closing)
 			}
 			if x.flush != nil && !x.burst {
 				x.flush.Flush()
@@ -284,6 +287,7 @@ func (x *exchange) markFirstToken() {
 // the flush waits for the burst's last one.
 func (x *exchange) write(b []byte) {
 	_, _ = x.w.Write(b)
+	x.keep(b)
 	if x.flush != nil && !x.burst {
 		x.flush.Flush()
 	}

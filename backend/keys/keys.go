@@ -50,13 +50,22 @@ type Key struct {
 	Source     string `json:"source"`
 	CreatedAt  string `json:"createdAt"`  // RFC 3339
 	LastUsedAt string `json:"lastUsedAt"` // RFC 3339 or ""
+	Policy     Policy `json:"policy"`
+	// Usage is today's and this month's spend (List fills it).
+	Usage *Usage `json:"usage,omitempty"`
 }
 
-type entry struct {
+// Gate is a verified key on the request path: its policy and its live
+// counters (see Check and Admit).
+type Gate struct {
 	key      Key
+	pol      *compiled
+	m        *meter
 	lastUsed atomic.Int64 // unix seconds, 0 = never
 	flushed  int64
 }
+
+type entry = Gate
 
 // Service creates, lists, revokes and verifies keys.
 type Service struct {
@@ -65,6 +74,11 @@ type Service struct {
 
 	mu     sync.Mutex // serialises writes
 	byHash atomic.Pointer[map[string]*entry]
+	byName atomic.Pointer[map[string]*entry]
+	// meters are the live counters by key name; they outlive reloads.
+	metersMu sync.Mutex
+	meters   map[string]*meter
+	onWarn   atomic.Pointer[func(Warning)]
 	// lastMissReload limits reloads caused by unknown keys to one a second:
 	// a key created by `switchboard keys create` while the server runs is
 	// picked up on its first use, and garbage keys cannot hammer the DB.
@@ -73,7 +87,7 @@ type Service struct {
 
 // New loads every key into memory.
 func New(ctx context.Context, db *store.DB) (*Service, error) {
-	s := &Service{db: db, now: time.Now}
+	s := &Service{db: db, now: time.Now, meters: map[string]*meter{}}
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -93,23 +107,36 @@ func (s *Service) Reload(ctx context.Context) error {
 	return s.reload(ctx)
 }
 
+const selectKeys = `SELECT id, name, hash, last4, source, created_at, last_used_at,
+	models, rpm, tpm, daily_usd, monthly_usd, daily_tokens, monthly_tokens, expires_at, disabled
+	FROM api_keys ORDER BY created_at, name`
+
 func (s *Service) reload(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, hash, last4, source, created_at, last_used_at FROM api_keys ORDER BY created_at, name`)
+	rows, err := s.db.QueryContext(ctx, selectKeys)
 	if err != nil {
 		return fmt.Errorf("keys: load: %w", err)
 	}
 	defer rows.Close()
 	old := s.byHash.Load()
 	m := map[string]*entry{}
+	names := map[string]*entry{}
 	for rows.Next() {
 		var k Key
-		var hash string
-		var created, used int64
-		if err := rows.Scan(&k.ID, &k.Name, &hash, &k.Last4, &k.Source, &created, &used); err != nil {
+		var hash, models string
+		var created, used, expires int64
+		p := &k.Policy
+		if err := rows.Scan(&k.ID, &k.Name, &hash, &k.Last4, &k.Source, &created, &used,
+			&models, &p.RPM, &p.TPM, &p.DailyUSD, &p.MonthlyUSD, &p.DailyTokens, &p.MonthlyTokens, &expires, &p.Disabled); err != nil {
 			return fmt.Errorf("keys: load: %w", err)
 		}
+		if models != "" {
+			p.Models = strings.Split(models, "\n")
+		}
+		if expires > 0 {
+			p.ExpiresAt = time.Unix(expires, 0).UTC().Format(time.RFC3339)
+		}
 		k.CreatedAt = time.Unix(created, 0).UTC().Format(time.RFC3339)
-		e := &entry{key: k, flushed: used}
+		e := &entry{key: k, flushed: used, pol: compile(k.Policy), m: s.meter(k.Name)}
 		e.lastUsed.Store(used)
 		if old != nil { // keep unflushed usage across reloads
 			if prev, ok := (*old)[hash]; ok && prev.lastUsed.Load() > used {
@@ -117,24 +144,59 @@ func (s *Service) reload(ctx context.Context) error {
 			}
 		}
 		m[hash] = e
+		names[k.Name] = e
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("keys: load: %w", err)
 	}
 	s.byHash.Store(&m)
+	s.byName.Store(&names)
+	s.dropMeters(names)
 	return nil
 }
 
-// Verify reports the key a presented secret belongs to. The map is keyed by
-// the secret's hash, so no secret bytes are compared and timing reveals
-// nothing about stored keys.
+// meter returns the counters of key name, creating them.
+func (s *Service) meter(name string) *meter {
+	s.metersMu.Lock()
+	defer s.metersMu.Unlock()
+	m, ok := s.meters[name]
+	if !ok {
+		m = &meter{}
+		s.meters[name] = m
+	}
+	return m
+}
+
+// dropMeters forgets the counters of keys that no longer exist.
+func (s *Service) dropMeters(live map[string]*entry) {
+	s.metersMu.Lock()
+	defer s.metersMu.Unlock()
+	for name := range s.meters {
+		if _, ok := live[name]; !ok {
+			delete(s.meters, name)
+		}
+	}
+}
+
+// Verify reports the key a presented secret belongs to.
 func (s *Service) Verify(secret string) (Key, bool) {
-	if secret == "" {
+	g, ok := s.Authenticate(secret)
+	if !ok {
 		return Key{}, false
+	}
+	return g.key, true
+}
+
+// Authenticate finds the key a presented secret belongs to. The map is
+// keyed by the secret's hash, so no secret bytes are compared and timing
+// reveals nothing about stored keys.
+func (s *Service) Authenticate(secret string) (*Gate, bool) {
+	if secret == "" {
+		return nil, false
 	}
 	m := s.byHash.Load()
 	if m == nil {
-		return Key{}, false
+		return nil, false
 	}
 	h := hashKey(secret)
 	e, ok := (*m)[h]
@@ -142,42 +204,51 @@ func (s *Service) Verify(secret string) (Key, bool) {
 		now := s.now().UnixMilli()
 		last := s.lastMissReload.Load()
 		if now-last < 1000 || !s.lastMissReload.CompareAndSwap(last, now) {
-			return Key{}, false
+			return nil, false
 		}
 		if err := s.reload(context.Background()); err != nil {
-			return Key{}, false
+			return nil, false
 		}
 		if e, ok = (*s.byHash.Load())[h]; !ok {
-			return Key{}, false
+			return nil, false
 		}
 	}
 	e.lastUsed.Store(s.now().Unix())
-	return e.key, true
+	return e, true
 }
 
 // Create makes a new random key and returns it with its secret, which is
 // never retrievable again.
 func (s *Service) Create(ctx context.Context, name, source string) (Key, string, error) {
+	return s.CreateWithPolicy(ctx, name, source, Policy{})
+}
+
+// CreateWithPolicy is Create with the key's policy set at once.
+func (s *Service) CreateWithPolicy(ctx context.Context, name, source string, p Policy) (Key, string, error) {
 	secret, err := newSecret()
 	if err != nil {
 		return Key{}, "", err
 	}
-	k, err := s.insert(ctx, name, secret, source)
+	k, err := s.insert(ctx, name, secret, source, p)
 	return k, secret, err
 }
 
 // Import stores a key whose secret the operator chose (config file).
-func (s *Service) Import(ctx context.Context, name, secret string) (Key, error) {
-	return s.insert(ctx, name, secret, SourceConfig)
+func (s *Service) Import(ctx context.Context, name, secret string, p Policy) (Key, error) {
+	return s.insert(ctx, name, secret, SourceConfig, p)
 }
 
-func (s *Service) insert(ctx context.Context, name, secret, source string) (Key, error) {
+func (s *Service) insert(ctx context.Context, name, secret, source string, p Policy) (Key, error) {
 	if !nameRe.MatchString(name) {
 		return Key{}, fmt.Errorf("%w: name %q must be 1-64 letters, digits, spaces, '.', '_' or '-'", ErrInvalid, name)
 	}
 	if len(secret) < 16 {
 		return Key{}, fmt.Errorf("%w: a key must be at least 16 characters", ErrInvalid)
 	}
+	if err := p.Validate(); err != nil {
+		return Key{}, err
+	}
+	p = p.normalize()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, err := newID()
@@ -186,8 +257,9 @@ func (s *Service) insert(ctx context.Context, name, secret, source string) (Key,
 	}
 	now := s.now().Unix()
 	last4 := secret[len(secret)-4:]
-	_, err = s.db.ExecContext(ctx, `INSERT INTO api_keys(id, name, hash, last4, source, created_at) VALUES (?,?,?,?,?,?)`,
-		id, name, hashKey(secret), last4, source, now)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO api_keys(id, name, hash, last4, source, created_at, models, rpm, tpm,
+		daily_usd, monthly_usd, daily_tokens, monthly_tokens, expires_at, disabled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		append([]any{id, name, hashKey(secret), last4, source, now}, policyColumns(p)...)...)
 	if err != nil {
 		if isUnique(err) {
 			return Key{}, ErrExists
@@ -197,21 +269,75 @@ func (s *Service) insert(ctx context.Context, name, secret, source string) (Key,
 	if err := s.reload(ctx); err != nil {
 		return Key{}, err
 	}
-	return Key{ID: id, Name: name, Last4: last4, Source: source, CreatedAt: time.Unix(now, 0).UTC().Format(time.RFC3339)}, nil
+	return Key{ID: id, Name: name, Last4: last4, Source: source, CreatedAt: time.Unix(now, 0).UTC().Format(time.RFC3339), Policy: p}, nil
 }
 
-// List returns every key, oldest first.
+func (s *Service) storePolicy(ctx context.Context, id string, p Policy) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE api_keys SET models = ?, rpm = ?, tpm = ?, daily_usd = ?, monthly_usd = ?,
+		daily_tokens = ?, monthly_tokens = ?, expires_at = ?, disabled = ? WHERE id = ?`, append(policyColumns(p), id)...)
+	return err
+}
+
+// policyColumns are p's values in the column order of api_keys.
+func policyColumns(p Policy) []any {
+	var expires int64
+	if t, err := parseExpiry(p.ExpiresAt); p.ExpiresAt != "" && err == nil {
+		expires = t.Unix()
+	}
+	return []any{strings.Join(p.Models, "\n"), p.RPM, p.TPM, p.DailyUSD, p.MonthlyUSD, p.DailyTokens, p.MonthlyTokens, expires, p.Disabled}
+}
+
+// SetPolicy replaces the policy of the key with that id or name. Keys the
+// config file declares are refused (ErrConfigOwned): the file says.
+func (s *Service) SetPolicy(ctx context.Context, idOrName string, p Policy) (Key, error) {
+	if err := p.Validate(); err != nil {
+		return Key{}, err
+	}
+	p = p.normalize()
+	k, ok := s.Get(idOrName)
+	if !ok {
+		return Key{}, ErrNotFound
+	}
+	if k.Source == SourceConfig {
+		return Key{}, ErrConfigOwned
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.storePolicy(ctx, k.ID, p); err != nil {
+		return Key{}, fmt.Errorf("keys: set policy: %w", err)
+	}
+	if err := s.reload(ctx); err != nil {
+		return Key{}, err
+	}
+	k, _ = s.Get(k.ID)
+	return k, nil
+}
+
+// Get returns the key with that id or name, usage included.
+func (s *Service) Get(idOrName string) (Key, bool) {
+	for _, k := range s.List() {
+		if k.ID == idOrName || k.Name == idOrName {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// List returns every key with its usage, oldest first.
 func (s *Service) List() []Key {
 	m := s.byHash.Load()
 	if m == nil {
 		return nil
 	}
+	now := s.now()
 	out := make([]Key, 0, len(*m))
 	for _, e := range *m {
 		k := e.key
 		if t := e.lastUsed.Load(); t > 0 {
 			k.LastUsedAt = time.Unix(t, 0).UTC().Format(time.RFC3339)
 		}
+		u := e.m.usage(now)
+		k.Usage = &u
 		out = append(out, k)
 	}
 	sortKeys(out)
@@ -232,10 +358,16 @@ func (s *Service) Revoke(ctx context.Context, idOrName string) error {
 	return s.reload(ctx)
 }
 
+// Declared is a key the config file declares.
+type Declared struct {
+	Secret string
+	Policy Policy
+}
+
 // SyncConfig makes the config-declared keys exactly those in the file:
-// new ones are imported, changed secrets replaced, removed ones deleted.
-// Keys from other sources are left alone.
-func (s *Service) SyncConfig(ctx context.Context, declared map[string]string) error {
+// new ones are imported, changed secrets replaced, removed ones deleted,
+// policies set as declared. Keys from other sources are left alone.
+func (s *Service) SyncConfig(ctx context.Context, declared map[string]Declared) error {
 	current := map[string]bool{}
 	m := s.byHash.Load()
 	for h, e := range *m {
@@ -243,23 +375,40 @@ func (s *Service) SyncConfig(ctx context.Context, declared map[string]string) er
 			continue
 		}
 		want, ok := declared[e.key.Name]
-		if !ok || hashKey(want) != h {
+		if !ok || hashKey(want.Secret) != h {
 			if err := s.Revoke(ctx, e.key.ID); err != nil {
 				return err
 			}
 			continue
 		}
 		current[e.key.Name] = true
+		if err := want.Policy.Validate(); err != nil {
+			return fmt.Errorf("keys: config key %q: %w", e.key.Name, err)
+		}
+		if p := want.Policy.normalize(); !samePolicy(p, e.key.Policy) {
+			if err := s.storePolicy(ctx, e.key.ID, p); err != nil {
+				return fmt.Errorf("keys: config key %q: %w", e.key.Name, err)
+			}
+			if err := s.reload(ctx); err != nil {
+				return err
+			}
+		}
 	}
-	for name, secret := range declared {
+	for name, d := range declared {
 		if current[name] {
 			continue
 		}
-		if _, err := s.Import(ctx, name, secret); err != nil {
+		if _, err := s.Import(ctx, name, d.Secret, d.Policy); err != nil {
 			return fmt.Errorf("keys: config key %q: %w", name, err)
 		}
 	}
 	return nil
+}
+
+func samePolicy(a, b Policy) bool {
+	return strings.Join(a.Models, "\n") == strings.Join(b.Models, "\n") && a.RPM == b.RPM && a.TPM == b.TPM &&
+		a.DailyUSD == b.DailyUSD && a.MonthlyUSD == b.MonthlyUSD && a.DailyTokens == b.DailyTokens &&
+		a.MonthlyTokens == b.MonthlyTokens && a.ExpiresAt == b.ExpiresAt && a.Disabled == b.Disabled
 }
 
 // FlushUsage writes last-used times that changed since the last flush.

@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,14 +107,14 @@ func TestSyncConfig(t *testing.T) {
 	s, _ := New(ctx, openDB(t))
 	_, cliSecret, _ := s.Create(ctx, "mine", SourceCLI)
 	a, b := "sk-sb-aaaaaaaaaaaaaaaaaaaa", "sk-sb-bbbbbbbbbbbbbbbbbbbb"
-	if err := s.SyncConfig(ctx, map[string]string{"ci": a, "deploy": b}); err != nil {
+	if err := s.SyncConfig(ctx, map[string]Declared{"ci": {Secret: a}, "deploy": {Secret: b}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := s.Verify(a); !ok {
 		t.Fatal("config key not imported")
 	}
 	c := "sk-sb-cccccccccccccccccccc"
-	if err := s.SyncConfig(ctx, map[string]string{"ci": c}); err != nil {
+	if err := s.SyncConfig(ctx, map[string]Declared{"ci": {Secret: c, Policy: Policy{RPM: 7}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := s.Verify(a); ok {
@@ -122,8 +123,17 @@ func TestSyncConfig(t *testing.T) {
 	if _, ok := s.Verify(b); ok {
 		t.Fatal("removed config key still valid")
 	}
-	if _, ok := s.Verify(c); !ok {
-		t.Fatal("new config key not valid")
+	if k, ok := s.Verify(c); !ok || k.Policy.RPM != 7 {
+		t.Fatalf("new config key not valid or its policy not set: %+v", k)
+	}
+	if _, err := s.SetPolicy(ctx, "ci", Policy{}); !errors.Is(err, ErrConfigOwned) {
+		t.Fatalf("a config key's policy changed from outside the file: %v", err)
+	}
+	if err := s.SyncConfig(ctx, map[string]Declared{"ci": {Secret: c, Policy: Policy{RPM: 9}}}); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := s.Get("ci"); k.Policy.RPM != 9 {
+		t.Fatalf("changed config policy not applied: %+v", k.Policy)
 	}
 	if _, ok := s.Verify(cliSecret); !ok {
 		t.Fatal("sync touched a non-config key")

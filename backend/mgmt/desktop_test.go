@@ -75,7 +75,7 @@ func TestNotificationPrefsAPI(t *testing.T) {
 		t.Fatalf("save: %d %s", code, body)
 	}
 	want := notify.Prefs{Enabled: true, BreakerOpen: true, ComboUnavailable: true, OAuthRefreshFailed: true, IntervalSec: 600,
-		QuotaThreshold: notify.On(), QuotaBack: notify.On(), QuotaThresholdPercent: 80, QuotaThresholds: map[string]int{"acct-1": 50}}
+		QuotaThreshold: notify.On(), QuotaBack: notify.On(), KeyBudget: notify.On(), QuotaThresholdPercent: 80, QuotaThresholds: map[string]int{"acct-1": 50}}
 	if got, _ := in.Services.GetNotificationPrefs(context.Background()); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stored %+v", got)
 	}

@@ -15,6 +15,7 @@ import (
 	"switchboard/backend/accounts"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
+	"switchboard/backend/usage"
 )
 
 // HTTP serves the management API, the login link and the dashboard.
@@ -45,6 +46,18 @@ func (h *HTTP) routes() {
 	api("GET /api/keys", h.listKeys)
 	api("POST /api/keys", h.createKey)
 	api("DELETE /api/keys/{id}", h.revokeKey)
+	api("PUT /api/keys/{id}/policy", func(w http.ResponseWriter, r *http.Request) {
+		var p keys.Policy
+		if !h.decode(w, r, &p) {
+			return
+		}
+		k, err := h.svc.SetKeyPolicy(r.Context(), r.PathValue("id"), p)
+		if err != nil {
+			h.serviceError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, k)
+	})
 	api("GET /api/settings", h.getSettings)
 	api("PUT /api/settings", h.putSettings)
 	api("GET /api/events", h.streamEvents)
@@ -64,6 +77,15 @@ func (h *HTTP) routes() {
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))
+	// Prometheus scrapers cannot log in: /metrics needs no session, is
+	// off unless switched on, and answers loopback clients only.
+	h.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if h.svc.rt.Metrics == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.svc.rt.Metrics.ServeHTTP(w, r)
+	})
 	h.mux.HandleFunc("GET /login", h.login)
 	// Instance handoff: a second launch finds the running app on its port and
 	// asks it to show its window. No session needed; it reveals nothing and
@@ -144,12 +166,17 @@ func (h *HTTP) listKeys(w http.ResponseWriter, r *http.Request) { writeJSON(w, 2
 
 func (h *HTTP) createKey(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Name string `json:"name"`
+		Name   string       `json:"name"`
+		Policy *keys.Policy `json:"policy"`
 	}
 	if !h.decode(w, r, &body) {
 		return
 	}
-	ck, err := h.svc.CreateKey(r.Context(), body.Name, keys.SourceDashboard)
+	var p keys.Policy
+	if body.Policy != nil {
+		p = *body.Policy
+	}
+	ck, err := h.svc.CreateKeyWithPolicy(r.Context(), body.Name, keys.SourceDashboard, p)
 	if err != nil {
 		h.serviceError(w, r, err)
 		return
@@ -281,10 +308,12 @@ func refuseBody(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTP) serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, keys.ErrNotFound), errors.Is(err, accounts.ErrNotFound):
+	case errors.Is(err, keys.ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, usage.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", userMessage(err))
 	case errors.Is(err, keys.ErrExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
+	case errors.Is(err, keys.ErrConfigOwned):
+		writeError(w, http.StatusConflict, "config_owned", userMessage(err))
 	case isUserError(err), errors.Is(err, keys.ErrInvalid):
 		writeError(w, http.StatusBadRequest, "invalid", userMessage(err))
 	default:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"switchboard/backend/accounts"
 	"switchboard/backend/usage"
@@ -59,7 +60,7 @@ func (h *HTTP) providerRoutes() {
 			h.done(w, r, h.svc.SetAlias(r.Context(), in.Alias, in.Target), http.StatusNoContent)
 		}
 	})
-	api("GET /api/logs", h.logs)
+	h.logRoutes()
 	api("GET /api/health", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.Health()) })
 	api("POST /api/health/reset", func(w http.ResponseWriter, r *http.Request) {
 		n := h.svc.ResetHealth(r.URL.Query().Get("provider"), r.URL.Query().Get("account"))
@@ -87,19 +88,69 @@ func (h *HTTP) providerRoutes() {
 	})
 }
 
-func (h *HTTP) logs(w http.ResponseWriter, r *http.Request) {
+// logFilter reads a log filter from a query string (the Logs page keeps
+// the same names in its URL).
+func logFilter(r *http.Request) usage.Filter {
 	q := r.URL.Query()
-	f := usage.Filter{Provider: q.Get("provider"), Model: q.Get("model"), KeyName: q.Get("key"),
-		Status: q.Get("status"), ErrorKind: q.Get("errorKind")}
-	f.Since, _ = strconv.ParseInt(q.Get("since"), 10, 64)
-	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
-	rows, err := h.svc.Logs(r.Context(), f)
+	f := usage.Filter{Provider: q.Get("provider"), Model: q.Get("model"), KeyName: q.Get("key"), Account: q.Get("account"),
+		Dialect: q.Get("dialect"), Status: q.Get("status"), ErrorKind: q.Get("errorKind"), Stream: q.Get("stream"), Q: q.Get("q")}
+	num := func(k string) int64 { n, _ := strconv.ParseInt(q.Get(k), 10, 64); return n }
+	f.Since, f.Before, f.CursorTS, f.CursorID = num("since"), num("before"), num("cursorTs"), num("cursorId")
+	f.Limit = int(num("limit"))
+	return f
+}
+
+func (h *HTTP) logs(w http.ResponseWriter, r *http.Request) {
+	rows, err := h.svc.Logs(r.Context(), logFilter(r))
 	if err != nil {
 		h.serviceError(w, r, err)
 		return
 	}
 	writeJSON(w, 200, rows)
+}
+
+func (h *HTTP) logRoutes() {
+	api := func(pattern string, fn http.HandlerFunc) { h.mux.Handle(pattern, h.requireSession(fn)) }
+	api("GET /api/logs", h.logs)
+	api("GET /api/logs/facets", func(w http.ResponseWriter, r *http.Request) {
+		f, err := h.svc.LogFacets(r.Context())
+		if err != nil {
+			h.serviceError(w, r, err)
+			return
+		}
+		writeJSON(w, 200, f)
+	})
+	api("GET /api/logs/export", h.exportLogs)
+	api("GET /api/logs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid", "a log row id is a number")
+			return
+		}
+		row, err := h.svc.LogDetail(r.Context(), id)
+		if err != nil {
+			h.serviceError(w, r, err)
+			return
+		}
+		writeJSON(w, 200, row)
+	})
+}
+
+// exportLogs streams the filtered log as CSV or JSON Lines, row by row
+// (format=csv|jsonl; the page's filter; no limit unless one is given).
+func (h *HTTP) exportLogs(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	ctype := map[string]string{usage.FormatCSV: "text/csv; charset=utf-8", usage.FormatJSONL: "application/x-ndjson"}[format]
+	if ctype == "" {
+		writeError(w, http.StatusBadRequest, "invalid", "format must be csv or jsonl")
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="switchboard-logs-`+time.Now().Format("20060102-150405")+"."+format+`"`)
+	if _, err := h.svc.ExportLogs(r.Context(), logFilter(r), format, w); err != nil {
+		// The status line is gone; the cut body tells the client.
+		h.log.Warn("log export ended early", "err", err)
+	}
 }
 
 func (h *HTTP) decode(w http.ResponseWriter, r *http.Request, v any) bool {

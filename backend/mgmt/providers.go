@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -361,9 +362,24 @@ func (s *Services) Aliases() map[string]string {
 	return s.routing.Routes.Load().Aliases()
 }
 
-// Logs queries request logs.
+// Logs queries request logs (a page, newest first, without bodies).
 func (s *Services) Logs(ctx context.Context, f usage.Filter) ([]usage.Row, error) {
 	return usage.Query(ctx, s.db, f)
+}
+
+// LogDetail is one log row with its bodies and headers.
+func (s *Services) LogDetail(ctx context.Context, id int64) (usage.Row, error) {
+	return usage.Detail(ctx, s.db, id)
+}
+
+// LogFacets lists the values the Logs page's pickers offer.
+func (s *Services) LogFacets(ctx context.Context) (usage.Facets, error) {
+	return usage.LogFacets(ctx, s.db)
+}
+
+// ExportLogs writes the rows f selects to w as CSV or JSON Lines (streamed).
+func (s *Services) ExportLogs(ctx context.Context, f usage.Filter, format string, w io.Writer) (int, error) {
+	return usage.Export(ctx, s.db, f, format, w)
 }
 
 func (s *Services) changed(ctx context.Context) error {

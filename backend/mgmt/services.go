@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,11 @@ type Settings struct {
 	// config file's quota_reserve_percent wins). Left out of a save, the
 	// stored value stays (a dashboard that predates it keeps it).
 	QuotaReservePercent *int `json:"quotaReservePercent,omitempty"`
+	// Metrics serves Prometheus metrics at /metrics (loopback clients
+	// only). Left out of a save, the stored value stays; a config file's
+	// metrics: wins (MetricsFromConfig).
+	Metrics           *bool `json:"metrics,omitempty"`
+	MetricsFromConfig bool  `json:"metricsFromConfig,omitempty"`
 }
 
 // DefaultSettings are used until the user saves any.
@@ -74,6 +80,10 @@ type Runtime struct {
 	RowsStored *events.Signal
 	// ApplySettings pushes saved settings into the running gateway.
 	ApplySettings func(Settings)
+	// Metrics serves /metrics (nil: 404); MetricsFromConfig is the config
+	// file's metrics: value, which wins over the setting.
+	Metrics           http.Handler
+	MetricsFromConfig *bool
 }
 
 // Services is the management API. Methods are safe for concurrent use.
@@ -176,6 +186,32 @@ func (s *Services) CreateKey(ctx context.Context, name, source string) (CreatedK
 	return CreatedKey{Key: k, Secret: secret}, nil
 }
 
+// CreateKeyWithPolicy makes a key with its policy set; the secret is
+// returned once.
+func (s *Services) CreateKeyWithPolicy(ctx context.Context, name, source string, p keys.Policy) (CreatedKey, error) {
+	k, secret, err := s.keys.CreateWithPolicy(ctx, name, source, p)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	s.bus.Publish(events.KeysChanged, nil)
+	s.bus.Publish(events.StatusChanged, nil)
+	return CreatedKey{Key: k, Secret: secret}, nil
+}
+
+// SetKeyPolicy replaces a key's policy (models, rates, budgets, expiry,
+// disabled). Keys declared in the config file are refused.
+func (s *Services) SetKeyPolicy(ctx context.Context, idOrName string, p keys.Policy) (keys.Key, error) {
+	k, err := s.keys.SetPolicy(ctx, idOrName, p)
+	if err != nil {
+		return keys.Key{}, err
+	}
+	s.bus.Publish(events.KeysChanged, nil)
+	return k, nil
+}
+
+// KeyWarnings lists the key budgets at 80% or more (the tray's line).
+func (s *Services) KeyWarnings() []keys.Warning { return s.keys.Warnings() }
+
 // RevokeKey deletes a key by id or name.
 func (s *Services) RevokeKey(ctx context.Context, idOrName string) error {
 	if err := s.keys.Revoke(ctx, idOrName); err != nil {
@@ -189,8 +225,20 @@ func (s *Services) RevokeKey(ctx context.Context, idOrName string) error {
 // ErrInvalid marks a request the user must correct.
 var ErrInvalid = errors.New("invalid")
 
-// GetSettings returns the stored settings (defaults when none).
-func (s *Services) GetSettings(ctx context.Context) (Settings, error) { return LoadSettings(ctx, s.db) }
+// GetSettings returns the stored settings (defaults when none), with the
+// values a config file imposes.
+func (s *Services) GetSettings(ctx context.Context) (Settings, error) {
+	st, err := LoadSettings(ctx, s.db)
+	return s.withConfig(st), err
+}
+
+func (s *Services) withConfig(st Settings) Settings {
+	if m := s.rt.MetricsFromConfig; m != nil {
+		v := *m
+		st.Metrics, st.MetricsFromConfig = &v, true
+	}
+	return st
+}
 
 // LoadSettings reads the stored settings (defaults when none).
 func LoadSettings(ctx context.Context, db *store.DB) (Settings, error) {
@@ -228,6 +276,14 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 	} else if *p < 0 || *p > quota.MaxReservePercent {
 		return Settings{}, fmt.Errorf("%w: quotaReservePercent %d is not from 0 to %d", ErrInvalid, *p, quota.MaxReservePercent)
 	}
+	if st.Metrics == nil {
+		cur, err := LoadSettings(ctx, s.db)
+		if err != nil {
+			return Settings{}, err
+		}
+		st.Metrics = cur.Metrics
+	}
+	st.MetricsFromConfig = false // computed, never stored
 	b, _ := json.Marshal(st)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at) VALUES ('ui', ?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, string(b), time.Now().Unix())
@@ -237,5 +293,5 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 	if s.rt.ApplySettings != nil {
 		s.rt.ApplySettings(st)
 	}
-	return st, nil
+	return s.withConfig(st), nil
 }

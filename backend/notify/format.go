@@ -66,6 +66,17 @@ func (f Formatter) Format(kind events.Kind, c route.Change, now time.Time, remin
 		}
 		n.Body += "; requests go to it again."
 		n.Page = PageLimits
+	case KindKeyBudget:
+		n.Provider = ""
+		n.Title = "Key " + c.Account + ": " + strconv.Itoa(c.Percent) + "% of its " + windowName(c.Window)
+		n.Body = "The Switchboard key " + c.Account + " has used " + strconv.Itoa(c.Percent) + "% of its " + windowName(c.Window)
+		if c.Until.IsZero() {
+			n.Body += "."
+		} else {
+			n.Body += "; it resets " + f.at(c.Until, now) + "."
+		}
+		n.Body += " Requests are refused once it is used up."
+		n.Page = PageKeys
 	case KindComboUnavailable:
 		n.Title = "Combo " + c.Provider + " is unavailable"
 		n.Body = "Every target of " + c.Provider + " is cooling down, failing or disabled: requests to it fail until one recovers."

@@ -27,6 +27,10 @@ const (
 	KindRecovered        = events.Kind(route.ProviderRecovered) // a tripped provider answered again
 	KindQuotaThreshold   = events.Kind(route.QuotaThreshold)    // a plan window crossed the threshold
 	KindQuotaBack        = events.Kind(route.QuotaBack)         // an account out of quota has headroom again
+	// KindKeyBudget: a local API key used 80% of a budget (once per budget
+	// and period). Data: route.Change{Account: key, Window: the budget,
+	// Percent, Until: its reset, Message}.
+	KindKeyBudget = events.KeyBudget
 	// KindOAuthRefreshFailed is published by the signin package, once per
 	// account, when a sign-in's refresh token is refused. Data:
 	// route.Change{Provider, Account, Message}.
@@ -41,6 +45,7 @@ const (
 	PageProviders = "/providers"
 	PageCombos    = "/combos"
 	PageLimits    = "/limits"
+	PageKeys      = "/keys"
 )
 
 // Notification is one message for the user.
@@ -72,6 +77,8 @@ type Prefs struct {
 	// dashboard that predates them and leaves them out keeps them on.
 	QuotaThreshold *bool `json:"quotaThreshold,omitempty"`
 	QuotaBack      *bool `json:"quotaBack,omitempty"`
+	// KeyBudget (a local key used 80% of a budget) is on unless set false.
+	KeyBudget *bool `json:"keyBudget,omitempty"`
 	// IntervalSec is the minimum time between two alerts of the same kind
 	// for the same provider (default 300).
 	IntervalSec int `json:"intervalSec"`
@@ -95,7 +102,7 @@ const DefaultQuotaThresholdPercent = 90
 // DefaultPrefs turns everything on with a five-minute interval.
 func DefaultPrefs() Prefs {
 	return Prefs{Enabled: true, BreakerOpen: true, QuotaExhausted: true, ComboUnavailable: true,
-		OAuthRefreshFailed: true, Recovered: true, QuotaThreshold: On(), QuotaBack: On(), IntervalSec: DefaultIntervalSec,
+		OAuthRefreshFailed: true, Recovered: true, QuotaThreshold: On(), QuotaBack: On(), KeyBudget: On(), IntervalSec: DefaultIntervalSec,
 		QuotaThresholdPercent: DefaultQuotaThresholdPercent}
 }
 
@@ -113,6 +120,9 @@ func (p Prefs) withDefaults() Prefs {
 	}
 	if p.QuotaBack == nil {
 		p.QuotaBack = On()
+	}
+	if p.KeyBudget == nil {
+		p.KeyBudget = On()
 	}
 	return p
 }
@@ -177,6 +187,8 @@ func (p Prefs) Wants(k events.Kind) bool {
 		return on(p.QuotaThreshold)
 	case KindQuotaBack:
 		return on(p.QuotaBack)
+	case KindKeyBudget:
+		return on(p.KeyBudget)
 	}
 	return false
 }
@@ -185,7 +197,7 @@ func (p Prefs) Wants(k events.Kind) bool {
 func Notifiable(k events.Kind) bool {
 	switch k {
 	case KindBreakerOpen, KindQuotaExhausted, KindComboUnavailable, KindOAuthRefreshFailed, KindRecovered,
-		KindQuotaThreshold, KindQuotaBack:
+		KindQuotaThreshold, KindQuotaBack, KindKeyBudget:
 		return true
 	}
 	return false

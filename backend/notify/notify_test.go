@@ -117,6 +117,10 @@ func TestFormat(t *testing.T) {
 			"OpenAI: Requests at 95%", "Account k of OpenAI has used 95% of its Requests window.", PageLimits},
 		{"back", KindQuotaBack, route.Change{Provider: "openai", Account: "max", Window: "5-hour"}, false,
 			"OpenAI quota back", "Account max of OpenAI has quota again (5-hour window); requests go to it again.", PageLimits},
+		{"key budget", KindKeyBudget, route.Change{Account: "ci", Window: "daily budget", Percent: 84, Until: t0.Add(13 * time.Hour)}, false,
+			"Key ci: 84% of its daily budget",
+			"The Switchboard key ci has used 84% of its daily budget; it resets at 23:00. Requests are refused once it is used up.",
+			PageKeys},
 		{"back after a poll", KindQuotaBack, route.Change{Provider: "openai", Account: "max"}, false,
 			"OpenAI quota back", "Account max of OpenAI has quota again; requests go to it again.", PageLimits},
 	}
@@ -289,6 +293,31 @@ func TestQuotaAlertsPerAccount(t *testing.T) {
 	s.SetPrefs(off)
 	s.Handle(th("a"))
 	s.Handle(ev(KindQuotaBack, route.Change{Provider: "openai", Account: "a"}))
+	if got := rec.titles(); len(got) != 3 {
+		t.Fatalf("switched off: %q", got)
+	}
+}
+
+// A key's budget warning becomes one notification (per key and budget
+// within the interval), and the preference switches it off.
+func TestKeyBudgetNotification(t *testing.T) {
+	s, rec, clk := newTestService(DefaultPrefs())
+	warn := func(key, window string) events.Event {
+		return ev(KindKeyBudget, route.Change{Kind: route.ChangeKind(KindKeyBudget), Account: key, Window: window, Percent: 80})
+	}
+	s.Handle(warn("ci", "daily budget"))
+	s.Handle(warn("ci", "daily budget"))
+	s.Handle(warn("ci", "monthly token budget"))
+	s.Handle(warn("laptop", "daily budget"))
+	want := []string{"Key ci: 80% of its daily budget", "Key ci: 80% of its monthly token budget", "Key laptop: 80% of its daily budget"}
+	if got := rec.titles(); !equal(got, want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	clk.add(10 * time.Minute)
+	off := DefaultPrefs()
+	off.KeyBudget = Off()
+	s.SetPrefs(off)
+	s.Handle(warn("other", "daily budget"))
 	if got := rec.titles(); len(got) != 3 {
 		t.Fatalf("switched off: %q", got)
 	}

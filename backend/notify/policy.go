@@ -55,6 +55,11 @@ func (p *Policy) Allow(kind events.Kind, c route.Change, prefs Prefs, now time.T
 	if !prefs.Wants(kind) {
 		return false
 	}
+	if kind == KindKeyBudget {
+		// Once per budget and period is decided by package keys; the
+		// interval bounds a storm per key.
+		return p.take(kind, "key:"+c.Account+"/"+c.Window, prefs, now)
+	}
 	if kind == KindQuotaThreshold || kind == KindQuotaBack {
 		// Once per window period is decided upstream (package quota); the
 		// interval only bounds a storm, and is per account: two accounts of

@@ -51,6 +51,10 @@ type Note struct {
 	Error  string `json:"error,omitempty"`
 	// Detail says more about a skip: the quota window that is used up.
 	Detail string `json:"detail,omitempty"`
+	// AtMS is when the candidate was tried or skipped, in ms since the
+	// plan began; MS how long a tried one took (to its last byte).
+	AtMS int64 `json:"atMs,omitempty"`
+	MS   int64 `json:"ms,omitempty"`
 }
 
 // Plan walks a request's candidates in order, skipping what rests, and
@@ -64,6 +68,7 @@ type Plan struct {
 	budget   time.Duration
 
 	Notes     []Note
+	began     time.Time   // when the plan was made (Note.AtMS)
 	earliest  time.Time   // soonest moment a skipped candidate frees up
 	saturated []Candidate // at their limits: worth a bounded wait
 	exhausted bool        // every candidate so far rested or failed for quota
@@ -73,7 +78,7 @@ type Plan struct {
 
 // Plan builds the plan for a model string: a combo, or what Resolve finds.
 func (s *Snapshot) Plan(h *Health, model string) (*Plan, error) {
-	p := &Plan{h: h, exhausted: true}
+	p := &Plan{h: h, exhausted: true, began: h.now()}
 	if cb, ok := s.combos[model]; ok {
 		p.combo = cb.Name
 		if cb.Budget > 0 {
@@ -348,7 +353,7 @@ func (p *Plan) admit(c Candidate) (*Lease, bool) {
 	if st := p.h.standing(c, now); st.Exhausted() {
 		// Known used up: skipped without a request until its reset.
 		p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "skipped:" + string(ReasonQuota),
-			Until: st.Until.UTC().Format(time.RFC3339), Detail: st.Why})
+			Until: st.Until.UTC().Format(time.RFC3339), Detail: st.Why, AtMS: p.sinceBegan(now)})
 		p.soonest(st.Until)
 		return nil, false
 	}
@@ -403,8 +408,18 @@ func (p *Plan) soonest(t time.Time) {
 	}
 }
 
+// sinceBegan is t in ms since the plan began (at least 0).
+func (p *Plan) sinceBegan(t time.Time) int64 { return max(t.Sub(p.began).Milliseconds(), 0) }
+
+// timed sets a tried candidate's start and duration on n.
+func (p *Plan) timed(n Note, started time.Time) Note {
+	n.AtMS = p.sinceBegan(started)
+	n.MS = max(p.h.now().Sub(started).Milliseconds(), 0)
+	return n
+}
+
 func (p *Plan) note(target, result string, until time.Time) {
-	n := Note{Target: target, Result: result}
+	n := Note{Target: target, Result: result, AtMS: p.sinceBegan(p.h.now())}
 	if !until.IsZero() {
 		n.Until = until.UTC().Format(time.RFC3339)
 	}
@@ -419,7 +434,7 @@ func (p *Plan) Failed(c Candidate, e *ir.Error, started time.Time) bool {
 		q.ObserveFailure(c, e, until)
 	}
 	p.soonest(until)
-	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: e.Kind.String(), Status: e.HTTPStatus(), Error: e.Message})
+	p.Notes = append(p.Notes, p.timed(Note{Target: c.Label(), Result: e.Kind.String(), Status: e.HTTPStatus(), Error: e.Message}, started))
 	p.last = e
 	if e.Kind != ir.KindQuotaExhausted {
 		p.exhausted = false
@@ -437,7 +452,7 @@ func (p *Plan) Failed(c Candidate, e *ir.Error, started time.Time) bool {
 // needs what its dialect lacks) and moves to the next target. It is not
 // the upstream's fault: nothing is reported to the health state.
 func (p *Plan) Skip(c Candidate, e *ir.Error) {
-	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "unfit", Status: e.HTTPStatus(), Error: e.Message})
+	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "unfit", Status: e.HTTPStatus(), Error: e.Message, AtMS: p.sinceBegan(p.h.now())})
 	p.last = e
 	p.skipStep = true
 }
@@ -446,7 +461,18 @@ func (p *Plan) Skip(c Candidate, e *ir.Error) {
 func (p *Plan) Succeeded(c Candidate, started time.Time, latency time.Duration) {
 	p.h.ReportSuccess(c, started, latency)
 	p.stay(c)
-	p.Notes = append(p.Notes, Note{Target: c.Label(), Result: "ok"})
+	p.Notes = append(p.Notes, p.timed(Note{Target: c.Label(), Result: "ok"}, started))
+}
+
+// Abandoned records an attempt the client (or a shutdown) ended before its
+// answer was complete: not the upstream's fault, so the health state does
+// not learn from it; the log tells what happened.
+func (p *Plan) Abandoned(c Candidate, e *ir.Error, started time.Time) {
+	n := Note{Target: c.Label(), Result: "canceled"}
+	if e != nil {
+		n.Error = e.Message
+	}
+	p.Notes = append(p.Notes, p.timed(n, started))
 }
 
 // stay makes c the account (and its step the combo target) fill-first

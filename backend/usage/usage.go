@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 
 // Row is one request's record.
 type Row struct {
+	ID              int64  `json:"id,omitempty"` // set when read back (the Logs page's cursor and detail link)
 	ReqID           string `json:"reqId"`
 	TS              int64  `json:"ts"` // unix ms
 	KeyName         string `json:"keyName"`
@@ -51,6 +53,12 @@ type Row struct {
 	UnitsCostUSD float64 `json:"unitsCostUsd,omitempty"`
 	RequestBody  string  `json:"requestBody,omitempty"`
 	ResponseBody string  `json:"responseBody,omitempty"`
+	// Headers are the request's and answer's headers that matter (JSON,
+	// redacted), kept with the bodies when body logging is on.
+	Headers string `json:"headers,omitempty"`
+	// HasBody says a listed row has bodies or headers (lists leave them
+	// out; Detail has them).
+	HasBody bool `json:"hasBody,omitempty"`
 }
 
 // Recorder queues rows and writes them in batches.
@@ -66,6 +74,8 @@ type Recorder struct {
 	batch   int
 	every   time.Duration
 	stored  events.Signal
+	// observers see every row as it is recorded (key budgets, metrics).
+	observers atomic.Pointer[[]func(*Row)]
 }
 
 // Options tune the recorder.
@@ -92,8 +102,30 @@ func NewRecorder(db *store.DB, log *slog.Logger, o Options) *Recorder {
 	return r
 }
 
+// Observe registers f to see every row Record is given, on the
+// recording goroutine and before the row is queued (so a budget is debited
+// even if the queue drops the row). f must be quick and must not keep row.
+func (r *Recorder) Observe(f func(*Row)) {
+	for {
+		old := r.observers.Load()
+		var next []func(*Row)
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, f)
+		if r.observers.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
 // Record queues a row without blocking.
 func (r *Recorder) Record(row *Row) {
+	if obs := r.observers.Load(); obs != nil {
+		for _, f := range *obs {
+			f(row)
+		}
+	}
 	select {
 	case r.q <- row:
 	default:
@@ -174,7 +206,7 @@ func (r *Recorder) run() {
 const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect, endpoint, requested_model,
 	provider, account, upstream_model, upstream_dialect, stream, status, error_kind, error_message,
 	latency_ms, ttft_ms, tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route,
-	request_body, response_body, units, unit_kind, units_cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	request_body, response_body, units, unit_kind, units_cost_usd, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
@@ -201,7 +233,7 @@ func (r *Recorder) write(rows []*Row) []*Row {
 			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
 				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
 				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
-				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD); err != nil {
+				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers); err != nil {
 				return err
 			}
 		}
@@ -218,41 +250,81 @@ func (r *Recorder) write(rows []*Row) []*Row {
 	return rows[:0]
 }
 
-// Filter selects log rows.
+// Filter selects log rows. Every field left empty matches everything.
 type Filter struct {
 	Provider  string `json:"provider"`
-	Model     string `json:"model"`
+	Model     string `json:"model"` // requested or upstream model
 	KeyName   string `json:"keyName"`
-	Status    string `json:"status"` // "", "ok", "error"
+	Account   string `json:"account"`
+	Dialect   string `json:"dialect"` // the client's dialect
+	Status    string `json:"status"`  // "", "ok", "error", "4xx", "5xx" or a code such as "429"
 	ErrorKind string `json:"errorKind"`
-	Since     int64  `json:"since"` // unix ms
-	Before    int64  `json:"before"`
-	Limit     int    `json:"limit"`
+	Stream    string `json:"stream"` // "", "yes", "no"
+	// Q is a substring searched in the request id, models, provider,
+	// account, key, endpoint, error message and routing record.
+	Q      string `json:"q"`
+	Since  int64  `json:"since"` // unix ms, inclusive
+	Before int64  `json:"before"`
+	// CursorTS and CursorID page on: only rows older than that row (the
+	// last one of the previous page) are returned.
+	CursorTS int64 `json:"cursorTs"`
+	CursorID int64 `json:"cursorId"`
+	Limit    int   `json:"limit"`
 }
 
-// Query returns rows newest first.
-func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
+// listColumns are what a list of rows carries: no bodies (they can be
+// 64 KiB each), only whether there are any.
+const listColumns = `id, req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
+	upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
+	tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, units, unit_kind, units_cost_usd,
+	length(request_body) + length(response_body) + length(headers) > 0`
+
+// where is the SQL condition and arguments of f.
+func (f Filter) where() (string, []any) {
 	var where []string
 	var args []any
-	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
-	if f.Provider != "" {
-		add("provider = ?", f.Provider)
+	add := func(cond string, vs ...any) { where = append(where, cond); args = append(args, vs...) }
+	eq := func(col, v string) {
+		if v != "" {
+			add(col+" = ?", v)
+		}
 	}
+	eq("provider", f.Provider)
+	eq("key_name", f.KeyName)
+	eq("account", f.Account)
+	eq("client_dialect", f.Dialect)
+	eq("error_kind", f.ErrorKind)
 	if f.Model != "" {
-		add("(requested_model = ? OR upstream_model = ?)", f.Model)
-		args = append(args, f.Model)
+		add("(requested_model = ? OR upstream_model = ?)", f.Model, f.Model)
 	}
-	if f.KeyName != "" {
-		add("key_name = ?", f.KeyName)
+	switch s := f.Status; {
+	case s == "ok":
+		add("status < 400")
+	case s == "error":
+		add("status >= 400")
+	case len(s) == 3 && s[1:] == "xx" && s[0] >= '1' && s[0] <= '5':
+		lo := int(s[0]-'0') * 100
+		add("status >= ? AND status < ?", lo, lo+100)
+	case s != "":
+		if code, err := strconv.Atoi(s); err == nil {
+			add("status = ?", code)
+		}
 	}
-	switch f.Status {
-	case "ok":
-		where = append(where, "status < 400")
-	case "error":
-		where = append(where, "status >= 400")
+	switch f.Stream {
+	case "yes":
+		add("stream = 1")
+	case "no":
+		add("stream = 0")
 	}
-	if f.ErrorKind != "" {
-		add("error_kind = ?", f.ErrorKind)
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + likeEscaper.Replace(q) + "%"
+		cols := []string{"req_id", "requested_model", "upstream_model", "provider", "account", "key_name", "endpoint", "error_message", "route"}
+		conds := make([]string, len(cols))
+		for i, c := range cols {
+			conds[i] = c + ` LIKE ? ESCAPE '\'`
+			args = append(args, like)
+		}
+		where = append(where, "("+strings.Join(conds, " OR ")+")")
 	}
 	if f.Since > 0 {
 		add("ts >= ?", f.Since)
@@ -260,18 +332,27 @@ func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
 	if f.Before > 0 {
 		add("ts < ?", f.Before)
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.CursorTS > 0 {
+		add("(ts < ? OR (ts = ? AND id < ?))", f.CursorTS, f.CursorTS, f.CursorID)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// MaxPage bounds one page of Query.
+const MaxPage = 1000
+
+// Query returns rows newest first, without their bodies (see Detail).
+func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
+	if f.Limit <= 0 || f.Limit > MaxPage {
 		f.Limit = 200
 	}
-	q := `SELECT req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
-		upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
-		tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, request_body, response_body,
-		units, unit_kind, units_cost_usd
-		FROM request_logs`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += fmt.Sprintf(" ORDER BY ts DESC, id DESC LIMIT %d", f.Limit)
+	where, args := f.where()
+	q := `SELECT ` + listColumns + ` FROM request_logs` + where + fmt.Sprintf(" ORDER BY ts DESC, id DESC LIMIT %d", f.Limit)
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("usage: query: %w", err)
@@ -284,10 +365,10 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 	out := []Row{}
 	for rows.Next() {
 		var w Row
-		if err := rows.Scan(&w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
+		if err := rows.Scan(&w.ID, &w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
 			&w.Provider, &w.Account, &w.UpstreamModel, &w.UpstreamDialect, &w.Stream, &w.Status, &w.ErrorKind,
 			&w.ErrorMessage, &w.LatencyMS, &w.TTFTMS, &w.TokensIn, &w.TokensOut, &w.TokensCached,
-			&w.TokensReasoning, &w.Attempts, &w.Route, &w.RequestBody, &w.ResponseBody, &w.Units, &w.UnitKind, &w.UnitsCostUSD); err != nil {
+			&w.TokensReasoning, &w.Attempts, &w.Route, &w.Units, &w.UnitKind, &w.UnitsCostUSD, &w.HasBody); err != nil {
 			return nil, fmt.Errorf("usage: scan: %w", err)
 		}
 		out = append(out, w)

@@ -42,6 +42,7 @@ test.describe.serial('signed in through the one-time login link', () => {
       'Limits',
       'Combos',
       'CLI Tools',
+      'API keys',
       'Health',
       'Logs',
       'Settings',

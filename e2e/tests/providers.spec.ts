@@ -130,9 +130,9 @@ test.describe.serial('providers, the gateway and the request log', () => {
     await expect(row).toContainText('fake/m1')
     await expect(row).toContainText('e2e-gateway')
 
-    // filter by provider
-    await page.getByLabel('Provider', { exact: true }).fill('fake')
-    await page.getByRole('button', { name: 'Apply' }).click()
+    // filter by provider (a picker: it applies at once)
+    await page.getByLabel('Provider', { exact: true }).selectOption('fake')
+    await expect(page).toHaveURL(/#\/logs\?provider=fake$/)
     await expect(page.locator('[data-testid="log-row"]').first()).toBeVisible()
     const providers = await page.locator('[data-testid="log-row"]').evaluateAll((rows) =>
       rows.map((r) => r.getAttribute('data-provider')),

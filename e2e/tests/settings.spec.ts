@@ -20,6 +20,7 @@ const DEFAULT_PREFS = {
   // quota alerts (the server keeps them on when a page does not send them)
   quotaThreshold: true,
   quotaBack: true,
+  keyBudget: true,
   quotaThresholdPercent: 90,
 }
 

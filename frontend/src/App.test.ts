@@ -68,6 +68,7 @@ describe('App', () => {
       'Limits',
       'Combos',
       'CLI Tools',
+      'API keys',
       'Health',
       'Logs',
       'Settings',

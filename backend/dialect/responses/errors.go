@@ -47,6 +47,10 @@ func errorFields(e *ir.Error) (typ, code, msg string) {
 		code = "server_is_overloaded"
 	case e.Kind == ir.KindUnavailable && e.HTTPStatus() == http.StatusServiceUnavailable:
 		typ, code = "server_error", "service_unavailable" // the gateway itself cannot serve (shutting down)
+	case e.Kind == ir.KindAuth && e.HTTPStatus() == http.StatusForbidden:
+		// the key is fine but may not do this (a key's model patterns):
+		// invalid_api_key would send Codex back to its login
+		typ, code = "permission_error", ""
 	}
 	msg = e.Message
 	if msg == "" {

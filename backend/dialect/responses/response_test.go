@@ -87,6 +87,8 @@ func TestEncodeError(t *testing.T) {
 			`{"error":{"message":"too long","type":"invalid_request_error","param":null,"code":"context_length_exceeded"}}`},
 		{&ir.Error{Kind: ir.KindAuth, Message: "bad key"},
 			`{"error":{"message":"bad key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`},
+		{&ir.Error{Kind: ir.KindAuth, Status: 403, Message: "not this model"},
+			`{"error":{"message":"not this model","type":"permission_error","param":null,"code":null}}`},
 		{&ir.Error{Kind: ir.KindNotFound, Message: "no such model"},
 			`{"error":{"message":"no such model","type":"invalid_request_error","param":null,"code":"model_not_found"}}`},
 		{&ir.Error{Kind: ir.KindUpstream5xx},

@@ -43,6 +43,7 @@ const defaults: NotificationPrefs = {
   recovered: true,
   quotaThreshold: true,
   quotaBack: true,
+  keyBudget: true,
   quotaThresholdPercent: 90,
   intervalSec: 300,
 }

@@ -25,6 +25,7 @@ export const routes: RouteDef[] = [
   { path: '/limits', label: 'Limits', icon: 'limits', load: () => import('./Limits.svelte') },
   { path: '/combos', label: 'Combos', icon: 'combos', load: () => import('./Combos.svelte') },
   { path: '/tools', label: 'CLI Tools', icon: 'terminal', load: () => import('./CliTools.svelte') },
+  { path: '/keys', label: 'API keys', icon: 'key', load: () => import('./Keys.svelte') },
   { path: '/health', label: 'Health', icon: 'health', load: () => import('./Health.svelte') },
   { path: '/logs', label: 'Logs', icon: 'logs', load: () => import('./Logs.svelte') },
   { path: '/settings', label: 'Settings', icon: 'settings', load: () => import('./Settings.svelte') },

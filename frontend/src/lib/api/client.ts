@@ -15,7 +15,9 @@ import type {
   ComboView,
   CreatedKey,
   HealthView,
+  KeyPolicy,
   LaunchAtLogin,
+  LogFacets,
   LogFilter,
   LogRow,
   ModelInfo,
@@ -235,28 +237,84 @@ export function resetQuery(provider = '', account = ''): string {
 
 /** A complete log filter (the bound Go method receives every field). */
 export function fullLogFilter(f: Partial<LogFilter> = {}): LogFilter {
+  const n = (v: number | undefined) => (v && v > 0 ? Math.floor(v) : 0)
   return {
     provider: (f.provider ?? '').trim(),
     model: (f.model ?? '').trim(),
     keyName: (f.keyName ?? '').trim(),
-    status: f.status ?? '',
+    account: (f.account ?? '').trim(),
+    dialect: (f.dialect ?? '').trim(),
+    status: (f.status ?? '').trim(),
     errorKind: (f.errorKind ?? '').trim(),
-    limit: f.limit && f.limit > 0 ? Math.floor(f.limit) : 0,
+    stream: f.stream === 'yes' || f.stream === 'no' ? f.stream : '',
+    q: (f.q ?? '').trim(),
+    since: n(f.since),
+    before: n(f.before),
+    cursorTs: n(f.cursorTs),
+    cursorId: n(f.cursorId),
+    limit: n(f.limit),
   }
 }
+
+/** the query parameter of each filter field (keyName travels as key) */
+const logParams: [keyof LogFilter, string][] = [
+  ['q', 'q'],
+  ['provider', 'provider'],
+  ['model', 'model'],
+  ['keyName', 'key'],
+  ['account', 'account'],
+  ['dialect', 'dialect'],
+  ['status', 'status'],
+  ['errorKind', 'errorKind'],
+  ['stream', 'stream'],
+  ['since', 'since'],
+  ['before', 'before'],
+  ['cursorTs', 'cursorTs'],
+  ['cursorId', 'cursorId'],
+  ['limit', 'limit'],
+]
 
 /** Query string of GET /api/logs for a filter; empty fields are left out. */
 export function logsQuery(f: Partial<LogFilter>): string {
   const full = fullLogFilter(f)
   const q = new URLSearchParams()
-  if (full.provider) q.set('provider', full.provider)
-  if (full.model) q.set('model', full.model)
-  if (full.keyName) q.set('key', full.keyName)
-  if (full.status) q.set('status', full.status)
-  if (full.errorKind) q.set('errorKind', full.errorKind)
-  if (full.limit) q.set('limit', String(full.limit))
+  for (const [field, param] of logParams) {
+    const v = full[field]
+    if (v) q.set(param, String(v))
+  }
   const s = q.toString()
   return s ? `?${s}` : ''
+}
+
+/** The filter a query string describes (the Logs page keeps its filter in the URL). */
+export function filterFromQuery(query: string): Partial<LogFilter> {
+  const q = new URLSearchParams(query.replace(/^\?/, ''))
+  const out: Record<string, string | number> = {}
+  for (const [field, param] of logParams) {
+    const v = q.get(param)
+    if (v === null || v === '') continue
+    const numeric = ['since', 'before', 'cursorTs', 'cursorId', 'limit'].includes(field)
+    out[field] = numeric ? Number(v) || 0 : v
+  }
+  return out as Partial<LogFilter>
+}
+
+/** GET /api/logs/export: the filtered log as a download (browser; the window uses ExportLogs). */
+export function logsExportUrl(f: Partial<LogFilter>, format: 'csv' | 'jsonl'): string {
+  const q = logsQuery({ ...f, cursorTs: 0, cursorId: 0, limit: 0 })
+  return `/api/logs/export${q ? q + '&' : '?'}format=${format}`
+}
+
+function logFacets(v: LogFacets | null): LogFacets {
+  const o = (v ?? {}) as Partial<LogFacets>
+  return {
+    providers: list(o.providers),
+    models: list(o.models),
+    keys: list(o.keys),
+    accounts: list(o.accounts),
+    errorKinds: list(o.errorKinds),
+    dialects: list(o.dialects),
+  }
 }
 
 export const api = {
@@ -267,6 +325,13 @@ export const api = {
 
   createKey: (name: string) =>
     call<CreatedKey>({ bind: 'CreateKey', args: [name], method: 'POST', path: '/api/keys', body: { name } }),
+
+  createKeyWithPolicy: (name: string, policy: KeyPolicy) =>
+    call<CreatedKey>({ bind: 'CreateKeyWithPolicy', args: [name, policy], method: 'POST', path: '/api/keys', body: { name, policy } }),
+
+  /** Replace a key's policy; answers the key (config-file keys: 409). */
+  setKeyPolicy: (id: string, policy: KeyPolicy) =>
+    call<ApiKey>({ bind: 'SetKeyPolicy', args: [id, policy], method: 'PUT', path: `/api/keys/${seg(id)}/policy`, body: policy }),
 
   revokeKey: async (id: string): Promise<void> => {
     await call<null>({
@@ -503,6 +568,16 @@ export const api = {
       await call<LogRow[] | null>({ bind: 'ListLogs', args: [f], method: 'GET', path: `/api/logs${logsQuery(f)}` }),
     )
   },
+
+  /** One row with its bodies and headers. */
+  getLogDetail: (id: number) => call<LogRow>({ bind: 'GetLogDetail', args: [id], method: 'GET', path: `/api/logs/${id}` }),
+
+  /** The values the pickers offer. */
+  getLogFacets: async () => logFacets(await call<LogFacets | null>({ bind: 'GetLogFacets', method: 'GET', path: '/api/logs/facets' })),
+
+  /** Window only: save the filtered log to a file the user picks; answers its path ("" when cancelled). */
+  exportLogs: (filter: Partial<LogFilter>, format: 'csv' | 'jsonl') =>
+    call<string>({ bind: 'ExportLogs', args: [fullLogFilter({ ...filter, cursorTs: 0, cursorId: 0, limit: 0 }), format], method: 'GET', path: logsExportUrl(filter, format) }),
 
   // CLI tools
 

@@ -15,6 +15,7 @@ const prefs: NotificationPrefs = {
   recovered: true,
   quotaThreshold: true,
   quotaBack: true,
+  keyBudget: true,
   quotaThresholdPercent: 90,
   intervalSec: 600,
 }
@@ -70,7 +71,7 @@ describe('desktop services over HTTP', () => {
     ])
     // exactly the seven fields go on the wire
     expect(Object.keys(calls[1].body as object).sort()).toEqual(
-      ['breakerOpen', 'comboUnavailable', 'enabled', 'intervalSec', 'oauthRefreshFailed', 'quotaBack', 'quotaExhausted', 'quotaThreshold', 'quotaThresholdPercent', 'recovered'],
+      ['breakerOpen', 'comboUnavailable', 'enabled', 'intervalSec', 'keyBudget', 'oauthRefreshFailed', 'quotaBack', 'quotaExhausted', 'quotaThreshold', 'quotaThresholdPercent', 'recovered'],
     )
   })
 

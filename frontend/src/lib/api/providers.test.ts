@@ -154,14 +154,10 @@ describe('provider operations over Wails bindings', () => {
     ])
     expect(App.SetAlias).toHaveBeenCalledWith('a', '')
     // the bound method gets the whole filter object
-    expect(App.ListLogs).toHaveBeenCalledWith({
-      provider: '',
-      model: '',
-      keyName: 'laptop',
-      status: '',
-      errorKind: 'rate_limit',
-      limit: 0,
-    })
+    expect(App.ListLogs).toHaveBeenCalledWith(fullLogFilter({ keyName: 'laptop', errorKind: 'rate_limit' }))
+    expect(Object.keys(App.ListLogs.mock.calls[0][0]).sort()).toEqual(
+      ['account', 'before', 'cursorId', 'cursorTs', 'dialect', 'errorKind', 'keyName', 'limit', 'model', 'provider', 'q', 'since', 'status', 'stream'],
+    )
     expect(fetchMock).not.toHaveBeenCalled()
   })
 
@@ -185,12 +181,20 @@ describe('log filter', () => {
   })
 
   it('completes a partial filter for the bound method', () => {
-    expect(fullLogFilter({ model: ' x ', limit: 12.7 })).toEqual({
+    expect(fullLogFilter({ model: ' x ', limit: 12.7, stream: 'maybe' as 'yes' })).toEqual({
       provider: '',
       model: 'x',
       keyName: '',
+      account: '',
+      dialect: '',
       status: '',
       errorKind: '',
+      stream: '',
+      q: '',
+      since: 0,
+      before: 0,
+      cursorTs: 0,
+      cursorId: 0,
       limit: 12,
     })
   })

@@ -34,6 +34,40 @@ export interface ApiKey {
   /** RFC 3339, or "" when never used */
   lastUsedAt: string
   source: KeySource
+  /** what the key may do (absent from older servers: no limits) */
+  policy?: KeyPolicy
+  /** spend today and this month (local calendar) */
+  usage?: KeyUsage
+}
+
+/** A key's policy; 0 / empty means no limit. PUT /api/keys/{id}/policy takes exactly these fields. */
+export interface KeyPolicy {
+  /** glob patterns of the model or combo names a client may send ('*', '?'); empty = any */
+  models: string[] | null
+  rpm: number
+  tpm: number
+  dailyUsd: number
+  monthlyUsd: number
+  dailyTokens: number
+  monthlyTokens: number
+  /** RFC 3339 or "" (never) */
+  expiresAt: string
+  disabled: boolean
+}
+
+export interface KeySpend {
+  usd: number
+  tokens: number
+  requests: number
+  /** requests on models without a known price: usd is a lower bound */
+  unpriced: number
+  /** RFC 3339: when the period resets */
+  resetAt: string
+}
+
+export interface KeyUsage {
+  today: KeySpend
+  month: KeySpend
 }
 
 export interface CreatedKey {
@@ -52,6 +86,10 @@ export interface Settings {
   theme: Theme
   /** keep this much of every plan back: an account with less left goes behind the others (0…50) */
   quotaReservePercent: number
+  /** serve Prometheus metrics at /metrics (loopback clients only); left out, the stored value stays */
+  metrics?: boolean
+  /** the config file's metrics: decides (the switch is read-only); never sent back */
+  metricsFromConfig?: boolean
 }
 
 // ---------------------------------------------------------------------------
@@ -244,19 +282,50 @@ export interface RefreshLogEntry {
 // ---------------------------------------------------------------------------
 // Request log
 
-export type LogStatusFilter = '' | 'ok' | 'error'
+/** '' any, ok (< 400), error (>= 400), a class (4xx, 5xx) or a code ("429") */
+export type LogStatusFilter = string
 
-/** ListLogs(filter) / GET /api/logs?provider=&model=&key=&status=&errorKind=&limit= */
+export type LogStreamFilter = '' | 'yes' | 'no'
+
+/**
+ * ListLogs(filter) / GET /api/logs?provider=&model=&key=&account=&dialect=&status=&errorKind=&stream=&q=&since=&before=&cursorTs=&cursorId=&limit=
+ * (the Go method receives every field)
+ */
 export interface LogFilter {
   provider: string
   model: string
   keyName: string
+  account: string
+  /** the client's dialect */
+  dialect: string
   status: LogStatusFilter
   errorKind: string
+  stream: LogStreamFilter
+  /** substring of the request id, models, provider, account, key, endpoint, error or route */
+  q: string
+  /** unix ms, inclusive; 0 = no bound */
+  since: number
+  /** unix ms, exclusive; 0 = no bound */
+  before: number
+  /** keyset cursor: rows older than this one (ts, id); 0 = the newest page */
+  cursorTs: number
+  cursorId: number
   limit: number
 }
 
+/** the values each picker offers (from the newest rows) */
+export interface LogFacets {
+  providers: string[]
+  models: string[]
+  keys: string[]
+  accounts: string[]
+  errorKinds: string[]
+  dialects: string[]
+}
+
 export interface LogRow {
+  /** the row's id (paging cursor, detail) */
+  id?: number
   reqId: string
   /** unix ms */
   ts: number
@@ -289,6 +358,12 @@ export interface LogRow {
   unitsCostUsd?: number
   requestBody?: string
   responseBody?: string
+  /** JSON text {request:{…}, response:{…}}: the headers that matter, secrets redacted (detail only) */
+  headers?: string
+  /** a listed row has bodies or headers: the detail has them */
+  hasBody?: boolean
+  /** estimated cost in USD, when the server records one */
+  costUsd?: number | null
 }
 
 /** one routing decision of a request: a target tried (or skipped) and the outcome */
@@ -299,6 +374,14 @@ export interface RouteStep {
   result: string
   status?: number
   error?: string
+  /** ms after the request began that the target was tried or skipped */
+  atMs?: number
+  /** how long a tried target took, to its last byte */
+  ms?: number
+  /** more about a skip (the quota window used up) */
+  detail?: string
+  /** RFC 3339: until when a skipped target rests */
+  until?: string
 }
 
 // ---------------------------------------------------------------------------
@@ -537,6 +620,8 @@ export interface NotificationPrefs {
   quotaThreshold: boolean
   /** an account's quota is back after its reset */
   quotaBack: boolean
+  /** a local API key used 80% of one of its budgets */
+  keyBudget: boolean
   /** the threshold, percent used (1…100; default 90) */
   quotaThresholdPercent: number
   /** per-account thresholds (account id → percent), set through the API */
@@ -554,6 +639,7 @@ export type NotificationKind =
   | 'comboUnavailable'
   | 'oauthRefreshFailed'
   | 'recovered'
+  | 'keyBudget'
 
 /** GetLaunchAtLogin / GET /api/autostart; SetLaunchAtLogin(on) / PUT /api/autostart {enabled} */
 export interface LaunchAtLogin {

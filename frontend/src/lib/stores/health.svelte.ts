@@ -68,6 +68,8 @@ export function describeEvent(e: RoutingEvent, now = Date.now()): string {
       return `${who(e.provider, e.account)}: authentication failed${until}`
     case 'combo_unavailable':
       return `Combo ${e.provider} was unavailable: no target could serve`
+    case 'key_budget':
+      return `Key ${e.account} passed 80% of a budget${e.until > 0 ? `; it resets at ${formatClock(e.until, now)}` : ''}`
     default:
       return `${who(e.provider, e.account)}: ${String(e.kind).replaceAll('_', ' ')}${until}`
   }
@@ -77,7 +79,7 @@ export type EventTone = 'ok' | 'warn' | 'error'
 
 export function eventTone(kind: string): EventTone {
   if (kind === 'provider_recovered') return 'ok'
-  if (kind === 'account_cooling_down') return 'warn'
+  if (kind === 'account_cooling_down' || kind === 'key_budget') return 'warn'
   return 'error'
 }
 

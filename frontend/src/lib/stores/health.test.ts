@@ -38,12 +38,14 @@ describe('event texts', () => {
     expect(text('combo_unavailable', { provider: 'smart', account: '', model: '' })).toBe(
       'Combo smart was unavailable: no target could serve',
     )
+    expect(text('key_budget', { provider: '', account: 'ci', model: '', until: at })).toBe('Key ci passed 80% of a budget; it resets at 14:03:07')
     expect(text('something_new', { account: '' })).toBe('fake-config: something new')
   })
 
   it('colours events and labels reasons', () => {
     expect(eventTone('provider_recovered')).toBe('ok')
     expect(eventTone('account_cooling_down')).toBe('warn')
+    expect(eventTone('key_budget')).toBe('warn')
     expect(eventTone('provider_tripped')).toBe('error')
     expect(reasonLabel('quota_exhausted')).toBe('Out of quota')
     expect(reasonLabel('rate_limited')).toBe('Rate limited')

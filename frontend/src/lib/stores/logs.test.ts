@@ -1,8 +1,20 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/transport'
 import type { LogFilter, LogRow } from '../api/types'
+import { fullLogFilter } from '../api/client'
 import { logRow } from '../../test/fakes'
-import { AUTO_REFRESH_MS, DEFAULT_LIMIT, LogsStore, parseRoute, splitTarget, statusTone, type LogsApi } from './logs.svelte'
+import {
+  AUTO_REFRESH_MS,
+  DEFAULT_LIMIT,
+  LogsStore,
+  cancelStory,
+  parseHeaders,
+  parseRoute,
+  splitTarget,
+  statusTone,
+  stepTiming,
+  type LogsApi,
+} from './logs.svelte'
 
 function fakeApi(rows: LogRow[] = [logRow('req_1')]) {
   return { listLogs: vi.fn(async (_f?: Partial<LogFilter>) => rows) } satisfies LogsApi
@@ -67,21 +79,59 @@ describe('LogsStore', () => {
     const client = fakeApi()
     const store = new LogsStore(client, fakeTimers().deps)
     await store.load()
-    expect(client.listLogs).toHaveBeenLastCalledWith({ provider: '', model: '', keyName: '', status: '', errorKind: '', limit: DEFAULT_LIMIT })
+    expect(client.listLogs).toHaveBeenLastCalledWith(fullLogFilter({ limit: DEFAULT_LIMIT }))
     expect(store.rows).toHaveLength(1)
     expect(store.loaded).toBe(true)
 
-    await store.apply({ provider: ' fake ', status: 'error', keyName: 'ci' })
-    expect(client.listLogs).toHaveBeenLastCalledWith({
-      provider: 'fake',
-      model: '',
-      keyName: 'ci',
-      status: 'error',
-      errorKind: '',
-      limit: DEFAULT_LIMIT,
-    })
+    await store.apply({ provider: ' fake ', status: 'error', keyName: 'ci', stream: 'yes', q: ' boom ' })
+    expect(client.listLogs).toHaveBeenLastCalledWith(
+      fullLogFilter({ provider: 'fake', keyName: 'ci', status: 'error', stream: 'yes', q: 'boom', limit: DEFAULT_LIMIT }),
+    )
     await store.clearFilter()
-    expect(client.listLogs).toHaveBeenLastCalledWith({ provider: '', model: '', keyName: '', status: '', errorKind: '', limit: DEFAULT_LIMIT })
+    expect(client.listLogs).toHaveBeenLastCalledWith(fullLogFilter({ limit: DEFAULT_LIMIT }))
+  })
+
+  it('pages on with the last row as keyset cursor, without repeats', async () => {
+    const page1 = [logRow('a', { id: 9, ts: 3000 }), logRow('b', { id: 8, ts: 2000 })]
+    const page2 = [logRow('b', { id: 8, ts: 2000 }), logRow('c', { id: 7, ts: 2000 })]
+    const client = { listLogs: vi.fn().mockResolvedValueOnce(page1).mockResolvedValueOnce(page2).mockResolvedValueOnce([]) }
+    const store = new LogsStore(client as LogsApi, fakeTimers().deps)
+    await store.apply({ limit: 2 })
+    expect(store.hasMore).toBe(true)
+    await store.loadMore()
+    expect(client.listLogs).toHaveBeenLastCalledWith(fullLogFilter({ limit: 2, cursorTs: 2000, cursorId: 8 }))
+    expect(store.rows.map((r) => r.reqId)).toEqual(['a', 'b', 'c'])
+    await store.loadMore()
+    expect(store.hasMore).toBe(false)
+  })
+
+  it('keeps its filter in a URL query, time ranges as presets', async () => {
+    const client = fakeApi()
+    const store = new LogsStore(client, fakeTimers().deps)
+    store.fromUrlQuery('?provider=groq&key=ci+bot&stream=no&range=24h&q=x%25')
+    expect(store.filter).toMatchObject({ provider: 'groq', keyName: 'ci bot', stream: 'no', q: 'x%', limit: DEFAULT_LIMIT })
+    expect(store.range).toBe('24h')
+    const before = Date.now()
+    await store.load()
+    const since = (client.listLogs.mock.calls[0][0] as LogFilter).since
+    expect(since).toBeGreaterThanOrEqual(before - 24 * 3600_000)
+    expect(since).toBeLessThanOrEqual(Date.now() - 24 * 3600_000)
+    expect(store.urlQuery()).toBe('?q=x%25&provider=groq&key=ci+bot&stream=no&range=24h')
+    store.fromUrlQuery('?since=1000&before=2000')
+    expect(store.range).toBe('custom')
+    expect(store.urlQuery()).toBe('?since=1000&before=2000&range=custom')
+  })
+
+  it('fetches the bodies of a row when it opens, once', async () => {
+    const detail = logRow('a', { id: 5, hasBody: true, requestBody: '{}' })
+    const client = { ...fakeApi([logRow('a', { id: 5, hasBody: true })]), getLogDetail: vi.fn(async () => detail) }
+    const store = new LogsStore(client, fakeTimers().deps)
+    await store.load()
+    store.toggle('a')
+    await vi.waitFor(() => expect(store.details[5]).toEqual(detail))
+    store.toggle('a')
+    store.toggle('a')
+    expect(client.getLogDetail).toHaveBeenCalledTimes(1)
   })
 
   it('drops the answer to an older query', async () => {
@@ -146,5 +196,31 @@ describe('LogsStore', () => {
     store.toggle('a')
     expect(store.isExpanded('a')).toBe(false)
     expect(store.expanded).toEqual(['b'])
+  })
+})
+
+describe('log detail helpers', () => {
+  it('tell what happened to a request the client left', () => {
+    const r = logRow('x', { status: 499, errorKind: 'canceled', latencyMs: 2500, ttftMs: 400, stream: true, tokensOut: 0, provider: 'ant', upstreamModel: 'm' })
+    expect(cancelStory(r)).toBe(
+      'The client closed the connection 2.50 s after the request arrived, 2.10 s after the first token (at 400 ms), while the answer was streaming. The call to ant/m was cancelled with it. The upstream had not reported token counts yet.',
+    )
+    expect(cancelStory(logRow('y', { status: 499, ttftMs: 0, provider: '', latencyMs: 90, tokensOut: 0 }))).toBe(
+      'The client closed the connection 90 ms after the request arrived, before any answer had started.',
+    )
+    expect(cancelStory(logRow('z'))).toBeNull()
+  })
+
+  it('format step timing and headers', () => {
+    expect(stepTiming({ target: 'a/b', result: 'ok', atMs: 120, ms: 2300 })).toBe('at +120 ms · took 2.30 s')
+    expect(stepTiming({ target: 'a/b', result: 'ok' })).toBe('')
+    expect(parseHeaders('{"request":{"User-Agent":"x","Authorization":"[REDACTED]"},"response":{}}')).toEqual({
+      request: [
+        ['Authorization', '[REDACTED]'],
+        ['User-Agent', 'x'],
+      ],
+      response: [],
+    })
+    expect(parseHeaders('nope')).toBeNull()
   })
 })

@@ -20,6 +20,7 @@ export const defaultNotificationPrefs: NotificationPrefs = {
   recovered: true,
   quotaThreshold: true,
   quotaBack: true,
+  keyBudget: true,
   quotaThresholdPercent: 90,
   intervalSec: 300,
 }
@@ -33,6 +34,7 @@ export const NOTIFICATION_KINDS: { key: NotificationKind; label: string }[] = [
   { key: 'comboUnavailable', label: 'Every target of a combo is unavailable' },
   { key: 'oauthRefreshFailed', label: 'A subscription token cannot be refreshed' },
   { key: 'recovered', label: 'A provider recovers' },
+  { key: 'keyBudget', label: 'A local API key uses 80% of one of its budgets' },
 ]
 
 const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt)
@@ -55,6 +57,7 @@ export function toNotificationPrefs(v: Partial<NotificationPrefs> | null | undef
     recovered: bool(o.recovered, d.recovered),
     quotaThreshold: bool(o.quotaThreshold, d.quotaThreshold),
     quotaBack: bool(o.quotaBack, d.quotaBack),
+    keyBudget: bool(o.keyBudget, d.keyBudget),
     quotaThresholdPercent:
       typeof o.quotaThresholdPercent === 'number' && Number.isFinite(o.quotaThresholdPercent)
         ? Math.round(o.quotaThresholdPercent)

@@ -24,6 +24,7 @@ describe('notification preferences', () => {
       recovered: true,
       quotaThreshold: true,
       quotaBack: true,
+      keyBudget: true,
       quotaThresholdPercent: 90,
       intervalSec: 300,
     })
@@ -45,6 +46,7 @@ describe('notification preferences', () => {
       { key: 'comboUnavailable', label: 'Every target of a combo is unavailable' },
       { key: 'oauthRefreshFailed', label: 'A subscription token cannot be refreshed' },
       { key: 'recovered', label: 'A provider recovers' },
+      { key: 'keyBudget', label: 'A local API key uses 80% of one of its budgets' },
     ])
   })
 
