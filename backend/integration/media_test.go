@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -18,6 +19,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/media"
+	"switchboard/backend/mgmt"
 	"switchboard/backend/usage"
 )
 
@@ -340,4 +342,26 @@ func postUpload(t *testing.T, g *gateway, path string, file []byte, fields ...st
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return rawResp{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Media endpoints pass the key's policy like chat: a model the key may not
+// use is refused (403, OpenAI shape) before anything reaches an upstream;
+// an allowed one is served and its unit cost counts toward the key.
+func TestMediaKeyPolicy(t *testing.T) {
+	r := newMediaRig(t, nil)
+	resp := r.g.api("POST", "/api/keys", `{"name":"limited","policy":{"models":["openai/omni-*"]}}`)
+	var ck mgmt.CreatedKey
+	if resp.Status != 201 || json.Unmarshal(resp.Body, &ck) != nil {
+		t.Fatalf("create: %d %s", resp.Status, resp.Body)
+	}
+	r.g.key = ck.Secret
+	req := `{"model":"cohere/rerank-v3.5","query":"q","documents":["a","b"]}`
+	refused := r.g.do("POST", "/v1/rerank", req, nil)
+	if refused.Status != 403 || gjson.GetBytes(refused.Body, "error.message").String() == "" || len(r.cohere.seen()) != 0 {
+		t.Fatalf("disallowed model: %d %s (upstream saw %d)", refused.Status, refused.Body, len(r.cohere.seen()))
+	}
+	ok := r.g.do("POST", "/v1/moderations", `{"model":"openai/omni-moderation-latest","input":"hello"}`, nil)
+	if ok.Status != 200 {
+		t.Fatalf("allowed model: %d %s", ok.Status, ok.Body)
+	}
 }
