@@ -36,7 +36,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 		enc: encoder{response: codec.EncodeResponse, stream: codec.NewStreamEncoder}}
 	x.flush, _ = w.(http.Flusher)
 	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
-		ClientDialect: string(d), Endpoint: r.URL.Path}
+		ClientDialect: string(d), Endpoint: r.URL.Path, Tool: usage.ToolOf(r.Header)}
 	x.decode = decode
 	if decode == nil {
 		x.decode = codec.DecodeRequest
@@ -49,6 +49,8 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 			modelRaw = v
 		case streamRaw == nil && keyIs(k, "stream"):
 			streamRaw = v
+		case x.streamOpts == nil && keyIs(k, "stream_options"):
+			x.streamOpts = v
 		}
 	}) {
 		var model string

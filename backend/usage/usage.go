@@ -41,10 +41,25 @@ type Row struct {
 	TokensOut       int    `json:"tokensOut"`
 	TokensCached    int    `json:"tokensCached"`
 	TokensReasoning int    `json:"tokensReasoning"`
-	Attempts        int    `json:"attempts"`
-	Route           string `json:"route"`
-	RequestBody     string `json:"requestBody,omitempty"`
-	ResponseBody    string `json:"responseBody,omitempty"`
+	// TokensCacheWrite counts prompt tokens written to the vendor's cache
+	// (a subset of TokensIn, like TokensCached; Anthropic bills them apart).
+	TokensCacheWrite int `json:"tokensCacheWrite"`
+	// Tool is the coding tool that sent the request (ToolOf), "" unknown.
+	Tool string `json:"tool"`
+	// Combo is the combo the request was routed through ("" direct).
+	Combo        string `json:"combo"`
+	Attempts     int    `json:"attempts"`
+	Route        string `json:"route"`
+	RequestBody  string `json:"requestBody,omitempty"`
+	ResponseBody string `json:"responseBody,omitempty"`
+	// Set by Record from the prices (price.go): how the provider bills,
+	// the cost (CostKnown false: no price for the model, never a guessed
+	// 0) and, through a subscription, the API-equivalent value.
+	Billing    string  `json:"billing"`
+	CostUSD    float64 `json:"costUsd"`
+	CostKnown  bool    `json:"costKnown"`
+	ValueUSD   float64 `json:"valueUsd"`
+	ValueKnown bool    `json:"valueKnown"`
 }
 
 // Recorder queues rows and writes them in batches.
@@ -60,6 +75,7 @@ type Recorder struct {
 	batch   int
 	every   time.Duration
 	stored  events.Signal
+	prices  atomic.Pointer[Prices]
 }
 
 // Options tune the recorder.
@@ -86,8 +102,21 @@ func NewRecorder(db *store.DB, log *slog.Logger, o Options) *Recorder {
 	return r
 }
 
-// Record queues a row without blocking.
+// SetPrices makes p the prices new rows are costed at (the catalog's
+// until called).
+func (r *Recorder) SetPrices(p *Prices) { r.prices.Store(p) }
+
+// Prices are the prices rows are costed at now.
+func (r *Recorder) Prices() *Prices {
+	if p := r.prices.Load(); p != nil {
+		return p
+	}
+	return catalogPrices
+}
+
+// Record prices the row and queues it without blocking.
 func (r *Recorder) Record(row *Row) {
+	r.Prices().priceRow(row)
 	select {
 	case r.q <- row:
 	default:
@@ -168,7 +197,8 @@ func (r *Recorder) run() {
 const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect, endpoint, requested_model,
 	provider, account, upstream_model, upstream_dialect, stream, status, error_kind, error_message,
 	latency_ms, ttft_ms, tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route,
-	request_body, response_body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	request_body, response_body, tokens_cache_write, tool, combo, billing, cost_usd, value_usd)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
@@ -195,7 +225,8 @@ func (r *Recorder) write(rows []*Row) []*Row {
 			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
 				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
 				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
-				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody); err != nil {
+				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.TokensCacheWrite, w.Tool,
+				w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown)); err != nil {
 				return err
 			}
 		}
@@ -259,7 +290,8 @@ func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
 	}
 	q := `SELECT req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
 		upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
-		tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, request_body, response_body
+		tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, request_body, response_body,
+		tokens_cache_write, tool, combo, billing, cost_usd, value_usd
 		FROM request_logs`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -277,13 +309,25 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 	out := []Row{}
 	for rows.Next() {
 		var w Row
+		var cost, value sql.NullFloat64
 		if err := rows.Scan(&w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
 			&w.Provider, &w.Account, &w.UpstreamModel, &w.UpstreamDialect, &w.Stream, &w.Status, &w.ErrorKind,
 			&w.ErrorMessage, &w.LatencyMS, &w.TTFTMS, &w.TokensIn, &w.TokensOut, &w.TokensCached,
-			&w.TokensReasoning, &w.Attempts, &w.Route, &w.RequestBody, &w.ResponseBody); err != nil {
+			&w.TokensReasoning, &w.Attempts, &w.Route, &w.RequestBody, &w.ResponseBody,
+			&w.TokensCacheWrite, &w.Tool, &w.Combo, &w.Billing, &cost, &value); err != nil {
 			return nil, fmt.Errorf("usage: scan: %w", err)
 		}
+		w.CostUSD, w.CostKnown = cost.Float64, cost.Valid
+		w.ValueUSD, w.ValueKnown = value.Float64, value.Valid
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// nullable stores v, or NULL when it is not known.
+func nullable(v float64, known bool) any {
+	if !known {
+		return nil
+	}
+	return v
 }
