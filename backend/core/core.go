@@ -77,6 +77,8 @@ type Instance struct {
 	Events   *events.Recorder
 	SignIns  *signin.Manager
 	Quota    *quota.Tracker
+	Prices   *usage.PriceBook
+	Upkeep   *usage.Maintainer // request log rollups and retention
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -262,6 +264,9 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		},
 	})
 	in.startQuota()
+	if err := in.startCost(); err != nil {
+		return err
+	}
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)
@@ -308,6 +313,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		})
 	})
 	background(func() { in.runQuota(bgctx) })
+	background(func() { in.Upkeep.Run(bgctx) })
 	go func() {
 		wg.Wait()
 		close(in.bg)

@@ -60,6 +60,7 @@ func (h *HTTP) routes() {
 	h.toolRoutes()
 	h.desktopRoutes()
 	h.quotaRoutes()
+	h.costRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))

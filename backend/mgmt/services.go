@@ -89,6 +89,7 @@ type Services struct {
 	tools      *clitools.Service
 	desk       desktopExt
 	quotaRev   atomic.Int64
+	cost       *CostDeps
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
