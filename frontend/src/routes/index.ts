@@ -4,6 +4,7 @@
 
 import type { Component } from 'svelte'
 import type { IconName } from '../lib/components/Icon.svelte'
+import Analytics from './Analytics.svelte'
 import CliTools from './CliTools.svelte'
 import Combos from './Combos.svelte'
 import Health from './Health.svelte'
@@ -29,6 +30,7 @@ export const routes: RouteDef[] = [
   { path: '/combos', label: 'Combos', icon: 'combos', component: Combos },
   { path: '/tools', label: 'CLI Tools', icon: 'terminal', component: CliTools },
   { path: '/health', label: 'Health', icon: 'health', component: Health },
+  { path: '/analytics', label: 'Analytics', icon: 'analytics', component: Analytics },
   { path: '/logs', label: 'Logs', icon: 'logs', component: Logs },
   { path: '/settings', label: 'Settings', icon: 'settings', component: Settings },
 ]
