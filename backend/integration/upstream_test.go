@@ -242,7 +242,7 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	if u.streaming(r, req) {
 		evs := buildStream(u.dialect, turn, model)
 		if u.dialect == dOpenAI && !asksStreamUsage(req) {
-			evs = evs[:len(evs)-2:len(evs)-2]
+			evs = evs[: len(evs)-2 : len(evs)-2]
 			evs = append(evs, sseEvent{data: "[DONE]"}) // OpenAI sends the usage chunk only when asked
 		}
 		u.stream(w, r, s, evs)
