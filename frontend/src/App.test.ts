@@ -69,6 +69,7 @@ describe('App', () => {
       'Combos',
       'CLI Tools',
       'Health',
+      'Analytics',
       'Logs',
       'Settings',
     ])

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { customRange, formatBytes, formatPrice, formatTokens, formatUsd, presetRange, toolLabel } from './cost'
+
+describe('cost helpers', () => {
+  it('format money: cents from a dollar, more digits below, unknown as a dash', () => {
+    expect(formatUsd(12.345)).toBe('$12.35')
+    expect(formatUsd(0.0421)).toBe('$0.042')
+    expect(formatUsd(0.00125)).toBe('$0.0013')
+    expect(formatUsd(0.00001)).toBe('<$0.0001')
+    expect(formatUsd(0)).toBe('$0.00')
+    expect(formatUsd(null)).toBe('—')
+  })
+  it('format tokens and prices', () => {
+    expect(formatTokens(950)).toBe('950')
+    expect(formatTokens(1234)).toBe('1.2k')
+    expect(formatTokens(45_600)).toBe('46k')
+    expect(formatTokens(4_500_000)).toBe('4.5M')
+    expect(formatPrice(1.25)).toBe('1.25')
+    expect(formatPrice(0.1 + 0.2)).toBe('0.3')
+    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MiB')
+  })
+  it('turn presets and custom days into ranges with a bucket', () => {
+    const now = Date.parse('2026-03-10T12:00:00Z')
+    expect(presetRange('24h', now)).toEqual({ from: now - 86_400_000, to: now, bucket: 'hour' })
+    expect(presetRange('30d', now)).toMatchObject({ from: now - 30 * 86_400_000, bucket: 'day' })
+    const r = customRange('2026-03-01', '2026-03-02')!
+    expect(r.to - r.from).toBe(2 * 86_400_000)
+    expect(r.bucket).toBe('hour')
+    expect(customRange('2026-03-05', '2026-03-01')).toBeNull()
+  })
+  it('name coding tools', () => {
+    expect(toolLabel('claude-code')).toBe('Claude Code')
+    expect(toolLabel('')).toBe('Other / unknown')
+    expect(toolLabel('new-tool')).toBe('new-tool')
+  })
+})
