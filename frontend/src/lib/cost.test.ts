@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { customRange, formatBytes, formatPrice, formatTokens, formatUsd, presetRange, toolLabel } from './cost'
+import { customRange, densify, formatBytes, formatPrice, formatTokens, formatUsd, presetRange, toolLabel } from './cost'
 
 describe('cost helpers', () => {
   it('format money: cents from a dollar, more digits below, unknown as a dash', () => {
@@ -32,5 +32,23 @@ describe('cost helpers', () => {
     expect(toolLabel('claude-code')).toBe('Claude Code')
     expect(toolLabel('')).toBe('Other / unknown')
     expect(toolLabel('new-tool')).toBe('new-tool')
+  })
+})
+
+describe('densify', () => {
+  it('fills the buckets without requests with zeros, days from local midnight', () => {
+    const H = 3_600_000
+    const s = [{ t: 2 * H, requests: 5 }]
+    expect(densify(s, 0, 4 * H, 'hour', 0)).toEqual([
+      { t: 0, requests: 0 },
+      { t: H, requests: 0 },
+      { t: 2 * H, requests: 5 },
+      { t: 3 * H, requests: 0 },
+    ])
+    // UTC+2: local days start at 22:00 UTC
+    const d = densify([{ t: 22 * H, requests: 1 }], 0, 48 * H, 'day', 120)
+    expect(d.map((p) => p.t)).toEqual([-2 * H, 22 * H, 46 * H])
+    expect(d[1].requests).toBe(1)
+    expect(densify([], 0, 4 * H, 'hour', 0)).toEqual([])
   })
 })

@@ -94,3 +94,21 @@ export function toolLabel(id: string): string {
   }
   return id ? (names[id] ?? id) : 'Other / unknown'
 }
+
+/**
+ * The series with every bucket of [from, to) present (missing ones as
+ * zeros), day buckets starting at local midnight like the backend's.
+ */
+export function densify<P extends { t: number }>(series: P[], from: number, to: number, bucket: 'hour' | 'day', tzMin: number): P[] {
+  const step = bucket === 'day' ? DAY : HOUR
+  const off = bucket === 'day' ? tzMin * 60_000 : 0
+  const start = Math.floor((from + off) / step) * step - off
+  const byT = new Map(series.map((p) => [p.t, p]))
+  const zero = series[0] ? (Object.fromEntries(Object.keys(series[0]).map((k) => [k, 0])) as P) : null
+  if (!zero || (to - start) / step > 5000) return series
+  const out: P[] = []
+  for (let t = start; t < to; t += step) out.push(byT.get(t) ?? { ...zero, t })
+  // buckets the grid missed (a DST change moves local midnight) keep their place
+  for (const p of series) if (!out.includes(p)) out.push(p)
+  return out.sort((a, b) => a.t - b.t)
+}

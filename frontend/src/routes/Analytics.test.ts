@@ -89,8 +89,9 @@ describe('Analytics page', () => {
     await waitFor(() => expect(charts).toHaveLength(3))
     const req = charts.find((c) => c.title === 'Requests, errors and fallbacks')!
     expect(req.labels).toEqual(['Requests', 'Errors', 'Fallbacks'])
-    expect(req.data).toEqual([[0, 3600], [10, 32], [1, 2], [0, 2]])
-    expect(charts.find((c) => c.title === 'Cost and savings (USD)')!.data.slice(1)).toEqual([[0.5, 0.7345], [1, 3.5]])
+    // every hour of the range, the one without requests as zeros
+    expect(req.data).toEqual([[0, 3600, 7200], [10, 32, 0], [1, 2, 0], [0, 2, 0]])
+    expect(charts.find((c) => c.title === 'Cost and savings (USD)')!.data.slice(1)).toEqual([[0.5, 0.7345, 0], [1, 3.5, 0]])
     const rows = within(screen.getByTestId('breakdown')).getAllByRole('row').slice(1)
     expect(rows.map((r) => r.getAttribute('data-key'))).toEqual(['openai', 'claude', 'my-llm'])
     expect(within(rows[2]).getByTestId('group-cost').textContent).toContain('+')
