@@ -256,3 +256,15 @@ func TestPriceLegacyRows(t *testing.T) {
 		t.Fatalf("c %+v d %+v", c, d)
 	}
 }
+
+var discard = slog.New(slog.DiscardHandler)
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}
