@@ -96,6 +96,9 @@ type Report struct {
 	Breakdown   []Group       `json:"breakdown"`
 	Latency     []Percentiles `json:"latency"`
 	TopSpenders []Group       `json:"topSpenders"` // keys by cost plus plan value
+	// LatencyUnfiltered: the latency table covers every request to its
+	// providers' models (it keeps only the provider and model filters).
+	LatencyUnfiltered bool `json:"latencyUnfiltered"`
 }
 
 // maxBuckets bounds a series (hourly over 90 days).
@@ -145,20 +148,49 @@ func (q *AnalyticsQuery) Normalize(now time.Time) error {
 	return nil
 }
 
-// source is the union of rollups and raw rows for q, as one SQL table
-// expression with its arguments.
-func (q *AnalyticsQuery) source(rolledUpTo int64) (string, []any) {
-	hw, hargs := filterSQL(q, false)
+// rawColumn is a dimension's column in request_logs ('' the total).
+var rawColumn = map[string]string{"": "''", "provider": "provider", "account": "account", "model": "upstream_model",
+	"key": "key_name", "tool": "tool", "combo": "combo"}
+
+// filtered reports a query with a filter: it reads usage_hourly, which
+// has every dimension of a row; without one, usage_dims' few rows per hour.
+func (q *AnalyticsQuery) filtered() bool {
+	return q.Provider != "" || q.Account != "" || q.Model != "" || q.Key != "" || q.Tool != "" || q.Combo != ""
+}
+
+// The raw rows are those after the rollup mark: "+ts" keeps SQLite from
+// walking the ts index over the whole range (a million rows for 30 days)
+// instead of the few rows after the mark.
+
+// source is the union of rollups and raw rows for q with dimension dim
+// ('' for the total) as column g, as one SQL table expression with its
+// arguments.
+func (q *AnalyticsQuery) source(dim string, rolledUpTo int64) (string, []any) {
 	rw, rargs := filterSQL(q, true)
-	src := `(SELECT hour AS t, provider, account, model, key_name, tool, combo, requests, errors, fallbacks,
-		tokens_in, tokens_out, tokens_cached, tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd,
-		value_unknown FROM usage_hourly WHERE hour >= ? AND hour < ?` + hw + `
+	var rollup string
+	var args []any
+	if q.filtered() {
+		hcol := dimColumn[dim]
+		if dim == "" {
+			hcol = "''"
+		}
+		hw, hargs := filterSQL(q, false)
+		rollup = `SELECT hour AS t, ` + hcol + ` AS g, requests, errors, fallbacks, tokens_in, tokens_out,
+			tokens_cached, tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
+			FROM usage_hourly WHERE hour >= ? AND hour < ?` + hw
+		args = append([]any{q.From, q.To}, hargs...)
+	} else {
+		rollup = `SELECT hour AS t, v1 AS g, requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached,
+			tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
+			FROM usage_dims WHERE dim = ? AND hour >= ? AND hour < ?`
+		args = []any{dim, q.From, q.To}
+	}
+	src := `(` + rollup + `
 		UNION ALL
-		SELECT ts - ts % 3600000, provider, account, upstream_model, key_name, tool, combo, 1, status >= 400,
-		attempts > 1, tokens_in, tokens_out, tokens_cached, tokens_cache_write, tokens_reasoning,
-		COALESCE(cost_usd, 0), ` + unpricedSQL + `, COALESCE(value_usd, 0), ` + valueUnknownSQL + `
-		FROM request_logs WHERE id > ? AND ts >= ? AND ts < ?` + rw + `)`
-	args := append([]any{q.From, q.To}, hargs...)
+		SELECT ts - ts % 3600000, ` + rawColumn[dim] + `, 1, status >= 400, attempts > 1, tokens_in, tokens_out,
+		tokens_cached, tokens_cache_write, tokens_reasoning, COALESCE(cost_usd, 0), ` + unpricedSQL + `,
+		COALESCE(value_usd, 0), ` + valueUnknownSQL + `
+		FROM request_logs WHERE id > ? AND +ts >= ? AND +ts < ?` + rw + `)`
 	args = append(args, rolledUpTo, q.From, q.To)
 	return src, append(args, rargs...)
 }
@@ -192,19 +224,22 @@ func Analyze(ctx context.Context, db *store.DB, q AnalyticsQuery, now time.Time)
 	if err := tx.QueryRowContext(ctx, `SELECT last_id FROM rollup_state`).Scan(&mark); err != nil {
 		return rep, fmt.Errorf("usage: analytics: %w", err)
 	}
-	src, args := q.source(mark)
+	src, args := q.source("", mark)
 	if err := tx.QueryRowContext(ctx, `SELECT `+sumColumns+` FROM `+src, args...).Scan(rep.Totals.dest()...); err != nil {
 		return rep, fmt.Errorf("usage: analytics totals: %w", err)
 	}
 	if rep.Series, err = series(ctx, tx, &q, src, args); err != nil {
 		return rep, err
 	}
-	if rep.Breakdown, err = groups(ctx, tx, src, args, dimColumn[q.GroupBy], spendOrder, 50); err != nil {
+	src, args = q.source(q.GroupBy, mark)
+	if rep.Breakdown, err = groups(ctx, tx, src, args, 50); err != nil {
 		return rep, err
 	}
-	if rep.TopSpenders, err = groups(ctx, tx, src, args, "key_name", spendOrder, 10); err != nil {
+	src, args = q.source("key", mark)
+	if rep.TopSpenders, err = groups(ctx, tx, src, args, 10); err != nil {
 		return rep, err
 	}
+	rep.LatencyUnfiltered = q.Account != "" || q.Key != "" || q.Tool != "" || q.Combo != ""
 	if rep.Latency, err = latency(ctx, tx, &q, mark); err != nil {
 		return rep, err
 	}
@@ -240,8 +275,8 @@ func series(ctx context.Context, tx *sql.Tx, q *AnalyticsQuery, src string, args
 	return out, rows.Err()
 }
 
-func groups(ctx context.Context, tx *sql.Tx, src string, args []any, col, order string, limit int) ([]Group, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+col+` AS g, `+sumColumns+` FROM `+src+` GROUP BY g ORDER BY `+order+
+func groups(ctx context.Context, tx *sql.Tx, src string, args []any, limit int) ([]Group, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT g, `+sumColumns+` FROM `+src+` GROUP BY g ORDER BY `+spendOrder+
 		fmt.Sprintf(` LIMIT %d`, limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("usage: analytics groups: %w", err)
@@ -259,7 +294,7 @@ func groups(ctx context.Context, tx *sql.Tx, src string, args []any, col, order 
 }
 
 // latency merges the rollups' histograms with the raw rows' values per
-// provider and model.
+// provider and model (only the provider and model filters apply).
 func latency(ctx context.Context, tx *sql.Tx, q *AnalyticsQuery, mark int64) ([]Percentiles, error) {
 	type pmHist struct{ lat, ttft hist }
 	acc := map[pm]*pmHist{}
@@ -271,9 +306,17 @@ func latency(ctx context.Context, tx *sql.Tx, q *AnalyticsQuery, mark int64) ([]
 		}
 		return h
 	}
-	where, args := filterSQL(q, false)
-	rows, err := tx.QueryContext(ctx, `SELECT provider, model, latency_hist, ttft_hist FROM usage_hourly
-		WHERE hour >= ? AND hour < ?`+where, append([]any{q.From, q.To}, args...)...)
+	pmq := AnalyticsQuery{Provider: q.Provider, Model: q.Model}
+	var where string
+	var args []any
+	if q.Provider != "" {
+		where, args = where+" AND v1 = ?", append(args, q.Provider)
+	}
+	if q.Model != "" {
+		where, args = where+" AND v2 = ?", append(args, q.Model)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT v1, v2, latency_hist, ttft_hist FROM usage_dims
+		WHERE dim = 'pm' AND hour >= ? AND hour < ?`+where, append([]any{q.From, q.To}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("usage: analytics latency: %w", err)
 	}
@@ -289,9 +332,9 @@ func latency(ctx context.Context, tx *sql.Tx, q *AnalyticsQuery, mark int64) ([]
 		h.ttft.merge(decodeHist(ttft))
 	}
 	rows.Close()
-	where, args = filterSQL(q, true)
+	where, args = filterSQL(&pmq, true)
 	rows, err = tx.QueryContext(ctx, `SELECT provider, upstream_model, latency_ms, ttft_ms FROM request_logs
-		WHERE id > ? AND ts >= ? AND ts < ? AND status < 400`+where, append([]any{mark, q.From, q.To}, args...)...)
+		WHERE id > ? AND +ts >= ? AND +ts < ? AND status < 400`+where, append([]any{mark, q.From, q.To}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("usage: analytics latency: %w", err)
 	}
@@ -337,8 +380,9 @@ func filterSQL(q *AnalyticsQuery, raw bool) (string, []any) {
 			continue
 		}
 		col := dimColumn[f.dim]
-		if raw && f.dim == "model" {
-			col = "upstream_model"
+		if raw {
+			// Raw rows are read by rowid after the rollup mark: no index.
+			col = "+" + rawColumn[f.dim]
 		}
 		b.WriteString(" AND " + col + " = ?")
 		args = append(args, f.v)

@@ -144,6 +144,35 @@ func TestRollupAndRetentionKeepAnalytics(t *testing.T) {
 			t.Fatalf("no breakdown by %s", dim)
 		}
 	}
+	// A filtered view (usage_hourly) agrees with the unfiltered breakdown
+	// (usage_dims) for every value of every dimension.
+	for _, dim := range Dimensions {
+		q := all
+		q.GroupBy = dim
+		for _, g := range analyze(t, db, q).Breakdown {
+			f := all
+			switch dim {
+			case "provider":
+				f.Provider = g.Key
+			case "account":
+				f.Account = g.Key
+			case "model":
+				f.Model = g.Key
+			case "key":
+				f.Key = g.Key
+			case "tool":
+				f.Tool = g.Key
+			case "combo":
+				f.Combo = g.Key
+			}
+			if g.Key == "" {
+				continue // "" is no filter
+			}
+			if got := analyze(t, db, f).Totals; !sameSums(got, g.Sums) {
+				t.Fatalf("%s=%q filtered %+v, breakdown %+v", dim, g.Key, got, g.Sums)
+			}
+		}
+	}
 	if k := groupsByKey(after.TopSpenders); len(k) != 4 || k["alice"].Requests == 0 || k[""].Requests != 1 {
 		t.Fatalf("top spenders %+v", after.TopSpenders)
 	}
@@ -202,8 +231,12 @@ func TestLatencyPercentilesAndFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(analyze(t, db, q)) // histograms of the rollups
-	if rep := analyze(t, db, AnalyticsQuery{From: t0.UnixMilli(), To: t0.Add(24 * time.Hour).UnixMilli(), Tool: "claude-code"}); rep.Totals.Requests != 0 || len(rep.Latency) != 0 {
+	// Latency keeps only the provider and model filters (and says so).
+	if rep := analyze(t, db, AnalyticsQuery{From: t0.UnixMilli(), To: t0.Add(24 * time.Hour).UnixMilli(), Tool: "claude-code"}); rep.Totals.Requests != 0 || !rep.LatencyUnfiltered || len(rep.Latency) != 1 {
 		t.Fatalf("filter leaked %+v", rep.Totals)
+	}
+	if rep := analyze(t, db, AnalyticsQuery{From: t0.UnixMilli(), To: t0.Add(24 * time.Hour).UnixMilli(), Model: "gpt-4o"}); len(rep.Latency) != 0 || rep.LatencyUnfiltered {
+		t.Fatalf("model filter %+v", rep.Latency)
 	}
 }
 

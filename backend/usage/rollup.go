@@ -8,12 +8,15 @@ import (
 	"switchboard/backend/store"
 )
 
-// Rollups: request log rows summed per UTC hour and dimension in
-// usage_hourly. rollup_state.last_id says which rows are in (every id up
-// to it): Analytics reads the rollups plus the raw rows after that id, so
-// a row is counted once whether or not it was rolled up yet, and a row
-// written late (a long stream started in an hour already rolled up) is
-// still folded into its own hour. Retention deletes only rows already in.
+// Rollups: request log rows summed per UTC hour, in two tables (migration
+// 0009): usage_dims one dimension at a time (a few rows per hour, with
+// latency histograms: what the page reads unfiltered) and usage_hourly all
+// dimensions at once (filtered views). rollup_state.last_id says which rows
+// are in both (every id up to it): Analytics reads the rollups plus the raw
+// rows after that id, so a row is counted once whether or not it was rolled
+// up yet, and a row written late (a long stream started in an hour already
+// rolled up) still lands in its own hour. Retention deletes only rows
+// already in.
 
 const hourMS = 3600_000
 
@@ -21,9 +24,11 @@ const hourMS = 3600_000
 // waits long for the write lock.
 const rollupBatch = 5000
 
-type hourKey struct {
-	hour                                           int64
-	provider, account, model, key, tool, combo, bl string
+// dimKey is one rollup row of usage_dims.
+type dimKey struct {
+	dim    string
+	hour   int64
+	v1, v2 string
 }
 
 // sums are the additive figures of a rollup row.
@@ -77,11 +82,23 @@ func Rollup(ctx context.Context, db *store.DB) (int, error) {
 	}
 }
 
-// rowColumns are what a rollup reads of a row: aggregated in SQL they would
-// lose the histograms.
-const rollupSelect = `SELECT id, ts, provider, account, upstream_model, key_name, tool, combo, billing,
-	status, attempts, tokens_in, tokens_out, tokens_cached, tokens_cache_write, tokens_reasoning,
-	cost_usd, value_usd, latency_ms, ttft_ms FROM request_logs WHERE id > ? ORDER BY id LIMIT ?`
+// hourlyUpsert adds a batch of rows to usage_hourly in one statement.
+const hourlyUpsert = `INSERT INTO usage_hourly(hour, provider, account, model, key_name, tool, combo, billing,
+	requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached, tokens_cache_write, tokens_reasoning,
+	cost_usd, unpriced, value_usd, value_unknown)
+	SELECT ts - ts % 3600000, provider, account, upstream_model, key_name, tool, combo, billing, COUNT(*),
+	SUM(status >= 400), SUM(attempts > 1), SUM(tokens_in), SUM(tokens_out), SUM(tokens_cached),
+	SUM(tokens_cache_write), SUM(tokens_reasoning), SUM(COALESCE(cost_usd, 0)), SUM(` + unpricedSQL + `),
+	SUM(COALESCE(value_usd, 0)), SUM(` + valueUnknownSQL + `)
+	FROM request_logs WHERE id > ? AND id <= ? GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	ON CONFLICT(hour, provider, account, model, key_name, tool, combo, billing) DO UPDATE SET
+	requests = requests + excluded.requests, errors = errors + excluded.errors,
+	fallbacks = fallbacks + excluded.fallbacks, tokens_in = tokens_in + excluded.tokens_in,
+	tokens_out = tokens_out + excluded.tokens_out, tokens_cached = tokens_cached + excluded.tokens_cached,
+	tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write,
+	tokens_reasoning = tokens_reasoning + excluded.tokens_reasoning, cost_usd = cost_usd + excluded.cost_usd,
+	unpriced = unpriced + excluded.unpriced, value_usd = value_usd + excluded.value_usd,
+	value_unknown = value_unknown + excluded.value_unknown`
 
 func rollupOnce(ctx context.Context, db *store.DB, limit int) (int, error) {
 	tx, err := db.BeginTx(ctx, nil)
@@ -90,19 +107,29 @@ func rollupOnce(ctx context.Context, db *store.DB, limit int) (int, error) {
 	}
 	defer tx.Rollback()
 	var last int64
+	var hi sql.NullInt64
+	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT last_id FROM rollup_state`).Scan(&last); err != nil {
 		return 0, fmt.Errorf("usage: rollup: %w", err)
 	}
-	groups, maxID, n, err := readForRollup(ctx, tx, last, limit)
+	err = tx.QueryRowContext(ctx, `SELECT MAX(id), COUNT(*) FROM (SELECT id FROM request_logs WHERE id > ? ORDER BY id LIMIT ?)`,
+		last, limit).Scan(&hi, &n)
 	if err != nil || n == 0 {
 		return 0, err
 	}
+	if _, err := tx.ExecContext(ctx, hourlyUpsert, last, hi.Int64); err != nil {
+		return 0, fmt.Errorf("usage: rollup: %w", err)
+	}
+	groups, err := readDims(ctx, tx, last, hi.Int64)
+	if err != nil {
+		return 0, err
+	}
 	for k, g := range groups {
-		if err := foldGroup(ctx, tx, k, g); err != nil {
+		if err := foldDim(ctx, tx, k, g); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE rollup_state SET last_id = ?`, maxID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE rollup_state SET last_id = ?`, hi.Int64); err != nil {
 		return 0, fmt.Errorf("usage: rollup: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -111,36 +138,40 @@ func rollupOnce(ctx context.Context, db *store.DB, limit int) (int, error) {
 	return n, nil
 }
 
-// readForRollup sums up to limit rows after id last per hour and dimension.
-func readForRollup(ctx context.Context, tx *sql.Tx, last int64, limit int) (map[hourKey]*sums, int64, int, error) {
-	rows, err := tx.QueryContext(ctx, rollupSelect, last, limit)
+// readDims sums the rows with ids in (lo, hi] per hour and per value of
+// each dimension.
+func readDims(ctx context.Context, tx *sql.Tx, lo, hi int64) (map[dimKey]*sums, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT ts, provider, account, upstream_model, key_name, tool, combo, billing,
+		status, attempts, tokens_in, tokens_out, tokens_cached, tokens_cache_write, tokens_reasoning,
+		cost_usd, value_usd, latency_ms, ttft_ms FROM request_logs WHERE id > ? AND id <= ?`, lo, hi)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("usage: rollup: %w", err)
+		return nil, fmt.Errorf("usage: rollup: %w", err)
 	}
 	defer rows.Close()
-	groups := map[hourKey]*sums{}
-	maxID, n := last, 0
+	groups := map[dimKey]*sums{}
+	add := func(k dimKey, s *sums) {
+		g := groups[k]
+		if g == nil {
+			g = &sums{}
+			groups[k] = g
+		}
+		g.merge(s)
+	}
 	for rows.Next() {
-		var id, ts, latency, ttft int64
-		var k hourKey
+		var ts, latency, ttft int64
+		var prov, account, model, key, tool, combo, bl string
 		var status, attempts int
 		var s sums
 		var cost, value sql.NullFloat64
-		if err := rows.Scan(&id, &ts, &k.provider, &k.account, &k.model, &k.key, &k.tool, &k.combo, &k.bl,
-			&status, &attempts, &s.in, &s.out, &s.cached, &s.cacheWrite, &s.reasoning, &cost, &value,
-			&latency, &ttft); err != nil {
-			return nil, 0, 0, fmt.Errorf("usage: rollup: %w", err)
+		if err := rows.Scan(&ts, &prov, &account, &model, &key, &tool, &combo, &bl, &status, &attempts,
+			&s.in, &s.out, &s.cached, &s.cacheWrite, &s.reasoning, &cost, &value, &latency, &ttft); err != nil {
+			return nil, fmt.Errorf("usage: rollup: %w", err)
 		}
-		k.hour = ts - ts%hourMS
+		hour := ts - ts%hourMS
 		s.requests = 1
 		used := s.in+s.out > 0
 		if status >= 400 {
 			s.errors = 1
-		} else {
-			s.latency.add(latency)
-			if ttft > 0 {
-				s.ttft.add(ttft)
-			}
 		}
 		if attempts > 1 {
 			s.fallbacks = 1
@@ -149,28 +180,33 @@ func readForRollup(ctx context.Context, tx *sql.Tx, last int64, limit int) (map[
 		if !cost.Valid && used {
 			s.unpriced = 1
 		}
-		if k.bl == string(BillingPlan) && !value.Valid && used {
+		if bl == string(BillingPlan) && !value.Valid && used {
 			s.valueUnknown = 1
 		}
-		g := groups[k]
-		if g == nil {
-			g = &sums{}
-			groups[k] = g
+		for _, d := range [...]dimKey{{"", hour, "", ""}, {"provider", hour, prov, ""}, {"account", hour, account, ""},
+			{"model", hour, model, ""}, {"key", hour, key, ""}, {"tool", hour, tool, ""}, {"combo", hour, combo, ""}} {
+			add(d, &s)
 		}
-		g.merge(&s)
-		maxID, n = id, n+1
+		// Latency only where it is shown: per provider and model, of
+		// successful requests.
+		if status < 400 {
+			s.latency.add(latency)
+			if ttft > 0 {
+				s.ttft.add(ttft)
+			}
+		}
+		add(dimKey{"pm", hour, prov, model}, &s)
 	}
-	return groups, maxID, n, rows.Err()
+	return groups, rows.Err()
 }
 
-// foldGroup adds g to its rollup row.
-func foldGroup(ctx context.Context, tx *sql.Tx, k hourKey, g *sums) error {
+// foldDim adds g to its usage_dims row.
+func foldDim(ctx context.Context, tx *sql.Tx, k dimKey, g *sums) error {
 	var cur sums
 	var lat, ttft []byte
 	err := tx.QueryRowContext(ctx, `SELECT requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached,
 		tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown, latency_hist, ttft_hist
-		FROM usage_hourly WHERE hour = ? AND provider = ? AND account = ? AND model = ? AND key_name = ?
-		AND tool = ? AND combo = ? AND billing = ?`, k.hour, k.provider, k.account, k.model, k.key, k.tool, k.combo, k.bl).
+		FROM usage_dims WHERE dim = ? AND hour = ? AND v1 = ? AND v2 = ?`, k.dim, k.hour, k.v1, k.v2).
 		Scan(&cur.requests, &cur.errors, &cur.fallbacks, &cur.in, &cur.out, &cur.cached, &cur.cacheWrite,
 			&cur.reasoning, &cur.cost, &cur.unpriced, &cur.value, &cur.valueUnknown, &lat, &ttft)
 	switch {
@@ -181,13 +217,12 @@ func foldGroup(ctx context.Context, tx *sql.Tx, k hourKey, g *sums) error {
 		cur.latency, cur.ttft = decodeHist(lat), decodeHist(ttft)
 	}
 	cur.merge(g)
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO usage_hourly(hour, provider, account, model, key_name,
-		tool, combo, billing, requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached, tokens_cache_write,
-		tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown, latency_hist, ttft_hist)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		k.hour, k.provider, k.account, k.model, k.key, k.tool, k.combo, k.bl, cur.requests, cur.errors,
-		cur.fallbacks, cur.in, cur.out, cur.cached, cur.cacheWrite, cur.reasoning, cur.cost, cur.unpriced,
-		cur.value, cur.valueUnknown, cur.latency.encode(), cur.ttft.encode())
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO usage_dims(dim, hour, v1, v2, requests, errors, fallbacks,
+		tokens_in, tokens_out, tokens_cached, tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd,
+		value_unknown, latency_hist, ttft_hist) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		k.dim, k.hour, k.v1, k.v2, cur.requests, cur.errors, cur.fallbacks, cur.in, cur.out, cur.cached,
+		cur.cacheWrite, cur.reasoning, cur.cost, cur.unpriced, cur.value, cur.valueUnknown,
+		cur.latency.encode(), cur.ttft.encode())
 	if err != nil {
 		return fmt.Errorf("usage: rollup: %w", err)
 	}

@@ -43,6 +43,7 @@ test.describe.serial('signed in through the one-time login link', () => {
       'Combos',
       'CLI Tools',
       'Health',
+      'Analytics',
       'Logs',
       'Settings',
     ])

@@ -21,19 +21,19 @@ CREATE TABLE price_overrides (
     PRIMARY KEY (provider, model)
 );
 
--- Request log rows summed per hour and dimension. Rows with an id up to
--- rollup_state.last_id are in here; Analytics reads these plus the raw rows
--- after that id, so nothing is counted twice and deleting raw rows loses
--- no history.
-CREATE TABLE usage_hourly (
+-- Request log rows summed per hour (rollup.go). Rows with an id up to
+-- rollup_state.last_id are in both tables; Analytics reads them plus the raw
+-- rows after that id, so nothing is counted twice and deleting raw rows
+-- loses no history.
+--
+-- usage_dims: one dimension at a time (dim '' is the total, 'pm' provider
+-- and model together, with latency histograms): a handful of rows per hour
+-- whatever the traffic, which is what the page reads without filters.
+CREATE TABLE usage_dims (
+    dim                TEXT NOT NULL,      -- '', provider, account, model, key, tool, combo, pm
     hour               INTEGER NOT NULL,   -- unix ms at the start of the UTC hour
-    provider           TEXT NOT NULL,
-    account            TEXT NOT NULL,
-    model              TEXT NOT NULL,      -- upstream model
-    key_name           TEXT NOT NULL,
-    tool               TEXT NOT NULL,
-    combo              TEXT NOT NULL,
-    billing            TEXT NOT NULL,
+    v1                 TEXT NOT NULL,      -- the value (pm: the provider)
+    v2                 TEXT NOT NULL,      -- pm: the model
     requests           INTEGER NOT NULL,
     errors             INTEGER NOT NULL,   -- status >= 400
     fallbacks          INTEGER NOT NULL,   -- attempts > 1
@@ -46,10 +46,42 @@ CREATE TABLE usage_hourly (
     unpriced           INTEGER NOT NULL,   -- requests with tokens and no known price
     value_usd          REAL NOT NULL,
     value_unknown      INTEGER NOT NULL,   -- subscription requests with tokens and no known value
-    latency_hist       BLOB NOT NULL,      -- log-scale histogram (rollup.go)
+    latency_hist       BLOB NOT NULL,      -- log-scale histograms of successful requests (hist.go)
     ttft_hist          BLOB NOT NULL,
+    PRIMARY KEY (dim, hour, v1, v2)
+);
+
+-- usage_hourly: every dimension at once, for filtered views (a tool's
+-- spend by provider…).
+CREATE TABLE usage_hourly (
+    hour               INTEGER NOT NULL,
+    provider           TEXT NOT NULL,
+    account            TEXT NOT NULL,
+    model              TEXT NOT NULL,      -- upstream model
+    key_name           TEXT NOT NULL,
+    tool               TEXT NOT NULL,
+    combo              TEXT NOT NULL,
+    billing            TEXT NOT NULL,
+    requests           INTEGER NOT NULL,
+    errors             INTEGER NOT NULL,
+    fallbacks          INTEGER NOT NULL,
+    tokens_in          INTEGER NOT NULL,
+    tokens_out         INTEGER NOT NULL,
+    tokens_cached      INTEGER NOT NULL,
+    tokens_cache_write INTEGER NOT NULL,
+    tokens_reasoning   INTEGER NOT NULL,
+    cost_usd           REAL NOT NULL,
+    unpriced           INTEGER NOT NULL,
+    value_usd          REAL NOT NULL,
+    value_unknown      INTEGER NOT NULL,
     PRIMARY KEY (hour, provider, account, model, key_name, tool, combo, billing)
 );
+CREATE INDEX usage_hourly_provider ON usage_hourly(provider, hour);
+CREATE INDEX usage_hourly_account ON usage_hourly(account, hour);
+CREATE INDEX usage_hourly_model ON usage_hourly(model, hour);
+CREATE INDEX usage_hourly_key ON usage_hourly(key_name, hour);
+CREATE INDEX usage_hourly_tool ON usage_hourly(tool, hour);
+CREATE INDEX usage_hourly_combo ON usage_hourly(combo, hour);
 
 CREATE TABLE rollup_state (
     one     INTEGER PRIMARY KEY CHECK (one = 1),

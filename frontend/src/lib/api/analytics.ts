@@ -75,6 +75,8 @@ export interface Report {
   breakdown: Group[]
   latency: Percentiles[]
   topSpenders: Group[]
+  /** the latency table keeps only the provider and model filters */
+  latencyUnfiltered?: boolean
 }
 
 export type Billing = 'api' | 'subscription' | 'free'
