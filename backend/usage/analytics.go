@@ -148,7 +148,7 @@ func (q *AnalyticsQuery) Normalize(now time.Time) error {
 	return nil
 }
 
-// rawColumn is a dimension's column in request_logs ('' the total).
+// rawColumn is a dimension's column in request_logs (the empty name: the total).
 var rawColumn = map[string]string{"": "''", "provider": "provider", "account": "account", "model": "upstream_model",
 	"key": "key_name", "tool": "tool", "combo": "combo"}
 
@@ -163,7 +163,7 @@ func (q *AnalyticsQuery) filtered() bool {
 // instead of the few rows after the mark.
 
 // source is the union of rollups and raw rows for q with dimension dim
-// ('' for the total) as column g, as one SQL table expression with its
+// (empty for the total) as column g, as one SQL table expression with its
 // arguments.
 func (q *AnalyticsQuery) source(dim string, rolledUpTo int64) (string, []any) {
 	rw, rargs := filterSQL(q, true)
