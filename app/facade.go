@@ -228,3 +228,27 @@ func (a *App) RefreshQuota(accountID string) (quota.AccountView, error) {
 
 // TrayQuota is each provider's tightest quota window (tray lines, icon).
 func (a *App) TrayQuota() []quota.ProviderLine { return a.svc.TrayQuota() }
+
+// GetAnalytics aggregates the request log (Analytics page).
+func (a *App) GetAnalytics(q usage.AnalyticsQuery) (usage.Report, error) {
+	return a.svc.Analytics(a.ctx, q)
+}
+
+// ListPrices lists every model's effective price.
+func (a *App) ListPrices() []usage.ModelPrice { return a.svc.Prices() }
+
+// SetPrice overrides a model's price for new requests.
+func (a *App) SetPrice(o usage.Override) error { return a.svc.SetPrice(a.ctx, o) }
+
+// DeletePrice drops a price override.
+func (a *App) DeletePrice(provider, model string) error {
+	return a.svc.DeletePrice(a.ctx, provider, model)
+}
+
+// GetStorage reports the request log's retention and the database size.
+func (a *App) GetStorage() (mgmt.StorageView, error) { return a.svc.Storage(a.ctx) }
+
+// SaveRetention sets the request log's retention.
+func (a *App) SaveRetention(r usage.Retention) (mgmt.StorageView, error) {
+	return a.svc.SaveRetention(a.ctx, r)
+}

@@ -481,10 +481,13 @@ func keyBudgetItem(ws []keys.Warning) traymenu.Item {
 
 func todayTooltip(st TrayState) string {
 	t := st.Today
-	s := fmt.Sprintf("Since midnight: %d in, %d out tokens; %d failed requests. Cost estimated from catalog prices.",
+	s := fmt.Sprintf("Since midnight: %d in, %d out tokens; %d failed requests. Cost at the prices each request was logged with.",
 		t.TokensIn, t.TokensOut, t.Errors)
 	if t.Unpriced > 0 {
 		s += fmt.Sprintf(" %d requests used models without a known price.", t.Unpriced)
+	}
+	if t.ValueUSD > 0 {
+		s += fmt.Sprintf(" Subscriptions saved %s (their API price).", dollars(t.ValueUSD))
 	}
 	return s
 }

@@ -84,6 +84,12 @@ type Config struct {
 	// only) on or off; nil leaves it to the dashboard's setting (default
 	// off).
 	Metrics *bool `yaml:"metrics"`
+	// Prices override the catalog's prices per provider and model (USD per
+	// million tokens); the dashboard shows them and cannot change them.
+	Prices []PriceConfig `yaml:"prices"`
+	// Retention bounds the request log (nil: the dashboard's setting,
+	// default 30 days and 1024 MiB).
+	Retention *RetentionConfig `yaml:"retention"`
 
 	// Source is the file the config was read from ("" when none). Keys are
 	// synced to the store only when it is set: no file means no declaration.
@@ -93,6 +99,32 @@ type Config struct {
 	// reports them.
 	badOverrides []Problem
 }
+
+// PriceConfig is one model's price (see usage.Override): cache_read and
+// cache_write 0 are billed as input, reasoning 0 as output.
+type PriceConfig struct {
+	Provider   string  `yaml:"provider"`
+	Model      string  `yaml:"model"`
+	Input      float64 `yaml:"input"`
+	Output     float64 `yaml:"output"`
+	CacheRead  float64 `yaml:"cache_read"`
+	CacheWrite float64 `yaml:"cache_write"`
+	Reasoning  float64 `yaml:"reasoning"`
+}
+
+// RetentionConfig bounds the request log: rows older than Days and, over
+// MaxDBMiB, the oldest rows are deleted after being rolled up hourly
+// (0 keeps the default).
+type RetentionConfig struct {
+	Days     int `yaml:"days"`
+	MaxDBMiB int `yaml:"max_db_mib"`
+}
+
+// Bounds of the retention settings.
+const (
+	MaxRetentionDays = 3650
+	MinMaxDBMiB      = 16
+)
 
 // KeyConfig declares a local API key and its policy (zero: no limit; see
 // README "Per-key policy"). The file owns a declared key's policy: the
@@ -329,9 +361,7 @@ func (c *Config) validate(lines map[string]int) error {
 	if p := c.QuotaReservePercent; p != nil && (*p < 0 || *p > MaxQuotaReservePercent) {
 		add("quota_reserve_percent", "%d is not a percentage from 0 to %d", *p, MaxQuotaReservePercent)
 	}
-	if k := c.BackupKeep; k != nil && (*k < 1 || *k > MaxBackupKeep) {
-		add("backup_keep", "%d is not a number of backups from 1 to %d", *k, MaxBackupKeep)
-	}
+	c.validateCost(add)
 	seenKey := map[string]bool{}
 	for i, k := range c.Keys {
 		p := fmt.Sprintf("keys[%d]", i)
@@ -402,6 +432,35 @@ func (c *Config) validateProviders(add func(key, why string, args ...any)) {
 			}
 			if a.MaxConcurrent < 0 || a.RPM < 0 {
 				add(ap, "max_concurrent and rpm must not be negative")
+			}
+		}
+	}
+}
+
+func (c *Config) validateCost(add func(key, why string, args ...any)) {
+	if r := c.Retention; r != nil {
+		if r.Days < 0 || r.Days > MaxRetentionDays {
+			add("retention.days", "%d is not a number of days from 1 to %d (0: the default)", r.Days, MaxRetentionDays)
+		}
+		if r.MaxDBMiB != 0 && r.MaxDBMiB < MinMaxDBMiB {
+			add("retention.max_db_mib", "%d MiB is below the %d MiB minimum (0: the default)", r.MaxDBMiB, MinMaxDBMiB)
+		}
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Prices {
+		path := fmt.Sprintf("prices[%d]", i)
+		if p.Provider == "" || p.Model == "" {
+			add(path, "provider and model are required")
+		}
+		if k := p.Provider + "/" + p.Model; seen[k] {
+			add(path, "%s is priced twice", k)
+		} else {
+			seen[k] = true
+		}
+		for _, v := range []float64{p.Input, p.Output, p.CacheRead, p.CacheWrite, p.Reasoning} {
+			if v < 0 || v > 100_000 || v != v {
+				add(path, "prices must be from 0 to 100000 USD per million tokens")
+				break
 			}
 		}
 	}

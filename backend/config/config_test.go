@@ -257,3 +257,29 @@ func TestQuotaReservePercent(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestPricesAndRetention(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(`
+retention: {days: 14, max_db_mib: 64}
+prices:
+  - {provider: my-llm, model: m, input: 0.2, output: 0.6, cache_read: 0.02}
+`), Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Retention == nil || cfg.Retention.Days != 14 || cfg.Retention.MaxDBMiB != 64 || len(cfg.Prices) != 1 || cfg.Prices[0].CacheRead != 0.02 {
+		t.Fatalf("parsed %+v %+v", cfg.Retention, cfg.Prices)
+	}
+	_, err = Parse("c.yaml", []byte(`
+retention: {days: 5000, max_db_mib: 1}
+prices:
+  - {provider: my-llm, model: m, input: -1, output: 1}
+  - {provider: my-llm, model: m, input: 1, output: 1}
+  - {model: m, input: 1, output: 1, cach_read: 1}
+`), Default())
+	for _, want := range []string{"c.yaml:2: retention.days", "retention.max_db_mib", "prices[0]: prices must be from 0", "prices[1]: my-llm/m is priced twice", "prices[2]: provider and model are required", "cach_read: unknown key"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("want %q in %v", want, err)
+		}
+	}
+}

@@ -80,6 +80,8 @@ type Instance struct {
 	Quota    *quota.Tracker
 	Backups  *store.Backups
 	Metrics  *metrics.Metrics
+	Prices   *usage.PriceBook
+	Upkeep   *usage.Maintainer // request log rollups and retention
 
 	// LoginURL is the one-time dashboard login link (headless browsers).
 	LoginURL string
@@ -272,6 +274,9 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		Metrics: in.Metrics, MetricsFromConfig: in.Config.Metrics,
 	})
 	in.startQuota()
+	if err := in.startCost(); err != nil {
+		return err
+	}
 	if st, err := mgmtSettings(in.DB); err == nil {
 		in.Gateway.SetLogBodies(st.LogRequestBodies)
 		in.Gateway.SetResponseCache(st.ResponseCache)
@@ -322,6 +327,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	})
 	background(func() { in.runQuota(bgctx) })
 	background(func() { in.runBackups(bgctx) })
+	background(func() { in.Upkeep.Run(bgctx) })
 	go func() {
 		wg.Wait()
 		close(in.bg)

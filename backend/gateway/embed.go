@@ -59,7 +59,7 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 	encode func(*ir.EmbedResponse) ([]byte, error)) {
 	start := time.Now()
 	row := &usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()), ClientDialect: string(client),
-		Endpoint: r.URL.Path, RequestedModel: req.Model}
+		Endpoint: r.URL.Path, RequestedModel: req.Model, Tool: usage.ToolOf(r.Header)}
 	finish := func(status int, e *ir.Error) {
 		row.Status, row.LatencyMS = status, time.Since(start).Milliseconds()
 		if e != nil {
@@ -95,6 +95,7 @@ func (g *Gateway) embed(w http.ResponseWriter, r *http.Request, client dialect.N
 		finish(e.HTTPStatus(), e)
 		return
 	}
+	row.Combo = plan.Combo()
 	for {
 		c, lease, ok := plan.Next(r.Context())
 		if !ok {

@@ -57,6 +57,12 @@ type exchange struct {
 	// kept is what a stream sent the client, for the log (nil unless body
 	// logging is on; see keep).
 	kept []byte
+
+	// streamOpts is the client's stream_options (raw JSON, nil if none);
+	// hideUsage: the gateway asked the upstream for the usage chunk the
+	// client did not ask for (streamusage.go).
+	streamOpts []byte
+	hideUsage  bool
 }
 
 // encoder abstracts the client-side writers so legacy completions can
@@ -92,6 +98,7 @@ func (x *exchange) run() {
 		return
 	}
 	x.plan = plan
+	x.row.Combo = plan.Combo()
 	ctx := x.r.Context()
 	for {
 		c, lease, ok := plan.Next(ctx)
@@ -250,7 +257,7 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		if rejectsSampling(c) {
 			parts = [][]byte{dropSampling(bytes.Join(parts, nil))}
 		}
-		return parts, hdr, nil
+		return x.askStreamUsage(up.Name(), parts), hdr, nil
 	}
 	full, err := x.fullRequest()
 	if err != nil {
@@ -418,6 +425,7 @@ func (x *exchange) addUsage(u *ir.Usage) {
 	}
 	x.row.TokensIn, x.row.TokensOut = u.InputTokens, u.OutputTokens
 	x.row.TokensCached, x.row.TokensReasoning = u.CachedTokens, u.ReasoningTokens
+	x.row.TokensCacheWrite = u.CacheCreationTokens
 }
 
 func asIRError(err error) *ir.Error {

@@ -82,7 +82,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 		x.kept = make([]byte, 0, 1024) // streamed answers are logged too
 	}
 	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
-		ClientDialect: string(d), Endpoint: r.URL.Path}
+		ClientDialect: string(d), Endpoint: r.URL.Path, Tool: usage.ToolOf(r.Header)}
 	x.decode = decode
 	if decode == nil {
 		x.decode = codec.DecodeRequest
@@ -95,6 +95,8 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 			modelRaw = v
 		case streamRaw == nil && keyIs(k, "stream"):
 			streamRaw = v
+		case x.streamOpts == nil && keyIs(k, "stream_options"):
+			x.streamOpts = v
 		}
 	}) {
 		var model string

@@ -10,6 +10,10 @@ import (
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/dialect/anthropic"
+	"switchboard/backend/dialect/gemini"
+	"switchboard/backend/dialect/openai"
+	"switchboard/backend/dialect/responses"
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
 	"switchboard/backend/reasoning"
@@ -124,6 +128,12 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				res.committed = true
 				x.committed.Store(true)
 				startStream(x.w)
+			}
+		}
+		if x.hideUsage {
+			tee.markEvent()
+			if hasUsage(evs) {
+				tee.dropUsageOnlyChunk()
 			}
 		}
 		if last && res.err == nil && !sentinel {
@@ -293,28 +303,19 @@ func (x *exchange) write(b []byte) {
 	}
 }
 
-// usageFromJSON reads usage from a pass-through JSON answer.
+// usageFromJSON reads usage from a pass-through JSON answer with the
+// dialect's own usage reader (the one its codec uses).
 func (x *exchange) usageFromJSON(d dialect.Name, body []byte) {
 	var u ir.Usage
 	switch d {
 	case dialect.OpenAIChat:
-		r := gjson.GetBytes(body, "usage")
-		u = ir.Usage{InputTokens: int(r.Get("prompt_tokens").Int()), OutputTokens: int(r.Get("completion_tokens").Int()),
-			CachedTokens: int(r.Get("prompt_tokens_details.cached_tokens").Int()), ReasoningTokens: int(r.Get("completion_tokens_details.reasoning_tokens").Int())}
+		u = openai.DecodeUsage(gjson.GetBytes(body, "usage"))
 	case dialect.Responses:
-		r := gjson.GetBytes(body, "usage")
-		u = ir.Usage{InputTokens: int(r.Get("input_tokens").Int()), OutputTokens: int(r.Get("output_tokens").Int()),
-			CachedTokens: int(r.Get("input_tokens_details.cached_tokens").Int()), ReasoningTokens: int(r.Get("output_tokens_details.reasoning_tokens").Int())}
+		u = responses.DecodeUsage(gjson.GetBytes(body, "usage"))
 	case dialect.Anthropic:
-		r := gjson.GetBytes(body, "usage")
-		read, create := int(r.Get("cache_read_input_tokens").Int()), int(r.Get("cache_creation_input_tokens").Int())
-		u = ir.Usage{InputTokens: int(r.Get("input_tokens").Int()) + read + create, OutputTokens: int(r.Get("output_tokens").Int()),
-			CachedTokens: read, CacheCreationTokens: create}
+		u = anthropic.DecodeUsage(gjson.GetBytes(body, "usage"))
 	case dialect.Gemini:
-		r := gjson.GetBytes(body, "usageMetadata")
-		th := int(r.Get("thoughtsTokenCount").Int())
-		u = ir.Usage{InputTokens: int(r.Get("promptTokenCount").Int()), OutputTokens: int(r.Get("candidatesTokenCount").Int()) + th,
-			CachedTokens: int(r.Get("cachedContentTokenCount").Int()), ReasoningTokens: th}
+		u = gemini.ReadUsage(gjson.GetBytes(body, "usageMetadata"))
 	}
 	x.addUsage(&u)
 }

@@ -22,6 +22,9 @@ type teeReader struct {
 	rd   *sse.Reader // the parser reading through the tee (set by pump)
 	off  int         // stream offset of buf[0]
 	tail []byte      // the last bytes forwarded (at most 2)
+	// evStart and evEnd: the stream offsets of the event being handled
+	// (markEvent; only the OpenAI usage-hiding path tracks them).
+	evStart, evEnd int
 }
 
 func (t *teeReader) Read(p []byte) (int, error) {

@@ -240,7 +240,12 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	turn := classify(u.dialect, req)
 	model := u.model(r, req)
 	if u.streaming(r, req) {
-		u.stream(w, r, s, buildStream(u.dialect, turn, model))
+		evs := buildStream(u.dialect, turn, model)
+		if u.dialect == dOpenAI && !asksStreamUsage(req) {
+			evs = evs[: len(evs)-2 : len(evs)-2]
+			evs = append(evs, sseEvent{data: "[DONE]"}) // OpenAI sends the usage chunk only when asked
+		}
+		u.stream(w, r, s, evs)
 		return
 	}
 	if s.Hang {
@@ -463,4 +468,11 @@ func (u *upstream) embeddings(w http.ResponseWriter, req map[string]any) {
 // embeddingFor is the vector for input i: values exact in float32.
 func embeddingFor(i int) []float32 {
 	return []float32{0.5, -0.25, 0.125 * float32(i+1), 1}
+}
+
+// asksStreamUsage reports an OpenAI request with stream_options.include_usage.
+func asksStreamUsage(req map[string]any) bool {
+	so, _ := req["stream_options"].(map[string]any)
+	v, _ := so["include_usage"].(bool)
+	return v
 }

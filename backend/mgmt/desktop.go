@@ -332,7 +332,7 @@ func (s *Services) setStoredProviderDisabled(ctx context.Context, id string, dis
 
 // TodayUsage sums today's requests, tokens and estimated cost (local day).
 func (s *Services) TodayUsage(ctx context.Context) (usage.Totals, error) {
-	return usage.Today(ctx, s.db, time.Now(), nil)
+	return usage.Today(ctx, s.db, time.Now())
 }
 
 // ---- settings rows of their own ----

@@ -74,6 +74,8 @@ func (h *HTTP) routes() {
 	h.desktopRoutes()
 	h.quotaRoutes()
 	h.portableRoutes()
+
+	h.costRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))

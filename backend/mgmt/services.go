@@ -100,6 +100,8 @@ type Services struct {
 	desk       desktopExt
 	quotaRev   atomic.Int64
 	portable   Portable
+
+	cost *CostDeps
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -51,10 +52,19 @@ type Model struct {
 	MaxOutput   int     `yaml:"max_output"`
 	InputPrice  float64 `yaml:"input_price"`
 	OutputPrice float64 `yaml:"output_price"`
-	CachedPrice float64 `yaml:"cached_price"`
-	Embedding   bool    `yaml:"embedding"`
-	Reasoning   bool    `yaml:"reasoning"`
-	Vision      bool    `yaml:"vision"`
+	CachedPrice float64 `yaml:"cached_price"` // prompt-cache reads (0: billed as input)
+	// CacheWritePrice is what writing the prompt cache costs per million
+	// tokens (0: billed as input); ReasoningPrice is reasoning output's
+	// (0: billed as output).
+	CacheWritePrice float64 `yaml:"cache_write_price"`
+	ReasoningPrice  float64 `yaml:"reasoning_price"`
+	// APIEquivalent and APIModel name the API model a subscription model is
+	// valued at when they differ from the entry's (see Entry.APIEquivalent).
+	APIEquivalent string `yaml:"api_equivalent"`
+	APIModel      string `yaml:"api_model"`
+	Embedding     bool   `yaml:"embedding"`
+	Reasoning     bool   `yaml:"reasoning"`
+	Vision        bool   `yaml:"vision"`
 	// Dialect is the API the model is served on when it is not the entry's
 	// ("" = the entry's): Copilot serves its Codex models on /responses
 	// only. Routing reaches such a model with the entry switched to this
@@ -93,6 +103,12 @@ type Entry struct {
 	// empty).
 	Rerank string `yaml:"rerank"`
 
+	// PricesAsOf is the date (YYYY-MM-DD) the models' prices were taken.
+	PricesAsOf string `yaml:"prices_as_of"`
+	// APIEquivalent is the API provider whose prices value requests made
+	// through this subscription (the same model id there, or Model.APIModel).
+	APIEquivalent string `yaml:"api_equivalent"`
+
 	// Sign-in providers (auth: oauth). SignIn names the vendor's sign-in
 	// (oauth.Lookup); RefreshLead is how long before expiry the access token
 	// is renewed; Quirks names what the upstream requires of sign-in traffic
@@ -112,6 +128,16 @@ func (e Entry) Model(id string) (Model, bool) {
 		}
 	}
 	return Model{}, false
+}
+
+// priced reports whether any model of e has a price.
+func (e Entry) priced() bool {
+	for _, m := range e.Models {
+		if m.InputPrice+m.OutputPrice > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // clone deep-copies e so callers can never mutate the shared catalog.
@@ -216,7 +242,44 @@ func validateCatalog(entries []Entry) error {
 		}
 		ids[e.ID], prefixes[e.Prefix] = true, true
 	}
+	errs = append(errs, validateEquivalents(entries)...)
 	return errors.Join(errs...)
+}
+
+// validateEquivalents checks that every api_equivalent names a priced API
+// model: a typo would silently value a plan's requests as unknown.
+func validateEquivalents(entries []Entry) []error {
+	find := func(id string) *Entry {
+		for i := range entries {
+			if entries[i].ID == id {
+				return &entries[i]
+			}
+		}
+		return nil
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.APIEquivalent != "" {
+			if eq := find(e.APIEquivalent); eq == nil || eq.Tier == "subscription" {
+				errs = append(errs, fmt.Errorf("provider %q: api_equivalent %q is not an API provider of the catalog", e.ID, e.APIEquivalent))
+			}
+		}
+		for _, m := range e.Models {
+			if m.APIEquivalent == "" && m.APIModel == "" {
+				continue
+			}
+			pid, mid := cmp.Or(m.APIEquivalent, e.APIEquivalent), cmp.Or(m.APIModel, m.ID)
+			eq := find(pid)
+			if eq == nil {
+				errs = append(errs, fmt.Errorf("provider %q: model %q: api_equivalent %q is not in the catalog", e.ID, m.ID, pid))
+				continue
+			}
+			if am, ok := eq.Model(mid); !ok || am.InputPrice+am.OutputPrice == 0 {
+				errs = append(errs, fmt.Errorf("provider %q: model %q: %s has no priced model %q", e.ID, m.ID, pid, mid))
+			}
+		}
+	}
+	return errs
 }
 
 // validate checks one entry (catalog or custom) and reports every problem.
@@ -274,6 +337,13 @@ func (e Entry) validate() error {
 		bad("%v", err)
 	}
 	errs = append(errs, e.validateModels()...)
+	if e.PricesAsOf != "" {
+		if _, err := time.Parse(time.DateOnly, e.PricesAsOf); err != nil {
+			bad("prices_as_of %q is not a YYYY-MM-DD date", e.PricesAsOf)
+		}
+	} else if e.priced() {
+		bad("has prices but no prices_as_of (the date they were taken)")
+	}
 	return errors.Join(errs...)
 }
 
@@ -286,7 +356,7 @@ func (e Entry) validateModels() []error {
 			errs = append(errs, fmt.Errorf("provider %q: a model has no id", e.ID))
 		case seen[m.ID]:
 			errs = append(errs, fmt.Errorf("provider %q: duplicate model %q", e.ID, m.ID))
-		case m.InputPrice < 0 || m.OutputPrice < 0 || m.CachedPrice < 0:
+		case m.InputPrice < 0 || m.OutputPrice < 0 || m.CachedPrice < 0 || m.CacheWritePrice < 0 || m.ReasoningPrice < 0:
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative price", e.ID, m.ID))
 		case m.Context < 0 || m.MaxOutput < 0:
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative token limit", e.ID, m.ID))

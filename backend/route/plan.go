@@ -533,5 +533,8 @@ func (p *Plan) Err() *ir.Error {
 	return p.last
 }
 
+// Combo names the combo the plan walks ("" for a direct model).
+func (p *Plan) Combo() string { return p.combo }
+
 // Deadline is when a combo's budget runs out (zero: no budget).
 func (p *Plan) Deadline() time.Time { return p.deadline }

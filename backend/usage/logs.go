@@ -21,13 +21,17 @@ var ErrNotFound = errors.New("usage: no such log row")
 const allColumns = `id, req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
 	upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
 	tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, units, unit_kind, units_cost_usd,
-	request_body, response_body, headers`
+	tokens_cache_write, tool, combo, billing, cost_usd, value_usd, request_body, response_body, headers`
 
 func scanFull(sc interface{ Scan(...any) error }, w *Row) error {
+	var cost, value sql.NullFloat64
 	err := sc.Scan(&w.ID, &w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
 		&w.Provider, &w.Account, &w.UpstreamModel, &w.UpstreamDialect, &w.Stream, &w.Status, &w.ErrorKind,
 		&w.ErrorMessage, &w.LatencyMS, &w.TTFTMS, &w.TokensIn, &w.TokensOut, &w.TokensCached,
-		&w.TokensReasoning, &w.Attempts, &w.Route, &w.Units, &w.UnitKind, &w.UnitsCostUSD, &w.RequestBody, &w.ResponseBody, &w.Headers)
+		&w.TokensReasoning, &w.Attempts, &w.Route, &w.Units, &w.UnitKind, &w.UnitsCostUSD,
+		&w.TokensCacheWrite, &w.Tool, &w.Combo, &w.Billing, &cost, &value, &w.RequestBody, &w.ResponseBody, &w.Headers)
+	w.CostUSD, w.CostKnown = cost.Float64, cost.Valid
+	w.ValueUSD, w.ValueKnown = value.Float64, value.Valid
 	w.HasBody = w.RequestBody != "" || w.ResponseBody != "" || w.Headers != ""
 	return err
 }

@@ -31,7 +31,7 @@ func TestTodaySumsSinceLocalMidnightWithCatalogPrices(t *testing.T) {
 	rec(midnight.Add(4*time.Hour), "openai", "gpt-5", 200, 1_000_000, 0, 800_000)
 	r.Flush()
 
-	got, err := Today(context.Background(), db, now, nil)
+	got, err := Today(context.Background(), db, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestTodaySumsSinceLocalMidnightWithCatalogPrices(t *testing.T) {
 	if math.Abs(got.CostUSD-2.90) > 1e-9 {
 		t.Fatalf("cost %.6f, want 2.90", got.CostUSD)
 	}
-	empty, err := Today(context.Background(), db, now.Add(24*time.Hour), nil)
+	empty, err := Today(context.Background(), db, now.Add(24*time.Hour))
 	if err != nil || empty.Requests != 0 || empty.CostUSD != 0 {
 		t.Fatalf("next day: %+v %v", empty, err)
 	}

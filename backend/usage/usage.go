@@ -43,8 +43,15 @@ type Row struct {
 	TokensOut       int    `json:"tokensOut"`
 	TokensCached    int    `json:"tokensCached"`
 	TokensReasoning int    `json:"tokensReasoning"`
-	Attempts        int    `json:"attempts"`
-	Route           string `json:"route"`
+	// TokensCacheWrite counts prompt tokens written to the vendor's cache
+	// (a subset of TokensIn, like TokensCached; Anthropic bills them apart).
+	TokensCacheWrite int `json:"tokensCacheWrite"`
+	// Tool is the coding tool that sent the request (ToolOf), "" unknown.
+	Tool string `json:"tool"`
+	// Combo is the combo the request was routed through ("" direct).
+	Combo    string `json:"combo"`
+	Attempts int    `json:"attempts"`
+	Route    string `json:"route"`
 	// Units a media request billed, of UnitKind (images, characters,
 	// audio_seconds, search_units, tokens, inputs), costing UnitsCostUSD at
 	// the catalog's unit price.
@@ -59,6 +66,14 @@ type Row struct {
 	// HasBody says a listed row has bodies or headers (lists leave them
 	// out; Detail has them).
 	HasBody bool `json:"hasBody,omitempty"`
+	// Set by Record from the prices (price.go): how the provider bills,
+	// the cost (CostKnown false: no price for the model, never a guessed
+	// 0) and, through a subscription, the API-equivalent value.
+	Billing    string  `json:"billing"`
+	CostUSD    float64 `json:"costUsd"`
+	CostKnown  bool    `json:"costKnown"`
+	ValueUSD   float64 `json:"valueUsd"`
+	ValueKnown bool    `json:"valueKnown"`
 }
 
 // Recorder queues rows and writes them in batches.
@@ -76,6 +91,7 @@ type Recorder struct {
 	stored  events.Signal
 	// observers see every row as it is recorded (key budgets, metrics).
 	observers atomic.Pointer[[]func(*Row)]
+	prices    atomic.Pointer[Prices]
 }
 
 // Options tune the recorder.
@@ -119,8 +135,22 @@ func (r *Recorder) Observe(f func(*Row)) {
 	}
 }
 
-// Record queues a row without blocking.
+// SetPrices makes p the prices new rows are costed at (the catalog's
+// until called).
+func (r *Recorder) SetPrices(p *Prices) { r.prices.Store(p) }
+
+// Prices are the prices rows are costed at now.
+func (r *Recorder) Prices() *Prices {
+	if p := r.prices.Load(); p != nil {
+		return p
+	}
+	return catalogPrices
+}
+
+// Record prices the row, shows it to the observers (key budgets, metrics:
+// after pricing, so they see its cost) and queues it without blocking.
 func (r *Recorder) Record(row *Row) {
+	r.Prices().priceRow(row)
 	if obs := r.observers.Load(); obs != nil {
 		for _, f := range *obs {
 			f(row)
@@ -206,7 +236,9 @@ func (r *Recorder) run() {
 const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect, endpoint, requested_model,
 	provider, account, upstream_model, upstream_dialect, stream, status, error_kind, error_message,
 	latency_ms, ttft_ms, tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route,
-	request_body, response_body, units, unit_kind, units_cost_usd, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	request_body, response_body, units, unit_kind, units_cost_usd, headers,
+	tokens_cache_write, tool, combo, billing, cost_usd, value_usd)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
@@ -233,7 +265,8 @@ func (r *Recorder) write(rows []*Row) []*Row {
 			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
 				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
 				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
-				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers); err != nil {
+				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers,
+				w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown)); err != nil {
 				return err
 			}
 		}
@@ -277,6 +310,7 @@ type Filter struct {
 const listColumns = `id, req_id, ts, key_name, client_dialect, endpoint, requested_model, provider, account,
 	upstream_model, upstream_dialect, stream, status, error_kind, error_message, latency_ms, ttft_ms,
 	tokens_in, tokens_out, tokens_cached, tokens_reasoning, attempts, route, units, unit_kind, units_cost_usd,
+	tokens_cache_write, tool, combo, billing, cost_usd, value_usd,
 	length(request_body) + length(response_body) + length(headers) > 0`
 
 // where is the SQL condition and arguments of f.
@@ -365,13 +399,25 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 	out := []Row{}
 	for rows.Next() {
 		var w Row
+		var cost, value sql.NullFloat64
 		if err := rows.Scan(&w.ID, &w.ReqID, &w.TS, &w.KeyName, &w.ClientDialect, &w.Endpoint, &w.RequestedModel,
 			&w.Provider, &w.Account, &w.UpstreamModel, &w.UpstreamDialect, &w.Stream, &w.Status, &w.ErrorKind,
 			&w.ErrorMessage, &w.LatencyMS, &w.TTFTMS, &w.TokensIn, &w.TokensOut, &w.TokensCached,
-			&w.TokensReasoning, &w.Attempts, &w.Route, &w.Units, &w.UnitKind, &w.UnitsCostUSD, &w.HasBody); err != nil {
+			&w.TokensReasoning, &w.Attempts, &w.Route, &w.Units, &w.UnitKind, &w.UnitsCostUSD,
+			&w.TokensCacheWrite, &w.Tool, &w.Combo, &w.Billing, &cost, &value, &w.HasBody); err != nil {
 			return nil, fmt.Errorf("usage: scan: %w", err)
 		}
+		w.CostUSD, w.CostKnown = cost.Float64, cost.Valid
+		w.ValueUSD, w.ValueKnown = value.Float64, value.Valid
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// nullable stores v, or NULL when it is not known.
+func nullable(v float64, known bool) any {
+	if !known {
+		return nil
+	}
+	return v
 }

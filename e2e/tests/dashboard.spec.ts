@@ -44,6 +44,7 @@ test.describe.serial('signed in through the one-time login link', () => {
       'CLI Tools',
       'API keys',
       'Health',
+      'Analytics',
       'Logs',
       'Settings',
     ])

@@ -70,6 +70,7 @@ describe('App', () => {
       'CLI Tools',
       'API keys',
       'Health',
+      'Analytics',
       'Logs',
       'Settings',
     ])

@@ -35,6 +35,18 @@ func (w *wireUsage) toIR() ir.Usage {
 	return u
 }
 
+// DecodeUsage maps an Anthropic usage object to the hub's convention:
+// cache reads and writes, which Anthropic counts apart from input_tokens,
+// join InputTokens (the gateway reads pass-through answers with it).
+func DecodeUsage(u gjson.Result) ir.Usage {
+	w := wireUsage{InputTokens: int(u.Get("input_tokens").Int()), OutputTokens: int(u.Get("output_tokens").Int()),
+		CacheReadInputTokens: int(u.Get("cache_read_input_tokens").Int()), CacheCreationInputTokens: int(u.Get("cache_creation_input_tokens").Int())}
+	if t := u.Get("output_tokens_details.thinking_tokens"); t.Exists() {
+		w.OutputTokensDetails = &wireOutputTokensDet{ThinkingTokens: int(t.Int())}
+	}
+	return w.toIR()
+}
+
 func usageFromIR(u ir.Usage) wireUsage {
 	w := wireUsage{
 		InputTokens:              max(u.InputTokens-u.CachedTokens-u.CacheCreationTokens, 0),

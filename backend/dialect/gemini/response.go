@@ -344,3 +344,7 @@ func appendOutPart(dst []byte, b *ir.Block, args []byte) []byte {
 	}
 	return append(dst, '}')
 }
+
+// ReadUsage maps a usageMetadata object to the hub's convention (the
+// gateway reads pass-through answers with it).
+func ReadUsage(u gjson.Result) ir.Usage { return readUsage(u) }

@@ -199,3 +199,7 @@ func createdOr(t int64) int64 {
 	}
 	return now().Unix()
 }
+
+// DecodeUsage maps an OpenAI usage object to the hub's convention (the
+// gateway reads pass-through answers with it).
+func DecodeUsage(u gjson.Result) ir.Usage { return decodeUsage(u) }

@@ -369,3 +369,12 @@ func stopReason(status, incomplete string, toolUse bool) ir.StopReason {
 	}
 	return ir.StopEndTurn
 }
+
+// DecodeUsage maps a Responses usage object to the hub's convention (the
+// gateway reads pass-through answers with it).
+func DecodeUsage(u gjson.Result) ir.Usage {
+	if !u.IsObject() {
+		return ir.Usage{}
+	}
+	return decodeUsage(u)
+}

@@ -27,6 +27,7 @@ export const routes: RouteDef[] = [
   { path: '/tools', label: 'CLI Tools', icon: 'terminal', load: () => import('./CliTools.svelte') },
   { path: '/keys', label: 'API keys', icon: 'key', load: () => import('./Keys.svelte') },
   { path: '/health', label: 'Health', icon: 'health', load: () => import('./Health.svelte') },
+  { path: '/analytics', label: 'Analytics', icon: 'analytics', load: () => import('./Analytics.svelte') },
   { path: '/logs', label: 'Logs', icon: 'logs', load: () => import('./Logs.svelte') },
   { path: '/settings', label: 'Settings', icon: 'settings', load: () => import('./Settings.svelte') },
 ]

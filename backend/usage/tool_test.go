@@ -1,0 +1,67 @@
+package usage
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestToolOf(t *testing.T) {
+	cases := []struct {
+		hdr  map[string]string
+		want string
+	}{
+		// The reference captures' User-Agents.
+		{map[string]string{"User-Agent": "claude-cli/2.1.197 (external, sdk-cli)"}, "claude-code"},
+		{map[string]string{"User-Agent": "codex_exec/0.169.0 (Debian 12.0.0; x86_64) dumb (codex_exec; 0.169.0)"}, "codex"},
+		{map[string]string{"User-Agent": "GeminiCLI-tui/0.61.0/mock-model (linux; x64; terminal)"}, "gemini-cli"},
+		{map[string]string{"User-Agent": "opencode/1.18.33 ai-sdk/provider-utils/4.0.23 runtime/bun/1.3.14"}, "opencode"},
+		// A Codex client the UA does not name, but its originator does.
+		{map[string]string{"User-Agent": "reqwest", "Originator": "codex_cli_rs"}, "codex"},
+		{map[string]string{"User-Agent": "OpenAI/JS 5.1.0", "X-Title": "Cline"}, "openai-sdk"},
+		{map[string]string{"X-Title": "Cline", "HTTP-Referer": "https://cline.bot"}, "cline"},
+		{map[string]string{"User-Agent": "Anthropic/Go 1.14.0"}, "anthropic-sdk"},
+		{map[string]string{"User-Agent": "google-genai-sdk/1.30.0 gl-go/go1.26"}, "genai-sdk"},
+		{map[string]string{"User-Agent": "curl/8.5.0"}, "curl"},
+		{map[string]string{"User-Agent": "okhttp/4.12 (Android 14)"}, ""},
+		{map[string]string{}, ""},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		for k, v := range c.hdr {
+			h.Set(k, v)
+		}
+		if got := ToolOf(h); got != c.want {
+			t.Errorf("%v: %q, want %q", c.hdr, got, c.want)
+		}
+	}
+	h := http.Header{"User-Agent": {"GeminiCLI-tui/0.61.0/mock-model (linux; x64; terminal)"}}
+	if n := testing.AllocsPerRun(100, func() { _ = ToolOf(h) }); n != 0 {
+		t.Fatalf("ToolOf allocates %v times per request", n)
+	}
+}
+
+func TestMaintainerPassesAfterStartAndWhenKicked(t *testing.T) {
+	db := openDB(t)
+	old := MaintainAfterStart
+	MaintainAfterStart = 10 * time.Millisecond
+	defer func() { MaintainAfterStart = old }()
+	r := NewRecorder(db, discard, Options{})
+	r.Record(&Row{ReqID: "a", TS: 1, Provider: "openai", UpstreamModel: "gpt-5", Status: 200, TokensIn: 10})
+	r.Close()
+	m := NewMaintainer(db, discard, CatalogPrices, Retention{Days: 30, MaxMiB: 1024})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	waitFor(t, func() bool { return m.Last().At != 0 })
+	if l := m.Last(); l.Error != "" || l.RolledUp != 1 || l.DeletedOld != 1 { // ts 1 is long past 30 days
+		t.Fatalf("first pass %+v", l)
+	}
+	first := m.Last().At
+	m.SetRetention(Retention{Days: 7, MaxMiB: 64})
+	waitFor(t, func() bool { return m.Last().At != first })
+	if m.Retention().Days != 7 {
+		t.Fatalf("retention %+v", m.Retention())
+	}
+}
