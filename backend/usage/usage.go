@@ -111,7 +111,7 @@ func (r *Recorder) Prices() *Prices {
 	if p := r.prices.Load(); p != nil {
 		return p
 	}
-	return catalogPrices
+	return catalogTable
 }
 
 // Record prices the row and queues it without blocking.
