@@ -12,13 +12,13 @@ import (
 	"switchboard/backend/store"
 )
 
-// TestScale measures Analytics on a million log rows over 30 days (run it
+// TestAnalyticsAtScale measures Analytics on a million log rows over 30 days (run it
 // with SWITCHBOARD_SCALE=1; it takes about a minute): the first rollup,
 // every query the page makes per range and dimension with the rollups
 // current and the last hour of rows not rolled up yet, and one retention
 // delete batch (the longest the request log writer waits). The issue's
 // bound is 200 ms per query; filtered drill-downs are logged apart.
-func TestScale(t *testing.T) {
+func TestAnalyticsAtScale(t *testing.T) {
 	if os.Getenv("SWITCHBOARD_SCALE") == "" {
 		t.Skip("SKIP: set SWITCHBOARD_SCALE=1 to seed a million rows and time Analytics")
 	}
@@ -27,7 +27,7 @@ func TestScale(t *testing.T) {
 	now := time.Now()
 	const n = 1_000_000
 	t0 := time.Now()
-	seedScale(t, db, now, n)
+	seedAnalyticsScale(t, db, now, n)
 	t.Logf("seeded %d rows in %s", n, time.Since(t0).Round(time.Millisecond))
 	// Rows of the last hour stay raw, as between two upkeep passes.
 	var cut int64
@@ -112,7 +112,7 @@ func rollupUpTo(ctx context.Context, db *store.DB, last int64) (int, error) {
 	return rollupOnce(ctx, db, int(min(int64(rollupBatch), last-mark)))
 }
 
-func seedScale(t *testing.T, db *store.DB, now time.Time, n int) {
+func seedAnalyticsScale(t *testing.T, db *store.DB, now time.Time, n int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	provs := []struct{ p, m string }{{"openai", "gpt-5"}, {"openai", "gpt-5-mini"}, {"anthropic", "claude-sonnet-4-5"},
 		{"claude", "claude-sonnet-4-5"}, {"codex", "gpt-5.1-codex"}, {"gemini", "gemini-2.5-flash"}, {"deepseek", "deepseek-chat"},

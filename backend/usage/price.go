@@ -153,14 +153,14 @@ func NewPrices(overrides map[string][]Override) *Prices {
 	return p
 }
 
-var catalogPrices = NewPrices(nil)
+var catalogTable = NewPrices(nil)
 
 // CatalogPrices is the snapshot without overrides.
-func CatalogPrices() *Prices { return catalogPrices }
+func CatalogPrices() *Prices { return catalogTable }
 
 // CatalogPrice prices from the built-in provider catalog.
 func CatalogPrice(providerID, model string) (Price, bool) {
-	return catalogPrices.price(providerID, model)
+	return catalogTable.price(providerID, model)
 }
 
 // dated matches a dated snapshot suffix (gpt-5-2025-08-07,
@@ -176,8 +176,10 @@ func (p *Prices) price(providerID, model string) (Price, bool) {
 	if c, ok := p.catalog[pm{providerID, model}]; ok {
 		return c, true
 	}
-	if loc := dated.FindStringIndex(model); loc != nil {
-		return p.price(providerID, model[:loc[0]])
+	if n := len(model); n > 9 && model[n-1] >= '0' && model[n-1] <= '9' { // the regexp only when it may match
+		if loc := dated.FindStringIndex(model); loc != nil {
+			return p.price(providerID, model[:loc[0]])
+		}
 	}
 	return Price{}, false
 }

@@ -148,3 +148,16 @@ func TestPriceListShowsSourcesAndValues(t *testing.T) {
 		t.Fatalf("local %+v", m)
 	}
 }
+
+// Record prices every row on the request's goroutine: a catalog model costs
+// no allocation.
+func TestQuoteDoesNotAllocate(t *testing.T) {
+	p := CatalogPrices()
+	w := &Row{Provider: "anthropic", UpstreamModel: "claude-sonnet-4-5", TokensIn: 1000, TokensCached: 500, TokensOut: 100}
+	if n := testing.AllocsPerRun(100, func() { p.priceRow(w) }); n != 0 {
+		t.Fatalf("pricing a row allocates %v times", n)
+	}
+	if !w.CostKnown || w.Billing != "api" {
+		t.Fatalf("row %+v", w)
+	}
+}

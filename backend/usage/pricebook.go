@@ -43,7 +43,7 @@ func (b *PriceBook) Current() *Prices {
 	if p := b.cur.Load(); p != nil {
 		return p
 	}
-	return catalogPrices
+	return catalogTable
 }
 
 // List is every model's effective price (the dashboard's Prices view).

@@ -144,7 +144,7 @@ func (r *Recorder) Prices() *Prices {
 	if p := r.prices.Load(); p != nil {
 		return p
 	}
-	return catalogPrices
+	return catalogTable
 }
 
 // Record prices the row, shows it to the observers (key budgets, metrics:
