@@ -122,17 +122,14 @@ func deleteOldest(ctx context.Context, db *store.DB, cutoff int64, limit int) (i
 	}
 	q += ` ORDER BY id LIMIT ?)`
 	args = append(args, limit)
+	t0 := time.Now()
 	r, err := db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("usage: retention: %w", err)
 	}
 	n, _ := r.RowsAffected()
-	if n > 0 {
-		select { // let queued writes in between batches
-		case <-ctx.Done():
-			return n, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
+	if n > 0 { // let queued writes and the requests in between batches
+		return n, yieldAfter(ctx, time.Since(t0))
 	}
 	return n, nil
 }

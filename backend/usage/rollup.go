@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"switchboard/backend/store"
 )
@@ -74,13 +75,32 @@ func RolledUpTo(ctx context.Context, db *store.DB) (int64, error) {
 func Rollup(ctx context.Context, db *store.DB) (int, error) {
 	total := 0
 	for {
+		t0 := time.Now()
 		n, err := rollupOnce(ctx, db, rollupBatch)
 		total += n
 		if err != nil || n < rollupBatch {
 			return total, err
 		}
+		if err := yieldAfter(ctx, time.Since(t0)); err != nil {
+			return total, err
+		}
 	}
 }
+
+// yieldAfter pauses as long as a batch of upkeep work took (up to
+// maxYield): a long pass then uses at most about half of a core and of the
+// database's write lock, and the requests beside it keep theirs.
+func yieldAfter(ctx context.Context, took time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(min(max(took, 5*time.Millisecond), maxYield)):
+		return nil
+	}
+}
+
+// maxYield bounds one pause between upkeep batches.
+const maxYield = 250 * time.Millisecond
 
 // hourlyUpsert adds a batch of rows to usage_hourly in one statement.
 const hourlyUpsert = `INSERT INTO usage_hourly(hour, provider, account, model, key_name, tool, combo, billing,
