@@ -16,19 +16,8 @@ import (
 // is streamed to the client as it arrives; a Gemini TTS model answers
 // through generateContent (PCM, sent as WAV or raw pcm).
 func (g *Gateway) speech(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, dialect.OpenAIChat)
+	j, body, req, ok := jsonMediaJob(g, w, r, provider.CapSpeech, media.ParseSpeechRequest)
 	if !ok {
-		return
-	}
-	model, e := bodyModel(body)
-	j := g.newMediaJob(r, provider.CapSpeech, model)
-	if e != nil {
-		g.mediaFail(w, j, e)
-		return
-	}
-	req, err := media.ParseSpeechRequest(body)
-	if err != nil {
-		g.mediaFail(w, j, asIRError(err))
 		return
 	}
 	j.row.Stream = true

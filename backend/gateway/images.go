@@ -22,19 +22,8 @@ const maxInlineImage = 20 << 20
 // models are asked through generateContent (image output) and answered in
 // OpenAI's shape.
 func (g *Gateway) imagesGenerations(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, dialect.OpenAIChat)
+	j, body, req, ok := jsonMediaJob(g, w, r, provider.CapImage, media.ParseImageRequest)
 	if !ok {
-		return
-	}
-	model, e := bodyModel(body)
-	j := g.newMediaJob(r, provider.CapImage, model)
-	if e != nil {
-		g.mediaFail(w, j, e)
-		return
-	}
-	req, err := media.ParseImageRequest(body)
-	if err != nil {
-		g.mediaFail(w, j, asIRError(err))
 		return
 	}
 	j.try = func(ctx context.Context, c route.Candidate) (*mediaAnswer, *ir.Error) {

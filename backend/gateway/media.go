@@ -251,3 +251,26 @@ func unfit(c route.Candidate, msg string) *ir.Error {
 	return &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
 		Message: msg, Cause: errUnfit}
 }
+
+// jsonMediaJob opens a media request whose body is JSON with a "model":
+// it reads the body, starts the job (its log row) and parses the request
+// (the body is returned too: OpenAI-style upstreams get it renamed);
+// a bad body is answered here, with the row, and ok is false.
+func jsonMediaJob[T any](g *Gateway, w http.ResponseWriter, r *http.Request, c provider.Capability,
+	parse func([]byte) (T, error)) (j *mediaJob, body []byte, req T, ok bool) {
+	if body, ok = readBody(w, r, dialect.OpenAIChat); !ok {
+		return nil, nil, req, false
+	}
+	model, e := bodyModel(body)
+	j = g.newMediaJob(r, c, model)
+	if e != nil {
+		g.mediaFail(w, j, e)
+		return nil, nil, req, false
+	}
+	req, err := parse(body)
+	if err != nil {
+		g.mediaFail(w, j, asIRError(err))
+		return nil, nil, req, false
+	}
+	return j, body, req, true
+}

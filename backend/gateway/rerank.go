@@ -55,19 +55,8 @@ func (g *Gateway) moderations(w http.ResponseWriter, r *http.Request) {
 // upstream speaks (Cohere v2, Jina, Voyage, or a custom provider's
 // Jina-shaped /rerank).
 func (g *Gateway) rerank(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, dialect.OpenAIChat)
+	j, _, req, ok := jsonMediaJob(g, w, r, provider.CapRerank, media.ParseRerankRequest)
 	if !ok {
-		return
-	}
-	model, e := bodyModel(body)
-	j := g.newMediaJob(r, provider.CapRerank, model)
-	if e != nil {
-		g.mediaFail(w, j, e)
-		return
-	}
-	req, err := media.ParseRerankRequest(body)
-	if err != nil {
-		g.mediaFail(w, j, asIRError(err))
 		return
 	}
 	j.try = func(ctx context.Context, c route.Candidate) (*mediaAnswer, *ir.Error) {
