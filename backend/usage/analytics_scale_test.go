@@ -144,10 +144,7 @@ func seedAnalyticsScale(t *testing.T, db *store.DB, now time.Time, n int) {
 			w.Attempts, w.Combo = 2, "coding"
 		}
 		prices.priceRow(&w)
-		if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel, w.Provider, w.Account,
-			w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind, w.ErrorMessage, w.LatencyMS, w.TTFTMS,
-			w.TokensIn, w.TokensOut, w.TokensCached, w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody,
-			w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown)); err != nil {
+		if _, err := st.Exec(w.appendInsertArgs(nil)...); err != nil {
 			t.Fatal(err)
 		}
 	}
