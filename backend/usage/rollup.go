@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"time"
 
 	"switchboard/backend/store"
@@ -146,7 +147,11 @@ func rollupOnce(ctx context.Context, db *store.DB, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	i := 0
 	for k, g := range groups {
+		if i++; i%64 == 0 {
+			runtime.Gosched()
+		}
 		if err := foldDim(ctx, tx, k, g); err != nil {
 			return 0, err
 		}
@@ -186,7 +191,12 @@ func readDims(ctx context.Context, tx *sql.Tx, lo, hi int64) (map[dimKey]*sums, 
 		}
 		g.merge(s)
 	}
-	for rows.Next() {
+	for i := 0; rows.Next(); i++ {
+		if i%64 == 63 {
+			// Upkeep runs beside requests on few cores: let them in often
+			// (Go preempts a busy goroutine only every 10 ms).
+			runtime.Gosched()
+		}
 		var ts, latency, ttft int64
 		var prov, account, model, key, tool, combo, bl string
 		var status, attempts int
@@ -274,7 +284,11 @@ func foldPairs(ctx context.Context, tx *sql.Tx, pairs map[pairKey]*sums) error {
 		return fmt.Errorf("usage: rollup pairs: %w", err)
 	}
 	defer st.Close()
+	i := 0
 	for k, p := range pairs {
+		if i++; i%64 == 0 {
+			runtime.Gosched()
+		}
 		gdim := ""
 		if k.g >= 0 {
 			gdim = Dimensions[k.g]
