@@ -87,6 +87,7 @@ type Health struct {
 	fill      map[string]string // fill-first: the account (or combo target) serving now, by scope
 	listeners []func(Change)
 	quota     atomic.Pointer[quotaBox] // live quota windows (nil: cooldowns only)
+	pricer    atomic.Pointer[Pricer]   // cost-optimized's prices (nil: the catalog's)
 	// cooled is signalled (never blocking) when the cooldowns change, so
 	// PersistCooldowns saves them without polling.
 	cooled chan struct{}

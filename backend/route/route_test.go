@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -121,6 +122,26 @@ func TestStrategyDistributions(t *testing.T) {
 		}
 		if order[0] != "b" || order[1] != "c" || order[2] != "a" {
 			t.Fatalf("cheapest first: %v", order)
+		}
+	})
+	t.Run("cost-optimized with the prices in force", func(t *testing.T) {
+		h := NewHealth(newClock().now, 1)
+		h.SetPricer(func(provider, _ string) (float64, bool) {
+			switch provider {
+			case "b":
+				return 5, true
+			case "c":
+				return 0, true // a plan or a local model
+			}
+			return 0, false // a: nobody priced it
+		})
+		p, _ := snapshot(Combo{Name: "x", Strategy: CostOptimized, Targets: targets("a/m", "b/m", "c/m")}).Plan(h, "x")
+		var order []string
+		for _, st := range p.steps {
+			order = append(order, st.cands[0].Provider.Entry.ID)
+		}
+		if strings.Join(order, ",") != "c,b,a" {
+			t.Fatalf("free, then priced, then unpriced: %v", order)
 		}
 	})
 	t.Run("least-used balances", func(t *testing.T) {

@@ -217,6 +217,18 @@ func (p *Prices) value(providerID, model string) (Price, string, bool) {
 	return Price{}, "", false
 }
 
+// RoutingPrice is what a provider's model costs per million tokens (input
+// plus output) as its requests are billed: 0 for a subscription or a free
+// or local model, else the override or catalog price; known is false when
+// nobody priced it. The cost-optimized strategy orders targets by it.
+func (p *Prices) RoutingPrice(providerID, model string) (perMTok float64, known bool) {
+	if b := p.billing(providerID, model); b == BillingPlan || b == BillingFree {
+		return 0, true
+	}
+	pr, ok := p.price(providerID, model)
+	return pr.In + pr.Out, ok
+}
+
 // Quote prices t on a provider's model.
 func (p *Prices) Quote(providerID, model string, t Tokens) Quote {
 	q := Quote{Billing: p.billing(providerID, model)}

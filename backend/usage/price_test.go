@@ -161,3 +161,29 @@ func TestQuoteDoesNotAllocate(t *testing.T) {
 		t.Fatalf("row %+v", w)
 	}
 }
+
+// What routing's cost-optimized strategy sees: plans and local models as
+// free, an override over the catalog, nothing for a model nobody priced.
+func TestRoutingPrice(t *testing.T) {
+	p := NewPrices(map[string][]Override{"override": {{Provider: "openai", Model: "gpt-5", Input: 0.5, Output: 1},
+		{Provider: "ollama", Model: "llama3.2", Input: 0.1, Output: 0.1}}})
+	cat, _ := CatalogPrice("anthropic", "claude-sonnet-4-5")
+	for _, c := range []struct {
+		provider, model string
+		want            float64
+		known           bool
+	}{
+		{"openai", "gpt-5", 1.5, true},                                      // override
+		{"anthropic", "claude-sonnet-4-5", cat.In + cat.Out, true},          // catalog
+		{"anthropic", "claude-sonnet-4-5-20250929", cat.In + cat.Out, true}, // dated snapshot
+		{"claude", "claude-sonnet-4-5", 0, true},                            // subscription
+		{"ollama", "qwen3", 0, true},                                        // local
+		{"ollama", "llama3.2", 0.2, true},                                   // a local model the user priced
+		{"my-llm", "m", 0, false},                                           // nobody priced it
+	} {
+		got, known := p.RoutingPrice(c.provider, c.model)
+		if known != c.known || math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%s/%s: %v %v, want %v %v", c.provider, c.model, got, known, c.want, c.known)
+		}
+	}
+}
