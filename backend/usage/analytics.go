@@ -178,12 +178,13 @@ func (q *AnalyticsQuery) single() (dim, val string, ok bool) {
 
 // source is the union of rollups and raw rows for q with dimension dim
 // (empty for the total) as column g, as one SQL table expression with its
-// arguments.
+// arguments: usage_pairs for one filter, usage_dims for none (the other
+// queries go to scanHourly).
 func (q *AnalyticsQuery) source(dim string, m marks) (string, []any) {
 	rw, rargs := filterSQL(q, true)
 	var rollup string
 	var args []any
-	if fdim, fval, ok := q.single(); ok && q.From >= m.pairsFrom {
+	if fdim, fval, ok := q.single(); ok {
 		// One filter: its own rows in usage_pairs (its totals when the
 		// breakdown is the filtered dimension itself or none).
 		gdim, g := dim, "gval"
@@ -197,16 +198,6 @@ func (q *AnalyticsQuery) source(dim string, m marks) (string, []any) {
 			tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
 			FROM usage_pairs WHERE fdim = ? AND fval = ? AND gdim = ? AND hour >= ? AND hour < ?`
 		args = []any{fdim, fval, gdim, q.From, q.To}
-	} else if q.filtered() {
-		hcol := dimColumn[dim]
-		if dim == "" {
-			hcol = "''"
-		}
-		hw, hargs := filterSQL(q, false)
-		rollup = `SELECT hour AS t, ` + hcol + ` AS g, requests, errors, fallbacks, tokens_in, tokens_out,
-			tokens_cached, tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
-			FROM usage_hourly WHERE hour >= ? AND hour < ?` + hw
-		args = append([]any{q.From, q.To}, hargs...)
 	} else {
 		rollup = `SELECT hour AS t, v1 AS g, requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached,
 			tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
@@ -256,19 +247,11 @@ func Analyze(ctx context.Context, db *store.DB, q AnalyticsQuery, now time.Time)
 	if err := tx.QueryRowContext(ctx, `SELECT last_id, pairs_from FROM rollup_state`).Scan(&mark.lastID, &mark.pairsFrom); err != nil {
 		return rep, fmt.Errorf("usage: analytics: %w", err)
 	}
-	src, args := q.source("", mark)
-	if err := tx.QueryRowContext(ctx, `SELECT `+sumColumns+` FROM `+src, args...).Scan(rep.Totals.dest()...); err != nil {
-		return rep, fmt.Errorf("usage: analytics totals: %w", err)
-	}
-	if rep.Series, err = series(ctx, tx, &q, src, args); err != nil {
-		return rep, err
-	}
-	src, args = q.source(q.GroupBy, mark)
-	if rep.Breakdown, err = groups(ctx, tx, src, args, 50); err != nil {
-		return rep, err
-	}
-	src, args = q.source("key", mark)
-	if rep.TopSpenders, err = groups(ctx, tx, src, args, 10); err != nil {
+	if q.hourlyAnswers(mark) {
+		if err := scanHourly(ctx, tx, &q, mark, &rep); err != nil {
+			return rep, err
+		}
+	} else if err := aggregate(ctx, tx, &q, mark, &rep); err != nil {
 		return rep, err
 	}
 	rep.LatencyUnfiltered = q.Account != "" || q.Key != "" || q.Tool != "" || q.Combo != ""
@@ -276,6 +259,27 @@ func Analyze(ctx context.Context, db *store.DB, q AnalyticsQuery, now time.Time)
 		return rep, err
 	}
 	return rep, nil
+}
+
+// aggregate fills rep's totals, series, breakdown and top spenders with
+// one aggregate query each over the rollups that answer q (a few rows per
+// hour) and the raw rows after the mark.
+func aggregate(ctx context.Context, tx *sql.Tx, q *AnalyticsQuery, mark marks, rep *Report) error {
+	src, args := q.source("", mark)
+	if err := tx.QueryRowContext(ctx, `SELECT `+sumColumns+` FROM `+src, args...).Scan(rep.Totals.dest()...); err != nil {
+		return fmt.Errorf("usage: analytics totals: %w", err)
+	}
+	var err error
+	if rep.Series, err = series(ctx, tx, q, src, args); err != nil {
+		return err
+	}
+	src, args = q.source(q.GroupBy, mark)
+	if rep.Breakdown, err = groups(ctx, tx, src, args, 50); err != nil {
+		return err
+	}
+	src, args = q.source("key", mark)
+	rep.TopSpenders, err = groups(ctx, tx, src, args, 10)
+	return err
 }
 
 // spendOrder puts the groups that used the most money (paid or through a

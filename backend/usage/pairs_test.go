@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend/store"
 )
@@ -111,6 +112,18 @@ func TestPairRollupsAnswerFilteredViews(t *testing.T) {
 		t.Fatal("the rollup wrote no pairs")
 	}
 	check("after the rollup")
+	// The one-read path of usage_hourly (two filters) sums, buckets and
+	// orders as the aggregate queries do: every one-filter view through it.
+	for _, v := range views {
+		if err := sameReport(scanned(t, db, v.q), v.want); err != nil {
+			t.Fatalf("%s read from usage_hourly: %v", v.name, err)
+		}
+	}
+	local := withFilter(base, "tool", "codex")
+	local.Bucket, local.TZOffsetMin, local.GroupBy = "day", 150, "model"
+	if err := sameReport(scanned(t, db, local), analyze(t, db, local)); err != nil {
+		t.Fatalf("local days from usage_hourly: %v", err)
+	}
 
 	// A database rolled up before the pairs existed: migration 0011 marks
 	// the hours after the last rolled up one as the pairs' start, and
@@ -151,6 +164,28 @@ func TestPairRollupsAnswerFilteredViews(t *testing.T) {
 	if err := sameReport(analyze(t, db, later), want); err != nil {
 		t.Fatalf("after the pairs' start: %v", err)
 	}
+}
+
+// scanned is q's report read by scanHourly.
+func scanned(t *testing.T, db *store.DB, q AnalyticsQuery) Report {
+	t.Helper()
+	if err := q.Normalize(t0.Add(11 * 24 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var m marks
+	if err := tx.QueryRow(`SELECT last_id, pairs_from FROM rollup_state`).Scan(&m.lastID, &m.pairsFrom); err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := scanHourly(context.Background(), tx, &q, m, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 // migrationStatement is the statement of migration v that starts with prefix.
