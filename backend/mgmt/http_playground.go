@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"errors"
 	"net/http"
 
 	"switchboard/backend/playground"
@@ -31,6 +32,10 @@ func (h *HTTP) playgroundRoutes() {
 			return
 		}
 		res, err := h.svc.PlaygroundSend(r.Context(), in)
+		if errors.Is(err, errNoRouting) {
+			writeError(w, http.StatusServiceUnavailable, "not_running", "the gateway is not running: nothing can be sent")
+			return
+		}
 		if err != nil {
 			h.serviceError(w, r, err)
 			return
