@@ -28,7 +28,9 @@ func (r *recordingTap) Answered(resp *http.Response) {
 	resp.Body = io.NopCloser(strings.NewReader(r.answered))
 }
 
-func (r *recordingTap) Refused(status int, _ string, body []byte) { r.status, r.refused = status, string(body) }
+func (r *recordingTap) Refused(status int, _ string, body []byte) {
+	r.status, r.refused = status, string(body)
+}
 
 // A call under WithTap shows the tap its body and answer; a refusal comes
 // with the key redacted; a call without one is left alone, and once
