@@ -147,7 +147,9 @@ func (t *tap) Answered(resp *http.Response) {
 		return
 	}
 	f := newFrames(t.start, resp.StatusCode, resp.Header.Get("Content-Type"))
+	t.mu.Lock()
 	c.answer = f
+	t.mu.Unlock()
 	resp.Body = &teeBody{ReadCloser: resp.Body, see: f.write}
 }
 
@@ -160,7 +162,9 @@ func (t *tap) Refused(status int, contentType string, body []byte) {
 	f.json = true // one frame, whatever it is
 	f.sse = false
 	f.write(body)
+	t.mu.Lock()
 	c.answer = f
+	t.mu.Unlock()
 }
 
 func (t *tap) attempts() []Attempt {
