@@ -76,6 +76,7 @@ func (h *HTTP) routes() {
 	h.portableRoutes()
 
 	h.costRoutes()
+	h.playgroundRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))

@@ -15,6 +15,7 @@ import (
 	"switchboard/backend/clitools"
 	"switchboard/backend/events"
 	"switchboard/backend/keys"
+	"switchboard/backend/playground"
 	"switchboard/backend/quota"
 	"switchboard/backend/store"
 )
@@ -102,6 +103,7 @@ type Services struct {
 	portable   Portable
 
 	cost *CostDeps
+	play *playground.Playground
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in
