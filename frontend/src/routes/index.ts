@@ -29,6 +29,7 @@ export const routes: RouteDef[] = [
   { path: '/health', label: 'Health', icon: 'health', load: () => import('./Health.svelte') },
   { path: '/analytics', label: 'Analytics', icon: 'analytics', load: () => import('./Analytics.svelte') },
   { path: '/logs', label: 'Logs', icon: 'logs', load: () => import('./Logs.svelte') },
+  { path: '/setup', label: 'Setup', icon: 'play', load: () => import('./Setup.svelte') },
   { path: '/settings', label: 'Settings', icon: 'settings', load: () => import('./Settings.svelte') },
 ]
 
