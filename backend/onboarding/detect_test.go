@@ -205,7 +205,7 @@ func TestStateValidate(t *testing.T) {
 			t.Errorf("%+v: %v", ok, err)
 		}
 	}
-	for _, bad := range []State{{Status: "done"}, {Step: "nowhere"}} {
+	for _, bad := range []State{{Status: "done"}, {Step: "nowhere"}, {Combo: strings.Repeat("x", 129)}} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}

@@ -20,6 +20,9 @@ type State struct {
 	Status string `json:"status"`
 	// Step is the step the user last reached (reopening resumes there).
 	Step string `json:"step,omitempty"`
+	// Combo is the combo the setup created or picked (the tools and the
+	// test request use it).
+	Combo string `json:"combo,omitempty"`
 	// UpdatedAt is unix ms of the last change.
 	UpdatedAt int64 `json:"updatedAt,omitempty"`
 }
@@ -36,6 +39,9 @@ func (s State) Validate() error {
 	case StatePending, StateComplete, StateSkipped:
 	default:
 		return fmt.Errorf("%w: status %q is not one of \"\", complete, skipped", ErrInvalidState, s.Status)
+	}
+	if len(s.Combo) > 128 {
+		return fmt.Errorf("%w: combo name is longer than 128 bytes", ErrInvalidState)
 	}
 	if s.Step == "" {
 		return nil

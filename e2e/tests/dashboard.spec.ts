@@ -46,6 +46,7 @@ test.describe.serial('signed in through the one-time login link', () => {
       'Health',
       'Analytics',
       'Logs',
+      'Setup',
       'Settings',
     ])
   })

@@ -72,6 +72,7 @@ describe('App', () => {
       'Health',
       'Analytics',
       'Logs',
+      'Setup',
       'Settings',
     ])
 

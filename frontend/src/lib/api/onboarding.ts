@@ -14,6 +14,8 @@ export interface OnboardingState {
   /** "" until the setup is finished or skipped */
   status: OnboardingStatus
   step?: OnboardingStep
+  /** the combo the setup created or picked */
+  combo?: string
   updatedAt?: number
 }
 
