@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -234,5 +235,49 @@ func TestSetupTestReportsAFailure(t *testing.T) {
 	res, err := svc.SendSetupTest(ctx, "openai/gpt-5")
 	if err != nil || res.OK || res.Status < 400 || res.Error == "" {
 		t.Errorf("no usable account: %+v, %v; want a failed answer with the gateway's message", res, err)
+	}
+}
+
+func TestOnboardingAPI(t *testing.T) {
+	r := newOnboardingRig(t)
+	base := "http://" + r.in.Server.Addr()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	if code, _, _ := do(t, c, "GET", base+"/api/onboarding/detect", nil, ""); code != 401 {
+		t.Fatalf("detect without a session: %d", code)
+	}
+	token := r.in.LoginURL[strings.Index(r.in.LoginURL, "token=")+6:]
+	do(t, c, "GET", base+"/login?token="+token, nil, "")
+	js := map[string]string{"Content-Type": "application/json"}
+
+	code, body, _ := do(t, c, "GET", base+"/api/onboarding/detect", nil, "")
+	if code != 200 || !strings.Contains(body, `"hint":"sk-…0042"`) || strings.Contains(body, onboardingOpenAIKey) {
+		t.Fatalf("detect: %d %s; want the masked hint and never the key", code, body)
+	}
+	if code, body, _ = do(t, c, "PUT", base+"/api/onboarding", js, `{"status":"later"}`); code != 400 || !strings.Contains(body, "later") {
+		t.Errorf("bad status: %d %s", code, body)
+	}
+	if code, body, _ = do(t, c, "PUT", base+"/api/onboarding", js, `{"status":"complete","combo":"coding"}`); code != 200 {
+		t.Errorf("complete: %d %s", code, body)
+	}
+	if _, body, _ = do(t, c, "GET", base+"/api/onboarding", nil, ""); !strings.Contains(body, `"status":"complete"`) || !strings.Contains(body, `"combo":"coding"`) {
+		t.Errorf("read back: %s", body)
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/onboarding/env-keys/OPENAI_API_KEY", nil, "")
+	if code != 200 || !strings.Contains(body, `"last4":"0042"`) || strings.Contains(body, onboardingOpenAIKey) {
+		t.Errorf("env key: %d %s", code, body)
+	}
+	if code, body, _ = do(t, c, "POST", base+"/api/onboarding/env-keys/PATH", nil, ""); code != 400 {
+		t.Errorf("a variable outside the table: %d %s", code, body)
+	}
+	if code, body, _ = do(t, c, "POST", base+"/api/onboarding/local/lmstudio", nil, ""); code != 400 || !strings.Contains(body, "not reachable") {
+		t.Errorf("unreachable local server: %d %s", code, body)
+	}
+	if code, body, _ = do(t, c, "POST", base+"/api/onboarding/test", js, `{"model":""}`); code != 400 {
+		t.Errorf("test without a model: %d %s", code, body)
+	}
+	code, body, _ = do(t, c, "POST", base+"/api/onboarding/test", js, `{"model":"openai/gpt-5"}`)
+	if code != 200 || !strings.Contains(body, `"ok":true`) || !strings.Contains(body, `"answer":"openai here"`) {
+		t.Errorf("test request: %d %s", code, body)
 	}
 }
