@@ -46,7 +46,7 @@ func (s *Services) onboardingEnv() OnboardingEnv {
 		return *s.onb.env
 	}
 	// a local probe never goes through a proxy and never follows redirects
-	c := &http.Client{Transport: &http.Transport{Proxy: nil}, CheckRedirect: func(*http.Request, []*http.Request) error {
+	c := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
 	return OnboardingEnv{Getenv: os.Getenv, Local: onboarding.DefaultLocal(os.Getenv), Client: c}

@@ -73,7 +73,7 @@ func (s *Services) SendSetupTest(ctx context.Context, model string) (SetupTest, 
 	req.Header.Set("Authorization", "Bearer "+secret)
 	req.Header.Set("Content-Type", "application/json")
 	start := time.Now()
-	res, err := (&http.Client{Transport: &http.Transport{Proxy: nil}}).Do(req)
+	res, err := (&http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}).Do(req)
 	if err != nil {
 		return SetupTest{}, fmt.Errorf("mgmt: setup test: %w", err)
 	}
