@@ -106,7 +106,7 @@ function refusedSignIn(output: string[]): string | undefined {
  * Start the binary and wait for its address and one-time login link. Both pipes
  * are drained into the log for the whole run (a full pipe would block the server).
  */
-function launch(bin: string, args: string[], env: NodeJS.ProcessEnv, log: fs.WriteStream): Promise<Launched> {
+export function launch(bin: string, args: string[], env: NodeJS.ProcessEnv, log: fs.WriteStream): Promise<Launched> {
   log.write(`$ HOME=${env.HOME} ${bin} ${args.join(' ')}\n`)
   const child = spawn(bin, args, {
     cwd: E2E_DIR,

@@ -74,6 +74,7 @@ func (h *HTTP) routes() {
 	h.desktopRoutes()
 	h.quotaRoutes()
 	h.portableRoutes()
+	h.onboardingRoutes()
 
 	h.costRoutes()
 	h.playgroundRoutes()

@@ -101,6 +101,7 @@ type Services struct {
 	desk       desktopExt
 	quotaRev   atomic.Int64
 	portable   Portable
+	onb        onboardingExt
 
 	cost *CostDeps
 	play *playground.Playground

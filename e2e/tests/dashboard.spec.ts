@@ -47,6 +47,7 @@ test.describe.serial('signed in through the one-time login link', () => {
       'Analytics',
       'Logs',
       'Playground',
+      'Setup',
       'Settings',
     ])
   })

@@ -73,6 +73,7 @@ describe('App', () => {
       'Analytics',
       'Logs',
       'Playground',
+      'Setup',
       'Settings',
     ])
 

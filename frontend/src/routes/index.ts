@@ -30,6 +30,7 @@ export const routes: RouteDef[] = [
   { path: '/analytics', label: 'Analytics', icon: 'analytics', load: () => import('./Analytics.svelte') },
   { path: '/logs', label: 'Logs', icon: 'logs', load: () => import('./Logs.svelte') },
   { path: '/playground', label: 'Playground', icon: 'playground', load: () => import('./Playground.svelte') },
+  { path: '/setup', label: 'Setup', icon: 'play', load: () => import('./Setup.svelte') },
   { path: '/settings', label: 'Settings', icon: 'settings', load: () => import('./Settings.svelte') },
 ]
 
