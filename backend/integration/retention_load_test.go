@@ -51,9 +51,10 @@ func TestRetentionUnderLoad(t *testing.T) {
 		}
 	}
 	path, body := rawRequest(dOpenAI, clientModel(dOpenAI), false, "hi")
-	// drive runs 4 clients for d; with a pace, each sends one request per
-	// pace (a steady stream, as agents send), else as fast as answered.
-	drive := func(d, pace time.Duration) []time.Duration {
+	// drive runs 4 clients for d or until until is closed; with a pace,
+	// each sends one request per pace (a steady stream, as agents send),
+	// else as fast as answered.
+	drive := func(d, pace time.Duration, until <-chan struct{}) []time.Duration {
 		var mu sync.Mutex
 		var lat []time.Duration
 		var wg sync.WaitGroup
@@ -62,6 +63,11 @@ func TestRetentionUnderLoad(t *testing.T) {
 			wg.Go(func() {
 				next := time.Now()
 				for time.Now().Before(stop) {
+					select {
+					case <-until:
+						return
+					default:
+					}
 					if pace > 0 {
 						time.Sleep(time.Until(next))
 						next = next.Add(pace)
@@ -82,14 +88,14 @@ func TestRetentionUnderLoad(t *testing.T) {
 		return lat
 	}
 	pct := func(l []time.Duration, p float64) time.Duration { return l[int(float64(len(l)-1)*p)] }
-	drive(time.Second, 0) // warm-up
+	drive(time.Second, 0, nil) // warm-up
 	for _, pace := range []time.Duration{5 * time.Millisecond, 0} {
 		mode := "flat out"
 		if pace > 0 {
 			mode = fmt.Sprintf("4 × one per %s", pace)
 		}
 		seedOld()
-		quiet := drive(5*time.Second, pace)
+		quiet := drive(5*time.Second, pace, nil)
 		var rep usage.PruneResult
 		var took time.Duration
 		var err error
@@ -100,12 +106,12 @@ func TestRetentionUnderLoad(t *testing.T) {
 			rep, err = usage.Prune(ctx, db, usage.Retention{Days: 30, MaxMiB: 1024}, time.Now())
 			took = time.Since(t0)
 		}()
-		busy := drive(5*time.Second, pace)
+		busy := drive(time.Minute, pace, done) // the whole pass (bounded)
 		<-done
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: retention pass rolled up %d, deleted %d old rows in %s (batches of 2,000; the rest at the next pass)",
+		t.Logf("%s: retention pass rolled up %d, deleted %d old rows in %s (rollup batches of 1,000 rows, delete batches of 500)",
 			mode, rep.RolledUp, rep.DeletedOld, took.Round(time.Millisecond))
 		t.Logf("%s: requests alone:        n=%d p50 %s p99 %s", mode, len(quiet), pct(quiet, .5).Round(time.Microsecond), pct(quiet, .99).Round(time.Microsecond))
 		t.Logf("%s: requests beside prune: n=%d p50 %s p99 %s", mode, len(busy), pct(busy, .5).Round(time.Microsecond), pct(busy, .99).Round(time.Microsecond))
