@@ -42,6 +42,9 @@ type Walker struct {
 // span is where a value starts and ends, as addresses in the body.
 type span struct{ start, end uintptr }
 
+// spanEvery is about how many body bytes there are per span.
+const spanEvery = 192
+
 // minSpan is the shortest string worth remembering (a shorter one is
 // cheaper to scan again than to look up).
 const minSpan = 128
@@ -70,6 +73,12 @@ func (w *Walker) Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 	obj := raw[i] == '{'
 	i++
 	base := uintptr(unsafe.Pointer(unsafe.StringData(raw)))
+	if w != nil && w.spans == nil {
+		// Sized once from the first (outermost) value: agent bodies have
+		// about one container or long string per 200 bytes, and growing
+		// the slice 1.25× at a time would allocate five times its size.
+		w.spans = make([]span, 0, len(raw)/spanEvery+16)
+	}
 	cur := w.seek(base + uintptr(i))
 	for {
 		i = skipWSs(raw, i)
