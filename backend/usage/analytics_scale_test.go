@@ -1,11 +1,13 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,7 +84,7 @@ func TestAnalyticsAtScale(t *testing.T) {
 			}
 			d := time.Since(t0)
 			worst = max(worst, d)
-			t.Logf("analytics  720h %s %+v: %s", name, f, d.Round(time.Millisecond))
+			t.Logf("analytics  720h %s %s: %s", name, describe(f), d.Round(time.Millisecond))
 		}
 		return worst
 	}
@@ -116,6 +118,18 @@ func TestAnalyticsAtScale(t *testing.T) {
 		}
 		t.Logf("target: Analytics with %s ≤ 200 ms: slowest %s %s", c.name, c.d.Round(time.Millisecond), verdict)
 	}
+}
+
+// describe names q's filters and breakdown.
+func describe(q AnalyticsQuery) string {
+	var parts []string
+	for _, f := range [...]struct{ dim, v string }{{"provider", q.Provider}, {"account", q.Account}, {"model", q.Model},
+		{"key", q.Key}, {"tool", q.Tool}, {"combo", q.Combo}} {
+		if f.v != "" {
+			parts = append(parts, f.dim+"="+f.v)
+		}
+	}
+	return strings.Join(parts, " ") + " by " + cmp.Or(q.GroupBy, "provider")
 }
 
 // rollupUpTo rolls up rows with ids up to last (a batch at a time).
