@@ -516,9 +516,11 @@ export interface ToolStatus {
   /** e.g. "claude-code" */
   id: string
   name: string
-  /** the binary is on PATH or its config folder exists */
+  /** its program is on PATH or where its installer puts it (never because a config file exists) */
   installed: boolean
   binaryPath?: string
+  /** a config file of it exists (informative: not "installed") */
+  configFound?: boolean
   /** the files Switchboard reads and writes for it */
   configPaths: string[]
   state: ToolState | string
