@@ -151,6 +151,8 @@ export interface AccountView {
   expiresAt?: string
   /** sign-in accounts: RFC 3339, the last successful refresh (absent when never) */
   refreshedAt?: string
+  /** the account sends no key (a local or self-hosted server) */
+  keyless?: boolean
 }
 
 /** a configured provider */
@@ -158,7 +160,22 @@ export interface ProviderView extends CatalogEntry {
   source: DefinitionSource
   disabled: boolean
   usable: boolean
+  /** why no request can go to it ("" / absent when usable) */
+  unusable?: string
   accounts: AccountView[]
+  /** not from the catalog: URL, type and models are the user's */
+  custom?: boolean
+  /** a custom provider's type */
+  type?: CustomProviderType | ''
+  allowLocal?: boolean
+  /** it may run with a keyless account (local, allow-local or custom) */
+  keyOptional?: boolean
+  /** untested until a test or a request succeeded; failed when the last test failed */
+  check?: 'untested' | 'ok' | 'failed'
+  /** RFC 3339 of that outcome */
+  checkedAt?: string
+  /** what the failed test said */
+  checkError?: string
 }
 
 export type CustomProviderType =
@@ -177,6 +194,10 @@ export interface ProviderInput {
   allowLocal: boolean
   models: string[]
   disabled: boolean
+  /** adds an account with this key (the custom provider form); without one a keyless account is made when the provider can run without a key */
+  apiKey?: string
+  /** the name of that account */
+  account?: string
 }
 
 /** body of AddAccount / POST /api/providers/{id}/accounts */
@@ -481,6 +502,17 @@ export interface Cooldown {
 export interface HealthView {
   breakers: BreakerView[]
   cooldowns: Cooldown[]
+  /** providers no request can reach, with the fix offered (always set by the client; absent in older fixtures) */
+  unusable?: UnusableProvider[]
+}
+
+/** a provider without a usable account (or disabled) on the Health page */
+export interface UnusableProvider {
+  provider: string
+  name: string
+  message: string
+  /** add_keyless: one click adds a keyless account; enable: it is disabled; add_account: a key or sign-in is needed */
+  fix: 'add_keyless' | 'enable' | 'add_account'
 }
 
 export type RoutingEventKind =
