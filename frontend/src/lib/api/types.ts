@@ -139,6 +139,10 @@ export interface AccountView {
   rpm: number
   /** "ok" | "disabled" | "needs_sign_in" | … */
   state: string
+  /** RFC 3339: when a rest ends */
+  until?: string
+  /** why it rests (the upstream's message) */
+  detail?: string
   /** "key" when absent (servers before sign-in accounts) */
   kind?: AccountKind
   /** sign-in accounts: who signed in */
