@@ -230,4 +230,10 @@ func TestDiscoverModels(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), mgmt.AllowLocalLabel) {
 		t.Fatalf("err = %v, want it to name the %q checkbox", err, mgmt.AllowLocalLabel)
 	}
+	// Saving plain http to another machine says the same.
+	err = g.in.Services.SaveProvider(context.Background(), mgmt.ProviderInput{ID: "lan3", Type: "openai-compatible",
+		BaseURL: "http://10.0.0.5:8000/v1", Models: []string{"m"}})
+	if err == nil || !strings.Contains(err.Error(), mgmt.AllowLocalLabel) {
+		t.Fatalf("SaveProvider err = %v, want it to name the %q checkbox", err, mgmt.AllowLocalLabel)
+	}
 }
