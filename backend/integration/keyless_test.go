@@ -237,3 +237,39 @@ func TestDiscoverModels(t *testing.T) {
 		t.Fatalf("SaveProvider err = %v, want it to name the %q checkbox", err, mgmt.AllowLocalLabel)
 	}
 }
+
+// A key added later replaces the automatic keyless account (requests do
+// not try the server without a key first); an export keeps a keyless
+// account, so the imported provider routes too.
+func TestKeylessAccountReplacedByAKeyAndExported(t *testing.T) {
+	up := newKeylessServer(t, "m1")
+	a := startGateway(t, gwOpts{})
+	ctx := context.Background()
+	for _, id := range []string{"lan", "box"} {
+		if err := a.in.Services.SaveProvider(ctx, mgmt.ProviderInput{ID: id, Type: "openai-compatible",
+			BaseURL: up.base(), AllowLocal: true, Models: []string{"m1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.in.Services.AddAccount(ctx, "box", mgmt.AccountInput{Name: "main", APIKey: "sk-box-000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := findProvider(t, a, "box"); len(p.Accounts) != 1 || p.Accounts[0].Name != "main" {
+		t.Fatalf("box accounts after adding a key: %+v", p.Accounts)
+	}
+	file, err := a.in.Services.ExportSetupFile(ctx, "a long passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startGateway(t, gwOpts{})
+	rep, err := b.in.Services.ImportSetup(ctx, mgmt.SetupImport{Data: file.Data, Passphrase: "a long passphrase"})
+	if err != nil || rep.Skipped != 0 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	if p := findProvider(t, b, "lan"); len(p.Accounts) != 1 || !p.Accounts[0].Keyless {
+		t.Fatalf("imported lan accounts: %+v", p.Accounts)
+	}
+	if got := chatOnce(t, b, "lan/m1"); got != "keyless hello" {
+		t.Fatalf("imported keyless provider answers %q", got)
+	}
+}

@@ -314,11 +314,38 @@ func (s *Services) AddAccount(ctx context.Context, providerID string, in Account
 	if err != nil {
 		return AccountView{}, err
 	}
+	if strings.TrimSpace(in.APIKey) != "" {
+		if err := s.dropKeyless(ctx, providerID); err != nil {
+			return AccountView{}, err
+		}
+	}
 	if err := s.changed(ctx); err != nil {
 		return AccountView{}, err
 	}
 	return AccountView{ID: a.ID, Name: a.Name, Last4: a.Last4, Source: "store", Priority: a.Priority,
 		MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok", Kind: "key"}, nil
+}
+
+// dropKeyless removes the keyless account a provider was given
+// automatically (see firstAccount) once it has an account with a key: the
+// key replaces it, so requests do not try the server without a key first.
+func (s *Services) dropKeyless(ctx context.Context, providerID string) error {
+	all, err := s.routing.Accounts.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		if a.ProviderID != providerID || a.Name != accounts.KeylessName || a.Kind == accounts.KindSignIn {
+			continue
+		}
+		if key, err := s.routing.Accounts.Reveal(a); err != nil || key != "" {
+			continue
+		}
+		if err := s.routing.Accounts.DeleteAccount(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateAccount patches a stored account.

@@ -73,11 +73,6 @@ test.describe.serial('providers, the gateway and the request log', () => {
     const keyless = fake.locator('[data-testid="account-row"][data-account-name="keyless"]')
     await expect(keyless.getByTestId('account-keyless')).toHaveText('keyless')
     await expect(fake.getByTestId('provider-state')).toHaveText('Untested')
-    // this test uses a key instead: the keyless account goes
-    await fake.getByRole('button', { name: 'Remove account keyless' }).click()
-    await fake.getByRole('button', { name: 'Confirm remove account keyless' }).click()
-    await expect(keyless).toHaveCount(0)
-    await expect(fake.getByTestId('provider-state')).toHaveText('Not usable')
 
     await fake.getByRole('button', { name: 'Add account to fake' }).click()
     const accountForm = fake.getByTestId('account-form')
@@ -91,6 +86,8 @@ test.describe.serial('providers, the gateway and the request log', () => {
     await expect(row).toBeVisible()
     await expect(row.getByTestId('account-key')).toHaveText(`…${DUMMY_LAST4}`)
     await expect(fake.getByTestId('account-form')).toHaveCount(0)
+    // the key replaced the keyless account
+    await expect(keyless).toHaveCount(0)
     await expect(fake.getByTestId('provider-state')).toHaveText('Untested')
     // the key never comes back unmasked, not even in an input
     await expect(page.getByText(DUMMY_KEY)).toHaveCount(0)
