@@ -84,7 +84,7 @@ func (p *Provider) UnusableError() *ir.Error {
 	}
 	if p.Disabled {
 		return &ir.Error{Kind: ir.KindNoAccount, Provider: p.Entry.ID, Message: fmt.Sprintf(
-			"provider %q is disabled; enable it on the Providers page", p.Entry.ID)}
+			"provider %q is paused or disabled: resume it from the tray, or remove `disabled: true` from its config entry", p.Entry.ID)}
 	}
 	for _, a := range p.Accounts {
 		if !a.Disabled && a.Cred != nil && a.Cred.NeedsSignIn() {
@@ -97,7 +97,12 @@ func (p *Provider) UnusableError() *ir.Error {
 		what = "has no enabled account (all are disabled)"
 	}
 	fix := "add an account on the Providers page or with `switchboard providers add`"
-	if p.Entry.KeyOptional() {
+	switch {
+	case len(p.Accounts) > 0:
+		fix = "enable one on the Providers page (a paused provider resumes from the tray)"
+	case p.Entry.Auth == provider.AuthOAuth:
+		fix = fmt.Sprintf("sign in under Subscriptions on the Providers page, or with `switchboard login %s`", p.Entry.ID)
+	case p.Entry.KeyOptional():
 		fix = "add a keyless account (Health page: Add keyless account) or an API key on the Providers page"
 	}
 	return &ir.Error{Kind: ir.KindNoAccount, Provider: p.Entry.ID, Message: fmt.Sprintf(

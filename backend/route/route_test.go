@@ -628,9 +628,14 @@ func TestNoUsableAccountKind(t *testing.T) {
 		want  string
 	}{
 		{"none", nil, "has no account"},
-		{"all disabled", []*Account{{ID: "a", Name: "a", Disabled: true}}, "all are disabled"},
+		{"all disabled", []*Account{{ID: "a", Name: "a", Disabled: true}}, "enable one on the Providers page"},
+		{"a subscription without a sign-in", nil, "switchboard login lan"},
 	} {
-		s := NewSnapshot([]*Provider{{Entry: e, Accounts: tc.accts}}, nil)
+		entry := e
+		if strings.HasPrefix(tc.name, "a subscription") {
+			entry.Auth = provider.AuthOAuth
+		}
+		s := NewSnapshot([]*Provider{{Entry: entry, Accounts: tc.accts}}, nil)
 		_, err := s.Resolve("lan/m")
 		var ie *ir.Error
 		if !errors.As(err, &ie) || ie.Kind != ir.KindNoAccount || ie.HTTPStatus() != 503 || !strings.Contains(ie.Message, tc.want) {
