@@ -293,6 +293,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.Services.SetTools(clitools.New(clitools.Options{DataDir: in.Config.DataDir, Keys: clitools.LocalKeys(in.Keys),
 		Endpoint: func() string { return "http://" + addr }}))
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
+	sessions.Seal(in.Sealer) // a session survives a restart on the same data dir
 	in.Sessions = sessions
 	host, _, _ := net.SplitHostPort(addr)
 	hosts := []string{host}

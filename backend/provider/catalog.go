@@ -461,3 +461,18 @@ func checkBaseURL(raw string, cleartextOK bool) error {
 	}
 	return nil
 }
+
+// KeyOptional reports whether the provider can work without an API key: a
+// server on this machine or the local network (local, allow_local) or a
+// custom provider the user declared (many self-hosted servers take none).
+// Such a provider added without an account gets a keyless one, so it routes.
+func (e Entry) KeyOptional() bool {
+	if e.Auth == AuthOAuth {
+		return false
+	}
+	if e.Auth == AuthNone || e.Local || e.AllowLocal {
+		return true
+	}
+	_, cataloged := byID[e.ID]
+	return !cataloged
+}

@@ -2,6 +2,7 @@ package route
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -633,5 +634,35 @@ func TestProviderAccountStrategyEverywhere(t *testing.T) {
 		&ir.Error{Kind: ir.KindQuotaExhausted}, newClock().now())
 	if got := firstAccounts(s, h, "a/m", 2); fmt.Sprint(got) != "[a2 a2]" {
 		t.Errorf("with a1 exhausted: %v", got)
+	}
+}
+
+// A provider without a usable account fails as KindNoAccount (a setup
+// problem, 503), not as a rate limit, and a combo moves past it.
+func TestNoUsableAccountKind(t *testing.T) {
+	e := provider.Entry{ID: "lan", Prefix: "lan", Dialect: dialect.OpenAIChat, Auth: provider.AuthBearer,
+		BaseURL: "http://127.0.0.1:1/v1", Models: []provider.Model{{ID: "m"}}}
+	for _, tc := range []struct {
+		name  string
+		accts []*Account
+		want  string
+	}{
+		{"none", nil, "has no account"},
+		{"all disabled", []*Account{{ID: "a", Name: "a", Disabled: true}}, "enable one on the Providers page"},
+		{"a subscription without a sign-in", nil, "switchboard login lan"},
+	} {
+		entry := e
+		if strings.HasPrefix(tc.name, "a subscription") {
+			entry.Auth = provider.AuthOAuth
+		}
+		s := NewSnapshot([]*Provider{{Entry: entry, Accounts: tc.accts}}, nil)
+		_, err := s.Resolve("lan/m")
+		var ie *ir.Error
+		if !errors.As(err, &ie) || ie.Kind != ir.KindNoAccount || ie.HTTPStatus() != 503 || !strings.Contains(ie.Message, tc.want) {
+			t.Errorf("%s: err = %v, want no_account 503 with %q", tc.name, err, tc.want)
+		}
+		if Decide(ie) != NextTarget {
+			t.Errorf("%s: a combo must move on to its next target", tc.name)
+		}
 	}
 }
