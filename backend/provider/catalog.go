@@ -463,14 +463,16 @@ func checkBaseURL(raw string, cleartextOK bool) error {
 }
 
 // KeyOptional reports whether the provider can work without an API key: a
-// server on this machine or the local network (local, allow_local) or a
-// custom provider the user declared (many self-hosted servers take none).
-// Such a provider added without an account gets a keyless one, so it routes.
+// local server from the catalog (Ollama, LM Studio…) or a custom provider
+// the user declared (many self-hosted servers take none). Such a provider
+// added without an account gets a keyless one, so it routes. A catalog
+// vendor pointed at a local address (allow_local: a proxy or mirror of its
+// API) still needs its key.
 func (e Entry) KeyOptional() bool {
 	if e.Auth == AuthOAuth {
 		return false
 	}
-	if e.Auth == AuthNone || e.Local || e.AllowLocal {
+	if e.Auth == AuthNone || e.Tier == "local" {
 		return true
 	}
 	_, cataloged := byID[e.ID]
