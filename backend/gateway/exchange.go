@@ -54,6 +54,8 @@ type exchange struct {
 	// passThroughOK is false for endpoints whose client shape differs from
 	// the dialect's main endpoint (legacy completions).
 	passThroughOK bool
+	marks         bodyMarks // what the validation pass noticed (bodyMarks)
+	prevResponse  []byte    // the body's previous_response_id, raw (Responses)
 	// kept is what a stream sent the client, for the log (nil unless body
 	// logging is on; see keep).
 	kept []byte
@@ -72,13 +74,48 @@ type encoder struct {
 	stream   func(*ir.Request) dialect.StreamEncoder
 }
 
-var (
-	swbTag = []byte("swb1")
-	// emptySig is a thinking block another vendor's answer left unsigned
-	// (Gemini thought summaries reach Anthropic clients that way): the
-	// Anthropic codec drops it, a raw pass-through would not.
-	emptySig = []byte(`"signature":""`)
+// bodyMarks are what the validation pass noticed in the body's strings,
+// so that deciding on a pass-through and on the image check does not
+// search the whole body again (three searches of a 660 KB body cost more
+// than the rest of a pass-through).
+type bodyMarks uint8
+
+const (
+	// markSWB: a signature we tagged as another vendor's (swb1:, swb1r:).
+	markSWB bodyMarks = 1 << iota
+	// markEmptySig: a thinking block another vendor's answer left unsigned
+	// ("signature": "", Gemini thought summaries reach Anthropic clients
+	// that way): the Anthropic codec drops it, a raw pass-through would not.
+	markEmptySig
+	// markImage: a short string naming an image (a block type such as
+	// image, image_url or input_image, or an image/* MIME type).
+	markImage
+	// markSigKey: the string just seen was the key "signature".
+	markSigKey
 )
+
+var (
+	swbTag    = []byte("swb1")
+	imageWord = []byte("image")
+)
+
+// note looks at one string of the body (as written, escapes kept).
+func (m *bodyMarks) note(s []byte) {
+	sig := *m&markSigKey != 0
+	*m &^= markSigKey
+	switch {
+	case len(s) == 0:
+		if sig {
+			*m |= markEmptySig
+		}
+	case bytes.HasPrefix(s, swbTag):
+		*m |= markSWB
+	case len(s) <= 32 && bytes.Contains(s, imageWord):
+		*m |= markImage
+	case string(s) == "signature":
+		*m |= markSigKey
+	}
+}
 
 // errUnfit marks a candidate that cannot serve this request at all.
 var errUnfit = errors.New("candidate unfit for this request")
@@ -161,8 +198,8 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	// Byte pass-through only when nothing in the history needs translating:
 	// signatures we tagged as another vendor's (swb1:) must be unwrapped by
 	// the codec, never sent raw, and unsigned thinking must be dropped.
-	passThrough := x.passThroughOK && up.Name() == x.client.Name() && !bytes.Contains(x.body, swbTag) &&
-		!(up.Name() == dialect.Anthropic && bytes.Contains(x.body, emptySig))
+	passThrough := x.passThroughOK && up.Name() == x.client.Name() && x.marks&markSWB == 0 &&
+		!(up.Name() == dialect.Anthropic && x.marks&markEmptySig != 0)
 	if x.textOnly(c) {
 		return streamResult{unfit: true, err: &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest,
 			Provider: c.Provider.Entry.ID, Message: "model " + c.Model + " of " + c.Provider.Entry.ID +
@@ -246,7 +283,7 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		// The Codex backend keeps nothing (store:false): a continuation
 		// cannot be resumed there, and dropping the id would answer without
 		// the earlier turns.
-		if gjson.GetBytes(x.body, "previous_response_id").String() != "" {
+		if gjson.ParseBytes(x.prevResponse).String() != "" {
 			return nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
 				Message: "previous_response_id cannot be resumed through a ChatGPT (Codex) sign-in, which stores nothing; send the whole conversation as input (store:false) instead",
 				Cause:   errUnfit}
@@ -287,8 +324,8 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 // Models the catalog does not list (custom, discovered) are not judged.
 func (x *exchange) textOnly(c route.Candidate) bool {
 	m, ok := c.Provider.Entry.Model(c.Model)
-	if !ok || m.Vision || m.Embedding || !bytes.Contains(x.body, []byte("image")) {
-		return false // the byte check keeps text-only traffic from decoding here
+	if !ok || m.Vision || m.Embedding || x.marks&markImage == 0 {
+		return false // the mark keeps text-only traffic from decoding here
 	}
 	full, err := x.fullRequest()
 	return err == nil && hasImages(full.Messages)

@@ -87,9 +87,10 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	if decode == nil {
 		x.decode = codec.DecodeRequest
 	}
-	// One pass validates the body and finds its model and stream flag.
+	// One pass validates the body, finds its model and stream flag, and
+	// notes the markers routing looks for (bodyMarks).
 	var modelRaw, streamRaw []byte
-	if jsonscan.Top(body, func(k, v []byte) {
+	if jsonscan.Scan(body, func(k, v []byte) {
 		switch {
 		case modelRaw == nil && keyIs(k, "model"):
 			modelRaw = v
@@ -97,8 +98,10 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 			streamRaw = v
 		case x.streamOpts == nil && keyIs(k, "stream_options"):
 			x.streamOpts = v
+		case x.prevResponse == nil && keyIs(k, "previous_response_id"):
+			x.prevResponse = v
 		}
-	}) {
+	}, x.marks.note) {
 		var model string
 		if d != dialect.Gemini { // Gemini's model is in the URL (geminiAction checks it)
 			var e *ir.Error

@@ -23,7 +23,13 @@ func Valid(b []byte) bool { return Top(b, nil) }
 // and the raw value. f runs while the scan goes on: a member is reported
 // even when the body turns out invalid further on, so callers act on the
 // result only when Top returns true.
-func Top(b []byte, f func(key, value []byte)) bool {
+func Top(b []byte, f func(key, value []byte)) bool { return Scan(b, f, nil) }
+
+// Scan is Top that also calls str, when not nil, with the contents of
+// every string in b, keys included, in order (between the quotes, escapes
+// kept): a caller looking for a marker in a body (a tag, a key, a type)
+// finds it in the same pass instead of searching all the bytes again.
+func Scan(b []byte, f func(key, value []byte), str func(s []byte)) bool {
 	var buf [64]byte // open containers, '{' or '['; deeper bodies grow it
 	stack := buf[:0]
 	var key []byte
@@ -47,14 +53,18 @@ value:
 			}
 			stack = append(stack, c)
 			if c == '{' {
-				if i, ok = memberKey(b, i, len(stack) == 1, &key); !ok {
+				if i, ok = memberKey(b, i, len(stack) == 1, &key, str); !ok {
 					return false
 				}
 			}
 			continue value
 		case '"':
-			if i = endString(b, i+1); i < 0 {
+			start := i + 1
+			if i = endString(b, start); i < 0 {
 				return false
+			}
+			if str != nil {
+				str(b[start : i-1])
 			}
 		case 't':
 			if i = literal(b, i, "true"); i < 0 {
@@ -89,7 +99,7 @@ value:
 			if b[i] == ',' {
 				i = skipWS(b, i+1)
 				if open == '{' {
-					if i, ok = memberKey(b, i, len(stack) == 1, &key); !ok {
+					if i, ok = memberKey(b, i, len(stack) == 1, &key, str); !ok {
 						return false
 					}
 				}
@@ -105,8 +115,8 @@ value:
 }
 
 // memberKey reads `"key" :` at i and returns where the value starts; the
-// key goes to *key when keep is set (a top-level member).
-func memberKey(b []byte, i int, keep bool, key *[]byte) (int, bool) {
+// key goes to *key when keep is set (a top-level member), and to str.
+func memberKey(b []byte, i int, keep bool, key *[]byte, str func([]byte)) (int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return i, false
 	}
@@ -116,6 +126,9 @@ func memberKey(b []byte, i int, keep bool, key *[]byte) (int, bool) {
 	}
 	if keep {
 		*key = b[i+1 : end-1]
+	}
+	if str != nil {
+		str(b[i+1 : end-1])
 	}
 	i = skipWS(b, end)
 	if i >= len(b) || b[i] != ':' {

@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,4 +105,17 @@ func BenchmarkValid(b *testing.B) {
 			gjson.ValidBytes(body)
 		}
 	})
+}
+
+// Scan hands over every string, keys included, in order, as written.
+func TestScanStrings(t *testing.T) {
+	body := `{"a":"x\"y","b":[{"k":"v"},1,"s",null],"":""}`
+	var got []string
+	if !Scan([]byte(body), nil, func(s []byte) { got = append(got, string(s)) }) {
+		t.Fatal("valid body refused")
+	}
+	want := []string{"a", `x\"y`, "b", "k", "v", "s", "", ""}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("strings %q, want %q", got, want)
+	}
 }
