@@ -48,6 +48,15 @@ type Codec interface {
 	NewStreamDecoder() StreamDecoder
 }
 
+// ValidDecoder is a Codec that can decode a request body its caller has
+// already checked is valid JSON (the gateway's one pass over every body,
+// jsonscan.Scan), skipping the codec's own check: on a megabyte of
+// conversation that check is a full pass of its own. The result is
+// DecodeRequest's for the same valid body.
+type ValidDecoder interface {
+	DecodeValidRequest(body []byte) (*ir.Request, error)
+}
+
 // StreamDecoder turns upstream SSE events into hub events.
 type StreamDecoder interface {
 	// Decode consumes one upstream event and appends 0..n hub events to dst.

@@ -110,6 +110,9 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 				return nil, false
 			}
 		}
+		if vd, ok := codec.(dialect.ValidDecoder); ok && decode == nil {
+			x.decode = vd.DecodeValidRequest // the pass above checked it
+		}
 		if decode == nil {
 			// Lazy: pass-through needs only the model and the stream flag;
 			// the full decode happens if a candidate needs translation.

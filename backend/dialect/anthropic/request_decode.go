@@ -30,10 +30,17 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) { return decodeRequ
 // shape as a messages request without max_tokens.
 func DecodeCountTokens(body []byte) (*ir.Request, error) { return decodeRequest(body) }
 
+// DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
+func (codec) DecodeValidRequest(body []byte) (*ir.Request, error) { return decodeValid(body) }
+
 func decodeRequest(body []byte) (*ir.Request, error) {
 	if !jsonscan.Valid(body) {
 		return nil, ir.Errorf(ir.KindBadRequest, "invalid JSON body")
 	}
+	return decodeValid(body)
+}
+
+func decodeValid(body []byte) (*ir.Request, error) {
 	root := gjson.Parse(unsafeString(body))
 	if !root.IsObject() {
 		return nil, ir.Errorf(ir.KindBadRequest, "body: expected a JSON object")

@@ -19,12 +19,26 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	return decodeRoot(root)
 }
 
+// DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
+func (codec) DecodeValidRequest(body []byte) (*ir.Request, error) {
+	root, err := objectOf(body)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRoot(root)
+}
+
 // parseObject validates body and parses it once; every string read later
 // aliases this one copy.
 func parseObject(body []byte) (gjson.Result, error) {
 	if !jsonscan.Valid(body) {
 		return gjson.Result{}, badRequest("request body is not valid JSON")
 	}
+	return objectOf(body)
+}
+
+// objectOf is parseObject for a body known to be valid JSON.
+func objectOf(body []byte) (gjson.Result, error) {
 	r := gjson.Parse(jsonscan.View(body))
 	if !r.IsObject() {
 		return gjson.Result{}, badRequest("request body must be a JSON object")

@@ -16,7 +16,17 @@ import (
 // wrong type are ignored rather than failing the request, like unknown
 // fields.
 func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
-	root, err := parseObject(body)
+	if !jsonscan.Valid(body) {
+		return nil, badRequest("request body is not valid JSON")
+	}
+	return decodeValid(body)
+}
+
+// DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
+func (codec) DecodeValidRequest(body []byte) (*ir.Request, error) { return decodeValid(body) }
+
+func decodeValid(body []byte) (*ir.Request, error) {
+	root, err := objectOf(body)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +67,11 @@ func parseObject(body []byte) (gjson.Result, error) {
 	if !jsonscan.Valid(body) {
 		return gjson.Result{}, badRequest("request body is not valid JSON")
 	}
+	return objectOf(body)
+}
+
+// objectOf is parseObject for a body known to be valid JSON.
+func objectOf(body []byte) (gjson.Result, error) {
 	root := gjson.Parse(jsonscan.View(body))
 	if !root.IsObject() {
 		return gjson.Result{}, badRequest("request body must be a JSON object")

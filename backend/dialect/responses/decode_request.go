@@ -19,6 +19,13 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	if !jsonscan.Valid(body) {
 		return nil, badRequest("request body is not valid JSON")
 	}
+	return decodeValid(body)
+}
+
+// DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
+func (codec) DecodeValidRequest(body []byte) (*ir.Request, error) { return decodeValid(body) }
+
+func decodeValid(body []byte) (*ir.Request, error) {
 	root := gjson.Parse(jsonscan.View(body))
 	if !root.IsObject() {
 		return nil, badRequest("request body must be a JSON object")
