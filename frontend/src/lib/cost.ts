@@ -12,6 +12,11 @@ export function formatUsd(v: number | null | undefined): string {
   return usd(v, a === 0 || a >= 1 ? 2 : a >= 0.01 ? 3 : 4)
 }
 
+/** US dollars with exactly `digits` decimals, as the locale writes them. */
+export function formatUsdDigits(v: number, digits: number): string {
+  return usd(v, digits)
+}
+
 function usd(v: number, digits: number): string {
   return new Intl.NumberFormat(currentLocale(), {
     style: 'currency',
