@@ -248,7 +248,7 @@ export class SignInStore {
         await this.settled(providerId, {
           ...was,
           status: 'failed',
-          error: 'Switchboard no longer knows this sign-in (it expired or the app restarted). Start again.',
+          error: m.si_err_unknown_flow(),
         })
       } else if (n >= MAX_POLL_FAILURES) {
         await this.settled(providerId, { ...was, status: 'failed', error: message(e) })
@@ -283,7 +283,7 @@ export class SignInStore {
     const pasted = code.trim()
     if (!flow || flow.status !== 'pending') return false
     if (!pasted) {
-      this.put('errors', providerId, 'Paste the code the sign-in page showed, or the address the browser ended on.')
+      this.put('errors', providerId, m.si_err_paste())
       return false
     }
     this.put('busy', providerId, 'code')
@@ -339,7 +339,7 @@ export class SignInStore {
     try {
       const a = await this.deps.client.importSignIn(providerId, name)
       const from = this.providers.find((p) => p.id === providerId)?.importFrom || 'the CLI'
-      this.put('notices', providerId, `Imported ${a.email || a.name || name} from ${from}.`)
+      this.put('notices', providerId, m.si_imported_notice({ who: a.email || a.name || name, from }))
       await this.onchange?.()
       await this.loadLog()
       return a
