@@ -20,6 +20,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/i18n"
 	"switchboard/backend/logging"
 	"switchboard/backend/server"
 )
@@ -162,7 +163,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		args = fs.Args()[1:]
 	}
 	if !takesSub && len(positional) > 0 {
-		fmt.Fprintf(stderr, "switchboard: unexpected argument %q\n\n%s", positional[0], usageText)
+		fmt.Fprintf(stderr, "switchboard: %s\n\n%s", i18n.Current().T("cli.unexpected_argument", i18n.V{"Arg": positional[0]}), usageText)
 		return 2
 	}
 	if g.version {
@@ -171,7 +172,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, log, err := resolveConfig(&g, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "switchboard: configuration problems:")
+		fmt.Fprintln(stderr, "switchboard: "+i18n.Current().T("cli.config_problems"))
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintln(stderr, "  - "+line)
 		}
@@ -208,7 +209,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		defer in.Close()
 		return toolsCommand(newToolsService(cfg, in.Keys), sub, positional, toolModel, toolYes, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usageText)
+		fmt.Fprintf(stderr, "switchboard: %s\n\n%s", i18n.Current().T("cli.unknown_command", i18n.V{"Command": cmd}), usageText)
 		return 2
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
 )
 
@@ -100,6 +101,7 @@ func keysCommand(cfg config.Config, log *slog.Logger, sub string, kf *keyFlags, 
 		return 1
 	}
 	defer in.Close()
+	tr := i18n.Current() // the stored language, read by core.Open
 	switch sub {
 	case "create":
 		name := kf.name
@@ -107,7 +109,7 @@ func keysCommand(cfg config.Config, log *slog.Logger, sub string, kf *keyFlags, 
 			name = rest[0]
 		}
 		if name == "" {
-			fmt.Fprintln(stderr, "switchboard keys create: --name is required")
+			fmt.Fprintln(stderr, "switchboard keys create: "+tr.T("cli.keys.name_required"))
 			return 2
 		}
 		p, err := kf.apply(keys.Policy{})
@@ -120,7 +122,7 @@ func keysCommand(cfg config.Config, log *slog.Logger, sub string, kf *keyFlags, 
 			fmt.Fprintln(stderr, "switchboard keys create:", err)
 			return 1
 		}
-		fmt.Fprintf(stderr, "Created key %q (%s). Copy it now: it is not shown again.\n", k.Name, k.ID)
+		fmt.Fprintln(stderr, tr.T("cli.keys.created", i18n.V{"Name": k.Name, "ID": k.ID}))
 		fmt.Fprintln(stdout, secret)
 		return 0
 	case "set":
@@ -131,23 +133,23 @@ func keysCommand(cfg config.Config, log *slog.Logger, sub string, kf *keyFlags, 
 		return 0
 	case "revoke":
 		if len(rest) != 1 {
-			fmt.Fprintln(stderr, "switchboard keys revoke: give one key id or name")
+			fmt.Fprintln(stderr, "switchboard keys revoke: "+tr.T("cli.keys.give_one"))
 			return 2
 		}
 		if err := in.Keys.Revoke(ctx, rest[0]); err != nil {
 			fmt.Fprintln(stderr, "switchboard keys revoke:", err)
 			return 1
 		}
-		fmt.Fprintf(stderr, "Revoked %s\n", rest[0])
+		fmt.Fprintln(stderr, tr.T("cli.keys.revoked", i18n.V{"Key": rest[0]}))
 		return 0
 	}
-	fmt.Fprintf(stderr, "switchboard keys: unknown subcommand %q (create, list, set, revoke)\n", sub)
+	fmt.Fprintln(stderr, "switchboard keys: "+tr.T("cli.unknown_subcommand", i18n.V{"Sub": sub, "Known": "create, list, set, revoke"}))
 	return 2
 }
 
 func keysSet(ctx context.Context, in *core.Instance, kf *keyFlags, rest []string, stderr io.Writer) int {
 	if len(rest) != 1 {
-		fmt.Fprintln(stderr, "switchboard keys set: give one key id or name, then the policy flags to change")
+		fmt.Fprintln(stderr, "switchboard keys set: "+i18n.Current().T("cli.keys.set_usage"))
 		return 2
 	}
 	k, ok := in.Keys.Get(rest[0])

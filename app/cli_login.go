@@ -14,6 +14,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/i18n"
 	"switchboard/backend/provider"
 	"switchboard/backend/signin"
 )
@@ -31,8 +32,8 @@ type loginFlags struct {
 // picks it up within seconds.
 func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf loginFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if providerID == "" {
-		fmt.Fprintf(stderr, "usage: switchboard login PROVIDER [--account NAME] [--no-browser] [--import]\n  PROVIDER: %s\n",
-			strings.Join(provider.SignInIDs(), ", "))
+		fmt.Fprintf(stderr, "%s: switchboard login PROVIDER [--account NAME] [--no-browser] [--import]\n  PROVIDER: %s\n",
+			i18n.Current().T("cli.usage"), strings.Join(provider.SignInIDs(), ", "))
 		return 2
 	}
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -43,6 +44,7 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 		return 1
 	}
 	defer in.Close()
+	tr := i18n.Current() // the stored language, read by core.Open
 	fail := func(err error) int { fmt.Fprintf(stderr, "switchboard login %s: %v\n", providerID, err); return 1 }
 	if lf.doImport {
 		id, err := in.SignIns.Import(ctx, providerID, lf.account)
@@ -50,8 +52,8 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 			return fail(err)
 		}
 		st, _ := in.SignIns.StatusOf(ctx, id)
-		fmt.Fprintf(stdout, "Imported %s's %s login (%s).\n", providerID, signin.CLIName(providerID), st.Email)
-		fmt.Fprintln(stdout, "Note: Switchboard and the CLI now share one refresh token. When either renews it, the other may be signed out; `switchboard login "+providerID+"` without --import gives Switchboard its own sign-in.")
+		fmt.Fprintln(stdout, tr.T("cli.login.imported", i18n.V{"Provider": providerID, "CLI": signin.CLIName(providerID), "Email": st.Email}))
+		fmt.Fprintln(stdout, tr.T("cli.login.shared_token", i18n.V{"Command": "switchboard login " + providerID}))
 		return 0
 	}
 	f, err := in.SignIns.Start(ctx, signin.StartOptions{Provider: providerID, Account: lf.account})
@@ -59,7 +61,7 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 		return fail(err)
 	}
 	if e, ok := in.SignIns.RiskNote(providerID); ok {
-		fmt.Fprintf(stdout, "Before you connect: %s\n\n", e)
+		fmt.Fprintf(stdout, "%s\n\n", tr.T("cli.login.risk", i18n.V{"Note": e}))
 	}
 	opened := false
 	if !lf.noBrowser {
@@ -67,34 +69,34 @@ func loginCommand(cfg config.Config, log *slog.Logger, providerID string, lf log
 	}
 	switch {
 	case f.Device:
-		fmt.Fprintf(stdout, "Open %s on any device, sign in and enter the code:\n\n    %s\n\nWaiting for you to approve…\n", f.URL, f.UserCode)
+		fmt.Fprintf(stdout, "%s\n\n    %s\n\n%s\n", tr.T("cli.login.device", i18n.V{"URL": f.URL}), f.UserCode, tr.T("cli.login.waiting"))
 	case opened:
-		fmt.Fprintf(stdout, "Opened your browser to sign in. If it did not open, visit:\n  %s\n", f.URL)
+		fmt.Fprintf(stdout, "%s\n  %s\n", tr.T("cli.login.opened"), f.URL)
 	case f.ManualURL != "":
-		fmt.Fprintf(stdout, "Open this URL in a browser on any machine and sign in:\n  %s\nThen paste the code it shows here and press Enter.\n", f.ManualURL)
+		fmt.Fprintf(stdout, "%s\n  %s\n%s\n", tr.T("cli.login.manual"), f.ManualURL, tr.T("cli.login.manual_paste"))
 	default:
-		fmt.Fprintf(stdout, "Open this URL in a browser and sign in:\n  %s\nIf the browser is on another machine, paste the address it ends on (http://localhost…) here and press Enter.\n", f.URL)
+		fmt.Fprintf(stdout, "%s\n  %s\n%s\n", tr.T("cli.login.open_url"), f.URL, tr.T("cli.login.paste_redirect"))
 	}
 	if !f.Device {
-		go pasteLoop(ctx, in.SignIns, f.ID, stdin, stderr)
+		go pasteLoop(ctx, tr, in.SignIns, f.ID, stdin, stderr)
 	}
 	v, err := in.SignIns.Wait(ctx, f.ID)
 	if err != nil { // Ctrl-C
 		_ = in.SignIns.Cancel(f.ID)
-		fmt.Fprintln(stderr, "switchboard login: canceled; nothing was stored")
+		fmt.Fprintln(stderr, "switchboard login: "+tr.T("cli.login.canceled"))
 		return 1
 	}
 	if v.Status != signin.FlowDone {
 		return fail(fmt.Errorf("%s", v.Error))
 	}
-	fmt.Fprintf(stdout, "Signed in to %s as %s (account %q). A running Switchboard picks it up within a few seconds; models: %s/<model>.\n",
-		providerID, orUnknown(v.Email), v.Account, prefixOf(providerID))
+	fmt.Fprintln(stdout, tr.T("cli.login.signed_in", i18n.V{"Provider": providerID, "Email": orUnknown(tr, v.Email),
+		"Account": v.Account, "Prefix": prefixOf(providerID)}))
 	return 0
 }
 
 // pasteLoop completes the flow with each line typed or pasted, until one
 // is accepted; a line that cannot be used says why and waits for another.
-func pasteLoop(ctx context.Context, m *signin.Manager, id string, stdin io.Reader, stderr io.Writer) {
+func pasteLoop(ctx context.Context, tr *i18n.Printer, m *signin.Manager, id string, stdin io.Reader, stderr io.Writer) {
 	sc := bufio.NewScanner(stdin)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -103,7 +105,7 @@ func pasteLoop(ctx context.Context, m *signin.Manager, id string, stdin io.Reade
 		}
 		v, err := m.Complete(ctx, id, line)
 		if err != nil {
-			fmt.Fprintf(stderr, "%v; paste again or finish in the browser\n", err)
+			fmt.Fprintf(stderr, "%v; %s\n", err, tr.T("cli.login.paste_again"))
 			continue
 		}
 		if v.Status != signin.FlowPending {
@@ -129,9 +131,9 @@ func openBrowser(url string) error {
 	return cmd.Start()
 }
 
-func orUnknown(s string) string {
+func orUnknown(tr *i18n.Printer, s string) string {
 	if s == "" {
-		return "an account without an email"
+		return tr.T("cli.login.no_email")
 	}
 	return s
 }

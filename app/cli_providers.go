@@ -13,6 +13,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/i18n"
 	"switchboard/backend/mgmt"
 )
 
@@ -124,7 +125,7 @@ func printProviders(w io.Writer, ps []mgmt.ProviderView) {
 		var accts []string
 		for _, a := range p.Accounts {
 			if a.Kind == "signin" {
-				accts = append(accts, fmt.Sprintf("%s(sign-in %s,%s,token %s)", a.Name, orUnknown(a.Email), a.State, a.TokenState))
+				accts = append(accts, fmt.Sprintf("%s(sign-in %s,%s,token %s)", a.Name, orUnknown(i18n.Current(), a.Email), a.State, a.TokenState))
 				continue
 			}
 			accts = append(accts, fmt.Sprintf("%s(…%s,%s)", a.Name, a.Last4, a.State))

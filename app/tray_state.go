@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"switchboard/backend/i18n"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,8 @@ func (c *trayController) Model() traymenu.Model {
 func (c *trayController) state() TrayState {
 	now := c.now()
 	h := c.svc.Health()
-	st := TrayState{Now: now, Endpoint: c.svc.Status().Endpoint, ToolCombos: c.toolCombos(), KeyBudgets: c.svc.KeyWarnings()}
+	st := TrayState{Now: now, Endpoint: c.svc.Status().Endpoint, ToolCombos: c.toolCombos(), KeyBudgets: c.svc.KeyWarnings(),
+		Lang: i18n.Current().Locale}
 	c.mu.Lock()
 	st.Today, st.TodayKnown, st.LaunchAtLogin, st.CopiedUntil = c.today, c.todayOK, c.login, c.copiedUntil
 	paused := c.paused

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/app/trayhelper/traymenu"
+	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/quota"
@@ -38,6 +39,9 @@ type TrayState struct {
 	// KeyBudgets are the local keys' budgets at 80% or more, most used
 	// first (one line: the first, and how many more).
 	KeyBudgets []keys.Warning
+	// Lang is the locale the menu speaks ("" = English); the controller
+	// sets the process's current one (i18n.Current).
+	Lang string
 }
 
 // TrayProvider is one provider's live state.
@@ -71,19 +75,20 @@ const (
 // The items' ids, order and parents never change (see traymenu.Item).
 func TrayMenu(st TrayState) traymenu.Model {
 	m := traymenu.Model{}
+	tr := i18n.For(st.Lang)
 	add := func(it traymenu.Item) { m.Items = append(m.Items, it) }
 	sep := 0
 	separator := func() { sep++; add(traymenu.Item{ID: "sep" + strconv.Itoa(sep), Separator: true, Visible: true}) }
 
-	endpoint := traymenu.Item{ID: "endpoint", Title: "Copy endpoint  " + st.Endpoint, Tooltip: "Copy the API base URL to the clipboard",
+	endpoint := traymenu.Item{ID: "endpoint", Title: tr.T("tray.copy_endpoint", i18n.V{"Endpoint": st.Endpoint}), Tooltip: tr.T("tray.copy_endpoint_tip"),
 		Action: "copy-endpoint", Enabled: st.Endpoint != "", Visible: true}
 	if st.Now.Before(st.CopiedUntil) {
-		endpoint.Title = "✓ Copied  " + st.Endpoint
+		endpoint.Title = "✓ " + tr.T("tray.copied", i18n.V{"Endpoint": st.Endpoint})
 	}
 	add(endpoint)
 	separator()
 
-	add(traymenu.Item{ID: "noproviders", Title: "No providers yet: add one in the dashboard", Action: "open-page:/providers",
+	add(traymenu.Item{ID: "noproviders", Title: tr.T("tray.no_providers"), Action: "open-page:/providers",
 		Enabled: true, Visible: len(st.Providers) == 0})
 	provs := st.Providers
 	if len(provs) > TrayProviderSlots { // too many to show: the troubled ones first
@@ -115,29 +120,29 @@ func TrayMenu(st TrayState) traymenu.Model {
 			continue
 		}
 		p := provs[i]
-		symbol, text := providerStatus(p, st.Now)
-		add(traymenu.Item{ID: id, Title: symbol + " " + displayName(p) + ": " + text, Tooltip: quotaTooltip(p),
+		symbol, text := providerStatus(tr, p, st.Now)
+		add(traymenu.Item{ID: id, Title: symbol + " " + displayName(p) + ": " + text, Tooltip: quotaTooltip(tr, p),
 			Enabled: true, Visible: true})
-		pause := traymenu.Item{ID: id + ".pause", Parent: id, Title: "Pause routing to " + displayName(p),
+		pause := traymenu.Item{ID: id + ".pause", Parent: id, Title: tr.T("tray.pause", i18n.V{"Name": displayName(p)}),
 			Action: "pause:" + p.ID, Enabled: p.CanPause, Visible: true}
 		if p.Paused {
-			pause.Title, pause.Action, pause.Enabled = "Resume routing to "+displayName(p), "resume:"+p.ID, true
+			pause.Title, pause.Action, pause.Enabled = tr.T("tray.resume", i18n.V{"Name": displayName(p)}), "resume:"+p.ID, true
 		} else if !p.CanPause {
-			pause.Tooltip = "Its accounts come from the config file: disable them there"
+			pause.Tooltip = tr.T("tray.pause_config_tip")
 		}
 		add(pause)
-		add(traymenu.Item{ID: id + ".reset", Parent: id, Title: "Reset its cooldowns", Action: "reset:" + p.ID,
+		add(traymenu.Item{ID: id + ".reset", Parent: id, Title: tr.T("tray.reset_provider"), Action: "reset:" + p.ID,
 			Enabled: resting(p, st.Now), Visible: true})
-		add(traymenu.Item{ID: id + ".open", Parent: id, Title: "Show in dashboard", Action: "open-page:/providers",
+		add(traymenu.Item{ID: id + ".open", Parent: id, Title: tr.T("tray.show_in_dashboard"), Action: "open-page:/providers",
 			Enabled: true, Visible: true})
 	}
 	more := len(st.Providers) - TrayProviderSlots
-	add(traymenu.Item{ID: "provider.more", Title: fmt.Sprintf("…and %d more in the dashboard", max(more, 0)),
+	add(traymenu.Item{ID: "provider.more", Title: tr.N("tray.more_providers", max(more, 0)),
 		Action: "open-page:/providers", Enabled: true, Visible: more > 0})
 	separator()
 
-	add(traymenu.Item{ID: "today", Title: todayLine(st), Tooltip: todayTooltip(st), Enabled: false, Visible: true})
-	add(keyBudgetItem(st.KeyBudgets))
+	add(traymenu.Item{ID: "today", Title: todayLine(tr, st), Tooltip: todayTooltip(tr, st), Enabled: false, Visible: true})
+	add(keyBudgetItem(tr, st.KeyBudgets))
 	for i := 0; i < TrayToolSlots; i++ {
 		it := traymenu.Item{ID: "tool." + strconv.Itoa(i), Enabled: false, Visible: i < len(st.ToolCombos)}
 		if it.Visible {
@@ -147,9 +152,9 @@ func TrayMenu(st TrayState) traymenu.Model {
 	}
 	separator()
 
-	add(traymenu.Item{ID: "open", Title: "Open dashboard", Action: "open", Enabled: true, Visible: true})
-	add(traymenu.Item{ID: "reset", Title: "Reset all cooldowns", Action: "reset", Enabled: anyResting, Visible: true})
-	login := traymenu.Item{ID: "autostart", Title: "Launch at login", Checkable: true, Checked: st.LaunchAtLogin.Enabled,
+	add(traymenu.Item{ID: "open", Title: tr.T("tray.open_dashboard"), Action: "open", Enabled: true, Visible: true})
+	add(traymenu.Item{ID: "reset", Title: tr.T("tray.reset_all"), Action: "reset", Enabled: anyResting, Visible: true})
+	login := traymenu.Item{ID: "autostart", Title: tr.T("tray.launch_at_login"), Checkable: true, Checked: st.LaunchAtLogin.Enabled,
 		Action: "autostart:on", Enabled: st.LaunchAtLogin.Supported, Visible: true}
 	if st.LaunchAtLogin.Enabled {
 		login.Action = "autostart:off"
@@ -159,7 +164,7 @@ func TrayMenu(st TrayState) traymenu.Model {
 	}
 	add(login)
 	separator()
-	add(traymenu.Item{ID: "quit", Title: "Quit Switchboard", Action: "quit", Enabled: true, Visible: true})
+	add(traymenu.Item{ID: "quit", Title: tr.T("tray.quit"), Action: "quit", Enabled: true, Visible: true})
 
 	switch {
 	case len(st.Providers) == 0:
@@ -171,7 +176,7 @@ func TrayMenu(st TrayState) traymenu.Model {
 	default:
 		m.Icon = traymenu.IconOK
 	}
-	m.Tooltip = trayTooltip(st, m.Icon, down, degraded, active)
+	m.Tooltip = trayTooltip(tr, st, m.Icon, down, degraded, active)
 	return m
 }
 
@@ -270,44 +275,44 @@ func restSeverity(p TrayProvider, now time.Time) int {
 }
 
 // providerStatus is a provider line's symbol and state text.
-func providerStatus(p TrayProvider, now time.Time) (string, string) {
+func providerStatus(tr *i18n.Printer, p TrayProvider, now time.Time) (string, string) {
 	switch {
 	case p.Paused:
-		return "⏸", "paused"
+		return "⏸", tr.T("tray.status.paused")
 	case len(p.SignedOut) > 0 && len(p.SignedOut) >= p.Accounts:
-		return "⚠", "sign in again (" + strings.Join(p.SignedOut, ", ") + ")"
+		return "⚠", tr.T("tray.status.sign_in_again", i18n.V{"Accounts": strings.Join(p.SignedOut, ", ")})
 	case p.Disabled:
-		return "–", "disabled"
+		return "–", tr.T("tray.status.disabled")
 	case p.Breaker == route.BreakerOpen && now.Before(p.BreakerUntil):
-		return "✕", "breaker open, retry in " + left(p.BreakerUntil.Sub(now))
+		return "✕", tr.T("tray.status.breaker_retry", i18n.V{"Left": left(tr, p.BreakerUntil.Sub(now))})
 	case p.Breaker == route.BreakerOpen || p.Breaker == route.BreakerHalfOpen:
-		return "✕", "breaker open, probing"
+		return "✕", tr.T("tray.status.breaker_probing")
 	}
 	rests := activeRests(p, now)
 	if len(p.SignedOut) > 0 {
-		return "⚠", "sign in again (" + strings.Join(p.SignedOut, ", ") + ")"
+		return "⚠", tr.T("tray.status.sign_in_again", i18n.V{"Accounts": strings.Join(p.SignedOut, ", ")})
 	}
 	if q := p.Quota; q != nil && q.State == quota.StateExhausted {
-		text := "out of quota"
-		if w := quotaWindow(p); w != "" {
+		text := tr.T("tray.status.out_of_quota")
+		if w := quotaWindow(tr, p); w != "" {
 			text += " · " + w
 		}
 		if q.ExhaustedUntil.After(now) {
-			text += " · back in " + left(q.ExhaustedUntil.Sub(now))
+			text += " · " + tr.T("tray.status.back_in", i18n.V{"Left": left(tr, q.ExhaustedUntil.Sub(now))})
 		}
 		return "✕", text
 	}
 	if len(rests) == 0 {
-		if w := quotaWindow(p); w != "" {
+		if w := quotaWindow(tr, p); w != "" {
 			if p.Quota.State == quota.StateReserve {
-				return "⚠", w + " · in reserve" + quotaReset(p.Quota.Window, now)
+				return "⚠", w + " · " + tr.T("tray.status.in_reserve") + quotaReset(tr, p.Quota.Window, now)
 			}
-			return "✓", w + quotaReset(p.Quota.Window, now)
+			return "✓", w + quotaReset(tr, p.Quota.Window, now)
 		}
 		if len(p.SignedIn) > 0 {
-			return "✓", "ok · " + strings.Join(p.SignedIn, ", ")
+			return "✓", tr.T("tray.status.ok") + " · " + strings.Join(p.SignedIn, ", ")
 		}
-		return "✓", "ok"
+		return "✓", tr.T("tray.status.ok")
 	}
 	c := rests[0]
 	var where []string
@@ -321,22 +326,22 @@ func providerStatus(p TrayProvider, now time.Time) (string, string) {
 	if len(where) > 0 {
 		at = " (" + strings.Join(where, " · ") + ")"
 	}
-	d := left(c.Until.Sub(now))
+	args := i18n.V{"Where": at, "Left": left(tr, c.Until.Sub(now))}
 	var text string
 	switch c.Reason {
 	case route.ReasonQuota:
-		text = "quota exhausted" + at + ", resets in " + d
+		text = tr.T("tray.rest.quota", args)
 	case route.ReasonAuth:
-		text = "key rejected" + at + ", retry in " + d
+		text = tr.T("tray.rest.auth", args)
 	case route.ReasonRateLimited:
-		text = "rate limited" + at + ", " + d + " left"
+		text = tr.T("tray.rest.rate_limited", args)
 	case route.ReasonUnsupported:
-		text = "model unsupported" + at + ", " + d + " left"
+		text = tr.T("tray.rest.unsupported", args)
 	default:
-		text = "cooling down" + at + ", " + d + " left"
+		text = tr.T("tray.rest.cooling", args)
 	}
 	if len(rests) > 1 {
-		text += fmt.Sprintf(" (+%d more)", len(rests)-1)
+		text += " " + tr.T("tray.plus_more", i18n.V{"N": len(rests) - 1})
 	}
 	symbol := "⚠"
 	if severity(p, now) == sevDown {
@@ -348,12 +353,12 @@ func providerStatus(p TrayProvider, now time.Time) (string, string) {
 // quotaWindow is a provider's tightest window in a few characters: "5h
 // 72%", "weekly opus 40%", "requests 93%", and whose it is when the
 // provider has several accounts: "5h 72% (work)". "" when none is known.
-func quotaWindow(p TrayProvider) string {
+func quotaWindow(tr *i18n.Printer, p TrayProvider) string {
 	if p.Quota == nil || p.Quota.Window == nil {
 		return ""
 	}
 	w := p.Quota.Window
-	s := shortWindowName(w) + " " + strconv.Itoa(shownPercent(w)) + "%"
+	s := shortWindowName(tr, w) + " " + strconv.Itoa(shownPercent(w)) + "%"
 	if p.Accounts > 1 && p.Quota.Account != "" {
 		s += " (" + p.Quota.Account + ")"
 	}
@@ -361,11 +366,11 @@ func quotaWindow(p TrayProvider) string {
 }
 
 // quotaReset is " · resets 1h 12m", or "" when the vendor gave no reset.
-func quotaReset(w *quota.WindowView, now time.Time) string {
+func quotaReset(tr *i18n.Printer, w *quota.WindowView, now time.Time) string {
 	if w == nil || w.ResetAt.IsZero() || !w.ResetAt.After(now) {
 		return ""
 	}
-	return " · resets " + left(w.ResetAt.Sub(now))
+	return " · " + tr.T("tray.resets_in", i18n.V{"Left": left(tr, w.ResetAt.Sub(now))})
 }
 
 // shownPercent: whole percents, and 100 only for a window really used up.
@@ -378,18 +383,18 @@ func shownPercent(w *quota.WindowView) int {
 
 // shortWindowName names a window by its length when known ("5h",
 // "weekly", "monthly"), else by its label ("requests", "session").
-func shortWindowName(w *quota.WindowView) string {
+func shortWindowName(tr *i18n.Printer, w *quota.WindowView) string {
 	span := time.Duration(w.SpanSec) * time.Second
 	var s string
 	switch {
 	case span >= time.Hour && span < 24*time.Hour && span%time.Hour == 0:
-		s = strconv.Itoa(int(span/time.Hour)) + "h"
+		s = tr.T("tray.window.hours", i18n.V{"N": int(span / time.Hour)})
 	case span == 24*time.Hour:
-		s = "daily"
+		s = tr.T("tray.window.daily")
 	case span == 7*24*time.Hour:
-		s = "weekly"
+		s = tr.T("tray.window.weekly")
 	case span >= 28*24*time.Hour && span <= 31*24*time.Hour:
-		s = "monthly"
+		s = tr.T("tray.window.monthly")
 	default:
 		return strings.ToLower(w.Label) // carries its model already: "weekly (opus)"
 	}
@@ -401,55 +406,52 @@ func shortWindowName(w *quota.WindowView) string {
 
 // quotaTooltip says which window the provider line shows and where its
 // figure comes from.
-func quotaTooltip(p TrayProvider) string {
+func quotaTooltip(tr *i18n.Printer, p TrayProvider) string {
 	if p.Quota == nil || p.Quota.Window == nil {
 		return ""
 	}
 	w := p.Quota.Window
-	who := ""
-	if p.Quota.Account != "" {
-		who = " of " + p.Quota.Account
-	}
-	from := map[quota.Source]string{quota.SourceUsage: "the usage endpoint", quota.SourceHeaders: "rate-limit headers",
-		quota.SourceError: "a 429 answer"}[w.Source]
+	from := map[quota.Source]string{quota.SourceUsage: tr.T("tray.source.usage"), quota.SourceHeaders: tr.T("tray.source.headers"),
+		quota.SourceError: tr.T("tray.source.error")}[w.Source]
 	if from == "" {
 		from = string(w.Source)
 	}
-	t := fmt.Sprintf("%s window%s: %d%% used (from %s)", w.Label, who, shownPercent(w), from)
-	if w.Limit != nil && w.Remaining != nil {
-		t += fmt.Sprintf(", %d of %d left", *w.Remaining, *w.Limit)
+	args := i18n.V{"Window": w.Label, "Account": p.Quota.Account, "Percent": shownPercent(w), "Source": from}
+	t := tr.T("tray.quota_tip", args)
+	if p.Quota.Account != "" {
+		t = tr.T("tray.quota_tip_account", args)
 	}
-	return t + ". The Limits page has every window."
+	if w.Limit != nil && w.Remaining != nil {
+		t += tr.T("tray.quota_tip_left", i18n.V{"Remaining": tr.Int(*w.Remaining), "Limit": tr.Int(*w.Limit)})
+	}
+	return t + tr.T("tray.quota_tip_limits")
 }
 
 // left formats a countdown, rounded up to the second so that a rest still
 // running never reads "0s": 42s, 4m 05s, 3h 12m, 2d 3h.
-func left(d time.Duration) string {
+func left(tr *i18n.Printer, d time.Duration) string {
 	if d <= 0 {
-		return "now"
+		return tr.T("tray.now")
 	}
 	s := int64((d + time.Second - 1) / time.Second)
+	two := func(n int64) string { return fmt.Sprintf("%02d", n) }
 	switch {
 	case s < 60:
-		return fmt.Sprintf("%ds", s)
+		return tr.T("tray.left.s", i18n.V{"S": s})
 	case s < 3600:
-		return fmt.Sprintf("%dm %02ds", s/60, s%60)
+		return tr.T("tray.left.ms", i18n.V{"M": s / 60, "S": two(s % 60)})
 	case s < 86400:
-		return fmt.Sprintf("%dh %02dm", s/3600, (s%3600)/60)
+		return tr.T("tray.left.hm", i18n.V{"H": s / 3600, "M": two((s % 3600) / 60)})
 	}
-	return fmt.Sprintf("%dd %dh", s/86400, (s%86400)/3600)
+	return tr.T("tray.left.dh", i18n.V{"D": s / 86400, "H": (s % 86400) / 3600})
 }
 
-func todayLine(st TrayState) string {
+func todayLine(tr *i18n.Printer, st TrayState) string {
 	if !st.TodayKnown {
-		return "Today: …"
+		return tr.T("tray.today_unknown")
 	}
 	t := st.Today
-	req := "requests"
-	if t.Requests == 1 {
-		req = "request"
-	}
-	line := fmt.Sprintf("Today: %d %s · %s tokens · %s", t.Requests, req, tokens(t.TokensIn+t.TokensOut), dollars(t.CostUSD))
+	line := tr.N("tray.today", int(t.Requests), i18n.V{"Requests": tr.Int(t.Requests), "Tokens": tokens(tr, t.TokensIn+t.TokensOut), "Cost": dollars(tr, t.CostUSD)})
 	if t.Unpriced > 0 {
 		line += "+"
 	}
@@ -458,75 +460,90 @@ func todayLine(st TrayState) string {
 
 // keyBudgetItem is the line of the most used key budget ("⚠ Key ci: 84%
 // of daily budget"), hidden when no budget is at 80%; it opens the keys.
-func keyBudgetItem(ws []keys.Warning) traymenu.Item {
+func keyBudgetItem(tr *i18n.Printer, ws []keys.Warning) traymenu.Item {
 	it := traymenu.Item{ID: "keybudget", Action: "open-page:/keys", Enabled: true, Visible: len(ws) > 0}
 	if len(ws) == 0 {
 		return it
 	}
 	w := ws[0]
-	budget := w.Budget + " budget"
-	if w.Unit == "tokens" {
-		budget = w.Budget + " token budget"
-	}
-	it.Title = fmt.Sprintf("⚠ Key %s: %d%% of %s", w.Key, w.Percent, budget)
+	budget := tr.T(budgetID(w.Budget, w.Unit == "tokens"), i18n.V{"Budget": w.Budget})
+	args := i18n.V{"Key": w.Key, "Percent": w.Percent, "Budget": budget}
+	it.Title = "⚠ " + tr.T("tray.key_budget", args)
 	if w.Percent >= 100 {
-		it.Title = fmt.Sprintf("⛔ Key %s: %s used up", w.Key, budget)
+		it.Title = "⛔ " + tr.T("tray.key_budget_used_up", args)
 	}
 	if len(ws) > 1 {
-		it.Title += fmt.Sprintf(" (+%d more)", len(ws)-1)
+		it.Title += " " + tr.T("tray.plus_more", i18n.V{"N": len(ws) - 1})
 	}
-	it.Tooltip = "Requests with a key are refused once one of its budgets is used up. Open the API keys page."
+	it.Tooltip = tr.T("tray.key_budget_tip")
 	return it
 }
 
-func todayTooltip(st TrayState) string {
+// budgetID is the catalog id naming a key budget: daily / monthly spend
+// or tokens; other windows keep their own name.
+func budgetID(window string, tokens bool) string {
+	switch {
+	case window == "daily" && tokens:
+		return "tray.budget.daily_tokens"
+	case window == "monthly" && tokens:
+		return "tray.budget.monthly_tokens"
+	case tokens:
+		return "tray.budget.other_tokens"
+	case window == "daily":
+		return "tray.budget.daily"
+	case window == "monthly":
+		return "tray.budget.monthly"
+	}
+	return "tray.budget.other"
+}
+
+func todayTooltip(tr *i18n.Printer, st TrayState) string {
 	t := st.Today
-	s := fmt.Sprintf("Since midnight: %d in, %d out tokens; %d failed requests. Cost at the prices each request was logged with.",
-		t.TokensIn, t.TokensOut, t.Errors)
+	s := tr.T("tray.today_tip", i18n.V{"In": tr.Int(t.TokensIn), "Out": tr.Int(t.TokensOut), "Failed": tr.Int(t.Errors)})
 	if t.Unpriced > 0 {
-		s += fmt.Sprintf(" %d requests used models without a known price.", t.Unpriced)
+		s = tr.Sentences(s, tr.N("tray.today_tip_unpriced", int(t.Unpriced), i18n.V{"N": tr.Int(t.Unpriced)}))
 	}
 	if t.ValueUSD > 0 {
-		s += fmt.Sprintf(" Subscriptions saved %s (their API price).", dollars(t.ValueUSD))
+		s = tr.Sentences(s, tr.T("tray.today_tip_saved", i18n.V{"Saved": dollars(tr, t.ValueUSD)}))
 	}
 	return s
 }
 
-func tokens(n int64) string {
+func tokens(tr *i18n.Printer, n int64) string {
 	switch {
 	case n < 1000:
 		return strconv.FormatInt(n, 10)
 	case n < 1_000_000:
-		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + "k"
+		return tr.T("tray.thousands", i18n.V{"N": tr.Decimal(float64(n)/1000, 1)})
 	}
-	return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + "M"
+	return tr.T("tray.millions", i18n.V{"N": tr.Decimal(float64(n)/1e6, 1)})
 }
 
-func dollars(v float64) string {
+func dollars(tr *i18n.Printer, v float64) string {
 	if v > 0 && v < 0.005 {
-		return "<$0.01"
+		return "<" + tr.USD(0.01)
 	}
-	return fmt.Sprintf("$%.2f", v)
+	return tr.USD(v)
 }
 
-func trayTooltip(st TrayState, icon traymenu.Icon, down, degraded, active int) string {
+func trayTooltip(tr *i18n.Printer, st TrayState, icon traymenu.Icon, down, degraded, active int) string {
 	var state string
 	switch {
 	case icon == traymenu.IconIdle:
-		state = "no providers yet"
+		state = tr.T("tray.state.no_providers")
 	case active == 0:
-		state = "every provider is paused or disabled"
+		state = tr.T("tray.state.all_paused")
 	case down > 0 || degraded > 0:
 		var parts []string
 		if down > 0 {
-			parts = append(parts, fmt.Sprintf("%d down", down))
+			parts = append(parts, tr.T("tray.state.down", i18n.V{"N": down}))
 		}
 		if degraded > 0 {
-			parts = append(parts, fmt.Sprintf("%d degraded", degraded))
+			parts = append(parts, tr.T("tray.state.degraded", i18n.V{"N": degraded}))
 		}
 		state = strings.Join(parts, ", ")
 	default:
-		state = "all providers ok"
+		state = tr.T("tray.state.all_ok")
 	}
 	return "Switchboard · " + st.Endpoint + " · " + state
 }

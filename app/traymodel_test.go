@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"switchboard/app/trayhelper/traymenu"
+	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/quota"
@@ -304,7 +305,7 @@ func TestCountdowns(t *testing.T) {
 		time.Hour - time.Nanosecond:       "1h 00m",
 		24*time.Hour - time.Nanosecond:    "1d 0h",
 	} {
-		if got := left(d); got != want {
+		if got := left(i18n.For("en"), d); got != want {
 			t.Errorf("left(%v) = %q, want %q", d, got, want)
 		}
 	}
@@ -353,7 +354,7 @@ func TestTrayMenuQuotaLines(t *testing.T) {
 			p.Quota = quotaLine("ok", "max", w, time.Time{})
 		}, "✓ Claude Max: weekly opus 55% · resets 2d 2h", traymenu.IconOK, "Weekly (Opus) window"},
 		{"a count window without a reset", func(p *TrayProvider) { p.Quota = quotaLine("ok", "key", requests, time.Time{}) },
-			"✓ Claude Max: requests 93%", traymenu.IconOK, "93% used (from rate-limit headers), 70 of 1000 left"},
+			"✓ Claude Max: requests 93%", traymenu.IconOK, "93% used (from rate-limit headers), 70 of 1,000 left"},
 		{"not used up yet never reads 100%", func(p *TrayProvider) {
 			p.Quota = quotaLine("ok", "max", win("5h", "5-hour", 5*time.Hour, 99.7, time.Hour), time.Time{})
 		},

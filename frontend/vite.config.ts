@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { svelteTesting } from '@testing-library/svelte/vite'
+import { paraglideVitePlugin } from '@inlang/paraglide-js'
 import type { Plugin } from 'vite'
 
 // dist/ is emptied on every build, but frontend/dist/.gitkeep must survive: the Go side
@@ -21,7 +22,13 @@ function keepGitkeep(): Plugin {
 // (fonts, icons) is bundled: the dashboard must work fully offline.
 export default defineConfig({
   base: './',
-  plugins: [svelte(), svelteTesting(), keepGitkeep()],
+  plugins: [
+    // messages/<locale>.json → src/lib/paraglide (message functions), rebuilt when they change
+    paraglideVitePlugin({ project: './project.inlang', outdir: './src/lib/paraglide' }),
+    svelte(),
+    svelteTesting(),
+    keepGitkeep(),
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -23,6 +23,7 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
+	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
 	"switchboard/backend/metrics"
 	"switchboard/backend/mgmt"
@@ -138,6 +139,11 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	in.SignIns = signin.New(signin.Options{DB: db, Sealer: sealer, Bus: in.Bus, Log: o.Log, Providers: cfg.Providers,
 		OnSignedIn: in.signedIn, OnSignedOut: in.routingChange, ImportEnv: o.ImportEnv})
 	in.Accounts.SetSignIns(in.SignIns)
+	// The stored language speaks for every process on this data dir: the
+	// app's tray and notifications, and CLI commands.
+	if st, err := mgmtSettings(db); err == nil {
+		i18n.SetPreference(st.Language)
+	}
 	if err := in.Reload(ctx); err != nil {
 		// A provider that cannot be built is reported, not fatal: the rest routes.
 		o.Log.Warn("some providers could not be loaded", "err", err)
@@ -271,6 +277,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 			in.Gateway.SetResponseCache(st.ResponseCache)
 			in.applyReserve(st)
 			in.applyMetrics(st)
+			i18n.SetPreference(st.Language)
+			in.Bus.Publish(events.StatusChanged, nil) // the tray redraws in it
 		},
 		Metrics: in.Metrics, MetricsFromConfig: in.Config.Metrics,
 	})

@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"switchboard/backend/clitools"
 	"switchboard/backend/events"
+	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
 	"switchboard/backend/playground"
 	"switchboard/backend/quota"
@@ -43,6 +45,10 @@ type Settings struct {
 	LogRequestBodies bool   `json:"logRequestBodies"`
 	ResponseCache    bool   `json:"responseCache"`
 	Theme            string `json:"theme"` // system | light | dark
+	// Language of the dashboard, tray, notifications and CLI: "system"
+	// (the OS's) or a locale of i18n.Locales. Left out of a save, the
+	// stored value stays (a dashboard that predates it keeps it).
+	Language string `json:"language,omitempty"`
 	// QuotaReservePercent: below this much left of its tightest quota
 	// window, routing prefers an account's siblings (0: no reserve; a
 	// config file's quota_reserve_percent wins). Left out of a save, the
@@ -58,7 +64,7 @@ type Settings struct {
 // DefaultSettings are used until the user saves any.
 func DefaultSettings() Settings {
 	r := quota.DefaultReservePercent
-	return Settings{Theme: "system", QuotaReservePercent: &r}
+	return Settings{Theme: "system", Language: i18n.System, QuotaReservePercent: &r}
 }
 
 // CreatedKey is a new key with its one-time secret.
@@ -262,6 +268,9 @@ func LoadSettings(ctx context.Context, db *store.DB) (Settings, error) {
 	if st.QuotaReservePercent == nil {
 		st.QuotaReservePercent = DefaultSettings().QuotaReservePercent
 	}
+	if !i18n.Valid(st.Language) {
+		st.Language = i18n.System
+	}
 	return st, nil
 }
 
@@ -271,6 +280,15 @@ func (s *Services) SaveSettings(ctx context.Context, st Settings) (Settings, err
 	case "system", "light", "dark":
 	default:
 		return Settings{}, fmt.Errorf("%w: theme %q is not one of system, light, dark", ErrInvalid, st.Theme)
+	}
+	if st.Language == "" {
+		cur, err := LoadSettings(ctx, s.db)
+		if err != nil {
+			return Settings{}, err
+		}
+		st.Language = cur.Language
+	} else if !i18n.Valid(st.Language) {
+		return Settings{}, fmt.Errorf("%w: language %q is not one of system, %s", ErrInvalid, st.Language, strings.Join(i18n.Locales, ", "))
 	}
 	if p := st.QuotaReservePercent; p == nil {
 		cur, err := LoadSettings(ctx, s.db)

@@ -1,12 +1,13 @@
 package notify
 
 import (
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"switchboard/backend/events"
+	"switchboard/backend/i18n"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
 )
@@ -19,75 +20,86 @@ type Formatter struct {
 	Name func(providerID string) string
 	// Loc is the time zone of the times shown (nil: time.Local).
 	Loc *time.Location
+	// Lang is the locale of the texts ("": the process's language when
+	// the notification is built, i18n.Current).
+	Lang string
 }
 
 // maxMessage bounds the upstream error text quoted in a body.
 const maxMessage = 160
 
+func (f Formatter) printer() *i18n.Printer {
+	if f.Lang != "" {
+		return i18n.For(f.Lang)
+	}
+	return i18n.Current()
+}
+
 // Format builds the notification for an event of kind about c at now.
 // reminder marks a trip re-announced after the rate limit held it back.
 func (f Formatter) Format(kind events.Kind, c route.Change, now time.Time, reminder bool) Notification {
+	tr := f.printer()
 	name := f.name(c.Provider)
 	n := Notification{Kind: kind, Provider: c.Provider, Page: PageProviders}
+	w := who(tr, name, c.Account)
+	a := i18n.V{"Name": name, "Who": w, "WhoCap": capitalize(w), "Window": c.Window, "Percent": c.Percent,
+		"Key": c.Account, "Combo": c.Provider}
+	if !c.Until.IsZero() {
+		a["Until"], a["At"] = f.when(tr, c.Until, now), f.at(tr, c.Until, now)
+	}
+	if c.Window != "" {
+		a["WindowName"] = c.Window
+	} else {
+		a["WindowName"] = tr.T("notify.window_quota")
+	}
+	t := func(id string) string { return tr.T(id, a) }
+	// pick is the variant of a text for what is known: a window name, an
+	// end time, both or neither.
+	pick := func(plain, window, until, both string) string {
+		switch {
+		case c.Window != "" && !c.Until.IsZero():
+			return both
+		case c.Window != "":
+			return window
+		case !c.Until.IsZero():
+			return until
+		}
+		return plain
+	}
 	switch kind {
 	case KindBreakerOpen:
-		n.Title = name + " is failing"
+		n.Title = t("notify.breaker.title")
 		if reminder {
-			n.Title = name + " is still failing"
+			n.Title = t("notify.breaker.title_still")
 		}
-		n.Body = "Switchboard stopped sending requests to " + name + " after repeated errors and routes them to other providers until it answers again."
-		n.Body += lastError(c.Message)
+		n.Body = tr.Sentences(t("notify.breaker.body"), lastError(tr, c.Message))
 	case KindQuotaExhausted:
-		n.Title = name + " quota exhausted"
-		out := who(name, c.Account, true) + " is out of quota"
-		if c.Window != "" {
-			out += " (" + c.Window + " window)"
-		}
-		if c.Until.IsZero() {
-			n.Body = out + " until it resets."
-		} else {
-			n.Body = out + " until " + f.when(c.Until, now) + "."
-		}
-		n.Body += " Other accounts and providers take its requests meanwhile."
+		n.Title = t("notify.exhausted.title")
+		n.Body = tr.Sentences(t(pick("notify.exhausted.body", "notify.exhausted.body_window", "notify.exhausted.body_until", "notify.exhausted.body_window_until")), t("notify.exhausted.others"))
 	case KindQuotaThreshold:
-		n.Title = name + ": " + windowName(c.Window) + " at " + strconv.Itoa(c.Percent) + "%"
-		n.Body = who(name, c.Account, true) + " has used " + strconv.Itoa(c.Percent) + "% of its " + windowName(c.Window) + " window"
-		if c.Until.IsZero() {
-			n.Body += "."
-		} else {
-			n.Body += "; it resets " + f.at(c.Until, now) + "."
-		}
+		n.Title = t("notify.threshold.title")
+		n.Body = t(pick("notify.threshold.body", "notify.threshold.body", "notify.threshold.body_until", "notify.threshold.body_until"))
 		n.Page = PageLimits
 	case KindQuotaBack:
-		n.Title = name + " quota back"
-		n.Body = who(name, c.Account, true) + " has quota again"
-		if c.Window != "" {
-			n.Body += " (" + c.Window + " window)"
-		}
-		n.Body += "; requests go to it again."
+		n.Title = t("notify.back.title")
+		n.Body = t(pick("notify.back.body", "notify.back.body_window", "notify.back.body", "notify.back.body_window"))
 		n.Page = PageLimits
 	case KindKeyBudget:
 		n.Provider = ""
-		n.Title = "Key " + c.Account + ": " + strconv.Itoa(c.Percent) + "% of its " + windowName(c.Window)
-		n.Body = "The Switchboard key " + c.Account + " has used " + strconv.Itoa(c.Percent) + "% of its " + windowName(c.Window)
-		if c.Until.IsZero() {
-			n.Body += "."
-		} else {
-			n.Body += "; it resets " + f.at(c.Until, now) + "."
-		}
-		n.Body += " Requests are refused once it is used up."
+		a["Budget"] = budgetName(tr, c.Window)
+		n.Title = t("notify.key_budget.title")
+		n.Body = tr.Sentences(t(pick("notify.key_budget.body", "notify.key_budget.body", "notify.key_budget.body_until", "notify.key_budget.body_until")), t("notify.key_budget.refused"))
 		n.Page = PageKeys
 	case KindComboUnavailable:
-		n.Title = "Combo " + c.Provider + " is unavailable"
-		n.Body = "Every target of " + c.Provider + " is cooling down, failing or disabled: requests to it fail until one recovers."
+		n.Title = t("notify.combo.title")
+		n.Body = t("notify.combo.body")
 		n.Page = PageCombos
 	case KindOAuthRefreshFailed:
-		n.Title = name + " sign-in expired"
-		n.Body = "Switchboard could not refresh the sign-in of " + who(name, c.Account, false) + "; sign in again from the dashboard."
-		n.Body += lastError(c.Message)
+		n.Title = t("notify.oauth.title")
+		n.Body = tr.Sentences(t("notify.oauth.body"), lastError(tr, c.Message))
 	case KindRecovered:
-		n.Title = name + " recovered"
-		n.Body = "Requests are routed to " + name + " again."
+		n.Title = t("notify.recovered.title")
+		n.Body = t("notify.recovered.body")
 	default:
 		n.Title = name + ": " + string(kind)
 		n.Body = c.Message
@@ -95,36 +107,49 @@ func (f Formatter) Format(kind events.Kind, c route.Change, now time.Time, remin
 	return n
 }
 
-// who names an account of provider name: "Account work of OpenAI", or
-// the provider alone.
-func who(name, account string, capital bool) string {
+// who names an account of provider name ("work (OpenAI)"-like, per
+// locale), or the provider alone.
+func who(tr *i18n.Printer, name, account string) string {
 	if account == "" {
 		return name
 	}
-	if capital {
-		return "Account " + account + " of " + name
-	}
-	return "account " + account + " of " + name
+	return tr.T("notify.account_of", i18n.V{"Account": account, "Name": name})
 }
 
-func windowName(w string) string {
-	if w == "" {
-		return "quota"
+// budgetName translates a key budget as core names it in Window ("daily
+// budget", "monthly token budget"); another name is shown as it is.
+func budgetName(tr *i18n.Printer, window string) string {
+	switch window {
+	case "daily budget":
+		return tr.T("notify.budget.daily")
+	case "monthly budget":
+		return tr.T("notify.budget.monthly")
+	case "daily token budget":
+		return tr.T("notify.budget.daily_tokens")
+	case "monthly token budget":
+		return tr.T("notify.budget.monthly_tokens")
 	}
-	return w
+	return window
 }
 
-// at is when, with "at" before a time of day: "at 14:05", "tomorrow at
-// 09:00", "on Mon 2 Jan 15:04".
-func (f Formatter) at(t, now time.Time) string {
-	s := f.when(t, now)
-	switch {
-	case strings.HasPrefix(s, "tomorrow "):
-		return "tomorrow at " + strings.TrimPrefix(s, "tomorrow ")
-	case len(s) == 5:
-		return "at " + s
+// capitalize uppercases s's first letter, for a name that starts a
+// sentence (a no-op in scripts without case).
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// at is when, with "at"/"on" before it as the locale says: "at 14:05",
+// "tomorrow at 09:00", "on 2 Jan 15:04".
+func (f Formatter) at(tr *i18n.Printer, t, now time.Time) string {
+	clock, day := f.split(tr, t, now)
+	switch day {
+	case "":
+		return tr.T("notify.at_time", i18n.V{"Time": clock})
+	case "tomorrow":
+		return tr.T("notify.at_tomorrow", i18n.V{"Time": clock})
 	}
-	return "on " + s
+	return tr.T("notify.at_date", i18n.V{"Date": day, "Time": clock})
 }
 
 func (f Formatter) name(id string) string {
@@ -140,8 +165,21 @@ func (f Formatter) name(id string) string {
 }
 
 // when formats t relative to now's day: "14:05", "tomorrow 09:00" or
-// "Mon 2 Jan 15:04".
-func (f Formatter) when(t, now time.Time) string {
+// "2 Jan 15:04" (each locale words and orders it).
+func (f Formatter) when(tr *i18n.Printer, t, now time.Time) string {
+	clock, day := f.split(tr, t, now)
+	switch day {
+	case "":
+		return clock
+	case "tomorrow":
+		return tr.T("notify.tomorrow", i18n.V{"Time": clock})
+	}
+	return tr.T("notify.date_time", i18n.V{"Date": day, "Time": clock})
+}
+
+// split is t's time of day and its day: "" today, "tomorrow", else the
+// date in the locale's numeric layout (no month names to translate).
+func (f Formatter) split(tr *i18n.Printer, t, now time.Time) (clock, day string) {
 	loc := f.Loc
 	if loc == nil {
 		loc = time.Local
@@ -151,16 +189,17 @@ func (f Formatter) when(t, now time.Time) string {
 	ny, nm, nd := now.Date()
 	tomorrow := now.AddDate(0, 0, 1)
 	my, mm, md := tomorrow.Date()
+	clock = t.Format("15:04")
 	switch {
 	case ty == ny && tm == nm && td == nd:
-		return t.Format("15:04")
+		return clock, ""
 	case ty == my && tm == mm && td == md:
-		return "tomorrow " + t.Format("15:04")
+		return clock, "tomorrow"
 	}
-	return t.Format("Mon 2 Jan 15:04")
+	return clock, t.Format(tr.T("notify.date_layout"))
 }
 
-func lastError(msg string) string {
+func lastError(tr *i18n.Printer, msg string) string {
 	msg = strings.Join(strings.Fields(msg), " ")
 	if msg == "" {
 		return ""
@@ -169,7 +208,7 @@ func lastError(msg string) string {
 		r := []rune(msg)
 		msg = string(r[:maxMessage-1]) + "…"
 	}
-	return " Last error: " + msg
+	return tr.T("notify.last_error", i18n.V{"Message": msg})
 }
 
 // SnapshotNames returns a Formatter.Name reading display names from the

@@ -114,9 +114,9 @@ test.describe.serial('signed in through the one-time login link', () => {
     await expect(page.getByLabel('Log request bodies')).toBeChecked()
     await expect(page.getByLabel('Response cache')).toBeChecked()
     await expect(page.getByLabel('Dark')).toBeChecked()
-    // the backend holds exactly what the page sent, and keeps the quota reserve it did not send (the default, 0)
+    // the backend holds exactly what the page sent, and keeps the quota reserve (the default, 0) and the language ("system") it did not send
     const saved = await (await context.request.get(`${base}/api/settings`)).json()
-    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0 })
+    expect(saved).toEqual({ logRequestBodies: true, responseCache: true, theme: 'dark', quotaReservePercent: 0, language: 'system' })
 
     // put it back
     await page.getByLabel('Log request bodies').uncheck()

@@ -2,8 +2,11 @@ import { mount } from 'svelte'
 import './app.css'
 import App from './App.svelte'
 import { applyTheme, storedTheme } from './lib/stores/theme'
+import { applyLanguage, storedLanguage } from './lib/i18n'
 
 applyTheme(storedTheme())
+// the last language chosen here, until the settings arrive (no flash of English)
+applyLanguage(storedLanguage())
 
 const app = mount(App, { target: document.getElementById('app')! })
 

@@ -1,39 +1,54 @@
 // Money, token and range helpers of the Analytics page, its Prices view and
-// the Overview's today card.
+// the Overview's today card, formatted in the active language.
 
-/** US dollars: cents for amounts from $1, more digits below, "—" for unknown. */
+import { formatDecimal } from './format'
+import { currentLocale, m } from './i18n'
+
+/** US dollars as the locale writes them: cents from $1, more digits below, "—" for unknown. */
 export function formatUsd(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—'
-  if (v === 0) return '$0.00'
   const a = Math.abs(v)
-  if (a >= 1) return `$${v.toFixed(2)}`
-  if (a >= 0.01) return `$${v.toFixed(3)}`
-  if (a >= 0.0001) return `$${v.toFixed(4)}`
-  return '<$0.0001'
+  if (a !== 0 && a < 0.0001) return '<' + usd(0.0001, 4)
+  return usd(v, a === 0 || a >= 1 ? 2 : a >= 0.01 ? 3 : 4)
 }
 
-/** Token counts: "950", "12.3k", "4.5M". */
+/** US dollars with exactly `digits` decimals, as the locale writes them. */
+export function formatUsdDigits(v: number, digits: number): string {
+  return usd(v, digits)
+}
+
+function usd(v: number, digits: number): string {
+  return new Intl.NumberFormat(currentLocale(), {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(v)
+}
+
+/** Token counts: "950", "12.3k", "4.5M" (the locale's decimal mark; k/M/B everywhere, as token counts are written). */
 export function formatTokens(n: number): string {
   if (!Number.isFinite(n)) return '—'
   const a = Math.abs(n)
   if (a < 1000) return String(Math.round(n))
-  if (a < 1_000_000) return `${(n / 1000).toFixed(a < 10_000 ? 1 : 0)}k`
-  if (a < 1_000_000_000) return `${(n / 1_000_000).toFixed(a < 10_000_000 ? 1 : 0)}M`
-  return `${(n / 1_000_000_000).toFixed(1)}B`
+  if (a < 1_000_000) return `${formatDecimal(n / 1000, a < 10_000 ? 1 : 0)}k`
+  if (a < 1_000_000_000) return `${formatDecimal(n / 1_000_000, a < 10_000_000 ? 1 : 0)}M`
+  return `${formatDecimal(n / 1_000_000_000, 1)}B`
 }
 
-/** A price per million tokens as the catalog writes it ("1.25"). */
+/** A price per million tokens, up to 4 decimals ("1.25", "1,25"). */
 export function formatPrice(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(4)))
+  return new Intl.NumberFormat(currentLocale(), { maximumFractionDigits: 4, useGrouping: false }).format(v)
 }
 
 export type RangePreset = '24h' | '7d' | '30d' | 'custom'
 
-export const presets: { id: RangePreset; label: string }[] = [
-  { id: '24h', label: '24 h' },
-  { id: '7d', label: '7 days' },
-  { id: '30d', label: '30 days' },
-  { id: 'custom', label: 'Custom' },
+/** The range presets; label() reads the active language. */
+export const presets: { id: RangePreset; label: () => string }[] = [
+  { id: '24h', label: m.range_24h },
+  { id: '7d', label: m.range_7d },
+  { id: '30d', label: m.range_30d },
+  { id: 'custom', label: m.range_custom },
 ]
 
 const HOUR = 3_600_000
@@ -58,11 +73,11 @@ export function tzOffsetMin(at = new Date()): number {
   return -at.getTimezoneOffset()
 }
 
-/** Bytes as MiB/GiB for Settings. */
+/** Bytes as KiB/MiB/GiB for Settings. */
 export function formatBytes(n: number): string {
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KiB`
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`
+  if (n < 1024 * 1024) return `${formatDecimal(n / 1024, 0)} KiB`
+  if (n < 1024 * 1024 * 1024) return `${formatDecimal(n / 1024 / 1024, 1)} MiB`
+  return `${formatDecimal(n / 1024 / 1024 / 1024, 2)} GiB`
 }
 
 /** A coding tool id as people name it. */
@@ -92,7 +107,7 @@ export function toolLabel(id: string): string {
     python: 'Python HTTP',
     go: 'Go HTTP',
   }
-  return id ? (names[id] ?? id) : 'Other / unknown'
+  return id ? (names[id] ?? id) : m.tool_other_unknown()
 }
 
 /**

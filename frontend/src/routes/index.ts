@@ -4,13 +4,30 @@
 
 import type { Component } from 'svelte'
 import type { IconName } from '../lib/components/Icon.svelte'
+import { m } from '../lib/i18n'
 import Overview from './Overview.svelte'
+
+type NavKey =
+  | 'nav_overview'
+  | 'nav_providers'
+  | 'nav_limits'
+  | 'nav_combos'
+  | 'nav_tools'
+  | 'nav_keys'
+  | 'nav_health'
+  | 'nav_analytics'
+  | 'nav_logs'
+  | 'nav_playground'
+  | 'nav_setup'
+  | 'nav_settings'
 
 export interface RouteDef {
   /** hash path, e.g. "/settings" */
   path: string
-  /** navigation label and page title */
-  label: string
+  /** the message naming the page (src/lib/i18n) */
+  labelKey: NavKey
+  /** navigation label and page title, in the active language */
+  readonly label: string
   icon: IconName
   /**
    * The page's component. Pages other than the Overview load on first visit
@@ -19,19 +36,31 @@ export interface RouteDef {
   load: () => Promise<{ default: Component }>
 }
 
+function page(path: string, labelKey: NavKey, icon: IconName, load: RouteDef['load']): RouteDef {
+  return {
+    path,
+    labelKey,
+    icon,
+    load,
+    get label() {
+      return m[labelKey]()
+    },
+  }
+}
+
 export const routes: RouteDef[] = [
-  { path: '/', label: 'Overview', icon: 'overview', load: async () => ({ default: Overview }) },
-  { path: '/providers', label: 'Providers', icon: 'providers', load: () => import('./Providers.svelte') },
-  { path: '/limits', label: 'Limits', icon: 'limits', load: () => import('./Limits.svelte') },
-  { path: '/combos', label: 'Combos', icon: 'combos', load: () => import('./Combos.svelte') },
-  { path: '/tools', label: 'CLI Tools', icon: 'terminal', load: () => import('./CliTools.svelte') },
-  { path: '/keys', label: 'API keys', icon: 'key', load: () => import('./Keys.svelte') },
-  { path: '/health', label: 'Health', icon: 'health', load: () => import('./Health.svelte') },
-  { path: '/analytics', label: 'Analytics', icon: 'analytics', load: () => import('./Analytics.svelte') },
-  { path: '/logs', label: 'Logs', icon: 'logs', load: () => import('./Logs.svelte') },
-  { path: '/playground', label: 'Playground', icon: 'playground', load: () => import('./Playground.svelte') },
-  { path: '/setup', label: 'Setup', icon: 'play', load: () => import('./Setup.svelte') },
-  { path: '/settings', label: 'Settings', icon: 'settings', load: () => import('./Settings.svelte') },
+  page('/', 'nav_overview', 'overview', async () => ({ default: Overview })),
+  page('/providers', 'nav_providers', 'providers', () => import('./Providers.svelte')),
+  page('/limits', 'nav_limits', 'limits', () => import('./Limits.svelte')),
+  page('/combos', 'nav_combos', 'combos', () => import('./Combos.svelte')),
+  page('/tools', 'nav_tools', 'terminal', () => import('./CliTools.svelte')),
+  page('/keys', 'nav_keys', 'key', () => import('./Keys.svelte')),
+  page('/health', 'nav_health', 'health', () => import('./Health.svelte')),
+  page('/analytics', 'nav_analytics', 'analytics', () => import('./Analytics.svelte')),
+  page('/logs', 'nav_logs', 'logs', () => import('./Logs.svelte')),
+  page('/playground', 'nav_playground', 'playground', () => import('./Playground.svelte')),
+  page('/setup', 'nav_setup', 'play', () => import('./Setup.svelte')),
+  page('/settings', 'nav_settings', 'settings', () => import('./Settings.svelte')),
 ]
 
 export function findRoute(path: string): RouteDef | undefined {

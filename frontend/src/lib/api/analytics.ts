@@ -1,17 +1,26 @@
 // Cost and Analytics operations (Analytics page, its Prices view, Settings'
 // request log section, the Overview's today card) over both transports.
 
+import { m } from '../i18n'
 import { call } from './transport'
 
 export type Bucket = 'hour' | 'day'
 export type Dimension = 'provider' | 'account' | 'model' | 'key' | 'tool' | 'combo'
-export const dimensions: { id: Dimension; label: string }[] = [
-  { id: 'provider', label: 'Provider' },
-  { id: 'account', label: 'Account' },
-  { id: 'model', label: 'Model' },
-  { id: 'key', label: 'API key' },
-  { id: 'tool', label: 'Coding tool' },
-  { id: 'combo', label: 'Combo' },
+const dimension = (id: Dimension, label: () => string) => ({
+  id,
+  get label() {
+    return label()
+  },
+})
+
+/** the breakdown dimensions; label reads the active language */
+export const dimensions: { id: Dimension; readonly label: string }[] = [
+  dimension('provider', m.dim_provider),
+  dimension('account', m.dim_account),
+  dimension('model', m.dim_model),
+  dimension('key', m.dim_key),
+  dimension('tool', m.dim_tool),
+  dimension('combo', m.dim_combo),
 ]
 
 export interface AnalyticsQuery {

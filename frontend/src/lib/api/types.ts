@@ -79,11 +79,15 @@ export interface CreatedKey {
 export type Theme = 'system' | 'light' | 'dark'
 
 /** exactly these fields: PUT /api/settings rejects unknown ones */
+export type LanguagePref = 'system' | 'en' | 'fi' | 'pt-BR' | 'zh-CN' | 'es'
+
 export interface Settings {
   logRequestBodies: boolean
   /** answer exact repeats of non-streaming requests from memory (10 minutes) */
   responseCache: boolean
   theme: Theme
+  /** language of the dashboard, tray, notifications and CLI: "system" or a locale (en, fi, pt-BR, zh-CN, es); left out, the stored value stays */
+  language?: LanguagePref
   /** keep this much of every plan back: an account with less left goes behind the others (0…50) */
   quotaReservePercent: number
   /** serve Prometheus metrics at /metrics (loopback clients only); left out, the stored value stays */

@@ -2,6 +2,7 @@
 
 import { api, type Api } from '../api/client'
 import type { ModelInfo } from '../api/types'
+import { m } from '../i18n'
 
 export type AliasesApi = Pick<Api, 'listAliases' | 'setAlias' | 'listModels'>
 
@@ -17,10 +18,10 @@ function message(e: unknown): string {
 /** Validate the add-alias form; returns an error message or null. */
 export function validateAlias(alias: string, target: string): string | null {
   const a = alias.trim()
-  if (!a) return 'Give the alias a name, e.g. "fast".'
-  if (/\s/.test(a)) return 'An alias cannot contain spaces.'
-  if (!target.trim()) return 'Choose the model the alias points to.'
-  if (a === target.trim()) return 'An alias cannot point to itself.'
+  if (!a) return m.al_err_name()
+  if (/\s/.test(a)) return m.al_err_spaces()
+  if (!target.trim()) return m.al_err_target()
+  if (a === target.trim()) return m.al_err_self()
   return null
 }
 

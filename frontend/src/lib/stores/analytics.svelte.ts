@@ -5,13 +5,14 @@
 
 import { analyticsApi, type AnalyticsQuery, type Dimension, type Report } from '../api/analytics'
 import { customRange, presetRange, tzOffsetMin, type RangePreset } from '../cost'
+import { m } from '../i18n'
 
 export type AnalyticsApi = Pick<typeof analyticsApi, 'getAnalytics'>
 
 /** A failure as the user reads it. */
 function message(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e)
-  return m.replace(/^(?:[a-z]+: )*invalid: /, '')
+  const msg = e instanceof Error ? e.message : String(e)
+  return msg.replace(/^(?:[a-z]+: )*invalid: /, '')
 }
 
 function isoDay(ms: number): string {
@@ -42,7 +43,7 @@ export class AnalyticsStore {
   /** the query for the current choices, or an error text */
   query(): AnalyticsQuery | string {
     const r = this.preset === 'custom' ? customRange(this.customFrom, this.customTo) : presetRange(this.preset, this.now())
-    if (!r) return 'Pick a start day on or before the end day.'
+    if (!r) return m.an_err_range()
     const q: AnalyticsQuery = { ...r, tzOffsetMin: tzOffsetMin(), groupBy: this.groupBy }
     for (const [k, v] of Object.entries(this.filters)) if (v) q[k as Dimension] = v
     return q

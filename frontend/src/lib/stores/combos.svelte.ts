@@ -4,6 +4,7 @@
 
 import { api, type Api } from '../api/client'
 import type { ComboInput, ComboStrategy, ComboView, ModelInfo } from '../api/types'
+import { m } from '../i18n'
 import { startPolling, type PollerDeps } from '../poller'
 
 export type CombosApi = Pick<Api, 'listCombos' | 'saveCombo' | 'deleteCombo' | 'listModels' | 'suggestCombo'>
@@ -11,22 +12,41 @@ export type CombosApi = Pick<Api, 'listCombos' | 'saveCombo' | 'deleteCombo' | '
 /** how often target states are refreshed while the page is visible */
 export const COMBO_REFRESH_MS = 3000
 
-export const STRATEGIES: { id: ComboStrategy; label: string; hint: string }[] = [
-  { id: 'priority', label: 'Priority', hint: 'Tries the targets in order; the next one only when those before it fail or rest.' },
-  { id: 'fill-first', label: 'Fill first', hint: 'Stays on the target that served last until it cannot serve, then stays on the next (no snapping back to the first).' },
-  { id: 'round-robin', label: 'Round robin', hint: 'Takes turns: each target gets “sticky” requests in a row before the next.' },
-  { id: 'weighted', label: 'Weighted', hint: 'Picks at random in proportion to each target’s weight.' },
-  { id: 'p2c', label: 'Power of two choices', hint: 'Samples two targets and sends to the less loaded (faster to answer) one.' },
-  { id: 'random', label: 'Random', hint: 'Picks a target at random for every request.' },
-  { id: 'least-used', label: 'Least used', hint: 'Sends to the target that has served the fewest requests.' },
-  { id: 'cost-optimized', label: 'Cost optimized', hint: 'Tries the cheapest target first (by token prices).' },
-  { id: 'quota-aware', label: 'Quota aware', hint: 'Prefers the target with the most quota left; resting ones go last.' },
+/** a strategy as the user reads it (label and hint in the active language) */
+export interface StrategyInfo {
+  id: string
+  readonly label: string
+  readonly hint: string
+}
+
+function strategy(id: ComboStrategy, label: () => string, hint: () => string): StrategyInfo & { id: ComboStrategy } {
+  return {
+    id,
+    get label() {
+      return label()
+    },
+    get hint() {
+      return hint()
+    },
+  }
+}
+
+export const STRATEGIES: (StrategyInfo & { id: ComboStrategy })[] = [
+  strategy('priority', m.strategy_priority, m.strategy_priority_hint),
+  strategy('fill-first', m.strategy_fill_first, m.strategy_fill_first_hint),
+  strategy('round-robin', m.strategy_round_robin, m.strategy_round_robin_hint),
+  strategy('weighted', m.strategy_weighted, m.strategy_weighted_hint),
+  strategy('p2c', m.strategy_p2c, m.strategy_p2c_hint),
+  strategy('random', m.strategy_random, m.strategy_random_hint),
+  strategy('least-used', m.strategy_least_used, m.strategy_least_used_hint),
+  strategy('cost-optimized', m.strategy_cost_optimized, m.strategy_cost_optimized_hint),
+  strategy('quota-aware', m.strategy_quota_aware, m.strategy_quota_aware_hint),
 ]
 
 export const DEFAULT_STRATEGY: ComboStrategy = 'priority'
 
-export function strategyInfo(id: string): { id: string; label: string; hint: string } {
-  return STRATEGIES.find((s) => s.id === id) ?? { id, label: id || 'Priority', hint: '' }
+export function strategyInfo(id: string): StrategyInfo {
+  return STRATEGIES.find((s) => s.id === id) ?? { id, label: id || m.strategy_priority(), hint: '' }
 }
 
 function message(e: unknown): string {
@@ -98,21 +118,21 @@ export function moveItem<T>(list: T[], from: number, to: number): T[] {
 function wholeNumber(raw: string, label: string): number | string {
   const t = String(raw ?? '').trim()
   if (!t) return 0
-  if (!/^\d+$/.test(t)) return `${label} must be a whole number of 0 or more.`
+  if (!/^\d+$/.test(t)) return m.combo_err_whole({ label })
   return Number(t)
 }
 
 /** Validate a draft; returns the request body or a message for the user. */
 export function comboInput(d: ComboDraft): { input: ComboInput } | { error: string } {
   const name = d.name.trim()
-  if (!name) return { error: 'Give the combo a name, e.g. "smart". Clients send it as the model.' }
-  if (/\s/.test(name)) return { error: 'A combo name cannot contain spaces.' }
-  if (name.includes('/')) return { error: 'A combo name cannot contain "/" (that is how provider models are written).' }
+  if (!name) return { error: m.combo_err_name() }
+  if (/\s/.test(name)) return { error: m.combo_err_spaces() }
+  if (name.includes('/')) return { error: m.combo_err_slash() }
   const strategy = STRATEGIES.some((s) => s.id === d.strategy) ? d.strategy : DEFAULT_STRATEGY
 
   let sticky = 0
   if (strategy === 'round-robin') {
-    const v = wholeNumber(d.sticky, 'Sticky')
+    const v = wholeNumber(d.sticky, m.combo_sticky())
     if (typeof v === 'string') return { error: v }
     sticky = v
   }
@@ -121,24 +141,24 @@ export function comboInput(d: ComboDraft): { input: ComboInput } | { error: stri
   const b = String(d.budgetSec ?? '').trim()
   if (b) {
     const secs = Number(b)
-    if (!/^\d+(\.\d+)?$/.test(b) || !Number.isFinite(secs)) return { error: 'The time budget is a number of seconds, e.g. 30.' }
+    if (!/^\d+(\.\d+)?$/.test(b) || !Number.isFinite(secs)) return { error: m.combo_err_budget() }
     budgetMs = Math.round(secs * 1000)
   }
 
   const targets: ComboInput['targets'] = []
   for (const [i, t] of d.targets.entries()) {
     const model = t.model.trim()
-    if (!model) return { error: `Target ${i + 1} needs a model.` }
-    if (model === name) return { error: 'A combo cannot be a target of itself.' }
+    if (!model) return { error: m.combo_err_target_model({ n: i + 1 }) }
+    if (model === name) return { error: m.combo_err_self() }
     let weight = 0
     if (strategy === 'weighted') {
-      const v = wholeNumber(t.weight, `The weight of target ${i + 1}`)
+      const v = wholeNumber(t.weight, m.combo_weight_of({ n: i + 1 }))
       if (typeof v === 'string') return { error: v }
       weight = v
     }
     targets.push({ model, account: t.account.trim(), weight, onlyWhenExhausted: t.onlyWhenExhausted })
   }
-  if (targets.length === 0) return { error: 'Add at least one target.' }
+  if (targets.length === 0) return { error: m.combo_err_no_targets() }
   return { input: { name, strategy, sticky, budgetMs, targets } }
 }
 
@@ -226,7 +246,7 @@ export class CombosStore {
     try {
       const c = await this.client.suggestCombo()
       if (c.targets.length === 0) {
-        this.suggestError = 'Nothing to suggest yet: connect a subscription or add a provider first.'
+        this.suggestError = m.combo_err_suggest_none()
         return null
       }
       return draftFromCombo({ ...c, source: 'store', targets: c.targets.map((t) => ({ ...t, state: 'ok' })) })
@@ -245,11 +265,11 @@ export class CombosStore {
     }
     const existing = this.find(v.input.name)
     if (isNew && existing?.source === 'store') {
-      this.saveError = `There already is a combo named "${v.input.name}"; edit that one or choose another name.`
+      this.saveError = m.combo_err_exists({ name: v.input.name })
       return false
     }
     if (existing?.source === 'config') {
-      this.saveError = `The combo "${v.input.name}" is defined in the config file; edit it there.`
+      this.saveError = m.combo_err_config({ name: v.input.name })
       return false
     }
     this.saving = true

@@ -2,6 +2,9 @@
 // validation, the one-line summary and the usage bars against the budgets.
 
 import type { ApiKey, KeyPolicy, KeySpend } from '../api/types'
+import { formatUsdDigits } from '../cost'
+import { formatNumber } from '../format'
+import { m } from '../i18n'
 
 export function emptyPolicy(): KeyPolicy {
   return { models: [], rpm: 0, tpm: 0, dailyUsd: 0, monthlyUsd: 0, dailyTokens: 0, monthlyTokens: 0, expiresAt: '', disabled: false }
@@ -60,26 +63,26 @@ export function draftFromPolicy(p: KeyPolicy): PolicyDraft {
 export function policyFromDraft(d: PolicyDraft, before?: KeyPolicy): { policy: KeyPolicy } | { error: string } {
   const models = d.models
     .split(/[\n,]/)
-    .map((m) => m.trim())
+    .map((p) => p.trim())
     .filter(Boolean)
-  if (models.some((m) => /\s/.test(m))) return { error: 'A model pattern cannot contain spaces.' }
+  if (models.some((p) => /\s/.test(p))) return { error: m.kp_err_spaces() }
   const whole = (label: string, v: string): number | string => {
     if (!v.trim()) return 0
     const n = Number(v)
-    return Number.isInteger(n) && n >= 0 ? n : `${label} must be a whole number (empty: no limit).`
+    return Number.isInteger(n) && n >= 0 ? n : m.kp_err_whole({ label })
   }
   const money = (label: string, v: string): number | string => {
     if (!v.trim()) return 0
     const n = Number(v)
-    return Number.isFinite(n) && n >= 0 ? n : `${label} must be an amount in dollars (empty: no limit).`
+    return Number.isFinite(n) && n >= 0 ? n : m.kp_err_money({ label })
   }
   const fields = {
-    rpm: whole('Requests per minute', d.rpm),
-    tpm: whole('Tokens per minute', d.tpm),
-    dailyUsd: money('The daily budget', d.dailyUsd),
-    monthlyUsd: money('The monthly budget', d.monthlyUsd),
-    dailyTokens: whole('Daily tokens', d.dailyTokens),
-    monthlyTokens: whole('Monthly tokens', d.monthlyTokens),
+    rpm: whole(m.kp_rpm(), d.rpm),
+    tpm: whole(m.kp_tpm(), d.tpm),
+    dailyUsd: money(m.kp_daily_budget(), d.dailyUsd),
+    monthlyUsd: money(m.kp_monthly_budget(), d.monthlyUsd),
+    dailyTokens: whole(m.kp_daily_tokens(), d.dailyTokens),
+    monthlyTokens: whole(m.kp_monthly_tokens(), d.monthlyTokens),
   }
   for (const v of Object.values(fields)) if (typeof v === 'string') return { error: v }
   let expiresAt = ''
@@ -87,7 +90,7 @@ export function policyFromDraft(d: PolicyDraft, before?: KeyPolicy): { policy: K
     if (before?.expiresAt && localDate(before.expiresAt) === d.expires) expiresAt = before.expiresAt
     else {
       const t = new Date(`${d.expires}T00:00:00`)
-      if (Number.isNaN(t.getTime())) return { error: 'The expiry is not a date.' }
+      if (Number.isNaN(t.getTime())) return { error: m.kp_err_expiry() }
       expiresAt = t.toISOString().replace(/\.\d{3}Z$/, 'Z')
     }
   }
@@ -95,20 +98,20 @@ export function policyFromDraft(d: PolicyDraft, before?: KeyPolicy): { policy: K
   return { policy: { models, ...n, expiresAt, disabled: d.disabled } }
 }
 
-const usd = (v: number) => `$${v.toFixed(2)}`
-const count = (v: number) => new Intl.NumberFormat().format(v)
+const usd = (v: number) => formatUsdDigits(v, 2)
+const count = (v: number) => formatNumber(v)
 
 /** One line: "models a/*, b · 60 rpm · $5.00/day" or "No limits". */
 export function policySummary(p: KeyPolicy): string {
   const parts: string[] = []
-  if (p.models?.length) parts.push(`models ${p.models.join(', ')}`)
-  if (p.rpm) parts.push(`${count(p.rpm)} req/min`)
-  if (p.tpm) parts.push(`${count(p.tpm)} tokens/min`)
-  if (p.dailyUsd) parts.push(`${usd(p.dailyUsd)}/day`)
-  if (p.monthlyUsd) parts.push(`${usd(p.monthlyUsd)}/month`)
-  if (p.dailyTokens) parts.push(`${count(p.dailyTokens)} tokens/day`)
-  if (p.monthlyTokens) parts.push(`${count(p.monthlyTokens)} tokens/month`)
-  return parts.length ? parts.join(' · ') : 'No limits'
+  if (p.models?.length) parts.push(m.kp_s_models({ list: p.models.join(', ') }))
+  if (p.rpm) parts.push(m.kp_s_rpm({ n: count(p.rpm) }))
+  if (p.tpm) parts.push(m.kp_s_tpm({ n: count(p.tpm) }))
+  if (p.dailyUsd) parts.push(m.kp_s_per_day({ amount: usd(p.dailyUsd) }))
+  if (p.monthlyUsd) parts.push(m.kp_s_per_month({ amount: usd(p.monthlyUsd) }))
+  if (p.dailyTokens) parts.push(m.kp_s_tokens_day({ n: count(p.dailyTokens) }))
+  if (p.monthlyTokens) parts.push(m.kp_s_tokens_month({ n: count(p.monthlyTokens) }))
+  return parts.length ? parts.join(' · ') : m.kp_no_limits()
 }
 
 /** the key's state: disabled, expired (at now) or active */
@@ -139,20 +142,20 @@ export function budgetBars(k: ApiKey): BudgetBar[] {
     const percent = Math.floor((100 * used) / limit)
     out.push({
       label,
-      text: `${fmt(used)}${lowerBound ? '+' : ''} of ${fmt(limit)}`,
+      text: m.kp_of({ used: `${fmt(used)}${lowerBound ? '+' : ''}`, limit: fmt(limit) }),
       percent,
       tone: percent >= 100 ? 'over' : percent >= 80 ? 'warn' : 'ok',
     })
   }
-  add('Today', today.usd, p.dailyUsd, usd, today.unpriced > 0)
-  add('Today (tokens)', today.tokens, p.dailyTokens, count, false)
-  add('This month', month.usd, p.monthlyUsd, usd, month.unpriced > 0)
-  add('This month (tokens)', month.tokens, p.monthlyTokens, count, false)
+  add(m.kp_today(), today.usd, p.dailyUsd, usd, today.unpriced > 0)
+  add(m.kp_today_tokens(), today.tokens, p.dailyTokens, count, false)
+  add(m.kp_this_month(), month.usd, p.monthlyUsd, usd, month.unpriced > 0)
+  add(m.kp_this_month_tokens(), month.tokens, p.monthlyTokens, count, false)
   return out
 }
 
 /** "12 requests · 3,400 tokens · $0.05" of a period */
 export function spendLine(s: KeySpend | undefined): string {
   const v = s ?? zero
-  return `${count(v.requests)} ${v.requests === 1 ? 'request' : 'requests'} · ${count(v.tokens)} tokens · ${usd(v.usd)}${v.unpriced ? '+' : ''}`
+  return m.kp_spend_line({ count: v.requests, tokens: count(v.tokens), cost: `${usd(v.usd)}${v.unpriced ? '+' : ''}` })
 }

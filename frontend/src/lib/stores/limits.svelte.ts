@@ -7,6 +7,7 @@ import { onMount, untrack } from 'svelte'
 import { api, type Api } from '../api/client'
 import type { QuotaAccount, QuotaOverview, QuotaWindow } from '../api/types'
 import { formatCountdown, formatNumber, formatRelative } from '../format'
+import { m } from '../i18n'
 import { startPolling, type PollerDeps } from '../poller'
 import { statusStore } from './status.svelte'
 
@@ -20,30 +21,30 @@ export const TIGHTEST_COUNT = 3
 
 /** A failure as the user reads it (a Go error over Wails keeps its "invalid: " prefix). */
 function message(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e)
-  return m.replace(/^(?:[a-z]+: )*invalid: /, '')
+  const msg = e instanceof Error ? e.message : String(e)
+  return msg.replace(/^(?:[a-z]+: )*invalid: /, '')
 }
 
-const SOURCES: Record<string, string> = { usage: 'usage endpoint', headers: 'headers', error: '429' }
-const SOURCE_HINTS: Record<string, string> = {
-  usage: "Read from the vendor's usage endpoint (polled)",
-  headers: 'Read from the rate-limit headers of the last answer through this account',
-  error: 'From a 429/402 answer and the reset time it gave',
+const SOURCES: Record<string, () => string> = { usage: m.quota_source_usage, headers: m.quota_source_headers, error: () => '429' }
+const SOURCE_HINTS: Record<string, () => string> = {
+  usage: m.quota_source_hint_usage,
+  headers: m.quota_source_hint_headers,
+  error: m.quota_source_hint_error,
 }
 
 /** "usage endpoint" | "headers" | "429" */
 export function sourceLabel(source: string): string {
-  return SOURCES[source] ?? source
+  return SOURCES[source]?.() ?? source
 }
 
 export function sourceHint(source: string): string {
-  return SOURCE_HINTS[source] ?? ''
+  return SOURCE_HINTS[source]?.() ?? ''
 }
 
-const STATES: Record<string, string> = { ok: 'OK', reserve: 'Reserve', exhausted: 'Exhausted' }
+const STATES: Record<string, () => string> = { ok: m.quota_state_ok, reserve: m.quota_state_reserve, exhausted: m.quota_state_exhausted }
 
 export function stateLabel(state: string): string {
-  return STATES[state] ?? state
+  return STATES[state]?.() ?? state
 }
 
 /** the percent shown: whole numbers, and 100 only for a window really used up */
@@ -54,27 +55,27 @@ export function percentOf(w: QuotaWindow): number {
 
 /** "72% used" */
 export function usedText(w: QuotaWindow): string {
-  return `${percentOf(w)}% used`
+  return m.quota_used({ pct: percentOf(w) })
 }
 
 /** "280 / 1,000 left", "280 left", or "" when the vendor gave no counts */
 export function countsText(w: QuotaWindow): string {
   if (w.remaining === undefined) return ''
-  if (w.limit === undefined || w.limit <= 0) return `${formatNumber(w.remaining)} left`
-  return `${formatNumber(w.remaining)} / ${formatNumber(w.limit)} left`
+  if (w.limit === undefined || w.limit <= 0) return m.quota_left({ n: formatNumber(w.remaining) })
+  return m.quota_left_of({ n: formatNumber(w.remaining), limit: formatNumber(w.limit) })
 }
 
 /** "resets in 1h 12m"; a stale window has started afresh; "" when the reset is unknown */
 export function resetText(w: QuotaWindow, now: number): string {
-  if (w.stale) return 'reset passed: waiting for a new figure'
+  if (w.stale) return m.quota_reset_passed()
   if (!w.resetAt) return ''
   const at = Date.parse(w.resetAt)
-  return at > now ? `resets in ${formatCountdown(at, now)}` : 'resetting now'
+  return at > now ? m.quota_resets_in({ left: formatCountdown(at, now) }) : m.quota_resetting_now()
 }
 
 /** "updated 3 minutes ago" */
 export function freshText(w: QuotaWindow, now: number): string {
-  return `updated ${formatRelative(w.observedAt, now, 'never')}`
+  return m.quota_updated({ when: formatRelative(w.observedAt, now) })
 }
 
 export type BarTone = 'ok' | 'high' | 'out'

@@ -3,6 +3,7 @@
 
 import { api, type Api } from '../api/client'
 import type { NotificationKind, NotificationPrefs } from '../api/types'
+import { m } from '../i18n'
 
 export type NotificationsApi = Pick<Api, 'getNotificationPrefs' | 'saveNotificationPrefs'>
 
@@ -26,15 +27,23 @@ export const defaultNotificationPrefs: NotificationPrefs = {
 }
 
 /** the per-kind switches, in the order the page lists them, with what each one alerts about */
-export const NOTIFICATION_KINDS: { key: NotificationKind; label: string }[] = [
-  { key: 'breakerOpen', label: "A provider's circuit breaker opens" },
-  { key: 'quotaThreshold', label: 'A plan window passes its alert threshold' },
-  { key: 'quotaExhausted', label: "An account's quota is exhausted (with its reset time)" },
-  { key: 'quotaBack', label: "An account's quota is back after its reset" },
-  { key: 'comboUnavailable', label: 'Every target of a combo is unavailable' },
-  { key: 'oauthRefreshFailed', label: 'A subscription token cannot be refreshed' },
-  { key: 'recovered', label: 'A provider recovers' },
-  { key: 'keyBudget', label: 'A local API key uses 80% of one of its budgets' },
+const kind = (key: NotificationKind, label: () => string) => ({
+  key,
+  get label() {
+    return label()
+  },
+})
+
+/** the alert kinds; label reads the active language */
+export const NOTIFICATION_KINDS: { key: NotificationKind; readonly label: string }[] = [
+  kind('breakerOpen', m.nk_breaker_open),
+  kind('quotaThreshold', m.nk_quota_threshold),
+  kind('quotaExhausted', m.nk_quota_exhausted),
+  kind('quotaBack', m.nk_quota_back),
+  kind('comboUnavailable', m.nk_combo_unavailable),
+  kind('oauthRefreshFailed', m.nk_oauth_refresh_failed),
+  kind('recovered', m.nk_recovered),
+  kind('keyBudget', m.nk_key_budget),
 ]
 
 const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt)

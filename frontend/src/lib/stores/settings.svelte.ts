@@ -1,7 +1,8 @@
 // Dashboard/gateway settings.
 
 import { api, type Api } from '../api/client'
-import type { Settings } from '../api/types'
+import type { LanguagePref, Settings } from '../api/types'
+import { applyLanguage, isLanguagePref } from '../i18n'
 
 export type SettingsApi = Pick<Api, 'getSettings' | 'saveSettings'>
 
@@ -19,6 +20,8 @@ export function toSettings(v: Partial<Settings> | null | undefined): Settings {
     logRequestBodies: typeof o.logRequestBodies === 'boolean' ? o.logRequestBodies : defaultSettings.logRequestBodies,
     responseCache: typeof o.responseCache === 'boolean' ? o.responseCache : defaultSettings.responseCache,
     theme: o.theme && THEMES.includes(o.theme) ? o.theme : defaultSettings.theme,
+    // only when known: a save without it keeps the stored language
+    ...(isLanguagePref(o.language) ? { language: o.language } : {}),
     quotaReservePercent:
       typeof o.quotaReservePercent === 'number' && Number.isFinite(o.quotaReservePercent)
         ? o.quotaReservePercent
@@ -46,6 +49,7 @@ export class SettingsStore {
     try {
       const s = await this.client.getSettings()
       this.value = toSettings(s)
+      applyLanguage(this.value.language)
       this.error = ''
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e)
@@ -54,12 +58,32 @@ export class SettingsStore {
     }
   }
 
+  /**
+   * Save the settings form. The language is the store's own (saveLanguage
+   * changes it): a form opened before a language switch cannot undo it.
+   */
   async save(next: Settings): Promise<boolean> {
+    return this.put(toSettings({ ...next, language: this.value?.language }))
+  }
+
+  /** Switch the language everywhere: the page at once, then the Go side through the setting. */
+  async saveLanguage(language: LanguagePref): Promise<boolean> {
+    if (!this.value) await this.load()
+    const before = this.value?.language
+    applyLanguage(language)
+    if (!this.value) return false
+    const ok = await this.put(toSettings({ ...this.value, language }))
+    if (!ok) applyLanguage(before)
+    return ok
+  }
+
+  private async put(body: Settings): Promise<boolean> {
     this.saving = true
     this.error = ''
     try {
-      const saved = await this.client.saveSettings(toSettings(next))
-      this.value = toSettings(saved ?? next)
+      const saved = await this.client.saveSettings(body)
+      this.value = toSettings(saved ?? body)
+      applyLanguage(this.value.language ?? body.language)
       this.savedAt = Date.now()
       return true
     } catch (e) {

@@ -6,6 +6,7 @@
 import { api, type Api } from '../api/client'
 import { ApiError } from '../api/transport'
 import type { AccountView, RefreshLogEntry, SignInFlow, SignInProvider, TokenState } from '../api/types'
+import { m } from '../i18n'
 
 export type SignInApi = Pick<
   Api,
@@ -42,12 +43,21 @@ export const POLL_MS = 1000
 /** polls in a row that may fail (server busy, network blip) before the flow is given up */
 const MAX_POLL_FAILURES = 5
 
-export const TOKEN_STATES: Record<TokenState, { label: string; tone: 'ok' | 'warn' | 'bad' }> = {
-  valid: { label: 'Valid', tone: 'ok' },
-  expiring: { label: 'Expiring soon', tone: 'warn' },
-  expired: { label: 'Expired', tone: 'warn' },
-  refresh_failing: { label: 'Refresh failing', tone: 'bad' },
-  needs_sign_in: { label: 'Needs sign-in', tone: 'bad' },
+type Tone = 'ok' | 'warn' | 'bad'
+/** a labelled state; label reads the active language */
+const labelled = (label: () => string, tone: Tone) => ({
+  get label() {
+    return label()
+  },
+  tone,
+})
+
+export const TOKEN_STATES: Record<TokenState, { readonly label: string; tone: Tone }> = {
+  valid: labelled(m.ts_valid, 'ok'),
+  expiring: labelled(m.ts_expiring, 'warn'),
+  expired: labelled(m.ts_expired, 'warn'),
+  refresh_failing: labelled(m.ts_refresh_failing, 'bad'),
+  needs_sign_in: labelled(m.ts_needs_sign_in, 'bad'),
 }
 
 /** the token state of a sign-in account (older servers only set state) */
@@ -56,12 +66,12 @@ export function tokenState(a: AccountView): TokenState | undefined {
   return a.state === 'needs_sign_in' ? 'needs_sign_in' : undefined
 }
 
-export const OUTCOMES: Record<string, { label: string; tone: 'ok' | 'warn' | 'bad' }> = {
-  signed_in: { label: 'Signed in', tone: 'ok' },
-  imported: { label: 'Imported', tone: 'ok' },
-  refreshed: { label: 'Refreshed', tone: 'ok' },
-  failed: { label: 'Failed', tone: 'bad' },
-  needs_sign_in: { label: 'Needs sign-in', tone: 'warn' },
+export const OUTCOMES: Record<string, { readonly label: string; tone: Tone }> = {
+  signed_in: labelled(m.so_signed_in, 'ok'),
+  imported: labelled(m.so_imported, 'ok'),
+  refreshed: labelled(m.so_refreshed, 'ok'),
+  failed: labelled(m.so_failed, 'bad'),
+  needs_sign_in: labelled(m.ts_needs_sign_in, 'warn'),
 }
 
 function message(e: unknown): string {
@@ -238,7 +248,7 @@ export class SignInStore {
         await this.settled(providerId, {
           ...was,
           status: 'failed',
-          error: 'Switchboard no longer knows this sign-in (it expired or the app restarted). Start again.',
+          error: m.si_err_unknown_flow(),
         })
       } else if (n >= MAX_POLL_FAILURES) {
         await this.settled(providerId, { ...was, status: 'failed', error: message(e) })
@@ -273,7 +283,7 @@ export class SignInStore {
     const pasted = code.trim()
     if (!flow || flow.status !== 'pending') return false
     if (!pasted) {
-      this.put('errors', providerId, 'Paste the code the sign-in page showed, or the address the browser ended on.')
+      this.put('errors', providerId, m.si_err_paste())
       return false
     }
     this.put('busy', providerId, 'code')
@@ -329,7 +339,7 @@ export class SignInStore {
     try {
       const a = await this.deps.client.importSignIn(providerId, name)
       const from = this.providers.find((p) => p.id === providerId)?.importFrom || 'the CLI'
-      this.put('notices', providerId, `Imported ${a.email || a.name || name} from ${from}.`)
+      this.put('notices', providerId, m.si_imported_notice({ who: a.email || a.name || name, from }))
       await this.onchange?.()
       await this.loadLog()
       return a

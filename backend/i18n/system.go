@@ -1,0 +1,5 @@
+package i18n
+
+import "os"
+
+func osGetenv(k string) string { return os.Getenv(k) }
