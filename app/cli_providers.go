@@ -73,7 +73,7 @@ func providersCommand(cfg config.Config, log *slog.Logger, sub string, pf *provi
 		}
 		if pf.typ != "" || pf.baseURL != "" || pf.prefix != "" || pf.models != "" || pf.allowLocal {
 			if err := svc.SaveProvider(ctx, mgmt.ProviderInput{ID: args[0], Type: pf.typ, BaseURL: pf.baseURL,
-				Prefix: pf.prefix, Models: splitList(pf.models), AllowLocal: pf.allowLocal}); err != nil {
+				Prefix: pf.prefix, Models: splitList(pf.models), AllowLocal: pf.allowLocal, OwnAccount: true}); err != nil {
 				return fail(err)
 			}
 		}

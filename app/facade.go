@@ -69,6 +69,11 @@ func (a *App) ListProviders() []mgmt.ProviderView { return a.svc.Providers() }
 // SaveProvider adds or edits a stored provider.
 func (a *App) SaveProvider(in mgmt.ProviderInput) error { return a.svc.SaveProvider(a.ctx, in) }
 
+// DiscoverModels lists the models a provider's upstream serves.
+func (a *App) DiscoverModels(in mgmt.ProviderInput) ([]string, error) {
+	return a.svc.DiscoverModels(a.ctx, in)
+}
+
 // DeleteProvider removes a stored provider.
 func (a *App) DeleteProvider(id string) error { return a.svc.DeleteProvider(a.ctx, id) }
 

@@ -22,6 +22,7 @@ import { startFakeIdp, type FakeIdp } from './fake-idp'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream'
 import {
   CLAUDE_SETTINGS_SEED,
+  claudeBinaryPath,
   claudeSettingsPath,
   CONFIG_COMBO,
   CONFIG_PROVIDER,
@@ -106,7 +107,7 @@ function refusedSignIn(output: string[]): string | undefined {
  * Start the binary and wait for its address and one-time login link. Both pipes
  * are drained into the log for the whole run (a full pipe would block the server).
  */
-function launch(bin: string, args: string[], env: NodeJS.ProcessEnv, log: fs.WriteStream): Promise<Launched> {
+export function launch(bin: string, args: string[], env: NodeJS.ProcessEnv, log: fs.WriteStream): Promise<Launched> {
   log.write(`$ HOME=${env.HOME} ${bin} ${args.join(' ')}\n`)
   const child = spawn(bin, args, {
     cwd: E2E_DIR,
@@ -200,6 +201,10 @@ export default async function globalSetup(): Promise<void> {
   const settings = claudeSettingsPath(homeDir)
   fs.mkdirSync(path.dirname(settings), { recursive: true })
   fs.writeFileSync(settings, CLAUDE_SETTINGS_SEED)
+  // Claude Code's program where its installer puts it (off PATH): a tool is
+  // "installed" when its program is there, not because its settings exist
+  fs.mkdirSync(path.dirname(claudeBinaryPath(homeDir)), { recursive: true })
+  fs.writeFileSync(claudeBinaryPath(homeDir), '#!/bin/sh\necho "2.0.0 (Claude Code)"\n', { mode: 0o755 })
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
   for (const k of TOOL_ENV_VARS) delete env[k]
   env.HOME = homeDir

@@ -91,6 +91,11 @@ export function claudeSettingsPath(home: string): string {
   return path.join(home, '.claude', 'settings.json')
 }
 
+/** Claude Code's program as its local installer places it (global setup writes a stub there). */
+export function claudeBinaryPath(home: string): string {
+  return path.join(home, '.claude', 'local', 'claude')
+}
+
 /**
  * The XDG autostart entry "launch at login" writes on Linux: global setup points
  * XDG_CONFIG_HOME at <HOME>/.config. The backend names it switchboard.desktop

@@ -65,6 +65,7 @@ func (s *Store) Build(ctx context.Context, cfg config.Config) (*route.Snapshot, 
 	for _, p := range provs {
 		if p.Source == "config" {
 			errs = append(errs, s.attach(ctx, p, byProvider[p.Entry.ID])...)
+			addKeyless(p)
 		}
 	}
 	aliases, err := s.Aliases(ctx)
@@ -144,6 +145,21 @@ func (s *Store) storedProvider(ctx context.Context, sp StoredProvider, accts []S
 	e = s.withDiscovered(e, len(sp.Models) > 0)
 	p := &route.Provider{Entry: e, Disabled: sp.Disabled, Source: "store"}
 	return p, errors.Join(s.attach(ctx, p, accts)...)
+}
+
+// KeylessName names the account a keyless provider gets automatically.
+const KeylessName = "keyless"
+
+// addKeyless gives a config-file provider that can work without a key and
+// declares no account a keyless one, so it routes instead of failing with
+// "no usable account" (the dashboard stores a real one, see
+// mgmt.SaveProvider).
+func addKeyless(p *route.Provider) {
+	if len(p.Accounts) > 0 || p.Entry.Auth == provider.AuthNone || !p.Entry.KeyOptional() {
+		return
+	}
+	p.Accounts = append(p.Accounts, &route.Account{ID: "cfg:" + p.Entry.ID + ":" + KeylessName, Name: KeylessName,
+		ProviderID: p.Entry.ID, Source: "config"})
 }
 
 func (s *Store) attach(ctx context.Context, p *route.Provider, accts []StoredAccount) []error {

@@ -188,10 +188,13 @@ type Tool struct {
 
 // Status is what Detect finds for one tool.
 type Status struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Installed   bool     `json:"installed"`
-	BinaryPath  string   `json:"binaryPath,omitempty"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Installed  bool   `json:"installed"`
+	BinaryPath string `json:"binaryPath,omitempty"`
+	// ConfigFound: a config file of the tool exists (left by an earlier
+	// install, or written ahead); it does not make the tool installed.
+	ConfigFound bool     `json:"configFound"`
 	ConfigPaths []string `json:"configPaths"`
 	State       string   `json:"state"`
 	Model       string   `json:"model,omitempty"`

@@ -87,19 +87,15 @@ func (s *Service) Detect(ctx context.Context) []Status {
 
 func (s *Service) detect(t *toolDef, st *stateFile) Status {
 	res := Status{ID: t.id, Name: t.name, Slots: append([]string{}, t.slots...), ConfigPaths: []string{}}
-	for _, b := range t.binaries {
-		if p, err := s.env.LookPath(b); err == nil {
-			res.Installed, res.BinaryPath = true, p
-			break
-		}
-	}
+	res.BinaryPath = findBinary(s.env, t.binaries)
+	res.Installed = res.BinaryPath != ""
 	specs := t.files(s.env)
 	ds := docs{}
 	var problems []string
 	for _, spec := range specs {
 		res.ConfigPaths = append(res.ConfigPaths, spec.path)
-		if fileExists(filepath.Dir(spec.path)) {
-			res.Installed = true
+		if fileExists(spec.path) {
+			res.ConfigFound = true // informative only: a config file is not an installed tool
 		}
 		c, err := readCurrent(spec)
 		if err == nil {

@@ -346,7 +346,8 @@ func TestDetect(t *testing.T) {
 	if s := got["codex"]; !s.Installed || s.BinaryPath != "/usr/local/bin/codex" || s.State != StateOther || s.Model != "gpt-5.1-codex" {
 		t.Errorf("codex: %+v", s)
 	}
-	if s := got["claude-code"]; !s.Installed || s.State != StateUntouched || s.Model != "opus" {
+	// Its config file exists, its program does not: not installed.
+	if s := got["claude-code"]; s.Installed || !s.ConfigFound || s.State != StateUntouched || s.Model != "opus" {
 		t.Errorf("claude-code: %+v", s)
 	}
 	if s := got["gemini-cli"]; s.Installed || s.State != StateUntouched {
@@ -355,6 +356,32 @@ func TestDetect(t *testing.T) {
 	if len(got) != len(registry) {
 		t.Errorf("%d statuses", len(got))
 	}
+	// Its installer's place, off PATH, counts; a file that cannot run does not.
+	bin := filepath.Join(h.home, ".claude", "local", "claude")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := detectOne(h, "claude-code"); s.Installed {
+		t.Errorf("a non-executable file counts as installed: %+v", s)
+	}
+	if err := os.Chmod(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if s := detectOne(h, "claude-code"); !s.Installed || s.BinaryPath != bin {
+		t.Errorf("claude-code in ~/.claude/local: %+v", s)
+	}
+}
+
+func detectOne(h *harness, id string) Status {
+	for _, st := range h.svc.Detect(context.Background()) {
+		if st.ID == id {
+			return st
+		}
+	}
+	return Status{}
 }
 
 func TestPreservesModeAndSymlink(t *testing.T) {

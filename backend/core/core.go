@@ -27,6 +27,7 @@ import (
 	"switchboard/backend/keys"
 	"switchboard/backend/metrics"
 	"switchboard/backend/mgmt"
+	"switchboard/backend/playground"
 	"switchboard/backend/provider"
 	"switchboard/backend/quota"
 	"switchboard/backend/reasoning"
@@ -296,9 +297,11 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	}
 	in.Services.SetRouting(in.routing())
 	in.Services.SetPortable(in.Portable())
+	in.Services.SetPlayground(playground.New(in.Gateway))
 	in.Services.SetTools(clitools.New(clitools.Options{DataDir: in.Config.DataDir, Keys: clitools.LocalKeys(in.Keys),
 		Endpoint: func() string { return "http://" + addr }}))
 	sessions, token := mgmt.NewSessions(30 * 24 * time.Hour)
+	sessions.Seal(in.Sealer) // a session survives a restart on the same data dir
 	in.Sessions = sessions
 	host, _, _ := net.SplitHostPort(addr)
 	hosts := []string{host}

@@ -24,6 +24,8 @@ func (in *Instance) startCost() error {
 		return fmt.Errorf("core: prices: %w", err)
 	}
 	in.Prices = book
+	// Cost-optimized routing reads the same prices as the log rows.
+	in.Health.SetPricer(func(p, m string) (float64, bool) { return book.Current().RoutingPrice(p, m) })
 	ret := in.Services.StoredRetention(ctx)
 	if c := in.Config.Retention; c != nil {
 		ret = retentionFromConfig(*c)

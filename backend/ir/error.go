@@ -26,11 +26,15 @@ const (
 	KindCanceled                    // the client went away
 	KindUnavailable                 // every candidate is cooling down / saturated
 	KindInternal                    // our bug
+	// KindNoAccount: the provider has no usable account (none added, all
+	// disabled). A setup problem, not a rate limit: the fix is in the
+	// dashboard, so clients get a 503 that says what to do.
+	KindNoAccount
 )
 
 var kindNames = [...]string{"unknown", "bad_request", "context_too_long", "model_not_supported",
 	"auth", "not_found", "rate_limited", "quota_exhausted", "upstream_5xx", "timeout", "network",
-	"stream_interrupted", "canceled", "unavailable", "internal"}
+	"stream_interrupted", "canceled", "unavailable", "internal", "no_account"}
 
 func (k ErrorKind) String() string {
 	if int(k) < len(kindNames) {
@@ -61,6 +65,8 @@ func (k ErrorKind) DefaultStatus() int {
 		return 499
 	case KindUpstream5xx:
 		return http.StatusBadGateway
+	case KindNoAccount:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

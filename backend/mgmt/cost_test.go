@@ -92,7 +92,7 @@ func TestAnalyticsAPI(t *testing.T) {
 	now := time.Now()
 	for i := range 6 {
 		in.Recorder.Record(&usage.Row{ReqID: fmt.Sprint(i), TS: now.Add(-time.Duration(i) * time.Minute).UnixMilli(), Provider: "claude",
-			UpstreamModel: "claude-sonnet-4-5", Status: 200, Attempts: 1 + i%2, TokensIn: 1_000_000, Tool: []string{"claude-code", "codex"}[i%2],
+			UpstreamModel: "claude-sonnet-4-5", Status: 200, Attempts: 1 + i%2, TokensIn: 100_000, Tool: []string{"claude-code", "codex"}[i%2],
 			KeyName: "alice", LatencyMS: 100})
 	}
 	in.Recorder.Flush()
@@ -103,8 +103,8 @@ func TestAnalyticsAPI(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &rep) != nil {
 		t.Fatalf("GET /api/analytics: %d %s", code, body)
 	}
-	// Subscription rows: $0 cost, $3 of API value each.
-	if rep.Totals.Requests != 6 || rep.Totals.Fallbacks != 3 || rep.Totals.CostUSD != 0 || math.Abs(rep.Totals.ValueUSD-18) > 1e-9 ||
+	// Subscription rows: $0 cost, $0.30 of API value each.
+	if rep.Totals.Requests != 6 || rep.Totals.Fallbacks != 3 || rep.Totals.CostUSD != 0 || math.Abs(rep.Totals.ValueUSD-1.8) > 1e-9 ||
 		len(rep.Breakdown) != 2 || rep.Breakdown[0].Requests != 3 || len(rep.Latency) != 1 || len(rep.TopSpenders) != 1 || rep.GroupBy != "tool" {
 		t.Fatalf("report %+v", rep)
 	}

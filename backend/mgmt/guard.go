@@ -7,9 +7,12 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"switchboard/backend/secret"
 )
 
 // HostGuard rejects requests whose Host header is not one we serve. A web
@@ -61,22 +64,36 @@ func (g *HostGuard) Wrap(next http.Handler) http.Handler {
 // SessionCookie is the dashboard session cookie.
 const SessionCookie = "sb_session"
 
-// Sessions holds dashboard sessions in memory and the one-time login token.
-// There is no password: the desktop window is trusted in-process, and a
-// headless server prints a link with a token that works once.
+// Sessions holds dashboard sessions and the one-time login token. There is
+// no password: the desktop window is trusted in-process, and a headless
+// server prints a link with a token that works once. With a sealer a
+// session is self-contained: its expiry sealed (AES-GCM) with the data
+// dir's secret key, so it survives a restart and cannot be forged or
+// stretched; without one, sessions live in memory.
 type Sessions struct {
 	mu       sync.Mutex
 	loginTok [32]byte // sha256 of the current one-time token; zero when used
 	sessions map[[32]byte]time.Time
 	ttl      time.Duration
 	now      func() time.Time
+	sealer   *secret.Sealer
 }
+
+// sessionAAD binds sealed sessions to their use: a value sealed for
+// anything else (an API key) does not open as a session.
+var sessionAAD = []byte("switchboard/dashboard-session/v1")
 
 // NewSessions creates the store and a first one-time token.
 func NewSessions(ttl time.Duration) (*Sessions, string) {
 	s := &Sessions{sessions: map[[32]byte]time.Time{}, ttl: ttl, now: time.Now}
 	return s, s.NewLoginToken()
 }
+
+// Seal makes sessions sealed tokens that outlive a restart (see Sessions).
+func (s *Sessions) Seal(sealer *secret.Sealer) { s.sealer = sealer }
+
+// TTL is how long a session lasts.
+func (s *Sessions) TTL() time.Duration { return s.ttl }
 
 func randToken() string {
 	b := make([]byte, 32)
@@ -99,30 +116,44 @@ func (s *Sessions) NewLoginToken() string {
 func (s *Sessions) Redeem(token string) (string, bool) {
 	h := sha256.Sum256([]byte(token))
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	var zero [32]byte
 	if s.loginTok == zero || subtle.ConstantTimeCompare(h[:], s.loginTok[:]) != 1 {
+		s.mu.Unlock()
 		return "", false
 	}
 	s.loginTok = zero
-	id := randToken()
-	s.sessions[sha256.Sum256([]byte(id))] = s.now().Add(s.ttl)
-	return id, true
+	s.mu.Unlock()
+	return s.NewSession(), true
 }
 
 // NewSession creates a session directly (trusted callers: the desktop app).
 func (s *Sessions) NewSession() string {
+	exp := s.now().Add(s.ttl)
+	if s.sealer != nil {
+		payload := strconv.FormatInt(exp.Unix(), 10) + "." + randToken()
+		return s.sealer.Seal([]byte(payload), sessionAAD)
+	}
 	id := randToken()
 	s.mu.Lock()
-	s.sessions[sha256.Sum256([]byte(id))] = s.now().Add(s.ttl)
+	s.sessions[sha256.Sum256([]byte(id))] = exp
 	s.mu.Unlock()
 	return id
 }
 
-// Valid reports whether a session id is live.
+// Valid reports whether a session id is live: in memory, or sealed by
+// this data dir's key and not expired.
 func (s *Sessions) Valid(id string) bool {
 	if id == "" {
 		return false
+	}
+	if s.sealer != nil {
+		pt, err := s.sealer.Open(id, sessionAAD)
+		if err != nil {
+			return false
+		}
+		unix, _, ok := strings.Cut(string(pt), ".")
+		exp, err := strconv.ParseInt(unix, 10, 64)
+		return ok && err == nil && s.now().Before(time.Unix(exp, 0))
 	}
 	h := sha256.Sum256([]byte(id))
 	s.mu.Lock()

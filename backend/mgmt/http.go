@@ -74,8 +74,10 @@ func (h *HTTP) routes() {
 	h.desktopRoutes()
 	h.quotaRoutes()
 	h.portableRoutes()
+	h.onboardingRoutes()
 
 	h.costRoutes()
+	h.playgroundRoutes()
 	h.mux.Handle("/api/", h.requireSession(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such management endpoint: "+r.Method+" "+r.URL.Path)
 	}))
@@ -153,13 +155,45 @@ func (h *HTTP) requireSession(next http.HandlerFunc) http.Handler {
 func (h *HTTP) login(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.sessions.Redeem(r.URL.Query().Get("token"))
 	if !ok {
-		writeError(w, http.StatusUnauthorized, "invalid_login_link",
-			"this login link is invalid or was already used; restart Switchboard for a new one")
+		if h.sessions.Valid(FromRequest(r)) {
+			// Already signed in here (the link was opened twice): go on.
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		writeLoginPage(w)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: int((30 * 24 * time.Hour).Seconds())})
+		SameSite: http.SameSiteStrictMode, MaxAge: int(h.sessions.TTL().Seconds())})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// loginPage is what a browser shows for a used or bad login link: a page
+// that says how to get a new one, not a JSON error.
+const loginPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Login link not valid · Switchboard</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;background:#f6f7f9;color:#1d2330}
+main{max-width:34rem;margin:1rem;padding:1.6rem 1.8rem;background:#fff;border:1px solid #dde1e8;border-radius:12px}
+h1{font-size:1.3rem;margin:0 0 .6rem}code{background:#eef0f4;padding:.1rem .3rem;border-radius:4px}
+@media (prefers-color-scheme:dark){body{background:#12151b;color:#e6e9ef}main{background:#1a1e26;border-color:#2c323d}code{background:#262b35}}</style>
+</head><body><main data-testid="login-link-invalid">
+<h1>This login link does not work any more</h1>
+<p>Each login link opens the dashboard once: this one was already used, or it is not the current one
+(Switchboard makes a new link every time it starts).</p>
+<p><strong>To get a new link:</strong> restart Switchboard (for example <code>switchboard serve</code>) and open
+the link it prints in its log, on the line that says <code>dashboard login (one-time link)</code>.</p>
+<p>If you signed in with this browser before, the dashboard may still be open to you:
+<a href="/">go to the dashboard</a>.</p>
+</main></body></html>
+`
+
+func writeLoginPage(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = io.WriteString(w, loginPage)
 }
 
 func (h *HTTP) getStatus(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, h.svc.Status()) }

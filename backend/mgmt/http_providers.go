@@ -20,6 +20,18 @@ func (h *HTTP) providerRoutes() {
 			h.done(w, r, h.svc.SaveProvider(r.Context(), in), http.StatusNoContent)
 		}
 	})
+	api("POST /api/providers/discover", func(w http.ResponseWriter, r *http.Request) {
+		var in ProviderInput
+		if !h.decode(w, r, &in) {
+			return
+		}
+		ids, err := h.svc.DiscoverModels(r.Context(), in)
+		if err != nil {
+			h.serviceError(w, r, err)
+			return
+		}
+		writeJSON(w, 200, ids)
+	})
 	api("DELETE /api/providers/{id}", func(w http.ResponseWriter, r *http.Request) {
 		h.done(w, r, h.svc.DeleteProvider(r.Context(), r.PathValue("id")), http.StatusNoContent)
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"switchboard/backend/accounts"
@@ -106,9 +107,11 @@ type AccountView struct {
 	Priority      int    `json:"priority"`
 	MaxConcurrent int    `json:"maxConcurrent"`
 	RPM           int    `json:"rpm"`
-	State         string `json:"state"`           // ok | disabled | rate_limited | quota_exhausted | auth_failed | upstream_error | breaker_open
-	Until         string `json:"until,omitempty"` // RFC 3339, when a rest ends
-	Detail        string `json:"detail,omitempty"`
+	State         string `json:"state"` // ok | disabled | rate_limited | quota_exhausted | auth_failed | upstream_error | breaker_open
+	// Keyless: the account sends no key (a local or self-hosted server).
+	Keyless bool   `json:"keyless,omitempty"`
+	Until   string `json:"until,omitempty"` // RFC 3339, when a rest ends
+	Detail  string `json:"detail,omitempty"`
 	// Sign-in accounts (kind "signin") show who signed in and their token.
 	Kind        string `json:"kind"` // key | signin
 	Email       string `json:"email,omitempty"`
@@ -121,16 +124,31 @@ type AccountView struct {
 // ProviderView is a configured provider with its accounts and state.
 type ProviderView struct {
 	CatalogEntry
-	Source   string        `json:"source"`
-	Disabled bool          `json:"disabled"`
-	Usable   bool          `json:"usable"`
+	Source   string `json:"source"`
+	Disabled bool   `json:"disabled"`
+	Usable   bool   `json:"usable"`
+	// Unusable says why no request can go to the provider ("" when usable).
+	Unusable string        `json:"unusable,omitempty"`
 	Accounts []AccountView `json:"accounts"`
+	// Custom: not from the catalog (URL, type and models are the user's).
+	Custom     bool   `json:"custom"`
+	Type       string `json:"type,omitempty"` // a custom provider's openai-compatible, …
+	AllowLocal bool   `json:"allowLocal"`
+	// KeyOptional: the provider may run with a keyless account.
+	KeyOptional bool `json:"keyOptional"`
+	// Check is untested | ok | failed: whether a test or a request has
+	// succeeded (ok), the last test failed, or neither happened yet.
+	Check      string `json:"check"`
+	CheckedAt  string `json:"checkedAt,omitempty"`
+	CheckError string `json:"checkError,omitempty"`
 }
 
 var errNoRouting = errors.New("the gateway is not running")
 
 // Providers lists configured providers from the live snapshot.
 func (s *Services) Providers() []ProviderView {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	if s.routing == nil {
 		return []ProviderView{}
 	}
@@ -149,9 +167,13 @@ func (s *Services) Providers() []ProviderView {
 	}
 	for _, p := range s.routing.Routes.Load().Providers() {
 		v := ProviderView{CatalogEntry: catalogEntry(p.Entry), Source: p.Source, Disabled: p.Disabled, Usable: p.Usable(),
-			Accounts: []AccountView{}}
+			Accounts: []AccountView{}, AllowLocal: p.Entry.AllowLocal, KeyOptional: p.Entry.KeyOptional()}
+		if e := p.UnusableError(); e != nil {
+			v.Unusable = e.Message
+		}
+		s.describeProvider(ctx, &v, p)
 		for _, a := range p.Accounts {
-			av := AccountView{ID: a.ID, Name: a.Name, Last4: last4(a.APIKey), Source: a.Source,
+			av := AccountView{ID: a.ID, Name: a.Name, Last4: last4(a.APIKey), Source: a.Source, Keyless: a.APIKey == "" && a.Cred == nil,
 				Disabled: a.Disabled, Priority: a.Priority, MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok"}
 			switch c, rest := resting[a.ID]; {
 			case a.Disabled:
@@ -186,24 +208,68 @@ type ProviderInput struct {
 	AllowLocal bool     `json:"allowLocal"`
 	Models     []string `json:"models"`
 	Disabled   bool     `json:"disabled"`
+	// APIKey and Account add an account with the provider (the custom
+	// provider form's key field; the CLI's --name). Without them, a
+	// provider that can run without a key and has no account gets a
+	// keyless one, so it routes at once.
+	APIKey  string `json:"apiKey,omitempty"`
+	Account string `json:"account,omitempty"`
+	// OwnAccount: the caller adds the account itself right after (the
+	// CLI's providers add), so no keyless one is made.
+	OwnAccount bool `json:"-"`
 }
 
-// SaveProvider validates (by building the entry) and stores a provider.
+// SaveProvider validates (by building the entry) and stores a provider,
+// with its first account (see ProviderInput.APIKey).
 func (s *Services) SaveProvider(ctx context.Context, in ProviderInput) error {
 	if s.routing == nil {
 		return errNoRouting
 	}
 	pc := config.ProviderConfig{ID: in.ID, Type: in.Type, Name: in.Name, Prefix: in.Prefix, BaseURL: in.BaseURL,
 		AllowLocal: in.AllowLocal, Models: in.Models}
-	if _, err := provider.FromConfig(pc); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	e, err := provider.FromConfig(pc)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, allowLocalHint(err))
 	}
-	err := s.routing.Accounts.UpsertProvider(ctx, accounts.StoredProvider{ID: in.ID, Type: in.Type, Name: in.Name,
+	err = s.routing.Accounts.UpsertProvider(ctx, accounts.StoredProvider{ID: in.ID, Type: in.Type, Name: in.Name,
 		Prefix: in.Prefix, BaseURL: in.BaseURL, AllowLocal: in.AllowLocal, Models: in.Models, Disabled: in.Disabled})
 	if err != nil {
 		return err
 	}
+	if err := s.firstAccount(ctx, e, in); err != nil {
+		return err
+	}
 	return s.changed(ctx)
+}
+
+// firstAccount adds the account a saved provider comes with: the one the
+// input names or keys, else a keyless one when the provider can run
+// without a key and has no account yet.
+func (s *Services) firstAccount(ctx context.Context, e provider.Entry, in ProviderInput) error {
+	name := strings.TrimSpace(in.Account)
+	if name == "" && in.APIKey == "" {
+		if in.OwnAccount || !e.KeyOptional() || e.Auth == provider.AuthNone {
+			return nil
+		}
+		if p, ok := s.routing.Routes.Load().Provider(e.ID); ok && len(p.Accounts) > 0 {
+			return nil
+		}
+		have, err := s.routing.Accounts.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range have {
+			if a.ProviderID == e.ID {
+				return nil
+			}
+		}
+		name = accounts.KeylessName
+	}
+	if name == "" {
+		name = "default"
+	}
+	_, err := s.routing.Accounts.AddAccount(ctx, accounts.StoredAccount{ProviderID: e.ID, Name: name}, strings.TrimSpace(in.APIKey))
+	return err
 }
 
 // DeleteProvider removes a stored provider and its accounts.
@@ -248,11 +314,38 @@ func (s *Services) AddAccount(ctx context.Context, providerID string, in Account
 	if err != nil {
 		return AccountView{}, err
 	}
+	if strings.TrimSpace(in.APIKey) != "" {
+		if err := s.dropKeyless(ctx, providerID); err != nil {
+			return AccountView{}, err
+		}
+	}
 	if err := s.changed(ctx); err != nil {
 		return AccountView{}, err
 	}
 	return AccountView{ID: a.ID, Name: a.Name, Last4: a.Last4, Source: "store", Priority: a.Priority,
 		MaxConcurrent: a.MaxConcurrent, RPM: a.RPM, State: "ok", Kind: "key"}, nil
+}
+
+// dropKeyless removes the keyless account a provider was given
+// automatically (see firstAccount) once it has an account with a key: the
+// key replaces it, so requests do not try the server without a key first.
+func (s *Services) dropKeyless(ctx context.Context, providerID string) error {
+	all, err := s.routing.Accounts.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		if a.ProviderID != providerID || a.Name != accounts.KeylessName || a.Kind == accounts.KindSignIn {
+			continue
+		}
+		if key, err := s.routing.Accounts.Reveal(a); err != nil || key != "" {
+			continue
+		}
+		if err := s.routing.Accounts.DeleteAccount(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateAccount patches a stored account.
@@ -294,8 +387,16 @@ func (s *Services) TestProvider(ctx context.Context, providerID, accountID strin
 	if !ok {
 		return nil, fmt.Errorf("%w: provider %q is not configured", ErrInvalid, providerID)
 	}
+	if e := p.UnusableError(); e != nil {
+		out := []TestResult{{OK: false, Error: e.Message}}
+		return out, s.recordCheck(ctx, providerID, out)
+	}
 	var out []TestResult
 	test := func(name string, a *route.Account) {
+		if a != nil && a.Disabled {
+			out = append(out, TestResult{Account: name, Error: "this account is disabled: requests do not use it"})
+			return
+		}
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		auth, err := accountAccess(tctx, a)
@@ -305,7 +406,7 @@ func (s *Services) TestProvider(ctx context.Context, providerID, accountID strin
 		}
 		r := TestResult{OK: err == nil, Account: name, LatencyMS: d.Milliseconds()}
 		if err != nil {
-			r.Error = err.Error()
+			r.Error = allowLocalHint(err).Error()
 		}
 		out = append(out, r)
 	}
@@ -317,7 +418,7 @@ func (s *Services) TestProvider(ctx context.Context, providerID, accountID strin
 			test(a.Name, a)
 		}
 	}
-	return out, nil
+	return out, s.recordCheck(ctx, providerID, out)
 }
 
 // accountAccess is what a test call authenticates with: the API key, or a

@@ -16,11 +16,14 @@ import (
 type HealthView struct {
 	Breakers  []route.BreakerView `json:"breakers"`
 	Cooldowns []route.Cooldown    `json:"cooldowns"`
+	// Unusable lists providers no request can reach (no usable account,
+	// disabled) with a one-click fix.
+	Unusable []UnusableProvider `json:"unusable"`
 }
 
 // Health reports the live routing state.
 func (s *Services) Health() HealthView {
-	v := HealthView{Breakers: []route.BreakerView{}, Cooldowns: []route.Cooldown{}}
+	v := HealthView{Breakers: []route.BreakerView{}, Cooldowns: []route.Cooldown{}, Unusable: s.unusableProviders()}
 	if s.routing == nil || s.routing.Health == nil {
 		return v
 	}

@@ -17,6 +17,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
+	"switchboard/backend/playground"
 	"switchboard/backend/quota"
 	"switchboard/backend/store"
 )
@@ -106,8 +107,10 @@ type Services struct {
 	desk       desktopExt
 	quotaRev   atomic.Int64
 	portable   Portable
+	onb        onboardingExt
 
 	cost *CostDeps
+	play *playground.Playground
 }
 
 // SetShowWindow registers how to bring the desktop window forward (nil in

@@ -44,6 +44,16 @@ const (
 // prepaid or cheap capacity.
 var tiers = []string{"subscription", "api-key", "cheap", "free", "local"}
 
+// LongContextPrice is a model's price above a prompt length (USD per
+// million tokens; 0 for CachedPrice/CacheWritePrice bills them as input).
+type LongContextPrice struct {
+	Above           int64   `yaml:"above" json:"above"` // prompt tokens
+	InputPrice      float64 `yaml:"input_price" json:"input"`
+	OutputPrice     float64 `yaml:"output_price" json:"output"`
+	CachedPrice     float64 `yaml:"cached_price" json:"cacheRead"`
+	CacheWritePrice float64 `yaml:"cache_write_price" json:"cacheWrite"`
+}
+
 // Model is one model a provider serves. Prices are USD per million tokens.
 type Model struct {
 	ID          string  `yaml:"id"`
@@ -58,6 +68,10 @@ type Model struct {
 	// (0: billed as output).
 	CacheWritePrice float64 `yaml:"cache_write_price"`
 	ReasoningPrice  float64 `yaml:"reasoning_price"`
+	// LongContext is the price of a request whose prompt is longer than
+	// Above tokens where the vendor charges more for one (Gemini Pro,
+	// Claude's 1M context): every token of it is billed at these prices.
+	LongContext *LongContextPrice `yaml:"long_context"`
 	// APIEquivalent and APIModel name the API model a subscription model is
 	// valued at when they differ from the entry's (see Entry.APIEquivalent).
 	APIEquivalent string `yaml:"api_equivalent"`
@@ -358,6 +372,9 @@ func (e Entry) validateModels() []error {
 			errs = append(errs, fmt.Errorf("provider %q: duplicate model %q", e.ID, m.ID))
 		case m.InputPrice < 0 || m.OutputPrice < 0 || m.CachedPrice < 0 || m.CacheWritePrice < 0 || m.ReasoningPrice < 0:
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative price", e.ID, m.ID))
+		case m.LongContext != nil && (m.LongContext.Above <= 0 || m.LongContext.InputPrice <= 0 || m.LongContext.OutputPrice <= 0 ||
+			m.LongContext.CachedPrice < 0 || m.LongContext.CacheWritePrice < 0 || m.InputPrice+m.OutputPrice == 0):
+			errs = append(errs, fmt.Errorf("provider %q: model %q: long_context needs above, input_price and output_price (and the model's own prices)", e.ID, m.ID))
 		case m.Context < 0 || m.MaxOutput < 0:
 			errs = append(errs, fmt.Errorf("provider %q: model %q has a negative token limit", e.ID, m.ID))
 		case m.UnitPrice < 0:
@@ -443,4 +460,21 @@ func checkBaseURL(raw string, cleartextOK bool) error {
 		return fmt.Errorf("base_url %q uses http:// and would send the API key in clear text; use https:// (or allow_local: true for a server on your own network)", raw)
 	}
 	return nil
+}
+
+// KeyOptional reports whether the provider can work without an API key: a
+// local server from the catalog (Ollama, LM Studio…) or a custom provider
+// the user declared (many self-hosted servers take none). Such a provider
+// added without an account gets a keyless one, so it routes. A catalog
+// vendor pointed at a local address (allow_local: a proxy or mirror of its
+// API) still needs its key.
+func (e Entry) KeyOptional() bool {
+	if e.Auth == AuthOAuth {
+		return false
+	}
+	if e.Auth == AuthNone || e.Tier == "local" {
+		return true
+	}
+	_, cataloged := byID[e.ID]
+	return !cataloged
 }

@@ -263,6 +263,10 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 	case call.Entry.Local:
 		hc = c.loopback
 	}
+	tap := tapOf(ctx)
+	if tap != nil {
+		tap.Sending(req)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		e := ClassifyTransport(err)
@@ -270,18 +274,24 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 		return nil, redactError(e, call.APIKey)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if tap != nil {
+			tap.Answered(resp)
+		}
 		return applyQuirksResponse(resp, call), nil
 	}
-	return nil, c.upstreamError(resp, call)
+	return nil, c.upstreamError(resp, call, tap)
 }
 
 // upstreamError reads a bounded part of a failed answer and classifies it.
-func (c *Client) upstreamError(resp *http.Response, call *Call) *ir.Error {
+func (c *Client) upstreamError(resp *http.Response, call *Call, tap Tap) *ir.Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_ = resp.Body.Close()
 	// Some upstreams echo the key they rejected; never pass it on.
 	if k := strings.TrimSpace(call.APIKey); len(k) >= minRedactLen {
 		body = bytes.ReplaceAll(body, []byte(k), []byte(redacted))
+	}
+	if tap != nil {
+		tap.Refused(resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	e := Classify(resp.StatusCode, resp.Header, body, c.now())
 	applyQuirksError(e, body, call)

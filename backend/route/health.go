@@ -86,7 +86,9 @@ type Health struct {
 	rr        map[string]*rrState
 	fill      map[string]string // fill-first: the account (or combo target) serving now, by scope
 	listeners []func(Change)
+	okAt      map[string]time.Time     // provider id → its last success (the dashboard's "tested" state)
 	quota     atomic.Pointer[quotaBox] // live quota windows (nil: cooldowns only)
+	pricer    atomic.Pointer[Pricer]   // cost-optimized's prices (nil: the catalog's)
 	// cooled is signalled (never blocking) when the cooldowns change, so
 	// PersistCooldowns saves them without polling.
 	cooled chan struct{}
@@ -100,7 +102,7 @@ func NewHealth(now func() time.Time, seed uint64) *Health {
 	}
 	return &Health{now: now, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		cool: map[coolKey]*coolState{}, strikes: map[coolKey]strike{}, breakers: map[string]*breaker{}, limits: map[string]*limiter{},
-		stats: map[string]*stats{}, rr: map[string]*rrState{}, fill: map[string]string{}, cooled: make(chan struct{}, 1)}
+		stats: map[string]*stats{}, rr: map[string]*rrState{}, fill: map[string]string{}, okAt: map[string]time.Time{}, cooled: make(chan struct{}, 1)}
 }
 
 // touched notes a change of the cooldowns for the persister.
@@ -305,11 +307,20 @@ func (h *Health) ReportSuccess(c Candidate, started time.Time, latency time.Dura
 		delete(h.strikes, k)
 	}
 	h.breakerLocked(c.Provider.Entry.ID, c.Provider.Entry.Local).succeed(now, &changes, c.Provider.Entry.ID)
+	h.okAt[c.Provider.Entry.ID] = now
 	if s := h.statsLocked(c); s != nil {
 		s.observe(latency)
 	}
 	h.mu.Unlock()
 	h.emit(changes)
+}
+
+// LastSuccess is when a request to the provider last succeeded since
+// start (zero: none yet).
+func (h *Health) LastSuccess(providerID string) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.okAt[providerID]
 }
 
 // Cooldowns lists what is resting now.

@@ -213,8 +213,8 @@ func (h *Health) targetItem(steps []step, weight int) item {
 			}
 			it.uses += ci.uses
 			it.headroom = max(it.headroom, ci.headroom)
-			if it.price == 0 || ci.price < it.price {
-				it.price = ci.price
+			if ci.priced && (!it.priced || ci.price < it.price) { // the cheapest of its accounts
+				it.price, it.priced = ci.price, true
 			}
 		}
 	}
@@ -224,9 +224,7 @@ func (h *Health) targetItem(steps []step, weight int) item {
 func (h *Health) itemLocked(c Candidate, now time.Time) item {
 	s := h.statsLocked(c)
 	it := item{score: s.score(), uses: s.uses, headroom: 1}
-	if m, ok := c.Provider.Entry.Model(c.Model); ok {
-		it.price = m.InputPrice + m.OutputPrice
-	}
+	it.price, it.priced = h.price(c)
 	if _, _, resting := h.restingUntil(c, now); resting {
 		it.headroom = 0
 		return it

@@ -22,7 +22,7 @@ func Decide(e *ir.Error) Decision {
 	switch e.Kind {
 	case ir.KindBadRequest, ir.KindCanceled, ir.KindInternal:
 		return Stop
-	case ir.KindContextTooLong, ir.KindModelNotSupported, ir.KindNotFound:
+	case ir.KindContextTooLong, ir.KindModelNotSupported, ir.KindNotFound, ir.KindNoAccount:
 		return NextTarget
 	case ir.KindAuth, ir.KindRateLimited, ir.KindQuotaExhausted:
 		return NextAccount

@@ -76,15 +76,37 @@ func (p *Provider) Usable() bool {
 	return false
 }
 
-// unusableError says why no account of p can serve, and what to do.
-func (p *Provider) unusableError() *ir.Error {
+// UnusableError says why no account of p can serve, and what to do (nil
+// when p is usable).
+func (p *Provider) UnusableError() *ir.Error {
+	if p.Usable() {
+		return nil
+	}
+	if p.Disabled {
+		return &ir.Error{Kind: ir.KindNoAccount, Provider: p.Entry.ID, Message: fmt.Sprintf(
+			"provider %q is paused or disabled: resume it from the tray, or remove `disabled: true` from its config entry", p.Entry.ID)}
+	}
 	for _, a := range p.Accounts {
 		if !a.Disabled && a.Cred != nil && a.Cred.NeedsSignIn() {
 			return &ir.Error{Kind: ir.KindAuth, Status: 401, Provider: p.Entry.ID, Message: fmt.Sprintf(
 				"provider %q: the sign-in %s needs you to sign in again (Providers page or `switchboard login %s`)", p.Entry.ID, a.Name, p.Entry.ID)}
 		}
 	}
-	return ir.Errorf(ir.KindUnavailable, "provider %q has no enabled account; add one in the dashboard or with `switchboard providers add`", p.Entry.ID)
+	what := "has no account"
+	if len(p.Accounts) > 0 {
+		what = "has no enabled account (all are disabled)"
+	}
+	fix := "add an account on the Providers page or with `switchboard providers add`"
+	switch {
+	case len(p.Accounts) > 0:
+		fix = "enable one on the Providers page (a paused provider resumes from the tray)"
+	case p.Entry.Auth == provider.AuthOAuth:
+		fix = fmt.Sprintf("sign in under Subscriptions on the Providers page, or with `switchboard login %s`", p.Entry.ID)
+	case p.Entry.KeyOptional():
+		fix = "add a keyless account (Health page: Add keyless account) or an API key on the Providers page"
+	}
+	return &ir.Error{Kind: ir.KindNoAccount, Provider: p.Entry.ID, Message: fmt.Sprintf(
+		"provider %q %s, so no request can go to it: %s", p.Entry.ID, what, fix)}
 }
 
 // Candidate is one way to serve a request.
@@ -233,8 +255,8 @@ func (s *Snapshot) resolve(model string, depth int, why provider.Capability) ([]
 	}
 	if prefix, rest, ok := strings.Cut(model, "/"); ok && rest != "" {
 		if p, ok := s.byPrefix[prefix]; ok {
-			if !p.Usable() {
-				return nil, p.unusableError()
+			if e := p.UnusableError(); e != nil {
+				return nil, e
 			}
 			if why != "" && !p.Entry.Serves(rest, why) {
 				return nil, wrongCapability(p.Entry, rest, why)

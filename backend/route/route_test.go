@@ -2,8 +2,10 @@ package route
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -121,6 +123,26 @@ func TestStrategyDistributions(t *testing.T) {
 		}
 		if order[0] != "b" || order[1] != "c" || order[2] != "a" {
 			t.Fatalf("cheapest first: %v", order)
+		}
+	})
+	t.Run("cost-optimized with the prices in force", func(t *testing.T) {
+		h := NewHealth(newClock().now, 1)
+		h.SetPricer(func(provider, _ string) (float64, bool) {
+			switch provider {
+			case "b":
+				return 5, true
+			case "c":
+				return 0, true // a plan or a local model
+			}
+			return 0, false // a: nobody priced it
+		})
+		p, _ := snapshot(Combo{Name: "x", Strategy: CostOptimized, Targets: targets("a/m", "b/m", "c/m")}).Plan(h, "x")
+		var order []string
+		for _, st := range p.steps {
+			order = append(order, st.cands[0].Provider.Entry.ID)
+		}
+		if strings.Join(order, ",") != "c,b,a" {
+			t.Fatalf("free, then priced, then unpriced: %v", order)
 		}
 	})
 	t.Run("least-used balances", func(t *testing.T) {
@@ -612,5 +634,35 @@ func TestProviderAccountStrategyEverywhere(t *testing.T) {
 		&ir.Error{Kind: ir.KindQuotaExhausted}, newClock().now())
 	if got := firstAccounts(s, h, "a/m", 2); fmt.Sprint(got) != "[a2 a2]" {
 		t.Errorf("with a1 exhausted: %v", got)
+	}
+}
+
+// A provider without a usable account fails as KindNoAccount (a setup
+// problem, 503), not as a rate limit, and a combo moves past it.
+func TestNoUsableAccountKind(t *testing.T) {
+	e := provider.Entry{ID: "lan", Prefix: "lan", Dialect: dialect.OpenAIChat, Auth: provider.AuthBearer,
+		BaseURL: "http://127.0.0.1:1/v1", Models: []provider.Model{{ID: "m"}}}
+	for _, tc := range []struct {
+		name  string
+		accts []*Account
+		want  string
+	}{
+		{"none", nil, "has no account"},
+		{"all disabled", []*Account{{ID: "a", Name: "a", Disabled: true}}, "enable one on the Providers page"},
+		{"a subscription without a sign-in", nil, "switchboard login lan"},
+	} {
+		entry := e
+		if strings.HasPrefix(tc.name, "a subscription") {
+			entry.Auth = provider.AuthOAuth
+		}
+		s := NewSnapshot([]*Provider{{Entry: entry, Accounts: tc.accts}}, nil)
+		_, err := s.Resolve("lan/m")
+		var ie *ir.Error
+		if !errors.As(err, &ie) || ie.Kind != ir.KindNoAccount || ie.HTTPStatus() != 503 || !strings.Contains(ie.Message, tc.want) {
+			t.Errorf("%s: err = %v, want no_account 503 with %q", tc.name, err, tc.want)
+		}
+		if Decide(ie) != NextTarget {
+			t.Errorf("%s: a combo must move on to its next target", tc.name)
+		}
 	}
 }

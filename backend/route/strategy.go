@@ -29,6 +29,7 @@ type item struct {
 	reserve  bool   // below the quota reserve: goes behind the others
 	weight   int
 	price    float64 // USD per million tokens (input + output)
+	priced   bool    // price is known
 	score    float64 // p2c: expected wait, lower is better
 	uses     int64
 	headroom float64 // quota-aware: 0 (exhausted) … 1 (untouched)
@@ -93,7 +94,7 @@ func (h *Health) strategyOrder(s Strategy, key string, sticky int, items []item,
 	case LeastUsed:
 		sort.SliceStable(idx, func(a, b int) bool { return items[idx[a]].uses < items[idx[b]].uses })
 	case CostOptimized:
-		sort.SliceStable(idx, func(a, b int) bool { return items[idx[a]].price < items[idx[b]].price })
+		sort.SliceStable(idx, func(a, b int) bool { return cheaper(items[idx[a]], items[idx[b]]) })
 	case QuotaAware:
 		sort.SliceStable(idx, func(a, b int) bool { return items[idx[a]].headroom > items[idx[b]].headroom })
 	}

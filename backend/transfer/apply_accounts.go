@@ -142,7 +142,7 @@ func (w *writer) applyAccounts(ctx context.Context, s Setup) error {
 		case a.SignIn != nil && a.SignIn.Access == "" && a.SignIn.Refresh == "":
 			w.r.add(Item{Kind: kind, Name: label, Action: ActSkip, Why: "no token is stored for it"})
 			continue
-		case a.SignIn == nil && a.APIKey == "":
+		case a.SignIn == nil && a.APIKey == "" && !keylessOK(s, a.Provider):
 			w.r.add(Item{Kind: kind, Name: label, Action: ActSkip, Why: "no API key is stored for it"})
 			continue
 		}
@@ -163,6 +163,29 @@ func (w *writer) applyAccounts(ctx context.Context, s Setup) error {
 		w.r.add(it)
 	}
 	return nil
+}
+
+// keylessOK reports whether an account without a key is imported as a
+// keyless one: its provider can run without a key (a local catalog entry,
+// or a custom provider of the setup; see provider.Entry.KeyOptional).
+func keylessOK(s Setup, providerID string) bool {
+	if e, ok := provider.Lookup(providerID); ok {
+		if e.KeyOptional() {
+			return true
+		}
+		for _, p := range s.Providers {
+			if p.ID == providerID && p.AllowLocal {
+				return e.Auth != provider.AuthOAuth
+			}
+		}
+		return false
+	}
+	for _, p := range s.Providers {
+		if p.ID == providerID {
+			return true
+		}
+	}
+	return false
 }
 
 // account writes one account; the item's kind and name are set by the caller.

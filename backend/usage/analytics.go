@@ -152,10 +152,24 @@ func (q *AnalyticsQuery) Normalize(now time.Time) error {
 var rawColumn = map[string]string{"": "''", "provider": "provider", "account": "account", "model": "upstream_model",
 	"key": "key_name", "tool": "tool", "combo": "combo"}
 
-// filtered reports a query with a filter: it reads usage_hourly, which
-// has every dimension of a row; without one, usage_dims' few rows per hour.
+// filtered reports a query with a filter: with one, it reads usage_pairs;
+// with more, usage_hourly, which has every dimension of a row; without
+// one, usage_dims' few rows per hour.
 func (q *AnalyticsQuery) filtered() bool {
 	return q.Provider != "" || q.Account != "" || q.Model != "" || q.Key != "" || q.Tool != "" || q.Combo != ""
+}
+
+// single reports the dimension and value of q's filter when it has
+// exactly one (usage_pairs answers those).
+func (q *AnalyticsQuery) single() (dim, val string, ok bool) {
+	n := 0
+	for _, f := range [...]struct{ dim, v string }{{"provider", q.Provider}, {"account", q.Account}, {"model", q.Model},
+		{"key", q.Key}, {"tool", q.Tool}, {"combo", q.Combo}} {
+		if f.v != "" {
+			dim, val, n = f.dim, f.v, n+1
+		}
+	}
+	return dim, val, n == 1
 }
 
 // The raw rows are those after the rollup mark: "+ts" keeps SQLite from
@@ -164,21 +178,26 @@ func (q *AnalyticsQuery) filtered() bool {
 
 // source is the union of rollups and raw rows for q with dimension dim
 // (empty for the total) as column g, as one SQL table expression with its
-// arguments.
-func (q *AnalyticsQuery) source(dim string, rolledUpTo int64) (string, []any) {
+// arguments: usage_pairs for one filter, usage_dims for none (the other
+// queries go to scanHourly).
+func (q *AnalyticsQuery) source(dim string, m marks) (string, []any) {
 	rw, rargs := filterSQL(q, true)
 	var rollup string
 	var args []any
-	if q.filtered() {
-		hcol := dimColumn[dim]
-		if dim == "" {
-			hcol = "''"
+	if fdim, fval, ok := q.single(); ok {
+		// One filter: its own rows in usage_pairs (its totals when the
+		// breakdown is the filtered dimension itself or none).
+		gdim, g := dim, "gval"
+		if dim == fdim || dim == "" {
+			gdim, g = "", "fval"
+			if dim == "" {
+				g = "''"
+			}
 		}
-		hw, hargs := filterSQL(q, false)
-		rollup = `SELECT hour AS t, ` + hcol + ` AS g, requests, errors, fallbacks, tokens_in, tokens_out,
-			tokens_cached, tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
-			FROM usage_hourly WHERE hour >= ? AND hour < ?` + hw
-		args = append([]any{q.From, q.To}, hargs...)
+		rollup = `SELECT hour AS t, ` + g + ` AS g, requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached,
+			tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
+			FROM usage_pairs WHERE fdim = ? AND fval = ? AND gdim = ? AND hour >= ? AND hour < ?`
+		args = []any{fdim, fval, gdim, q.From, q.To}
 	} else {
 		rollup = `SELECT hour AS t, v1 AS g, requests, errors, fallbacks, tokens_in, tokens_out, tokens_cached,
 			tokens_cache_write, tokens_reasoning, cost_usd, unpriced, value_usd, value_unknown
@@ -191,9 +210,13 @@ func (q *AnalyticsQuery) source(dim string, rolledUpTo int64) (string, []any) {
 		tokens_cached, tokens_cache_write, tokens_reasoning, COALESCE(cost_usd, 0), ` + unpricedSQL + `,
 		COALESCE(value_usd, 0), ` + valueUnknownSQL + `
 		FROM request_logs WHERE id > ? AND +ts >= ? AND +ts < ?` + rw + `)`
-	args = append(args, rolledUpTo, q.From, q.To)
+	args = append(args, m.lastID, q.From, q.To)
 	return src, append(args, rargs...)
 }
+
+// marks are the rollup state a report reads: rows with ids up to lastID are
+// in the rollups; usage_pairs is complete from the hour pairsFrom.
+type marks struct{ lastID, pairsFrom int64 }
 
 const sumColumns = `COUNT(*) > 0, COALESCE(SUM(requests), 0), COALESCE(SUM(errors), 0), COALESCE(SUM(fallbacks), 0),
 	COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(tokens_cached), 0),
@@ -220,30 +243,43 @@ func Analyze(ctx context.Context, db *store.DB, q AnalyticsQuery, now time.Time)
 		return rep, fmt.Errorf("usage: analytics: %w", err)
 	}
 	defer tx.Rollback()
-	var mark int64
-	if err := tx.QueryRowContext(ctx, `SELECT last_id FROM rollup_state`).Scan(&mark); err != nil {
+	var mark marks
+	if err := tx.QueryRowContext(ctx, `SELECT last_id, pairs_from FROM rollup_state`).Scan(&mark.lastID, &mark.pairsFrom); err != nil {
 		return rep, fmt.Errorf("usage: analytics: %w", err)
 	}
-	src, args := q.source("", mark)
-	if err := tx.QueryRowContext(ctx, `SELECT `+sumColumns+` FROM `+src, args...).Scan(rep.Totals.dest()...); err != nil {
-		return rep, fmt.Errorf("usage: analytics totals: %w", err)
-	}
-	if rep.Series, err = series(ctx, tx, &q, src, args); err != nil {
-		return rep, err
-	}
-	src, args = q.source(q.GroupBy, mark)
-	if rep.Breakdown, err = groups(ctx, tx, src, args, 50); err != nil {
-		return rep, err
-	}
-	src, args = q.source("key", mark)
-	if rep.TopSpenders, err = groups(ctx, tx, src, args, 10); err != nil {
+	if q.hourlyAnswers(mark) {
+		if err := scanHourly(ctx, tx, &q, mark, &rep); err != nil {
+			return rep, err
+		}
+	} else if err := aggregate(ctx, tx, &q, mark, &rep); err != nil {
 		return rep, err
 	}
 	rep.LatencyUnfiltered = q.Account != "" || q.Key != "" || q.Tool != "" || q.Combo != ""
-	if rep.Latency, err = latency(ctx, tx, &q, mark); err != nil {
+	if rep.Latency, err = latency(ctx, tx, &q, mark.lastID); err != nil {
 		return rep, err
 	}
 	return rep, nil
+}
+
+// aggregate fills rep's totals, series, breakdown and top spenders with
+// one aggregate query each over the rollups that answer q (a few rows per
+// hour) and the raw rows after the mark.
+func aggregate(ctx context.Context, tx *sql.Tx, q *AnalyticsQuery, mark marks, rep *Report) error {
+	src, args := q.source("", mark)
+	if err := tx.QueryRowContext(ctx, `SELECT `+sumColumns+` FROM `+src, args...).Scan(rep.Totals.dest()...); err != nil {
+		return fmt.Errorf("usage: analytics totals: %w", err)
+	}
+	var err error
+	if rep.Series, err = series(ctx, tx, q, src, args); err != nil {
+		return err
+	}
+	src, args = q.source(q.GroupBy, mark)
+	if rep.Breakdown, err = groups(ctx, tx, src, args, 50); err != nil {
+		return err
+	}
+	src, args = q.source("key", mark)
+	rep.TopSpenders, err = groups(ctx, tx, src, args, 10)
+	return err
 }
 
 // spendOrder puts the groups that used the most money (paid or through a

@@ -25,7 +25,13 @@ func (t Tokens) IsZero() bool { return t == Tokens{} }
 // Price is a model's USD price per million tokens. Cached (prompt-cache
 // reads) and CacheWrite 0 are billed as input, Reasoning 0 as output: the
 // catalog only lists where a vendor differs.
-type Price struct{ In, Out, Cached, CacheWrite, Reasoning float64 }
+type Price struct {
+	In, Out, Cached, CacheWrite, Reasoning float64
+	// Long prices every token of a request whose prompt is longer than
+	// LongAbove tokens (nil: one price whatever the length).
+	Long      *Price
+	LongAbove int64
+}
 
 // Cost is what in input tokens (cached of them read from the prompt
 // cache) and out output tokens cost at p.
@@ -36,6 +42,9 @@ func (p Price) Cost(in, cached, out int64) float64 {
 // CostOf is what t costs at p. Counts a vendor reported inconsistently (more
 // cached than input) are clamped rather than priced negative.
 func (p Price) CostOf(t Tokens) float64 {
+	if p.Long != nil && t.In > p.LongAbove {
+		p = *p.Long
+	}
 	read := min(max(t.CacheRead, 0), max(t.In, 0))
 	write := min(max(t.CacheWrite, 0), max(t.In, 0)-read)
 	plain := max(t.In-read-write, 0)
@@ -107,6 +116,9 @@ type ModelPrice struct {
 	ValuedAs string `json:"valuedAs,omitempty"`
 	// Catalog holds the catalog's price under an override.
 	Catalog *Price `json:"catalog,omitempty"`
+	// LongContext is the price of prompts longer than its Above tokens
+	// (catalog prices only: an override prices every length alike).
+	LongContext *provider.LongContextPrice `json:"longContext,omitempty"`
 }
 
 type pm struct{ provider, model string }
@@ -137,8 +149,13 @@ func NewPrices(overrides map[string][]Override) *Prices {
 		p.asOf[e.ID] = e.PricesAsOf
 		for _, m := range e.Models {
 			if m.InputPrice+m.OutputPrice > 0 {
-				p.catalog[pm{e.ID, m.ID}] = Price{In: m.InputPrice, Out: m.OutputPrice, Cached: m.CachedPrice,
+				pr := Price{In: m.InputPrice, Out: m.OutputPrice, Cached: m.CachedPrice,
 					CacheWrite: m.CacheWritePrice, Reasoning: m.ReasoningPrice}
+				if l := m.LongContext; l != nil {
+					pr.Long, pr.LongAbove = &Price{In: l.InputPrice, Out: l.OutputPrice, Cached: l.CachedPrice,
+						CacheWrite: l.CacheWritePrice}, l.Above
+				}
+				p.catalog[pm{e.ID, m.ID}] = pr
 			}
 			if eq := cmp.Or(m.APIEquivalent, e.APIEquivalent); eq != "" && e.Tier == "subscription" {
 				p.equiv[pm{e.ID, m.ID}] = pm{eq, cmp.Or(m.APIModel, m.ID)}
@@ -217,6 +234,18 @@ func (p *Prices) value(providerID, model string) (Price, string, bool) {
 	return Price{}, "", false
 }
 
+// RoutingPrice is what a provider's model costs per million tokens (input
+// plus output) as its requests are billed: 0 for a subscription or a free
+// or local model, else the override or catalog price; known is false when
+// nobody priced it. The cost-optimized strategy orders targets by it.
+func (p *Prices) RoutingPrice(providerID, model string) (perMTok float64, known bool) {
+	if b := p.billing(providerID, model); b == BillingPlan || b == BillingFree {
+		return 0, true
+	}
+	pr, ok := p.price(providerID, model)
+	return pr.In + pr.Out, ok
+}
+
 // Quote prices t on a provider's model.
 func (p *Prices) Quote(providerID, model string, t Tokens) Quote {
 	q := Quote{Billing: p.billing(providerID, model)}
@@ -268,6 +297,10 @@ func (p *Prices) List() []ModelPrice {
 			}
 		}
 		mp.Input, mp.Output, mp.CacheRead, mp.CacheWrite, mp.Reasoning = pr.In, pr.Out, pr.Cached, pr.CacheWrite, pr.Reasoning
+		if l := pr.Long; l != nil {
+			mp.LongContext = &provider.LongContextPrice{Above: pr.LongAbove, InputPrice: l.In, OutputPrice: l.Out,
+				CachedPrice: l.Cached, CacheWritePrice: l.CacheWrite}
+		}
 		out = append(out, mp)
 	}
 	for _, e := range provider.All() {

@@ -50,10 +50,23 @@ func TestCostPerProviderFamily(t *testing.T) {
 			read:  responses.DecodeUsage,
 			want:  Quote{Billing: BillingAPI, Cost: 2.80, CostKnown: true}},
 		{name: "anthropic: cache reads and writes beside input_tokens", provider: "anthropic", model: "claude-sonnet-4-5",
+			usage: `{"input_tokens":10000,"cache_read_input_tokens":80000,"cache_creation_input_tokens":10000,"output_tokens":5000}`,
+			read:  anthropic.DecodeUsage,
+			// 10k×3 + 80k×0.30 + 10k×3.75 (write) + 5k×15
+			want: Quote{Billing: BillingAPI, Cost: 0.1665, CostKnown: true}},
+		{name: "anthropic: a prompt over 200k tokens at the 1M-context prices", provider: "anthropic", model: "claude-sonnet-4-5",
 			usage: `{"input_tokens":100000,"cache_read_input_tokens":800000,"cache_creation_input_tokens":100000,"output_tokens":50000}`,
 			read:  anthropic.DecodeUsage,
-			// 100k×3 + 800k×0.30 + 100k×3.75 (write) + 50k×15
-			want: Quote{Billing: BillingAPI, Cost: 1.665, CostKnown: true}},
+			// 100k×6 + 800k×0.60 + 100k×7.50 (write) + 50k×22.50
+			want: Quote{Billing: BillingAPI, Cost: 2.955, CostKnown: true}},
+		{name: "gemini 2.5 pro: 200k prompt tokens at the base price", provider: "gemini", model: "gemini-2.5-pro",
+			usage: `{"promptTokenCount":200000,"candidatesTokenCount":10000,"totalTokenCount":210000}`,
+			read:  gemini.ReadUsage,
+			want:  Quote{Billing: BillingAPI, Cost: 0.35, CostKnown: true}}, // 200k×1.25 + 10k×10
+		{name: "gemini 2.5 pro: one token more at the long-context price", provider: "gemini", model: "gemini-2.5-pro",
+			usage: `{"promptTokenCount":200001,"candidatesTokenCount":10000,"totalTokenCount":210001}`,
+			read:  gemini.ReadUsage,
+			want:  Quote{Billing: BillingAPI, Cost: 0.6500025, CostKnown: true}}, // 200,001×2.5 + 10k×15
 		{name: "gemini: cached inside prompt, thoughts beside candidates", provider: "gemini", model: "gemini-2.5-flash",
 			usage: `{"promptTokenCount":1000000,"cachedContentTokenCount":400000,"candidatesTokenCount":100000,"thoughtsTokenCount":300000,"totalTokenCount":1400000}`,
 			read:  gemini.ReadUsage,
@@ -63,9 +76,9 @@ func TestCostPerProviderFamily(t *testing.T) {
 			usage: `{"prompt_tokens":1000000,"completion_tokens":0}`, read: openai.DecodeUsage,
 			want: Quote{Billing: BillingAPI, Cost: 1.25, CostKnown: true}},
 		{name: "claude plan: $0, valued at the Anthropic API", provider: "claude", model: "claude-sonnet-4-5",
-			usage: `{"input_tokens":100000,"cache_read_input_tokens":800000,"cache_creation_input_tokens":100000,"output_tokens":50000}`,
+			usage: `{"input_tokens":10000,"cache_read_input_tokens":80000,"cache_creation_input_tokens":10000,"output_tokens":5000}`,
 			read:  anthropic.DecodeUsage,
-			want:  Quote{Billing: BillingPlan, CostKnown: true, Value: 1.665, ValueKnown: true}},
+			want:  Quote{Billing: BillingPlan, CostKnown: true, Value: 0.1665, ValueKnown: true}},
 		{name: "codex plan: valued at the OpenAI model it maps to", provider: "codex", model: "gpt-5.1-codex",
 			usage: `{"input_tokens":1000000,"output_tokens":200000,"input_tokens_details":{"cached_tokens":400000},"output_tokens_details":{"reasoning_tokens":150000}}`,
 			read:  responses.DecodeUsage,
@@ -159,5 +172,31 @@ func TestQuoteDoesNotAllocate(t *testing.T) {
 	}
 	if !w.CostKnown || w.Billing != "api" {
 		t.Fatalf("row %+v", w)
+	}
+}
+
+// What routing's cost-optimized strategy sees: plans and local models as
+// free, an override over the catalog, nothing for a model nobody priced.
+func TestRoutingPrice(t *testing.T) {
+	p := NewPrices(map[string][]Override{"override": {{Provider: "openai", Model: "gpt-5", Input: 0.5, Output: 1},
+		{Provider: "ollama", Model: "llama3.2", Input: 0.1, Output: 0.1}}})
+	cat, _ := CatalogPrice("anthropic", "claude-sonnet-4-5")
+	for _, c := range []struct {
+		provider, model string
+		want            float64
+		known           bool
+	}{
+		{"openai", "gpt-5", 1.5, true},                                      // override
+		{"anthropic", "claude-sonnet-4-5", cat.In + cat.Out, true},          // catalog
+		{"anthropic", "claude-sonnet-4-5-20250929", cat.In + cat.Out, true}, // dated snapshot
+		{"claude", "claude-sonnet-4-5", 0, true},                            // subscription
+		{"ollama", "qwen3", 0, true},                                        // local
+		{"ollama", "llama3.2", 0.2, true},                                   // a local model the user priced
+		{"my-llm", "m", 0, false},                                           // nobody priced it
+	} {
+		got, known := p.RoutingPrice(c.provider, c.model)
+		if known != c.known || math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%s/%s: %v %v, want %v %v", c.provider, c.model, got, known, c.want, c.known)
+		}
 	}
 }

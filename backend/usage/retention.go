@@ -45,7 +45,7 @@ func (r Retention) Validate() error {
 
 // deleteBatch bounds one delete transaction: the request log writer (and
 // everything else that writes) waits at most for one batch.
-const deleteBatch = 2000
+const deleteBatch = 500
 
 // PruneResult says what a retention pass did.
 type PruneResult struct {

@@ -34,10 +34,13 @@ func TestLogQueriesAtScale(t *testing.T) {
 		if i%50 == 0 {
 			status, kind = 429, "rate_limited"
 		}
-		if _, err := st.Exec(fmt.Sprintf("req_%08x", i), now-int64(n-i)*500, []string{"laptop", "ci", "team"}[i%3], "openai",
-			"/v1/chat/completions", []string{"gpt-5", "claude-sonnet-4", "gemini-2.5-pro", "coding"}[i%4],
-			[]string{"openai", "anthropic", "gemini", "groq", "ollama"}[i%5], "work", "m", "openai", i%2 == 0, status, kind, "",
-			900, 300, 1200, 300, 0, 0, 1, `[{"target":"openai/work/m","result":"ok"}]`, "", "", ""); err != nil {
+		w := Row{ReqID: fmt.Sprintf("req_%08x", i), TS: now - int64(n-i)*500, KeyName: []string{"laptop", "ci", "team"}[i%3],
+			ClientDialect: "openai", Endpoint: "/v1/chat/completions",
+			RequestedModel: []string{"gpt-5", "claude-sonnet-4", "gemini-2.5-pro", "coding"}[i%4],
+			Provider:       []string{"openai", "anthropic", "gemini", "groq", "ollama"}[i%5], Account: "work", UpstreamModel: "m",
+			UpstreamDialect: "openai", Stream: i%2 == 0, Status: status, ErrorKind: kind, LatencyMS: 900, TTFTMS: 300,
+			TokensIn: 1200, TokensOut: 300, Attempts: 1, Route: `[{"target":"openai/work/m","result":"ok"}]`}
+		if _, err := st.Exec(w.appendInsertArgs(nil)...); err != nil {
 			t.Fatal(err)
 		}
 		if i%50000 == 49999 {

@@ -240,6 +240,20 @@ const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect
 	tokens_cache_write, tool, combo, billing, cost_usd, value_usd)
 	VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
+// insertColumns is how many values insertSQL takes.
+const insertColumns = 34
+
+// appendInsertArgs appends w's values in insertSQL's order (one list for
+// the writer and the seeds of the scale tests, so a new column cannot be
+// missed by either).
+func (w *Row) appendInsertArgs(dst []any) []any {
+	return append(dst, w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
+		w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
+		w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
+		w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers,
+		w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
+}
+
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
 	if len(rows) == 0 {
@@ -256,17 +270,15 @@ func (r *Recorder) write(rows []*Row) []*Row {
 			return err
 		}
 		defer st.Close()
+		args := make([]any, 0, insertColumns)
 		for i, w := range rows {
 			if i%16 == 15 {
 				// Let request goroutines run: on one core a long batch of
 				// cgo inserts otherwise shows up as latency spikes.
 				runtime.Gosched()
 			}
-			if _, err := st.Exec(w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
-				w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
-				w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
-				w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers,
-				w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown)); err != nil {
+			args = w.appendInsertArgs(args[:0])
+			if _, err := st.Exec(args...); err != nil {
 				return err
 			}
 		}

@@ -46,6 +46,8 @@ test.describe.serial('signed in through the one-time login link', () => {
       'Health',
       'Analytics',
       'Logs',
+      'Playground',
+      'Setup',
       'Settings',
     ])
   })

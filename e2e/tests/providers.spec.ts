@@ -69,6 +69,10 @@ test.describe.serial('providers, the gateway and the request log', () => {
     await expect(fake).toBeVisible()
     await expect(fake.getByTestId('provider-source')).toHaveText('Added here')
     await expect(form.getByLabel('ID')).toHaveValue('')
+    // added without a key: it got a keyless account, so it routes; nothing has worked yet
+    const keyless = fake.locator('[data-testid="account-row"][data-account-name="keyless"]')
+    await expect(keyless.getByTestId('account-keyless')).toHaveText('keyless')
+    await expect(fake.getByTestId('provider-state')).toHaveText('Untested')
 
     await fake.getByRole('button', { name: 'Add account to fake' }).click()
     const accountForm = fake.getByTestId('account-form')
@@ -82,7 +86,9 @@ test.describe.serial('providers, the gateway and the request log', () => {
     await expect(row).toBeVisible()
     await expect(row.getByTestId('account-key')).toHaveText(`…${DUMMY_LAST4}`)
     await expect(fake.getByTestId('account-form')).toHaveCount(0)
-    await expect(fake.getByTestId('provider-state')).toHaveText('Ready')
+    // the key replaced the keyless account
+    await expect(keyless).toHaveCount(0)
+    await expect(fake.getByTestId('provider-state')).toHaveText('Untested')
     // the key never comes back unmasked, not even in an input
     await expect(page.getByText(DUMMY_KEY)).toHaveCount(0)
     expect(await page.locator('input').evaluateAll((els, k) => els.some((e) => (e as HTMLInputElement).value === k), DUMMY_KEY)).toBe(false)
@@ -94,6 +100,7 @@ test.describe.serial('providers, the gateway and the request log', () => {
     const result = row.getByTestId('test-result')
     await expect(result).toHaveAttribute('data-ok', 'true')
     await expect(result).toHaveText(/^OK · (<1 ms|\d+(\.\d+)? m?s)$/)
+    await expect(fake.getByTestId('provider-state')).toHaveText('Ready')
 
     // the upstream saw the test with the account's key
     const seen = (await (await context.request.get(`${new URL(upstreamURL).origin}/__requests`)).json()) as {

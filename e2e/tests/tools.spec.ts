@@ -74,7 +74,7 @@ test.describe.serial('CLI tools', () => {
     await expect(card).toBeVisible()
     await expect(card.getByRole('heading', { name: 'Claude Code' })).toBeVisible()
     await expect(card.getByTestId('tool-state')).toHaveText('Not configured')
-    await expect(card.getByTestId('tool-installed')).toHaveText('Installed') // its folder exists
+    await expect(card.getByTestId('tool-installed')).toHaveText('Installed') // its program is in ~/.claude/local
     await expect(card.getByTestId('tool-model')).toHaveText('claude-sonnet-4-5')
     await expect(card.getByTestId('tool-config-path')).toHaveText([settingsPath])
     await expect(card.getByRole('button', { name: 'Undo Claude Code' })).toHaveCount(0)
@@ -120,11 +120,11 @@ test.describe.serial('CLI tools', () => {
     // a preview writes nothing
     expect(fs.readFileSync(settingsPath, 'utf8')).toBe(CLAUDE_SETTINGS_SEED)
 
+    // the preview is the one confirm step: what it writes, Discard or Apply
+    const confirm = plan.getByRole('group', { name: 'Confirm applying to Claude Code' })
+    await expect(confirm).toContainText(`Write 1 file and create the key ${KEY_NAME}?`)
+    await expect(confirm.getByRole('button')).toHaveText(['Discard', 'Apply'])
     await plan.getByRole('button', { name: 'Apply to Claude Code' }).click()
-    await expect(plan.getByRole('group', { name: 'Confirm applying to Claude Code' })).toContainText(
-      `Write 1 file and create the key ${KEY_NAME}?`,
-    )
-    await plan.getByRole('button', { name: 'Confirm apply to Claude Code' }).click()
 
     const result = card.getByTestId('tool-result')
     await expect(result.getByRole('status')).toHaveText('Claude Code now goes through Switchboard')

@@ -36,6 +36,8 @@ test.describe.serial('analytics', () => {
 
   test('a price set on the Prices view costs the requests the open page then shows', async () => {
     await page.goto(`${base}/#/`)
+    // at 800 px the sidebar is folded behind the Menu button
+    await page.getByRole('button', { name: 'Menu', exact: true }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click()
     await expect(page).toHaveURL(/#\/analytics$/)
     await expect(page.getByRole('heading', { name: 'Analytics', level: 1 })).toBeVisible()
@@ -118,6 +120,8 @@ test.describe.serial('analytics', () => {
   })
 
   test('Settings shows the database size and the retention', async () => {
+    // at 800 px the sidebar is folded behind the Menu button
+    await page.getByRole('button', { name: 'Menu', exact: true }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
     const panel = page.getByTestId('request-log-panel')
     await expect(panel.getByTestId('db-file-size')).toContainText(/\d+(\.\d)? (KiB|MiB)/)

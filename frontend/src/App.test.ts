@@ -72,6 +72,8 @@ describe('App', () => {
       'Health',
       'Analytics',
       'Logs',
+      'Playground',
+      'Setup',
       'Settings',
     ])
 
@@ -120,7 +122,7 @@ describe('App', () => {
     await renderApp()
     await screen.findByTestId('endpoint')
     await user.click(screen.getByRole('link', { name: 'Settings' }))
-    const box = (await screen.findByLabelText('Log request bodies')) as HTMLInputElement
+    const box = (await screen.findByLabelText('Log request bodies', {}, { timeout: 5000 })) as HTMLInputElement
     expect(box.checked).toBe(false)
     const cache = screen.getByLabelText('Response cache') as HTMLInputElement
     expect(cache.checked).toBe(false)
@@ -140,5 +142,33 @@ describe('App', () => {
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'))
     await waitFor(() => expect(save.disabled).toBe(true))
     expect((screen.getByLabelText('Response cache') as HTMLInputElement).checked).toBe(true)
+  })
+
+  it('the header theme switch applies at once and saves without the Settings form', async () => {
+    const user = userEvent.setup()
+    let settings: Record<string, unknown> = { logRequestBodies: false, responseCache: false, theme: 'system', quotaReservePercent: 0 }
+    const puts: unknown[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit) => {
+        if (url === '/api/status') return jsonResponse(sampleStatus)
+        if (url === '/api/settings' && init.method === 'PUT') {
+          settings = JSON.parse(String(init.body))
+          puts.push(settings)
+          return jsonResponse(settings)
+        }
+        if (url === '/api/settings') return jsonResponse(settings)
+        return jsonResponse([])
+      }),
+    )
+    await renderApp()
+    const sw = await screen.findByRole('radiogroup', { name: 'Theme' })
+    await waitFor(() => expect((within(sw).getByLabelText('System') as HTMLInputElement).checked).toBe(true))
+    await user.click(within(sw).getByLabelText('Dark'))
+    expect(document.documentElement.dataset.theme).toBe('dark')
+    await waitFor(() => expect(puts).toEqual([{ logRequestBodies: false, responseCache: false, theme: 'dark', quotaReservePercent: 0 }]))
+    await user.click(within(sw).getByLabelText('System'))
+    expect(document.documentElement.dataset.theme).toBeUndefined()
+    await waitFor(() => expect(puts).toHaveLength(2))
   })
 })

@@ -24,6 +24,7 @@ func TestEncodeErrorShape(t *testing.T) {
 		{&ir.Error{Kind: ir.KindRateLimited, Message: "slow down"}, "rate_limit_error"},
 		{&ir.Error{Kind: ir.KindUnavailable, Message: "all cooling down"}, "rate_limit_error"},
 		{&ir.Error{Kind: ir.KindUnavailable, Status: 503, Message: "shutting down"}, "overloaded_error"},
+		{&ir.Error{Kind: ir.KindNoAccount, Message: "no account"}, "api_error"},
 		// Quota follows the status sent: 429 (the kind's default) backs
 		// clients off like a rate limit, an explicit 402 is billing.
 		{&ir.Error{Kind: ir.KindQuotaExhausted, Message: "quota"}, "rate_limit_error"},

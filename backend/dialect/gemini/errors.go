@@ -69,6 +69,8 @@ func Status(e *ir.Error) (int, string) {
 		return http.StatusServiceUnavailable, "UNAVAILABLE"
 	case ir.KindInternal:
 		return http.StatusInternalServerError, "INTERNAL"
+	case ir.KindNoAccount:
+		return http.StatusServiceUnavailable, "UNAVAILABLE"
 	}
 	code := e.HTTPStatus()
 	return code, statusName(code)

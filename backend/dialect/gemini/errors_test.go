@@ -28,6 +28,7 @@ func TestEncodeErrorShape(t *testing.T) {
 		{&ir.Error{Kind: ir.KindQuotaExhausted, Status: 402, Message: "quota"}, 429, "RESOURCE_EXHAUSTED"},
 		{&ir.Error{Kind: ir.KindUnavailable, Message: "cooling"}, 429, "RESOURCE_EXHAUSTED"},
 		{&ir.Error{Kind: ir.KindUnavailable, Status: 503, Message: "shutting down"}, 503, "UNAVAILABLE"},
+		{&ir.Error{Kind: ir.KindNoAccount, Message: "no account"}, 503, "UNAVAILABLE"},
 		{&ir.Error{Kind: ir.KindUpstream5xx, Status: 500, Message: "boom"}, 500, "INTERNAL"},
 		{&ir.Error{Kind: ir.KindUpstream5xx, Status: 529, Message: "overloaded"}, 503, "UNAVAILABLE"},
 		{&ir.Error{Kind: ir.KindNetwork, Message: "reset"}, 503, "UNAVAILABLE"},

@@ -67,6 +67,8 @@ func errorTypeCode(e *ir.Error) (typ, code string) {
 		typ, code = "insufficient_quota", "insufficient_quota"
 	case ir.KindTimeout:
 		typ, code = "server_error", "timeout"
+	case ir.KindNoAccount:
+		typ, code = "server_error", "no_usable_account"
 	default:
 		typ = "server_error"
 	}

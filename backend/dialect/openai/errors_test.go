@@ -24,6 +24,7 @@ func TestEncodeError(t *testing.T) {
 		{&ir.Error{Kind: ir.KindRateLimited, Message: "slow down"}, "rate_limit_exceeded", "rate_limit_exceeded", "slow down", 429},
 		{&ir.Error{Kind: ir.KindUnavailable, Message: "all cooling down"}, "rate_limit_exceeded", "rate_limit_exceeded", "all cooling down", 429},
 		{&ir.Error{Kind: ir.KindUnavailable, Status: 503, Message: "shutting down"}, "server_error", "service_unavailable", "shutting down", 503},
+		{&ir.Error{Kind: ir.KindNoAccount, Message: "no account"}, "server_error", "no_usable_account", "no account", 503},
 		{&ir.Error{Kind: ir.KindQuotaExhausted, Message: "no credit"}, "insufficient_quota", "insufficient_quota", "no credit", 429},
 		{&ir.Error{Kind: ir.KindUpstream5xx, Message: "overloaded", Type: "overloaded_error"}, "server_error", "overloaded_error", "overloaded", 502},
 		{&ir.Error{Kind: ir.KindTimeout}, "server_error", "timeout", "Gateway Timeout", 504},

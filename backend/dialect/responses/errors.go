@@ -30,6 +30,8 @@ func errorShape(k ir.ErrorKind) (typ, code string) {
 		return "server_error", "timeout"
 	case ir.KindCanceled:
 		return "invalid_request_error", "cancelled"
+	case ir.KindNoAccount:
+		return "server_error", "no_usable_account"
 	}
 	return "server_error", "server_error"
 }

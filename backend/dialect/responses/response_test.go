@@ -101,7 +101,8 @@ func TestEncodeError(t *testing.T) {
 		{&ir.Error{Kind: ir.KindUnavailable, Status: 503, Message: "shutting down"},
 			`{"error":{"message":"shutting down","type":"server_error","param":null,"code":"service_unavailable"}}`},
 		{&ir.Error{Kind: ir.KindTimeout, Message: "upstream timed out"},
-			`{"error":{"message":"upstream timed out","type":"server_error","param":null,"code":"timeout"}}`},
+			`{"error":{"message":"upstream timed out","type":"server_error","param":null,"code":"timeout"}}`}, {&ir.Error{Kind: ir.KindNoAccount, Message: "no account"},
+			`{"error":{"message":"no account","type":"server_error","param":null,"code":"no_usable_account"}}`},
 	}
 	for _, tc := range tests {
 		got := string(Codec.EncodeError(tc.err))

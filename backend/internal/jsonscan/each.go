@@ -2,6 +2,7 @@ package jsonscan
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -26,7 +27,30 @@ func Each(r gjson.Result, f func(key, value gjson.Result) bool) { (*Walker)(nil)
 // decoded conversation costs about its own size once. The strings share
 // the arena's memory (never changed once handed out). A nil *Walker
 // decodes each string separately, as gjson does.
-type Walker struct{ buf []byte }
+//
+// A Walker also remembers where the containers and long strings it has
+// skipped end (spans): a decoder walks a conversation level by level
+// (messages, then each message's blocks, then each block's fields), and
+// without them every level would scan its part of the body again. A
+// Walker serves one body at a time (spans are addresses in it): use a new
+// one, or Reset, for the next.
+type Walker struct {
+	buf   []byte
+	spans []span // in order of start; end 0 while a container is open
+}
+
+// span is where a value starts and ends, as addresses in the body.
+type span struct{ start, end uintptr }
+
+// spanEvery is about how many body bytes there are per span.
+const spanEvery = 192
+
+// minSpan is the shortest string worth remembering (a shorter one is
+// cheaper to scan again than to look up).
+const minSpan = 128
+
+// Reset prepares w for another body (the arena's strings stay valid).
+func (w *Walker) Reset() { w.spans = w.spans[:0] }
 
 // arenaBlock is the arena's allocation unit (a longer string gets a block
 // of its own size).
@@ -48,6 +72,14 @@ func (w *Walker) Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 	}
 	obj := raw[i] == '{'
 	i++
+	base := uintptr(unsafe.Pointer(unsafe.StringData(raw)))
+	if w != nil && w.spans == nil {
+		// Sized once from the first (outermost) value: agent bodies have
+		// about one container or long string per 200 bytes, and growing
+		// the slice 1.25× at a time would allocate five times its size.
+		w.spans = make([]span, 0, len(raw)/spanEvery+16)
+	}
+	cur := w.seek(base + uintptr(i))
 	for {
 		i = skipWSs(raw, i)
 		if i >= len(raw) || raw[i] == '}' || raw[i] == ']' {
@@ -69,7 +101,8 @@ func (w *Walker) Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 			}
 			i = skipWSs(raw, i+1)
 		}
-		end := endValue(raw, i)
+		var end int
+		end, cur = w.endValue(raw, base, i, cur)
 		if end <= i { // malformed: stop rather than guess
 			return
 		}
@@ -78,6 +111,112 @@ func (w *Walker) Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 		}
 		i = end
 	}
+}
+
+// seek is the index of the first span starting at or after addr.
+func (w *Walker) seek(addr uintptr) int {
+	if w == nil {
+		return 0
+	}
+	lo, hi := 0, len(w.spans)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if w.spans[m].start < addr {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// endValue is the index after the value at raw[i] (base is raw's address):
+// a span remembered from an earlier scan when there is one (cur moves
+// forward through the spans, which are in address order), else a scan
+// that remembers what it skips when it covers a part of the body no scan
+// has yet.
+func (w *Walker) endValue(raw string, base uintptr, i, cur int) (int, int) {
+	if w == nil {
+		return endValue(raw, i), 0
+	}
+	addr := base + uintptr(i)
+	for cur < len(w.spans) && w.spans[cur].start < addr {
+		cur++
+	}
+	if cur < len(w.spans) && w.spans[cur].start == addr && w.spans[cur].end != 0 {
+		return int(w.spans[cur].end - base), cur
+	}
+	if n := len(w.spans); n > 0 && w.spans[n-1].start >= addr {
+		return endValue(raw, i), cur // inside what was scanned: a value too small to remember
+	}
+	// What record appends starts inside this value; the next value is after it.
+	return w.record(raw, base, i), len(w.spans)
+}
+
+// record is endValue for a part of the body not scanned yet: it appends a
+// span for every container and long string it passes (nothing when w is
+// nil).
+func (w *Walker) record(raw string, base uintptr, i int) int {
+	if i >= len(raw) {
+		return -1
+	}
+	switch raw[i] {
+	case '"':
+		return w.recordString(raw, base, i)
+	case '{', '[':
+	default:
+		for j := i; j < len(raw); j++ {
+			switch raw[j] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return j
+			}
+		}
+		return len(raw)
+	}
+	var open [64]int // spans of the open containers (deeper ones are not remembered)
+	depth := 0
+	for i < len(raw) {
+		i = nextStructural(raw, i)
+		if i >= len(raw) {
+			return -1
+		}
+		switch raw[i] {
+		case '"':
+			if i = w.recordString(raw, base, i); i < 0 {
+				return -1
+			}
+			continue
+		case '{', '[':
+			if w != nil && depth < len(open) {
+				open[depth] = len(w.spans)
+				w.spans = append(w.spans, span{start: base + uintptr(i)})
+			}
+			depth++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return -1
+			}
+			if w != nil && depth < len(open) {
+				w.spans[open[depth]].end = base + uintptr(i+1)
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+// recordString is the index after the string at raw[i] (-1 if malformed),
+// remembered when long.
+func (w *Walker) recordString(raw string, base uintptr, i int) int {
+	end := endStringS(raw, i+1)
+	if w != nil && end-i >= minSpan {
+		w.spans = append(w.spans, span{base + uintptr(i), base + uintptr(end)})
+	}
+	return end
 }
 
 // Get is Each looking for one member of an object: gjson's Get for a plain
@@ -116,13 +255,11 @@ func (w *Walker) result(raw string) gjson.Result {
 // unless it has escapes to decode (into w's arena when w is not nil).
 func (w *Walker) stringResult(raw string) gjson.Result {
 	body := raw[1 : len(raw)-1]
-	for i := 0; i < len(body); i++ {
-		if body[i] == '\\' {
-			if w == nil {
-				return gjson.Parse(raw)
-			}
-			return gjson.Result{Type: gjson.String, Raw: raw, Str: w.unescape(body, i)}
+	if i := strings.IndexByte(body, '\\'); i >= 0 {
+		if w == nil {
+			return gjson.Parse(raw)
 		}
+		return gjson.Result{Type: gjson.String, Raw: raw, Str: w.unescape(body, i)}
 	}
 	return gjson.Result{Type: gjson.String, Raw: raw, Str: body}
 }
@@ -138,9 +275,11 @@ func (w *Walker) unescape(body string, i int) string {
 	for i < len(body) {
 		c := body[i]
 		if c != '\\' {
-			j := i + 1
-			for j < len(body) && body[j] != '\\' {
-				j++
+			j := strings.IndexByte(body[i+1:], '\\')
+			if j < 0 {
+				j = len(body)
+			} else {
+				j += i + 1
 			}
 			b = append(b, body[i:j]...)
 			i = j
@@ -198,46 +337,7 @@ func hexRune(h string) rune {
 }
 
 // endValue returns the index after the valid JSON value at i, or -1.
-func endValue(raw string, i int) int {
-	if i >= len(raw) {
-		return -1
-	}
-	switch c := raw[i]; c {
-	case '"':
-		return endStringS(raw, i+1)
-	case '{', '[':
-		depth := 0
-		for i < len(raw) {
-			i = nextStructural(raw, i)
-			if i >= len(raw) {
-				return -1
-			}
-			switch raw[i] {
-			case '"':
-				if i = endStringS(raw, i+1); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	}
-	for j := i; j < len(raw); j++ {
-		switch raw[j] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return j
-		}
-	}
-	return len(raw)
-}
+func endValue(raw string, i int) int { return (*Walker)(nil).record(raw, 0, i) }
 
 // nextStructural returns the index of the next quote or bracket at or
 // after i, outside strings (the caller skips strings).

@@ -34,6 +34,35 @@ func checkEach(t *testing.T, doc string) {
 	if got := walk(gjson.Parse(doc), w.Each); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Walker.Each(%q):\n%v\ngjson:\n%v", doc, got, want)
 	}
+	// Again with the spans the first walk left, and level by level (the
+	// decoders keep a level's values and walk them after it), which reads
+	// the spans out of the order they were made in.
+	if got := walk(gjson.Parse(doc), w.Each); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Walker.Each again (%q):\n%v\ngjson:\n%v", doc, got, want)
+	}
+	if got, want := breadth(gjson.Parse(doc), (&Walker{}).Each), breadth(gjson.Parse(doc), gjsonEach); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Walker.Each level by level (%q):\n%v\ngjson:\n%v", doc, got, want)
+	}
+}
+
+// breadth lists what an iterator yields, a level at a time.
+func breadth(r gjson.Result, each func(gjson.Result, func(k, v gjson.Result) bool)) []string {
+	var out []string
+	level := []gjson.Result{r}
+	for len(level) > 0 {
+		var next []gjson.Result
+		for _, r := range level {
+			each(r, func(k, v gjson.Result) bool {
+				out = append(out, fmt.Sprintf("%q %d %q %q", k.Str, v.Type, v.Raw, v.Str))
+				if v.Type == gjson.JSON {
+					next = append(next, v)
+				}
+				return true
+			})
+		}
+		level = next
+	}
+	return out
 }
 
 func TestEachMatchesGJSON(t *testing.T) {
@@ -42,6 +71,7 @@ func TestEachMatchesGJSON(t *testing.T) {
 		` [ 1 , -2.5e3 , "s" , true , false , null , {} , [] , {"a" : {"b" : ["]", "}", "\\"]}} ] `,
 		`"just a string"`, `42`, `{}`, `[]`, `{"k\"ey":"v"}`,
 		`["\ud83d\ude00 pair", "\ud83d lone high", "\ude00 lone low", "\u00e9\u4e2d\\/\b\f\n\r\t\"", "a\u0000b"]`,
+		longDoc, strings.Repeat("[", 70) + `"` + strings.Repeat("deep ", 40) + `"` + strings.Repeat("]", 70),
 	} {
 		checkEach(t, doc)
 	}
@@ -53,10 +83,21 @@ func TestEachMatchesGJSON(t *testing.T) {
 	}
 }
 
+// longDoc has strings long enough for the Walker to remember, at every
+// level, beside short ones.
+var longDoc = func() string {
+	long := strings.Repeat(`line \"quoted\"\n`, 12)
+	return `{"system":"` + long + `","messages":[{"role":"user","content":[{"type":"text","text":"` + long +
+		`"},{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"` + long + `"}]}]},` +
+		`{"role":"assistant","content":"` + long + `"}],"tools":[{"name":"x","input_schema":{"type":"object",` +
+		`"properties":{"a":{"description":"` + long + `"}}}}],"n":[1,2.5,true,null]}`
+}()
+
 func FuzzEach(f *testing.F) {
 	for _, c := range cases {
 		f.Add([]byte(c))
 	}
+	f.Add([]byte(longDoc))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if !json.Valid(b) { // no panic, whatever it yields
 			Each(gjson.Result{Type: gjson.JSON, Raw: string(b)}, func(k, v gjson.Result) bool { return true })

@@ -73,7 +73,7 @@ function seededTools(): ToolStatus[] {
       state: 'other',
       detail: 'GOOGLE_GEMINI_BASE_URL is https://proxy.example',
     }),
-    toolStatus('opencode', { name: 'OpenCode', configPaths: [OPENCODE], slots: ['small'], installed: false }),
+    toolStatus('opencode', { name: 'OpenCode', configPaths: [OPENCODE], slots: ['small'], installed: false, configFound: true }),
   ]
 }
 
@@ -141,7 +141,12 @@ describe('CLI Tools page', () => {
     await renderPage()
     await waitFor(() => expect(card('claude-code')).toBeTruthy())
     expect(screen.getByRole('heading', { name: 'CLI Tools', level: 1 })).toBeTruthy()
-    expect(screen.getAllByTestId('tool-card').map((c) => c.dataset.toolId)).toEqual(['claude-code', 'codex', 'gemini-cli', 'opencode', 'cline'])
+    // detected (installed or set up here) first; the rest folded into one closed list
+    const inGroup = (id: string) => [...screen.getByTestId(id).querySelectorAll<HTMLElement>('[data-testid="tool-card"]')].map((c) => c.dataset.toolId)
+    expect(inGroup('tools-detected')).toEqual(['claude-code', 'codex', 'cline'])
+    expect(inGroup('tools-others')).toEqual(['gemini-cli', 'opencode'])
+    expect((screen.getByTestId('tools-others') as HTMLDetailsElement).open).toBe(false)
+    expect(screen.getByTestId('tools-others').querySelector('summary')!.textContent).toMatch(/Not found on this machine\s*\(2: Gemini CLI, OpenCode\)/)
 
     const cc = within(card('claude-code'))
     expect(cc.getByRole('heading', { name: 'Claude Code' })).toBeTruthy()
@@ -166,6 +171,7 @@ describe('CLI Tools page', () => {
     expect(gemini.getByTestId('tool-state').textContent).toBe('Points elsewhere')
     expect(gemini.getByTestId('tool-detail').textContent).toBe('GOOGLE_GEMINI_BASE_URL is https://proxy.example')
     expect(gemini.getByTestId('tool-installed').textContent?.trim()).toBe('Not found on this machine')
+    expect(within(card('opencode')).getByTestId('tool-installed').textContent?.trim()).toBe('Program not found (config file present)')
     expect(gemini.getAllByTestId('tool-config-path')).toHaveLength(2)
     expect(gemini.getByTestId('tool-model').textContent).toMatch(/default/)
     expect(within(card('opencode')).getByLabelText('Small model for OpenCode')).toBeTruthy()
@@ -222,15 +228,12 @@ describe('CLI Tools page', () => {
     expect(file.querySelector('pre')!.className).toMatch(/diff/)
     expect(plan.getByTestId('plan-key').textContent).toMatch(/creates a key named claude-code/)
 
-    // apply asks first
-    await user.click(plan.getByRole('button', { name: 'Apply to Claude Code' }))
+    // the preview is the one confirm step: what it writes, and two buttons
+    const confirm = plan.getByRole('group', { name: 'Confirm applying to Claude Code' })
+    expect(confirm.textContent).toMatch(/Write 1 file and create the key claude-code\?/)
+    expect(within(confirm).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual(['Discard', 'Apply'])
     expect(be.calls.some((c) => c.url.endsWith('/apply'))).toBe(false)
-    await user.click(plan.getByRole('button', { name: 'Cancel' }))
     await user.click(plan.getByRole('button', { name: 'Apply to Claude Code' }))
-    expect(plan.getByRole('group', { name: 'Confirm applying to Claude Code' }).textContent).toMatch(
-      /Write 1 file and create the key claude-code\?/,
-    )
-    await user.click(plan.getByRole('button', { name: 'Confirm apply to Claude Code' }))
 
     const result = within(await cc.findByTestId('tool-result'))
     expect(posts(be.calls)).toEqual([
@@ -286,7 +289,6 @@ describe('CLI Tools page', () => {
     await user.click(cc.getByRole('button', { name: 'Preview Claude Code' }))
     await waitFor(() => expect(cc.queryByTestId('plan-stale')).toBeNull())
     await user.click(cc.getByRole('button', { name: 'Apply to Claude Code' }))
-    await user.click(cc.getByRole('button', { name: 'Confirm apply to Claude Code' }))
     await cc.findByTestId('tool-result')
     expect(posts(be.calls).at(-1)).toEqual(['/api/tools/claude-code/apply', { model: 'fakecfg/m1', slots: { opus: 'fast' } }])
 
@@ -358,7 +360,6 @@ describe('CLI Tools page', () => {
     await user.type(cc.getByLabelText('Sonnet model for Claude Code'), 'fakecfg/m1')
     await user.click(cc.getByRole('button', { name: 'Preview Claude Code' }))
     await user.click(await cc.findByRole('button', { name: 'Apply to Claude Code' }))
-    await user.click(cc.getByRole('button', { name: 'Confirm apply to Claude Code' }))
     await waitFor(() => expect(cc.getByTestId('tool-state').textContent).toBe('Routed through Switchboard'))
     await user.click(cc.getByRole('button', { name: 'Undo Claude Code' }))
     await user.click(cc.getByRole('button', { name: 'Confirm undo Claude Code' }))

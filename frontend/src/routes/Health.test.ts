@@ -209,4 +209,38 @@ describe('Health page', () => {
     await waitFor(() => expect(cooldownRow('ops')).toBeNull())
     expect(fetchMock).not.toHaveBeenCalled()
   })
+
+  it('lists providers without a usable account with a one-click keyless fix, and a link for the others', async () => {
+    const user = userEvent.setup()
+    let health: HealthView = {
+      breakers: [],
+      cooldowns: [],
+      unusable: [
+        { provider: 'lan', name: 'lan', message: 'provider "lan" has no account, so no request can go to it', fix: 'add_keyless' },
+        { provider: 'openai', name: 'OpenAI', message: 'provider "openai" has no enabled account (all are disabled)', fix: 'add_account' },
+      ],
+    }
+    const { calls } = stubBackend((c: RecordedCall) => {
+      if (c.method === 'GET' && c.url === '/api/health') return health
+      if (c.method === 'GET' && c.url.startsWith('/api/events/recent')) return []
+      if (c.method === 'POST' && c.url === '/api/providers/lan/accounts') {
+        health = { ...health, unusable: health.unusable!.slice(1) }
+        return { id: 'a_1', name: 'keyless' }
+      }
+      return errorResponse(404, 'no route')
+    })
+    await renderPage()
+    const section = await screen.findByTestId('unusable')
+    const rows = within(section).getAllByTestId('unusable-row')
+    expect(rows.map((r) => r.dataset.provider)).toEqual(['lan', 'openai'])
+    expect(rows[0].textContent).toMatch(/has no account/)
+    expect(within(rows[1]).queryByRole('button')).toBeNull() // a key is needed: only the link
+    expect(within(rows[1]).getByRole('link', { name: 'Open provider' }).getAttribute('href')).toBe('#/providers?provider=openai')
+
+    await user.click(within(rows[0]).getByRole('button', { name: 'Add a keyless account to lan' }))
+    await waitFor(() => expect(screen.getAllByTestId('unusable-row').map((r) => r.dataset.provider)).toEqual(['openai']))
+    expect(calls.filter((c) => c.method === 'POST').map((c) => [c.url, c.body])).toEqual([
+      ['/api/providers/lan/accounts', { name: 'keyless', apiKey: '', priority: 0, maxConcurrent: 0, rpm: 0 }],
+    ])
+  })
 })

@@ -40,6 +40,50 @@ function backend(keys: ApiKey[] = [team, fromConfig]) {
 const card = (name: string) => document.querySelector(`[data-testid="key-policy"][data-key-name="${name}"]`) as HTMLElement
 
 describe('API keys page', () => {
+  it('an empty name explains what to enter, and sends nothing', async () => {
+    const user = userEvent.setup()
+    const be = backend()
+    await renderPage()
+    await waitFor(() => expect(card('team')).toBeTruthy())
+    expect(screen.getByLabelText('Key name').getAttribute('aria-describedby')).toContain('key-name-help')
+    expect(document.getElementById('key-name-help')!.textContent).toMatch(/which app or machine uses the key/)
+    await user.click(screen.getByRole('button', { name: 'Create key' }))
+    expect(screen.getByRole('alert').textContent).toMatch(/Give the key a name, e\.g\. "laptop"/)
+    expect(be.calls.filter((c) => c.method === 'POST')).toEqual([])
+    expect(document.activeElement).toBe(screen.getByLabelText('Key name'))
+  })
+
+  it('shows the new secret in a modal dialog that only Done closes, with focus kept inside', async () => {
+    const user = userEvent.setup()
+    const created = { key: key('k_new', 'laptop'), secret: 'sk-sb-brand-new-secret-0001' }
+    stubBackend((c) => {
+      if (c.method === 'POST' && c.url === '/api/keys') return created
+      if (c.url === '/api/keys') return [team]
+      return undefined
+    })
+    await renderPage()
+    await waitFor(() => expect(card('team')).toBeTruthy())
+    await user.type(screen.getByLabelText('Key name'), 'laptop')
+    await user.click(screen.getByRole('button', { name: 'Create key' }))
+
+    const dialog = await screen.findByRole('dialog', { name: /Key “laptop” created/ })
+    expect(dialog.getAttribute('aria-modal')).toBe('true')
+    expect(dialog.hasAttribute('open')).toBe(true)
+    const box = within(dialog).getByTestId('new-key-secret') as HTMLInputElement
+    expect(box.value).toBe(created.secret)
+    expect(document.activeElement).toBe(box) // focus goes to the secret
+    // Escape does not close it; Tab stays inside
+    await user.keyboard('{Escape}')
+    expect(screen.getByRole('dialog')).toBeTruthy()
+    for (let i = 0; i < 5; i++) {
+      await user.tab()
+      expect(dialog.contains(document.activeElement)).toBe(true)
+    }
+    await user.click(within(dialog).getByRole('button', { name: "Done, I've saved it" }))
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(screen.queryByText(created.secret)).toBeNull()
+  })
+
   it('shows each key with its policy, state, usage and budget bars', async () => {
     backend()
     await renderPage()

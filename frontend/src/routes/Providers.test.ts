@@ -136,6 +136,7 @@ const configProvider = providerView('corp', [account('a_cfg1', 'ops', { source: 
 const storeProvider = providerView('openai', [account('a_st01', 'work', { last4: '1234', maxConcurrent: 4, rpm: 60 })], {
   name: 'OpenAI',
   usable: true,
+  check: 'ok',
 })
 
 /** (role queries over the whole catalog are slow in jsdom: rows are found by their data attributes) */

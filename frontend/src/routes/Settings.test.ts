@@ -7,8 +7,11 @@ import { errorResponse, installWails, stubBackend, type RecordedCall } from '../
 // The stores are module singletons: each test renders from a fresh module graph.
 let cleanup: (() => void) | undefined
 
-async function renderPage() {
+/** renders the page as the desktop app (launch at login shown) or a headless server */
+async function renderPage(mode: 'desktop' | 'headless' = 'desktop') {
   const tl = await import('@testing-library/svelte')
+  const { statusStore } = await import('../lib/stores/status.svelte')
+  statusStore.set({ ...statusStore.status!, mode } as never)
   const { default: SettingsPage } = await import('./Settings.svelte')
   cleanup = tl.cleanup
   return tl.render(SettingsPage)
@@ -268,6 +271,18 @@ describe('Settings page: launch at login', () => {
     await waitFor(() => expect(loginBox().disabled).toBe(false))
     expect(loginBox().checked).toBe(false)
     expect(calls.filter((c) => c.url === '/api/autostart').map((c) => c.method)).toEqual(['GET', 'PUT', 'GET'])
+  })
+})
+
+describe('Settings page: headless', () => {
+  it('hides launch at login (desktop-only) and never asks the server about it', async () => {
+    const { calls } = backend()
+    await renderPage('headless')
+    await screen.findByLabelText('Log request bodies')
+    await screen.findByTestId('notifications-form')
+    expect(screen.queryByTestId('autostart-panel')).toBeNull()
+    expect(screen.queryByRole('switch', { name: 'Start Switchboard when I log in' })).toBeNull()
+    expect(calls.some((c) => c.url === '/api/autostart')).toBe(false)
   })
 })
 

@@ -17,6 +17,8 @@ type NavKey =
   | 'nav_health'
   | 'nav_analytics'
   | 'nav_logs'
+  | 'nav_playground'
+  | 'nav_setup'
   | 'nav_settings'
 
 export interface RouteDef {
@@ -56,6 +58,8 @@ export const routes: RouteDef[] = [
   page('/health', 'nav_health', 'health', () => import('./Health.svelte')),
   page('/analytics', 'nav_analytics', 'analytics', () => import('./Analytics.svelte')),
   page('/logs', 'nav_logs', 'logs', () => import('./Logs.svelte')),
+  page('/playground', 'nav_playground', 'playground', () => import('./Playground.svelte')),
+  page('/setup', 'nav_setup', 'play', () => import('./Setup.svelte')),
   page('/settings', 'nav_settings', 'settings', () => import('./Settings.svelte')),
 ]
 

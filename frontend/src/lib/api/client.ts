@@ -130,6 +130,7 @@ function healthView(h: HealthView | null): HealthView {
       return out
     }),
     cooldowns: list(h?.cooldowns),
+    unusable: list(h?.unusable),
   }
 }
 
@@ -384,6 +385,10 @@ export const api = {
   saveProvider: async (p: ProviderInput): Promise<void> => {
     await call<null>({ bind: 'SaveProvider', args: [p], method: 'POST', path: '/api/providers', body: p })
   },
+
+  /** The model ids a provider's upstream lists (its models endpoint), for a provider being written or a configured one. */
+  discoverModels: async (p: ProviderInput): Promise<string[]> =>
+    list(await call<string[] | null>({ bind: 'DiscoverModels', args: [p], method: 'POST', path: '/api/providers/discover', body: p })),
 
   deleteProvider: async (id: string): Promise<void> => {
     await call<null>({ bind: 'DeleteProvider', args: [id], method: 'DELETE', path: `/api/providers/${seg(id)}` })

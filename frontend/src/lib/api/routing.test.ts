@@ -89,7 +89,7 @@ describe('combo, health and event operations over HTTP', () => {
   it('null answers are empty too', async () => {
     stubBackend(() => null)
     expect(await api.listCombos()).toEqual([])
-    expect(await api.getHealth()).toEqual({ breakers: [], cooldowns: [] })
+    expect(await api.getHealth()).toEqual({ breakers: [], cooldowns: [], unusable: [] })
   })
 
   it('surfaces a 400 on save as the user-facing message', async () => {

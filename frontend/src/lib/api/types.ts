@@ -143,6 +143,10 @@ export interface AccountView {
   rpm: number
   /** "ok" | "disabled" | "needs_sign_in" | … */
   state: string
+  /** RFC 3339: when a rest ends */
+  until?: string
+  /** why it rests (the upstream's message) */
+  detail?: string
   /** "key" when absent (servers before sign-in accounts) */
   kind?: AccountKind
   /** sign-in accounts: who signed in */
@@ -155,6 +159,8 @@ export interface AccountView {
   expiresAt?: string
   /** sign-in accounts: RFC 3339, the last successful refresh (absent when never) */
   refreshedAt?: string
+  /** the account sends no key (a local or self-hosted server) */
+  keyless?: boolean
 }
 
 /** a configured provider */
@@ -162,7 +168,22 @@ export interface ProviderView extends CatalogEntry {
   source: DefinitionSource
   disabled: boolean
   usable: boolean
+  /** why no request can go to it ("" / absent when usable) */
+  unusable?: string
   accounts: AccountView[]
+  /** not from the catalog: URL, type and models are the user's */
+  custom?: boolean
+  /** a custom provider's type */
+  type?: CustomProviderType | ''
+  allowLocal?: boolean
+  /** it may run with a keyless account (local, allow-local or custom) */
+  keyOptional?: boolean
+  /** untested until a test or a request succeeded; failed when the last test failed */
+  check?: 'untested' | 'ok' | 'failed'
+  /** RFC 3339 of that outcome */
+  checkedAt?: string
+  /** what the failed test said */
+  checkError?: string
 }
 
 export type CustomProviderType =
@@ -181,6 +202,10 @@ export interface ProviderInput {
   allowLocal: boolean
   models: string[]
   disabled: boolean
+  /** adds an account with this key (the custom provider form); without one a keyless account is made when the provider can run without a key */
+  apiKey?: string
+  /** the name of that account */
+  account?: string
 }
 
 /** body of AddAccount / POST /api/providers/{id}/accounts */
@@ -485,6 +510,17 @@ export interface Cooldown {
 export interface HealthView {
   breakers: BreakerView[]
   cooldowns: Cooldown[]
+  /** providers no request can reach, with the fix offered (always set by the client; absent in older fixtures) */
+  unusable?: UnusableProvider[]
+}
+
+/** a provider without a usable account (or disabled) on the Health page */
+export interface UnusableProvider {
+  provider: string
+  name: string
+  message: string
+  /** add_keyless: one click adds a keyless account; enable: it is disabled; add_account: a key or sign-in is needed */
+  fix: 'add_keyless' | 'enable' | 'add_account'
 }
 
 export type RoutingEventKind =
@@ -520,9 +556,11 @@ export interface ToolStatus {
   /** e.g. "claude-code" */
   id: string
   name: string
-  /** the binary is on PATH or its config folder exists */
+  /** its program is on PATH or where its installer puts it (never because a config file exists) */
   installed: boolean
   binaryPath?: string
+  /** a config file of it exists (informative: not "installed") */
+  configFound?: boolean
   /** the files Switchboard reads and writes for it */
   configPaths: string[]
   state: ToolState | string

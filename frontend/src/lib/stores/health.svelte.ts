@@ -3,11 +3,11 @@
 // cleared per account or all at once.
 
 import { api, type Api } from '../api/client'
-import type { BreakerState, BreakerView, Cooldown, RoutingEvent } from '../api/types'
+import type { BreakerState, BreakerView, Cooldown, RoutingEvent, UnusableProvider } from '../api/types'
 import { formatClock } from '../format'
 import { startPolling, type PollerDeps } from '../poller'
 
-export type HealthApi = Pick<Api, 'getHealth' | 'resetHealth' | 'listEvents'>
+export type HealthApi = Pick<Api, 'getHealth' | 'resetHealth' | 'listEvents' | 'addAccount'>
 
 /** how often the page refreshes while visible */
 export const HEALTH_REFRESH_MS = 2000
@@ -96,6 +96,11 @@ export class HealthStore {
   loading = $state(false)
   /** failure to load */
   error = $state('')
+  /** providers no request can reach (no usable account, disabled) */
+  unusable = $state<UnusableProvider[]>([])
+  /** the provider whose one-click fix is running */
+  fixing = $state<string | null>(null)
+  fixError = $state('')
   /** cooldownKey of the row being reset, or "*" for "reset all" */
   resetting = $state<string | null>(null)
   resetError = $state('')
@@ -131,6 +136,7 @@ export class HealthStore {
       if (mine !== this.seq) return
       this.breakers = health.breakers
       this.cooldowns = health.cooldowns
+      this.unusable = health.unusable ?? []
       this.events = events
       this.error = ''
       this.loaded = true
@@ -155,6 +161,22 @@ export class HealthStore {
   /** Clear one account's cooldowns (the row's account; all its models). */
   async reset(c: Cooldown): Promise<boolean> {
     return this.run(cooldownKey(c), () => this.client.resetHealth(c.provider, c.accountId))
+  }
+
+  /** The one-click fix of a provider without an account: a keyless account (it sends no key). */
+  async addKeyless(u: UnusableProvider): Promise<boolean> {
+    this.fixing = u.provider
+    this.fixError = ''
+    try {
+      await this.client.addAccount(u.provider, { name: 'keyless', apiKey: '', priority: 0, maxConcurrent: 0, rpm: 0 })
+      await this.load()
+      return true
+    } catch (e) {
+      this.fixError = message(e)
+      return false
+    } finally {
+      this.fixing = null
+    }
   }
 
   /** Clear every cooldown and open breaker. */

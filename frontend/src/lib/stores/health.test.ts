@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/transport'
-import type { HealthView, RoutingEvent } from '../api/types'
+import type { AccountInput, AccountView, HealthView, RoutingEvent } from '../api/types'
 import { breaker, cooldown, fakePoller, routingEvent } from '../../test/fakes'
 import {
   cooldownKey,
@@ -18,6 +18,7 @@ function fakeApi(health: HealthView = { breakers: [breaker('fake')], cooldowns: 
     getHealth: vi.fn(async () => health),
     listEvents: vi.fn(async (_n?: number) => events),
     resetHealth: vi.fn(async (_p?: string, _a?: string) => 1),
+    addAccount: vi.fn(async (_id: string, _a: AccountInput) => ({}) as AccountView),
   } satisfies HealthApi
 }
 

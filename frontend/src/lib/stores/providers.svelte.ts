@@ -23,6 +23,7 @@ export type ProvidersApi = Pick<
   | 'updateAccount'
   | 'deleteAccount'
   | 'testProvider'
+  | 'discoverModels'
 >
 
 export const TIERS: { id: Tier; label: string; hint: string }[] = [
@@ -99,10 +100,72 @@ export interface CustomProviderDraft {
   /** comma-separated model ids */
   models: string
   allowLocal: boolean
+  /** the upstream's API key ("" for a server that takes none: a keyless account is made) */
+  apiKey: string
 }
 
 export function emptyCustomProviderDraft(): CustomProviderDraft {
-  return { id: '', type: 'openai-compatible', baseUrl: '', prefix: '', models: '', allowLocal: false }
+  return { id: '', type: 'openai-compatible', baseUrl: '', prefix: '', models: '', allowLocal: false, apiKey: '' }
+}
+
+/** What the edit-in-place form of a configured provider holds. */
+export interface ProviderEditDraft {
+  name: string
+  prefix: string
+  /** "" keeps the catalog's */
+  baseUrl: string
+  type: CustomProviderType | ''
+  /** comma-separated model ids ("" keeps the catalog's for a catalog provider) */
+  models: string
+  allowLocal: boolean
+}
+
+export function editDraftOf(p: ProviderView): ProviderEditDraft {
+  const catalog = !p.custom
+  return {
+    name: p.name === p.id ? '' : p.name,
+    prefix: p.prefix === p.id ? '' : p.prefix,
+    baseUrl: p.baseUrl,
+    type: p.type ?? '',
+    models: catalog && p.models.length === 0 ? '' : p.models.map((m) => m.id).join(', '),
+    allowLocal: !!p.allowLocal,
+  }
+}
+
+/** Validate an edit; the body SaveProvider takes (same id, disabled kept). */
+export function editInput(p: ProviderView, d: ProviderEditDraft): { input: ProviderInput } | { error: string } {
+  const prefix = d.prefix.trim()
+  if (prefix && !ID_RE.test(prefix)) return { error: 'The prefix may only use lowercase letters, digits and "-".' }
+  const baseUrl = d.baseUrl.trim()
+  if (p.custom || baseUrl) {
+    try {
+      const u = new URL(baseUrl)
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error()
+    } catch {
+      return { error: 'Enter the base URL, e.g. http://10.0.0.5:8000/v1.' }
+    }
+  }
+  const models = parseModels(d.models)
+  if (p.custom && models.length === 0) return { error: 'List at least one model (or press Discover models).' }
+  return {
+    input: {
+      id: p.id,
+      type: p.custom ? d.type || 'openai-compatible' : '',
+      name: d.name.trim(),
+      prefix,
+      baseUrl,
+      allowLocal: d.allowLocal,
+      models,
+      disabled: p.disabled,
+    },
+  }
+}
+
+/** What the limits editor of an account holds (as typed; empty = no limit). */
+export interface LimitsDraft {
+  priority: string
+  maxConcurrent: string
+  rpm: string
 }
 
 /** "a, b,,c , a" → ["a","b","c"] */
@@ -131,18 +194,18 @@ export function customProviderInput(d: CustomProviderDraft): { input: ProviderIn
     return { error: 'Enter the base URL, e.g. http://10.0.0.5:8000/v1.' }
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: 'The base URL must start with http:// or https://.' }
-  return {
-    input: {
-      id,
-      type: d.type,
-      name: '',
-      prefix,
-      baseUrl,
-      allowLocal: d.allowLocal,
-      models: parseModels(d.models),
-      disabled: false,
-    },
+  const input: ProviderInput = {
+    id,
+    type: d.type,
+    name: '',
+    prefix,
+    baseUrl,
+    allowLocal: d.allowLocal,
+    models: parseModels(d.models),
+    disabled: false,
   }
+  if (d.apiKey.trim()) input.apiKey = d.apiKey.trim()
+  return { input }
 }
 
 // ---------------------------------------------------------------------------
@@ -176,6 +239,14 @@ export class ProvidersStore {
   savingCustom = $state(false)
   customError = $state('')
   removingProvider = $state<string | null>(null)
+  /** the catalog filter (name, id, prefix or model) */
+  catalogQuery = $state('')
+  /** the provider being saved from its edit form */
+  savingEdit = $state<string | null>(null)
+  editErrors = $state<Record<string, string>>({})
+  /** model discovery, by form key ("custom" or a provider id) */
+  discovering = $state<string | null>(null)
+  discoverErrors = $state<Record<string, string>>({})
 
   private client: ProvidersApi
 
@@ -190,8 +261,14 @@ export class ProvidersStore {
 
   /** the catalog grouped by tier, in tier order (empty tiers left out) */
   get catalogByTier(): { tier: (typeof TIERS)[number]; entries: CatalogEntry[] }[] {
-    const groups = TIERS.map((tier) => ({ tier, entries: this.catalog.filter((e) => e.tier === tier.id) }))
-    const other = this.catalog.filter((e) => !TIERS.some((t) => t.id === e.tier))
+    const q = this.catalogQuery.trim().toLowerCase()
+    const hit = (e: CatalogEntry) =>
+      !q ||
+      [e.name, e.id, e.prefix, e.dialect].some((v) => v.toLowerCase().includes(q)) ||
+      e.models.some((m) => m.id.toLowerCase().includes(q))
+    const shown = this.catalog.filter(hit)
+    const groups = TIERS.map((tier) => ({ tier, entries: shown.filter((e) => e.tier === tier.id) }))
+    const other = shown.filter((e) => !TIERS.some((t) => t.id === e.tier))
     if (other.length) groups.push({ tier: { id: 'api-key', label: 'Other', hint: '' }, entries: other })
     return groups.filter((g) => g.entries.length > 0)
   }
@@ -221,7 +298,11 @@ export class ProvidersStore {
     }
   }
 
-  private setError(map: 'addErrors' | 'actionErrors', providerId: string, msg: string): void {
+  private setError(
+    map: 'addErrors' | 'actionErrors' | 'editErrors' | 'discoverErrors',
+    providerId: string,
+    msg: string,
+  ): void {
     const next = { ...this[map] }
     if (msg) next[providerId] = msg
     else delete next[providerId]
@@ -278,6 +359,7 @@ export class ProvidersStore {
     try {
       const results = await this.client.testProvider(providerId, accountId)
       this.tests = { ...this.tests, [providerId]: { running: false, accountId, results, error: '' } }
+      await this.refresh() // its tested state changed
       return results
     } catch (e) {
       this.tests = { ...this.tests, [providerId]: { running: false, accountId, results: [], error: message(e) } }
@@ -303,6 +385,65 @@ export class ProvidersStore {
       return false
     } finally {
       this.savingCustom = false
+    }
+  }
+
+  /** Save an edit of a configured provider (URL, models, prefix, name). */
+  async saveEdit(p: ProviderView, draft: ProviderEditDraft): Promise<boolean> {
+    const v = editInput(p, draft)
+    if ('error' in v) {
+      this.setError('editErrors', p.id, v.error)
+      return false
+    }
+    this.savingEdit = p.id
+    this.setError('editErrors', p.id, '')
+    try {
+      await this.client.saveProvider(v.input)
+      await this.refresh()
+      return true
+    } catch (e) {
+      this.setError('editErrors', p.id, message(e))
+      return false
+    } finally {
+      this.savingEdit = null
+    }
+  }
+
+  /** Change an account's priority and limits. */
+  async saveLimits(providerId: string, accountId: string, d: LimitsDraft): Promise<boolean> {
+    const priority = whole(d.priority, 'Priority', true)
+    const maxConcurrent = whole(d.maxConcurrent, 'Max concurrent requests')
+    const rpm = whole(d.rpm, 'Requests per minute')
+    for (const v of [priority, maxConcurrent, rpm])
+      if (typeof v === 'string') {
+        this.setError('actionErrors', providerId, v)
+        return false
+      }
+    return this.accountAction(providerId, accountId, () =>
+      this.client.updateAccount(accountId, {
+        priority: priority as number,
+        maxConcurrent: maxConcurrent as number,
+        rpm: rpm as number,
+      }),
+    )
+  }
+
+  /**
+   * Ask the upstream for its model list (key: "custom" for the add form, else
+   * the provider id). Returns the ids, or null with the reason in discoverErrors.
+   */
+  async discover(key: string, input: ProviderInput): Promise<string[] | null> {
+    this.discovering = key
+    this.setError('discoverErrors', key, '')
+    try {
+      const ids = await this.client.discoverModels(input)
+      if (ids.length === 0) this.setError('discoverErrors', key, 'The upstream listed no models: enter them by hand.')
+      return ids
+    } catch (e) {
+      this.setError('discoverErrors', key, message(e))
+      return null
+    } finally {
+      this.discovering = null
     }
   }
 

@@ -45,6 +45,7 @@ function fakeApi(initial: ProviderView[] = []) {
       for (const p of providers) p.accounts = p.accounts.filter((a) => a.id !== id)
     }),
     testProvider: vi.fn(async () => [{ ok: true, account: 'work', latencyMs: 12 }]),
+    discoverModels: vi.fn(async () => ['m1', 'm2']),
   } satisfies ProvidersApi
   return client
 }
