@@ -11,11 +11,11 @@ import { signedInContext } from '../session'
 // (This file sorts after dashboard.spec.ts, which redeems the one-time login link.)
 
 const LOCALES = [
-  { locale: 'en', browser: 'en-US', settings: 'Settings', lang: 'en' },
-  { locale: 'fi', browser: 'fi-FI', settings: 'Asetukset', lang: 'fi' },
-  { locale: 'pt-BR', browser: 'pt-BR', settings: 'Configurações', lang: 'pt-BR' },
-  { locale: 'zh-CN', browser: 'zh-CN', settings: '设置', lang: 'zh-CN' },
-  { locale: 'es', browser: 'es-ES', settings: 'Ajustes', lang: 'es' },
+  { locale: 'en', browser: 'en-US', settings: 'Settings', nav: 'Main', lang: 'en' },
+  { locale: 'fi', browser: 'fi-FI', settings: 'Asetukset', nav: 'Päävalikko', lang: 'fi' },
+  { locale: 'pt-BR', browser: 'pt-BR', settings: 'Configurações', nav: 'Principal', lang: 'pt-BR' },
+  { locale: 'zh-CN', browser: 'zh-CN', settings: '设置', nav: '主导航', lang: 'zh-CN' },
+  { locale: 'es', browser: 'es-ES', settings: 'Ajustes', nav: 'Principal', lang: 'es' },
 ] as const
 
 const PAGES = ['/', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/settings']
@@ -83,7 +83,7 @@ test.describe('languages', () => {
         for (const path of PAGES) {
           await page.goto(`${base}/#${path}`)
           await expect(page.locator('html')).toHaveAttribute('lang', l.lang)
-          await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: l.settings })).toBeVisible()
+          await expect(page.getByRole('navigation', { name: l.nav }).getByRole('link', { name: l.settings })).toBeVisible()
           await expect(page.locator('main h1').first()).toBeVisible()
           // let the page's data arrive and its lazy parts render
           await page.waitForLoadState('load')
@@ -109,13 +109,13 @@ test.describe('languages', () => {
       const context = await contextFor(browser, 'es-ES', 1280)
       const page = await context.newPage()
       await page.goto(`${base}/#/settings`)
-      await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Asetukset' })).toBeVisible()
+      await expect(page.getByRole('navigation', { name: 'Päävalikko' }).getByRole('link', { name: 'Asetukset' })).toBeVisible()
       await expect(page.locator('html')).toHaveAttribute('lang', 'fi')
 
       res = await admin.request.put(`${base}/api/settings`, { data: { ...st, language: 'system' } })
       expect(res.status()).toBe(200)
       await page.reload()
-      await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Ajustes' })).toBeVisible()
+      await expect(page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Ajustes' })).toBeVisible()
       await expect(page.locator('html')).toHaveAttribute('lang', 'es')
       await context.close()
 
