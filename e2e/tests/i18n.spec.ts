@@ -11,14 +11,16 @@ import { signedInContext } from '../session'
 // (This file sorts after dashboard.spec.ts, which redeems the one-time login link.)
 
 const LOCALES = [
-  { locale: 'en', browser: 'en-US', settings: 'Settings', lang: 'en' },
-  { locale: 'fi', browser: 'fi-FI', settings: 'Asetukset', lang: 'fi' },
-  { locale: 'pt-BR', browser: 'pt-BR', settings: 'Configurações', lang: 'pt-BR' },
-  { locale: 'zh-CN', browser: 'zh-CN', settings: '设置', lang: 'zh-CN' },
-  { locale: 'es', browser: 'es-ES', settings: 'Ajustes', lang: 'es' },
+  { locale: 'en', browser: 'en-US', settings: 'Settings', nav: 'Main', lang: 'en' },
+  { locale: 'fi', browser: 'fi-FI', settings: 'Asetukset', nav: 'Päävalikko', lang: 'fi' },
+  { locale: 'pt-BR', browser: 'pt-BR', settings: 'Configurações', nav: 'Principal', lang: 'pt-BR' },
+  { locale: 'zh-CN', browser: 'zh-CN', settings: '设置', nav: '主导航', lang: 'zh-CN' },
+  { locale: 'es', browser: 'es-ES', settings: 'Ajustes', nav: 'Principal', lang: 'es' },
 ] as const
 
-const PAGES = ['/', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/settings']
+const PAGES = ['/', '/setup', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/settings']
+/** the setup's steps, each walked on /setup (the Overview before it shows the setup checklist) */
+const SETUP_STEPS = ['detect', 'subscriptions', 'keys', 'combo', 'tools', 'test']
 const WIDTHS = [1280, 800]
 
 /** What must never cut its text: checked for scrollWidth > clientWidth. */
@@ -83,12 +85,33 @@ test.describe('languages', () => {
         for (const path of PAGES) {
           await page.goto(`${base}/#${path}`)
           await expect(page.locator('html')).toHaveAttribute('lang', l.lang)
-          await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: l.settings })).toBeVisible()
+          // below 1000 px the sidebar folds behind the Menu button: open it to read it, then close it
+          const narrow = width < 1000
+          if (narrow) await page.getByTestId('menu-toggle').click()
+          await expect(page.getByRole('navigation', { name: l.nav }).getByRole('link', { name: l.settings, exact: true })).toBeVisible()
+          if (narrow) {
+            for (const o of await overflows(page)) found.push(`${path} (menu open): <${o.what}> "${o.text}" ${o.scroll} > ${o.client}`)
+            await page.keyboard.press('Escape')
+          }
           await expect(page.locator('main h1').first()).toBeVisible()
           // let the page's data arrive and its lazy parts render
           await page.waitForLoadState('load')
           await page.waitForTimeout(400)
           for (const o of await overflows(page)) found.push(`${path}: <${o.what}> "${o.text}" ${o.scroll} > ${o.client}`)
+          if (path === '/') {
+            await expect(page.getByTestId('setup-checklist')).toBeVisible()
+            if (process.env.I18N_SHOTS) await page.screenshot({ path: `../build/i18n-${l.locale}-${width}-overview.png`, fullPage: true })
+          }
+          if (path === '/setup') {
+            for (const step of SETUP_STEPS) {
+              await page.getByTestId(`step-${step}`).click()
+              await expect(page.getByTestId('setup-step')).toHaveAttribute('data-step', step)
+              if (step === 'keys') await page.locator('details.paste summary').click()
+              await page.waitForTimeout(300)
+              for (const o of await overflows(page)) found.push(`/setup ${step}: <${o.what}> "${o.text}" ${o.scroll} > ${o.client}`)
+              if (process.env.I18N_SHOTS) await page.screenshot({ path: `../build/i18n-${l.locale}-${width}-setup-${step}.png`, fullPage: true })
+            }
+          }
         }
         if (process.env.I18N_SHOTS) await page.screenshot({ path: `../build/i18n-${l.locale}-${width}.png`, fullPage: true })
         await context.close()
@@ -109,13 +132,13 @@ test.describe('languages', () => {
       const context = await contextFor(browser, 'es-ES', 1280)
       const page = await context.newPage()
       await page.goto(`${base}/#/settings`)
-      await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Asetukset' })).toBeVisible()
+      await expect(page.getByRole('navigation', { name: 'Päävalikko' }).getByRole('link', { name: 'Asetukset', exact: true })).toBeVisible()
       await expect(page.locator('html')).toHaveAttribute('lang', 'fi')
 
       res = await admin.request.put(`${base}/api/settings`, { data: { ...st, language: 'system' } })
       expect(res.status()).toBe(200)
       await page.reload()
-      await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Ajustes' })).toBeVisible()
+      await expect(page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Ajustes', exact: true })).toBeVisible()
       await expect(page.locator('html')).toHaveAttribute('lang', 'es')
       await context.close()
 

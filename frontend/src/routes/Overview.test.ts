@@ -125,3 +125,22 @@ describe('Overview: an idle page does not tick', () => {
     expect(vi.getTimerCount()).toBe(idle)
   })
 })
+
+describe('Overview: in another language', () => {
+  afterEach(async () => (await import('../lib/i18n')).applyLanguage('en'))
+
+  it('says the endpoint, the dialect hints and where the data lives in Finnish, with the path still code', async () => {
+    backend()
+    const { applyLanguage } = await import('../lib/i18n')
+    applyLanguage('fi')
+    await renderPage()
+    const { statusStore } = await import('../lib/stores/status.svelte')
+    statusStore.set(sampleStatus)
+    expect(await screen.findByRole('heading', { name: 'Yhdyskäytävän osoite' })).toBeTruthy()
+    expect(screen.getByTestId('base-url-openai').textContent).toContain('OpenAI-SDK:t ja yhteensopivat työkalut (base_url)')
+    expect(screen.getByTestId('status-mode').textContent).toBe('Headless')
+    const meta = document.querySelector('.meta') as HTMLElement
+    expect(meta.textContent?.replace(/\s+/g, ' ').trim()).toBe('Datakansio /tmp/sb · salaisuudet: avaintiedosto')
+    expect(meta.querySelector('code')?.textContent).toBe('/tmp/sb')
+  })
+})

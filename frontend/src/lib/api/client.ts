@@ -609,11 +609,11 @@ export const api = {
 export type Api = typeof api
 
 /** Base URLs clients should use, per API dialect, derived from the gateway endpoint. */
-export function dialectUrls(endpoint: string): { id: string; label: string; url: string; hint: string }[] {
+export function dialectUrls(endpoint: string): { id: string; label: string; url: string }[] {
   const root = endpoint.replace(/\/+$/, '')
   return [
-    { id: 'openai', label: 'OpenAI', url: `${root}/v1`, hint: 'OpenAI SDKs and compatible tools (base_url)' },
-    { id: 'anthropic', label: 'Anthropic', url: root, hint: 'Anthropic SDK / Claude Code (ANTHROPIC_BASE_URL)' },
-    { id: 'gemini', label: 'Gemini', url: root, hint: 'Gemini CLI (GOOGLE_GEMINI_BASE_URL) / Gen AI SDKs (base URL); they add /v1beta' },
+    { id: 'openai', label: 'OpenAI', url: `${root}/v1` },
+    { id: 'anthropic', label: 'Anthropic', url: root },
+    { id: 'gemini', label: 'Gemini', url: root },
   ]
 }
