@@ -83,7 +83,8 @@ test.describe('languages', () => {
         for (const path of PAGES) {
           await page.goto(`${base}/#${path}`)
           await expect(page.locator('html')).toHaveAttribute('lang', l.lang)
-          await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: l.settings })).toBeVisible()
+          // below the nav's breakpoint the menu is folded behind its button; "设置" is also the start of "设置向导"
+          if (width === 1280) await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: l.settings, exact: true })).toBeVisible()
           await expect(page.locator('main h1').first()).toBeVisible()
           // let the page's data arrive and its lazy parts render
           await page.waitForLoadState('load')
