@@ -85,6 +85,8 @@ const breakerRow = (provider: string) =>
 
 describe('Health page', () => {
   it('shows breakers (open first, with a countdown), resting accounts with countdowns, and events in words', async () => {
+    // load the page first: on a busy machine its import takes seconds, which the countdowns below would count
+    await Promise.all([import('./Health.svelte'), import('@testing-library/svelte')])
     const { calls } = backend()
     await renderPage()
     await waitFor(() => expect(cooldownRow('ops')).toBeTruthy())

@@ -4,7 +4,8 @@
 
 import { api, type Api } from '../api/client'
 import type { BreakerState, BreakerView, Cooldown, RoutingEvent, UnusableProvider } from '../api/types'
-import { formatClock } from '../format'
+import { formatClock, formatPercent } from '../format'
+import { m } from '../i18n'
 import { startPolling, type PollerDeps } from '../poller'
 
 export type HealthApi = Pick<Api, 'getHealth' | 'resetHealth' | 'listEvents' | 'addAccount'>
@@ -18,27 +19,32 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-export const BREAKER_LABELS: Record<BreakerState, string> = {
-  closed: 'Closed',
-  open: 'Open',
-  half_open: 'Half-open',
+const BREAKERS: Record<BreakerState, () => string> = {
+  closed: m.health_breaker_closed,
+  open: m.health_breaker_open,
+  half_open: m.health_breaker_half_open,
 }
 
-const REASONS: Record<string, string> = {
-  rate_limited: 'Rate limited',
-  quota_exhausted: 'Out of quota',
-  auth_failed: 'Authentication failed',
-  upstream_error: 'Upstream errors',
-  model_not_supported: 'Model not supported',
-  breaker_open: 'Provider breaker open',
-  saturated: 'At its concurrency limit',
-  disabled: 'Disabled',
-  only_when_exhausted: 'Waits until the ones before are out of quota',
+/** "half_open" → "Half-open" (in the active language; unknown states as they are). */
+export function breakerLabel(state: string): string {
+  return BREAKERS[state as BreakerState]?.() ?? state
+}
+
+const REASONS: Record<string, () => string> = {
+  rate_limited: m.health_reason_rate_limited,
+  quota_exhausted: m.health_reason_quota_exhausted,
+  auth_failed: m.health_reason_auth_failed,
+  upstream_error: m.health_reason_upstream_error,
+  model_not_supported: m.health_reason_model_not_supported,
+  breaker_open: m.health_reason_breaker_open,
+  saturated: m.health_reason_saturated,
+  disabled: m.health_reason_disabled,
+  only_when_exhausted: m.health_reason_only_when_exhausted,
 }
 
 /** "rate_limited" → "Rate limited" (unknown reasons are shown readable). */
 export function reasonLabel(reason: string): string {
-  return REASONS[reason] ?? (reason ? reason.charAt(0).toUpperCase() + reason.slice(1).replaceAll('_', ' ') : '')
+  return REASONS[reason]?.() ?? (reason ? reason.charAt(0).toUpperCase() + reason.slice(1).replaceAll('_', ' ') : '')
 }
 
 /** a cooldown's key for lists and the reset buttons */
@@ -53,23 +59,27 @@ function who(provider: string, account: string): string {
 
 /** One line of human text for a routing event. */
 export function describeEvent(e: RoutingEvent, now = Date.now()): string {
-  const until = e.until > 0 ? ` until ${formatClock(e.until, now)}` : ''
-  const model = e.model && e.model !== '*' ? ` for ${e.model}` : ''
+  const until = e.until > 0 ? m.health_event_until({ time: formatClock(e.until, now) }) : ''
+  const model = e.model && e.model !== '*' ? m.health_event_for_model({ model: e.model }) : ''
   switch (e.kind) {
     case 'provider_tripped':
-      return `Provider ${e.provider} tripped: requests go elsewhere${until}`
+      return m.health_event_tripped({ provider: e.provider, until })
     case 'provider_recovered':
-      return `Provider ${e.provider} recovered`
+      return m.health_event_recovered({ provider: e.provider })
     case 'account_quota_exhausted':
-      return `${who(e.provider, e.account)} is out of quota${until}`
+      return m.health_event_quota({ who: who(e.provider, e.account), until })
     case 'account_cooling_down':
-      return `${who(e.provider, e.account)} is cooling down${model}${until}`
+      return m.health_event_cooling({ who: who(e.provider, e.account), model, until })
     case 'account_auth_failed':
-      return `${who(e.provider, e.account)}: authentication failed${until}`
+      return m.health_event_auth({ who: who(e.provider, e.account), until })
     case 'combo_unavailable':
-      return `Combo ${e.provider} was unavailable: no target could serve`
+      return m.health_event_combo({ combo: e.provider })
     case 'key_budget':
-      return `Key ${e.account} passed 80% of a budget${e.until > 0 ? `; it resets at ${formatClock(e.until, now)}` : ''}`
+      return m.health_event_key_budget({
+        key: e.account,
+        pct: formatPercent(80),
+        resets: e.until > 0 ? m.health_event_key_resets({ time: formatClock(e.until, now) }) : '',
+      })
     default:
       return `${who(e.provider, e.account)}: ${String(e.kind).replaceAll('_', ' ')}${until}`
   }

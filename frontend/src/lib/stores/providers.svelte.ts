@@ -12,6 +12,7 @@ import type {
   TestResult,
   Tier,
 } from '../api/types'
+import { m } from '../i18n'
 
 export type ProvidersApi = Pick<
   Api,
@@ -26,19 +27,41 @@ export type ProvidersApi = Pick<
   | 'discoverModels'
 >
 
+/** a tier with its words read in the active language */
+function tier(id: Tier, label: () => string, hint: () => string): { id: Tier; label: string; hint: string } {
+  return {
+    id,
+    get label() {
+      return label()
+    },
+    get hint() {
+      return hint()
+    },
+  }
+}
+
 export const TIERS: { id: Tier; label: string; hint: string }[] = [
-  { id: 'subscription', label: 'Subscription', hint: 'Plans you already pay for monthly' },
-  { id: 'api-key', label: 'API key', hint: 'Pay-as-you-go vendor APIs' },
-  { id: 'cheap', label: 'Cheap', hint: 'Low-cost hosted open models' },
-  { id: 'free', label: 'Free', hint: 'Free tiers' },
-  { id: 'local', label: 'Local', hint: 'Servers on this machine or your network' },
+  tier('subscription', m.providers_tier_subscription, m.providers_tier_subscription_hint),
+  tier('api-key', m.providers_tier_api_key, m.providers_tier_api_key_hint),
+  tier('cheap', m.providers_tier_cheap, m.providers_tier_cheap_hint),
+  tier('free', m.providers_tier_free, m.providers_tier_free_hint),
+  tier('local', m.providers_tier_local, m.providers_tier_local_hint),
 ]
 
+function customType(id: CustomProviderType, label: () => string): { id: CustomProviderType; label: string } {
+  return {
+    id,
+    get label() {
+      return label()
+    },
+  }
+}
+
 export const CUSTOM_TYPES: { id: CustomProviderType; label: string }[] = [
-  { id: 'openai-compatible', label: 'OpenAI-compatible (Chat Completions)' },
-  { id: 'responses-compatible', label: 'OpenAI Responses-compatible' },
-  { id: 'anthropic-compatible', label: 'Anthropic-compatible (Messages)' },
-  { id: 'gemini-compatible', label: 'Gemini-compatible' },
+  customType('openai-compatible', m.provider_type_openai),
+  customType('responses-compatible', m.provider_type_responses),
+  customType('anthropic-compatible', m.provider_type_anthropic),
+  customType('gemini-compatible', m.provider_type_gemini),
 ]
 
 /** same rule as the backend: lowercase letters, digits and '-' */
@@ -67,19 +90,19 @@ export function emptyAccountDraft(): AccountDraft {
 function whole(raw: string | number, label: string, allowNegative = false): number | string {
   const t = String(raw ?? '').trim()
   if (!t) return 0
-  if (!/^-?\d+$/.test(t)) return `${label} must be a whole number.`
+  if (!/^-?\d+$/.test(t)) return m.account_err_whole({ label })
   const n = Number(t)
-  if (!allowNegative && n < 0) return `${label} must not be negative.`
+  if (!allowNegative && n < 0) return m.account_err_negative({ label })
   return n
 }
 
 /** Validate the add-account form; returns the request body or a message. */
 export function accountInput(d: AccountDraft): { input: AccountInput } | { error: string } {
   const name = d.name.trim()
-  if (!name) return { error: 'Give the account a name, e.g. "work" or "personal".' }
-  const priority = whole(d.priority, 'Priority', true)
-  const maxConcurrent = whole(d.maxConcurrent, 'Max concurrent requests')
-  const rpm = whole(d.rpm, 'Requests per minute')
+  if (!name) return { error: m.account_err_name() }
+  const priority = whole(d.priority, m.account_priority(), true)
+  const maxConcurrent = whole(d.maxConcurrent, m.account_max_concurrent_long())
+  const rpm = whole(d.rpm, m.account_rpm_long())
   for (const v of [priority, maxConcurrent, rpm]) if (typeof v === 'string') return { error: v }
   return {
     input: {
@@ -127,7 +150,7 @@ export function editDraftOf(p: ProviderView): ProviderEditDraft {
     prefix: p.prefix === p.id ? '' : p.prefix,
     baseUrl: p.baseUrl,
     type: p.type ?? '',
-    models: catalog && p.models.length === 0 ? '' : p.models.map((m) => m.id).join(', '),
+    models: catalog && p.models.length === 0 ? '' : p.models.map((x) => x.id).join(', '),
     allowLocal: !!p.allowLocal,
   }
 }
@@ -135,18 +158,18 @@ export function editDraftOf(p: ProviderView): ProviderEditDraft {
 /** Validate an edit; the body SaveProvider takes (same id, disabled kept). */
 export function editInput(p: ProviderView, d: ProviderEditDraft): { input: ProviderInput } | { error: string } {
   const prefix = d.prefix.trim()
-  if (prefix && !ID_RE.test(prefix)) return { error: 'The prefix may only use lowercase letters, digits and "-".' }
+  if (prefix && !ID_RE.test(prefix)) return { error: m.provider_err_prefix() }
   const baseUrl = d.baseUrl.trim()
   if (p.custom || baseUrl) {
     try {
       const u = new URL(baseUrl)
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error()
     } catch {
-      return { error: 'Enter the base URL, e.g. http://10.0.0.5:8000/v1.' }
+      return { error: m.provider_err_base_url() }
     }
   }
   const models = parseModels(d.models)
-  if (p.custom && models.length === 0) return { error: 'List at least one model (or press Discover models).' }
+  if (p.custom && models.length === 0) return { error: m.provider_err_models() }
   return {
     input: {
       id: p.id,
@@ -172,8 +195,8 @@ export interface LimitsDraft {
 export function parseModels(raw: string): string[] {
   const out: string[] = []
   for (const part of raw.split(/[,\n]/)) {
-    const m = part.trim()
-    if (m && !out.includes(m)) out.push(m)
+    const id = part.trim()
+    if (id && !out.includes(id)) out.push(id)
   }
   return out
 }
@@ -183,17 +206,17 @@ export function customProviderInput(d: CustomProviderDraft): { input: ProviderIn
   const id = d.id.trim()
   const prefix = d.prefix.trim()
   const baseUrl = d.baseUrl.trim()
-  if (!id) return { error: 'Give the provider an id, e.g. "my-vllm".' }
-  if (!ID_RE.test(id)) return { error: 'The id may only use lowercase letters, digits and "-".' }
-  if (prefix && !ID_RE.test(prefix)) return { error: 'The prefix may only use lowercase letters, digits and "-".' }
-  if (!CUSTOM_TYPES.some((t) => t.id === d.type)) return { error: 'Choose the API type the server speaks.' }
+  if (!id) return { error: m.provider_err_id_missing() }
+  if (!ID_RE.test(id)) return { error: m.provider_err_id() }
+  if (prefix && !ID_RE.test(prefix)) return { error: m.provider_err_prefix() }
+  if (!CUSTOM_TYPES.some((t) => t.id === d.type)) return { error: m.provider_err_type() }
   let url: URL
   try {
     url = new URL(baseUrl)
   } catch {
-    return { error: 'Enter the base URL, e.g. http://10.0.0.5:8000/v1.' }
+    return { error: m.provider_err_base_url() }
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: 'The base URL must start with http:// or https://.' }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: m.provider_err_scheme() }
   const input: ProviderInput = {
     id,
     type: d.type,
@@ -265,11 +288,11 @@ export class ProvidersStore {
     const hit = (e: CatalogEntry) =>
       !q ||
       [e.name, e.id, e.prefix, e.dialect].some((v) => v.toLowerCase().includes(q)) ||
-      e.models.some((m) => m.id.toLowerCase().includes(q))
+      e.models.some((x) => x.id.toLowerCase().includes(q))
     const shown = this.catalog.filter(hit)
     const groups = TIERS.map((tier) => ({ tier, entries: shown.filter((e) => e.tier === tier.id) }))
     const other = shown.filter((e) => !TIERS.some((t) => t.id === e.tier))
-    if (other.length) groups.push({ tier: { id: 'api-key', label: 'Other', hint: '' }, entries: other })
+    if (other.length) groups.push({ tier: { id: 'api-key', label: m.providers_tier_other(), hint: '' }, entries: other })
     return groups.filter((g) => g.entries.length > 0)
   }
 
@@ -411,9 +434,9 @@ export class ProvidersStore {
 
   /** Change an account's priority and limits. */
   async saveLimits(providerId: string, accountId: string, d: LimitsDraft): Promise<boolean> {
-    const priority = whole(d.priority, 'Priority', true)
-    const maxConcurrent = whole(d.maxConcurrent, 'Max concurrent requests')
-    const rpm = whole(d.rpm, 'Requests per minute')
+    const priority = whole(d.priority, m.account_priority(), true)
+    const maxConcurrent = whole(d.maxConcurrent, m.account_max_concurrent_long())
+    const rpm = whole(d.rpm, m.account_rpm_long())
     for (const v of [priority, maxConcurrent, rpm])
       if (typeof v === 'string') {
         this.setError('actionErrors', providerId, v)
@@ -437,7 +460,7 @@ export class ProvidersStore {
     this.setError('discoverErrors', key, '')
     try {
       const ids = await this.client.discoverModels(input)
-      if (ids.length === 0) this.setError('discoverErrors', key, 'The upstream listed no models: enter them by hand.')
+      if (ids.length === 0) this.setError('discoverErrors', key, m.provider_err_no_models_listed())
       return ids
     } catch (e) {
       this.setError('discoverErrors', key, message(e))
