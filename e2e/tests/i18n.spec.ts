@@ -18,7 +18,7 @@ const LOCALES = [
   { locale: 'es', browser: 'es-ES', settings: 'Ajustes', lang: 'es' },
 ] as const
 
-const PAGES = ['/', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/settings']
+const PAGES = ['/', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/playground', '/settings']
 const WIDTHS = [1280, 800]
 
 /** What must never cut its text: checked for scrollWidth > clientWidth. */
@@ -83,7 +83,10 @@ test.describe('languages', () => {
         for (const path of PAGES) {
           await page.goto(`${base}/#${path}`)
           await expect(page.locator('html')).toHaveAttribute('lang', l.lang)
-          await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: l.settings })).toBeVisible()
+          // below 1000 px the nav folds behind the Menu button: open it, so its items are checked too
+          const toggle = page.getByTestId('menu-toggle')
+          if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click()
+          await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: l.settings, exact: true })).toBeVisible()
           await expect(page.locator('main h1').first()).toBeVisible()
           // let the page's data arrive and its lazy parts render
           await page.waitForLoadState('load')
