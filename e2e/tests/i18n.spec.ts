@@ -18,10 +18,29 @@ const LOCALES = [
   { locale: 'es', browser: 'es-ES', settings: 'Ajustes', nav: 'Principal', lang: 'es' },
 ] as const
 
-const PAGES = ['/', '/setup', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/settings']
+const PAGES = ['/', '/setup', '/providers', '/limits', '/combos', '/tools', '/keys', '/health', '/analytics', '/logs', '/playground', '/settings']
 /** the setup's steps, each walked on /setup (the Overview before it shows the setup checklist) */
 const SETUP_STEPS = ['detect', 'subscriptions', 'keys', 'combo', 'tools', 'test']
 const WIDTHS = [1280, 800]
+
+/** Parts of a page that only show after a click, opened before measuring (nothing is written). */
+const EXPAND: Record<string, (page: Page) => Promise<void>> = {
+  // the tools not found here are folded; a preview of the first card shows the diff and its confirm row
+  '/tools': async (page) => {
+    await page.locator('[data-testid="tools-others"]').evaluateAll((els) => els.forEach((d) => d.setAttribute('open', '')))
+    const card = page.getByTestId('tool-card').first()
+    if ((await card.count()) === 0) return
+    // a DOM click: below 1000 px the opened menu lies over the page
+    await card.locator('button[type="submit"]').evaluate((b: HTMLButtonElement) => b.click())
+    await expect(card.getByTestId('tool-plan').or(card.getByTestId('tool-error'))).toBeVisible()
+  },
+  // a key's revoke confirmation (asked, not answered)
+  '/keys': async (page) => {
+    const row = page.getByTestId('key-row').first()
+    await row.locator('button.danger').evaluate((b: HTMLButtonElement) => b.click())
+    await expect(row.getByRole('group')).toBeVisible()
+  },
+}
 
 /** What must never cut its text: checked for scrollWidth > clientWidth. */
 const BOXES = 'button, nav a, label, th, h1, h2, h3, .card, .badge, select, [role="tab"], [role="switch"], summary, legend'
@@ -63,6 +82,7 @@ async function contextFor(browser: Browser, locale: string, width: number) {
 
 test.describe('languages', () => {
   let base: string
+  let keyId = ''
 
   test.beforeAll(async ({ browser }) => {
     base = serverInfo().baseURL
@@ -70,6 +90,17 @@ test.describe('languages', () => {
     const ctx = await signedInContext(browser)
     const st = await (await ctx.request.get(`${base}/api/settings`)).json()
     expect(st.language).toBe('system')
+    // a key, so the keys table and its revoke confirmation are measured too
+    const created = await ctx.request.post(`${base}/api/keys`, { data: { name: 'e2e-i18n' } })
+    expect(created.status(), await created.text()).toBe(201)
+    keyId = ((await created.json()) as { key: { id: string } }).key.id
+    await ctx.close()
+  })
+
+  test.afterAll(async ({ browser }) => {
+    if (!keyId) return
+    const ctx = await signedInContext(browser)
+    await ctx.request.delete(`${base}/api/keys/${keyId}`)
     await ctx.close()
   })
 
@@ -97,6 +128,7 @@ test.describe('languages', () => {
           // let the page's data arrive and its lazy parts render
           await page.waitForLoadState('load')
           await page.waitForTimeout(400)
+          await EXPAND[path]?.(page)
           for (const o of await overflows(page)) found.push(`${path}: <${o.what}> "${o.text}" ${o.scroll} > ${o.client}`)
           if (path === '/') {
             await expect(page.getByTestId('setup-checklist')).toBeVisible()

@@ -335,6 +335,36 @@ describe('CLI Tools page', () => {
     expect(within(card('claude-code')).queryByRole('alert')).toBeNull()
   })
 
+  it('speaks the active language and follows a switch without a reload', async () => {
+    const user = userEvent.setup()
+    backend()
+    await renderPage()
+    await waitFor(() => expect(card('claude-code')).toBeTruthy())
+    const { applyLanguage } = await import('../lib/i18n')
+    try {
+      applyLanguage('fi')
+      const cc = within(card('claude-code'))
+      expect(await screen.findByRole('button', { name: 'Etsi työkaluja uudelleen' })).toBeTruthy()
+      expect(cc.getByTestId('tool-state').textContent).toBe('Ei määritetty')
+      await user.type(cc.getByLabelText('Malli työkalulle Claude Code'), 'fakecfg/m1')
+      await user.click(cc.getByRole('button', { name: 'Esikatsele: Claude Code' }))
+      const plan = within(await cc.findByTestId('tool-plan'))
+      expect(plan.getByRole('heading').textContent).toMatch(/Esikatsele\s+1 tiedosto kirjoitettavana/)
+      // the key name stays code inside the translated sentence
+      const note = plan.getByTestId('plan-key')
+      expect(note.textContent).toMatch(/^\s*Käyttöönotto luo työkalulle Claude Code avaimen nimeltä claude-code;/)
+      expect(note.querySelector('code')!.textContent).toBe('claude-code')
+      expect(plan.getByText('Kirjoitetaanko 1 tiedosto ja luodaanko avain claude-code? Varmuuskopiot säilytetään.')).toBeTruthy()
+
+      applyLanguage('zh-CN')
+      expect(await screen.findByRole('button', { name: '重新扫描工具' })).toBeTruthy()
+      expect(plan.getByRole('heading').textContent).toMatch(/预览\s+将写入 1 个文件/)
+      expect(cc.getByTestId('tool-state').textContent).toBe('未配置')
+    } finally {
+      applyLanguage('en')
+    }
+  })
+
   it('uses the bound methods inside the Wails window', async () => {
     const user = userEvent.setup()
     const fetchMock = vi.fn()

@@ -84,6 +84,38 @@ describe('API keys page', () => {
     expect(screen.queryByText(created.secret)).toBeNull()
   })
 
+  it('speaks the active language: the form, its check, the table and the new key dialog', async () => {
+    const user = userEvent.setup()
+    const created = { key: key('k_new', 'laptop'), secret: 'sk-sb-brand-new-secret-0002' }
+    stubBackend((c) => {
+      if (c.method === 'POST' && c.url === '/api/keys') return created
+      if (c.url === '/api/keys') return [team]
+      return undefined
+    })
+    await renderPage()
+    await waitFor(() => expect(card('team')).toBeTruthy())
+    const { applyLanguage } = await import('../lib/i18n')
+    try {
+      applyLanguage('es')
+      await user.click(await screen.findByRole('button', { name: 'Crear clave' }))
+      expect(screen.getByRole('alert').textContent).toBe('Ponle un nombre a la clave, p. ej., «portátil» o «ci».')
+      expect(screen.getByRole('columnheader', { name: 'Último uso' })).toBeTruthy()
+      expect(screen.getByRole('button', { name: 'Revocar team' })).toBeTruthy()
+      // the header stays code inside the translated sentence
+      const sub = screen.getByText((_, el) => el?.tagName === 'P' && /^Las apps envían una de estas como/.test(el.textContent ?? ''))
+      expect(sub.querySelector('code')!.textContent).toBe('Authorization: Bearer <key>')
+
+      await user.type(screen.getByLabelText('Nombre de la clave'), 'laptop')
+      await user.click(screen.getByRole('button', { name: 'Crear clave' }))
+      const dialog = await screen.findByRole('dialog', { name: 'Clave «laptop» creada' })
+      expect(within(dialog).getByRole('button', { name: 'Copiar secreto' }).textContent).toContain('Copiar')
+      await user.click(within(dialog).getByRole('button', { name: 'Listo, ya la guardé' }))
+      expect(screen.queryByRole('dialog')).toBeNull()
+    } finally {
+      applyLanguage('en')
+    }
+  })
+
   it('shows each key with its policy, state, usage and budget bars', async () => {
     backend()
     await renderPage()

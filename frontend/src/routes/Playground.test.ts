@@ -163,6 +163,29 @@ describe('Playground', () => {
     expect(screen.getByTestId('pg-play').textContent).toContain('Play')
   })
 
+  it('the replay speaks the active language: its controls, frame counts and times', async () => {
+    backend()
+    await renderPage()
+    const { applyLanguage } = await import('../lib/i18n')
+    try {
+      applyLanguage('fi')
+      await waitFor(() => expect(targets()).toHaveLength(3))
+      expect(screen.getByRole('heading', { name: 'Käännökset' })).toBeTruthy()
+      await waitFor(() => expect((screen.getByTestId('pg-send') as HTMLButtonElement).disabled).toBe(false))
+      expect(screen.getByTestId('pg-send').textContent).toContain('Lähetä yhdyskäytävän kautta')
+      await userEvent.click(screen.getByTestId('pg-send'))
+      await screen.findByTestId('pg-result')
+      expect(screen.getByTestId('pg-position').textContent).toContain('kehys 0/5')
+      for (let i = 0; i < 3; i++) await userEvent.click(screen.getByRole('button', { name: 'Seuraava kehys' }))
+      // the offset with the Finnish decimal comma
+      expect(screen.getByTestId('pg-position').textContent).toMatch(/kehys 3\/5\s·\s\+12,0 ms/)
+      const [up] = screen.getAllByTestId('pg-track')
+      expect(up.querySelector('header')!.textContent).toMatch(/· (1 kehys|\d+ kehystä)/)
+    } finally {
+      applyLanguage('en')
+    }
+  })
+
   it('shows a send that the server refused', async () => {
     backend((c) => (c.url.endsWith('/send') ? errorResponse(503, 'the gateway is not running: nothing can be sent', 'not_running') : undefined))
     await renderPage()

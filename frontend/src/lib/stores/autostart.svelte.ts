@@ -2,6 +2,7 @@
 
 import { api, type Api } from '../api/client'
 import type { LaunchAtLogin } from '../api/types'
+import { m } from '../i18n'
 
 export type AutostartApi = Pick<Api, 'getLaunchAtLogin' | 'setLaunchAtLogin'>
 
@@ -15,7 +16,7 @@ function message(e: unknown): string {
 export function unavailableReason(s: LaunchAtLogin | null): string {
   if (!s) return ''
   if (s.error) return s.error
-  if (!s.supported) return 'This system does not support starting Switchboard at login.'
+  if (!s.supported) return m.settings_autostart_unsupported()
   return ''
 }
 

@@ -2,6 +2,7 @@
 
 import { api, type Api } from '../api/client'
 import type { ApiKey, CreatedKey } from '../api/types'
+import { m } from '../i18n'
 
 export const KEY_NAME_MAX = 64
 
@@ -18,8 +19,8 @@ function newestFirst(a: ApiKey, b: ApiKey): number {
 /** Validate a key name; returns an error message or null when valid. */
 export function validateKeyName(raw: string): string | null {
   const name = raw.trim()
-  if (!name) return 'Give the key a name, e.g. "laptop" or "ci".'
-  if (name.length > KEY_NAME_MAX) return `Keep the name under ${KEY_NAME_MAX + 1} characters.`
+  if (!name) return m.keys_name_required()
+  if (name.length > KEY_NAME_MAX) return m.keys_name_too_long({ max: KEY_NAME_MAX + 1 })
   return null
 }
 
@@ -68,7 +69,7 @@ export class KeysStore {
     this.createError = ''
     try {
       const created = await this.client.createKey(rawName.trim())
-      if (!created?.key || !created.secret) throw new Error('The server did not return the new key.')
+      if (!created?.key || !created.secret) throw new Error(m.keys_no_secret())
       this.items = [created.key, ...this.items.filter((k) => k.id !== created.key.id)]
       this.revealed = created
       return created

@@ -6,21 +6,23 @@
 
 import { api, toolChoice, type Api } from '../api/client'
 import type { ManualTool, ModelInfo, ToolChoice, ToolPlan, ToolResult, ToolStatus } from '../api/types'
+import { m } from '../i18n'
 
 export type ToolsApi = Pick<Api, 'getTools' | 'planTool' | 'applyTool' | 'undoTool' | 'listModels'>
 
 // ---------------------------------------------------------------------------
 // labels
 
-export const STATE_LABELS: Record<string, string> = {
-  ours: 'Routed through Switchboard',
-  other: 'Points elsewhere',
-  untouched: 'Not configured',
-  malformed: 'Config file malformed',
+// functions, so each call reads the active language
+const STATE_LABELS: Record<string, () => string> = {
+  ours: m.tools_state_ours,
+  other: m.tools_state_other,
+  untouched: m.tools_state_untouched,
+  malformed: m.tools_state_malformed,
 }
 
 export function stateLabel(state: string): string {
-  return STATE_LABELS[state] ?? (state ? state.charAt(0).toUpperCase() + state.slice(1) : 'Unknown')
+  return STATE_LABELS[state]?.() ?? (state ? state.charAt(0).toUpperCase() + state.slice(1) : m.tools_state_unknown())
 }
 
 const MANUAL_NAMES: Record<string, string> = {
@@ -39,18 +41,18 @@ export function slotLabel(slot: string): string {
   return slot ? slot.charAt(0).toUpperCase() + slot.slice(1) : slot
 }
 
-const ACTION_LABELS: Record<string, string> = {
-  created: 'Created',
-  updated: 'Updated',
-  unchanged: 'Unchanged',
-  restored: 'Restored',
-  reverted: 'Reverted (our keys removed)',
-  removed: 'Removed (Switchboard had created it)',
-  missing: 'Already gone',
+const ACTION_LABELS: Record<string, () => string> = {
+  created: m.tools_action_created,
+  updated: m.tools_action_updated,
+  unchanged: m.tools_action_unchanged,
+  restored: m.tools_action_restored,
+  reverted: m.tools_action_reverted,
+  removed: m.tools_action_removed,
+  missing: m.tools_action_missing,
 }
 
 export function actionLabel(action: string): string {
-  return ACTION_LABELS[action] ?? action
+  return ACTION_LABELS[action]?.() ?? action
 }
 
 /**
@@ -59,13 +61,13 @@ export function actionLabel(action: string): string {
  * ("invalid: clitools: …").
  */
 export function toolMessage(e: unknown): string {
-  let m = e instanceof Error ? e.message : String(e)
+  let msg = e instanceof Error ? e.message : String(e)
   for (;;) {
-    const next = m.replace(/^(?:mgmt: )?invalid: /, '').replace(/^clitools: /, '')
-    if (next === m) break
-    m = next
+    const next = msg.replace(/^(?:mgmt: )?invalid: /, '').replace(/^clitools: /, '')
+    if (next === msg) break
+    msg = next
   }
-  return m ? m.charAt(0).toUpperCase() + m.slice(1) : m
+  return msg ? msg.charAt(0).toUpperCase() + msg.slice(1) : msg
 }
 
 function message(e: unknown): string {
@@ -173,7 +175,7 @@ export class ToolsStore {
 
   /** model ids the pickers offer: any model, alias or combo; embedding models left out */
   modelIds(): string[] {
-    return [...new Set(this.models.filter((m) => !m.Embedding).map((m) => m.ID))].filter(Boolean).sort()
+    return [...new Set(this.models.filter((x) => !x.Embedding).map((x) => x.ID))].filter(Boolean).sort()
   }
 
   find(id: string): ToolStatus | undefined {
@@ -278,7 +280,7 @@ export class ToolsStore {
     const ui = this.ui[id]
     if (!ui || ui.busy) return null
     if (!this.planIsCurrent(id)) {
-      ui.error = 'Preview the change first: nothing is written before you have seen the diff.'
+      ui.error = m.tools_preview_first()
       return null
     }
     const choice = this.choice(id)

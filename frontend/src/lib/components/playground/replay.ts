@@ -2,6 +2,7 @@
 // answer, the client's) on one timeline, in the order they happened.
 
 import type { Capture, Frame } from '../../api/playground'
+import { formatDecimal } from '../../format'
 
 export interface Track {
   id: string
@@ -37,7 +38,7 @@ export function delayBefore(steps: Step[], i: number, speed = 1): number {
 
 /** "+12.3 ms" */
 export function offset(ms: number): string {
-  return ms >= 1000 ? `+${(ms / 1000).toFixed(2)} s` : `+${ms.toFixed(1)} ms`
+  return ms >= 1000 ? `+${formatDecimal(ms / 1000, 2)} s` : `+${formatDecimal(ms, 1)} ms`
 }
 
 /** a frame's JSON made readable: the data line of an SSE event, or the body, indented when it parses */
