@@ -56,6 +56,24 @@ describe('catalogs', () => {
     })
   }
 
+  // A count picks its variant by the locale's plural rules: a category the
+  // message lacks shows the key instead of text (Spanish and Portuguese
+  // call 1,000,000 "many").
+  for (const locale of locales) {
+    it(`${locale}: every plural message has a variant for each of the locale's plural categories`, () => {
+      const cats = new Intl.PluralRules(locale).resolvedOptions().pluralCategories
+      const gaps: string[] = []
+      for (const [k, msg] of Object.entries(catalog(locale))) {
+        if (typeof msg === 'string') continue
+        for (const v of msg) {
+          const sel = Object.keys(v.match)[0]?.split('=')[0]
+          for (const c of cats) if (!(`${sel}=${c}` in v.match)) gaps.push(`${k}: ${c}`)
+        }
+      }
+      expect(gaps).toEqual([])
+    })
+  }
+
   it('every key is used by the code and every key the code uses exists', () => {
     const used = new Map<string, string>()
     for (const [f, text] of Object.entries(files)) {
