@@ -85,3 +85,22 @@ export function formatDecimal(n: number, digits: number): string {
 export function formatPercent(pct: number, digits = 0): string {
   return new Intl.NumberFormat(currentLocale(), { style: 'percent', maximumFractionDigits: digits }).format(pct / 100)
 }
+
+/**
+ * Time-axis tick labels in the active locale (uPlot's own are English):
+ * times of day when the ticks are less than a day apart, else dates.
+ * ticks are unix seconds, as uPlot passes them.
+ */
+export function formatTimeTicks(ticks: number[]): string[] {
+  const loc = currentLocale()
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 86_400
+  const opts: Intl.DateTimeFormatOptions = step < 86_400 ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric' }
+  const f = new Intl.DateTimeFormat(loc, opts)
+  return ticks.map((t) => f.format(new Date(t * 1000)))
+}
+
+/** The chart legend's time (unix seconds): date and time in the active locale. */
+export function formatChartTime(sec: number | null): string {
+  if (sec === null || !Number.isFinite(sec)) return '—'
+  return new Date(sec * 1000).toLocaleString(currentLocale(), { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+}
