@@ -15,6 +15,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/core"
+	"switchboard/backend/i18n"
 	"switchboard/backend/mgmt"
 	"switchboard/backend/transfer"
 )
@@ -33,7 +34,7 @@ func (p *portableFlags) register(fs *flag.FlagSet) {
 
 // runningNote is said after a change made from the CLI: a running
 // Switchboard reloads only what it watches.
-const runningNote = "If Switchboard is running, restart it (or do this from its dashboard, Settings → Backups and Backup & transfer,) so it reloads everything."
+func runningNote() string { return i18n.Current().T("cli.portable.running_note") }
 
 func openForCLI(cfg config.Config, log *slog.Logger) (*core.Instance, mgmt.Portable, error) {
 	in, err := core.Open(context.Background(), cfg, core.Options{Log: log, UseKeyring: useKeyring()})
@@ -52,6 +53,7 @@ func backupsCommand(cfg config.Config, log *slog.Logger, sub string, args []stri
 	}
 	defer in.Close()
 	ctx := context.Background()
+	tr := i18n.Current()
 	fail := func(err error) int { fmt.Fprintf(stderr, "switchboard backups %s: %v\n", sub, err); return 1 }
 	switch sub {
 	case "", "list":
@@ -65,7 +67,7 @@ func backupsCommand(cfg config.Config, log *slog.Logger, sub string, args []stri
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d KiB\n", b.Name, b.Reason, b.CreatedAt, (b.Size+1023)/1024)
 		}
 		tw.Flush()
-		fmt.Fprintf(stderr, "%d backups in %s; the newest %d are kept.\n", len(l.Backups), l.Settings.Folder, l.Settings.Keep)
+		fmt.Fprintln(stderr, tr.T("cli.portable.backups_summary", i18n.V{"Count": len(l.Backups), "Folder": l.Settings.Folder, "Keep": l.Settings.Keep}))
 	case "create":
 		b, err := p.CreateBackup(ctx)
 		if err != nil {
@@ -74,27 +76,27 @@ func backupsCommand(cfg config.Config, log *slog.Logger, sub string, args []stri
 		fmt.Fprintln(stdout, b.Name)
 	case "restore":
 		if len(args) != 1 {
-			fmt.Fprintln(stderr, "usage: switchboard backups restore NAME (see switchboard backups list)")
+			fmt.Fprintln(stderr, tr.T("cli.portable.restore_usage"))
 			return 2
 		}
 		res, err := p.RestoreBackup(ctx, args[0])
 		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stderr, "Restored %s. The database it replaced is kept as %s.\n%s\n", res.Restored, res.Safety.Name, runningNote)
+		fmt.Fprintf(stderr, "%s\n%s\n", tr.T("cli.portable.restored", i18n.V{"Name": res.Restored, "Safety": res.Safety.Name}), runningNote())
 	case "keep":
 		n, err := strconv.Atoi(strings.Join(args, ""))
 		if err != nil {
-			fmt.Fprintln(stderr, "usage: switchboard backups keep N")
+			fmt.Fprintln(stderr, tr.T("cli.portable.keep_usage"))
 			return 2
 		}
 		st, err := p.SaveBackupSettings(ctx, n)
 		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stderr, "The newest %d backups are kept.\n", st.Keep)
+		fmt.Fprintln(stderr, tr.T("cli.portable.kept", i18n.V{"Keep": st.Keep}))
 	default:
-		fmt.Fprintf(stderr, "switchboard backups: unknown subcommand %q (list, create, restore, keep)\n", sub)
+		fmt.Fprintln(stderr, "switchboard backups: "+tr.T("cli.portable.unknown_subcommand", i18n.V{"Sub": strconv.Quote(sub), "Known": "list, create, restore, keep"}))
 		return 2
 	}
 	return 0
@@ -109,11 +111,12 @@ func setupCommand(cfg config.Config, log *slog.Logger, sub string, args []string
 	}
 	defer in.Close()
 	ctx := context.Background()
+	tr := i18n.Current()
 	fail := func(err error) int { fmt.Fprintf(stderr, "switchboard setup %s: %v\n", sub, cliMessage(err)); return 1 }
 	switch sub {
 	case "export":
 		if len(args) != 1 {
-			fmt.Fprintln(stderr, "usage: switchboard setup export FILE [--passphrase-env VAR] (passphrase read from VAR or stdin)")
+			fmt.Fprintln(stderr, tr.T("cli.portable.export_usage"))
 			return 2
 		}
 		pass, err := readPassphrase(pf.passEnv, stdin, stderr)
@@ -127,10 +130,10 @@ func setupCommand(cfg config.Config, log *slog.Logger, sub string, args []string
 		if err := os.WriteFile(args[0], data, 0o600); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stderr, "Wrote %s: the whole setup, secrets included, encrypted with your passphrase (age, scrypt). Without the passphrase nothing in it is readable.\n", args[0])
+		fmt.Fprintln(stderr, tr.T("cli.portable.exported", i18n.V{"File": args[0]}))
 	case "import":
 		if len(args) != 1 {
-			fmt.Fprintln(stderr, "usage: switchboard setup import FILE [--replace] [--dry-run] [--passphrase-env VAR]")
+			fmt.Fprintln(stderr, tr.T("cli.portable.import_usage"))
 			return 2
 		}
 		data, err := os.ReadFile(args[0])
@@ -147,7 +150,7 @@ func setupCommand(cfg config.Config, log *slog.Logger, sub string, args []string
 		}
 		fmt.Fprint(stdout, r.Text())
 		if !pf.dryRun {
-			fmt.Fprintln(stderr, runningNote)
+			fmt.Fprintln(stderr, runningNote())
 		}
 	case "config":
 		c, err := p.ExportConfig(ctx)
@@ -163,28 +166,30 @@ func setupCommand(cfg config.Config, log *slog.Logger, sub string, args []string
 		}
 		printConfigNotes(stderr, c)
 	default:
-		fmt.Fprintf(stderr, "switchboard setup: unknown subcommand %q (export, import, config)\n", sub)
+		fmt.Fprintln(stderr, "switchboard setup: "+tr.T("cli.portable.unknown_subcommand", i18n.V{"Sub": strconv.Quote(sub), "Known": "export, import, config"}))
 		return 2
 	}
 	return 0
 }
 
 func printConfigNotes(w io.Writer, c transfer.ConfigExport) {
+	tr := i18n.Current()
 	if len(c.Env) > 0 {
-		fmt.Fprintln(w, "Set these environment variables before starting Switchboard with this file:")
+		fmt.Fprintln(w, tr.T("cli.portable.set_env"))
 		for _, e := range c.Env {
 			fmt.Fprintf(w, "  %s  (%s)\n", e.Name, e.For)
 		}
 	}
 	for _, it := range c.NotCarried {
-		fmt.Fprintf(w, "Not in the file: %s %s: %s\n", it.Kind, it.Name, it.Why)
+		fmt.Fprintln(w, tr.T("cli.portable.not_carried", i18n.V{"Kind": it.Kind, "Name": it.Name, "Why": it.Why}))
 	}
 }
 
 // importCommand runs `switchboard import PEER [PATH] [--dry-run]`.
 func importCommand(cfg config.Config, log *slog.Logger, peer string, args []string, pf portableFlags, stdout, stderr io.Writer) int {
+	tr := i18n.Current()
 	if peer == "" || len(args) > 1 {
-		fmt.Fprintf(stderr, "usage: switchboard import %s [PATH] [--dry-run]\n", strings.Join(transfer.PeerIDs(), "|"))
+		fmt.Fprintln(stderr, tr.T("cli.portable.peer_usage", i18n.V{"Peers": strings.Join(transfer.PeerIDs(), "|")}))
 		return 2
 	}
 	in, _, err := openForCLI(cfg, log)
@@ -200,14 +205,14 @@ func importCommand(cfg config.Config, log *slog.Logger, peer string, args []stri
 	r, err := in.ImportPeer(context.Background(), peer, path, pf.dryRun)
 	if err != nil {
 		if r.Found != "" {
-			fmt.Fprintf(stderr, "Found: %s\n", r.Found)
+			fmt.Fprintln(stderr, tr.T("cli.portable.found", i18n.V{"Path": r.Found}))
 		}
 		fmt.Fprintf(stderr, "switchboard import %s: %v\n", peer, cliMessage(err))
 		return 1
 	}
 	fmt.Fprint(stdout, r.Text())
 	if !pf.dryRun {
-		fmt.Fprintln(stderr, runningNote)
+		fmt.Fprintln(stderr, runningNote())
 	}
 	return 0
 }
@@ -223,21 +228,22 @@ func cliMessage(err error) string {
 // readPassphrase reads the passphrase from an environment variable or the
 // first line of stdin (never from a flag: shell history, ps).
 func readPassphrase(env string, stdin io.Reader, stderr io.Writer) (string, error) {
+	tr := i18n.Current()
 	if env != "" {
 		v, ok := os.LookupEnv(env)
 		if !ok || v == "" {
-			return "", fmt.Errorf("environment variable %s is not set", env)
+			return "", errors.New(tr.T("cli.portable.env_not_set", i18n.V{"Var": env}))
 		}
 		return v, nil
 	}
-	fmt.Fprintln(stderr, "Passphrase (one line on standard input):")
+	fmt.Fprintln(stderr, tr.T("cli.portable.passphrase_prompt"))
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", err
 	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		return "", errors.New("no passphrase given")
+		return "", errors.New(tr.T("cli.portable.no_passphrase"))
 	}
 	return line, nil
 }

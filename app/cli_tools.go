@@ -29,11 +29,13 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"switchboard/backend/clitools"
 	"switchboard/backend/config"
+	"switchboard/backend/i18n"
 	"switchboard/backend/keys"
 )
 
@@ -50,7 +52,7 @@ var (
 	}
 )
 
-const toolsUsage = `usage:
+const toolsUsage = `
   switchboard tools list
   switchboard tools diff TOOL [--model M] [SLOT=MODEL…]
   switchboard tools apply TOOL [--model M] [SLOT=MODEL…] [--yes]
@@ -62,6 +64,7 @@ const toolsUsage = `usage:
 // toolsCommand runs `switchboard tools SUB ARGS…` and returns the exit code.
 func toolsCommand(svc *clitools.Service, sub string, args []string, model string, yes bool, stdout, stderr io.Writer) int {
 	ctx := context.Background()
+	tr := i18n.Current()
 	switch sub {
 	case "list", "":
 		return toolsList(ctx, svc, stdout)
@@ -70,33 +73,33 @@ func toolsCommand(svc *clitools.Service, sub string, args []string, model string
 		return 0
 	case "instructions":
 		if len(args) != 1 {
-			fmt.Fprint(stderr, "switchboard tools instructions: name one tool (cursor, roo-code, vscode-copilot)\n")
+			fmt.Fprintln(stderr, "switchboard tools instructions: "+tr.T("cli.tools.name_one"))
 			return 2
 		}
 		text, ok := svc.Instructions(args[0])
 		if !ok {
-			fmt.Fprintf(stderr, "switchboard tools instructions: no manual steps for %q (try: switchboard tools apply %s)\n", args[0], args[0])
+			fmt.Fprintln(stderr, "switchboard tools instructions: "+tr.T("cli.tools.no_manual_steps", i18n.V{"Tool": strconv.Quote(args[0]), "ID": args[0]}))
 			return 2
 		}
 		fmt.Fprintln(stdout, text)
 		return 0
 	case "diff", "apply", "undo":
 	default:
-		fmt.Fprintf(stderr, "switchboard tools: unknown subcommand %q\n%s", sub, toolsUsage)
+		fmt.Fprintf(stderr, "switchboard tools: %s\n%s:%s", tr.T("cli.tools.unknown_subcommand", i18n.V{"Sub": strconv.Quote(sub)}), tr.T("cli.usage"), toolsUsage)
 		return 2
 	}
 	if len(args) < 1 {
-		fmt.Fprintf(stderr, "switchboard tools %s: name a tool (see: switchboard tools list)\n", sub)
+		fmt.Fprintf(stderr, "switchboard tools %s: %s\n", sub, tr.T("cli.tools.name_a_tool"))
 		return 2
 	}
 	id := args[0]
 	if text, ok := svc.Instructions(id); ok {
-		fmt.Fprintf(stderr, "%s is configured in its own settings, not from here:\n\n%s\n", id, text)
+		fmt.Fprintf(stderr, "%s\n\n%s\n", tr.T("cli.tools.configured_elsewhere", i18n.V{"Tool": id}), text)
 		return 2
 	}
 	if sub == "undo" {
 		if len(args) > 1 {
-			fmt.Fprintf(stderr, "switchboard tools undo: unexpected %q\n", args[1])
+			fmt.Fprintln(stderr, "switchboard tools undo: "+tr.T("cli.tools.unexpected", i18n.V{"Arg": strconv.Quote(args[1])}))
 			return 2
 		}
 		res, err := svc.Undo(ctx, id)
@@ -111,7 +114,7 @@ func toolsCommand(svc *clitools.Service, sub string, args []string, model string
 	for _, a := range args[1:] {
 		slot, m, ok := strings.Cut(a, "=")
 		if !ok || slot == "" || m == "" {
-			fmt.Fprintf(stderr, "switchboard tools %s: unexpected %q (per-role models are SLOT=MODEL)\n", sub, a)
+			fmt.Fprintf(stderr, "switchboard tools %s: %s\n", sub, tr.T("cli.tools.unexpected_slot", i18n.V{"Arg": strconv.Quote(a)}))
 			return 2
 		}
 		if choice.Slots == nil {
@@ -130,13 +133,13 @@ func toolsCommand(svc *clitools.Service, sub string, args []string, model string
 	}
 	if !yes {
 		if !stdinIsTerminal() {
-			fmt.Fprintln(stderr, "switchboard tools apply: standard input is not a terminal; add --yes to apply without asking")
+			fmt.Fprintln(stderr, "switchboard tools apply: "+tr.T("cli.tools.not_terminal"))
 			return 2
 		}
-		fmt.Fprintf(stdout, "Apply these changes to %s? [y/N] ", id)
+		fmt.Fprint(stdout, tr.T("cli.tools.confirm", i18n.V{"Tool": id})+" ")
 		line, _ := bufio.NewReader(toolsStdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-			fmt.Fprintln(stdout, "Nothing changed.")
+			fmt.Fprintln(stdout, tr.T("cli.tools.nothing_changed"))
 			return 1
 		}
 	}
@@ -146,21 +149,22 @@ func toolsCommand(svc *clitools.Service, sub string, args []string, model string
 		return 1
 	}
 	printResult(stdout, res)
-	fmt.Fprintf(stdout, "Undo any time with: switchboard tools undo %s\n", id)
+	fmt.Fprintln(stdout, tr.T("cli.tools.undo_hint", i18n.V{"Tool": id}))
 	return 0
 }
 
 func toolsList(ctx context.Context, svc *clitools.Service, stdout io.Writer) int {
+	tr := i18n.Current()
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOOL\tINSTALLED\tSTATE\tMODEL\tCONFIG\tNOTE")
 	for _, st := range svc.Detect(ctx) {
-		inst := "no"
+		inst := tr.T("cli.tools.no")
 		if st.Installed {
-			inst = "yes"
+			inst = tr.T("cli.tools.yes")
 		}
 		state := st.State
 		if st.Managed {
-			state += " (managed)"
+			state += " " + tr.T("cli.tools.managed")
 		}
 		model := st.Model
 		if model == "" {
@@ -175,7 +179,7 @@ func toolsList(ctx context.Context, svc *clitools.Service, stdout io.Writer) int
 			manual = append(manual, t.ID)
 		}
 	}
-	fmt.Fprintf(stdout, "\nConfigured in their own settings: %s (switchboard tools instructions TOOL).\nAnything else: switchboard tools snippet\n", strings.Join(manual, ", "))
+	fmt.Fprintf(stdout, "\n%s\n%s\n", tr.T("cli.tools.manual_footer", i18n.V{"Tools": strings.Join(manual, ", ")}), tr.T("cli.tools.snippet_footer"))
 	return 0
 }
 
@@ -188,8 +192,9 @@ func firstLine(s string) string {
 }
 
 func printPlan(w io.Writer, p *clitools.Plan) {
+	tr := i18n.Current()
 	if !p.Changed() {
-		fmt.Fprintf(w, "%s already points at Switchboard with model %q; nothing to change.\n", p.Tool, p.Model)
+		fmt.Fprintln(w, tr.T("cli.tools.already", i18n.V{"Tool": p.Tool, "Model": strconv.Quote(p.Model)}))
 		return
 	}
 	for _, f := range p.Files {
@@ -198,29 +203,30 @@ func printPlan(w io.Writer, p *clitools.Plan) {
 		}
 	}
 	if p.NewKey {
-		fmt.Fprintf(w, "\nA new local key %q will be created for this tool (shown above as a placeholder).\n", p.KeyName)
+		fmt.Fprintln(w, "\n"+tr.T("cli.tools.new_key", i18n.V{"Name": strconv.Quote(p.KeyName)}))
 	}
 	if p.Notes != "" {
-		fmt.Fprintf(w, "Note: %s\n", p.Notes)
+		fmt.Fprintln(w, tr.T("cli.tools.note", i18n.V{"Note": p.Notes}))
 	}
 }
 
 func printResult(w io.Writer, r *clitools.Result) {
+	tr := i18n.Current()
 	for _, f := range r.Files {
 		line := fmt.Sprintf("%-9s %s", f.Action, f.Path)
 		if f.Backup != "" {
-			line += "  (backup: " + f.Backup + ")"
+			line += "  " + tr.T("cli.tools.backup", i18n.V{"Path": f.Backup})
 		}
 		fmt.Fprintln(w, line)
 	}
 	if r.KeyCreated {
-		fmt.Fprintf(w, "Created local key %q for %s.\n", r.KeyName, r.Tool)
+		fmt.Fprintln(w, tr.T("cli.tools.key_created", i18n.V{"Name": strconv.Quote(r.KeyName), "Tool": r.Tool}))
 	}
 	if r.KeyRevoked {
-		fmt.Fprintf(w, "Revoked local key %q.\n", r.KeyName)
+		fmt.Fprintln(w, tr.T("cli.tools.key_revoked", i18n.V{"Name": strconv.Quote(r.KeyName)}))
 	}
 	for _, warn := range r.Warnings {
-		fmt.Fprintln(w, "warning:", warn)
+		fmt.Fprintln(w, tr.T("cli.tools.warning", i18n.V{"Message": warn}))
 	}
 }
 

@@ -50,20 +50,7 @@ func TestTrayMenuSpeaksChosenLanguage(t *testing.T) {
 // the data dir's settings; before any data dir is read, the system's.
 func TestCLISpeaksStoredLanguage(t *testing.T) {
 	defer i18n.SetPreference(i18n.System)
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	in, err := core.Open(context.Background(), cfg, core.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := mgmt.DefaultSettings()
-	st.Language = "fi"
-	if _, err := in.OfflineServices().SaveSettings(context.Background(), st); err != nil {
-		t.Fatal(err)
-	}
-	in.Close()
-	i18n.SetPreference(i18n.System)
+	dir := dataDirInLanguage(t, "fi")
 
 	code, secret, errs := run("keys", "create", "--name", "laptop", "--data-dir", dir)
 	if code != 0 || !strings.HasPrefix(secret, "sk-") || !strings.Contains(errs, "Avain ”laptop” luotiin") {
@@ -80,4 +67,51 @@ func TestCLISpeaksStoredLanguage(t *testing.T) {
 	if code, _, errs = run("frobnicate"); code != 2 || !strings.Contains(errs, "comando desconocido «frobnicate»") {
 		t.Fatalf("unknown command under LANG=es: code %d, stderr %q", code, errs)
 	}
+}
+
+// TestCLIBackupsAndToolsSpeakStoredLanguage: `backups` and `tools` print
+// their own sentences in the stored language; names and paths stay as they are.
+func TestCLIBackupsAndToolsSpeakStoredLanguage(t *testing.T) {
+	defer i18n.SetPreference(i18n.System)
+	t.Setenv("SWITCHBOARD_KEYRING", "off")
+	t.Setenv("HOME", t.TempDir())
+	dir := dataDirInLanguage(t, "pt-BR")
+
+	if code, _, errs := run("backups", "keep", "3", "--data-dir", dir); code != 0 || !strings.Contains(errs, "Os 3 backups mais recentes são mantidos.") {
+		t.Fatalf("backups keep in pt-BR: code %d, stderr %q", code, errs)
+	}
+	if code, _, errs := run("backups", "list", "--data-dir", dir); code != 0 || !strings.Contains(errs, "os 3 mais recentes são mantidos") {
+		t.Fatalf("backups list in pt-BR: code %d, stderr %q", code, errs)
+	}
+	if code, _, errs := run("backups", "frob", "--data-dir", dir); code != 2 || !strings.Contains(errs, `subcomando desconhecido "frob" (list, create, restore, keep)`) {
+		t.Fatalf("backups frob in pt-BR: code %d, stderr %q", code, errs)
+	}
+	code, out, errs := run("tools", "list", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "Configuradas nas próprias configurações: ") || !strings.Contains(out, "Qualquer outra: switchboard tools snippet") {
+		t.Fatalf("tools list in pt-BR: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if !strings.Contains(out, " não ") || strings.Contains(out, " no ") {
+		t.Fatalf("tools list in pt-BR: INSTALLED column not in Portuguese:\n%s", out)
+	}
+}
+
+// dataDirInLanguage makes a data dir whose stored settings choose lang,
+// and forgets the process's language so the next command reads it.
+func dataDirInLanguage(t *testing.T, lang string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	in, err := core.Open(context.Background(), cfg, core.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := mgmt.DefaultSettings()
+	st.Language = lang
+	if _, err := in.OfflineServices().SaveSettings(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	in.Close()
+	i18n.SetPreference(i18n.System)
+	return dir
 }
