@@ -3,11 +3,13 @@ package app
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -51,6 +53,7 @@ func providersCommand(cfg config.Config, log *slog.Logger, sub string, pf *provi
 	}
 	defer in.Close()
 	svc := in.OfflineServices()
+	tr := i18n.Current()
 	fail := func(err error) int { fmt.Fprintf(stderr, "switchboard providers %s: %v\n", sub, err); return 1 }
 	switch sub {
 	case "list":
@@ -64,10 +67,10 @@ func providersCommand(cfg config.Config, log *slog.Logger, sub string, pf *provi
 		tw.Flush()
 	case "add":
 		if len(args) != 1 || pf.name == "" {
-			fmt.Fprintln(stderr, "usage: switchboard providers add ID --name ACCOUNT [--key-env VAR] (key on stdin otherwise)")
+			fmt.Fprintln(stderr, tr.T("cli.providers.add_usage"))
 			return 2
 		}
-		key, err := readKey(pf.keyEnv, stdin)
+		key, err := readKey(tr, pf.keyEnv, stdin)
 		if err != nil {
 			return fail(err)
 		}
@@ -82,10 +85,10 @@ func providersCommand(cfg config.Config, log *slog.Logger, sub string, pf *provi
 		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stderr, "Added account %q to %s (key …%s, sealed at rest)\n", a.Name, args[0], a.Last4)
+		fmt.Fprintln(stderr, tr.T("cli.providers.added", i18n.V{"Account": strconv.Quote(a.Name), "Provider": args[0], "Last4": a.Last4}))
 	case "test":
 		if len(args) != 1 {
-			fmt.Fprintln(stderr, "usage: switchboard providers test ID [--account NAME]")
+			fmt.Fprintln(stderr, tr.T("cli.providers.test_usage"))
 			return 2
 		}
 		res, err := svc.TestProvider(ctx, args[0], pf.account)
@@ -95,24 +98,24 @@ func providersCommand(cfg config.Config, log *slog.Logger, sub string, pf *provi
 		code := 0
 		for _, r := range res {
 			if r.OK {
-				fmt.Fprintf(stdout, "%s/%s: ok in %d ms\n", args[0], r.Account, r.LatencyMS)
+				fmt.Fprintf(stdout, "%s/%s: %s\n", args[0], r.Account, tr.T("cli.providers.test_ok", i18n.V{"MS": r.LatencyMS}))
 			} else {
-				fmt.Fprintf(stdout, "%s/%s: FAILED: %s\n", args[0], r.Account, r.Error)
+				fmt.Fprintf(stdout, "%s/%s: %s\n", args[0], r.Account, tr.T("cli.providers.test_failed", i18n.V{"Error": r.Error}))
 				code = 1
 			}
 		}
 		return code
 	case "remove":
 		if len(args) != 1 {
-			fmt.Fprintln(stderr, "usage: switchboard providers remove ID")
+			fmt.Fprintln(stderr, tr.T("cli.providers.remove_usage"))
 			return 2
 		}
 		if err := svc.DeleteProvider(ctx, args[0]); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stderr, "Removed %s\n", args[0])
+		fmt.Fprintln(stderr, tr.T("cli.providers.removed", i18n.V{"Provider": args[0]}))
 	default:
-		fmt.Fprintf(stderr, "switchboard providers: unknown subcommand %q (list, catalog, add, test, remove)\n", sub)
+		fmt.Fprintln(stderr, "switchboard providers: "+tr.T("cli.providers.unknown_subcommand", i18n.V{"Sub": strconv.Quote(sub), "Known": "list, catalog, add, test, remove"}))
 		return 2
 	}
 	return 0
@@ -137,22 +140,22 @@ func printProviders(w io.Writer, ps []mgmt.ProviderView) {
 
 // readKey takes the key from an environment variable, or the first line of
 // standard input (so `pass show x | switchboard providers add …` works).
-func readKey(env string, stdin io.Reader) (string, error) {
+func readKey(tr *i18n.Printer, env string, stdin io.Reader) (string, error) {
 	if env != "" {
 		v, ok := os.LookupEnv(env)
 		if !ok || v == "" {
-			return "", fmt.Errorf("environment variable %s is empty", env)
+			return "", errors.New(tr.T("cli.providers.env_empty", i18n.V{"Var": env}))
 		}
 		return v, nil
 	}
 	if f, ok := stdin.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprint(os.Stderr, "API key (input hidden is not supported; paste and press Enter): ")
+			fmt.Fprint(os.Stderr, tr.T("cli.providers.key_prompt")+" ")
 		}
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return "", fmt.Errorf("no API key on standard input (or use --key-env VAR)")
+		return "", errors.New(tr.T("cli.providers.no_key"))
 	}
 	return strings.TrimSpace(line), nil
 }

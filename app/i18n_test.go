@@ -69,9 +69,9 @@ func TestCLISpeaksStoredLanguage(t *testing.T) {
 	}
 }
 
-// TestCLIBackupsAndToolsSpeakStoredLanguage: `backups` and `tools` print
+// TestCLIPortableToolsProvidersSpeakStoredLanguage: `backups`, `tools` and `providers` print
 // their own sentences in the stored language; names and paths stay as they are.
-func TestCLIBackupsAndToolsSpeakStoredLanguage(t *testing.T) {
+func TestCLIPortableToolsProvidersSpeakStoredLanguage(t *testing.T) {
 	defer i18n.SetPreference(i18n.System)
 	t.Setenv("SWITCHBOARD_KEYRING", "off")
 	t.Setenv("HOME", t.TempDir())
@@ -85,6 +85,9 @@ func TestCLIBackupsAndToolsSpeakStoredLanguage(t *testing.T) {
 	}
 	if code, _, errs := run("backups", "frob", "--data-dir", dir); code != 2 || !strings.Contains(errs, `subcomando desconhecido "frob" (list, create, restore, keep)`) {
 		t.Fatalf("backups frob in pt-BR: code %d, stderr %q", code, errs)
+	}
+	if code, _, errs := run("providers", "add", "openai", "--key-env", "SB_TEST_NO_SUCH_VAR", "--name", "w", "--data-dir", dir); code != 1 || !strings.Contains(errs, "a variável de ambiente SB_TEST_NO_SUCH_VAR está vazia") {
+		t.Fatalf("providers add in pt-BR: code %d, stderr %q", code, errs)
 	}
 	code, out, errs := run("tools", "list", "--data-dir", dir)
 	if code != 0 || !strings.Contains(out, "Configuradas nas próprias configurações: ") || !strings.Contains(out, "Qualquer outra: switchboard tools snippet") {
