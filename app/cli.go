@@ -25,53 +25,6 @@ import (
 	"switchboard/backend/server"
 )
 
-const usageText = `Switchboard: one local AI endpoint for every model you can reach.
-
-Usage:
-  switchboard [flags]               open the window and tray (headless when there is no display)
-  switchboard serve [flags]         run headless: gateway, management API and dashboard over HTTP
-  switchboard keys create --name N [POLICY]   create a local API key (printed once)
-  switchboard keys set ID|NAME POLICY         change a key's policy (only the flags given)
-      policy: [--models 'p1,p2'] [--rpm N] [--tpm N] [--daily-usd X] [--monthly-usd X]
-              [--daily-tokens N] [--monthly-tokens N] [--expires DATE|never] [--disable|--enable]
-  switchboard keys list             list local API keys, their policy and spend today / this month
-  switchboard keys revoke ID|NAME   revoke a key
-  switchboard providers list        configured providers and their accounts (keys masked)
-  switchboard providers catalog     every known provider, by tier
-  switchboard providers add ID --name ACCOUNT [--key-env VAR]   add an account (key read from VAR or stdin)
-      custom: --type openai-compatible|anthropic-compatible|gemini-compatible|responses-compatible
-              --base-url URL [--prefix P] [--models a,b] [--allow-local]
-      limits: [--max-concurrent N] [--rpm N] [--priority N]
-  switchboard providers test ID [--account NAME]   send a tiny real request, report latency or the error
-  switchboard login PROVIDER [--account NAME] [--no-browser] [--import]
-                                    sign in with a subscription: claude, codex, copilot, gemini-code-assist,
-                                    antigravity, kiro, kimi-coding, qwen-code (--import: reuse its CLI's login)
-  switchboard providers remove ID   remove a provider added from the dashboard or CLI
-  switchboard backups [list|create|restore NAME|keep N]   database backups (daily, before migrations and imports)
-  switchboard setup export FILE     the whole setup, secrets included, encrypted with a passphrase (age)
-  switchboard setup import FILE [--replace] [--dry-run]   import an export here (merge unless --replace)
-                                    (passphrase from --passphrase-env VAR or the first line of stdin)
-  switchboard setup config [FILE]   the setup as a YAML config file, secrets as ${ENV} references
-  switchboard import omniroute|9router|cliproxyapi|cc-switch [PATH] [--dry-run]
-                                    bring another gateway's setup here (its files are only read)
-  switchboard tools list            coding tools found here, where each points, its model
-  switchboard tools diff TOOL [--model M] [SLOT=MODEL…]    what apply would change
-  switchboard tools apply TOOL [--model M] [SLOT=MODEL…] [--yes]   point TOOL at Switchboard
-  switchboard tools undo TOOL       restore TOOL's files and revoke its key
-  switchboard tools snippet         shell exports for every other tool
-  switchboard tools instructions TOOL   steps for tools configured in their own UI (cursor, roo-code, vscode-copilot)
-
-Flags (each also as an environment variable):
-  --listen ADDR       SWITCHBOARD_LISTEN      address to serve on (default 127.0.0.1:20128; port 0 = any free port)
-  --data-dir DIR      SWITCHBOARD_DATA_DIR    where the database and key file live (default: user config dir/switchboard)
-  --config FILE       SWITCHBOARD_CONFIG      declarative YAML config (see README)
-  --log-format F      SWITCHBOARD_LOG_FORMAT  text | json
-  --log-level L       SWITCHBOARD_LOG_LEVEL   debug | info | warn | error
-  --minimized         SWITCHBOARD_MINIMIZED   desktop: start hidden in the tray
-  --version                                   print the version and exit
-                      SWITCHBOARD_DEBUG_ADDR  loopback host:port for pprof and expvar (profiling)
-`
-
 // globalFlags are accepted by every command.
 type globalFlags struct {
 	listen, dataDir, configFile, logFormat, logLevel stringFlag
@@ -97,7 +50,7 @@ func (s *stringFlag) ptr() *string {
 func newFlagSet(name string, g *globalFlags, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.Usage = func() { fmt.Fprint(out, usageText) }
+	fs.Usage = func() { fmt.Fprint(out, usageText()) }
 	fs.Var(&g.listen, "listen", "")
 	fs.Var(&g.dataDir, "data-dir", "")
 	fs.Var(&g.configFile, "config", "")
@@ -163,7 +116,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		args = fs.Args()[1:]
 	}
 	if !takesSub && len(positional) > 0 {
-		fmt.Fprintf(stderr, "switchboard: %s\n\n%s", i18n.Current().T("cli.unexpected_argument", i18n.V{"Arg": positional[0]}), usageText)
+		fmt.Fprintf(stderr, "switchboard: %s\n\n%s", i18n.Current().T("cli.unexpected_argument", i18n.V{"Arg": positional[0]}), usageText())
 		return 2
 	}
 	if g.version {
@@ -209,7 +162,7 @@ func Main(ui fs.FS, args []string, stdout, stderr io.Writer) int {
 		defer in.Close()
 		return toolsCommand(newToolsService(cfg, in.Keys), sub, positional, toolModel, toolYes, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "switchboard: %s\n\n%s", i18n.Current().T("cli.unknown_command", i18n.V{"Command": cmd}), usageText)
+		fmt.Fprintf(stderr, "switchboard: %s\n\n%s", i18n.Current().T("cli.unknown_command", i18n.V{"Command": cmd}), usageText())
 		return 2
 	}
 }

@@ -64,7 +64,8 @@ func TestCLISpeaksStoredLanguage(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	i18n.SetPreference(i18n.System)
-	if code, _, errs = run("frobnicate"); code != 2 || !strings.Contains(errs, "comando desconocido «frobnicate»") {
+	if code, _, errs = run("frobnicate"); code != 2 || !strings.Contains(errs, "comando desconocido «frobnicate»") ||
+		!strings.Contains(errs, "\n  switchboard tools undo TOOL       restaura los archivos de TOOL y revoca su clave\n") {
 		t.Fatalf("unknown command under LANG=es: code %d, stderr %q", code, errs)
 	}
 }
