@@ -42,11 +42,14 @@ package_test() {
 }
 
 fuzz_smoke() {
-  local pkgs pkg fn
+  local pkgs pkg fn out
   pkgs=$(grep -rl --include='*_test.go' '^func Fuzz' backend | xargs -r -n1 dirname | sort -u)
   for pkg in $pkgs; do
     for fn in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$pkg"/*_test.go | sed 's/func //'); do
-      go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "./$pkg" >/dev/null || { echo "fuzz $pkg $fn failed"; return 1; }
+      # quiet when it passes; on a failure, what go test said (a crasher is also
+      # written to the package's testdata/fuzz, to commit with the fix)
+      out=$(go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "./$pkg" 2>&1) ||
+        { echo "fuzz $pkg $fn failed:"; grep -v '^fuzz: elapsed' <<<"$out" | tail -40; return 1; }
     done
   done
 }
