@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"switchboard/backend/internal/jsonscan"
 )
@@ -24,25 +25,28 @@ func AppendString[T ~string | ~[]byte](dst []byte, s T) []byte {
 	return append(dst, '"')
 }
 
-// AppendStringBody appends s escaped for JSON, without the quotes.
+// AppendStringBody appends s escaped for JSON, without the quotes. Runs
+// that need no escaping (most of an agent's text) are found by
+// jsonscan.IndexEscape, many bytes at a time, and copied whole.
 func AppendStringBody[T ~string | ~[]byte](dst []byte, s T) []byte {
+	b := bytesView(s)
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
+	for i := 0; i < len(b); {
+		i += jsonscan.IndexEscape(b[i:])
+		if i >= len(b) {
+			break
+		}
+		c := b[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
+			dst = append(dst, b[start:i]...)
 			dst = appendEscapedASCII(dst, c)
 			i++
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		r, size := utf8.DecodeRune(b[i:min(i+utf8.UTFMax, len(b))])
 		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
+			dst = append(dst, b[start:i]...)
 			if r == utf8.RuneError {
 				dst = append(dst, `\ufffd`...)
 			} else {
@@ -55,7 +59,14 @@ func AppendStringBody[T ~string | ~[]byte](dst []byte, s T) []byte {
 		}
 		i += size
 	}
-	return append(dst, s[start:]...)
+	return append(dst, b[start:]...)
+}
+
+// bytesView is s's bytes without a copy: a string's header and a slice's
+// both start with the data pointer and the length. Only read from it.
+func bytesView[T ~string | ~[]byte](s T) []byte {
+	str := *(*string)(unsafe.Pointer(&s))
+	return unsafe.Slice(unsafe.StringData(str), len(str))
 }
 
 func appendEscapedASCII(dst []byte, c byte) []byte {

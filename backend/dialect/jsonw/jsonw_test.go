@@ -1,6 +1,7 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -8,22 +9,31 @@ import (
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "plain", "quote\" back\\ slash", "line\nbreak\r\ttab", "\x00\x01\x1f", "bad utf8 \xff\xfe",
 		"sep \u2028 \u2029", "emoji 🎉 и кириллица", "<html>&amp;"} {
-		got := AppendString(nil, s)
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil {
-			t.Fatalf("%q → %s: invalid JSON: %v", s, got, err)
-		}
-		want, _ := json.Marshal(s)
-		var wantBack string
-		_ = json.Unmarshal(want, &wantBack)
-		if back != wantBack {
-			t.Errorf("%q: decoded %q, encoding/json gives %q", s, back, wantBack)
-		}
-		for _, c := range got {
-			if c == '\n' || c == '\r' {
-				t.Errorf("%q: raw line break in %s", s, got)
-			}
-		}
+		checkAppendString(t, s)
+	}
+}
+
+// checkAppendString: AppendString's output is valid JSON without raw line
+// breaks, decodes to what encoding/json's does, and is the same for s as a
+// string and as bytes.
+func checkAppendString(t *testing.T, s string) {
+	t.Helper()
+	got := AppendString(nil, s)
+	var back string
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatalf("%q → %s: invalid JSON: %v", s, got, err)
+	}
+	want, _ := json.Marshal(s)
+	var wantBack string
+	_ = json.Unmarshal(want, &wantBack)
+	if back != wantBack {
+		t.Errorf("%q: decoded %q, encoding/json gives %q", s, back, wantBack)
+	}
+	if bytes.ContainsAny(got, "\n\r") {
+		t.Errorf("%q: raw line break in %s", s, got)
+	}
+	if string(AppendString(nil, []byte(s))) != string(got) {
+		t.Errorf("%q: string and []byte forms differ", s)
 	}
 }
 
@@ -48,4 +58,11 @@ func BenchmarkAppendString(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		buf = AppendString(buf[:0], "Hello, world! Here is a \"delta\" with a newline\nand more text.")
 	}
+}
+
+// AppendString and encoding/json agree on every input.
+func FuzzAppendString(f *testing.F) {
+	f.Add("a run of plain text longer than sixty-four bytes, then an escape\" and ünïcödé\u2028")
+	f.Add("\xff\xfe bad bytes after a long run of plain text that the vector loop takes.........")
+	f.Fuzz(checkAppendString)
 }

@@ -1,0 +1,12 @@
+package jsonscan
+
+import "golang.org/x/sys/cpu"
+
+var haveVector = cpu.X86.HasAVX2
+
+// indexStopVector returns the index of the first byte of b in the class
+// (bias, limit) (see special.go) among the first len(b)&^31 bytes, or
+// len(b)&^31 when there is none.
+//
+//go:noescape
+func indexStopVector(b []byte, bias, limit byte) int

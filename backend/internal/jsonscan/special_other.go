@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package jsonscan
+
+const haveVector = false
+
+func indexStopVector(b []byte, bias, limit byte) int { panic("unreachable") }
