@@ -62,6 +62,9 @@ type Entry struct {
 }
 
 func (e *Entry) size() int {
+	if e == nil { // a remembered absence
+		return 64
+	}
 	n := 64 + len(e.Provider) + len(e.Signature)
 	for i := range e.Lead {
 		b := &e.Lead[i]
@@ -109,7 +112,7 @@ type Memo struct {
 
 type item struct {
 	key memKey
-	e   *Entry
+	e   *Entry // nil: the database has nothing for key either
 }
 
 type row struct {
@@ -244,8 +247,8 @@ func (m *Memo) lookup(ctx context.Context, keys []memKey, disk int) []*Entry {
 	for n, i := range miss {
 		rows[n] = rowKey(keys[i])
 	}
-	found := m.load(ctx, rows)
-	if len(found) == 0 {
+	found, ok := m.load(ctx, rows)
+	if !ok {
 		return out
 	}
 	m.mu.Lock()
@@ -253,6 +256,11 @@ func (m *Memo) lookup(ctx context.Context, keys []memKey, disk int) []*Entry {
 		if e := found[rows[n]]; e != nil {
 			out[i] = e
 			m.remember(keys[i], e)
+		} else if _, known := m.items[keys[i]]; !known {
+			// Remember the absence too: a loop whose calls came from
+			// elsewhere (a pass-through, another gateway) would otherwise
+			// query the database on every request. A later put replaces it.
+			m.remember(keys[i], nil)
 		}
 	}
 	m.mu.Unlock()
@@ -260,8 +268,8 @@ func (m *Memo) lookup(ctx context.Context, keys []memKey, disk int) []*Entry {
 }
 
 // load reads entries from the database; rows that do not open (another
-// install's key, tampering) are skipped.
-func (m *Memo) load(ctx context.Context, keys []string) map[string]*Entry {
+// install's key, tampering) are skipped. ok is false when the read failed.
+func (m *Memo) load(ctx context.Context, keys []string) (found map[string]*Entry, ok bool) {
 	args := make([]any, 0, len(keys)+1)
 	args = append(args, m.o.Now().Add(-m.o.TTL).UnixMilli())
 	for _, k := range keys {
@@ -271,7 +279,7 @@ func (m *Memo) load(ctx context.Context, keys []string) map[string]*Entry {
 	rows, err := m.o.DB.QueryContext(ctx, q, args...)
 	if err != nil {
 		m.o.Log.Warn("reasoning memo: read failed", "err", err)
-		return nil
+		return nil, false
 	}
 	defer rows.Close()
 	out := map[string]*Entry{}
@@ -289,7 +297,7 @@ func (m *Memo) load(ctx context.Context, keys []string) map[string]*Entry {
 			out[k] = &e
 		}
 	}
-	return out
+	return out, rows.Err() == nil
 }
 
 // writer saves queued rows in batches, one transaction each.

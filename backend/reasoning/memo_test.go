@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -246,5 +247,42 @@ func BenchmarkRestoreLongLoop(b *testing.B) {
 		if _, n := m.Restore(ctx, "k", "gem", ir.OriginGemini, msgs); n != 200 {
 			b.Fatalf("restored %d", n)
 		}
+	}
+}
+
+// A current-turn call the memo never saw is looked up in the database
+// once, not on every request of the loop; an entry saved later for it
+// still wins.
+func TestRemembersAbsence(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	var logs bytes.Buffer
+	m := New(Options{DB: db.DB, Sealer: sealer(t), Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	defer m.Close()
+	if _, n := m.Restore(ctx, "keyA", "ant", ir.OriginAnthropic, clientEcho()); n != 0 {
+		t.Fatalf("restored %d from an empty memo", n)
+	}
+	// With the database gone, a second lookup that went to it would log a
+	// failed read.
+	db.Close()
+	if _, n := m.Restore(ctx, "keyA", "ant", ir.OriginAnthropic, clientEcho()); n != 0 {
+		t.Fatalf("restored %d", n)
+	}
+	if bytes.Contains(logs.Bytes(), []byte("read failed")) {
+		t.Fatalf("the absence was not remembered; the database was read again: %s", logs.String())
+	}
+	m.Remember("keyA", "ant", ir.OriginAnthropic, anthropicAnswer())
+	if _, n := m.Restore(ctx, "keyA", "ant", ir.OriginAnthropic, clientEcho()); n != 2 {
+		t.Fatalf("after the answer was remembered restored %d, want 2", n)
+	}
+	// A failed read is not taken for an absence.
+	m2 := New(Options{DB: db.DB, Sealer: sealer(t), Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	defer m2.Close()
+	logs.Reset()
+	for range 2 {
+		m2.Restore(ctx, "keyB", "ant", ir.OriginAnthropic, clientEcho())
+	}
+	if got := bytes.Count(logs.Bytes(), []byte("read failed")); got != 2 {
+		t.Fatalf("failed reads logged %d times, want 2 (a failure must be retried)", got)
 	}
 }
