@@ -5,6 +5,7 @@
 package dialect
 
 import (
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/sse"
 )
@@ -54,7 +55,10 @@ type Codec interface {
 // conversation that check is a full pass of its own. The result is
 // DecodeRequest's for the same valid body.
 type ValidDecoder interface {
-	DecodeValidRequest(body []byte) (*ir.Request, error)
+	// spans, when not nil, holds what a jsonscan.Walker.Scan of body
+	// remembered; a codec that walks bodies with a Walker walks with it
+	// (nothing is scanned twice) and may change it until it returns.
+	DecodeValidRequest(body []byte, spans *jsonscan.Walker) (*ir.Request, error)
 }
 
 // StreamDecoder turns upstream SSE events into hub events.

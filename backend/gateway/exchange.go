@@ -7,12 +7,14 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
 	"switchboard/backend/provider"
@@ -39,6 +41,11 @@ type exchange struct {
 	// translation, req holds only the model and stream flag (see fullRequest).
 	decode  func([]byte) (*ir.Request, error)
 	decoded bool
+	// valid decodes a body the validation pass checked, walking it with
+	// the spans that pass remembered (walker, from walkers; nil once
+	// the decode is done or the exchange over).
+	valid  dialect.ValidDecoder
+	walker *jsonscan.Walker
 	flush   http.Flusher
 	// committed turns true when the first byte went to the client.
 	committed    atomic.Bool
@@ -126,6 +133,7 @@ var errBudget = errors.New("combo time budget spent")
 // run plans the route and tries candidates until one answers, one fails
 // after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
+	defer x.releaseWalker()
 	if !x.admitKey() {
 		return
 	}
@@ -382,7 +390,14 @@ func (x *exchange) fullRequest() (*ir.Request, error) {
 	if x.decoded {
 		return x.req, nil
 	}
-	r, err := x.decode(x.body)
+	var r *ir.Request
+	var err error
+	if x.valid != nil {
+		r, err = x.valid.DecodeValidRequest(x.body, x.walker)
+		x.releaseWalker()
+	} else {
+		r, err = x.decode(x.body)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -470,4 +485,23 @@ func asIRError(err error) *ir.Error {
 		return e
 	}
 	return &ir.Error{Kind: ir.KindInternal, Message: "internal error", Cause: err}
+}
+
+// walkers keeps the span tables of the validation pass between requests:
+// an agent's body needs one of ~5,000 spans (80 KB), which a pass-through
+// never reads.
+var walkers = sync.Pool{New: func() any { return new(jsonscan.Walker) }}
+
+// maxPooledSpans bounds what the pool keeps: a rare huge body's table is
+// left to the collector.
+const maxPooledSpans = 1 << 20
+
+func (x *exchange) releaseWalker() {
+	if x.walker == nil {
+		return
+	}
+	if x.walker.Release() <= maxPooledSpans {
+		walkers.Put(x.walker)
+	}
+	x.walker = nil
 }

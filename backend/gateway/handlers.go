@@ -90,7 +90,8 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	// One pass validates the body, finds its model and stream flag, and
 	// notes the markers routing looks for (bodyMarks).
 	var modelRaw, streamRaw []byte
-	if jsonscan.Scan(body, func(k, v []byte) {
+	x.walker = walkers.Get().(*jsonscan.Walker)
+	if x.walker.Scan(body, func(k, v []byte) {
 		switch {
 		case modelRaw == nil && keyIs(k, "model"):
 			modelRaw = v
@@ -111,7 +112,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 			}
 		}
 		if vd, ok := codec.(dialect.ValidDecoder); ok && decode == nil {
-			x.decode = vd.DecodeValidRequest // the pass above checked it
+			x.valid = vd // the pass above checked it and kept its spans
 		}
 		if decode == nil {
 			// Lazy: pass-through needs only the model and the stream flag;
@@ -120,6 +121,9 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 			x.row.RequestedModel, x.row.Stream = x.req.Model, x.req.Stream
 			return x, true
 		}
+	}
+	if x.valid == nil {
+		x.releaseWalker() // its spans have no reader
 	}
 	if _, err := x.fullRequest(); err != nil {
 		x.fail(asIRError(err))

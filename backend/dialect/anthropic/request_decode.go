@@ -31,16 +31,19 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) { return decodeRequ
 func DecodeCountTokens(body []byte) (*ir.Request, error) { return decodeRequest(body) }
 
 // DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
-func (codec) DecodeValidRequest(body []byte) (*ir.Request, error) { return decodeValid(body) }
+func (codec) DecodeValidRequest(body []byte, spans *jsonscan.Walker) (*ir.Request, error) {
+	return decodeValid(body, spans)
+}
 
 func decodeRequest(body []byte) (*ir.Request, error) {
 	if !jsonscan.Valid(body) {
 		return nil, ir.Errorf(ir.KindBadRequest, "invalid JSON body")
 	}
-	return decodeValid(body)
+	return decodeValid(body, nil)
 }
 
-func decodeValid(body []byte) (*ir.Request, error) {
+// decodeValid decodes a valid body, walking it with spans when given.
+func decodeValid(body []byte, spans *jsonscan.Walker) (*ir.Request, error) {
 	root := gjson.Parse(unsafeString(body))
 	if !root.IsObject() {
 		return nil, ir.Errorf(ir.KindBadRequest, "body: expected a JSON object")
@@ -48,7 +51,10 @@ func decodeValid(body []byte) (*ir.Request, error) {
 	req := &ir.Request{}
 	var messages, tools, toolChoice, thinking, outputConfig, outputFormat gjson.Result
 	var err error
-	sc := &decodeState{}
+	if spans == nil {
+		spans = &jsonscan.Walker{}
+	}
+	sc := &decodeState{Walker: spans}
 	sc.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "model":
@@ -90,7 +96,7 @@ func decodeValid(body []byte) (*ir.Request, error) {
 	if err = decodeMessages(sc, req, messages); err != nil {
 		return nil, err
 	}
-	if req.Tools, err = decodeTools(tools); err != nil {
+	if req.Tools, err = decodeTools(sc, tools); err != nil {
 		return nil, err
 	}
 	decodeToolChoice(req, toolChoice)
@@ -251,7 +257,7 @@ func decodeBlocks(sc *decodeState, v gjson.Result, where string) ([]ir.Block, er
 // decodeState is what one request's decoding shares: the string arena
 // and the block scratch.
 type decodeState struct {
-	jsonscan.Walker
+	*jsonscan.Walker
 	scratch []ir.Block
 }
 

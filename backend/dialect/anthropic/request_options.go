@@ -12,54 +12,63 @@ import (
 
 // decodeTools reads custom tools (input_schema) and keeps Anthropic's server
 // tools (web_search_20250305, bash_…, text_editor_…) whole in Raw.
-func decodeTools(v gjson.Result) ([]ir.Tool, error) {
+func decodeTools(sc *decodeState, v gjson.Result) ([]ir.Tool, error) {
 	if v.Type == gjson.Null {
 		return nil, nil
 	}
 	if !v.IsArray() {
 		return nil, wrongType("tools", "an array")
 	}
-	items := v.Array()
-	if len(items) == 0 {
-		return nil, nil
-	}
-	tools := make([]ir.Tool, 0, len(items))
-	for i, item := range items {
-		where := "tools." + strconv.Itoa(i)
-		if !item.IsObject() {
-			return nil, wrongType(where, "a tool object")
-		}
-		var typ, name, desc, schema, strict, cc gjson.Result
-		item.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "type":
-				typ = v
-			case "name":
-				name = v
-			case "description":
-				desc = v
-			case "input_schema":
-				schema = v
-			case "strict":
-				strict = v
-			case "cache_control":
-				cc = v
-			}
-			return true
-		})
-		if name.Exists() && name.Type != gjson.String {
-			return nil, wrongType(where+".name", "a string")
-		}
-		t := ir.Tool{Name: name.Str, CacheControl: rawObject(cc)}
-		if typ.Str == "" || typ.Str == "custom" {
-			t.Kind, t.Description, t.Strict = ir.ToolKindFunction, desc.Str, strict.Bool()
-			t.Parameters = rawObject(schema)
-		} else {
-			t.Kind, t.Raw = typ.Str, json.RawMessage(item.Raw)
+	// Walked like the messages (the Walker's spans, not gjson's byte-by-byte
+	// parse): Claude Code sends dozens of tools with long schemas.
+	var tools []ir.Tool
+	var err error
+	i := 0
+	sc.Each(v, func(_, item gjson.Result) bool {
+		var t ir.Tool
+		if t, err = decodeTool(sc, item, i); err != nil {
+			return false
 		}
 		tools = append(tools, t)
+		i++
+		return true
+	})
+	return tools, err
+}
+
+func decodeTool(sc *decodeState, item gjson.Result, i int) (ir.Tool, error) {
+	if !item.IsObject() {
+		return ir.Tool{}, wrongType("tools."+strconv.Itoa(i), "a tool object")
 	}
-	return tools, nil
+	var typ, name, desc, schema, strict, cc gjson.Result
+	sc.Each(item, func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			typ = v
+		case "name":
+			name = v
+		case "description":
+			desc = v
+		case "input_schema":
+			schema = v
+		case "strict":
+			strict = v
+		case "cache_control":
+			cc = v
+		}
+		return true
+	})
+	if name.Exists() && name.Type != gjson.String {
+		return ir.Tool{}, wrongType("tools."+strconv.Itoa(i)+".name", "a string")
+	}
+	t := ir.Tool{Name: name.Str, CacheControl: rawObject(cc)}
+	if typ.Str == "" || typ.Str == "custom" {
+		t.Kind, t.Description, t.Strict = ir.ToolKindFunction, desc.Str, strict.Bool()
+		t.Parameters = rawObject(schema)
+	} else {
+		t.Kind, t.Raw = typ.Str, json.RawMessage(item.Raw)
+	}
+	return t, nil
 }
 
 func decodeToolChoice(req *ir.Request, tc gjson.Result) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -125,7 +126,7 @@ func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
 	}
 	resp.Content = []ir.Block{}
 	if firstByte(w.Content) == '[' {
-		blocks, err := decodeBlocks(&decodeState{}, gjson.ParseBytes(w.Content), "content")
+		blocks, err := decodeBlocks(&decodeState{Walker: &jsonscan.Walker{}}, gjson.ParseBytes(w.Content), "content")
 		if err != nil {
 			return nil, &ir.Error{Kind: ir.KindUpstream5xx, Message: "anthropic: malformed response content", Cause: err}
 		}

@@ -20,7 +20,7 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 }
 
 // DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
-func (codec) DecodeValidRequest(body []byte) (*ir.Request, error) {
+func (codec) DecodeValidRequest(body []byte, _ *jsonscan.Walker) (*ir.Request, error) {
 	root, err := objectOf(body)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,16 @@ const minSpan = 128
 // Reset prepares w for another body (the arena's strings stay valid).
 func (w *Walker) Reset() { w.spans = w.spans[:0] }
 
+// Release readies w to be kept for reuse by another goroutine: the spans
+// are forgotten and the arena let go (the strings decoded into it stay
+// valid, owned by whoever holds them). It returns the span table's
+// capacity, for a pool to decide whether w is worth keeping.
+func (w *Walker) Release() int {
+	w.buf = nil
+	w.Reset()
+	return cap(w.spans)
+}
+
 // arenaBlock is the arena's allocation unit (a longer string gets a block
 // of its own size).
 const arenaBlock = 64 << 10

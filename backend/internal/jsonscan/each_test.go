@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -42,6 +43,37 @@ func checkEach(t *testing.T, doc string) {
 	}
 	if got, want := breadth(gjson.Parse(doc), (&Walker{}).Each), breadth(gjson.Parse(doc), gjsonEach); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Walker.Each level by level (%q):\n%v\ngjson:\n%v", doc, got, want)
+	}
+	// With the spans a validating Scan left (the gateway's pass), walked
+	// whole and level by level.
+	scanned := func() *Walker {
+		w := &Walker{buf: make([]byte, 0, 8)}
+		if !w.Scan(unsafe.Slice(unsafe.StringData(doc), len(doc)), nil, nil) {
+			t.Fatalf("Walker.Scan(%q) = false", doc)
+		}
+		checkSpans(t, doc, w)
+		return w
+	}
+	if got := walk(gjson.Parse(doc), scanned().Each); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Walker.Each after Scan (%q):\n%v\ngjson:\n%v", doc, got, want)
+	}
+	if got, want := breadth(gjson.Parse(doc), scanned().Each), breadth(gjson.Parse(doc), gjsonEach); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Walker.Each after Scan, level by level (%q):\n%v\ngjson:\n%v", doc, got, want)
+	}
+}
+
+// checkSpans: every span w holds is one whole value of doc, in order.
+func checkSpans(t *testing.T, doc string, w *Walker) {
+	t.Helper()
+	base := uintptr(unsafe.Pointer(unsafe.StringData(doc)))
+	for n, sp := range w.spans {
+		start, end := int(sp.start-base), int(sp.end-base)
+		if n > 0 && sp.start <= w.spans[n-1].start {
+			t.Fatalf("%q: span %d starts at %d, not after span %d", doc, n, start, n-1)
+		}
+		if start < 0 || end > len(doc) || endValue(doc, start) != end {
+			t.Fatalf("%q: span %d is [%d,%d), the value there ends at %d", doc, n, start, end, endValue(doc, start))
+		}
 	}
 }
 

@@ -9,6 +9,8 @@
 // skipped 32 bytes at a time where the CPU allows (special.go).
 package jsonscan
 
+import "unsafe"
+
 // Valid reports whether b holds exactly one JSON value, whitespace around
 // it allowed.
 func Valid(b []byte) bool { return Top(b, nil) }
@@ -25,8 +27,25 @@ func Top(b []byte, f func(key, value []byte)) bool { return Scan(b, f, nil) }
 // kept): a caller looking for a marker in a body (a tag, a key, a type)
 // finds it in the same pass instead of searching all the bytes again.
 func Scan(b []byte, f func(key, value []byte), str func(s []byte)) bool {
+	return (*Walker)(nil).Scan(b, f, str)
+}
+
+// Scan is the package's Scan that also remembers, in w, the spans a
+// Walker would record walking b (containers up to 64 deep, long strings):
+// a decoder then walks b with w without scanning any of it again. It
+// resets w first; w holds b's spans until the next Reset or Scan.
+func (w *Walker) Scan(b []byte, f func(key, value []byte), str func(s []byte)) bool {
 	var buf [64]byte // open containers, '{' or '['; deeper bodies grow it
 	stack := buf[:0]
+	var open [64]int32 // w.spans index of each open container (the first 64)
+	var base uintptr
+	if w != nil {
+		w.Reset()
+		if want := len(b)/spanEvery + 16; cap(w.spans) < want {
+			w.spans = make([]span, 0, want)
+		}
+		base = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	}
 	var key []byte
 	vstart := 0
 	i := skipWS(b, 0)
@@ -41,10 +60,15 @@ value:
 		}
 		switch c := b[i]; c {
 		case '{', '[':
+			at := i
 			i = skipWS(b, i+1)
 			if i < len(b) && b[i] == c+2 { // '}' and ']' follow their openers by 2
 				i++
 				break
+			}
+			if w != nil && len(stack) < len(open) {
+				open[len(stack)] = int32(len(w.spans))
+				w.spans = append(w.spans, span{start: base + uintptr(at)})
 			}
 			stack = append(stack, c)
 			if c == '{' {
@@ -60,6 +84,9 @@ value:
 			}
 			if str != nil {
 				str(b[start : i-1])
+			}
+			if w != nil && i-start+1 >= minSpan {
+				w.spans = append(w.spans, span{base + uintptr(start-1), base + uintptr(i)})
 			}
 		case 't':
 			if i = literal(b, i, "true"); i < 0 {
@@ -90,21 +117,24 @@ value:
 			if i = skipWS(b, i); i >= len(b) {
 				return false
 			}
-			open := stack[len(stack)-1]
+			opener := stack[len(stack)-1]
 			if b[i] == ',' {
 				i = skipWS(b, i+1)
-				if open == '{' {
+				if opener == '{' {
 					if i, ok = memberKey(b, i, len(stack) == 1, &key, str); !ok {
 						return false
 					}
 				}
 				continue value
 			}
-			if b[i] != open+2 {
+			if b[i] != opener+2 {
 				return false
 			}
 			stack = stack[:len(stack)-1]
 			i++
+			if w != nil && len(stack) < len(open) {
+				w.spans[open[len(stack)]].end = base + uintptr(i)
+			}
 		}
 	}
 }
