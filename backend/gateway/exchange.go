@@ -46,7 +46,7 @@ type exchange struct {
 	// the decode is done or the exchange over).
 	valid  dialect.ValidDecoder
 	walker *jsonscan.Walker
-	flush   http.Flusher
+	flush  http.Flusher
 	// committed turns true when the first byte went to the client.
 	committed    atomic.Bool
 	firstTokenAt time.Time

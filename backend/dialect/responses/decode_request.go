@@ -23,7 +23,9 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 }
 
 // DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
-func (codec) DecodeValidRequest(body []byte, _ *jsonscan.Walker) (*ir.Request, error) { return decodeValid(body) }
+func (codec) DecodeValidRequest(body []byte, _ *jsonscan.Walker) (*ir.Request, error) {
+	return decodeValid(body)
+}
 
 func decodeValid(body []byte) (*ir.Request, error) {
 	root := gjson.Parse(jsonscan.View(body))
