@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -285,12 +286,7 @@ func (w *Walker) unescape(body string, i int) string {
 	for i < len(body) {
 		c := body[i]
 		if c != '\\' {
-			j := strings.IndexByte(body[i+1:], '\\')
-			if j < 0 {
-				j = len(body)
-			} else {
-				j += i + 1
-			}
+			j := i + 1 + indexBackslash(body[i+1:])
 			b = append(b, body[i:j]...)
 			i = j
 			continue
@@ -327,6 +323,25 @@ func (w *Walker) unescape(body string, i int) string {
 		return ""
 	}
 	return unsafe.String(&b[start], len(b)-start)
+}
+
+// indexBackslash is strings.IndexByte(s, '\\'), or len(s) when there is
+// none, with the first words checked inline: in agent text the next escape
+// is usually a few words away, closer than a call into IndexByte pays off.
+func indexBackslash(s string) int {
+	i := 0
+	for ; i+8 <= len(s) && i < 32; i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w ^= ones * '\\'
+		if m := (w - ones) &^ w & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	if j := strings.IndexByte(s[i:], '\\'); j >= 0 {
+		return i + j
+	}
+	return len(s)
 }
 
 func hexRune(h string) rune {

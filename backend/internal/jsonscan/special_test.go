@@ -2,6 +2,7 @@ package jsonscan
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -73,4 +74,26 @@ func FuzzIndexStop(f *testing.F) {
 	f.Add([]byte("plain text that runs past thirty-two bytes, then a \"quote"))
 	f.Add([]byte("ünïcödé and a tab\tafter forty bytes of ascii text here"))
 	f.Fuzz(func(t *testing.T, b []byte) { checkStop(t, b) })
+}
+
+func TestIndexBackslash(t *testing.T) {
+	for n := 0; n <= 80; n++ {
+		b := []byte(strings.Repeat("x", n))
+		if got := indexBackslash(string(b)); got != n {
+			t.Fatalf("none in %d bytes: got %d", n, got)
+		}
+		for pos := 0; pos < n; pos++ {
+			for _, c := range []byte{'\\', 0x5c ^ 0x01, 0xdc, 0} {
+				b[pos] = c
+				want := strings.IndexByte(string(b), '\\')
+				if want < 0 {
+					want = n
+				}
+				if got := indexBackslash(string(b)); got != want {
+					t.Fatalf("%q: got %d, want %d", b, got, want)
+				}
+				b[pos] = 'x'
+			}
+		}
+	}
 }
