@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,8 +258,8 @@ func BenchmarkRestoreLongLoop(b *testing.B) {
 func TestRemembersAbsence(t *testing.T) {
 	dir := t.TempDir()
 	db := openDB(t, dir)
-	var logs bytes.Buffer
-	m := New(Options{DB: db.DB, Sealer: sealer(t), Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	logs := &lockedLog{}
+	m := New(Options{DB: db.DB, Sealer: sealer(t), Log: slog.New(slog.NewTextHandler(logs, nil))})
 	defer m.Close()
 	if _, n := m.Restore(ctx, "keyA", "ant", ir.OriginAnthropic, clientEcho()); n != 0 {
 		t.Fatalf("restored %d from an empty memo", n)
@@ -268,7 +270,7 @@ func TestRemembersAbsence(t *testing.T) {
 	if _, n := m.Restore(ctx, "keyA", "ant", ir.OriginAnthropic, clientEcho()); n != 0 {
 		t.Fatalf("restored %d", n)
 	}
-	if bytes.Contains(logs.Bytes(), []byte("read failed")) {
+	if logs.count("read failed") != 0 {
 		t.Fatalf("the absence was not remembered; the database was read again: %s", logs.String())
 	}
 	m.Remember("keyA", "ant", ir.OriginAnthropic, anthropicAnswer())
@@ -276,13 +278,33 @@ func TestRemembersAbsence(t *testing.T) {
 		t.Fatalf("after the answer was remembered restored %d, want 2", n)
 	}
 	// A failed read is not taken for an absence.
-	m2 := New(Options{DB: db.DB, Sealer: sealer(t), Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	logs2 := &lockedLog{}
+	m2 := New(Options{DB: db.DB, Sealer: sealer(t), Log: slog.New(slog.NewTextHandler(logs2, nil))})
 	defer m2.Close()
-	logs.Reset()
 	for range 2 {
 		m2.Restore(ctx, "keyB", "ant", ir.OriginAnthropic, clientEcho())
 	}
-	if got := bytes.Count(logs.Bytes(), []byte("read failed")); got != 2 {
+	if got := logs2.count("read failed"); got != 2 {
 		t.Fatalf("failed reads logged %d times, want 2 (a failure must be retried)", got)
 	}
 }
+
+// lockedLog is a log sink the memo's writer goroutine and the test share.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *lockedLog) count(s string) int { return strings.Count(l.String(), s) }
