@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"switchboard/backend/dialect/jsonw"
+	"switchboard/backend/internal/jsonscan"
 	"unsafe"
 )
 
@@ -48,7 +49,7 @@ var emptyObject = json.RawMessage("{}")
 // max_tokens in another dialect can be truncated JSON. Such a call is
 // replayed with empty input rather than failing the whole request.
 func validObject(raw json.RawMessage) json.RawMessage {
-	if firstByte(raw) != '{' || !json.Valid(raw) {
+	if firstByte(raw) != '{' || !jsonscan.Valid(raw) {
 		return emptyObject
 	}
 	return raw

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"switchboard/backend/dialect/jsonw"
+	"switchboard/backend/internal/jsonscan"
 )
 
 // appendObject appends raw, which should be a JSON object, compacted so it
@@ -12,7 +13,7 @@ import (
 // Gemini's args and response fields are protobuf Structs.
 func appendObject(dst []byte, raw []byte) []byte {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) < 2 || raw[0] != '{' || !json.Valid(raw) {
+	if len(raw) < 2 || raw[0] != '{' || !jsonscan.Valid(raw) { // encoding/json's check, several times faster
 		return append(dst, '{', '}')
 	}
 	if bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') < 0 {
