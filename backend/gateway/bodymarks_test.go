@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,6 +62,14 @@ func TestCodexRefusesContinuation(t *testing.T) {
 		_, _, err := x.upstreamBody(codecFor(dialect.Responses), c, true)
 		if got := err != nil && strings.Contains(err.Error(), "previous_response_id cannot be resumed"); got != refused {
 			t.Errorf("%s: refused %v (%v), want %v", body, got, err, refused)
+		}
+	}
+}
+
+func TestHasImageWord(t *testing.T) {
+	for _, s := range []string{"", "imag", "image", "input_image", "image_url", "image/png", "imageimage", "xximagx", "IMAGE", "imagE", "mage", "an image"} {
+		if got, want := hasImageWord([]byte(s)), bytes.Contains([]byte(s), []byte("image")); got != want {
+			t.Errorf("hasImageWord(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -101,10 +101,7 @@ const (
 	markSigKey
 )
 
-var (
-	swbTag    = []byte("swb1")
-	imageWord = []byte("image")
-)
+var swbTag = []byte("swb1")
 
 // note looks at one string of the body (as written, escapes kept).
 func (m *bodyMarks) note(s []byte) {
@@ -117,11 +114,23 @@ func (m *bodyMarks) note(s []byte) {
 		}
 	case bytes.HasPrefix(s, swbTag):
 		*m |= markSWB
-	case len(s) <= 32 && bytes.Contains(s, imageWord):
+	case len(s) <= 32 && hasImageWord(s):
 		*m |= markImage
 	case string(s) == "signature":
 		*m |= markSigKey
 	}
+}
+
+// hasImageWord is bytes.Contains(s, "image") for the short strings note
+// looks at, without a call into the general search for each of an agent
+// body's ten thousand keys and values.
+func hasImageWord(s []byte) bool {
+	for i := 0; i+5 <= len(s); i++ {
+		if s[i] == 'i' && s[i+1] == 'm' && s[i+2] == 'a' && s[i+3] == 'g' && s[i+4] == 'e' {
+			return true
+		}
+	}
+	return false
 }
 
 // errUnfit marks a candidate that cannot serve this request at all.

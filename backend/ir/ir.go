@@ -85,6 +85,10 @@ type Block struct {
 	// CacheControl is Anthropic's cache_control marker, kept as raw JSON so
 	// an Anthropic upstream receives exactly what the client sent.
 	CacheControl json.RawMessage `json:"cache_control,omitempty"`
+
+	// Escaped is Text as the client's JSON wrote it, when a decoder kept it
+	// (see EscapedText). Never serialized.
+	Escaped *Escaped `json:"-"`
 }
 
 // Message is one conversation turn.

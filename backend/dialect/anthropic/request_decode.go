@@ -114,7 +114,7 @@ func decodeSystem(sc *decodeState, v gjson.Result) ([]ir.Block, error) {
 		if v.Str == "" {
 			return nil, nil
 		}
-		return []ir.Block{{Type: ir.BlockText, Text: v.Str}}, nil
+		return []ir.Block{textBlock(v)}, nil
 	case v.IsArray():
 		blocks, err := decodeBlocks(sc, v, "system")
 		if err != nil {
@@ -215,7 +215,7 @@ func decodeContent(sc *decodeState, v gjson.Result, where string) ([]ir.Block, e
 	case v.Type == gjson.Null:
 		return []ir.Block{}, nil
 	case v.Type == gjson.String:
-		return []ir.Block{{Type: ir.BlockText, Text: v.Str}}, nil
+		return []ir.Block{textBlock(v)}, nil
 	case v.IsArray():
 		return decodeBlocks(sc, v, where)
 	}
@@ -322,9 +322,10 @@ func blockToIR(sc *decodeState, item gjson.Result, where blockPath) (b ir.Block,
 	switch w.typ.Str {
 	case "text":
 		b.Type = ir.BlockText
-		if b.Text, ok = strOK(w.text); !ok {
+		if _, ok = strOK(w.text); !ok {
 			err = wrongType(where.field("text"), "a string")
 		}
+		b.Text, b.Escaped = textOf(w.text)
 	case "image", "document":
 		return mediaToIR(w, b, where)
 	case "tool_use":
@@ -336,7 +337,8 @@ func blockToIR(sc *decodeState, item gjson.Result, where blockPath) (b ir.Block,
 			b.Content = resultContent(b.Content)
 		}
 	case "thinking":
-		b.Type, b.Text = ir.BlockThinking, w.thinking.Str
+		b.Type = ir.BlockThinking
+		b.Text, b.Escaped = textOf(w.thinking)
 		b.Signature, b.Origin = unwrapSignature(w.signature.Str)
 	case "redacted_thinking":
 		b.Type, b.Data, b.Origin = ir.BlockRedactedThinking, w.data.Str, ir.OriginAnthropic
@@ -398,4 +400,25 @@ func mediaToIR(w wireBlock, b ir.Block, where blockPath) (ir.Block, bool, error)
 		b.MediaType = "application/pdf"
 	}
 	return b, true, nil
+}
+
+// minEscaped is the shortest text whose form as written is kept
+// (ir.Escaped): a shorter one costs more to track than to escape again.
+const minEscaped = 256
+
+// textOf is v's string and, when it is long and had escapes, the string as
+// the body wrote it, for encoders to copy (see ir.Escaped).
+func textOf(v gjson.Result) (string, *ir.Escaped) {
+	// Decoding an escape always shortens the text: equal lengths mean none.
+	if v.Type != gjson.String || len(v.Str) < minEscaped || len(v.Raw)-2 == len(v.Str) || len(v.Raw) < 2 {
+		return v.Str, nil
+	}
+	return v.Str, ir.NewEscaped(v.Str, v.Raw[1:len(v.Raw)-1])
+}
+
+// textBlock is a text block holding the string v.
+func textBlock(v gjson.Result) ir.Block {
+	b := ir.Block{Type: ir.BlockText}
+	b.Text, b.Escaped = textOf(v)
+	return b
 }

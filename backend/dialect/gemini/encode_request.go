@@ -3,6 +3,7 @@ package gemini
 import (
 	"strings"
 
+	"switchboard/backend/dialect/jsonw"
 	"switchboard/backend/ir"
 )
 
@@ -109,7 +110,7 @@ func (e *reqEncoder) block(w *turnWriter, b *ir.Block, firstCall *bool) {
 	case ir.BlockText:
 		if sig := geminiSig(b); b.Text != "" || sig != "" {
 			w.part()
-			w.dst = appendTextPart(w.dst, b.Text, false, sig)
+			w.dst = appendBlockTextPart(w.dst, b, false, sig)
 		}
 	case ir.BlockThinking:
 		// Foreign reasoning is dropped; unsigned or Gemini thoughts go back
@@ -119,7 +120,7 @@ func (e *reqEncoder) block(w *turnWriter, b *ir.Block, firstCall *bool) {
 		}
 		if sig := geminiSig(b); b.Text != "" || sig != "" {
 			w.part()
-			w.dst = appendTextPart(w.dst, b.Text, b.Text != "", sig)
+			w.dst = appendBlockTextPart(w.dst, b, b.Text != "", sig)
 		}
 	case ir.BlockImage:
 		if imageOK(b) {
@@ -144,7 +145,17 @@ func geminiSig(b *ir.Block) string {
 
 func appendTextPart(dst []byte, text string, thought bool, sig string) []byte {
 	dst = append(dst, `{"text":`...)
-	dst = appendString(dst, text)
+	return closeTextPart(appendString(dst, text), thought, sig)
+}
+
+// appendBlockTextPart is appendTextPart for a block's text (copied as the
+// client wrote it when a decoder kept that, see jsonw.AppendText).
+func appendBlockTextPart(dst []byte, b *ir.Block, thought bool, sig string) []byte {
+	dst = append(dst, `{"text":`...)
+	return closeTextPart(jsonw.AppendText(dst, b), thought, sig)
+}
+
+func closeTextPart(dst []byte, thought bool, sig string) []byte {
 	if thought {
 		dst = append(dst, `,"thought":true`...)
 	}
@@ -162,7 +173,7 @@ func appendTextParts(dst []byte, blocks []ir.Block) []byte {
 		if len(dst) > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendTextPart(dst, blocks[i].Text, false, "")
+		dst = appendBlockTextPart(dst, &blocks[i], false, "")
 	}
 	return dst
 }
@@ -212,7 +223,11 @@ func (e *reqEncoder) toolResult(w *turnWriter, b *ir.Block) {
 		key = "error"
 	}
 	w.dst = append(w.dst, `,"response":{`...)
-	w.dst = appendStringField(w.dst, key, resultText(b.Content))
+	if one := singleText(b.Content); one != nil {
+		w.dst = jsonw.AppendText(appendKey(w.dst, key), one)
+	} else {
+		w.dst = appendStringField(w.dst, key, resultText(b.Content))
+	}
 	w.dst = append(w.dst, "}}}"...)
 	for i := range b.Content {
 		if c := &b.Content[i]; c.Type == ir.BlockImage && imageOK(c) {
@@ -220,6 +235,20 @@ func (e *reqEncoder) toolResult(w *turnWriter, b *ir.Block) {
 			w.dst = appendImage(w.dst, c)
 		}
 	}
+}
+
+// singleText is the one text block of content, or nil.
+func singleText(content []ir.Block) *ir.Block {
+	var one *ir.Block
+	for i := range content {
+		if content[i].Type == ir.BlockText {
+			if one != nil {
+				return nil
+			}
+			one = &content[i]
+		}
+	}
+	return one
 }
 
 func resultText(content []ir.Block) string {

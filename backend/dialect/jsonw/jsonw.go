@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"switchboard/backend/internal/jsonscan"
+	"switchboard/backend/ir"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -67,6 +68,41 @@ func AppendStringBody[T ~string | ~[]byte](dst []byte, s T) []byte {
 func bytesView[T ~string | ~[]byte](s T) []byte {
 	str := *(*string)(unsafe.Pointer(&s))
 	return unsafe.Slice(unsafe.StringData(str), len(str))
+}
+
+// AppendText appends a block's Text as a JSON string literal: the bytes
+// the client's JSON wrote when a decoder kept them (ir.Escaped) and they
+// are valid UTF-8, else Text escaped. Both decode to the same text.
+func AppendText(dst []byte, b *ir.Block) []byte {
+	dst = append(dst, '"')
+	dst = appendTextBody(dst, b)
+	return append(dst, '"')
+}
+
+// AppendJoined appends, as one JSON string literal, the non-empty Text of
+// the blocks of type typ joined with sep (each block as AppendText writes
+// it, so long texts are copied, not joined and escaped again).
+func AppendJoined(dst []byte, blocks []ir.Block, typ ir.BlockType, sep string) []byte {
+	dst = append(dst, '"')
+	first := true
+	for i := range blocks {
+		if blocks[i].Type != typ || blocks[i].Text == "" {
+			continue
+		}
+		if !first {
+			dst = AppendStringBody(dst, sep)
+		}
+		first = false
+		dst = appendTextBody(dst, &blocks[i])
+	}
+	return append(dst, '"')
+}
+
+func appendTextBody(dst []byte, b *ir.Block) []byte {
+	if raw, ok := b.EscapedText(); ok && utf8.ValidString(raw) {
+		return append(dst, raw...)
+	}
+	return AppendStringBody(dst, b.Text)
 }
 
 func appendEscapedASCII(dst []byte, c byte) []byte {

@@ -3,7 +3,10 @@ package jsonw
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"switchboard/backend/ir"
 )
 
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
@@ -65,4 +68,37 @@ func FuzzAppendString(f *testing.F) {
 	f.Add("a run of plain text longer than sixty-four bytes, then an escape\" and ünïcödé\u2028")
 	f.Add("\xff\xfe bad bytes after a long run of plain text that the vector loop takes.........")
 	f.Fuzz(checkAppendString)
+}
+
+// AppendText copies the form the client wrote while it belongs to Text,
+// and escapes Text otherwise; AppendJoined joins like the encoders did.
+func TestAppendTextUsesTheWrittenForm(t *testing.T) {
+	text := strings.Repeat("caf\u00e9 \"q\"\n", 30)
+	raw := strings.Repeat(`caf\u00e9 \"q\"\n`, 30) // not how AppendString would write it
+	b := ir.Block{Type: ir.BlockText, Text: text, Escaped: ir.NewEscaped(text, raw)}
+	if got := string(AppendText(nil, &b)); got != `"`+raw+`"` {
+		t.Fatalf("AppendText did not copy the written form: %.60s", got)
+	}
+	b.Text = strings.ToUpper(text)
+	checkDecodesTo(t, AppendText(nil, &b), b.Text)
+	bad := ir.Block{Type: ir.BlockText, Text: text, Escaped: ir.NewEscaped(text, "bad \xff utf-8")}
+	if got := AppendText(nil, &bad); bytes.Contains(got, []byte("\xff")) {
+		t.Fatal("invalid UTF-8 in the written form was copied")
+	}
+	blocks := []ir.Block{
+		{Type: ir.BlockText, Text: text, Escaped: ir.NewEscaped(text, raw)},
+		{Type: ir.BlockText},
+		{Type: ir.BlockImage, Data: "x"},
+		{Type: ir.BlockText, Text: "tail\t"},
+	}
+	checkDecodesTo(t, AppendJoined(nil, blocks, ir.BlockText, "\n\n"), text+"\n\ntail\t")
+	checkDecodesTo(t, AppendJoined(nil, nil, ir.BlockText, "\n\n"), "")
+}
+
+func checkDecodesTo(t *testing.T, got []byte, want string) {
+	t.Helper()
+	var s string
+	if err := json.Unmarshal(got, &s); err != nil || s != want {
+		t.Fatalf("%.80s decodes to %.40q (%v), want %.40q", got, s, err, want)
+	}
 }

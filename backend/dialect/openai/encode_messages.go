@@ -1,6 +1,9 @@
 package openai
 
-import "switchboard/backend/ir"
+import (
+	"switchboard/backend/dialect/jsonw"
+	"switchboard/backend/ir"
+)
 
 // toolImageNote replaces an image inside a tool result: Chat tool messages
 // carry text only, so the image travels in the user message that follows.
@@ -65,11 +68,9 @@ func appendUser(b []byte, m *ir.Message) []byte {
 		return b
 	}
 	b = append(elem(b), `{"role":"user","content":`...)
-	if other == 1 && resultImages == 0 {
-		if t := joinText(m.Content, ir.BlockText, ""); t != "" {
-			b = appendString(b, t)
-			return append(b, '}')
-		}
+	if other == 1 && resultImages == 0 && hasText(m.Content, ir.BlockText) {
+		b = jsonw.AppendJoined(b, m.Content, ir.BlockText, "")
+		return append(b, '}')
 	}
 	b = append(b, '[')
 	for i := range m.Content {
@@ -107,7 +108,7 @@ func appendPart(b []byte, blk *ir.Block) []byte {
 	switch {
 	case blk.Type == ir.BlockText && blk.Text != "":
 		b = append(elem(b), `{"type":"text","text":`...)
-		b = appendString(b, blk.Text)
+		b = jsonw.AppendText(b, blk)
 		return append(b, '}')
 	case blk.Type == ir.BlockImage && (blk.Data != "" || blk.URL != ""):
 		b = append(elem(b), `{"type":"image_url","image_url":{"url":"`...)
@@ -128,14 +129,15 @@ func appendToolMessage(b []byte, blk *ir.Block) []byte {
 	b = append(elem(b), `{"role":"tool","tool_call_id":`...)
 	b = appendString(b, blk.ToolCallID)
 	b = append(b, `,"content":`...)
-	text := joinText(blk.Content, ir.BlockText, "\n\n")
-	if countImages(blk.Content) > 0 {
-		if text != "" {
-			text += "\n"
-		}
-		text += toolImageNote
+	if countImages(blk.Content) == 0 {
+		b = jsonw.AppendJoined(b, blk.Content, ir.BlockText, "\n\n")
+		return append(b, '}')
 	}
-	b = appendString(b, text)
+	text := joinText(blk.Content, ir.BlockText, "\n\n")
+	if text != "" {
+		text += "\n"
+	}
+	b = appendString(b, text+toolImageNote)
 	return append(b, '}')
 }
 
@@ -143,21 +145,21 @@ func appendToolMessage(b []byte, blk *ir.Block) []byte {
 // (null when it only calls tools) and its tool_use blocks as tool_calls.
 // Thinking is dropped unless the upstream wants reasoning_content back.
 func appendAssistant(b []byte, m *ir.Message, opt RequestOptions) []byte {
-	text := joinText(m.Content, ir.BlockText, "\n\n")
+	text := hasText(m.Content, ir.BlockText)
 	calls := 0
 	for i := range m.Content {
 		if m.Content[i].Type == ir.BlockToolUse {
 			calls++
 		}
 	}
-	if text == "" && calls == 0 {
+	if !text && calls == 0 {
 		return b
 	}
 	b = append(elem(b), `{"role":"assistant","content":`...)
-	if text == "" {
+	if !text {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, text)
+		b = jsonw.AppendJoined(b, m.Content, ir.BlockText, "\n\n")
 	}
 	if opt.ReasoningContent {
 		if t := joinText(m.Content, ir.BlockThinking, ""); t != "" {

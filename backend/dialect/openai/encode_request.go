@@ -165,6 +165,17 @@ func reasoningEffort(r *ir.Reasoning) string {
 	return "high"
 }
 
+// hasText reports whether a block of type typ has text (joinText would
+// not be empty).
+func hasText(blocks []ir.Block, typ ir.BlockType) bool {
+	for i := range blocks {
+		if blocks[i].Type == typ && blocks[i].Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // joinText concatenates the text blocks of blocks with sep.
 func joinText(blocks []ir.Block, typ ir.BlockType, sep string) string {
 	first, n, size := -1, 0, 0

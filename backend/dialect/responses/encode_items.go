@@ -3,6 +3,7 @@ package responses
 import (
 	"strings"
 
+	"switchboard/backend/dialect/jsonw"
 	"switchboard/backend/ir"
 )
 
@@ -100,7 +101,7 @@ func appendInputPart(b []byte, blk *ir.Block, comma bool) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"type":"input_text","text":`...)
-		b = appendString(b, blk.Text)
+		b = jsonw.AppendText(b, blk)
 		return append(b, '}')
 	case ir.BlockImage:
 		if blk.Data == "" && blk.URL == "" {
@@ -169,7 +170,7 @@ func (e *itemEncoder) assistantText(b []byte, blocks []ir.Block) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"type":"output_text","text":`...)
-		b = appendString(b, blocks[i].Text)
+		b = jsonw.AppendText(b, &blocks[i])
 		b = append(b, `,"annotations":[]}`...)
 	}
 	if len(b) == open {

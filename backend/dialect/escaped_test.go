@@ -1,0 +1,90 @@
+package dialect_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"switchboard/backend/dialect/anthropic"
+	"switchboard/backend/dialect/dialecttest/agentbody"
+	"switchboard/backend/ir"
+)
+
+// Texts the Anthropic decoder keeps as written (ir.Escaped) reach every
+// upstream as the same text they would have been escaped into: the bodies
+// with and without the written forms are equal as JSON.
+func TestEscapedTextsTranslateAlike(t *testing.T) {
+	long := strings.Repeat(`caf\u00e9 \/path \"q\" \ud83d\ude00 tab\there\n`, 12)
+	odd := []byte(`{"model":"m","max_tokens":10,"system":"` + long + `","messages":[` +
+		`{"role":"user","content":"` + long + `"},` +
+		`{"role":"assistant","content":[{"type":"thinking","thinking":"` + long + `","signature":"s"},` +
+		`{"type":"text","text":"` + long + `"},{"type":"tool_use","id":"t1","name":"read","input":{}}]},` +
+		`{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"` + long + `"},` +
+		`{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"` + long + `"},{"type":"text","text":"` + long + `"}]},` +
+		`{"type":"text","text":"` + long + `"}]}]}`)
+	for name, body := range map[string][]byte{"odd escapes": odd, "claude code": agentBody(t, agentbody.Claude, 100_000)} {
+		req, err := anthropic.Codec.DecodeRequest(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countEscaped(req); n == 0 {
+			t.Fatalf("%s: the decoder kept no written forms", name)
+		}
+		plain := *req
+		plain.System = stripEscaped(req.System)
+		plain.Messages = make([]ir.Message, len(req.Messages))
+		for i, m := range req.Messages {
+			plain.Messages[i] = ir.Message{Role: m.Role, Content: stripEscaped(m.Content)}
+		}
+		if countEscaped(&plain) != 0 {
+			t.Fatal("stripping left written forms")
+		}
+		for _, up := range codecs {
+			got, err1 := up.EncodeRequest(req)
+			want, err2 := up.EncodeRequest(&plain)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s → %s: %v %v", name, up.Name(), err1, err2)
+			}
+			var g, w any
+			if err := json.Unmarshal(got, &g); err != nil {
+				t.Fatalf("%s → %s: invalid JSON: %v", name, up.Name(), err)
+			}
+			_ = json.Unmarshal(want, &w)
+			if !reflect.DeepEqual(g, w) {
+				t.Fatalf("%s → %s: the body with written forms differs from the escaped one", name, up.Name())
+			}
+		}
+	}
+}
+
+func countEscaped(req *ir.Request) int {
+	n := 0
+	var walk func([]ir.Block)
+	walk = func(bs []ir.Block) {
+		for i := range bs {
+			if _, ok := bs[i].EscapedText(); ok {
+				n++
+			}
+			walk(bs[i].Content)
+		}
+	}
+	walk(req.System)
+	for _, m := range req.Messages {
+		walk(m.Content)
+	}
+	return n
+}
+
+func stripEscaped(bs []ir.Block) []ir.Block {
+	if bs == nil {
+		return nil
+	}
+	out := make([]ir.Block, len(bs))
+	for i, b := range bs {
+		b.Escaped = nil
+		b.Content = stripEscaped(b.Content)
+		out[i] = b
+	}
+	return out
+}
