@@ -6,12 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/anthropic"
 	"switchboard/backend/dialect/dialecttest/agentbody"
+	"switchboard/backend/dialect/gemini"
+	"switchboard/backend/dialect/responses"
 	"switchboard/backend/ir"
 )
 
-// Texts the Anthropic decoder keeps as written (ir.Escaped) reach every
+// Texts the Anthropic, Responses and Gemini decoders keep as written (ir.Escaped) reach every
 // upstream as the same text they would have been escaped into: the bodies
 // with and without the written forms are equal as JSON.
 func TestEscapedTextsTranslateAlike(t *testing.T) {
@@ -23,8 +26,25 @@ func TestEscapedTextsTranslateAlike(t *testing.T) {
 		`{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"` + long + `"},` +
 		`{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"` + long + `"},{"type":"text","text":"` + long + `"}]},` +
 		`{"type":"text","text":"` + long + `"}]}]}`)
-	for name, body := range map[string][]byte{"odd escapes": odd, "claude code": agentBody(t, agentbody.Claude, 100_000)} {
-		req, err := anthropic.Codec.DecodeRequest(body)
+	long2 := strings.Repeat(`caf\u00e9 \/path \"q\" \ud83d\ude00 tab\there\n`, 12)
+	oddCodex := []byte(`{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"` + long2 + `"}]},` +
+		`{"type":"function_call","call_id":"c1","name":"read","arguments":"{}"},` +
+		`{"type":"function_call_output","call_id":"c1","output":"` + long2 + `"},` +
+		`{"type":"message","role":"assistant","content":[{"type":"output_text","text":"` + long2 + `"}]}]}`)
+	oddGemini := []byte(`{"systemInstruction":{"parts":[{"text":"` + long2 + `"}]},"contents":[` +
+		`{"role":"user","parts":[{"text":"` + long2 + `"}]},` +
+		`{"role":"model","parts":[{"text":"` + long2 + `","thought":true},{"functionCall":{"name":"read","args":{}}}]},` +
+		`{"role":"user","parts":[{"functionResponse":{"name":"read","response":{"output":"` + long2 + `"}}},` +
+		`{"functionResponse":{"name":"read","response":{"error":"` + long2 + `"}}}]}]}`)
+	for name, in := range map[string]struct {
+		c    dialect.Codec
+		body []byte
+	}{
+		"odd escapes": {anthropic.Codec, odd}, "claude code": {anthropic.Codec, agentBody(t, agentbody.Claude, 100_000)},
+		"odd codex": {responses.Codec, oddCodex}, "codex": {responses.Codec, agentBody(t, agentbody.Codex, 100_000)},
+		"odd gemini": {gemini.Codec, oddGemini}, "gemini cli": {gemini.Codec, agentBody(t, agentbody.Gemini, 100_000)},
+	} {
+		req, err := in.c.DecodeRequest(in.body)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
@@ -114,7 +115,7 @@ func decodeSystem(sc *decodeState, v gjson.Result) ([]ir.Block, error) {
 		if v.Str == "" {
 			return nil, nil
 		}
-		return []ir.Block{textBlock(v)}, nil
+		return []ir.Block{dialect.TextBlock(v)}, nil
 	case v.IsArray():
 		blocks, err := decodeBlocks(sc, v, "system")
 		if err != nil {
@@ -215,7 +216,7 @@ func decodeContent(sc *decodeState, v gjson.Result, where string) ([]ir.Block, e
 	case v.Type == gjson.Null:
 		return []ir.Block{}, nil
 	case v.Type == gjson.String:
-		return []ir.Block{textBlock(v)}, nil
+		return []ir.Block{dialect.TextBlock(v)}, nil
 	case v.IsArray():
 		return decodeBlocks(sc, v, where)
 	}
@@ -325,7 +326,7 @@ func blockToIR(sc *decodeState, item gjson.Result, where blockPath) (b ir.Block,
 		if _, ok = strOK(w.text); !ok {
 			err = wrongType(where.field("text"), "a string")
 		}
-		b.Text, b.Escaped = textOf(w.text)
+		b.Text, b.Escaped = dialect.TextOf(w.text)
 	case "image", "document":
 		return mediaToIR(w, b, where)
 	case "tool_use":
@@ -338,7 +339,7 @@ func blockToIR(sc *decodeState, item gjson.Result, where blockPath) (b ir.Block,
 		}
 	case "thinking":
 		b.Type = ir.BlockThinking
-		b.Text, b.Escaped = textOf(w.thinking)
+		b.Text, b.Escaped = dialect.TextOf(w.thinking)
 		b.Signature, b.Origin = unwrapSignature(w.signature.Str)
 	case "redacted_thinking":
 		b.Type, b.Data, b.Origin = ir.BlockRedactedThinking, w.data.Str, ir.OriginAnthropic
@@ -400,25 +401,4 @@ func mediaToIR(w wireBlock, b ir.Block, where blockPath) (ir.Block, bool, error)
 		b.MediaType = "application/pdf"
 	}
 	return b, true, nil
-}
-
-// minEscaped is the shortest text whose form as written is kept
-// (ir.Escaped): a shorter one costs more to track than to escape again.
-const minEscaped = 256
-
-// textOf is v's string and, when it is long and had escapes, the string as
-// the body wrote it, for encoders to copy (see ir.Escaped).
-func textOf(v gjson.Result) (string, *ir.Escaped) {
-	// Decoding an escape always shortens the text: equal lengths mean none.
-	if v.Type != gjson.String || len(v.Str) < minEscaped || len(v.Raw)-2 == len(v.Str) || len(v.Raw) < 2 {
-		return v.Str, nil
-	}
-	return v.Str, ir.NewEscaped(v.Str, v.Raw[1:len(v.Raw)-1])
-}
-
-// textBlock is a text block holding the string v.
-func textBlock(v gjson.Result) ir.Block {
-	b := ir.Block{Type: ir.BlockText}
-	b.Text, b.Escaped = textOf(v)
-	return b
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
@@ -16,16 +17,16 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeRoot(root)
+	return decodeRoot(root, nil)
 }
 
 // DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
-func (codec) DecodeValidRequest(body []byte, _ *jsonscan.Walker) (*ir.Request, error) {
+func (codec) DecodeValidRequest(body []byte, spans *jsonscan.Walker) (*ir.Request, error) {
 	root, err := objectOf(body)
 	if err != nil {
 		return nil, err
 	}
-	return decodeRoot(root)
+	return decodeRoot(root, spans)
 }
 
 // parseObject validates body and parses it once; every string read later
@@ -49,6 +50,7 @@ func objectOf(body []byte) (gjson.Result, error) {
 // reqDecoder holds what pairing tool results needs across the turns.
 type reqDecoder struct {
 	req    *ir.Request
+	w      *jsonscan.Walker // walks the body (see jsonscan.Walker)
 	calls  []callRef
 	nextID int
 }
@@ -58,16 +60,21 @@ type callRef struct {
 	paired   bool
 }
 
-func decodeRoot(root gjson.Result) (*ir.Request, error) {
-	d := reqDecoder{req: &ir.Request{}}
+// decodeRoot decodes the body's object, walking it with w (the validation
+// pass's spans, or a fresh Walker when nil).
+func decodeRoot(root gjson.Result, w *jsonscan.Walker) (*ir.Request, error) {
+	if w == nil {
+		w = &jsonscan.Walker{}
+	}
+	d := reqDecoder{req: &ir.Request{}, w: w}
 	var contents gjson.Result
 	var err error
-	jsonscan.Each(root, func(k, v gjson.Result) bool {
+	w.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "contents":
 			contents = v
 		case "systemInstruction", "system_instruction":
-			d.req.System = systemBlocks(v)
+			d.req.System = systemBlocks(w, v)
 		case "tools":
 			err = d.tools(v)
 		case "toolConfig", "tool_config":
@@ -95,7 +102,7 @@ func (d *reqDecoder) contents(c gjson.Result) error {
 	}
 	var err error
 	i := 0
-	jsonscan.Each(c, func(_, v gjson.Result) bool {
+	d.w.Each(c, func(_, v gjson.Result) bool {
 		err = d.content(i, v)
 		i++
 		return err == nil
@@ -115,7 +122,7 @@ func (d *reqDecoder) content(i int, c gjson.Result) error {
 	}
 	var role string
 	var parts gjson.Result
-	jsonscan.Each(c, func(k, v gjson.Result) bool {
+	d.w.Each(c, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
 			role = v.String()
@@ -128,8 +135,8 @@ func (d *reqDecoder) content(i int, c gjson.Result) error {
 		return badRequest("contents[%d].parts must be an array", i)
 	}
 	msg := ir.Message{Role: mapRole(role)}
-	jsonscan.Each(parts, func(_, v gjson.Result) bool {
-		p := parsePart(v)
+	d.w.Each(parts, func(_, v gjson.Result) bool {
+		p := parsePart(d.w, v)
 		if b, ok := d.block(&p); ok {
 			msg.Content = append(msg.Content, b)
 		}
@@ -165,7 +172,7 @@ func (d *reqDecoder) block(p *wirePart) (ir.Block, bool) {
 	case partCall:
 		return d.toolUse(p), true
 	case partResponse:
-		b := p.toolResult()
+		b := p.toolResult(d.w)
 		b.ToolCallID = d.pair(p.id, p.name)
 		return b, true
 	}
@@ -181,11 +188,11 @@ func textBlock(p *wirePart) (ir.Block, bool) {
 	}
 	switch {
 	case p.thought, p.text == "" && p.sig != "":
-		return ir.Block{Type: ir.BlockThinking, Text: p.text, Signature: p.sig, Origin: origin}, true
+		return ir.Block{Type: ir.BlockThinking, Text: p.text, Escaped: p.esc, Signature: p.sig, Origin: origin}, true
 	case p.text == "":
 		return ir.Block{}, false
 	}
-	return ir.Block{Type: ir.BlockText, Text: p.text, Signature: p.sig, Origin: origin}, true
+	return ir.Block{Type: ir.BlockText, Text: p.text, Escaped: p.esc, Signature: p.sig, Origin: origin}, true
 }
 
 // toolUse maps a functionCall. A call that carried an id or a signature came
@@ -250,21 +257,21 @@ func (d *reqDecoder) known(id string) bool {
 
 // systemBlocks reads systemInstruction: a Content, a bare string or a bare
 // parts array. Only text parts are kept.
-func systemBlocks(v gjson.Result) []ir.Block {
+func systemBlocks(w *jsonscan.Walker, v gjson.Result) []ir.Block {
 	if v.Type == gjson.String {
 		if v.Str == "" {
 			return nil
 		}
-		return []ir.Block{{Type: ir.BlockText, Text: v.Str}}
+		return []ir.Block{dialect.TextBlock(v)}
 	}
 	parts := v
 	if v.IsObject() {
 		parts = v.Get("parts")
 	}
 	var out []ir.Block
-	jsonscan.Each(parts, func(_, p gjson.Result) bool {
-		if wp := parsePart(p); wp.kind == partText && wp.text != "" && !wp.thought {
-			out = append(out, ir.Block{Type: ir.BlockText, Text: wp.text})
+	w.Each(parts, func(_, p gjson.Result) bool {
+		if wp := parsePart(w, p); wp.kind == partText && wp.text != "" && !wp.thought {
+			out = append(out, ir.Block{Type: ir.BlockText, Text: wp.text, Escaped: wp.esc})
 		}
 		return true
 	})

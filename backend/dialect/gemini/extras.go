@@ -20,9 +20,9 @@ func DecodeCountTokens(body []byte) (*ir.Request, error) {
 		return nil, err
 	}
 	if g := root.Get("generateContentRequest"); g.IsObject() {
-		return decodeRoot(g)
+		return decodeRoot(g, nil)
 	}
-	return decodeRoot(root)
+	return decodeRoot(root, nil)
 }
 
 // EncodeCountTokens writes a :countTokens answer.

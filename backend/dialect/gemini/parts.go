@@ -5,6 +5,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -25,6 +27,7 @@ const (
 type wirePart struct {
 	kind    partKind
 	text    string
+	esc     *ir.Escaped // text as the body wrote it (see dialect.TextOf)
 	thought bool
 	sig     string
 
@@ -45,13 +48,15 @@ func (p *wirePart) setKind(k partKind) {
 // parsePart reads one Part. Both camelCase and snake_case field names are
 // accepted: Google's JSON parser takes either and the official curl
 // examples use snake_case for some fields.
-func parsePart(r gjson.Result) wirePart {
+//
+// w walks the part (nil: see jsonscan.Walker).
+func parsePart(w *jsonscan.Walker, r gjson.Result) wirePart {
 	var p wirePart
-	r.ForEach(func(k, v gjson.Result) bool {
+	w.Each(r, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "text":
 			if v.Type == gjson.String {
-				p.text = v.Str
+				p.text, p.esc = dialect.TextOf(v)
 				p.setKind(partText)
 			}
 		case "thought":
@@ -130,35 +135,39 @@ func (p *wirePart) imageBlock() ir.Block {
 // left to the caller, which pairs it). The response Struct is flattened to
 // text the way tools report it: {"output": s} / {"result": s} → s,
 // {"error": e} → e with IsError, anything else → its JSON.
-func (p *wirePart) toolResult() ir.Block {
+func (p *wirePart) toolResult(w *jsonscan.Walker) ir.Block {
 	b := ir.Block{Type: ir.BlockToolResult, ToolName: p.name}
-	text, isErr := responseText(p.raw)
+	text, isErr := responseText(w, p.raw)
 	b.IsError = isErr
-	if text != "" {
-		b.Content = append(b.Content, ir.Block{Type: ir.BlockText, Text: text})
+	if text.Text != "" {
+		b.Content = append(b.Content, text)
 	}
-	p.parts.ForEach(func(_, v gjson.Result) bool {
-		if q := parsePart(v); q.kind == partInline || q.kind == partFile {
+	w.Each(p.parts, func(_, v gjson.Result) bool {
+		if q := parsePart(w, v); q.kind == partInline || q.kind == partFile {
 			b.Content = append(b.Content, q.imageBlock())
 		} else if q.kind == partText && q.text != "" {
-			b.Content = append(b.Content, ir.Block{Type: ir.BlockText, Text: q.text})
+			b.Content = append(b.Content, ir.Block{Type: ir.BlockText, Text: q.text, Escaped: q.esc})
 		}
 		return true
 	})
 	return b
 }
 
-func responseText(raw string) (text string, isErr bool) {
+// responseText is the text block of a functionResponse's response (raw).
+func responseText(w *jsonscan.Walker, raw string) (text ir.Block, isErr bool) {
+	text.Type = ir.BlockText
 	r := gjson.Parse(raw)
 	if !r.IsObject() {
 		if r.Type == gjson.String {
-			return r.Str, false
+			text.Text, text.Escaped = dialect.TextOf(r)
+			return text, false
 		}
-		return string(compactJSON(raw)), false
+		text.Text = string(compactJSON(raw))
+		return text, false
 	}
 	var out, errv gjson.Result
 	n := 0
-	r.ForEach(func(k, v gjson.Result) bool {
+	w.Each(r, func(k, v gjson.Result) bool {
 		n++
 		switch k.Str {
 		case "output", "result":
@@ -170,18 +179,21 @@ func responseText(raw string) (text string, isErr bool) {
 	})
 	switch {
 	case n == 0:
-		return "", false
+		return text, false
 	case errv.Exists() && errv.Type != gjson.Null && !out.Exists():
-		return valueText(errv), true
+		text.Text, text.Escaped = valueText(errv)
+		return text, true
 	case n == 1 && out.Exists():
-		return valueText(out), false
+		text.Text, text.Escaped = valueText(out)
+		return text, false
 	}
-	return string(compactJSON(raw)), false
+	text.Text = string(compactJSON(raw))
+	return text, false
 }
 
-func valueText(v gjson.Result) string {
+func valueText(v gjson.Result) (string, *ir.Escaped) {
 	if v.Type == gjson.String {
-		return v.Str
+		return dialect.TextOf(v)
 	}
-	return string(compactJSON(v.Raw))
+	return string(compactJSON(v.Raw)), nil
 }

@@ -58,7 +58,7 @@ func (f *respFolder) chunk(c gjson.Result) {
 		f.resp.Usage = readUsage(ch.usage)
 	}
 	ch.parts.ForEach(func(_, p gjson.Result) bool {
-		wp := parsePart(p)
+		wp := parsePart(nil, p)
 		f.asm.add(&wp)
 		return true
 	})

@@ -66,7 +66,7 @@ func (d *streamDecoder) Decode(dst []ir.Event, ev sse.Event) ([]ir.Event, error)
 		dst = append(dst, ir.Event{Type: ir.EvMessageStart, ID: ch.id, Model: ch.model, Usage: d.inputUsage()})
 	}
 	ch.parts.ForEach(func(_, p gjson.Result) bool {
-		wp := parsePart(p)
+		wp := parsePart(nil, p)
 		dst = d.part(dst, &wp)
 		return true
 	})

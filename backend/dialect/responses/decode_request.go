@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
@@ -19,21 +20,27 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	if !jsonscan.Valid(body) {
 		return nil, badRequest("request body is not valid JSON")
 	}
-	return decodeValid(body)
+	return decodeValid(body, nil)
 }
 
 // DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
-func (codec) DecodeValidRequest(body []byte, _ *jsonscan.Walker) (*ir.Request, error) {
-	return decodeValid(body)
+func (codec) DecodeValidRequest(body []byte, spans *jsonscan.Walker) (*ir.Request, error) {
+	return decodeValid(body, spans)
 }
 
-func decodeValid(body []byte) (*ir.Request, error) {
+// decodeValid decodes a valid body, walking it with w (the validation
+// pass's spans, or a fresh Walker when nil: each level is then scanned
+// once, not once per level, and escaped strings share an arena).
+func decodeValid(body []byte, w *jsonscan.Walker) (*ir.Request, error) {
+	if w == nil {
+		w = &jsonscan.Walker{}
+	}
 	root := gjson.Parse(jsonscan.View(body))
 	if !root.IsObject() {
 		return nil, badRequest("request body must be a JSON object")
 	}
 	var top topFields
-	jsonscan.Each(root, func(k, v gjson.Result) bool {
+	w.Each(root, func(k, v gjson.Result) bool {
 		top.set(k.Str, v)
 		return true
 	})
@@ -44,7 +51,7 @@ func decodeValid(body []byte) (*ir.Request, error) {
 	if s := top.instructions.Str; top.instructions.Type == gjson.String && s != "" {
 		req.System = append(req.System, ir.Block{Type: ir.BlockText, Text: s})
 	}
-	d := inputDecoder{req: req}
+	d := inputDecoder{req: req, w: w}
 	if err := d.input(top.input); err != nil {
 		return nil, err
 	}
@@ -147,6 +154,7 @@ func badRequest(format string, args ...any) *ir.Error {
 // user message of tool results.
 type inputDecoder struct {
 	req       *ir.Request
+	w         *jsonscan.Walker
 	callNames map[string]string // call_id → tool name, so results know their tool
 }
 
@@ -162,7 +170,7 @@ func (d *inputDecoder) input(in gjson.Result) error {
 	case in.IsArray():
 		var err error
 		i := 0
-		jsonscan.Each(in, func(_, it gjson.Result) bool {
+		d.w.Each(in, func(_, it gjson.Result) bool {
 			err = d.item(i, it)
 			i++
 			return err == nil
@@ -182,9 +190,10 @@ type itemFields struct {
 	summary, encrypted                     gjson.Result
 }
 
-func readItem(it gjson.Result) itemFields {
+// readItem reads one item's members (w may be nil: see jsonscan.Walker).
+func readItem(w *jsonscan.Walker, it gjson.Result) itemFields {
 	var f itemFields
-	jsonscan.Each(it, func(k, v gjson.Result) bool {
+	w.Each(it, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			f.typ = v.Str
@@ -223,7 +232,7 @@ func (d *inputDecoder) item(i int, it gjson.Result) error {
 	if !it.IsObject() {
 		return badRequest("input[%d] must be an object", i)
 	}
-	f := readItem(it)
+	f := readItem(d.w, it)
 	switch f.typ {
 	case "message":
 		return d.message(i, &f)
@@ -244,18 +253,18 @@ func (d *inputDecoder) item(i int, it gjson.Result) error {
 func (d *inputDecoder) message(i int, f *itemFields) error {
 	switch f.role {
 	case "user":
-		blocks := decodeContent(f.content, "")
+		blocks := decodeContent(d.w, f.content, "")
 		if len(blocks) > 0 {
 			d.req.Messages = append(d.req.Messages, ir.Message{Role: ir.RoleUser, Content: blocks})
 		}
 	case "assistant":
-		for _, b := range decodeContent(f.content, f.id) {
+		for _, b := range decodeContent(d.w, f.content, f.id) {
 			d.appendAssistant(b)
 		}
 	case "system", "developer":
 		// The item id stays on the blocks so an encoder to Responses can
 		// give each developer message back as it was (see EncodeRequest).
-		d.system(decodeContent(f.content, f.id))
+		d.system(decodeContent(d.w, f.content, f.id))
 	default:
 		return badRequest("input[%d]: unsupported message role %q", i, f.role)
 	}
@@ -326,10 +335,10 @@ func (d *inputDecoder) callOutput(i int, f *itemFields) error {
 	switch {
 	case f.output.Type == gjson.String:
 		if f.output.Str != "" {
-			b.Content = []ir.Block{{Type: ir.BlockText, Text: f.output.Str}}
+			b.Content = []ir.Block{dialect.TextBlock(f.output)}
 		}
 	case f.output.IsArray():
-		b.Content = decodeContent(f.output, "")
+		b.Content = decodeContent(d.w, f.output, "")
 	case f.output.Exists() && f.output.Type != gjson.Null:
 		b.Content = []ir.Block{{Type: ir.BlockText, Text: f.output.Raw}}
 	}
@@ -355,7 +364,7 @@ func allToolResults(blocks []ir.Block) bool {
 // into text and image blocks. Files, audio and file_id images are dropped:
 // the hub cannot carry a reference to OpenAI's file store. itemID, when set,
 // names the message item the text came from.
-func decodeContent(c gjson.Result, itemID string) []ir.Block {
+func decodeContent(w *jsonscan.Walker, c gjson.Result, itemID string) []ir.Block {
 	if c.Type == gjson.String {
 		if c.Str == "" {
 			return nil
@@ -363,8 +372,8 @@ func decodeContent(c gjson.Result, itemID string) []ir.Block {
 		return []ir.Block{{Type: ir.BlockText, Text: c.Str, ID: itemID}}
 	}
 	var out []ir.Block
-	jsonscan.Each(c, func(_, p gjson.Result) bool {
-		if b, ok := decodePart(p); ok {
+	w.Each(c, func(_, p gjson.Result) bool {
+		if b, ok := decodePart(w, p); ok {
 			b.ID = itemID
 			if b.Type != ir.BlockText {
 				b.ID = ""
@@ -376,17 +385,18 @@ func decodeContent(c gjson.Result, itemID string) []ir.Block {
 	return out
 }
 
-func decodePart(p gjson.Result) (ir.Block, bool) {
+func decodePart(w *jsonscan.Walker, p gjson.Result) (ir.Block, bool) {
 	if !p.IsObject() {
 		return ir.Block{}, false
 	}
-	var typ, text, imageURL string
-	jsonscan.Each(p, func(k, v gjson.Result) bool {
+	var typ, imageURL string
+	var text gjson.Result
+	w.Each(p, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "type":
 			typ = v.Str
 		case "text", "refusal":
-			text = v.Str
+			text = v
 		case "image_url":
 			imageURL = v.Str
 			if v.IsObject() { // tolerate the Chat Completions shape
@@ -397,7 +407,7 @@ func decodePart(p gjson.Result) (ir.Block, bool) {
 	})
 	switch typ {
 	case "input_text", "output_text", "text", "refusal":
-		return ir.Block{Type: ir.BlockText, Text: text}, text != ""
+		return dialect.TextBlock(text), text.Str != ""
 	case "input_image", "image_url":
 		return imageBlock(imageURL)
 	}

@@ -319,7 +319,7 @@ func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
 	resp := &ir.Response{ID: root.Get("id").Str, Model: root.Get("model").Str,
 		Created: root.Get("created_at").Int(), Usage: decodeUsage(root.Get("usage"))}
 	root.Get("output").ForEach(func(_, it gjson.Result) bool {
-		f := readItem(it)
+		f := readItem(nil, it)
 		resp.Content = appendOutputItem(resp.Content, &f)
 		return true
 	})
@@ -333,7 +333,7 @@ func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
 func appendOutputItem(dst []ir.Block, f *itemFields) []ir.Block {
 	switch f.typ {
 	case "message":
-		return append(dst, decodeContent(f.content, f.id)...)
+		return append(dst, decodeContent(nil, f.content, f.id)...)
 	case "function_call", "custom_tool_call":
 		return append(dst, callBlock(f))
 	case "reasoning":

@@ -145,10 +145,10 @@ func (d *streamDecoder) resolveOut(f *evFields) {
 func (d *streamDecoder) itemEvent(dst []ir.Event, f *evFields) []ir.Event {
 	switch f.typ {
 	case "response.output_item.added":
-		it := readItem(f.item)
+		it := readItem(nil, f.item)
 		return d.added(dst, f.out, &it)
 	case "response.output_item.done":
-		it := readItem(f.item)
+		it := readItem(nil, f.item)
 		return d.itemDone(dst, f.out, &it)
 	case "response.content_part.added":
 		if i := d.open(f.out, kindMessage); i >= 0 {
@@ -355,7 +355,7 @@ func (d *streamDecoder) itemDone(dst []ir.Event, out int, f *itemFields) []ir.Ev
 
 func (d *streamDecoder) messageDone(dst []ir.Event, i int, f *itemFields) []ir.Event {
 	if len(d.items[i].parts) == 0 {
-		for _, b := range decodeContent(f.content, f.id) {
+		for _, b := range decodeContent(nil, f.content, f.id) {
 			var idx int
 			dst, idx = d.block(dst, &ir.Block{Type: ir.BlockText, ID: f.id})
 			dst = append(dst, ir.Event{Type: ir.EvTextDelta, Index: idx, Text: b.Text},
