@@ -36,6 +36,23 @@ export interface RouteDef {
   load: () => Promise<{ default: Component }>
 }
 
+// Each label by name (never m[key]): a computed member would make the bundler
+// keep every message of every page, in every language, in the first chunk.
+const labels: Record<NavKey, () => string> = {
+  nav_overview: m.nav_overview,
+  nav_providers: m.nav_providers,
+  nav_limits: m.nav_limits,
+  nav_combos: m.nav_combos,
+  nav_tools: m.nav_tools,
+  nav_keys: m.nav_keys,
+  nav_health: m.nav_health,
+  nav_analytics: m.nav_analytics,
+  nav_logs: m.nav_logs,
+  nav_playground: m.nav_playground,
+  nav_setup: m.nav_setup,
+  nav_settings: m.nav_settings,
+}
+
 function page(path: string, labelKey: NavKey, icon: IconName, load: RouteDef['load']): RouteDef {
   return {
     path,
@@ -43,7 +60,7 @@ function page(path: string, labelKey: NavKey, icon: IconName, load: RouteDef['lo
     icon,
     load,
     get label() {
-      return m[labelKey]()
+      return labels[labelKey]()
     },
   }
 }
