@@ -38,6 +38,9 @@ func Each(r gjson.Result, f func(key, value gjson.Result) bool) { (*Walker)(nil)
 type Walker struct {
 	buf   []byte
 	spans []span // in order of start; end 0 while a container is open
+	// body is the length of the outermost value walked or scanned: the
+	// decoded strings of a small body never need a whole arena block.
+	body int
 }
 
 // span is where a value starts and ends, as addresses in the body.
@@ -58,7 +61,7 @@ func (w *Walker) Reset() { w.spans = w.spans[:0] }
 // valid, owned by whoever holds them). It returns the span table's
 // capacity, for a pool to decide whether w is worth keeping.
 func (w *Walker) Release() int {
-	w.buf = nil
+	w.buf, w.body = nil, 0
 	w.Reset()
 	return cap(w.spans)
 }
@@ -89,6 +92,9 @@ func (w *Walker) Each(r gjson.Result, f func(key, value gjson.Result) bool) {
 		// about one container or long string per 200 bytes, and growing
 		// the slice 1.25× at a time would allocate five times its size.
 		w.spans = make([]span, 0, len(raw)/spanEvery+16)
+	}
+	if w != nil && w.body == 0 {
+		w.body = len(raw)
 	}
 	cur := w.seek(base + uintptr(i))
 	for {
@@ -279,7 +285,8 @@ func (w *Walker) stringResult(raw string) gjson.Result {
 // i) into the arena. A \u escape of a lone surrogate becomes U+FFFD.
 func (w *Walker) unescape(body string, i int) string {
 	if cap(w.buf)-len(w.buf) < len(body) { // decoding never lengthens a string
-		w.buf = make([]byte, 0, max(arenaBlock, len(body)))
+		// A block, or what is left of a smaller body at most.
+		w.buf = make([]byte, 0, max(min(arenaBlock, w.body), len(body)))
 	}
 	start := len(w.buf)
 	b := append(w.buf, body[:i]...)

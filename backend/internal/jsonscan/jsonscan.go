@@ -41,6 +41,7 @@ func (w *Walker) Scan(b []byte, f func(key, value []byte), str func(s []byte)) b
 	var base uintptr
 	if w != nil {
 		w.Reset()
+		w.body = len(b)
 		if want := len(b)/spanEvery + 16; cap(w.spans) < want {
 			w.spans = make([]span, 0, want)
 		}
