@@ -285,8 +285,9 @@ func (w *Walker) stringResult(raw string) gjson.Result {
 // i) into the arena. A \u escape of a lone surrogate becomes U+FFFD.
 func (w *Walker) unescape(body string, i int) string {
 	if cap(w.buf)-len(w.buf) < len(body) { // decoding never lengthens a string
-		// A block, or what is left of a smaller body at most.
-		w.buf = make([]byte, 0, max(min(arenaBlock, w.body), len(body)))
+		// A block, or a quarter of a smaller body: in a short request
+		// few strings have escapes (the others share the body).
+		w.buf = make([]byte, 0, max(min(arenaBlock, max(w.body/4, 1<<10)), len(body)))
 	}
 	start := len(w.buf)
 	b := append(w.buf, body[:i]...)
