@@ -15,8 +15,9 @@ import (
 // sends ~80 KB of tools and prompts per turn, and one validation pass plus
 // one walk is several times cheaper than encoding/json's nested decoding.
 // The IR's strings share the body's memory (see dialect.Codec), and levels
-// are walked with a jsonscan.Walker, which skips nested values eight bytes
-// at a time and decodes escaped strings into one arena.
+// are walked with a jsonscan.Walker, which looks up where nested values end
+// (the spans the gateway's validation pass left, when it has them) instead
+// of scanning them again, and decodes escaped strings into one arena.
 //
 // Fields we cannot carry (context_management, container, mcp_servers,
 // service_tier…) are skipped: unknown fields never fail a request. Known

@@ -17,7 +17,7 @@ import (
 // member of an object (key and value) or element of an array (an empty key),
 // or once with r itself when r is not a container, and stops when f returns
 // false. The results equal gjson's, Index aside (always 0), but nested
-// values are skipped eight bytes at a time instead of byte by byte: a
+// values are skipped a word or a vector at a time instead of byte by byte: a
 // decoder walking a conversation level by level (messages, blocks, fields)
 // passes over the long strings once per level, so that pass must be cheap.
 func Each(r gjson.Result, f func(key, value gjson.Result) bool) { (*Walker)(nil).Each(r, f) }
