@@ -56,7 +56,10 @@ func parsePart(w *jsonscan.Walker, r gjson.Result) wirePart {
 		switch k.Str {
 		case "text":
 			if v.Type == gjson.String {
-				p.text, p.esc = dialect.TextOf(v)
+				p.text = v.Str
+				if w != nil { // a request body, checked: its written form can be copied
+					p.text, p.esc = dialect.TextOf(v)
+				}
 				p.setKind(partText)
 			}
 		case "thought":

@@ -407,6 +407,9 @@ func decodePart(w *jsonscan.Walker, p gjson.Result) (ir.Block, bool) {
 	})
 	switch typ {
 	case "input_text", "output_text", "text", "refusal":
+		if w == nil { // an upstream's answer: nothing checked its escapes
+			return ir.Block{Type: ir.BlockText, Text: text.Str}, text.Str != ""
+		}
 		return dialect.TextBlock(text), text.Str != ""
 	case "input_image", "image_url":
 		return imageBlock(imageURL)
