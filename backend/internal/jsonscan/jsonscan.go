@@ -9,7 +9,11 @@
 // skipped 32 bytes at a time where the CPU allows (special.go).
 package jsonscan
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
 
 // Valid reports whether b holds exactly one JSON value, whitespace around
 // it allowed.
@@ -178,6 +182,75 @@ func skipWS(b []byte, i int) int {
 // endString returns the index after the closing quote of the string whose
 // contents start at i, or -1 when the string is malformed or unterminated.
 func endString(b []byte, i int) int {
+	if haveVector {
+		return endStringBlocks(b, i)
+	}
+	return endStringStops(b, i)
+}
+
+// endStringBlocks is endString 64 bytes at a time. Agent text has an escape
+// every few dozen bytes (newlines, tabs, quotes in code), so stopping at
+// each one costs more than reading: a block's masks (stringMasks) answer
+// for all of its escapes at once. Which bytes are escaped follows from the
+// backslash runs: the byte after a run of odd length is. A block never
+// starts inside an escape: when a run touches a block's last byte (its
+// pairing depends on what follows), the block ends before the run.
+func endStringBlocks(b []byte, i int) int {
+	// Keys, types and ids end within a word.
+	if i+8 <= len(b) {
+		if m := specialMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if p := i + bits.TrailingZeros64(m)>>3; b[p] == '"' {
+				return p + 1
+			}
+		}
+	}
+	const even, odd = 0x5555555555555555, 0xaaaaaaaaaaaaaaaa
+	for len(b)-i >= 64 {
+		quote, bslash, ctl, nt := stringMasks(&b[i])
+		n := 64 // the bytes of the block this round reads
+		if bslash>>63 != 0 {
+			n -= bits.LeadingZeros64(^bslash)
+			if n == 0 { // 64 backslashes in a row
+				break
+			}
+			keep := uint64(1)<<n - 1
+			quote, bslash, ctl, nt = quote&keep, bslash&keep, ctl&keep, nt&keep
+		}
+		starts := bslash &^ (bslash << 1)
+		escaped := (bslash+starts&even)&^bslash&odd | (bslash+starts&odd)&^bslash&even
+		end := quote &^ escaped
+		before := uint64(1)<<n - 1 // the string's bytes in the block
+		if end != 0 {
+			before = end&-end - 1
+		}
+		if ctl&before != 0 {
+			return -1
+		}
+		// Escaped quotes, backslashes, n and t are valid; the rest is checked
+		// one by one.
+		for rare := escaped & before &^ (quote | bslash | nt); rare != 0; rare &= rare - 1 {
+			j := i + bits.TrailingZeros64(rare)
+			switch b[j] {
+			case '/', 'b', 'f', 'r':
+			case 'u': // hex digits are plain bytes to the masks
+				if j+5 > len(b) || !hex4(b[j+1:j+5]) {
+					return -1
+				}
+			default:
+				return -1
+			}
+		}
+		if end != 0 {
+			return i + bits.TrailingZeros64(end) + 1
+		}
+		i += n
+	}
+	return endStringStops(b, i)
+}
+
+// endStringStops is endString stopping at every quote, backslash or
+// control character.
+func endStringStops(b []byte, i int) int {
 	for {
 		i = nextSpecial(b, i)
 		if i >= len(b) {

@@ -10,3 +10,10 @@ var haveVector = cpu.X86.HasAVX2
 //
 //go:noescape
 func indexStopVector(b []byte, bias, limit byte) int
+
+// stringMasks flags, one bit per byte, the quotes, backslashes, control
+// characters and the letters n and t (the escapes agent text is made of)
+// of the 64 bytes at p (all of them must be readable).
+//
+//go:noescape
+func stringMasks(p *byte) (quote, backslash, control, nt uint64)
