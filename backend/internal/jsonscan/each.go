@@ -41,6 +41,7 @@ type Walker struct {
 	// body is the length of the outermost value walked or scanned: the
 	// decoded strings of a small body never need a whole arena block.
 	body int
+	hint int // where the last seek ended
 }
 
 // span is where a value starts and ends, as addresses in the body.
@@ -54,7 +55,7 @@ const spanEvery = 192
 const minSpan = 128
 
 // Reset prepares w for another body (the arena's strings stay valid).
-func (w *Walker) Reset() { w.spans = w.spans[:0] }
+func (w *Walker) Reset() { w.spans, w.hint = w.spans[:0], 0 }
 
 // Release readies w to be kept for reuse by another goroutine: the spans
 // are forgotten and the arena let go (the strings decoded into it stay
@@ -136,6 +137,16 @@ func (w *Walker) seek(addr uintptr) int {
 		return 0
 	}
 	lo, hi := 0, len(w.spans)
+	// Decoders walk the body forward: the answer is usually the last one
+	// or a few spans after it.
+	if h := w.hint; h < hi && w.spans[h].start <= addr {
+		for lo = h; lo < hi && lo < h+4; lo++ {
+			if w.spans[lo].start >= addr {
+				w.hint = lo
+				return lo
+			}
+		}
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if w.spans[m].start < addr {
@@ -144,6 +155,7 @@ func (w *Walker) seek(addr uintptr) int {
 			hi = m
 		}
 	}
+	w.hint = lo
 	return lo
 }
 
@@ -289,29 +301,25 @@ func (w *Walker) unescape(body string, i int) string {
 		// few strings have escapes (the others share the body).
 		w.buf = make([]byte, 0, max(min(arenaBlock, max(w.body/4, 1<<10)), len(body)))
 	}
+	// Written in place: the decoded text is never longer than body (an
+	// escape of 2, 6 or 12 bytes decodes to 1 to 4), so the room is there.
 	start := len(w.buf)
-	b := append(w.buf, body[:i]...)
-	for i < len(body) {
-		c := body[i]
-		if c != '\\' {
-			j := i + 1 + indexBackslash(body[i+1:])
-			b = append(b, body[i:j]...)
-			i = j
-			continue
-		}
+	b := w.buf[:start+len(body)]
+	n := start + copy(b[start:], body[:i])
+	for i < len(body) { // body[i] is a backslash
 		e := body[i+1]
 		i += 2
 		switch e {
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
 		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
+			b[n] = '\n'
 		case 't':
-			b = append(b, '\t')
+			b[n] = '\t'
+		case 'r':
+			b[n] = '\r'
+		case 'b':
+			b[n] = '\b'
+		case 'f':
+			b[n] = '\f'
 		case 'u':
 			r := hexRune(body[i : i+4])
 			i += 4
@@ -321,16 +329,20 @@ func (w *Walker) unescape(body string, i int) string {
 					i += 6
 				}
 			}
-			b = utf8.AppendRune(b, r)
+			n += utf8.EncodeRune(b[n:], r) - 1
 		default: // '"', '\\', '/'
-			b = append(b, e)
+			b[n] = e
 		}
+		n++
+		j := i + indexBackslash(body[i:])
+		n += copy(b[n:], body[i:j])
+		i = j
 	}
-	w.buf = b
-	if len(b) == start {
+	w.buf = b[:n]
+	if n == start {
 		return ""
 	}
-	return unsafe.String(&b[start], len(b)-start)
+	return unsafe.String(&b[start], n-start)
 }
 
 // indexBackslash is strings.IndexByte(s, '\\'), or len(s) when there is
