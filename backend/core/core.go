@@ -115,6 +115,10 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Instance, error) 
 	if err != nil {
 		return nil, err
 	}
+	if c := db.Converted; c[0] > 0 {
+		o.Log.Info("database compacted once; from now on it gives freed space back as retention deletes rows",
+			"before_mib", c[0]>>20, "after_mib", c[1]>>20)
+	}
 	sealer, err := secret.LoadSealer(secret.Options{DataDir: cfg.DataDir, UseKeyring: o.UseKeyring, Log: o.Log})
 	if err != nil {
 		db.Close()

@@ -27,6 +27,9 @@ var migrationFS embed.FS
 type DB struct {
 	*sql.DB
 	Path string
+	// Converted is the file size before and after, when Open switched an
+	// older database to incremental vacuum (zero otherwise), for the log.
+	Converted [2]int64
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -44,6 +47,9 @@ func open(ctx context.Context, path string, backupFirst bool) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL") // with WAL: durable across app crashes
 	q.Set("_txlock", "immediate")   // writers take the lock up front: no upgrade deadlocks
+	// Set before the first table exists, it lets a new database shrink
+	// (vacuum.go); on an older one it takes effect at its next VACUUM.
+	q.Set("_auto_vacuum", "incremental")
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -64,6 +70,13 @@ func open(ctx context.Context, path string, backupFirst bool) (*DB, error) {
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	before := fileSize(path)
+	if done, err := s.convertAtOpen(ctx); err != nil {
+		db.Close()
+		return nil, err
+	} else if done {
+		s.Converted = [2]int64{before, fileSize(path)}
 	}
 	return s, nil
 }

@@ -196,6 +196,11 @@ func TestRetentionHonoursSizeCap(t *testing.T) {
 	if st.UsedBytes > 16<<20 {
 		t.Fatalf("used %d bytes over the 16 MiB cap", st.UsedBytes)
 	}
+	// The space the deleted rows took went back to the file system: the
+	// file (and its write-ahead log) is no larger than what is in use.
+	if res.Reclaimed < 8<<20 || st.FileBytes > st.UsedBytes+1<<20 {
+		t.Fatalf("gave back %d bytes; file %d bytes for %d in use", res.Reclaimed, st.FileBytes, st.UsedBytes)
+	}
 	if err := Counts(ctx, db, &st); err != nil || st.Rows >= int64(n) || st.Rows == 0 || st.HourRows == 0 || st.OldestTS <= t0.UnixMilli() {
 		t.Fatalf("counts %+v %v", st, err)
 	}

@@ -101,9 +101,9 @@ func (m *Maintainer) Pass(ctx context.Context, now time.Time) PassReport {
 		if ctx.Err() == nil {
 			m.log.Warn("request log upkeep failed", "err", err)
 		}
-	} else if rep.DeletedOld+rep.DeletedCap > 0 {
+	} else if rep.DeletedOld+rep.DeletedCap > 0 || rep.Reclaimed > 0 {
 		m.log.Info("request log retention", "deleted_old", rep.DeletedOld, "deleted_for_size", rep.DeletedCap,
-			"used_bytes", rep.UsedBytes, "over_cap", rep.OverCap)
+			"used_bytes", rep.UsedBytes, "over_cap", rep.OverCap, "gave_back_bytes", rep.Reclaimed)
 	}
 	m.mu.Lock()
 	m.last = rep

@@ -54,14 +54,41 @@ type PruneResult struct {
 	DeletedCap int64 `json:"deletedCap"` // to get under the size cap
 	UsedBytes  int64 `json:"usedBytes"`
 	OverCap    bool  `json:"overCap"` // still over the cap with no raw rows left to delete
+	// Reclaimed is what the file gave back to the file system (free pages
+	// past reclaimMinBytes, see store.Reclaim).
+	Reclaimed int64 `json:"reclaimedBytes"`
+}
+
+// Free pages are given back once they add up to reclaimMinBytes (fewer are
+// cheaper to keep for the next rows), reclaimStep pages per transaction.
+const (
+	reclaimMinBytes = 8 << 20
+	reclaimStep     = 256
+)
+
+// reclaim gives the database's free pages back when there are enough.
+func reclaim(ctx context.Context, db *store.DB) (int64, error) {
+	pageSize, _, free, err := db.Pages(ctx)
+	if err != nil || free*pageSize < reclaimMinBytes {
+		return 0, err
+	}
+	n, err := db.Reclaim(ctx, reclaimStep, func(took time.Duration) error { return yieldAfter(ctx, took) })
+	if err != nil {
+		return n, fmt.Errorf("usage: retention: %w", err)
+	}
+	return n, nil
 }
 
 // Prune runs a retention pass: roll up what is new, delete rows past the
 // retention days, then the oldest rows while the database is over its
-// size cap; deletes go in small batches with a pause between them.
-func Prune(ctx context.Context, db *store.DB, r Retention, now time.Time) (PruneResult, error) {
-	var res PruneResult
-	var err error
+// size cap, then give the freed space back; deletes go in small batches
+// with a pause between them.
+func Prune(ctx context.Context, db *store.DB, r Retention, now time.Time) (res PruneResult, err error) {
+	defer func() {
+		if err == nil {
+			res.Reclaimed, err = reclaim(ctx, db)
+		}
+	}()
 	if res.RolledUp, err = Rollup(ctx, db); err != nil {
 		return res, err
 	}
