@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // driver "sqlite3"
+	"github.com/mattn/go-sqlite3" // driver "sqlite3"
 )
 
 //go:embed migrations/*.sql
@@ -235,4 +235,12 @@ func (s *DB) IntegrityCheck(ctx context.Context) (string, error) {
 func (s *DB) Close() error {
 	_, _ = s.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return s.DB.Close()
+}
+
+// Locked reports whether err is SQLite's "database is locked" (or a table
+// locked): another writer held the database past the busy timeout, and the
+// same statement can succeed later.
+func Locked(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
 }

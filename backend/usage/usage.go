@@ -254,36 +254,23 @@ func (w *Row) appendInsertArgs(dst []any) []any {
 		w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
 }
 
+// writeRetries are the waits before writing a batch again after the
+// database stayed locked past its busy timeout (a backup, another process
+// holding a write transaction): the queue holds new rows meanwhile, so a
+// long lock costs a delay rather than rows.
+var writeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
 	if len(rows) == 0 {
 		return rows
 	}
-	err := func() error {
-		tx, err := r.db.Begin()
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		st, err := tx.Prepare(insertSQL)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		args := make([]any, 0, insertColumns)
-		for i, w := range rows {
-			if i%16 == 15 {
-				// Let request goroutines run: on one core a long batch of
-				// cgo inserts otherwise shows up as latency spikes.
-				runtime.Gosched()
-			}
-			args = w.appendInsertArgs(args[:0])
-			if _, err := st.Exec(args...); err != nil {
-				return err
-			}
-		}
-		return tx.Commit()
-	}()
+	err := r.insert(rows)
+	for i := 0; err != nil && store.Locked(err) && i < len(writeRetries); i++ {
+		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", writeRetries[i])
+		time.Sleep(writeRetries[i])
+		err = r.insert(rows)
+	}
 	if err != nil {
 		r.dropped.Add(int64(len(rows)))
 		r.log.Error("request log write failed; rows dropped", "rows", len(rows), "err", err)
@@ -293,6 +280,33 @@ func (r *Recorder) write(rows []*Row) []*Row {
 	}
 	clear(rows)
 	return rows[:0]
+}
+
+// insert writes rows in one transaction.
+func (r *Recorder) insert(rows []*Row) error {
+	tx, err := r.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st, err := tx.Prepare(insertSQL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	args := make([]any, 0, insertColumns)
+	for i, w := range rows {
+		if i%16 == 15 {
+			// Let request goroutines run: on one core a long batch of
+			// cgo inserts otherwise shows up as latency spikes.
+			runtime.Gosched()
+		}
+		args = w.appendInsertArgs(args[:0])
+		if _, err := st.Exec(args...); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Filter selects log rows. Every field left empty matches everything.
