@@ -1,8 +1,8 @@
 package anthropic
 
 import (
+	"bytes"
 	"encoding/json"
-	"strings"
 
 	"switchboard/backend/ir"
 )
@@ -32,50 +32,35 @@ var thinkingBudgets = map[string]int{
 // API has no switch for.
 const jsonObjectInstruction = "Respond only with a single valid JSON object, with no text before or after it."
 
+// outRequest is what goes upstream, before it is written (request_write.go).
+// Messages are already normalised; System and Tools hold only what is sent.
 type outRequest struct {
-	Model         string          `json:"model"`
-	MaxTokens     int             `json:"max_tokens"`
-	System        []any           `json:"system,omitempty"`
-	Messages      []outMessage    `json:"messages"`
-	Tools         []any           `json:"tools,omitempty"`
-	ToolChoice    *outChoice      `json:"tool_choice,omitempty"`
-	Thinking      *thinkingConfig `json:"thinking,omitempty"`
-	OutputConfig  *outConfig      `json:"output_config,omitempty"`
-	Metadata      *outMetadata    `json:"metadata,omitempty"`
-	StopSequences []string        `json:"stop_sequences,omitempty"`
-	Temperature   *float64        `json:"temperature,omitempty"`
-	TopP          *float64        `json:"top_p,omitempty"`
-	TopK          *int            `json:"top_k,omitempty"`
-	Stream        bool            `json:"stream,omitempty"`
-}
-
-type outMessage struct {
-	Role    string `json:"role"`
-	Content []any  `json:"content"`
+	Model         string
+	MaxTokens     int
+	System        []ir.Block
+	Messages      []ir.Message
+	Tools         []ir.Tool
+	ToolChoice    *outChoice
+	Thinking      *thinkingConfig
+	OutputConfig  *outConfig
+	UserID        string // metadata.user_id
+	StopSequences []string
+	Temperature   *float64
+	TopP          *float64
+	TopK          *int
+	Stream        bool
 }
 
 type outChoice struct {
-	Type                   string `json:"type"`
-	Name                   string `json:"name,omitempty"`
-	DisableParallelToolUse bool   `json:"disable_parallel_tool_use,omitempty"`
+	Type                   string
+	Name                   string
+	DisableParallelToolUse bool
 }
 
+// outConfig is output_config: the effort and a json_schema format's schema.
 type outConfig struct {
-	Effort string     `json:"effort,omitempty"`
-	Format *outFormat `json:"format,omitempty"`
-}
-
-type outFormat struct {
-	Type   string          `json:"type"`
-	Schema json.RawMessage `json:"schema"`
-}
-
-type outTool struct {
-	Name         string          `json:"name"`
-	Description  string          `json:"description,omitempty"`
-	InputSchema  json.RawMessage `json:"input_schema"`
-	Strict       bool            `json:"strict,omitempty"`
-	CacheControl json.RawMessage `json:"cache_control,omitempty"`
+	Effort string
+	Schema json.RawMessage
 }
 
 // EncodeRequest builds the body for an Anthropic upstream from an IR of any
@@ -112,14 +97,14 @@ func EncodeRequestWith(req *ir.Request, o RequestOptions) ([]byte, error) {
 	}
 	out := outRequest{
 		Model:         req.Model,
-		Messages:      encodeMessages(msgs),
+		Messages:      msgs,
 		StopSequences: req.Stop,
 		Temperature:   clampTemperature(req.Temperature),
 		TopP:          req.TopP,
 		TopK:          req.TopK,
 		Stream:        req.Stream,
 	}
-	out.Tools = encodeTools(req.Tools)
+	out.Tools = sendableTools(req.Tools)
 	if len(out.Tools) > 0 {
 		out.ToolChoice = encodeToolChoice(req.ToolChoice, req.ParallelToolCalls)
 	}
@@ -128,10 +113,8 @@ func EncodeRequestWith(req *ir.Request, o RequestOptions) ([]byte, error) {
 	if rf := req.ResponseFormat; rf != nil && out.OutputConfig == nil && rf.Type != "" && rf.Type != "text" {
 		system = append(system, ir.Block{Type: ir.BlockText, Text: jsonObjectInstruction})
 	}
-	out.System = encodeSystem(system)
-	if req.User != "" {
-		out.Metadata = &outMetadata{UserID: req.User}
-	}
+	out.System = system
+	out.UserID = req.User
 	out.MaxTokens = req.MaxTokens
 	if out.MaxTokens <= 0 {
 		out.MaxTokens = DefaultMaxTokens
@@ -144,11 +127,15 @@ func EncodeRequestWith(req *ir.Request, o RequestOptions) ([]byte, error) {
 	if out.Temperature != nil && out.TopP != nil {
 		out.TopP = nil // recent models reject both; temperature is the one clients mean
 	}
-	body, err := marshal(&out)
-	if err != nil { // invalid raw JSON in the IR (a schema, cache_control…)
-		return nil, &ir.Error{Kind: ir.KindBadRequest, Message: "anthropic: cannot encode request: " + err.Error(), Cause: err}
+	// Sized by what is sent: normalising drops other vendors' reasoning,
+	// which is most of a Codex body.
+	sent := ir.Request{System: out.System, Messages: out.Messages, Tools: out.Tools}
+	w := reqWriter{b: make([]byte, 0, sent.SizeHint())}
+	w.request(&out)
+	if w.bad != "" { // invalid raw JSON in the IR (a schema, cache_control…)
+		return nil, ir.Errorf(ir.KindBadRequest, "anthropic: cannot encode request: %s is not valid JSON", w.bad)
 	}
-	return body, nil
+	return w.b, nil
 }
 
 // capOutput keeps max_tokens within the model's limit and the thinking
@@ -177,42 +164,40 @@ func clampTemperature(t *float64) *float64 {
 	return &one
 }
 
-func encodeSystem(blocks []ir.Block) []any {
-	var out []any
-	for i := range blocks {
-		b := &blocks[i]
-		if b.Type == ir.BlockText && b.Text != "" {
-			out = append(out, outText{Type: "text", Text: b.Text, CacheControl: b.CacheControl})
+// sendableTools keeps function tools and Anthropic's own server tools;
+// hosted tools of other vendors are dropped (the request still succeeds).
+// The slice is shared when nothing is dropped.
+func sendableTools(tools []ir.Tool) []ir.Tool {
+	for i := range tools {
+		if !sendableTool(&tools[i]) {
+			out := append([]ir.Tool(nil), tools[:i]...)
+			for j := i + 1; j < len(tools); j++ {
+				if sendableTool(&tools[j]) {
+					out = append(out, tools[j])
+				}
+			}
+			return out
 		}
 	}
-	return out
+	return tools
 }
 
-// encodeTools emits function tools and Anthropic's own server tools; hosted
-// tools of other vendors are dropped (the request still succeeds).
-func encodeTools(tools []ir.Tool) []any {
-	var out []any
-	for i := range tools {
-		t := &tools[i]
-		switch {
-		case t.Kind == ir.ToolKindFunction || t.Kind == "":
-			out = append(out, outTool{Name: t.Name, Description: t.Description,
-				InputSchema: inputSchema(t.Parameters), Strict: t.Strict, CacheControl: t.CacheControl})
-		case isAnthropicServerTool(t):
-			out = append(out, t.Raw)
-		}
-	}
-	return out
+func sendableTool(t *ir.Tool) bool {
+	return isFunctionTool(t) || isAnthropicServerTool(t)
 }
+
+func isFunctionTool(t *ir.Tool) bool { return t.Kind == ir.ToolKindFunction || t.Kind == "" }
 
 // inputSchema returns the tool's schema; the API insists on an object schema
 // with a type, which schemaless tools from other dialects lack.
 func inputSchema(p json.RawMessage) json.RawMessage {
-	if firstByte(p) != '{' || strings.TrimSpace(string(p)) == "{}" {
-		return json.RawMessage(`{"type":"object","properties":{}}`)
+	if firstByte(p) != '{' || string(bytes.TrimSpace(p)) == "{}" {
+		return emptyObjectSchema
 	}
 	return p
 }
+
+var emptyObjectSchema = json.RawMessage(`{"type":"object","properties":{}}`)
 
 func encodeToolChoice(tc *ir.ToolChoice, parallel *bool) *outChoice {
 	c := &outChoice{Type: "auto"}
@@ -238,15 +223,11 @@ func encodeFormat(rf *ir.ResponseFormat) *outConfig {
 	if rf == nil || rf.Type != "json_schema" || firstByte(rf.Schema) != '{' {
 		return nil
 	}
-	return &outConfig{Format: &outFormat{Type: "json_schema", Schema: rf.Schema}}
+	return &outConfig{Schema: rf.Schema}
 }
 
 type thinkingConfig struct {
-	Type         string `json:"type"`
-	BudgetTokens int    `json:"budget_tokens,omitempty"`
-	Display      string `json:"display,omitempty"`
-}
-
-type outMetadata struct {
-	UserID string `json:"user_id"`
+	Type         string
+	BudgetTokens int
+	Display      string
 }
