@@ -130,37 +130,61 @@ func reminder(text []ir.Block) ir.Block {
 
 // filterBlocks keeps the blocks an Anthropic upstream accepts in a turn of
 // role, fixing tool ids on the way. msgIdx seeds generated ids so the same
-// IR always encodes to the same bytes (prompt caching depends on it).
+// IR always encodes to the same bytes (prompt caching depends on it). A turn
+// that needs no change (most of an Anthropic-shaped conversation) is
+// returned as it is, capped so that merging turns copies it: the caller's
+// IR is never written to.
 func filterBlocks(in []ir.Block, role ir.Role, msgIdx int, ids *toolIDs) []ir.Block {
+	if keepsAll(in, role) {
+		return in[:len(in):len(in)]
+	}
 	out := make([]ir.Block, 0, len(in))
 	for j, b := range in {
+		if !accepted(&b, role) {
+			continue
+		}
 		switch b.Type {
-		case ir.BlockText:
-			if b.Text == "" {
-				continue
-			}
-		case ir.BlockImage:
-			if b.Data == "" && b.URL == "" {
-				continue
-			}
-		case ir.BlockThinking:
-			if role != ir.RoleAssistant || b.Origin != ir.OriginAnthropic || b.Signature == "" {
-				continue
-			}
-		case ir.BlockRedactedThinking:
-			if role != ir.RoleAssistant || b.Origin != ir.OriginAnthropic || b.Data == "" {
-				continue
-			}
 		case ir.BlockToolUse:
 			b.ToolCallID = ids.call(b.ToolCallID, msgIdx, j)
 		case ir.BlockToolResult:
 			b.ToolCallID = ids.result(b.ToolCallID)
-		default:
-			continue
 		}
 		out = append(out, b)
 	}
 	return out
+}
+
+// accepted reports whether an Anthropic upstream takes b in a turn of role.
+func accepted(b *ir.Block, role ir.Role) bool {
+	switch b.Type {
+	case ir.BlockText:
+		return b.Text != ""
+	case ir.BlockImage:
+		return b.Data != "" || b.URL != ""
+	case ir.BlockThinking:
+		return role == ir.RoleAssistant && b.Origin == ir.OriginAnthropic && b.Signature != ""
+	case ir.BlockRedactedThinking:
+		return role == ir.RoleAssistant && b.Origin == ir.OriginAnthropic && b.Data != ""
+	case ir.BlockToolUse, ir.BlockToolResult:
+		return true
+	}
+	return false
+}
+
+// keepsAll reports whether filterBlocks would keep every block unchanged:
+// all accepted, every tool id present and already valid (ids.call and
+// ids.result change nothing then).
+func keepsAll(in []ir.Block, role ir.Role) bool {
+	for i := range in {
+		b := &in[i]
+		if !accepted(b, role) {
+			return false
+		}
+		if (b.Type == ir.BlockToolUse || b.Type == ir.BlockToolResult) && !validID(b.ToolCallID) {
+			return false
+		}
+	}
+	return true
 }
 
 // toolIDs makes tool ids valid for Anthropic (^[a-zA-Z0-9_-]+$) and pairs
@@ -188,15 +212,18 @@ func (t *toolIDs) result(id string) string {
 	return id
 }
 
-func sanitizeID(id string) string {
-	ok := true
+// validID reports a non-empty id made only of the bytes Anthropic allows.
+func validID(id string) bool {
 	for i := 0; i < len(id); i++ {
 		if !idByte(id[i]) {
-			ok = false
-			break
+			return false
 		}
 	}
-	if ok {
+	return id != ""
+}
+
+func sanitizeID(id string) string {
+	if validID(id) || id == "" {
 		return id
 	}
 	b := []byte(id)

@@ -56,6 +56,9 @@ func hasToolResult(blocks []ir.Block) bool {
 // missing ones synthesised), then every other block in its original order
 // with orphan results turned into text.
 func pairResults(blocks []ir.Block, calls []string) []ir.Block {
+	if pairedAlready(blocks, calls) {
+		return blocks
+	}
 	out := make([]ir.Block, 0, len(blocks)+len(calls))
 	used := make([]bool, len(blocks))
 	for _, id := range calls {
@@ -82,6 +85,25 @@ func pairResults(blocks []ir.Block, calls []string) []ir.Block {
 		out = append(out, b)
 	}
 	return out
+}
+
+// pairedAlready reports a turn pairResults would leave as it is: the
+// results of calls first, in call order, and no other result after them.
+func pairedAlready(blocks []ir.Block, calls []string) bool {
+	if len(blocks) < len(calls) {
+		return false
+	}
+	for i, id := range calls {
+		if blocks[i].Type != ir.BlockToolResult || blocks[i].ToolCallID != id {
+			return false
+		}
+	}
+	for i := len(calls); i < len(blocks); i++ {
+		if blocks[i].Type == ir.BlockToolResult {
+			return false
+		}
+	}
+	return true
 }
 
 // orphanText renders a tool result that has no call to answer as text.
