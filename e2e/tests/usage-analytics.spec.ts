@@ -43,8 +43,14 @@ test.describe.serial('analytics', () => {
     await expect(page.getByRole('heading', { name: 'Analytics', level: 1 })).toBeVisible()
     await expect(page.getByTestId('stat-requests')).toBeVisible()
 
-    // The config provider is custom: no catalog price until one is set.
     const prices = page.getByTestId('prices-panel')
+    // A catalog model priced higher for long prompts shows that tier under its name.
+    await prices.getByTestId('price-search').fill('anthropic/claude-sonnet-4-5')
+    await expect(prices.locator('[data-model="anthropic/claude-sonnet-4-5"] [data-testid="price-long"]')).toHaveText(
+      'over 200k tokens: input 6 · output 22.5 · cache read 0.6 · cache write 7.5',
+    )
+
+    // The config provider is custom: no catalog price until one is set.
     await prices.getByTestId('price-search').fill(`${CONFIG_PROVIDER.id}/`)
     await prices.getByTestId('price-add').click()
     const form = prices.getByTestId('price-form')

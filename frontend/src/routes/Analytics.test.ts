@@ -64,6 +64,8 @@ function report(groupBy = 'provider'): Report {
 const prices: ModelPrice[] = [
   { provider: 'openai', model: 'gpt-5', billing: 'api', input: 1.25, output: 10, cacheRead: 0.125, cacheWrite: 0, reasoning: 0, known: true, source: 'catalog', asOf: '2026-11-26' },
   { provider: 'codex', model: 'gpt-5.1-codex', billing: 'subscription', input: 1.25, output: 10, cacheRead: 0.125, cacheWrite: 0, reasoning: 0, known: true, source: 'catalog', valuedAs: 'openai/gpt-5' },
+  { provider: 'anthropic', model: 'claude-sonnet-4-5', billing: 'api', input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, reasoning: 0, known: true, source: 'catalog',
+    longContext: { above: 200_000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 } },
   { provider: 'my-llm', model: 'm', billing: 'api', input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, known: false, source: 'catalog' },
 ]
 
@@ -141,10 +143,15 @@ describe('Analytics page', () => {
     const user = userEvent.setup()
     await renderPage()
     const table = await screen.findByTestId('prices-table')
-    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(4))
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(5))
     const gpt5 = table.querySelector('[data-model="openai/gpt-5"]')!
     expect(gpt5.textContent).toContain('1.25')
     expect(gpt5.textContent).toContain('catalog, 2026-11-26')
+    // the long-context tier shows under its model, and only there
+    const long = within(table).getAllByTestId('price-long')
+    expect(long).toHaveLength(1)
+    expect(long[0].closest('tr')!.getAttribute('data-model')).toBe('anthropic/claude-sonnet-4-5')
+    expect(long[0].textContent).toBe('over 200k tokens: input 6 · output 22.5 · cache read 0.6 · cache write 7.5')
     expect(table.querySelector('[data-model="codex/gpt-5.1-codex"]')!.textContent).toContain('as openai/gpt-5')
     expect(table.querySelector('[data-model="my-llm/m"]')!.textContent).toContain('unknown: requests are marked unpriced')
     await user.click(screen.getByRole('button', { name: 'Edit the price of my-llm/m' }))

@@ -103,6 +103,8 @@ export interface ModelPrice {
   asOf?: string
   valuedAs?: string
   catalog?: { In: number; Out: number; Cached: number; CacheWrite: number; Reasoning: number }
+  /** The catalog's price for prompts longer than `above` tokens (absent under an override). */
+  longContext?: { above: number; input: number; output: number; cacheRead: number; cacheWrite: number }
 }
 export interface PriceOverride {
   provider: string
