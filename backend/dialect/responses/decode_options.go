@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -192,11 +193,11 @@ const (
 // there is no summary (open-weight models). unwrap restores a wrapped foreign
 // signature; it is set on the client side only, since real upstreams never
 // produce one. ok is false when the item carries nothing usable.
-func decodeReasoningItem(f *itemFields, unwrap bool) (ir.Block, bool) {
+func decodeReasoningItem(w *jsonscan.Walker, f *itemFields, unwrap bool) (ir.Block, bool) {
 	b := ir.Block{Type: ir.BlockThinking, ID: f.id, Origin: ir.OriginOpenAI,
-		Text: joinTexts(f.summary), Signature: f.encrypted.Str}
+		Text: joinTexts(w, f.summary), Signature: f.encrypted.Str}
 	if b.Text == "" {
-		b.Text = joinTexts(f.content)
+		b.Text = joinTexts(w, f.content)
 	}
 	if unwrap {
 		unwrapSignature(&b)
@@ -243,15 +244,26 @@ func wrapSignature(b *ir.Block) string {
 }
 
 // joinTexts joins the "text" members of an array of parts with blank lines.
-func joinTexts(arr gjson.Result) string {
+// w (nil for an upstream's answer) walks a request body by the spans its
+// validation pass recorded, as the other items' parts are.
+func joinTexts(w *jsonscan.Walker, arr gjson.Result) string {
 	if !arr.IsArray() {
 		return ""
 	}
 	var first string
 	var sb strings.Builder
 	n := 0
-	arr.ForEach(func(_, p gjson.Result) bool {
-		t := p.Get("text").Str
+	w.Each(arr, func(_, p gjson.Result) bool {
+		var t string
+		if p.IsObject() {
+			w.Each(p, func(k, v gjson.Result) bool {
+				if k.Str == "text" {
+					t = v.Str
+					return false
+				}
+				return true
+			})
+		}
 		if t == "" {
 			return true
 		}

@@ -241,7 +241,7 @@ func (d *inputDecoder) item(i int, it gjson.Result) error {
 	case "function_call_output", "custom_tool_call_output":
 		return d.callOutput(i, &f)
 	case "reasoning":
-		if b, ok := decodeReasoningItem(&f, true); ok {
+		if b, ok := decodeReasoningItem(d.w, &f, true); ok {
 			d.appendAssistant(b)
 		}
 	}

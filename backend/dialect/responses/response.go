@@ -337,7 +337,7 @@ func appendOutputItem(dst []ir.Block, f *itemFields) []ir.Block {
 	case "function_call", "custom_tool_call":
 		return append(dst, callBlock(f))
 	case "reasoning":
-		if b, ok := decodeReasoningItem(f, false); ok {
+		if b, ok := decodeReasoningItem(nil, f, false); ok {
 			return append(dst, b)
 		}
 	}

@@ -331,7 +331,7 @@ func (d *streamDecoder) itemDone(dst []ir.Event, out int, f *itemFields) []ir.Ev
 	case kindMessage:
 		return d.messageDone(dst, i, f)
 	case kindReasoning:
-		if text := joinTexts(f.summary); !it.deltas && text != "" {
+		if text := joinTexts(nil, f.summary); !it.deltas && text != "" {
 			dst = append(dst, ir.Event{Type: ir.EvThinkingDelta, Index: it.block, Text: text})
 		}
 		if f.encrypted.Str != "" {
