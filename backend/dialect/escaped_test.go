@@ -10,11 +10,12 @@ import (
 	"switchboard/backend/dialect/anthropic"
 	"switchboard/backend/dialect/dialecttest/agentbody"
 	"switchboard/backend/dialect/gemini"
+	"switchboard/backend/dialect/openai"
 	"switchboard/backend/dialect/responses"
 	"switchboard/backend/ir"
 )
 
-// Texts the Anthropic, Responses and Gemini decoders keep as written (ir.Escaped) reach every
+// Texts the Anthropic, Responses, Gemini and Chat decoders keep as written (ir.Escaped) reach every
 // upstream as the same text they would have been escaped into: the bodies
 // with and without the written forms are equal as JSON.
 func TestEscapedTextsTranslateAlike(t *testing.T) {
@@ -36,6 +37,11 @@ func TestEscapedTextsTranslateAlike(t *testing.T) {
 		`{"role":"model","parts":[{"text":"` + long2 + `","thought":true},{"functionCall":{"name":"read","args":{}}}]},` +
 		`{"role":"user","parts":[{"functionResponse":{"name":"read","response":{"output":"` + long2 + `"}}},` +
 		`{"functionResponse":{"name":"read","response":{"error":"` + long2 + `"}}}]}]}`)
+	oddChat := []byte(`{"model":"m","messages":[{"role":"system","content":"` + long2 + `"},` +
+		`{"role":"user","content":"` + long2 + `"},` +
+		`{"role":"assistant","content":[{"type":"text","text":"` + long2 + `"}],"tool_calls":[{"id":"c1","type":"function","function":{"name":"read","arguments":"{}"}}]},` +
+		`{"role":"tool","tool_call_id":"c1","content":"` + long2 + `"},` +
+		`{"role":"user","content":[{"type":"text","text":"` + long2 + `"},"` + long2 + `"]}]}`)
 	for name, in := range map[string]struct {
 		c    dialect.Codec
 		body []byte
@@ -43,6 +49,7 @@ func TestEscapedTextsTranslateAlike(t *testing.T) {
 		"odd escapes": {anthropic.Codec, odd}, "claude code": {anthropic.Codec, agentBody(t, agentbody.Claude, 100_000)},
 		"odd codex": {responses.Codec, oddCodex}, "codex": {responses.Codec, agentBody(t, agentbody.Codex, 100_000)},
 		"odd gemini": {gemini.Codec, oddGemini}, "gemini cli": {gemini.Codec, agentBody(t, agentbody.Gemini, 100_000)},
+		"odd chat": {openai.Codec, oddChat},
 	} {
 		req, err := in.c.DecodeRequest(in.body)
 		if err != nil {

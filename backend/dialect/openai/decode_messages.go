@@ -3,6 +3,7 @@ package openai
 import (
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
@@ -12,17 +13,18 @@ import (
 // and the ids invented for deprecated function_call turns.
 type msgDecoder struct {
 	req        *ir.Request
+	w          *jsonscan.Walker // the validation pass's spans, or one recording them
 	pos        int
 	inPrologue bool
 	toolTurn   bool              // last IR message gathers consecutive tool results
 	fnIDs      map[string]string // function name → id of its pending function_call
 }
 
-func decodeMessages(req *ir.Request, messages gjson.Result) error {
-	d := msgDecoder{req: req, inPrologue: true}
+func decodeMessages(req *ir.Request, messages gjson.Result, w *jsonscan.Walker) error {
+	d := msgDecoder{req: req, w: w, inPrologue: true}
 	req.Messages = make([]ir.Message, 0, len(messages.Raw)/512+2)
 	var err error
-	jsonscan.Each(messages, func(_, m gjson.Result) bool {
+	w.Each(messages, func(_, m gjson.Result) bool {
 		err = d.message(m)
 		d.pos++
 		return err == nil
@@ -36,8 +38,8 @@ type msgFields struct {
 	toolCalls, functionCall, toolCallID, name gjson.Result
 }
 
-func readMessage(m gjson.Result) (f msgFields) {
-	jsonscan.Each(m, func(k, v gjson.Result) bool {
+func readMessage(w *jsonscan.Walker, m gjson.Result) (f msgFields) {
+	w.Each(m, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "role":
 			f.role = v
@@ -67,7 +69,7 @@ func (d *msgDecoder) message(msg gjson.Result) error {
 	if !msg.IsObject() {
 		return badRequest("messages[%d] must be an object", d.pos)
 	}
-	m := readMessage(msg)
+	m := readMessage(d.w, msg)
 	if m.role.Type != gjson.String {
 		return badRequest("messages[%d].role must be a string", d.pos)
 	}
@@ -144,8 +146,8 @@ func (d *msgDecoder) toolCalls(blocks []ir.Block, m *msgFields) ([]ir.Block, err
 	if calls.Exists() && calls.Type != gjson.Null && !calls.IsArray() {
 		return nil, badRequest("messages[%d].tool_calls must be an array", d.pos)
 	}
-	jsonscan.Each(calls, func(_, c gjson.Result) bool {
-		if b, ok := decodeToolCall(c); ok {
+	d.w.Each(calls, func(_, c gjson.Result) bool {
+		if b, ok := decodeToolCall(d.w, c); ok {
 			blocks = append(blocks, b)
 		}
 		return true
@@ -207,13 +209,13 @@ func (d *msgDecoder) content(v gjson.Result, images bool) ([]ir.Block, error) {
 		if v.Str == "" {
 			return nil, nil
 		}
-		return []ir.Block{{Type: ir.BlockText, Text: v.Str}}, nil
+		return []ir.Block{d.text(v)}, nil
 	case !v.IsArray():
 		return nil, badRequest("messages[%d].content must be a string or an array of parts", d.pos)
 	}
 	var out []ir.Block
-	jsonscan.Each(v, func(_, p gjson.Result) bool {
-		if b, ok := decodePart(p, images); ok {
+	d.w.Each(v, func(_, p gjson.Result) bool {
+		if b, ok := d.part(p, images); ok {
 			out = append(out, b)
 		}
 		return true
@@ -221,21 +223,42 @@ func (d *msgDecoder) content(v gjson.Result, images bool) ([]ir.Block, error) {
 	return out, nil
 }
 
-// decodePart maps one content part. Audio and file parts have no IR form
-// and are dropped, as are images where the role cannot carry them.
-func decodePart(p gjson.Result, images bool) (ir.Block, bool) {
+// text is a text block holding v; a long text keeps the form the client's
+// (validated) body wrote it in, for the encoders to copy (dialect.TextOf).
+func (d *msgDecoder) text(v gjson.Result) ir.Block { return dialect.TextBlock(v) }
+
+// part maps one content part, its members read in one pass. Audio and
+// file parts have no IR form and are dropped, as are images where the role
+// cannot carry them.
+func (d *msgDecoder) part(p gjson.Result, images bool) (ir.Block, bool) {
 	if p.Type == gjson.String { // lenient: a bare string part
-		return ir.Block{Type: ir.BlockText, Text: p.Str}, p.Str != ""
+		return d.text(p), p.Str != ""
 	}
-	switch p.Get("type").Str {
+	if !p.IsObject() {
+		return ir.Block{}, false
+	}
+	var typ string
+	var text, refusal, image gjson.Result
+	d.w.Each(p, func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "type":
+			typ = v.Str
+		case "text":
+			text = v
+		case "refusal":
+			refusal = v
+		case "image_url":
+			image = v
+		}
+		return true
+	})
+	switch typ {
 	case "text", "input_text", "output_text":
-		t := p.Get("text").Str
-		return ir.Block{Type: ir.BlockText, Text: t}, t != ""
+		return d.text(text), text.Type == gjson.String && text.Str != ""
 	case "refusal":
-		t := p.Get("refusal").Str
-		return ir.Block{Type: ir.BlockText, Text: t}, t != ""
+		return d.text(refusal), refusal.Type == gjson.String && refusal.Str != ""
 	case "image_url":
-		u := p.Get("image_url")
+		u := image
 		if u.IsObject() {
 			u = u.Get("url")
 		}
@@ -250,9 +273,9 @@ func decodePart(p gjson.Result, images bool) (ir.Block, bool) {
 // decodeToolCall reads {id, type, function:{name, arguments}} in one pass
 // over each object. Custom tool calls carry free text, not a JSON input,
 // and are dropped.
-func decodeToolCall(c gjson.Result) (ir.Block, bool) {
+func decodeToolCall(w *jsonscan.Walker, c gjson.Result) (ir.Block, bool) {
 	var id, fn gjson.Result
-	jsonscan.Each(c, func(k, v gjson.Result) bool {
+	w.Each(c, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
 			id = v
@@ -266,7 +289,7 @@ func decodeToolCall(c gjson.Result) (ir.Block, bool) {
 	}
 	b := ir.Block{Type: ir.BlockToolUse, ToolCallID: id.Str}
 	var args gjson.Result
-	jsonscan.Each(fn, func(k, v gjson.Result) bool {
+	w.Each(fn, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "name":
 			b.ToolName = v.Str

@@ -19,22 +19,27 @@ func (codec) DecodeRequest(body []byte) (*ir.Request, error) {
 	if !jsonscan.Valid(body) {
 		return nil, badRequest("request body is not valid JSON")
 	}
-	return decodeValid(body)
+	return decodeValid(body, nil)
 }
 
 // DecodeValidRequest is DecodeRequest for a body known to be valid JSON.
-func (codec) DecodeValidRequest(body []byte, _ *jsonscan.Walker) (*ir.Request, error) {
-	return decodeValid(body)
+// spans (may be nil) holds where the validation pass found each container
+// and long string ends, so the body is walked without scanning it again.
+func (codec) DecodeValidRequest(body []byte, spans *jsonscan.Walker) (*ir.Request, error) {
+	return decodeValid(body, spans)
 }
 
-func decodeValid(body []byte) (*ir.Request, error) {
+func decodeValid(body []byte, w *jsonscan.Walker) (*ir.Request, error) {
 	root, err := objectOf(body)
 	if err != nil {
 		return nil, err
 	}
+	if w == nil {
+		w = &jsonscan.Walker{} // records the spans as it walks
+	}
 	req := &ir.Request{}
 	var messages, functions, functionCall gjson.Result
-	jsonscan.Each(root, func(k, v gjson.Result) bool {
+	w.Each(root, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "messages":
 			messages = v
@@ -53,7 +58,7 @@ func decodeValid(body []byte) (*ir.Request, error) {
 	if !messages.IsArray() {
 		return nil, badRequest("messages must be a non-empty array")
 	}
-	if err := decodeMessages(req, messages); err != nil {
+	if err := decodeMessages(req, messages, w); err != nil {
 		return nil, err
 	}
 	if len(req.Messages) == 0 && len(req.System) == 0 {

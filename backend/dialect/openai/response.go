@@ -51,7 +51,7 @@ func decodeResponseMessage(msg gjson.Result) []ir.Block {
 		out = append(out, ir.Block{Type: ir.BlockText, Text: text})
 	}
 	msg.Get("tool_calls").ForEach(func(_, c gjson.Result) bool {
-		if b, ok := decodeToolCall(c); ok {
+		if b, ok := decodeToolCall(nil, c); ok {
 			out = append(out, b)
 		}
 		return true
