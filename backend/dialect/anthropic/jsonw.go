@@ -30,13 +30,14 @@ func unsafeString(b []byte) string {
 }
 
 // firstByte is the first non-space byte of a JSON value (0 when blank).
-func firstByte(raw []byte) byte {
-	for _, c := range raw {
-		switch c {
+func firstByte[T ~string | ~[]byte](raw T) byte {
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
 		case ' ', '\t', '\r', '\n':
 			continue
+		default:
+			return c
 		}
-		return c
 	}
 	return 0
 }

@@ -356,7 +356,7 @@ func toolInput(v gjson.Result) json.RawMessage {
 	switch {
 	case v.IsObject():
 		return json.RawMessage(v.Raw)
-	case v.Type == gjson.String && gjson.Valid(v.Str) && firstByte([]byte(v.Str)) == '{':
+	case v.Type == gjson.String && firstByte(v.Str) == '{' && jsonscan.ValidString(v.Str):
 		return json.RawMessage(v.Str)
 	}
 	return emptyObject

@@ -308,7 +308,7 @@ func toolInput(args gjson.Result) json.RawMessage {
 		return json.RawMessage(args.Raw)
 	}
 	s := strings.TrimSpace(args.Str)
-	if s == "" || s[0] != '{' || !gjson.Valid(s) {
+	if s == "" || s[0] != '{' || !jsonscan.ValidString(s) {
 		return json.RawMessage("{}")
 	}
 	return json.RawMessage(s)

@@ -442,7 +442,7 @@ func imageBlock(u string) (ir.Block, bool) {
 // become "{}": the hub promises every tool input is an object.
 func argumentsObject(args string) json.RawMessage {
 	s := strings.TrimSpace(args)
-	if s == "" || s[0] != '{' || !gjson.Valid(s) {
+	if s == "" || s[0] != '{' || !jsonscan.ValidString(s) {
 		return json.RawMessage("{}")
 	}
 	return json.RawMessage(s)

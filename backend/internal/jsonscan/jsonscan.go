@@ -19,6 +19,10 @@ import (
 // it allowed.
 func Valid(b []byte) bool { return Top(b, nil) }
 
+// ValidString is Valid for a string (a tool call's arguments, which
+// clients send as a JSON string holding JSON); s is only read.
+func ValidString(s string) bool { return Valid(unsafe.Slice(unsafe.StringData(s), len(s))) }
+
 // Top is Valid that also calls f, when b is an object, with each of its
 // members in order: the key as written (between the quotes, escapes kept)
 // and the raw value. f runs while the scan goes on: a member is reported

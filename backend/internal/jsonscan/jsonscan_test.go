@@ -25,6 +25,9 @@ func TestValidAgreesWithEncodingJSON(t *testing.T) {
 		if got, want := Valid([]byte(c)), json.Valid([]byte(c)); got != want {
 			t.Errorf("Valid(%q) = %v, encoding/json says %v", c, got, want)
 		}
+		if got, want := ValidString(c), json.Valid([]byte(c)); got != want {
+			t.Errorf("ValidString(%q) = %v, encoding/json says %v", c, got, want)
+		}
 	}
 }
 
