@@ -12,7 +12,7 @@
 #   scripts/bench.sh --profile  CPU/alloc profiles of the gateway under c=32 load
 #                               (profiling build: scripts/bench/profgw, pprof on loopback)
 #   scripts/bench.sh --agent    agent-sized requests instead of the small ones: generated
-#                               Claude Code / Codex / Gemini CLI bodies (~100 KB, ~1 MB) to
+#                               Claude Code / Codex / Gemini CLI / OpenCode bodies (~100 KB, ~1 MB) to
 #                               every upstream dialect (same dialect = pass-through), c=1 and
 #                               c=8, JSON and SSE, plus the 664 KB Claude rows; RPS,
 #                               p50/p99, CPU, peak RSS and bytes allocated per request
@@ -38,7 +38,7 @@
 #                         place, scripts/bench/bareproxy: what any Go proxy costs here)
 #   BENCH_KEEP=1          keep the temp dir (results.jsonl, logs, profiles)
 #   Agent mode (--agent; each list is space-separated):
-#   BENCH_AGENT_SHAPES="claude codex gemini"   client shapes (Anthropic, Responses, Gemini)
+#   BENCH_AGENT_SHAPES="claude codex gemini opencode"   client shapes (Anthropic, Responses, Gemini, Chat)
 #   BENCH_AGENT_SIZES="100k 1m"                body sizes ("" = only the target rows)
 #   BENCH_AGENT_UPSTREAMS="anthropic openai responses gemini"   upstream dialects
 #   BENCH_AGENT_C="1 8"  BENCH_AGENT_MODES="json sse"
@@ -291,7 +291,7 @@ start_floor() {
 
 # ---- agent-sized bodies (--agent, --soak) ----
 # Generated once per shape and size; loadgen run sets the model and stream flag.
-declare -A SHAPE_DIALECT=([claude]=anthropic [codex]=responses [gemini]=gemini)
+declare -A SHAPE_DIALECT=([claude]=anthropic [codex]=responses [gemini]=gemini [opencode]=openai)
 declare -A UP_PREFIX=([openai]=oai [responses]=rsp [anthropic]=ant [gemini]=gem)
 agent_body() { # shape size → path of the body file
   local f="$TMP/bodies/$1-$2.json"
@@ -472,7 +472,7 @@ fi # small-request bench
 
 # ---- agent-sized requests (--agent) ----
 if [ "$AGENT" = 1 ]; then
-  A_SHAPES="${BENCH_AGENT_SHAPES:-claude codex gemini}"
+  A_SHAPES="${BENCH_AGENT_SHAPES:-claude codex gemini opencode}"
   A_SIZES="${BENCH_AGENT_SIZES-100k 1m}"
   A_UPS="${BENCH_AGENT_UPSTREAMS:-anthropic openai responses gemini}"
   A_CS="${BENCH_AGENT_C:-1 8}"
@@ -487,7 +487,7 @@ if [ "$AGENT" = 1 ]; then
     done
   fi
   for shape in $A_SHAPES; do
-    [ -n "${SHAPE_DIALECT[$shape]:-}" ] || die "unknown shape $shape (claude, codex, gemini)"
+    [ -n "${SHAPE_DIALECT[$shape]:-}" ] || die "unknown shape $shape (claude, codex, gemini, opencode)"
     for size in $A_SIZES; do
       for up in $A_UPS; do
         [ -n "${UP_PREFIX[$up]:-}" ] || die "unknown upstream dialect $up (openai, responses, anthropic, gemini)"

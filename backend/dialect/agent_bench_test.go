@@ -1,7 +1,7 @@
 package dialect_test
 
 // Codecs on agent-sized requests (see dialecttest/agentbody): a Claude
-// Code, a Codex and a Gemini CLI turn deep in a session, about 100 KB and
+// Code, a Codex, a Gemini CLI and an OpenCode turn deep in a session, about 100 KB and
 // 1 MB, decoded by the client's codec and encoded for every upstream.
 // Besides -benchmem's B/op, each benchmark reports B/op relative to the
 // client's body ("xbody"): the gateway's budget is about 1.5× the body for
@@ -19,12 +19,14 @@ import (
 	"switchboard/backend/dialect/anthropic"
 	"switchboard/backend/dialect/dialecttest/agentbody"
 	"switchboard/backend/dialect/gemini"
+	"switchboard/backend/dialect/openai"
 	"switchboard/backend/dialect/responses"
 )
 
 // clientCodec is the codec of each shape's client.
 var clientCodec = map[agentbody.Shape]dialect.Codec{
 	agentbody.Claude: anthropic.Codec, agentbody.Codex: responses.Codec, agentbody.Gemini: gemini.Codec,
+	agentbody.OpenCode: openai.Codec,
 }
 
 var agentSizes = []int{100_000, 1_000_000}

@@ -49,7 +49,7 @@ func TestEscapedTextsTranslateAlike(t *testing.T) {
 		"odd escapes": {anthropic.Codec, odd}, "claude code": {anthropic.Codec, agentBody(t, agentbody.Claude, 100_000)},
 		"odd codex": {responses.Codec, oddCodex}, "codex": {responses.Codec, agentBody(t, agentbody.Codex, 100_000)},
 		"odd gemini": {gemini.Codec, oddGemini}, "gemini cli": {gemini.Codec, agentBody(t, agentbody.Gemini, 100_000)},
-		"odd chat": {openai.Codec, oddChat},
+		"odd chat": {openai.Codec, oddChat}, "opencode": {openai.Codec, agentBody(t, agentbody.OpenCode, 100_000)},
 	} {
 		req, err := in.c.DecodeRequest(in.body)
 		if err != nil {

@@ -25,9 +25,10 @@ import (
 
 // agentPaths is where each shape's client sends its body.
 var agentPaths = map[agentbody.Shape]string{
-	agentbody.Claude: "/v1/messages",
-	agentbody.Codex:  "/v1/responses",
-	agentbody.Gemini: "/v1beta/models/ant/bench-model:streamGenerateContent",
+	agentbody.Claude:   "/v1/messages",
+	agentbody.Codex:    "/v1/responses",
+	agentbody.Gemini:   "/v1beta/models/ant/bench-model:streamGenerateContent",
+	agentbody.OpenCode: "/v1/chat/completions",
 }
 
 func BenchmarkRequestSide(b *testing.B) {

@@ -30,7 +30,7 @@ type BodyStats struct {
 
 func cmdBody(args []string) error {
 	fs := flag.NewFlagSet("body", flag.ContinueOnError)
-	shape := fs.String("shape", "claude", "client shape: claude (Anthropic Messages) | codex (Responses) | gemini")
+	shape := fs.String("shape", "claude", "client shape: claude (Anthropic Messages) | codex (Responses) | gemini | opencode (Chat Completions)")
 	size := fs.String("size", "100k", "body size: 100k, 664k, 1m or bytes")
 	seed := fs.Uint64("seed", 1, "content seed (same seed, same bytes)")
 	model := fs.String("model", "d0-n20-p0", "the body's model (loadgen run -model replaces it)")

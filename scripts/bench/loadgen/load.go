@@ -435,7 +435,7 @@ func cmdRun(args []string) error {
 	scenario := fs.String("scenario", "", "scenario label")
 	path := fs.String("path", "", "direct | gateway")
 	run := fs.Int("run", 1, "run index")
-	shape := fs.String("shape", "", "label: the client shape of -body (claude, codex, gemini)")
+	shape := fs.String("shape", "", "label: the client shape of -body (claude, codex, gemini, opencode)")
 	upstream := fs.String("upstream", "", "label: the upstream's dialect")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -11,8 +11,8 @@
 //	loadgen freeport  free loopback ports
 //	loadgen wait      wait until a URL answers
 //	loadgen http      one request (bench control endpoints)
-//	loadgen body      write an agent-sized request body (Claude Code, Codex or
-//	                  Gemini CLI shape; see backend/dialect/dialecttest/agentbody)
+//	loadgen body      write an agent-sized request body (Claude Code, Codex,
+//	                  Gemini CLI or OpenCode shape; see backend/dialect/dialecttest/agentbody)
 //	loadgen soak      a long run of large requests with RSS sampled over time
 //	loadgen report    print the table from a JSON-lines results file
 //

@@ -1,9 +1,9 @@
 // Package agentbody generates request bodies shaped like a coding agent's
 // turn deep in a session, for benchmarks and the load bench
 // (scripts/bench: `loadgen body`): a Claude Code-shaped Anthropic Messages
-// request, a Codex-shaped OpenAI Responses request and a Gemini CLI-shaped
-// generateContent request, at any size (about 100 KB and 1 MB in the
-// bench).
+// request, a Codex-shaped OpenAI Responses request, a Gemini CLI-shaped
+// generateContent request and an OpenCode-shaped Chat Completions request,
+// at any size (about 100 KB and 1 MB in the bench).
 //
 // Only the shape follows the real clients (their recorded requests are the
 // reference): the tools, prompts, file contents and outputs are synthetic
@@ -29,22 +29,25 @@ import (
 type Shape string
 
 const (
-	Claude Shape = "claude" // Claude Code: Anthropic Messages
-	Codex  Shape = "codex"  // Codex CLI: OpenAI Responses
-	Gemini Shape = "gemini" // Gemini CLI: Gemini generateContent
+	Claude   Shape = "claude"   // Claude Code: Anthropic Messages
+	Codex    Shape = "codex"    // Codex CLI: OpenAI Responses
+	Gemini   Shape = "gemini"   // Gemini CLI: Gemini generateContent
+	OpenCode Shape = "opencode" // OpenCode: OpenAI Chat Completions
 )
 
 // Shapes lists every shape.
-var Shapes = []Shape{Claude, Codex, Gemini}
+var Shapes = []Shape{Claude, Codex, Gemini, OpenCode}
 
 // Dialect is the wire dialect the shape's client speaks (the names of
-// package dialect: anthropic, responses, gemini).
+// package dialect: anthropic, responses, gemini, openai).
 func (s Shape) Dialect() string {
 	switch s {
 	case Codex:
 		return "responses"
 	case Gemini:
 		return "gemini"
+	case OpenCode:
+		return "openai"
 	}
 	return "anthropic"
 }
@@ -62,7 +65,7 @@ type Options struct {
 	// Model is the body's model (default "agent-model"); Gemini carries it
 	// in the URL, not the body.
 	Model string
-	// Stream sets the body's stream flag (Anthropic, Responses).
+	// Stream sets the body's stream flag (Anthropic, Responses, Chat).
 	Stream bool
 }
 
@@ -91,8 +94,10 @@ func Generate(o Options) ([]byte, Stats, error) {
 		g = &codex{r: r}
 	case Gemini:
 		g = &gemini{r: r}
+	case OpenCode:
+		g = &opencode{r: r}
 	default:
-		return nil, Stats{}, fmt.Errorf("agentbody: unknown shape %q (claude, codex, gemini)", o.Shape)
+		return nil, Stats{}, fmt.Errorf("agentbody: unknown shape %q (claude, codex, gemini, opencode)", o.Shape)
 	}
 	body, st := build(g, o)
 	return body, st, nil

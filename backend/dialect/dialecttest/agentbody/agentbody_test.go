@@ -73,6 +73,9 @@ func TestShapes(t *testing.T) {
 		{Claude, `system.#(cache_control.type=="ephemeral")#|#`, 2},
 		{Codex, `input.#(role=="developer")#|#`, 2},
 		{Gemini, "tools.0.functionDeclarations.#", 15},
+		{OpenCode, "tools.#", 10},
+		{OpenCode, `messages.#(role=="system")#|#`, 1},
+		{OpenCode, "stream_options.include_usage", 1},
 	}
 	for _, c := range checks {
 		r := get(c.shape, c.path)
@@ -94,6 +97,7 @@ func TestShapes(t *testing.T) {
 		{Claude, []string{`"type":"thinking"`, `"signature":"`, `"type":"tool_use"`, `"type":"tool_result"`, `"is_error":true`}},
 		{Codex, []string{`"type":"reasoning"`, `"encrypted_content":"gAAAAA`, `"type":"function_call"`, `"type":"function_call_output"`, `"role":"assistant"`}},
 		{Gemini, []string{`"functionCall":`, `"functionResponse":`, `"thoughtSignature":"`, `"role":"model"`}},
+		{OpenCode, []string{`"tool_calls":[{"id":"call_`, `"type":"function","function":{"name":`, `"role":"tool","tool_call_id":"call_`, `"role":"assistant","content":""`}},
 	} {
 		body, _, _ := Generate(Options{Shape: c.shape, Size: 300_000, Seed: 1})
 		for _, k := range c.kinds {
