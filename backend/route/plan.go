@@ -74,6 +74,7 @@ type Plan struct {
 	exhausted bool        // every candidate so far rested or failed for quota
 	skipStep  bool
 	last      *ir.Error
+	signIn    *ir.Error // what to tell the user when only signed-out accounts were skipped
 }
 
 // Plan builds the plan for a model string: a combo, or what Resolve finds.
@@ -344,7 +345,13 @@ func (p *Plan) budgetSpent() bool {
 func (p *Plan) admit(c Candidate) (*Lease, bool) {
 	now := p.h.now()
 	if c.Account != nil && !c.Account.Usable() {
-		p.note(c.Label(), "skipped:"+string(c.Account.skipReason()), time.Time{})
+		reason := c.Account.skipReason()
+		p.note(c.Label(), "skipped:"+string(reason), time.Time{})
+		if reason == ReasonNeedsSignIn && p.signIn == nil {
+			// The account was usable when the plan was made: a refresh
+			// refused in the meantime (the scheduler's, at start-up).
+			p.signIn = c.Provider.UnusableError()
+		}
 		p.exhausted = false
 		return nil, false
 	}
@@ -511,6 +518,9 @@ func (p *Plan) Err() *ir.Error {
 			rested = false
 		}
 	}
+	if p.signIn != nil && p.onlySignedOut() {
+		return p.signIn // "sign in again" says what to do; a 429 would only make the client wait
+	}
 	if rested || p.last == nil {
 		e := &ir.Error{Kind: ir.KindUnavailable, Message: "every route for this model is cooling down, saturated or disabled"}
 		if !p.earliest.IsZero() {
@@ -529,6 +539,17 @@ func (p *Plan) Err() *ir.Error {
 		return e
 	}
 	return p.last
+}
+
+// onlySignedOut reports a plan whose every candidate was skipped because
+// its sign-in needs the user.
+func (p *Plan) onlySignedOut() bool {
+	for _, n := range p.Notes {
+		if n.Result != "skipped:"+string(ReasonNeedsSignIn) {
+			return false
+		}
+	}
+	return len(p.Notes) > 0
 }
 
 // Combo names the combo the plan walks ("" for a direct model).

@@ -666,3 +666,65 @@ func TestNoUsableAccountKind(t *testing.T) {
 		}
 	}
 }
+
+// signedOutCred is a sign-in whose refresh token the vendor refuses once
+// refused is set.
+type signedOutCred struct{ refused bool }
+
+func (c *signedOutCred) Access(context.Context) (provider.Access, error) {
+	return provider.Access{}, nil
+}
+func (c *signedOutCred) Reauthorize(context.Context, string) (provider.Access, error) {
+	return provider.Access{}, nil
+}
+func (c *signedOutCred) NeedsSignIn() bool { return c.refused }
+
+// An account signed out between the plan and its turn (the refresh
+// scheduler lost the race at start-up) tells the client to sign in again,
+// as resolving would have, not to wait for routes that are not coming back.
+func TestSignedOutDuringThePlanSaysSignInAgain(t *testing.T) {
+	cred := &signedOutCred{}
+	p := &Provider{Entry: provider.Entry{ID: "claude", Prefix: "claude", Dialect: dialect.Anthropic, Auth: provider.AuthOAuth,
+		Models: []provider.Model{{ID: "m"}}}, Accounts: []*Account{{ID: "claude:max", Name: "max", ProviderID: "claude", Cred: cred}}}
+	other := mkProvider("b", 1, "b1")
+	s := NewSnapshot([]*Provider{p, other}, nil, Combo{Name: "x", Targets: targets("claude/m", "b/m")})
+	h := NewHealth(newClock().now, 1)
+
+	plan, err := s.Plan(h, "claude/m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred.refused = true
+	if _, _, ok := plan.Next(context.Background()); ok {
+		t.Fatal("a signed-out account was tried")
+	}
+	var ie *ir.Error
+	if e := plan.Err(); !errors.As(e, &ie) || ie.Kind != ir.KindAuth || ie.HTTPStatus() != 401 || !strings.Contains(ie.Message, "sign in again") {
+		t.Fatalf("err = %v, want a 401 telling the user to sign in again", e)
+	}
+
+	// In a combo with somewhere else to go, the other target serves.
+	cred.refused = false
+	plan, err = s.Plan(h, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred.refused = true
+	c, lease, ok := plan.Next(context.Background())
+	if !ok || c.Provider.Entry.ID != "b" {
+		t.Fatalf("got %v %v, want the combo's next target", c.Label(), ok)
+	}
+	lease.Release()
+	// When the other target rests too, the answer is the rate limit, not
+	// the sign-in alone.
+	h.ReportFailure(Candidate{Provider: other, Account: other.Accounts[0], Model: "m"}, &ir.Error{Kind: ir.KindRateLimited}, newClock().now())
+	cred.refused = false
+	plan, _ = s.Plan(h, "x")
+	cred.refused = true
+	for _, l, ok := plan.Next(context.Background()); ok; _, l, ok = plan.Next(context.Background()) {
+		l.Release()
+	}
+	if e := plan.Err(); !errors.As(e, &ie) || ie.Kind == ir.KindAuth {
+		t.Fatalf("err = %v, want the rested target's error", e)
+	}
+}
