@@ -279,6 +279,9 @@ func TestRefusedRefreshNeedsSignInAndFiresOnce(t *testing.T) {
 			t.Fatalf("answer %d %s; want an error telling the user to sign in again", code, body)
 		}
 	}
+	// The refused refresh may be the scheduler's, at start-up, before this
+	// subscription existed: the bus may show it once or not at all, and
+	// the event rows (one per publish) say how many there were.
 	fired := 0
 	for drained := false; !drained; {
 		select {
@@ -290,15 +293,22 @@ func TestRefusedRefreshNeedsSignInAndFiresOnce(t *testing.T) {
 			drained = true
 		}
 	}
-	if fired != 1 {
-		t.Fatalf("oauth_refresh_failed published %d times, want 1", fired)
+	if fired > 1 {
+		t.Fatalf("oauth_refresh_failed published %d times, want once", fired)
 	}
-	rows, _ := in.Services.Events(context.Background(), 50)
-	n := 0
-	for _, r := range rows {
-		if r.Kind == "oauth_refresh_failed" {
-			n++
+	refusals := func() int {
+		rows, _ := in.Services.Events(context.Background(), 50)
+		n := 0
+		for _, r := range rows {
+			if r.Kind == "oauth_refresh_failed" {
+				n++
+			}
 		}
+		return n
+	}
+	n := refusals()
+	for deadline := time.Now().Add(5 * time.Second); n == 0 && time.Now().Before(deadline); n = refusals() {
+		time.Sleep(20 * time.Millisecond)
 	}
 	if n != 1 {
 		t.Errorf("%d oauth_refresh_failed event rows, want 1", n)
