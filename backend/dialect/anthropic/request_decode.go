@@ -356,8 +356,8 @@ func toolInput(v gjson.Result) json.RawMessage {
 	switch {
 	case v.IsObject():
 		return json.RawMessage(v.Raw)
-	case v.Type == gjson.String && firstByte(v.Str) == '{' && jsonscan.ValidString(v.Str):
-		return json.RawMessage(v.Str)
+	case v.Type == gjson.String:
+		return dialect.ArgumentsObject(v.Str)
 	}
 	return emptyObject
 }

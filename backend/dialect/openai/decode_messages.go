@@ -200,7 +200,8 @@ func (d *msgDecoder) push(role ir.Role, blocks []ir.Block) {
 }
 
 // content reads a message's content: a string, an array of parts, or
-// null. Empty text is dropped (other dialects reject empty text blocks).
+// null. Empty text is dropped (other dialects reject empty text blocks);
+// a long text keeps the form the validated body wrote it in (TextOf).
 func (d *msgDecoder) content(v gjson.Result, images bool) ([]ir.Block, error) {
 	switch {
 	case !v.Exists() || v.Type == gjson.Null:
@@ -209,7 +210,7 @@ func (d *msgDecoder) content(v gjson.Result, images bool) ([]ir.Block, error) {
 		if v.Str == "" {
 			return nil, nil
 		}
-		return []ir.Block{d.text(v)}, nil
+		return []ir.Block{dialect.TextBlock(v)}, nil
 	case !v.IsArray():
 		return nil, badRequest("messages[%d].content must be a string or an array of parts", d.pos)
 	}
@@ -223,16 +224,12 @@ func (d *msgDecoder) content(v gjson.Result, images bool) ([]ir.Block, error) {
 	return out, nil
 }
 
-// text is a text block holding v; a long text keeps the form the client's
-// (validated) body wrote it in, for the encoders to copy (dialect.TextOf).
-func (d *msgDecoder) text(v gjson.Result) ir.Block { return dialect.TextBlock(v) }
-
 // part maps one content part, its members read in one pass. Audio and
 // file parts have no IR form and are dropped, as are images where the role
 // cannot carry them.
 func (d *msgDecoder) part(p gjson.Result, images bool) (ir.Block, bool) {
 	if p.Type == gjson.String { // lenient: a bare string part
-		return d.text(p), p.Str != ""
+		return dialect.TextBlock(p), p.Str != ""
 	}
 	if !p.IsObject() {
 		return ir.Block{}, false
@@ -254,9 +251,9 @@ func (d *msgDecoder) part(p gjson.Result, images bool) (ir.Block, bool) {
 	})
 	switch typ {
 	case "text", "input_text", "output_text":
-		return d.text(text), text.Type == gjson.String && text.Str != ""
+		return dialect.TextBlock(text), text.Type == gjson.String && text.Str != ""
 	case "refusal":
-		return d.text(refusal), refusal.Type == gjson.String && refusal.Str != ""
+		return dialect.TextBlock(refusal), refusal.Type == gjson.String && refusal.Str != ""
 	case "image_url":
 		u := image
 		if u.IsObject() {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
@@ -307,11 +308,7 @@ func toolInput(args gjson.Result) json.RawMessage {
 	if args.IsObject() {
 		return json.RawMessage(args.Raw)
 	}
-	s := strings.TrimSpace(args.Str)
-	if s == "" || s[0] != '{' || !jsonscan.ValidString(s) {
-		return json.RawMessage("{}")
-	}
-	return json.RawMessage(s)
+	return dialect.ArgumentsObject(args.Str)
 }
 
 // parseImageURL turns an image_url into an image block: data URLs become

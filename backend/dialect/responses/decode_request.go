@@ -322,7 +322,7 @@ func callBlock(f *itemFields) ir.Block {
 	if f.typ == "custom_tool_call" {
 		b.Input = customInput(f.input.Str)
 	} else {
-		b.Input = argumentsObject(f.arguments.Str)
+		b.Input = dialect.ArgumentsObject(f.arguments.Str)
 	}
 	return b
 }
@@ -435,17 +435,6 @@ func imageBlock(u string) (ir.Block, bool) {
 		return ir.Block{Type: ir.BlockImage, MediaType: mt, Data: data}, true
 	}
 	return ir.Block{Type: ir.BlockImage, URL: u}, true
-}
-
-// argumentsObject returns a call's arguments as a JSON object. Arguments a
-// model produced that are not a JSON object (truncated or broken output)
-// become "{}": the hub promises every tool input is an object.
-func argumentsObject(args string) json.RawMessage {
-	s := strings.TrimSpace(args)
-	if s == "" || s[0] != '{' || !jsonscan.ValidString(s) {
-		return json.RawMessage("{}")
-	}
-	return json.RawMessage(s)
 }
 
 // customInput wraps a custom tool call's free text as {"input": text}.
