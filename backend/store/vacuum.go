@@ -40,18 +40,19 @@ func (s *DB) Incremental(ctx context.Context) (bool, error) {
 	return mode == autoVacuumIncremental, nil
 }
 
-// Reclaim gives the database's free pages back to the file system, step
-// pages per write transaction, calling pause (with how long the step took)
-// between steps so other writers get their turn; then it truncates the
-// write-ahead log, where the shrink lands first. It returns how many bytes
-// the file gave back. On a database without incremental vacuum it does
-// nothing.
-func (s *DB) Reclaim(ctx context.Context, step int, pause func(time.Duration) error) (int64, error) {
+// Reclaim gives the database's free pages back to the file system once
+// they add up to minBytes (fewer are cheaper to keep for the next rows),
+// step pages per write transaction, calling pause (with how long the step
+// took) between steps so other writers get their turn; then it truncates
+// the write-ahead log, where the shrink lands first. It returns how many
+// bytes the file gave back. On a database without incremental vacuum it
+// does nothing.
+func (s *DB) Reclaim(ctx context.Context, minBytes int64, step int, pause func(time.Duration) error) (int64, error) {
 	if ok, err := s.Incremental(ctx); err != nil || !ok {
 		return 0, err
 	}
 	pageSize, _, free, err := s.Pages(ctx)
-	if err != nil || free == 0 {
+	if err != nil || free == 0 || free*pageSize < minBytes {
 		return 0, err
 	}
 	var given int64
@@ -68,9 +69,9 @@ func (s *DB) Reclaim(ctx context.Context, step int, pause func(time.Duration) er
 		if err := rows.Close(); err != nil {
 			return given, fmt.Errorf("store: incremental_vacuum: %w", err)
 		}
-		_, _, left, err := s.Pages(ctx)
-		if err != nil {
-			return given, err
+		var left int64
+		if err := s.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&left); err != nil {
+			return given, fmt.Errorf("store: freelist_count: %w", err)
 		}
 		if left >= free { // nothing moved: stop rather than spin
 			break

@@ -9,6 +9,17 @@ import (
 	"time"
 )
 
+// openAt opens the database at path for the rest of the test.
+func openAt(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // fill adds n rows of about 4 KB to a scratch table.
 func fill(t *testing.T, db *sql.DB, n int) {
 	t.Helper()
@@ -33,11 +44,7 @@ func fill(t *testing.T, db *sql.DB, n int) {
 func TestReclaimGivesFreedSpaceBack(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sb.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, path)
 	if ok, err := db.Incremental(ctx); err != nil || !ok {
 		t.Fatalf("a new database is not in incremental vacuum: %v %v", ok, err)
 	}
@@ -50,8 +57,12 @@ func TestReclaimGivesFreedSpaceBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	pageSize, _, free, _ := db.Pages(ctx)
+	// Less free space than asked for: kept for the next rows.
+	if n, err := db.Reclaim(ctx, free*pageSize+1, 256, nil); n != 0 || err != nil {
+		t.Fatalf("gave back %d bytes (%v) below the threshold", n, err)
+	}
 	pauses := 0
-	n, err := db.Reclaim(ctx, 256, func(time.Duration) error { pauses++; return nil })
+	n, err := db.Reclaim(ctx, 0, 256, func(time.Duration) error { pauses++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +111,7 @@ func TestOpenSwitchesAnOlderDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	oldDatabase(t, path, 3000, 100)
 	before := fileSize(path)
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, path)
 	if ok, err := db.Incremental(ctx); err != nil || !ok {
 		t.Fatalf("not switched: %v %v", ok, err)
 	}
@@ -129,23 +136,15 @@ func TestOpenLeavesALargeFullDatabase(t *testing.T) {
 
 	full := filepath.Join(dir, "full.db")
 	oldDatabase(t, full, 1000, 900) // ~4 MB, a tenth free
-	db, err := Open(ctx, full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, full)
 	ok, _ := db.Incremental(ctx)
-	db.Close()
 	if ok || db.Converted[0] != 0 {
 		t.Fatalf("a large database with little free space was rewritten at open (%v)", db.Converted)
 	}
 
 	sparse := filepath.Join(dir, "sparse.db")
 	oldDatabase(t, sparse, 1000, 500) // half free
-	db, err = Open(ctx, sparse)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAt(t, sparse)
 	if ok, _ := db.Incremental(ctx); !ok || db.Converted[0] == 0 {
 		t.Fatal("a large database half free was not switched")
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,12 +14,7 @@ import (
 // A database held by another writer past the busy timeout delays the
 // request log; it does not lose its rows.
 func TestRecorderWaitsOutALockedDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sb.db")
-	migrated, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	migrated.Close()
+	path := openDB(t).Path // migrated
 	// The recorder's handle gives up on a lock after 20 ms (5 s in the app).
 	raw, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=20&_txlock=immediate")
 	if err != nil {

@@ -59,8 +59,8 @@ type PruneResult struct {
 	Reclaimed int64 `json:"reclaimedBytes"`
 }
 
-// Free pages are given back once they add up to reclaimMinBytes (fewer are
-// cheaper to keep for the next rows), reclaimStep pages per transaction.
+// Free pages are given back once they add up to reclaimMinBytes,
+// reclaimStep pages per transaction (store.Reclaim).
 const (
 	reclaimMinBytes = 8 << 20
 	reclaimStep     = 256
@@ -68,11 +68,7 @@ const (
 
 // reclaim gives the database's free pages back when there are enough.
 func reclaim(ctx context.Context, db *store.DB) (int64, error) {
-	pageSize, _, free, err := db.Pages(ctx)
-	if err != nil || free*pageSize < reclaimMinBytes {
-		return 0, err
-	}
-	n, err := db.Reclaim(ctx, reclaimStep, func(took time.Duration) error { return yieldAfter(ctx, took) })
+	n, err := db.Reclaim(ctx, reclaimMinBytes, reclaimStep, func(took time.Duration) error { return yieldAfter(ctx, took) })
 	if err != nil {
 		return n, fmt.Errorf("usage: retention: %w", err)
 	}
