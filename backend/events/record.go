@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"switchboard/backend/store"
 )
 
 // Row is a stored event.
@@ -57,8 +59,12 @@ func (r *Recorder) Close() {
 func (r *Recorder) run() {
 	defer close(r.done)
 	for row := range r.q {
-		if _, err := r.db.Exec(`INSERT INTO events(ts, kind, provider, account, model, until_ts, message) VALUES (?,?,?,?,?,?,?)`,
-			row.TS, row.Kind, row.Provider, row.Account, row.Model, row.Until, row.Message); err != nil {
+		err := store.RetryLocked(func() error {
+			_, err := r.db.Exec(`INSERT INTO events(ts, kind, provider, account, model, until_ts, message) VALUES (?,?,?,?,?,?,?)`,
+				row.TS, row.Kind, row.Provider, row.Account, row.Model, row.Until, row.Message)
+			return err
+		}, func(d time.Duration) { r.log.Warn("event log: database locked; writing again shortly", "in", d) })
+		if err != nil {
 			r.log.Warn("event not stored", "kind", row.Kind, "err", err)
 		}
 	}

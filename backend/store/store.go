@@ -244,3 +244,21 @@ func Locked(err error) bool {
 	var e sqlite3.Error
 	return errors.As(err, &e) && (e.Code == sqlite3.ErrBusy || e.Code == sqlite3.ErrLocked)
 }
+
+// LockedWaits are the pauses before a background writer tries a write
+// again that met a locked database (a backup, another process holding a
+// write transaction): a long lock costs the log a delay rather than rows.
+var LockedWaits = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
+// RetryLocked runs write, and again after each of LockedWaits while it
+// fails because the database is locked, telling waiting before each pause.
+// Only for writers off the request path: it sleeps.
+func RetryLocked(write func() error, waiting func(time.Duration)) error {
+	err := write()
+	for i := 0; err != nil && Locked(err) && i < len(LockedWaits); i++ {
+		waiting(LockedWaits[i])
+		time.Sleep(LockedWaits[i])
+		err = write()
+	}
+	return err
+}

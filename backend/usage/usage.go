@@ -254,23 +254,16 @@ func (w *Row) appendInsertArgs(dst []any) []any {
 		w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
 }
 
-// writeRetries are the waits before writing a batch again after the
-// database stayed locked past its busy timeout (a backup, another process
-// holding a write transaction): the queue holds new rows meanwhile, so a
-// long lock costs a delay rather than rows.
-var writeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
-
 // write inserts rows in one transaction and returns buf emptied.
 func (r *Recorder) write(rows []*Row) []*Row {
 	if len(rows) == 0 {
 		return rows
 	}
-	err := r.insert(rows)
-	for i := 0; err != nil && store.Locked(err) && i < len(writeRetries); i++ {
-		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", writeRetries[i])
-		time.Sleep(writeRetries[i])
-		err = r.insert(rows)
-	}
+	// A locked database is waited out (store.RetryLocked); the queue holds
+	// new rows meanwhile.
+	err := store.RetryLocked(func() error { return r.insert(rows) }, func(d time.Duration) {
+		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", d)
+	})
 	if err != nil {
 		r.dropped.Add(int64(len(rows)))
 		r.log.Error("request log write failed; rows dropped", "rows", len(rows), "err", err)
