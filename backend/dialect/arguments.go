@@ -3,7 +3,6 @@ package dialect
 import (
 	"encoding/json"
 	"strings"
-	"unsafe"
 
 	"switchboard/backend/internal/jsonscan"
 )
@@ -21,5 +20,5 @@ func ArgumentsObject(s string) json.RawMessage {
 	if s == "" || s[0] != '{' || !jsonscan.ValidString(s) {
 		return emptyArguments
 	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
+	return jsonscan.Bytes(s)
 }

@@ -397,13 +397,16 @@ func nextStructural(raw string, i int) int {
 }
 
 func endStringS(raw string, i int) int {
-	return endString(unsafe.Slice(unsafe.StringData(raw), len(raw)), i)
+	return endString(Bytes(raw), i)
 }
 
 func skipWSs(raw string, i int) int {
-	return skipWS(unsafe.Slice(unsafe.StringData(raw), len(raw)), i)
+	return skipWS(Bytes(raw), i)
 }
 
 // View is b as a string without a copy, for gjson: results share b's
 // memory, so b must not change while they are in use.
 func View(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// Bytes is View's inverse: s's bytes without a copy, only to be read.
+func Bytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

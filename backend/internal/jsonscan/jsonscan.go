@@ -21,7 +21,7 @@ func Valid(b []byte) bool { return Top(b, nil) }
 
 // ValidString is Valid for a string (a tool call's arguments, which
 // clients send as a JSON string holding JSON); s is only read.
-func ValidString(s string) bool { return Valid(unsafe.Slice(unsafe.StringData(s), len(s))) }
+func ValidString(s string) bool { return Valid(Bytes(s)) }
 
 // Top is Valid that also calls f, when b is an object, with each of its
 // members in order: the key as written (between the quotes, escapes kept)
