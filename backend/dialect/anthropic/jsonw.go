@@ -1,24 +1,12 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/json"
+	"unsafe"
+
 	"switchboard/backend/dialect/jsonw"
 	"switchboard/backend/internal/jsonscan"
-	"unsafe"
 )
-
-// marshal encodes v without encoding/json's HTML escaping, so prompts full of
-// <tags> stay readable and as short as the client sent them.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
-}
 
 // unsafeString views b as a string without copying. Only for parsing with
 // gjson: any result kept past the current event must be cloned.

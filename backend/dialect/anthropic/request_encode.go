@@ -32,7 +32,7 @@ var thinkingBudgets = map[string]int{
 // API has no switch for.
 const jsonObjectInstruction = "Respond only with a single valid JSON object, with no text before or after it."
 
-// outRequest is what goes upstream, before it is written (request_write.go).
+// outRequest is what goes upstream, before it is written (write.go).
 // Messages are already normalised; System and Tools hold only what is sent.
 type outRequest struct {
 	Model         string
@@ -130,7 +130,7 @@ func EncodeRequestWith(req *ir.Request, o RequestOptions) ([]byte, error) {
 	// Sized by what is sent: normalising drops other vendors' reasoning,
 	// which is most of a Codex body.
 	sent := ir.Request{System: out.System, Messages: out.Messages, Tools: out.Tools}
-	w := reqWriter{b: make([]byte, 0, sent.SizeHint())}
+	w := bodyWriter{b: make([]byte, 0, sent.SizeHint())}
 	w.request(&out)
 	if w.bad != "" { // invalid raw JSON in the IR (a schema, cache_control…)
 		return nil, ir.Errorf(ir.KindBadRequest, "anthropic: cannot encode request: %s is not valid JSON", w.bad)

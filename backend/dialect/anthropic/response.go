@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"switchboard/backend/dialect/jsonw"
 	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
@@ -135,60 +136,58 @@ func (codec) DecodeResponse(body []byte) (*ir.Response, error) {
 	return resp, nil
 }
 
-type outResponse struct {
-	ID           string    `json:"id"`
-	Type         string    `json:"type"`
-	Role         string    `json:"role"`
-	Model        string    `json:"model"`
-	Content      []any     `json:"content"`
-	StopReason   string    `json:"stop_reason"`
-	StopSequence *string   `json:"stop_sequence"`
-	Usage        wireUsage `json:"usage"`
-}
-
-// EncodeResponse renders a complete answer for an Anthropic client.
+// EncodeResponse renders a complete answer for an Anthropic client; kinds
+// of block an Anthropic message cannot hold (generated images) are dropped.
 func (codec) EncodeResponse(resp *ir.Response) ([]byte, error) {
 	if resp == nil {
 		return nil, ir.Errorf(ir.KindInternal, "anthropic: nil response")
 	}
-	out := outResponse{ID: resp.ID, Type: "message", Role: "assistant", Model: resp.Model,
-		Content: make([]any, 0, len(resp.Content)), Usage: usageFromIR(resp.Usage)}
-	if out.ID == "" {
-		out.ID = newID("msg_")
+	id := resp.ID
+	if id == "" {
+		id = newID("msg_")
 	}
-	sawTool := false
+	w := bodyWriter{b: make([]byte, 0, 512)}
+	w.b = append(w.b, '{')
+	w.str("id", id)
+	w.b = append(w.b, `,"type":"message","role":"assistant"`...)
+	w.str("model", resp.Model)
+	w.b = append(jsonw.AppendKey(w.b, "content"), '[')
+	n, sawTool := 0, false
 	for i := range resp.Content {
 		b := &resp.Content[i]
-		if b.Type == ir.BlockToolUse {
+		switch b.Type {
+		case ir.BlockText:
+			w.sep(n)
+			w.text(b)
+		case ir.BlockThinking:
+			w.sep(n)
+			w.thinking(b, wrapSignature(b.Signature, b.Origin))
+		case ir.BlockRedactedThinking:
+			w.sep(n)
+			w.redacted(b)
+		case ir.BlockToolUse:
 			sawTool = true
+			id := b.ToolCallID
+			if id == "" {
+				id = newID("toolu_")
+			}
+			w.sep(n)
+			w.toolUse(b, id)
+		default:
+			continue
 		}
-		if v := responseBlock(b); v != nil {
-			out.Content = append(out.Content, v)
-		}
+		n++
 	}
-	out.StopReason = encodeStop(resp.StopReason, sawTool)
+	w.b = append(w.b, ']')
+	w.str("stop_reason", encodeStop(resp.StopReason, sawTool))
 	if resp.StopSequence != "" {
-		out.StopSequence = &resp.StopSequence
+		w.str("stop_sequence", resp.StopSequence)
+	} else {
+		w.b = append(jsonw.AppendKey(w.b, "stop_sequence"), "null"...)
 	}
-	return marshal(&out)
-}
-
-// responseBlock renders an answer block; kinds an Anthropic message cannot
-// hold (generated images) are dropped.
-func responseBlock(b *ir.Block) any {
-	switch b.Type {
-	case ir.BlockText:
-		return outText{Type: "text", Text: b.Text}
-	case ir.BlockThinking:
-		return outThinking{Type: "thinking", Thinking: b.Text, Signature: wrapSignature(b.Signature, b.Origin)}
-	case ir.BlockRedactedThinking:
-		return outRedacted{Type: "redacted_thinking", Data: b.Data}
-	case ir.BlockToolUse:
-		id := b.ToolCallID
-		if id == "" {
-			id = newID("toolu_")
-		}
-		return outToolUse{Type: "tool_use", ID: id, Name: b.ToolName, Input: validObject(b.Input)}
+	w.b = append(appendUsage(jsonw.AppendKey(w.b, "usage"), resp.Usage), '}')
+	if w.bad != "" {
+		return nil, ir.Errorf(ir.KindInternal, "anthropic: cannot encode answer: %s is not valid JSON", w.bad)
 	}
-	return nil
+	return w.b, nil
 }

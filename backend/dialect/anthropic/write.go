@@ -8,22 +8,22 @@ import (
 	"switchboard/backend/ir"
 )
 
-// reqWriter appends an Anthropic Messages request body by hand, members in
-// the order the API documents them: encoding/json spent a third of a
-// translation to Anthropic reflecting over interface slices and copying
-// every raw schema and tool input through its compactor, and it escaped
-// each long text again where the client's own escapes can be copied
-// (jsonw.AppendText).
+// bodyWriter appends Anthropic Messages bodies by hand — requests for an
+// upstream, complete answers for a client — members in the order the API
+// documents them: encoding/json spent a third of a translation to
+// Anthropic reflecting over interface slices and copying every raw schema
+// and tool input through its compactor, and it escaped each long text again
+// where the client's own escapes can be copied (jsonw.AppendText).
 //
 // Raw JSON the IR carries (schemas, cache_control, tool inputs, Anthropic's
 // server tools) is checked as it is written; the first member that is not
 // valid JSON is named in bad and the request fails as a bad request.
-type reqWriter struct {
+type bodyWriter struct {
 	b   []byte
 	bad string
 }
 
-func (w *reqWriter) request(out *outRequest) {
+func (w *bodyWriter) request(out *outRequest) {
 	w.b = append(w.b, '{')
 	w.str("model", out.Model)
 	w.b = jsonw.AppendIntField(w.b, "max_tokens", int64(out.MaxTokens))
@@ -86,7 +86,7 @@ func (w *reqWriter) request(out *outRequest) {
 
 // system writes the system prompt as text blocks (empty texts and other
 // block types are left out; no member at all when nothing is left).
-func (w *reqWriter) system(blocks []ir.Block) {
+func (w *bodyWriter) system(blocks []ir.Block) {
 	mark := len(w.b)
 	w.b = append(jsonw.AppendKey(w.b, "system"), '[')
 	n := 0
@@ -104,7 +104,7 @@ func (w *reqWriter) system(blocks []ir.Block) {
 	w.b = append(w.b, ']')
 }
 
-func (w *reqWriter) messages(msgs []ir.Message) {
+func (w *bodyWriter) messages(msgs []ir.Message) {
 	w.b = append(jsonw.AppendKey(w.b, "messages"), '[')
 	for i := range msgs {
 		m := &msgs[i]
@@ -128,7 +128,7 @@ func (w *reqWriter) messages(msgs []ir.Message) {
 // block writes one (already normalised) block, preceded by a comma unless
 // it is the first (n == 0), and reports whether it wrote anything. Thinking
 // text and signatures are replayed exactly as the upstream produced them.
-func (w *reqWriter) block(b *ir.Block, n int) bool {
+func (w *bodyWriter) block(b *ir.Block, n int) bool {
 	switch b.Type {
 	case ir.BlockText:
 		w.sep(n)
@@ -138,12 +138,7 @@ func (w *reqWriter) block(b *ir.Block, n int) bool {
 		w.media(b)
 	case ir.BlockToolUse:
 		w.sep(n)
-		w.b = append(w.b, `{"type":"tool_use"`...)
-		w.str("id", b.ToolCallID)
-		w.str("name", b.ToolName)
-		w.b = append(jsonw.AppendKey(w.b, "input"), validObject(b.Input)...)
-		w.cacheControl(b.CacheControl)
-		w.b = append(w.b, '}')
+		w.toolUse(b, b.ToolCallID)
 	case ir.BlockToolResult:
 		w.sep(n)
 		w.b = append(w.b, `{"type":"tool_result"`...)
@@ -156,23 +151,40 @@ func (w *reqWriter) block(b *ir.Block, n int) bool {
 		w.b = append(w.b, '}')
 	case ir.BlockThinking:
 		w.sep(n)
-		w.b = append(w.b, `{"type":"thinking","thinking":`...)
-		w.b = jsonw.AppendText(w.b, b)
-		w.str("signature", b.Signature)
-		w.b = append(w.b, '}')
+		w.thinking(b, b.Signature)
 	case ir.BlockRedactedThinking:
 		w.sep(n)
-		w.b = append(w.b, `{"type":"redacted_thinking"`...)
-		w.str("data", b.Data)
-		w.b = append(w.b, '}')
+		w.redacted(b)
 	default:
 		return false
 	}
 	return true
 }
 
+func (w *bodyWriter) toolUse(b *ir.Block, id string) {
+	w.b = append(w.b, `{"type":"tool_use"`...)
+	w.str("id", id)
+	w.str("name", b.ToolName)
+	w.b = append(jsonw.AppendKey(w.b, "input"), validObject(b.Input)...)
+	w.cacheControl(b.CacheControl)
+	w.b = append(w.b, '}')
+}
+
+func (w *bodyWriter) thinking(b *ir.Block, signature string) {
+	w.b = append(w.b, `{"type":"thinking","thinking":`...)
+	w.b = jsonw.AppendText(w.b, b)
+	w.str("signature", signature)
+	w.b = append(w.b, '}')
+}
+
+func (w *bodyWriter) redacted(b *ir.Block) {
+	w.b = append(w.b, `{"type":"redacted_thinking"`...)
+	w.str("data", b.Data)
+	w.b = append(w.b, '}')
+}
+
 // text writes a text block.
-func (w *reqWriter) text(b *ir.Block) {
+func (w *bodyWriter) text(b *ir.Block) {
 	w.b = append(w.b, `{"type":"text","text":`...)
 	w.b = jsonw.AppendText(w.b, b)
 	w.cacheControl(b.CacheControl)
@@ -182,7 +194,7 @@ func (w *reqWriter) text(b *ir.Block) {
 // resultContent sends a lone text result as a plain string (what most
 // clients send) and anything richer as blocks; no member when nothing is
 // left.
-func (w *reqWriter) resultContent(blocks []ir.Block) {
+func (w *bodyWriter) resultContent(blocks []ir.Block) {
 	if len(blocks) == 1 && blocks[0].Type == ir.BlockText && blocks[0].CacheControl == nil {
 		w.b = jsonw.AppendText(jsonw.AppendKey(w.b, "content"), &blocks[0])
 		return
@@ -213,7 +225,7 @@ func (w *reqWriter) resultContent(blocks []ir.Block) {
 
 // media writes an image, or a PDF carried on an image block, with a
 // base64 or url source. data: URLs from OpenAI-style clients are unpacked.
-func (w *reqWriter) media(b *ir.Block) {
+func (w *bodyWriter) media(b *ir.Block) {
 	mediaType, data, url := b.MediaType, b.Data, b.URL
 	if data == "" && strings.HasPrefix(url, "data:") {
 		if mt, d, ok := parseDataURL(url); ok {
@@ -240,7 +252,7 @@ func (w *reqWriter) media(b *ir.Block) {
 
 // tools writes function tools and Anthropic's server tools (sendableTools
 // chose them); no member without any.
-func (w *reqWriter) tools(tools []ir.Tool) {
+func (w *bodyWriter) tools(tools []ir.Tool) {
 	if len(tools) == 0 {
 		return
 	}
@@ -265,40 +277,40 @@ func (w *reqWriter) tools(tools []ir.Tool) {
 	w.b = append(w.b, ']')
 }
 
-func (w *reqWriter) sep(n int) {
+func (w *bodyWriter) sep(n int) {
 	if n > 0 {
 		w.b = append(w.b, ',')
 	}
 }
 
-func (w *reqWriter) str(key, val string) { w.b = jsonw.AppendStringField(w.b, key, val) }
+func (w *bodyWriter) str(key, val string) { w.b = jsonw.AppendStringField(w.b, key, val) }
 
-func (w *reqWriter) strOmit(key, val string) {
+func (w *bodyWriter) strOmit(key, val string) {
 	if val != "" {
 		w.str(key, val)
 	}
 }
 
-func (w *reqWriter) float(key string, f *float64) {
+func (w *bodyWriter) float(key string, f *float64) {
 	if f != nil {
 		w.b = jsonw.AppendFloat(jsonw.AppendKey(w.b, key), *f, 64)
 	}
 }
 
-func (w *reqWriter) cacheControl(raw []byte) {
+func (w *bodyWriter) cacheControl(raw []byte) {
 	if len(raw) > 0 {
 		w.raw("cache_control", raw)
 	}
 }
 
-func (w *reqWriter) raw(key string, raw []byte) {
+func (w *bodyWriter) raw(key string, raw []byte) {
 	w.b = jsonw.AppendKey(w.b, key)
 	w.rawValue(key, raw)
 }
 
 // rawValue appends raw JSON as it is (schemas keep the client's spacing);
 // invalid JSON becomes null and names the member in w.bad.
-func (w *reqWriter) rawValue(key string, raw []byte) {
+func (w *bodyWriter) rawValue(key string, raw []byte) {
 	if len(raw) == 0 || !jsonscan.Valid(raw) {
 		if w.bad == "" {
 			w.bad = key
@@ -307,4 +319,17 @@ func (w *reqWriter) rawValue(key string, raw []byte) {
 		return
 	}
 	w.b = append(w.b, raw...)
+}
+
+// parseDataURL splits "data:<media type>;base64,<data>".
+func parseDataURL(u string) (mediaType, data string, ok bool) {
+	meta, data, found := strings.Cut(strings.TrimPrefix(u, "data:"), ",")
+	if !found {
+		return "", "", false
+	}
+	mediaType, isBase64 := strings.CutSuffix(meta, ";base64")
+	if !isBase64 {
+		return "", "", false
+	}
+	return mediaType, data, true
 }
