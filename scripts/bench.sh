@@ -316,11 +316,12 @@ agent_run() {
   fi
   out="$(lg "${args[@]}")"
   echo "$out" >>"$RESULTS"
-  printf '    %-8s rps %-8s p50 %-7s p99 %-7s cpu/req %-6s rss peak %s KiB  alloc/req %s  errors %s\n' "$path" \
+  printf '    %-8s rps %-8s p50 %-7s p99 %-7s cpu/req %-6s (sys %-5s) rss peak %s KiB  alloc/req %s  errors %s\n' "$path" \
     "$(sed -n 's/.*"rps":\([0-9]*\.\{0,1\}[0-9]\{0,1\}\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*"p50_ms":\([0-9]*\.[0-9]\{0,2\}\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*"p99_ms":\([0-9]*\.[0-9]\{0,2\}\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*"cpu_ms_per_req":\([0-9]*\.[0-9]\{0,3\}\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*"cpu_sys_ms_per_req":\([0-9]*\.[0-9]\{0,3\}\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*"rss_peak_kib":\([0-9]*\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*"alloc_bytes_per_req":\([0-9]*\).*/\1/p' <<<"$out")" \
     "$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$out")" >&2

@@ -389,7 +389,8 @@ type RunResult struct {
 	TTFE99     float64  `json:"ttfe_p99_ms,omitempty"`
 	// Measured on -pid (the gateway) over the measured window.
 	CPUMsPerReq float64 `json:"cpu_ms_per_req,omitempty"`
-	CPUUtil     float64 `json:"cpu_util,omitempty"` // cores busy
+	SysMsPerReq float64 `json:"cpu_sys_ms_per_req,omitempty"` // the kernel's part of it
+	CPUUtil     float64 `json:"cpu_util,omitempty"`           // cores busy
 	// Time the gateway's threads were runnable but waited for a CPU (taken
 	// by other processes or by its own other threads), per second.
 	RQWait float64 `json:"rq_wait,omitempty"`
@@ -489,7 +490,7 @@ func cmdRun(args []string) error {
 	lats := make([][]time.Duration, *c)
 	ttfes := make([][]time.Duration, *c)
 	var errs errCounter
-	var cpu0, cpu1 int64
+	var cpu0, cpu1, sys0, sys1 int64
 	var mem0, mem1 memStats
 	var haveMem bool
 	var sampler *rssSampler
@@ -498,7 +499,9 @@ func cmdRun(args []string) error {
 			mem0, haveMem = readMemStats(*debug)
 		}
 		sampler = startRSSSampler(*pid, 50*time.Millisecond)
-		cpu0, _ = cpuTicks(*pid)
+		var u0 int64
+		u0, sys0, _ = cpuSplit(*pid)
+		cpu0 = u0 + sys0
 	}
 	_, wait0 := schedTotals(*pid)
 	busy0, haveBusy := cpuBusy(*pinned)
@@ -516,7 +519,8 @@ func cmdRun(args []string) error {
 		res.BodyBytes = len(body)
 	}
 	if *pid > 0 {
-		cpu1, _ = cpuTicks(*pid)
+		u1, s1, _ := cpuSplit(*pid)
+		cpu1, sys1 = u1+s1, s1
 		_, wait1 := schedTotals(*pid)
 		res.RQWait = float64(wait1-wait0) / float64(elapsed)
 		if r1, w1, ok := ioCounts(*pid); ok && haveIO {
@@ -550,6 +554,7 @@ func cmdRun(args []string) error {
 		n := float64(len(all) + errs.n)
 		ms := float64(cpu1-cpu0) * 1000 / clkTck
 		res.CPUMsPerReq = ms / n
+		res.SysMsPerReq = float64(sys1-sys0) * 1000 / clkTck / n
 		if ioDelta[0] >= 0 {
 			res.ReadsPerReq, res.WritesPerReq = float64(ioDelta[0])/n, float64(ioDelta[1])/n
 		}

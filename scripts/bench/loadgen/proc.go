@@ -20,25 +20,32 @@ const clkTck = 100
 
 // cpuTicks is utime+stime of pid (all threads), in clock ticks.
 func cpuTicks(pid int) (int64, error) {
+	u, s, err := cpuSplit(pid)
+	return u + s, err
+}
+
+// cpuSplit is utime and stime of pid (all threads), in clock ticks: the
+// kernel's share (socket copies, TCP on loopback) apart from ours.
+func cpuSplit(pid int) (user, sys int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("bad /proc stat")
+		return 0, 0, fmt.Errorf("bad /proc stat")
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// After "pid (comm)": state is field 3, utime 14, stime 15 (1-based).
 	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc stat")
+		return 0, 0, fmt.Errorf("short /proc stat")
 	}
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	s, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("bad utime/stime")
+		return 0, 0, fmt.Errorf("bad utime/stime")
 	}
-	return u + s, nil
+	return u, s, nil
 }
 
 // schedTotals sums /proc/<pid>/task/*/schedstat: nanoseconds on a CPU and
