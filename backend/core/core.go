@@ -333,8 +333,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	background(func() { in.runLocalModels(bgctx) })
 	background(func() { in.runSeatModels(bgctx) })
 	background(func() { in.SignIns.Run(bgctx) })
-	background(func() { in.syncSignIns(bgctx, SignInSyncInterval) })
-	background(func() { in.Keys.RunFlusher(bgctx, 5*time.Second) })
+	background(func() { in.syncSignIns(bgctx, in.DB.Changes(bgctx, SignInSyncInterval)) })
+	background(func() { in.Keys.RunFlusher(bgctx, 5*time.Second, in.DB.Changes(bgctx, SignInSyncInterval)) })
 	background(func() {
 		in.Health.PersistCooldowns(bgctx, in.DB.DB, CooldownSaveDelay, func(err error) {
 			in.log.Warn("cooldowns not saved", "err", err)
@@ -351,21 +351,17 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	return nil
 }
 
-// SignInSyncInterval is how often the instance looks for sign-ins another
-// process stored (`switchboard login`): one indexed query.
+// SignInSyncInterval is how often the instance looks for sign-ins and keys
+// another process stored (`switchboard login`, `switchboard keys`) where
+// the system reports no file changes (see store.Changes); on Linux it
+// looks when the database files change, and never at rest.
 var SignInSyncInterval = 5 * time.Second
 
-// syncSignIns adopts sign-ins changed by other processes until ctx ends.
-func (in *Instance) syncSignIns(ctx context.Context, every time.Duration) {
+// syncSignIns adopts sign-ins changed by other processes each time changes
+// signals, until it closes.
+func (in *Instance) syncSignIns(ctx context.Context, changes <-chan struct{}) {
 	_, _ = in.SignIns.Sync(ctx) // sets the mark
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	for range changes {
 		changed, err := in.SignIns.Sync(ctx)
 		if err != nil {
 			in.log.Warn("sign-ins from other processes not read", "err", err)

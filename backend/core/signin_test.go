@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -500,5 +501,42 @@ func TestCodexSubscriptionAggregatesForJSONClients(t *testing.T) {
 	}
 	if strings.Contains(gotBody, "temperature") {
 		t.Errorf("upstream body kept temperature: %s", gotBody)
+	}
+}
+
+// A sign-in made by another process (`switchboard login` in a terminal)
+// serves the running instance's requests as soon as it is stored: on
+// Linux the instance follows the database's files (store.Changes) and
+// does not poll, so the poll is set past the test's end here.
+func TestSignInFromAnotherProcessAdoptedAtOnce(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SKIP: file events are used on Linux only; elsewhere sign-ins are polled every SignInSyncInterval")
+	}
+	old := SignInSyncInterval
+	SignInSyncInterval = time.Hour
+	t.Cleanup(func() { SignInSyncInterval = old })
+	idp, up := anthropicIDP(t), newClaudeUpstream(t)
+	cfg := signInConfig(t.TempDir(), idp.URL(), idp.ClientID, up.srv.URL)
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	if code, _ := ask(t, in, key); code == 200 {
+		t.Fatal("answered before any sign-in")
+	}
+	cli, err := Open(context.Background(), cfg, Options{Mode: "cli", Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	signInVia(t, cli.SignIns)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := ask(t, in, key)
+		if code == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sign-in stored by another process was not adopted: %d %s", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -83,11 +83,13 @@ type Service struct {
 	// a key created by `switchboard keys create` while the server runs is
 	// picked up on its first use, and garbage keys cannot hammer the DB.
 	lastMissReload atomic.Int64
+	// used wakes RunFlusher when a key's last-used time moved.
+	used chan struct{}
 }
 
 // New loads every key into memory.
 func New(ctx context.Context, db *store.DB) (*Service, error) {
-	s := &Service{db: db, now: time.Now, meters: map[string]*meter{}}
+	s := &Service{db: db, now: time.Now, meters: map[string]*meter{}, used: make(chan struct{}, 1)}
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
@@ -213,7 +215,12 @@ func (s *Service) Authenticate(secret string) (*Gate, bool) {
 			return nil, false
 		}
 	}
-	e.lastUsed.Store(s.now().Unix())
+	if now := s.now().Unix(); e.lastUsed.Swap(now) != now { // at most once a second per key
+		select {
+		case s.used <- struct{}{}: // wakes RunFlusher
+		default:
+		}
+	}
 	return e, true
 }
 
@@ -430,20 +437,31 @@ func (s *Service) FlushUsage(ctx context.Context) error {
 	return nil
 }
 
-// RunFlusher flushes usage and reloads keys every interval until ctx ends,
-// then flushes once more. The reload makes a revocation done by another
-// process (the CLI) take effect within one interval.
-func (s *Service) RunFlusher(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+// RunFlusher writes last-used times within every of a key's use, and
+// reloads the keys each time changes signals (another process, the CLI,
+// may have revoked or changed one: it takes effect then), until ctx ends;
+// then it flushes once more. While no key is used and nothing changes,
+// nothing runs: no timer wakes an idle app.
+func (s *Service) RunFlusher(ctx context.Context, every time.Duration, changes <-chan struct{}) {
+	var due <-chan time.Time // armed by the first use after a flush
 	for {
 		select {
 		case <-ctx.Done():
 			_ = s.FlushUsage(context.Background())
 			return
-		case <-t.C:
+		case <-s.used:
+			if due == nil {
+				due = time.After(every)
+			}
+		case <-due:
+			due = nil
 			_ = s.FlushUsage(ctx)
-			_ = s.reload(ctx)
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil
+				continue
+			}
+			_ = s.Reload(ctx)
 		}
 	}
 }

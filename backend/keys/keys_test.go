@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend/store"
 )
@@ -166,4 +167,56 @@ func TestKeyFromAnotherProcessPickedUp(t *testing.T) {
 	if _, ok := server.Verify("sk-sb-unknown-unknown-unknown"); ok {
 		t.Fatal("garbage accepted")
 	}
+}
+
+// RunFlusher: a key revoked by another process stops working when the
+// database signals a change (not before: no polling), and a key's use is
+// written within the flush interval, and once more at the end.
+func TestFlusherReloadsOnChangeAndFlushesAfterUse(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db := openDB(t)
+	server, _ := New(ctx, db)
+	cli, _ := New(ctx, db)
+	k, secret, err := server.Create(ctx, "shared", SourceCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		server.RunFlusher(ctx, 20*time.Millisecond, changes)
+		close(done)
+	}()
+	lastUsed := func() int64 {
+		var v int64
+		if err := db.QueryRow(`SELECT last_used_at FROM api_keys WHERE id = ?`, k.ID).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if _, ok := server.Verify(secret); !ok {
+		t.Fatal("new key refused")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for lastUsed() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the key's use was never flushed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cli.Revoke(ctx, "shared"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := server.Verify(secret); !ok {
+		t.Fatal("revoked elsewhere and dropped before any change signal: the test cannot tell reloads apart")
+	}
+	changes <- struct{}{}
+	for _, ok := server.Verify(secret); ok; _, ok = server.Verify(secret) {
+		if time.Now().After(deadline) {
+			t.Fatal("a key revoked by another process still works after the change signal")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }

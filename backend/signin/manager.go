@@ -80,6 +80,7 @@ type Manager struct {
 	creds  map[string]*cred // account id → live credential
 	flows  map[string]*Flow
 	synced int64 // the last refresh-log row Sync has seen
+	marked bool  // Sync has set synced once (an empty log marks 0)
 }
 
 // New returns a Manager; call Run to start renewing tokens.
@@ -397,10 +398,10 @@ func (m *Manager) Sync(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("signin: sync: %w", err)
 	}
 	m.mu.Lock()
-	since := m.synced
-	m.synced = last
+	since, marked := m.synced, m.marked
+	m.synced, m.marked = last, true
 	m.mu.Unlock()
-	if since == 0 || last <= since {
+	if !marked || last <= since {
 		return false, nil // first call only sets the mark
 	}
 	rows, err := m.db.QueryContext(ctx, `SELECT DISTINCT account_id FROM signin_log WHERE id > ? AND id <= ?`, since, last)

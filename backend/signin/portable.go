@@ -86,6 +86,6 @@ func (m *Manager) Reloaded(ctx context.Context) {
 	var last int64
 	_ = m.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM signin_log`).Scan(&last)
 	m.mu.Lock()
-	m.synced = last
+	m.synced, m.marked = last, true
 	m.mu.Unlock()
 }
