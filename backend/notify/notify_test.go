@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"sync"
@@ -321,4 +322,37 @@ func TestKeyBudgetNotification(t *testing.T) {
 	if got := rec.titles(); len(got) != 3 {
 		t.Fatalf("switched off: %q", got)
 	}
+}
+
+// The reminder clock runs only while a suppressed trip waits: at rest the
+// service sleeps; a suppressed trip starts the clock, its reminder (due
+// once the interval has passed) stops it again.
+func TestReminderClockRunsOnlyWhileAReminderWaits(t *testing.T) {
+	s, rec, clk := newTestService(DefaultPrefs())
+	s.remindEvery = 10 * time.Millisecond
+	bus := events.NewBus()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if !s.Listen(ctx, bus) {
+		t.Fatal("no subscription")
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal(what)
+			}
+		}
+	}
+	bus.Publish(KindBreakerOpen, route.Change{Provider: "openai"})
+	waitFor("first trip not shown", func() bool { return len(rec.titles()) == 1 })
+	if s.ticking.Load() {
+		t.Fatal("the reminder clock runs with nothing to remind")
+	}
+	bus.Publish(KindRecovered, route.Change{Provider: "openai"})
+	bus.Publish(KindBreakerOpen, route.Change{Provider: "openai"}) // suppressed: within the interval
+	waitFor("a suppressed trip did not start the reminder clock", s.ticking.Load)
+	clk.add(time.Hour)
+	waitFor("the reminder never came", func() bool { return len(rec.titles()) == 3 })
+	waitFor("the reminder clock kept running after the reminder", func() bool { return !s.ticking.Load() })
 }

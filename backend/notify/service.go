@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/events"
@@ -33,6 +34,8 @@ type Service struct {
 	mu     sync.Mutex
 	prefs  Prefs
 	policy *Policy
+	// ticking: the reminder clock runs (for tests: it must not at rest)
+	ticking atomic.Bool
 }
 
 // New builds a service; Run subscribes it to a bus.
@@ -137,8 +140,26 @@ func (s *Service) Listen(ctx context.Context, bus *events.Bus) bool {
 
 func (s *Service) loop(ctx context.Context, sub *events.Subscription) {
 	defer sub.Close()
-	t := time.NewTicker(s.remindEvery)
-	defer t.Stop()
+	// The reminder clock runs only while a reminder may come due: an app
+	// at rest is not woken every few seconds to find nothing to say.
+	var t *time.Ticker
+	var tick <-chan time.Time
+	arm := func() {
+		switch pending := s.pending(); {
+		case pending && t == nil:
+			t = time.NewTicker(s.remindEvery)
+			tick = t.C
+		case !pending && t != nil:
+			t.Stop()
+			t, tick = nil, nil
+		}
+		s.ticking.Store(t != nil)
+	}
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -148,10 +169,18 @@ func (s *Service) loop(ctx context.Context, sub *events.Subscription) {
 				return
 			}
 			s.Handle(e)
-		case <-t.C:
+		case <-tick:
 			s.Remind()
 		}
+		arm()
 	}
+}
+
+// pending reports whether a reminder may come due.
+func (s *Service) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.policy.Pending()
 }
 
 func change(d any) (route.Change, bool) {
