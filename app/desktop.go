@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -75,8 +76,11 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 		BackgroundColour:  &options.RGBA{R: 17, G: 19, B: 24, A: 255},
 		Menu:              appMenu(),
 		OnStartup:         d.startup,
-		OnDomReady:        func(context.Context) { log.Info("window dom ready") },
-		OnShutdown:        func(context.Context) { log.Info("window closed") },
+		OnDomReady: func(context.Context) {
+			log.Info("window dom ready")
+			d.restSoon() // start-up is over
+		},
+		OnShutdown: func(context.Context) { log.Info("window closed") },
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: uniqueID,
 			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
@@ -105,8 +109,27 @@ type desktop struct {
 	app  *App
 	tray *trayController
 
-	mu  sync.Mutex
-	ctx context.Context // Wails' context, set at startup; tray and notification goroutines read it
+	mu   sync.Mutex
+	ctx  context.Context // Wails' context, set at startup; tray and notification goroutines read it
+	rest *time.Timer     // restSoon's
+}
+
+// restAfter is how long the app waits, after start-up or after its window
+// was hidden, before handing memory back (core.Instance.Rest): the page's
+// first calls and a quick hide-and-show are over by then.
+const restAfter = 5 * time.Second
+
+// restSoon hands memory back restAfter from now (again, if already due).
+func (d *desktop) restSoon() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.rest != nil {
+		d.rest.Stop()
+	}
+	d.rest = time.AfterFunc(restAfter, func() {
+		n := d.in.Rest()
+		d.log.Info("at rest: memory handed back", "code_mib", n>>20)
+	})
 }
 
 func (d *desktop) wctx() context.Context {
@@ -125,6 +148,9 @@ func (d *desktop) startup(ctx context.Context) {
 		return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{Title: "Export request log", DefaultFilename: name})
 	}
 	d.log.Info("window started")
+	// The page reports its window hidden (closed to the tray, minimized):
+	// frontend/src/lib/rest.ts.
+	wruntime.EventsOn(ctx, "window-hidden", func(...any) { d.restSoon() })
 	go d.pushStatus(ctx)
 	go d.quitOnSignal(ctx)
 }

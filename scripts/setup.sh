@@ -11,8 +11,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 BUILD_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev"
-TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip"
-# The desktop bench (scripts/bench.sh --desktop) closes a window as a WM would.
+TEST_PKGS="xvfb xauth dbus-x11 libnotify-bin chromium imagemagick xdotool trayer xclip python3-xlib"
+# The window smoke (tests) and the desktop bench close a window as a WM would (python3-xlib).
 BENCH_PKGS="python3-xlib"
 PACKAGE_PKGS="imagemagick nsis gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64"
 NFPM_VERSION="${NFPM_VERSION:-v2.44.0}"   # v2.46+ does not install from the module proxy here

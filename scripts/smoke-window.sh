@@ -49,7 +49,7 @@ rm -f "$ROOT/build/smoke-window.png" "$ROOT/build/smoke-tray.png"
 export NO_AT_BRIDGE=1 SWITCHBOARD_KEYRING=off XDG_CONFIG_HOME="$DATA/xdg"
 xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- bash -c '
   set -u
-  BIN="$1"; DATA="$2"; LOG="$3"; OUT="$4"; TRAYOUT="$5"; KEY="$6"
+  BIN="$1"; DATA="$2"; LOG="$3"; OUT="$4"; TRAYOUT="$5"; KEY="$6"; CLOSEWIN="$7"
   fail() { echo "smoke: $*"; exit 1; }
   TRAYER=""
   if command -v trayer >/dev/null; then
@@ -80,6 +80,16 @@ xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- bash -c '
   # its port and focuses its window, then exits 0.
   timeout 10 "$BIN" --listen "$ADDR" --data-dir "$(mktemp -d)" >"$LOG.second" 2>&1; second=$?
   [ $second = 0 ] && grep -q "already running: focused its window" "$LOG.second" || { cat "$LOG.second"; kill -TERM $APP; fail "second launch did not hand off to the first instance (exit $second)"; }
+  # At rest the app hands memory back: once start-up is over, and again when
+  # its window is closed to the tray (the page reports it hidden).
+  rested() { grep -c "at rest: memory handed back" "$LOG"; }
+  for _ in $(seq 1 40); do [ "$(rested)" -ge 1 ] && break; sleep 0.5; done
+  [ "$(rested)" -ge 1 ] || { kill -TERM $APP; fail "no memory handed back after start-up"; }
+  /usr/bin/python3 "$CLOSEWIN" Switchboard || { kill -TERM $APP; fail "could not close the window"; }
+  for _ in $(seq 1 40); do [ "$(rested)" -ge 2 ] && break; sleep 0.5; done
+  [ "$(rested)" -ge 2 ] || { kill -TERM $APP; fail "closing the window to the tray handed no memory back"; }
+  kill -0 $APP 2>/dev/null || fail "the app exited when its window was closed to the tray"
+  echo "smoke: memory handed back after start-up and when closed to the tray ($(grep "at rest" "$LOG" | grep -o "code_mib=[0-9]*" | tr "\n" " "))"
   if [ -n "$TRAYER" ]; then
     ICON=$(xdotool search --classname systray | head -1)
     [ -n "$ICON" ] || { kill -TERM $APP; fail "no tray icon embedded in the tray host"; }
@@ -121,7 +131,7 @@ xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- bash -c '
   [ -n "$TRAYER" ] && kill $TRAYER 2>/dev/null
   grep -q "stopped cleanly" "$LOG" || fail "app did not shut down cleanly (exit $code)"
   exit 0
-' _ "$BIN" "$DATA" "$LOG" "$ROOT/build/smoke-window.png" "$ROOT/build/smoke-tray.png" "$KEY" || { cat "$LOG" >&2; die "window smoke failed"; }
+' _ "$BIN" "$DATA" "$LOG" "$ROOT/build/smoke-window.png" "$ROOT/build/smoke-tray.png" "$KEY" "$ROOT/scripts/bench/desktop/closewin.py" || { cat "$LOG" >&2; die "window smoke failed"; }
 
 # --minimized (what launch at login runs): no window until Open dashboard
 # is clicked in the tray.
