@@ -270,7 +270,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	in.startHealth()
 	in.Gateway = gateway.New(gateway.Options{Keys: in.Keys, Log: in.log, Routes: in.Routes, Client: in.Client,
 		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout,
-		BodyBudget: int64(in.Config.MaxInflightBodyMiB) << 20, MaxUpload: int64(in.Config.MaxUploadMiB) << 20})
+		BodyBudget: int64(in.Config.MaxInflightBodyMiB) << 20, MaxUpload: int64(in.Config.MaxUploadMiB) << 20,
+		Quiet: debug.FreeOSMemory}) // the heap large requests grew goes back once they are over
 	addr := ln.Addr().String()
 	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
 		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,

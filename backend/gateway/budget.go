@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,10 @@ const bodyBudgetRetryAfter = 2 * time.Second
 type bodyBudget struct {
 	limit int64
 	used  atomic.Int64
+	// held adds up the bytes released since the quiet hook last ran; once
+	// it passes restAfterBytes and nothing is held, quiet is told.
+	held  atomic.Int64
+	quiet *quietTimer // nil: nobody to tell
 }
 
 func (b *bodyBudget) reserve(n int64) bool {
@@ -42,7 +47,52 @@ func (b *bodyBudget) reserve(n int64) bool {
 	}
 }
 
-func (b *bodyBudget) release(n int64) { b.used.Add(-n) }
+func (b *bodyBudget) release(n int64) {
+	held := b.held.Add(n)
+	if b.used.Add(-n) == 0 && b.quiet != nil && held >= restAfterBytes {
+		b.quiet.arm(func() { b.held.Store(0) })
+	}
+}
+
+// restAfterBytes: the request bodies an agent session sends (hundreds of KB
+// each) add up to this before the heap that held them is worth handing
+// back; a stream of small requests never arms the timer.
+var restAfterBytes int64 = 32 << 20
+
+// quietFor is how long no body may be held before Options.Quiet runs.
+var quietFor = 30 * time.Second
+
+// quietTimer runs f once quietFor has passed since the last arm, unless a
+// body is held again by then (the budget's used count says).
+type quietTimer struct {
+	mu    sync.Mutex
+	t     *time.Timer
+	used  *atomic.Int64
+	f     func()
+	reset func() // what arm was last given: clears the count that armed it
+}
+
+func (q *quietTimer) arm(reset func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.reset = reset
+	if q.t == nil {
+		q.t = time.AfterFunc(quietFor, q.fire)
+		return
+	}
+	q.t.Reset(quietFor)
+}
+
+func (q *quietTimer) fire() {
+	if q.used.Load() != 0 { // busy again: its release re-arms
+		return
+	}
+	q.mu.Lock()
+	reset := q.reset
+	q.mu.Unlock()
+	reset()
+	q.f()
+}
 
 // errBodyBudget ends the read of a chunked body the budget cannot hold.
 var errBodyBudget = errors.New("in-flight body budget exhausted")

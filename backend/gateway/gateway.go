@@ -89,6 +89,10 @@ type Options struct {
 	// ("" = the system's temp dir).
 	MaxUpload int64
 	SpoolDir  string
+	// Quiet runs when large request bodies (restAfterBytes in all) have
+	// come and gone and none has been held for quietFor: the process can
+	// hand the memory that held them back (core.Instance.Rest). nil: never.
+	Quiet func()
 }
 
 // DefaultStreamIdleTimeout is used when Options leaves it zero.
@@ -120,6 +124,9 @@ func New(o Options) *Gateway {
 	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder, memo: o.Memo,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux(), maxUpload: o.MaxUpload, spoolDir: o.SpoolDir}
 	g.bodies.limit = o.BodyBudget
+	if o.Quiet != nil {
+		g.bodies.quiet = &quietTimer{used: &g.bodies.used, f: o.Quiet}
+	}
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.replay = newReplayer()
 	g.replay.on = g.cacheOn.Load
