@@ -1,0 +1,24 @@
+//go:build !bindings && !headless
+
+package app
+
+import (
+	"os"
+	"testing"
+)
+
+// The window's WebKit settings are applied unless the user set them.
+func TestQuietWebKitKeepsTheUsersChoice(t *testing.T) {
+	const k = "WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR"
+	t.Setenv(k, "")
+	os.Unsetenv(k)
+	quietWebKit()
+	if v, ok := os.LookupEnv(k); !ok || v != webkitEnv[k] {
+		t.Fatalf("%s = %q (set %v), want %q", k, v, ok, webkitEnv[k])
+	}
+	t.Setenv(k, "0")
+	quietWebKit()
+	if v := os.Getenv(k); v != "0" {
+		t.Fatalf("the user's %s=0 became %q", k, v)
+	}
+}
