@@ -529,7 +529,8 @@ if [ "$SOAK" = 1 ]; then
   CLAUDE="$(agent_body claude 664k)"
   restart_gateway
   log "soak: $SOAK_DUR (+$SOAK_WARM warm-up) of 664 KB Claude Code-shaped requests at c=8: pass-through and translated, JSON and SSE"
-  lg soak -url "$GW" -key "$KEY" -pid "$GW_PID" -c 8 -d "$SOAK_DUR" -warmup "$SOAK_WARM" -label "claude-664k-mixed" \
+  # -quiet: the gateway hands the heap back 30 s after large requests end.
+  lg soak -url "$GW" -key "$KEY" -pid "$GW_PID" -c 8 -d "$SOAK_DUR" -warmup "$SOAK_WARM" -label "claude-664k-mixed" -quiet 40s \
     -target "anthropic,ant/$M_FAST,$CLAUDE" -target "anthropic,oai/$M_FAST,$CLAUDE" \
     -target "anthropic,ant/$M_FAST,$CLAUDE,sse" -target "anthropic,gem/$M_FAST,$CLAUDE,sse" >>"$RESULTS"
 fi

@@ -80,10 +80,14 @@ type SoakResult struct {
 	// RSS (KiB): the largest during the warm-up, in the first and the last
 	// third of the measured time, over all of it; the least-squares slope
 	// over the measured time; one sample every SeriesS seconds.
-	RSSWarmKiB  int64   `json:"rss_warmup_kib"`
-	RSSFirstKiB int64   `json:"rss_first_third_kib"`
-	RSSLastKiB  int64   `json:"rss_last_third_kib"`
-	RSSPeakKiB  int64   `json:"rss_peak_kib"`
+	RSSWarmKiB  int64 `json:"rss_warmup_kib"`
+	RSSFirstKiB int64 `json:"rss_first_third_kib"`
+	RSSLastKiB  int64 `json:"rss_last_third_kib"`
+	RSSPeakKiB  int64 `json:"rss_peak_kib"`
+	// RSS QuietS seconds after the load ended (-quiet): what the gateway
+	// hands back once large requests are over.
+	QuietS      float64 `json:"quiet_s,omitempty"`
+	RSSQuietKiB int64   `json:"rss_quiet_kib,omitempty"`
 	SlopeMiBMin float64 `json:"rss_slope_mib_per_min"`
 	SeriesS     float64 `json:"series_every_s"`
 	Series      []int64 `json:"rss_series_kib"`
@@ -123,11 +127,15 @@ func cmdSoak(args []string) error {
 	every := fs.Duration("every", time.Second, "RSS sampling interval")
 	pid := fs.Int("pid", 0, "the gateway's pid")
 	label := fs.String("label", "soak", "label")
+	quiet := fs.Duration("quiet", 0, "after the load, wait this long and read RSS again (0: don't)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if len(specs) == 0 || *pid <= 0 {
 		return fmt.Errorf("soak needs -pid and at least one -target")
+	}
+	if *quiet < 0 || *quiet > 5*time.Minute {
+		return fmt.Errorf("bounded wait only: 0 ≤ quiet ≤ 5m")
 	}
 	if *c < 1 || *c > 256 || *dur <= 0 || *dur+*warm > 30*time.Minute || *every < 100*time.Millisecond {
 		return fmt.Errorf("bounded load only: 1 ≤ c ≤ 256, warm-up + d ≤ 30m, every ≥ 100ms")
@@ -197,6 +205,12 @@ func cmdSoak(args []string) error {
 		res.CPUMsPerRq = float64(cpu1-cpu0) * 1000 / clkTck / float64(n)
 	}
 	summarizeRSS(&res, samples, *warm, *dur)
+	if *quiet > 0 {
+		time.Sleep(*quiet)
+		if st, err := procStatus(*pid); err == nil {
+			res.QuietS, res.RSSQuietKiB = quiet.Seconds(), st.rss
+		}
+	}
 	emit(res)
 	return nil
 }
@@ -364,6 +378,9 @@ func printAgent(w io.Writer, rs *records, aggs []agg) {
 			p(" %.0f", float64(k)/1024)
 		}
 		p("\n")
+		if s.RSSQuietKiB > 0 {
+			p("    RSS %.0f s after the load: %s (peak %s)\n", s.QuietS, mib(s.RSSQuietKiB), mib(s.RSSPeakKiB))
+		}
 		if len(s.ErrSamples) > 0 {
 			p("    errors: %s\n", strings.Join(s.ErrSamples, " | "))
 		}
