@@ -79,7 +79,7 @@ func TestRestReleasesCodeAndKeepsServing(t *testing.T) {
 		t.Skip("SKIP: the test binary is in memory (tmpfs), where code pages are not reclaimed without swap")
 	}
 	t.Logf("executable resident %d KiB → %d KiB (%d MiB advised)", before, after, n>>20)
-	if after > before/2 {
+	if after > before*3/4 {
 		t.Fatalf("executable resident %d KiB → %d KiB: the idle pages were not handed back", before, after)
 	}
 	if code := models(); code != 200 {
