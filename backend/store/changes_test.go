@@ -29,7 +29,7 @@ func TestChangesFollowTheFiles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "switchboard.db")
 	here, other := openAt(t, path), openAt(t, path)
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := here.Changes(ctx, time.Hour) // no polling within the test
+	ch := here.Changes(ctx, time.Hour)          // no polling within the test
 	for waitSignal(ch, 1500*time.Millisecond) { // past changesGap: nothing left over
 	}
 	var n int
