@@ -334,8 +334,8 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	background(func() { in.runLocalModels(bgctx) })
 	background(func() { in.runSeatModels(bgctx) })
 	background(func() { in.SignIns.Run(bgctx) })
-	background(func() { in.syncSignIns(bgctx, in.DB.Changes(bgctx, SignInSyncInterval)) })
-	background(func() { in.Keys.RunFlusher(bgctx, 5*time.Second, in.DB.Changes(bgctx, SignInSyncInterval)) })
+	background(func() { in.followOtherProcesses(bgctx, in.DB.Changes(bgctx, SignInSyncInterval)) })
+	background(func() { in.Keys.RunFlusher(bgctx, 5*time.Second) })
 	background(func() {
 		in.Health.PersistCooldowns(bgctx, in.DB.DB, CooldownSaveDelay, func(err error) {
 			in.log.Warn("cooldowns not saved", "err", err)
@@ -358,11 +358,15 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 // looks when the database files change, and never at rest.
 var SignInSyncInterval = 5 * time.Second
 
-// syncSignIns adopts sign-ins changed by other processes each time changes
-// signals, until it closes.
-func (in *Instance) syncSignIns(ctx context.Context, changes <-chan struct{}) {
+// followOtherProcesses adopts the sign-ins and keys other processes stored
+// (a revoked or changed key takes effect here) each time changes signals,
+// until it closes.
+func (in *Instance) followOtherProcesses(ctx context.Context, changes <-chan struct{}) {
 	_, _ = in.SignIns.Sync(ctx) // sets the mark
 	for range changes {
+		if err := in.Keys.Reload(ctx); err != nil {
+			in.log.Warn("keys from other processes not read", "err", err)
+		}
 		changed, err := in.SignIns.Sync(ctx)
 		if err != nil {
 			in.log.Warn("sign-ins from other processes not read", "err", err)

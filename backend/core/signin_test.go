@@ -540,3 +540,37 @@ func TestSignInFromAnotherProcessAdoptedAtOnce(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A key revoked by another process (`switchboard keys revoke`) stops
+// working here as soon as the database changes, with the poll set past
+// the test's end (Linux: store.Changes follows the files).
+func TestKeyRevokedByAnotherProcessRefusedAtOnce(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SKIP: file events are used on Linux only; elsewhere keys are read again every SignInSyncInterval")
+	}
+	old := SignInSyncInterval
+	SignInSyncInterval = time.Hour
+	t.Cleanup(func() { SignInSyncInterval = old })
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	if code, _, _ := askAddr(in.Server.Addr(), key); code == 401 {
+		t.Fatal("new key refused")
+	}
+	cli, err := Open(context.Background(), cfg, Options{Mode: "cli", Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if err := cli.Keys.Revoke(context.Background(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for code, _, _ := askAddr(in.Server.Addr(), key); code != 401; code, _, _ = askAddr(in.Server.Addr(), key) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a key revoked by another process still answers %d", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

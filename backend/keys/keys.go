@@ -437,12 +437,11 @@ func (s *Service) FlushUsage(ctx context.Context) error {
 	return nil
 }
 
-// RunFlusher writes last-used times within every of a key's use, and
-// reloads the keys each time changes signals (another process, the CLI,
-// may have revoked or changed one: it takes effect then), until ctx ends;
-// then it flushes once more. While no key is used and nothing changes,
-// nothing runs: no timer wakes an idle app.
-func (s *Service) RunFlusher(ctx context.Context, every time.Duration, changes <-chan struct{}) {
+// RunFlusher writes last-used times within every of a key's use until ctx
+// ends, then flushes once more. While no key is used nothing runs: no
+// timer wakes an idle app. (Keys other processes change are read again
+// by the caller when the database changes: Reload.)
+func (s *Service) RunFlusher(ctx context.Context, every time.Duration) {
 	var due <-chan time.Time // armed by the first use after a flush
 	for {
 		select {
@@ -456,12 +455,6 @@ func (s *Service) RunFlusher(ctx context.Context, every time.Duration, changes <
 		case <-due:
 			due = nil
 			_ = s.FlushUsage(ctx)
-		case _, ok := <-changes:
-			if !ok {
-				changes = nil
-				continue
-			}
-			_ = s.Reload(ctx)
 		}
 	}
 }
