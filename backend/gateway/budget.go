@@ -29,10 +29,12 @@ const bodyBudgetRetryAfter = 2 * time.Second
 type bodyBudget struct {
 	limit int64
 	used  atomic.Int64
-	// held adds up the bytes released since the quiet hook last ran; once
-	// it passes restAfterBytes and nothing is held, quiet is told.
+	// held adds up the bytes released since quiet last ran; once it passes
+	// restAfterBytes and nothing is held, quiet runs after quietFor.
 	held  atomic.Int64
-	quiet *quietTimer // nil: nobody to tell
+	quiet func() // nil: nobody to tell
+	mu    sync.Mutex
+	timer *time.Timer
 }
 
 func (b *bodyBudget) reserve(n int64) bool {
@@ -50,7 +52,7 @@ func (b *bodyBudget) reserve(n int64) bool {
 func (b *bodyBudget) release(n int64) {
 	held := b.held.Add(n)
 	if b.used.Add(-n) == 0 && b.quiet != nil && held >= restAfterBytes {
-		b.quiet.arm(func() { b.held.Store(0) })
+		b.armQuiet()
 	}
 }
 
@@ -62,36 +64,24 @@ var restAfterBytes int64 = 32 << 20
 // quietFor is how long no body may be held before Options.Quiet runs.
 var quietFor = 30 * time.Second
 
-// quietTimer runs f once quietFor has passed since the last arm, unless a
-// body is held again by then (the budget's used count says).
-type quietTimer struct {
-	mu    sync.Mutex
-	t     *time.Timer
-	used  *atomic.Int64
-	f     func()
-	reset func() // what arm was last given: clears the count that armed it
-}
-
-func (q *quietTimer) arm(reset func()) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.reset = reset
-	if q.t == nil {
-		q.t = time.AfterFunc(quietFor, q.fire)
+// armQuiet (re)starts the wait for quiet.
+func (b *bodyBudget) armQuiet() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.timer == nil {
+		b.timer = time.AfterFunc(quietFor, b.fireQuiet)
 		return
 	}
-	q.t.Reset(quietFor)
+	b.timer.Reset(quietFor)
 }
 
-func (q *quietTimer) fire() {
-	if q.used.Load() != 0 { // busy again: its release re-arms
+// fireQuiet runs quiet unless a body is held again (its release re-arms).
+func (b *bodyBudget) fireQuiet() {
+	if b.used.Load() != 0 {
 		return
 	}
-	q.mu.Lock()
-	reset := q.reset
-	q.mu.Unlock()
-	reset()
-	q.f()
+	b.held.Store(0)
+	b.quiet()
 }
 
 // errBodyBudget ends the read of a chunked body the budget cannot hold.

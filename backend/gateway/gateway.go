@@ -124,9 +124,7 @@ func New(o Options) *Gateway {
 	g := &Gateway{keys: o.Keys, log: o.Log, routes: o.Routes, health: o.Health, client: o.Client, recorder: o.Recorder, memo: o.Memo,
 		idleTimeout: o.StreamIdleTimeout, mux: http.NewServeMux(), maxUpload: o.MaxUpload, spoolDir: o.SpoolDir}
 	g.bodies.limit = o.BodyBudget
-	if o.Quiet != nil {
-		g.bodies.quiet = &quietTimer{used: &g.bodies.used, f: o.Quiet}
-	}
+	g.bodies.quiet = o.Quiet
 	g.draining, g.stopDraining = context.WithCancel(context.Background())
 	g.replay = newReplayer()
 	g.replay.on = g.cacheOn.Load
