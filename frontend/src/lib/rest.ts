@@ -2,10 +2,7 @@
 // the tray, minimized) so it hands memory back while nobody looks
 // (Instance.Rest on the Go side). The browser dashboard has no Wails
 // runtime: nothing is sent there.
-
-interface RuntimeEvents {
-  runtime?: { EventsEmit?: (name: string, ...data: unknown[]) => void }
-}
+import { emitToApp } from './api/transport'
 
 /** The Wails event the app rests on (app/desktop.go). */
 export const hiddenEvent = 'window-hidden'
@@ -13,8 +10,7 @@ export const hiddenEvent = 'window-hidden'
 /** Report each time the document turns hidden; returns the function that stops. */
 export function reportHidden(): () => void {
   const onChange = () => {
-    if (document.visibilityState !== 'hidden') return
-    ;(window as unknown as RuntimeEvents).runtime?.EventsEmit?.(hiddenEvent)
+    if (document.visibilityState === 'hidden') emitToApp(hiddenEvent)
   }
   document.addEventListener('visibilitychange', onChange)
   return () => document.removeEventListener('visibilitychange', onChange)

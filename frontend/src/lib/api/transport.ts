@@ -39,7 +39,14 @@ interface WailsWindow {
   runtime?: {
     EventsOn?: (name: string, cb: (...data: unknown[]) => void) => (() => void) | void
     EventsOff?: (name: string, ...more: string[]) => void
+    EventsEmit?: (name: string, ...data: unknown[]) => void
   }
+}
+
+/** Send a Wails runtime event to the Go side (nothing outside the desktop window). */
+export function emitToApp(name: string): void {
+  if (typeof window === 'undefined') return
+  ;(window as unknown as WailsWindow).runtime?.EventsEmit?.(name)
 }
 
 function wailsApp(): Record<string, BoundMethod | undefined> | undefined {
