@@ -34,20 +34,16 @@ func runBindingsGenerator() int { return 0 }
 // uniqueID names the single-instance lock: a second launch focuses the first.
 const uniqueID = "dev.switchboard.app"
 
-// webkitEnv is set for WebKitGTK before the window starts, unless the user
-// set it. WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR: the monitor in the app's
-// own process re-reads /proc/meminfo and the cgroup files one byte per
-// system call every 5 s (about 1,500 calls; 0.05% of a core, half of what
-// the app may spend hidden in the tray). The dashboard's web process is
-// small, and the app hands memory back itself (core.Instance.Rest).
-var webkitEnv = map[string]string{"WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR": "1"}
-
-// quietWebKit applies webkitEnv.
+// quietWebKit turns WebKitGTK's memory-pressure monitor off before the
+// window starts, unless the user set WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR:
+// the monitor, in the app's own process, re-reads /proc/meminfo and the
+// cgroup files one byte per system call every 5 s (about 1,500 calls; 0.05%
+// of a core, half of what the app may spend hidden in the tray). The
+// dashboard's web process is small, and the app hands memory back itself
+// (core.Instance.Rest).
 func quietWebKit() {
-	for k, v := range webkitEnv {
-		if _, set := os.LookupEnv(k); !set {
-			os.Setenv(k, v)
-		}
+	if _, set := os.LookupEnv("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR"); !set {
+		os.Setenv("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR", "1")
 	}
 }
 
