@@ -108,7 +108,7 @@ func newTransport(o ClientOptions, r reach) *http.Transport {
 		// No proxy: the guard checks the address dialed, which would be
 		// the proxy's, not the upstream's.
 		Proxy:                 nil,
-		DialContext:           d.DialContext,
+		DialContext:           wholeWrites(d.DialContext),
 		ForceAttemptHTTP2:     true, // a custom dialer disables HTTP/2 unless asked
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.rootCAs},
 		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
@@ -187,33 +187,33 @@ func (c *Call) wholeBody() []byte {
 	return bytes.Join(c.BodyParts, nil)
 }
 
-// joinPartsBelow is the body size under which the pieces are joined: a
-// small body is cheap to copy, and net/http writes the headers and an
-// in-memory body (a bytes.Reader) in one system call, while any other
-// reader gets the headers flushed on their own first.
+// joinPartsBelow is the body size under which an in-memory body goes as one
+// bytes.Reader (pieces joined: a small body is cheap to copy): net/http
+// writes the headers and such a body in one system call, while it flushes
+// the headers of any other body on their own first.
 const joinPartsBelow = 64 << 10
 
-// partsReader reads parts one after the other, and returns their total
+// memoryBody is the reader of a body held in memory, in pieces, and its
 // size. Large bodies are not joined (no copy of a megabyte to rename a
-// model).
-func partsReader(parts [][]byte) (io.Reader, int64) {
+// model) and go out whole (wholeWriteConn).
+func memoryBody(parts [][]byte) (io.Reader, int64) {
 	var n int64
 	for _, p := range parts {
 		n += int64(len(p))
 	}
 	switch {
+	case n >= joinPartsBelow:
+		return &multiBytes{parts: slices.Clone(parts)}, n // the call's parts stay whole (a re-sent call reads them again)
 	case len(parts) == 1:
 		return bytes.NewReader(parts[0]), n
-	case n < joinPartsBelow:
-		return bytes.NewReader(bytes.Join(parts, nil)), n
 	}
-	return &multiBytes{parts: slices.Clone(parts)}, n // the call's parts stay whole (a re-sent call reads them again)
+	return bytes.NewReader(bytes.Join(parts, nil)), n
 }
 
-// multiBytes reads byte slices in turn, a Read filling p across them (so
-// the transport writes as few, full segments as with one slice). Unlike
-// io.MultiReader its WriteTo needs no buffer of its own (net/http copies a
-// request body through WriteTo: 32 KiB per request with io.MultiReader's).
+// multiBytes reads byte slices in turn, a Read filling p across them.
+// WriteTo and Len let an upstream connection take it in whole writes
+// (wholeWriteConn); Close makes it an io.ReadCloser, which NewRequest
+// keeps as it is (its NopCloser wrapper would hide Len).
 type multiBytes struct{ parts [][]byte }
 
 func (m *multiBytes) Read(p []byte) (int, error) {
@@ -231,6 +231,15 @@ func (m *multiBytes) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Len is what is left to read.
+func (m *multiBytes) Len() int {
+	n := 0
+	for _, p := range m.parts {
+		n += len(p)
+	}
+	return n
+}
+
 func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
 	var sum int64
 	for len(m.parts) > 0 {
@@ -244,6 +253,8 @@ func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
 	}
 	return sum, nil
 }
+
+func (m *multiBytes) Close() error { return nil }
 
 // Send performs the call once; it never retries (the router is the only
 // retry loop). On a 2xx it returns the open response and the caller reads
@@ -348,9 +359,9 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	size := int64(len(raw))
 	switch {
 	case raw != nil:
-		body = bytes.NewReader(raw)
+		body, size = memoryBody([][]byte{raw})
 	case call.BodyParts != nil:
-		body, size = partsReader(call.BodyParts)
+		body, size = memoryBody(call.BodyParts)
 	case call.Upload != nil:
 		if body, size, err = call.Upload(); err != nil {
 			return nil, &ir.Error{Kind: ir.KindInternal, Provider: e.ID, Message: "provider: reading the spooled upload failed", Cause: err}

@@ -575,10 +575,10 @@ func TestSendBodyParts(t *testing.T) {
 	}
 }
 
-// partsReader reads the parts in turn, by Read (filling the buffer across
+// memoryBody reads the parts in turn, by Read (filling the buffer across
 // them) or WriteTo, and leaves the call's parts as they were; a small body
 // is joined into one in-memory reader.
-func TestPartsReader(t *testing.T) {
+func TestMemoryBody(t *testing.T) {
 	big := bytes.Repeat([]byte("x"), joinPartsBelow)
 	for _, parts := range [][][]byte{
 		{[]byte(`{"model":`), {}, []byte(`"m"`), []byte(`,"x":1}`)},
@@ -586,7 +586,7 @@ func TestPartsReader(t *testing.T) {
 	} {
 		whole := bytes.Join(parts, nil)
 		first := len(parts[0])
-		r, n := partsReader(parts)
+		r, n := memoryBody(parts)
 		if n != int64(len(whole)) {
 			t.Errorf("size %d, want %d", n, len(whole))
 		}
@@ -596,12 +596,12 @@ func TestPartsReader(t *testing.T) {
 		if err := iotest.TestReader(r, whole); err != nil {
 			t.Error(err)
 		}
-		r, _ = partsReader(parts)
+		r, _ = memoryBody(parts)
 		if m, err := r.Read(make([]byte, 32)); m != min(32, len(whole)) || err != nil {
 			t.Errorf("a Read stopped at a part's end: %d, %v", m, err)
 		}
 		var buf bytes.Buffer
-		r, _ = partsReader(parts)
+		r, _ = memoryBody(parts)
 		if m, err := r.(io.WriterTo).WriteTo(&buf); err != nil || m != n || !bytes.Equal(buf.Bytes(), whole) {
 			t.Errorf("WriteTo: %d, %v", m, err)
 		}
