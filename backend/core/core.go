@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/accounts"
@@ -92,6 +93,9 @@ type Instance struct {
 	cancel context.CancelFunc
 	bg     chan struct{}
 	seats  seatModels // sign-in accounts' model lists (signinmodels.go)
+	// resting: Rest handed the code back and the next gateway request
+	// wakes it (rest.go).
+	resting atomic.Bool
 }
 
 // Open prepares everything that needs the disk (data dir, DB, sealer, keys)
@@ -315,7 +319,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 	}
 	guard := mgmt.NewHostGuard(hosts...)
 	mh := mgmt.NewHTTP(in.Services, sessions, guard, o.UI, in.log)
-	in.Server = server.Start(ln, server.Handler(in.Gateway, mh), in.log, server.Options{BodyReadBase: o.BodyReadBase,
+	in.Server = server.Start(ln, server.Handler(in.wakeOnRequest(in.Gateway), mh), in.log, server.Options{BodyReadBase: o.BodyReadBase,
 		TooLarge: gateway.TooLargeAnswer})
 	in.Server.RegisterOnShutdown(mh.Stop)
 	in.LoginURL = "http://" + addr + "/login?token=" + token

@@ -16,8 +16,17 @@ import (
 // cache in 2 MiB folios, so nearly all of a 30 MB binary stays resident
 // (README, "The desktop app at rest"). Reclaim keeps every private copy
 // (relocated data) and drops only clean file pages, which fault back in
-// from the file when used, a page at a time.
-func releaseCode() int64 {
+// from the file when used. They come back a page at a time (MADV_RANDOM):
+// with the kernel's read-ahead and fault-around, each page an idle app
+// touches brought 15 neighbours it does not (10 MiB resident instead of 4).
+func releaseCode() int64 { return adviseCode(unix.MADV_RANDOM, unix.MADV_PAGEOUT) }
+
+// wakeCode restores the kernel's reading ahead (MADV_NORMAL) for traffic.
+func wakeCode() { adviseCode(unix.MADV_NORMAL) }
+
+// adviseCode gives each advice in turn for every file mapping of the
+// executable, and returns the bytes of those that took the last one.
+func adviseCode(advice ...int) int64 {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		return 0
@@ -44,7 +53,11 @@ func releaseCode() int64 {
 		if err1 != nil || err2 != nil || end <= start {
 			continue
 		}
-		if _, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_PAGEOUT); e == 0 {
+		var e unix.Errno
+		for _, a := range advice {
+			_, _, e = unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), uintptr(a))
+		}
+		if e == 0 {
 			total += int64(end - start)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,8 +15,9 @@ import (
 )
 
 // exeResident is how much of the executable's file mappings is resident
-// (KiB, from /proc/self/smaps).
-func exeResident(t *testing.T) int64 {
+// (KiB, from /proc/self/smaps), and whether any of them is advised to be
+// read a page at a time (VmFlags "rr", MADV_RANDOM).
+func exeResident(t *testing.T) (kib int64, random bool) {
 	t.Helper()
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -26,7 +28,6 @@ func exeResident(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var kib int64
 	in := false
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -37,13 +38,16 @@ func exeResident(t *testing.T) int64 {
 		case in && len(fields) == 3 && fields[0] == "Rss:":
 			n, _ := strconv.ParseInt(fields[1], 10, 64)
 			kib += n
+		case in && fields[0] == "VmFlags:":
+			random = random || slices.Contains(fields[1:], "rr")
 		}
 	}
-	return kib
+	return kib, random
 }
 
-// Rest hands the executable's idle pages back and the instance goes on
-// serving: what is needed again is read again.
+// Rest hands the executable's idle pages back, to be read again a page at a
+// time, and the instance goes on serving: the first gateway request puts
+// the kernel's reading ahead back.
 func TestRestReleasesCodeAndKeepsServing(t *testing.T) {
 	cfg := config.Default()
 	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
@@ -68,9 +72,9 @@ func TestRestReleasesCodeAndKeepsServing(t *testing.T) {
 		_ = exe.Sync()
 		exe.Close()
 	}
-	before := exeResident(t)
+	before, _ := exeResident(t)
 	n := in.Rest()
-	after := exeResident(t)
+	after, random := exeResident(t)
 	if n == 0 {
 		t.Skip("SKIP: this kernel does not take MADV_PAGEOUT (Linux 5.4+): only the Go heap was returned")
 	}
@@ -82,7 +86,13 @@ func TestRestReleasesCodeAndKeepsServing(t *testing.T) {
 	if after > before*3/4 {
 		t.Fatalf("executable resident %d KiB → %d KiB: the idle pages were not handed back", before, after)
 	}
+	if !random {
+		t.Fatal("at rest the executable is not read a page at a time (no MADV_RANDOM)")
+	}
 	if code := models(); code != 200 {
 		t.Fatalf("after: %d", code)
+	}
+	if _, random = exeResident(t); random {
+		t.Fatal("a gateway request did not wake the code (still MADV_RANDOM)")
 	}
 }
