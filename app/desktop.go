@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,22 +35,49 @@ func runBindingsGenerator() int { return 0 }
 // uniqueID names the single-instance lock: a second launch focuses the first.
 const uniqueID = "dev.switchboard.app"
 
-// quietWebKit turns WebKitGTK's memory-pressure monitor off before the
-// window starts, unless the user set WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR:
-// the monitor, in the app's own process, re-reads /proc/meminfo and the
-// cgroup files one byte per system call every 5 s (about 1,500 calls; 0.05%
-// of a core, half of what the app may spend hidden in the tray). The
-// dashboard's web process is small, and the app hands memory back itself
-// (core.Instance.Rest).
-func quietWebKit() {
-	if _, set := os.LookupEnv("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR"); !set {
-		os.Setenv("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR", "1")
+// quietWebKit sets up the window's WebKit before it starts, each setting
+// only where the user has not set the variable:
+//   - WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR=1: the monitor, in the app's
+//     own process, re-reads /proc/meminfo and the cgroup files one byte per
+//     system call every 5 s (about 1,500 calls; 0.05% of a core, half of
+//     what the app may spend hidden in the tray). The dashboard's web
+//     process is small, and the app hands memory back itself
+//     (core.Instance.Rest).
+//   - JSC_useJIT=0: the dashboard's scripts run in JavaScriptCore's
+//     interpreter. Its compilers cost the web process 8–17 MiB (their code
+//     and what they build, growing as pages are visited), and the page gains
+//     nothing measurable from them: a tour of every page took the same web
+//     process CPU with and without (README, "The desktop app at rest"). No
+//     writable and executable memory is left in a process that holds a
+//     session to the gateway.
+//
+// It returns the variables it set, for jitForOthers.
+func quietWebKit() []string {
+	var set []string
+	for _, kv := range [][2]string{
+		{"WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR", "1"},
+		{"JSC_useJIT", "0"},
+	} {
+		if _, user := os.LookupEnv(kv[0]); !user {
+			os.Setenv(kv[0], kv[1])
+			set = append(set, kv[0])
+		}
+	}
+	return set
+}
+
+// jitForOthers removes JSC_useJIT once the window's web process runs (it
+// read the variable when it started), so a browser the app opens (sign-in
+// pages, links) is not started without its JIT.
+func jitForOthers(set []string) {
+	if slices.Contains(set, "JSC_useJIT") {
+		os.Unsetenv("JSC_useJIT")
 	}
 }
 
 // runDesktop starts the gateway in-process, the tray, and the Wails window.
 func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) int {
-	quietWebKit()
+	webkitVars := quietWebKit()
 	in, err := core.Start(context.Background(), cfg, core.Options{Mode: "desktop", UI: ui, Log: log, UseKeyring: useKeyring()})
 	var pe *server.PortInUseError
 	if errors.As(err, &pe) && focusRunning(cfg.Listen) {
@@ -92,6 +120,7 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 		OnStartup:         d.startup,
 		OnDomReady: func(context.Context) {
 			log.Info("window dom ready")
+			jitForOthers(webkitVars)
 			d.restSoon() // start-up is over
 		},
 		OnShutdown: func(context.Context) { log.Info("window closed") },

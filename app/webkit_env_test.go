@@ -7,18 +7,33 @@ import (
 	"testing"
 )
 
-// The window's WebKit settings are applied unless the user set them.
+// The window's WebKit settings are applied unless the user set them, and
+// the JIT setting is taken back (jitForOthers) only when the app set it.
 func TestQuietWebKitKeepsTheUsersChoice(t *testing.T) {
-	const k = "WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR"
-	t.Setenv(k, "")
-	os.Unsetenv(k)
-	quietWebKit()
-	if v, ok := os.LookupEnv(k); !ok || v != "1" {
-		t.Fatalf("%s = %q (set %v), want \"1\"", k, v, ok)
+	want := map[string]string{"WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR": "1", "JSC_useJIT": "0"}
+	for k := range want {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
 	}
-	t.Setenv(k, "0")
-	quietWebKit()
-	if v := os.Getenv(k); v != "0" {
-		t.Fatalf("the user's %s=0 became %q", k, v)
+	set := quietWebKit()
+	for k, v := range want {
+		if got, ok := os.LookupEnv(k); !ok || got != v {
+			t.Errorf("%s = %q (set %v), want %q", k, got, ok, v)
+		}
+	}
+	jitForOthers(set)
+	if v, ok := os.LookupEnv("JSC_useJIT"); ok {
+		t.Errorf("JSC_useJIT=%q is left for the processes the app starts", v)
+	}
+
+	for k := range want {
+		t.Setenv(k, "7") // the user's
+	}
+	set = quietWebKit()
+	jitForOthers(set)
+	for k := range want {
+		if v := os.Getenv(k); v != "7" {
+			t.Errorf("the user's %s=7 became %q", k, v)
+		}
 	}
 }

@@ -68,6 +68,12 @@ xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- bash -c '
   done
   [ $ok = 1 ] || { kill -TERM $APP 2>/dev/null; fail "window or tray never became ready"; }
   ADDR=$(grep -m1 -o "addr=[0-9.:]*" "$LOG" | cut -d= -f2)
+  # The dashboard runs without the JIT (quietWebKit, app/desktop.go): its
+  # web process maps no writable and executable memory.
+  WEB=$(pgrep -P $APP -f WebKitWebProcess | head -1)
+  [ -n "$WEB" ] || { kill -TERM $APP; fail "no WebKit web process under the app"; }
+  if grep -q " rwxp " /proc/$WEB/maps; then kill -TERM $APP; fail "the web process maps JIT memory (writable and executable): JSC_useJIT=0 was not applied"; fi
+  echo "smoke: the web process runs without the JIT (no writable and executable mapping)"
   # Trip the failing provider: its upstream refuses connections.
   for _ in 1 2 3; do
     curl -s -o /dev/null -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
