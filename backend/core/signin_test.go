@@ -504,17 +504,25 @@ func TestCodexSubscriptionAggregatesForJSONClients(t *testing.T) {
 	}
 }
 
+// followFilesOnly sets the poll for other processes' changes past the
+// test's end, so only the database's file events (store.Changes, Linux)
+// can bring them; elsewhere the test skips (what names what is polled).
+func followFilesOnly(t *testing.T, what string) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("SKIP: file events are used on Linux only; elsewhere " + what + " every SignInSyncInterval")
+	}
+	old := SignInSyncInterval
+	SignInSyncInterval = time.Hour
+	t.Cleanup(func() { SignInSyncInterval = old })
+}
+
 // A sign-in made by another process (`switchboard login` in a terminal)
 // serves the running instance's requests as soon as it is stored: on
 // Linux the instance follows the database's files (store.Changes) and
 // does not poll, so the poll is set past the test's end here.
 func TestSignInFromAnotherProcessAdoptedAtOnce(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("SKIP: file events are used on Linux only; elsewhere sign-ins are polled every SignInSyncInterval")
-	}
-	old := SignInSyncInterval
-	SignInSyncInterval = time.Hour
-	t.Cleanup(func() { SignInSyncInterval = old })
+	followFilesOnly(t, "sign-ins are polled")
 	idp, up := anthropicIDP(t), newClaudeUpstream(t)
 	cfg := signInConfig(t.TempDir(), idp.URL(), idp.ClientID, up.srv.URL)
 	in := startCfg(t, cfg)
@@ -545,12 +553,7 @@ func TestSignInFromAnotherProcessAdoptedAtOnce(t *testing.T) {
 // working here as soon as the database changes, with the poll set past
 // the test's end (Linux: store.Changes follows the files).
 func TestKeyRevokedByAnotherProcessRefusedAtOnce(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("SKIP: file events are used on Linux only; elsewhere keys are read again every SignInSyncInterval")
-	}
-	old := SignInSyncInterval
-	SignInSyncInterval = time.Hour
-	t.Cleanup(func() { SignInSyncInterval = old })
+	followFilesOnly(t, "keys are read again")
 	cfg := config.Default()
 	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
 	in := startCfg(t, cfg)
