@@ -63,6 +63,8 @@ type exchange struct {
 	passThroughOK bool
 	marks         bodyMarks // what the validation pass noticed (bodyMarks)
 	prevResponse  []byte    // the body's previous_response_id, raw (Responses)
+	// lent is body's buffer when it was lent (bodypool.go), else nil.
+	lent *lentBody
 	// kept is what a stream sent the client, for the log (nil unless body
 	// logging is on; see keep).
 	kept []byte
@@ -142,6 +144,7 @@ var errBudget = errors.New("combo time budget spent")
 // run plans the route and tries candidates until one answers, one fails
 // after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
+	defer x.releaseBody()
 	defer x.releaseWalker()
 	if !x.admitKey() {
 		return
@@ -250,6 +253,9 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
 		Stream: x.req.Stream, BodyParts: parts, Header: hdr}
 	call.ClientUserAgent = x.r.UserAgent()
+	if x.lent != nil && passThrough { // the parts are x.body's: the transport holds them until it is done
+		call.BodyHold = x.lent
+	}
 	x.row.Provider, x.row.UpstreamModel, x.row.UpstreamDialect = c.Provider.Entry.ID, c.Model, string(up.Name())
 	if c.Account != nil {
 		x.row.Account = c.Account.Name
@@ -401,6 +407,9 @@ func (x *exchange) fullRequest() (*ir.Request, error) {
 	}
 	var r *ir.Request
 	var err error
+	if x.lent != nil {
+		x.lent.keep.Store(true) // the hub request's strings point into the body
+	}
 	if x.valid != nil {
 		r, err = x.valid.DecodeValidRequest(x.body, x.walker)
 		x.releaseWalker()
@@ -504,6 +513,14 @@ var walkers = sync.Pool{New: func() any { return new(jsonscan.Walker) }}
 // maxPooledSpans bounds what the pool keeps: a rare huge body's table is
 // left to the collector.
 const maxPooledSpans = 1 << 20
+
+// releaseBody ends the exchange's hold on a lent body (bodypool.go).
+func (x *exchange) releaseBody() {
+	if x.lent != nil {
+		x.lent.Release()
+		x.lent = nil
+	}
+}
 
 func (x *exchange) releaseWalker() {
 	if x.walker == nil {

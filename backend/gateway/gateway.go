@@ -251,8 +251,26 @@ func errBodyTooLarge() *ir.Error {
 // does not arrive before the server's body read deadline, 400 when it
 // breaks off.
 func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
-	b, err := readAllSized(http.MaxBytesReader(w, r.Body, maxRequestBody), r.ContentLength, maxRequestBody)
-	if err != nil {
+	b, _, ok := readBodyLent(w, r, d, false)
+	return b, ok
+}
+
+// readBodyLent is readBody that, when lend is set, reads an agent-sized
+// body of known length into a lent buffer (bodypool.go; nil otherwise).
+func readBodyLent(w http.ResponseWriter, r *http.Request, d dialect.Name, lend bool) ([]byte, *lentBody, bool) {
+	body := http.MaxBytesReader(w, r.Body, maxRequestBody)
+	var l *lentBody
+	if lend {
+		l = lendBody(r.ContentLength)
+	}
+	var b []byte
+	var err error
+	if l != nil {
+		b, err = l.read(body, r.ContentLength)
+	} else {
+		b, err = readAllSized(body, r.ContentLength, maxRequestBody)
+	}
+	if err != nil { // a lent buffer is left to the collector
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
@@ -265,9 +283,9 @@ func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, b
 		default:
 			refuse(w, r, d, ir.Errorf(ir.KindBadRequest, "could not read the request body: %v", err))
 		}
-		return nil, false
+		return nil, nil, false
 	}
-	return b, true
+	return b, l, true
 }
 
 func newReqID() string {

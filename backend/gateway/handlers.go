@@ -71,11 +71,11 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	decode func([]byte) (*ir.Request, error)) (*exchange, bool) {
 	start := time.Now()
 	codec := codecFor(d)
-	body, ok := readBody(w, r, d)
+	body, lent, ok := readBodyLent(w, r, d, true)
 	if !ok {
 		return nil, false
 	}
-	x := &exchange{g: g, w: w, r: r, client: codec, body: body, start: start, passThroughOK: true,
+	x := &exchange{g: g, w: w, r: r, client: codec, body: body, lent: lent, start: start, passThroughOK: true,
 		enc: encoder{response: codec.EncodeResponse, stream: codec.NewStreamEncoder}}
 	x.flush, _ = w.(http.Flusher)
 	if g.logBodies.Load() {

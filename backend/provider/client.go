@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/ir"
@@ -148,6 +149,12 @@ type Call struct {
 	// megabytes. Send only reads the pieces; the caller must not change them
 	// before the answer's body is closed.
 	BodyParts [][]byte
+	// BodyHold, when set, is told who still reads BodyParts: Send calls
+	// Hold before a request reads them and Release once, when the
+	// transport closes that request's body (which may be after Send
+	// returned: a transport can still be writing when the answer arrives).
+	// The gateway lends its request buffers this way (bodyPool).
+	BodyHold Hold
 	// Upload opens a streamed body (a multipart upload spooled to disk)
 	// when Body and BodyParts are nil: it is called on every send, so a
 	// call sent again reads it from the start. ContentType is its type
@@ -176,6 +183,12 @@ type Call struct {
 	query url.Values // pagination, set by ListModels
 }
 
+// Hold counts the readers of memory lent to a call (Call.BodyHold).
+type Hold interface {
+	Hold()
+	Release()
+}
+
 func (c *Call) hasBody() bool { return c.Body != nil || c.BodyParts != nil || c.Upload != nil }
 
 // wholeBody is the body in one piece: Body, or BodyParts joined (a copy,
@@ -195,15 +208,21 @@ const joinPartsBelow = 64 << 10
 
 // memoryBody is the reader of a body held in memory, in pieces, and its
 // size. Large bodies are not joined (no copy of a megabyte to rename a
-// model) and go out whole (wholeWriteConn).
-func memoryBody(parts [][]byte) (io.Reader, int64) {
+// model) and go out whole (wholeWriteConn). A body lent under a hold is
+// read in place whatever its size: its Close releases the hold.
+func memoryBody(parts [][]byte, hold Hold) (io.Reader, int64) {
 	var n int64
 	for _, p := range parts {
 		n += int64(len(p))
 	}
 	switch {
-	case n >= joinPartsBelow:
-		return &multiBytes{parts: slices.Clone(parts)}, n // the call's parts stay whole (a re-sent call reads them again)
+	case n >= joinPartsBelow || hold != nil:
+		m := &multiBytes{parts: slices.Clone(parts)} // the call's parts stay whole (a re-sent call reads them again)
+		if hold != nil {
+			hold.Hold()
+			m.hold.Store(&hold)
+		}
+		return m, n
 	case len(parts) == 1:
 		return bytes.NewReader(parts[0]), n
 	}
@@ -214,7 +233,10 @@ func memoryBody(parts [][]byte) (io.Reader, int64) {
 // WriteTo and Len let an upstream connection take it in whole writes
 // (wholeWriteConn); Close makes it an io.ReadCloser, which NewRequest
 // keeps as it is (its NopCloser wrapper would hide Len).
-type multiBytes struct{ parts [][]byte }
+type multiBytes struct {
+	parts [][]byte
+	hold  atomic.Pointer[Hold] // released by the first Close
+}
 
 func (m *multiBytes) Read(p []byte) (int, error) {
 	n := 0
@@ -254,7 +276,15 @@ func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
 	return sum, nil
 }
 
-func (m *multiBytes) Close() error { return nil }
+// Close releases the hold on the parts, once: net/http closes a request
+// body when it is done with it, after an error too, and nothing reads it
+// after that.
+func (m *multiBytes) Close() error {
+	if h := m.hold.Swap(nil); h != nil {
+		(*h).Release()
+	}
+	return nil
+}
 
 // Send performs the call once; it never retries (the router is the only
 // retry loop). On a 2xx it returns the open response and the caller reads
@@ -359,9 +389,9 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	size := int64(len(raw))
 	switch {
 	case raw != nil:
-		body, size = memoryBody([][]byte{raw})
+		body, size = memoryBody([][]byte{raw}, nil)
 	case call.BodyParts != nil:
-		body, size = memoryBody(call.BodyParts)
+		body, size = memoryBody(call.BodyParts, call.BodyHold)
 	case call.Upload != nil:
 		if body, size, err = call.Upload(); err != nil {
 			return nil, &ir.Error{Kind: ir.KindInternal, Provider: e.ID, Message: "provider: reading the spooled upload failed", Cause: err}
@@ -373,6 +403,7 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
+		closeBody(body)
 		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
 	}
 	if body != nil {
@@ -383,9 +414,18 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	// forwarded Idempotency-Key). Only the router may retry.
 	req.GetBody = nil
 	if err := c.setHeaders(req.Header, call); err != nil {
+		closeBody(body)
 		return nil, err
 	}
 	return req, nil
+}
+
+// closeBody closes the body of a request that will not be sent (a lent
+// body's hold is released that way).
+func closeBody(body io.Reader) {
+	if c, ok := body.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // setHeaders applies, in increasing precedence: our defaults, the entry's

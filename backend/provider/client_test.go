@@ -586,7 +586,7 @@ func TestMemoryBody(t *testing.T) {
 	} {
 		whole := bytes.Join(parts, nil)
 		first := len(parts[0])
-		r, n := memoryBody(parts)
+		r, n := memoryBody(parts, nil)
 		if n != int64(len(whole)) {
 			t.Errorf("size %d, want %d", n, len(whole))
 		}
@@ -596,12 +596,12 @@ func TestMemoryBody(t *testing.T) {
 		if err := iotest.TestReader(r, whole); err != nil {
 			t.Error(err)
 		}
-		r, _ = memoryBody(parts)
+		r, _ = memoryBody(parts, nil)
 		if m, err := r.Read(make([]byte, 32)); m != min(32, len(whole)) || err != nil {
 			t.Errorf("a Read stopped at a part's end: %d, %v", m, err)
 		}
 		var buf bytes.Buffer
-		r, _ = memoryBody(parts)
+		r, _ = memoryBody(parts, nil)
 		if m, err := r.(io.WriterTo).WriteTo(&buf); err != nil || m != n || !bytes.Equal(buf.Bytes(), whole) {
 			t.Errorf("WriteTo: %d, %v", m, err)
 		}

@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"switchboard/backend/dialect"
+	"switchboard/backend/keys"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
+	"switchboard/backend/store"
+)
+
+// An exchange lends its body to the upstream request that reads it in
+// place (a pass-through): while the upstream receives the body, the
+// exchange and the transport both hold it, and once both let go it goes
+// back to the pool. A translated exchange decodes the body into strings
+// that point into it: its buffer is never lent again.
+func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
+	const answer = `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
+	var lent atomic.Pointer[lentBody]
+	lentHook = func(l *lentBody) { lent.Store(l) }
+	defer func() { lentHook = nil }()
+	var holdersWhileSent atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		holdersWhileSent.Store(lent.Load().refs.Load()) // the transport is still writing (small window)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasPrefix(r.URL.Path, "/v1/messages") { // the translated case: answer in Anthropic's shape
+			io.WriteString(w, `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":2}}`)
+			return
+		}
+		io.WriteString(w, answer)
+	}))
+	srv.Listener.Close()
+	srv.Listener = smallWindowListener(t)
+	srv.Start()
+	defer srv.Close()
+	ups := []*route.Provider{
+		{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: srv.URL + "/v1", AllowLocal: true,
+			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}},
+		{Entry: provider.Entry{ID: "ant", Dialect: dialect.Anthropic, BaseURL: srv.URL + "/v1", AllowLocal: true,
+			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}},
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ks, err := keys.New(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := ks.Create(context.Background(), "t", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := New(Options{Keys: ks, Routes: route.NewTable(route.NewSnapshot(ups, nil)), Client: provider.NewClient(provider.ClientOptions{})})
+
+	for _, c := range []struct {
+		name, model string
+		wantHolders int32
+		wantKept    bool
+	}{
+		{"pass-through", "oai/m", 2, false}, // the exchange and the upstream request
+		{"translated", "ant/m", 1, true},    // the upstream reads its own encoding
+	} {
+		lent.Store(nil)
+		body := `{"model":"` + c.model + `","messages":[{"role":"user","content":"` + strings.Repeat("agent context ", 6<<20/14) + `"}]}`
+		req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		rec := httptest.NewRecorder()
+		g.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.name, rec.Code, rec.Body)
+		}
+		l := lent.Load()
+		if l == nil {
+			t.Fatalf("%s: a %d-byte body was not lent", c.name, len(body))
+		}
+		if got := holdersWhileSent.Load(); got != c.wantHolders {
+			t.Errorf("%s: %d holders while the upstream read the body, want %d", c.name, got, c.wantHolders)
+		}
+		// The transport closes the body once written, before the answer is read.
+		if refs, kept := l.refs.Load(), l.keep.Load(); refs != 0 || kept != c.wantKept {
+			t.Errorf("%s: after the exchange: %d holders, kept %v; want 0, %v", c.name, refs, kept, c.wantKept)
+		}
+	}
+}
+
+// smallWindowListener listens on loopback with a small receive buffer, so
+// a body of a few MB stays mostly with the sender until the handler reads
+// it (the kernel would otherwise take it all at once).
+func smallWindowListener(t *testing.T) net.Listener {
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10) })
+		return errors.Join(err, serr)
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
