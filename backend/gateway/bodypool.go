@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"io"
-	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -17,22 +16,77 @@ import (
 const (
 	// minLentBody: smaller bodies are cheap to allocate.
 	minLentBody = 64 << 10
-	// bodyClasses: one pool per power of two from minLentBody up to
-	// maxRequestBody, so a buffer is never more than twice its body.
-	bodyClasses = 10 // 64 KiB … 32 MiB
+	// maxShelvedBytes bounds the buffers kept between requests: eight
+	// agents' 1 MB turns fit twice.
+	maxShelvedBytes = 16 << 20
 )
 
-var bodyPools [bodyClasses]sync.Pool
+// lentSize is the capacity of a new buffer for n bytes: an eighth more, so
+// that it serves the next turns of a conversation, which grow by a few KB
+// each, without the memory of a power-of-two class.
+func lentSize(n int64) int64 { return min(n+n/8+4095, maxRequestBody) &^ 4095 }
 
-// bodyClass is the pool of a body of n bytes (minLentBody ≤ n ≤ maxRequestBody).
-func bodyClass(n int) int { return bits.Len(uint(n-1)) - bits.Len(uint(minLentBody-1)) }
+// bodyShelf keeps released buffers for the next requests, up to
+// maxShelvedBytes. It is a plain list, not a sync.Pool, so that quiet can
+// empty it: buffers a pool keeps survive a collection, and an idle app
+// would hold them for good.
+type bodyShelf struct {
+	mu    sync.Mutex
+	free  []*lentBody
+	bytes atomic.Int64 // changed under mu; keeps reads it without
+}
 
-// lentBody is a request body in a pooled buffer. The exchange holds it
+var shelf bodyShelf
+
+// take returns the smallest kept buffer that holds n bytes and is not
+// twice as large (a small body does not pin a large buffer), or nil.
+func (s *bodyShelf) take(n int64) *lentBody {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	best := -1
+	for i, l := range s.free {
+		if c := int64(cap(l.buf)); c >= n && c < 2*n && (best < 0 || c < int64(cap(s.free[best].buf))) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	l := s.free[best]
+	last := len(s.free) - 1
+	s.free[best], s.free[last] = s.free[last], nil
+	s.free = s.free[:last]
+	s.bytes.Add(-int64(cap(l.buf)))
+	return l
+}
+
+func (s *bodyShelf) put(l *lentBody) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bytes.Load()+int64(cap(l.buf)) > maxShelvedBytes {
+		return // the collector takes it
+	}
+	s.free = append(s.free, l)
+	s.bytes.Add(int64(cap(l.buf)))
+}
+
+// keeps reports whether buffers are kept (quiet will let go of them).
+func (s *bodyShelf) keeps() bool { return s.bytes.Load() > 0 }
+
+// drain lets go of every kept buffer (quiet: the heap goes back to the OS).
+func (s *bodyShelf) drain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.free = nil
+	s.bytes.Store(0)
+}
+
+// lentBody is a request body in a lent buffer. The exchange holds it
 // while it runs and each upstream request reading it holds it until the
 // transport closes that request's body (provider.Call.BodyHold); the last
 // release gives the buffer back unless keep was set.
 type lentBody struct {
-	buf  []byte // whole capacity of the class
+	buf  []byte // lentSize of the body it was made for
 	refs atomic.Int32
 	// keep: something that may outlive the exchange points into the
 	// buffer (the decoded hub request); it is never lent again. Set by the
@@ -47,7 +101,7 @@ func (l *lentBody) Release() {
 	case n < 0:
 		panic("gateway: lent body released more often than held")
 	case n == 0 && !l.keep.Load():
-		bodyPools[bodyClass(cap(l.buf))].Put(l)
+		shelf.put(l)
 	}
 }
 
@@ -57,11 +111,9 @@ func lendBody(n int64) *lentBody {
 	if n < minLentBody || n > maxRequestBody {
 		return nil
 	}
-	c := bodyClass(int(n))
-	l, _ := bodyPools[c].Get().(*lentBody)
+	l := shelf.take(n)
 	if l == nil {
-		lentBodiesMade.Add(1)
-		l = &lentBody{buf: make([]byte, minLentBody<<c)}
+		l = &lentBody{buf: make([]byte, lentSize(n))}
 	}
 	l.refs.Store(1)
 	l.keep.Store(false)
@@ -73,9 +125,6 @@ func lendBody(n int64) *lentBody {
 
 // lentHook, when set (tests only), sees every buffer lendBody lends.
 var lentHook func(*lentBody)
-
-// lentBodiesMade counts the buffers lendBody had to allocate (tests).
-var lentBodiesMade atomic.Int64
 
 // read reads a body of exactly length bytes (what lendBody was asked
 // for) into the buffer: the bytes are buf[:length:length], so nothing

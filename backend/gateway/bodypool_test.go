@@ -6,15 +6,13 @@ import (
 	"testing"
 )
 
-func TestBodyClass(t *testing.T) {
-	for _, c := range []struct{ n, class int }{
-		{minLentBody, 0}, {minLentBody + 1, 1}, {128 << 10, 1}, {700 << 10, 4}, {1 << 20, 4}, {maxRequestBody, bodyClasses - 1},
-	} {
-		if got := bodyClass(c.n); got != c.class {
-			t.Errorf("bodyClass(%d) = %d, want %d", c.n, got, c.class)
-		}
-		if l := lendBody(int64(c.n)); l == nil || cap(l.buf) < c.n || cap(l.buf) >= 2*c.n && c.n > minLentBody {
-			t.Errorf("lendBody(%d): %v", c.n, l)
+func TestLendBodySizes(t *testing.T) {
+	shelf.drain()
+	defer shelf.drain()
+	for _, n := range []int{minLentBody, minLentBody + 1, 700 << 10, 1 << 20, maxRequestBody} {
+		l := lendBody(int64(n))
+		if l == nil || cap(l.buf) < n || cap(l.buf) > n+n/8+4096 || cap(l.buf)%4096 != 0 {
+			t.Errorf("lendBody(%d): cap %d", n, cap(l.buf))
 		}
 	}
 	for _, n := range []int64{-1, 0, 1000, minLentBody - 1, maxRequestBody + 1} {
@@ -22,40 +20,70 @@ func TestBodyClass(t *testing.T) {
 			t.Errorf("lendBody(%d) lent a buffer", n)
 		}
 	}
+	// A kept buffer serves a body that grew a little, not one it cannot
+	// hold, nor one less than half its size.
+	l := lendBody(700 << 10)
+	l.Release()
+	for _, c := range []struct {
+		n    int64
+		same bool
+	}{{900 << 10, false}, {300 << 10, false}, {720 << 10, true}} {
+		got := lendBody(c.n)
+		if (got == l) != c.same {
+			t.Errorf("a body of %d bytes: lent the kept %d-byte buffer %v, want %v", c.n, cap(l.buf), got == l, c.same)
+		}
+	}
 }
 
-// A buffer is lent again only after its last holder released it, and
-// never once the exchange decoded the body (keep).
+// A buffer is lent again only after its last holder released it, never
+// once the exchange decoded the body (keep), and not after quiet drained
+// the shelf.
 func TestLentBodyComesBackAfterItsLastRelease(t *testing.T) {
+	shelf.drain()
+	defer shelf.drain()
 	const n = 700 << 10
 	held := lendBody(n)
 	held.Hold() // an upstream request still reading it
 	held.Release()
-	for range 20 {
-		if l := lendBody(n); l == held {
-			t.Fatal("a buffer an upstream request still reads was lent again")
-		}
+	other := lendBody(n)
+	if other == held {
+		t.Fatal("a buffer an upstream request still reads was lent again")
 	}
+	other.Release()
 	held.Release()
-	back := false
-	for i := 0; i < 50 && !back; i++ { // sync.Pool may drop a Put (always possible under -race)
-		l := lendBody(n)
-		back = l == held
-		l.Release()
-	}
-	if !back {
-		t.Fatal("a released buffer was never lent again")
+	if a, b := lendBody(n), lendBody(n); !(a == held && b == other || a == other && b == held) {
+		t.Fatal("the released buffers were not lent again")
 	}
 
 	kept := lendBody(n)
 	kept.keep.Store(true)
 	kept.Release()
-	for range 50 {
-		l := lendBody(n)
-		if l == kept {
-			t.Fatal("a buffer the decoded request points into was lent again")
-		}
+	if l := lendBody(n); l == kept {
+		t.Fatal("a buffer the decoded request points into was lent again")
+	}
+
+	shelved := lendBody(n)
+	shelved.Release()
+	shelf.drain()
+	if l := lendBody(n); l == shelved {
+		t.Fatal("a buffer was lent again after quiet drained the shelf")
+	}
+}
+
+// The shelf keeps at most maxShelvedBytes of buffers.
+func TestBodyShelfIsBounded(t *testing.T) {
+	shelf.drain()
+	defer shelf.drain()
+	var ls []*lentBody
+	for range 40 {
+		ls = append(ls, lendBody(1<<20))
+	}
+	for _, l := range ls {
 		l.Release()
+	}
+	size := lentSize(1 << 20)
+	if got, want := shelf.bytes.Load(), maxShelvedBytes/size*size; got != want || int64(len(shelf.free)) != want/size {
+		t.Fatalf("shelf holds %d bytes in %d buffers, want %d", got, len(shelf.free), want)
 	}
 }
 

@@ -30,7 +30,8 @@ type bodyBudget struct {
 	limit int64
 	used  atomic.Int64
 	// held adds up the bytes released since quiet last ran; once it passes
-	// restAfterBytes and nothing is held, quiet runs after quietFor.
+	// restAfterBytes, or request buffers are kept (bodyShelf), and nothing
+	// is held, quiet runs after quietFor.
 	held  atomic.Int64
 	quiet func() // nil: nobody to tell
 	mu    sync.Mutex
@@ -51,7 +52,7 @@ func (b *bodyBudget) reserve(n int64) bool {
 
 func (b *bodyBudget) release(n int64) {
 	held := b.held.Add(n)
-	if b.used.Add(-n) == 0 && b.quiet != nil && held >= restAfterBytes {
+	if b.used.Add(-n) == 0 && b.quiet != nil && (held >= restAfterBytes || shelf.keeps()) {
 		b.armQuiet()
 	}
 }
@@ -81,6 +82,7 @@ func (b *bodyBudget) fireQuiet() {
 		return
 	}
 	b.held.Store(0)
+	shelf.drain() // the kept request buffers go back with the rest of the heap
 	b.quiet()
 }
 

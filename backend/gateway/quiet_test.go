@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -13,7 +14,11 @@ func TestQuietAfterLargeBodies(t *testing.T) {
 	restAfterBytes, quietFor = 1000, 40*time.Millisecond
 	t.Cleanup(func() { restAfterBytes, quietFor = oldBytes, oldFor })
 	calls := make(chan struct{}, 8)
-	g := New(Options{Quiet: func() { calls <- struct{}{} }})
+	var shelvedAtQuiet atomic.Int64
+	g := New(Options{Quiet: func() {
+		shelvedAtQuiet.Store(shelf.bytes.Load())
+		calls <- struct{}{}
+	}})
 	b := &g.bodies
 	called := func(within time.Duration) bool {
 		select {
@@ -46,9 +51,13 @@ func TestQuietAfterLargeBodies(t *testing.T) {
 	if called(150 * time.Millisecond) {
 		t.Fatal("quiet while a body is held again")
 	}
+	lendBody(minLentBody).Release() // a request buffer kept for the next request
 	b.release(10)
 	if !called(2 * time.Second) {
 		t.Fatal("no quiet call after the large bodies")
+	}
+	if n := shelvedAtQuiet.Load(); n != 0 {
+		t.Fatalf("%d bytes of request buffers still kept when quiet ran", n)
 	}
 	if called(150 * time.Millisecond) {
 		t.Fatal("quiet ran twice for one quiet spell")
@@ -56,5 +65,10 @@ func TestQuietAfterLargeBodies(t *testing.T) {
 	hold(100)
 	if called(150 * time.Millisecond) {
 		t.Fatal("the count was not started anew after the quiet call")
+	}
+	lendBody(minLentBody).Release() // one agent turn, its buffer kept for the next
+	hold(100)
+	if !called(2 * time.Second) {
+		t.Fatal("no quiet call while request buffers are kept")
 	}
 }
