@@ -76,6 +76,12 @@ func requestSide(b *testing.B, g *Gateway, body []byte, d dialect.Name, path str
 		if err != nil || len(out) == 0 {
 			b.Fatalf("upstreamBody: %v", err)
 		}
+		if x.encoded != nil { // sent at once, as attempt would
+			x.encoded.Release()
+			x.encoded = nil
+		}
+		x.releaseWalker()
+		x.releaseBody()
 		n++
 	}
 	runtime.ReadMemStats(&m1)

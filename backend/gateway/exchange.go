@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 
@@ -63,8 +64,10 @@ type exchange struct {
 	passThroughOK bool
 	marks         bodyMarks // what the validation pass noticed (bodyMarks)
 	prevResponse  []byte    // the body's previous_response_id, raw (Responses)
-	// lent is body's buffer when it was lent (bodypool.go), else nil.
-	lent *lentBody
+	// lent is body's buffer when it was lent (bodypool.go), else nil;
+	// encoded is the lent buffer upstreamBody encoded the attempt's body
+	// into (nil: not lent), handed over to attempt.
+	lent, encoded *lentBody
 	// kept is what a stream sent the client, for the log (nil unless body
 	// logging is on; see keep).
 	kept []byte
@@ -226,6 +229,10 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 				" does not read images (catalog: no vision); route image requests to a vision model"}}
 	}
 	parts, hdr, err := x.upstreamBody(up, c, passThrough)
+	encoded := x.encoded
+	if x.encoded = nil; encoded != nil {
+		defer encoded.Release() // the transport holds what it still sends
+	}
 	if err != nil {
 		return streamResult{err: asIRError(err), unfit: errors.Is(err, errUnfit)}
 	}
@@ -253,8 +260,11 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
 		Stream: x.req.Stream, BodyParts: parts, Header: hdr}
 	call.ClientUserAgent = x.r.UserAgent()
-	if x.lent != nil && passThrough { // the parts are x.body's: the transport holds them until it is done
+	switch { // the transport holds lent parts until it is done with them
+	case x.lent != nil && passThrough: // the parts are x.body's
 		call.BodyHold = x.lent
+	case encoded != nil:
+		call.BodyHold = encoded
 	}
 	x.row.Provider, x.row.UpstreamModel, x.row.UpstreamDialect = c.Provider.Entry.ID, c.Model, string(up.Name())
 	if c.Account != nil {
@@ -337,7 +347,19 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	// goes back where the vendor expects it.
 	req.Messages, _ = x.g.memo.Restore(x.r.Context(), x.row.KeyName, c.Provider.Entry.ID,
 		reasoning.OriginOf(string(up.Name())), req.Messages)
+	// The encoding goes into a lent buffer, held until it is sent (attempt).
+	scratch := lendBody(int64(req.SizeHint()))
+	if scratch != nil {
+		req.Scratch = scratch.buf
+	}
 	body, err := encodeFor(up, &req, c)
+	if scratch != nil {
+		if err == nil && cap(body) > 0 && unsafe.SliceData(body) == unsafe.SliceData(scratch.buf) {
+			x.encoded = scratch
+		} else { // the encoder outgrew it (or failed): nothing points into it
+			scratch.Release()
+		}
+	}
 	return [][]byte{body}, hdr, err
 }
 

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -9,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,17 +26,24 @@ import (
 // An exchange lends its body to the upstream request that reads it in
 // place (a pass-through): while the upstream receives the body, the
 // exchange and the transport both hold it, and once both let go it goes
-// back to the pool. A translated exchange decodes the body into strings
-// that point into it: its buffer is never lent again.
+// back to the shelf. A translated exchange decodes the body into strings
+// that point into it, so that buffer is never lent again; the encoding it
+// sends is written into a second lent buffer, held the same way.
 func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
 	const answer = `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
-	var lent atomic.Pointer[lentBody]
-	lentHook = func(l *lentBody) { lent.Store(l) }
-	defer func() { lentHook = nil }()
+	var mu sync.Mutex
+	var lent []*lentBody // this request's, in order
+	lentHook = func(l *lentBody) { mu.Lock(); lent = append(lent, l); mu.Unlock() }
+	defer func() { lentHook = nil; shelf.drain() }()
 	var holdersWhileSent atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		holdersWhileSent.Store(lent.Load().refs.Load()) // the transport is still writing (small window)
-		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		holdersWhileSent.Store(lent[len(lent)-1].refs.Load()) // the transport is still writing (small window)
+		mu.Unlock()
+		b, _ := io.ReadAll(r.Body)
+		if !json.Valid(b) || !bytes.Contains(b, []byte(strings.Repeat("agent context ", 1000))) {
+			t.Errorf("the upstream got %d bytes that are not the request", len(b))
+		}
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasPrefix(r.URL.Path, "/v1/messages") { // the translated case: answer in Anthropic's shape
 			io.WriteString(w, `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":2}}`)
@@ -68,13 +78,15 @@ func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
 
 	for _, c := range []struct {
 		name, model string
-		wantHolders int32
-		wantKept    bool
+		lent        int  // buffers lent: the body, and the encoding when translated
+		bodyKept    bool // the body's buffer is never lent again
 	}{
-		{"pass-through", "oai/m", 2, false}, // the exchange and the upstream request
-		{"translated", "ant/m", 1, true},    // the upstream reads its own encoding
+		{"pass-through", "oai/m", 1, false},
+		{"translated", "ant/m", 2, true},
 	} {
-		lent.Store(nil)
+		mu.Lock()
+		lent = nil
+		mu.Unlock()
 		body := `{"model":"` + c.model + `","messages":[{"role":"user","content":"` + strings.Repeat("agent context ", 6<<20/14) + `"}]}`
 		req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+secret)
@@ -83,16 +95,22 @@ func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s: %d %s", c.name, rec.Code, rec.Body)
 		}
-		l := lent.Load()
-		if l == nil {
-			t.Fatalf("%s: a %d-byte body was not lent", c.name, len(body))
+		mu.Lock()
+		got := lent
+		mu.Unlock()
+		if len(got) != c.lent {
+			t.Fatalf("%s: %d buffers lent, want %d", c.name, len(got), c.lent)
 		}
-		if got := holdersWhileSent.Load(); got != c.wantHolders {
-			t.Errorf("%s: %d holders while the upstream read the body, want %d", c.name, got, c.wantHolders)
+		// Both hold what the upstream reads: the exchange and the request.
+		if n := holdersWhileSent.Load(); n != 2 {
+			t.Errorf("%s: %d holders while the upstream read the body, want 2", c.name, n)
 		}
 		// The transport closes the body once written, before the answer is read.
-		if refs, kept := l.refs.Load(), l.keep.Load(); refs != 0 || kept != c.wantKept {
-			t.Errorf("%s: after the exchange: %d holders, kept %v; want 0, %v", c.name, refs, kept, c.wantKept)
+		for i, l := range got {
+			wantKept := i == 0 && c.bodyKept
+			if refs, kept := l.refs.Load(), l.keep.Load(); refs != 0 || kept != wantKept {
+				t.Errorf("%s: buffer %d after the exchange: %d holders, kept %v; want 0, %v", c.name, i, refs, kept, wantKept)
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 // been held for quietFor; small bodies never arm it, a body held again
 // during the wait puts it off, and each run starts a new count.
 func TestQuietAfterLargeBodies(t *testing.T) {
+	shelf.drain() // buffers other tests left would arm it
 	oldBytes, oldFor := restAfterBytes, quietFor
 	restAfterBytes, quietFor = 1000, 40*time.Millisecond
 	t.Cleanup(func() { restAfterBytes, quietFor = oldBytes, oldFor })

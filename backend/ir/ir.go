@@ -181,6 +181,11 @@ type Request struct {
 	// with its speech and image config); nil: text. The answer carries
 	// images and audio as image blocks with their media type.
 	Output *Output `json:"output,omitempty"`
+
+	// Scratch, when it has room, is where an encoder writes the whole
+	// request (EncodeBuffer): the gateway lends a buffer of SizeHint bytes
+	// so an agent-sized upstream body is not a fresh allocation.
+	Scratch []byte `json:"-"`
 }
 
 // Output modalities.

@@ -23,3 +23,14 @@ func (r *Request) SizeHint() int {
 	}
 	return n + n/8 // headroom for escapes
 }
+
+// EncodeBuffer is the empty buffer an encoder appends the whole encoded
+// request to: Scratch when it was given, else one of SizeHint bytes. An
+// encoder calls it once, for its output only (a second buffer taken from
+// it would share Scratch's memory).
+func (r *Request) EncodeBuffer() []byte {
+	if cap(r.Scratch) > 0 {
+		return r.Scratch[:0]
+	}
+	return make([]byte, 0, r.SizeHint())
+}

@@ -129,8 +129,8 @@ func EncodeRequestWith(req *ir.Request, o RequestOptions) ([]byte, error) {
 	}
 	// Sized by what is sent: normalising drops other vendors' reasoning,
 	// which is most of a Codex body.
-	sent := ir.Request{System: out.System, Messages: out.Messages, Tools: out.Tools}
-	w := bodyWriter{b: make([]byte, 0, sent.SizeHint())}
+	sent := ir.Request{System: out.System, Messages: out.Messages, Tools: out.Tools, Scratch: req.Scratch}
+	w := bodyWriter{b: sent.EncodeBuffer()}
 	w.request(&out)
 	if w.bad != "" { // invalid raw JSON in the IR (a schema, cache_control…)
 		return nil, ir.Errorf(ir.KindBadRequest, "anthropic: cannot encode request: %s is not valid JSON", w.bad)

@@ -14,7 +14,7 @@ func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 		return nil, badRequest("no request to encode")
 	}
 	e := newReqEncoder(req)
-	w := turnWriter{dst: make([]byte, 0, req.SizeHint())}
+	w := turnWriter{dst: req.EncodeBuffer()}
 	w.dst = append(w.dst, `{"contents":[`...)
 	for i := range req.Messages {
 		e.message(&w, &req.Messages[i])

@@ -25,7 +25,7 @@ func EncodeRequestWith(req *ir.Request, opt RequestOptions) ([]byte, error) {
 	if req == nil {
 		return nil, ir.Errorf(ir.KindInternal, "openai: nil request")
 	}
-	b := make([]byte, 0, req.SizeHint())
+	b := req.EncodeBuffer()
 	b = appendStringField(append(b, '{'), "model", req.Model)
 	b = append(appendKey(b, "messages"), '[')
 	b = appendMessages(b, req, opt)

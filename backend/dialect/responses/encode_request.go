@@ -17,7 +17,7 @@ const maxUserLen = 64
 // EncodeRequest renders a hub request as a Responses upstream body.
 func (codec) EncodeRequest(req *ir.Request) ([]byte, error) {
 	tx := newToolIndex(req.Tools)
-	b := make([]byte, 0, req.SizeHint())
+	b := req.EncodeBuffer()
 	b = append(b, '{')
 	b = appendStringField(b, "model", req.Model)
 	if instr := systemText(req.System); instr != "" {
