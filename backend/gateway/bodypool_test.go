@@ -99,3 +99,20 @@ func TestLentBodyRead(t *testing.T) {
 		t.Fatalf("short body: %v, %d bytes", err, len(b))
 	}
 }
+
+func TestInside(t *testing.T) {
+	buf := make([]byte, 100)
+	other := make([]byte, 100)
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want bool
+	}{
+		{"the start", buf[:10], true}, {"the middle", buf[40:60], true}, {"the last byte", buf[99:], true},
+		{"past the end", buf[100:], false}, {"another buffer", other, false}, {"nil", nil, false},
+	} {
+		if got := inside(c.b, buf); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -359,13 +359,22 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	}
 	body, err := encodeFor(up, &req, c)
 	if scratch != nil {
-		if err == nil && cap(body) > 0 && unsafe.SliceData(body) == unsafe.SliceData(scratch.buf) {
+		if err == nil && inside(body, scratch.buf) {
 			x.encoded = scratch
 		} else { // the encoder outgrew it (or failed): nothing points into it
 			scratch.Release()
 		}
 	}
 	return [][]byte{body}, hdr, err
+}
+
+// inside reports whether b's bytes lie in buf's memory.
+func inside(b, buf []byte) bool {
+	if cap(b) == 0 || cap(buf) == 0 {
+		return false
+	}
+	p, start := uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	return p >= start && p < start+uintptr(cap(buf))
 }
 
 // textOnly reports a request with images headed for a model the catalog
