@@ -217,12 +217,10 @@ func memoryBody(parts [][]byte, hold Hold) (io.Reader, int64) {
 	}
 	switch {
 	case n >= joinPartsBelow || hold != nil:
-		m := &multiBytes{parts: slices.Clone(parts)} // the call's parts stay whole (a re-sent call reads them again)
 		if hold != nil {
 			hold.Hold()
-			m.hold.Store(&hold)
 		}
-		return m, n
+		return &multiBytes{parts: slices.Clone(parts), hold: hold}, n // the call's parts stay whole (a re-sent call reads them again)
 	case len(parts) == 1:
 		return bytes.NewReader(parts[0]), n
 	}
@@ -234,8 +232,9 @@ func memoryBody(parts [][]byte, hold Hold) (io.Reader, int64) {
 // (wholeWriteConn); Close makes it an io.ReadCloser, which NewRequest
 // keeps as it is (its NopCloser wrapper would hide Len).
 type multiBytes struct {
-	parts [][]byte
-	hold  atomic.Pointer[Hold] // released by the first Close
+	parts  [][]byte
+	hold   Hold        // nil: nothing lent; else released by the first Close
+	closed atomic.Bool // net/http may close a body from two goroutines
 }
 
 func (m *multiBytes) Read(p []byte) (int, error) {
@@ -280,8 +279,8 @@ func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
 // body when it is done with it, after an error too, and nothing reads it
 // after that.
 func (m *multiBytes) Close() error {
-	if h := m.hold.Swap(nil); h != nil {
-		(*h).Release()
+	if m.hold != nil && m.closed.CompareAndSwap(false, true) {
+		m.hold.Release()
 	}
 	return nil
 }
