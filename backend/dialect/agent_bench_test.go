@@ -10,10 +10,12 @@ package dialect_test
 //	go test ./backend/dialect -run '^$' -bench Agent -benchmem
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/anthropic"
@@ -48,7 +50,8 @@ func sizeName(n int) string {
 }
 
 // TestAgentBodies: every shape decodes with its client's codec and encodes
-// for every upstream dialect.
+// for every upstream dialect, the same bytes into the buffer the gateway
+// lends (ir.Request.Scratch) when it has room.
 func TestAgentBodies(t *testing.T) {
 	for _, s := range agentbody.Shapes {
 		req, err := clientCodec[s].DecodeRequest(agentBody(t, s, 100_000))
@@ -62,6 +65,19 @@ func TestAgentBodies(t *testing.T) {
 			out, err := up.EncodeRequest(req)
 			if err != nil || !json.Valid(out) {
 				t.Errorf("%s → %s: %v (valid JSON: %v)", s, up.Name(), err, json.Valid(out))
+			}
+			r := *req
+			scratch := make([]byte, 7, 2*len(out)) // stale bytes in front must not matter
+			r.Scratch = scratch
+			got, err := up.EncodeRequest(&r)
+			if err != nil {
+				t.Fatalf("%s → %s with scratch: %v", s, up.Name(), err)
+			}
+			if !bytes.Equal(got, out) {
+				t.Errorf("%s → %s: the encoding differs with a scratch buffer", s, up.Name())
+			}
+			if unsafe.SliceData(got) != unsafe.SliceData(scratch) {
+				t.Errorf("%s → %s: the encoder did not write into the scratch buffer", s, up.Name())
 			}
 		}
 	}
