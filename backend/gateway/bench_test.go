@@ -72,13 +72,12 @@ func requestSide(b *testing.B, g *Gateway, body []byte, d dialect.Name, path str
 		if d == dialect.Gemini {
 			x.req.Model = "ant/bench-model"
 		}
-		out, _, err := x.upstreamBody(up, c, passThrough)
+		out, _, hold, err := x.upstreamBody(up, c, passThrough)
 		if err != nil || len(out) == 0 {
 			b.Fatalf("upstreamBody: %v", err)
 		}
-		if x.encoded != nil { // sent at once, as attempt would
-			x.encoded.Release()
-			x.encoded = nil
+		if hold != nil && hold != x.lent { // sent at once, as attempt would
+			hold.Release()
 		}
 		x.releaseWalker()
 		x.releaseBody()

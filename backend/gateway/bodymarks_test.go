@@ -59,7 +59,7 @@ func TestCodexRefusesContinuation(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: refused", body)
 		}
-		_, _, err := x.upstreamBody(codecFor(dialect.Responses), c, true)
+		_, _, _, err := x.upstreamBody(codecFor(dialect.Responses), c, true)
 		if got := err != nil && strings.Contains(err.Error(), "previous_response_id cannot be resumed"); got != refused {
 			t.Errorf("%s: refused %v (%v), want %v", body, got, err, refused)
 		}

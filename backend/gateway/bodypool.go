@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"io"
 	"sync"
 	"sync/atomic"
 )
@@ -10,9 +9,10 @@ import (
 // coding agent sends its whole conversation (hundreds of KB to MBs) every
 // turn, and a fresh buffer per request costs a clear of every byte, page
 // faults and the scavenger handing pages back (scripts/bench.sh --agent
-// --profile: about a tenth of a pass-through's CPU). Only pass-through
-// exchanges give their buffer back: a decoded request's hub strings point
-// into its body, so that buffer is left to the collector.
+// --profile: about a tenth of a pass-through's CPU). A translation's
+// encoding is written into one too. A pass-through gives its body's
+// buffer back; a decoded request's hub strings point into its body, so
+// that buffer is left to the collector.
 const (
 	// minLentBody: smaller bodies are cheap to allocate.
 	minLentBody = 64 << 10
@@ -27,19 +27,38 @@ const (
 func lentSize(n int64) int64 { return min(n+n/8+4095, maxRequestBody) &^ 4095 }
 
 // bodyShelf keeps released buffers for the next requests, up to
-// maxShelvedBytes. It is a plain list, not a sync.Pool, so that quiet can
-// empty it: buffers a pool keeps survive a collection, and an idle app
-// would hold them for good.
+// maxShelvedBytes. Each gateway has one (bodyBudget.shelf), emptied when
+// the gateway goes quiet. It is a plain list, not a sync.Pool, so that
+// quiet can empty it: buffers a pool keeps survive a collection, and an
+// idle app would hold them for good.
 type bodyShelf struct {
 	mu    sync.Mutex
 	free  []*lentBody
 	bytes atomic.Int64 // changed under mu; keeps reads it without
+	// onLend, when set (tests only), sees every buffer lent.
+	onLend func(*lentBody)
 }
 
-var shelf bodyShelf
+// lend returns a buffer for a body of n bytes, held once by the caller,
+// or nil for a body too small or too large to lend: the smallest kept
+// buffer that holds n bytes and is not twice as large (a small body does
+// not pin a large buffer), else a new one.
+func (s *bodyShelf) lend(n int64) *lentBody {
+	if n < minLentBody || n > maxRequestBody {
+		return nil
+	}
+	l := s.take(n)
+	if l == nil {
+		l = &lentBody{buf: make([]byte, lentSize(n)), shelf: s}
+	}
+	l.refs.Store(1)
+	l.keep.Store(false)
+	if s.onLend != nil {
+		s.onLend(l)
+	}
+	return l
+}
 
-// take returns the smallest kept buffer that holds n bytes and is not
-// twice as large (a small body does not pin a large buffer), or nil.
 func (s *bodyShelf) take(n int64) *lentBody {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,13 +100,15 @@ func (s *bodyShelf) drain() {
 	s.bytes.Store(0)
 }
 
-// lentBody is a request body in a lent buffer. The exchange holds it
-// while it runs and each upstream request reading it holds it until the
-// transport closes that request's body (provider.Call.BodyHold); the last
-// release gives the buffer back unless keep was set.
+// lentBody is a buffer lent from a shelf: a request body, or the encoding
+// of a translated one. The exchange holds it while it needs it and each
+// upstream request reading it holds it until the transport closes that
+// request's body (provider.Call.BodyHold); the last release puts it back
+// on its shelf unless keep was set.
 type lentBody struct {
-	buf  []byte // lentSize of the body it was made for
-	refs atomic.Int32
+	buf   []byte // lentSize of the body it was made for
+	shelf *bodyShelf
+	refs  atomic.Int32
 	// keep: something that may outlive the exchange points into the
 	// buffer (the decoded hub request); it is never lent again. Set by the
 	// exchange before its own release.
@@ -101,39 +122,6 @@ func (l *lentBody) Release() {
 	case n < 0:
 		panic("gateway: lent body released more often than held")
 	case n == 0 && !l.keep.Load():
-		shelf.put(l)
+		l.shelf.put(l)
 	}
-}
-
-// lendBody returns a buffer for a body of n bytes (held once by the
-// caller), or nil for a body too small or too large to lend.
-func lendBody(n int64) *lentBody {
-	if n < minLentBody || n > maxRequestBody {
-		return nil
-	}
-	l := shelf.take(n)
-	if l == nil {
-		l = &lentBody{buf: make([]byte, lentSize(n))}
-	}
-	l.refs.Store(1)
-	l.keep.Store(false)
-	if lentHook != nil {
-		lentHook(l)
-	}
-	return l
-}
-
-// lentHook, when set (tests only), sees every buffer lendBody lends.
-var lentHook func(*lentBody)
-
-// read reads a body of exactly length bytes (what lendBody was asked
-// for) into the buffer: the bytes are buf[:length:length], so nothing
-// appends into the rest.
-func (l *lentBody) read(r io.Reader, length int64) ([]byte, error) {
-	b := l.buf[:length:length]
-	n, err := io.ReadFull(r, b)
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return b[:n], err
 }

@@ -7,28 +7,27 @@ import (
 )
 
 func TestLendBodySizes(t *testing.T) {
-	shelf.drain()
-	defer shelf.drain()
+	var shelf bodyShelf
 	for _, n := range []int{minLentBody, minLentBody + 1, 700 << 10, 1 << 20, maxRequestBody} {
-		l := lendBody(int64(n))
+		l := shelf.lend(int64(n))
 		if l == nil || cap(l.buf) < n || cap(l.buf) > n+n/8+4096 || cap(l.buf)%4096 != 0 {
-			t.Errorf("lendBody(%d): cap %d", n, cap(l.buf))
+			t.Errorf("shelf.lend(%d): cap %d", n, cap(l.buf))
 		}
 	}
 	for _, n := range []int64{-1, 0, 1000, minLentBody - 1, maxRequestBody + 1} {
-		if l := lendBody(n); l != nil {
-			t.Errorf("lendBody(%d) lent a buffer", n)
+		if l := shelf.lend(n); l != nil {
+			t.Errorf("shelf.lend(%d) lent a buffer", n)
 		}
 	}
 	// A kept buffer serves a body that grew a little, not one it cannot
 	// hold, nor one less than half its size.
-	l := lendBody(700 << 10)
+	l := shelf.lend(700 << 10)
 	l.Release()
 	for _, c := range []struct {
 		n    int64
 		same bool
 	}{{900 << 10, false}, {300 << 10, false}, {720 << 10, true}} {
-		got := lendBody(c.n)
+		got := shelf.lend(c.n)
 		if (got == l) != c.same {
 			t.Errorf("a body of %d bytes: lent the kept %d-byte buffer %v, want %v", c.n, cap(l.buf), got == l, c.same)
 		}
@@ -39,44 +38,42 @@ func TestLendBodySizes(t *testing.T) {
 // once the exchange decoded the body (keep), and not after quiet drained
 // the shelf.
 func TestLentBodyComesBackAfterItsLastRelease(t *testing.T) {
-	shelf.drain()
-	defer shelf.drain()
+	var shelf bodyShelf
 	const n = 700 << 10
-	held := lendBody(n)
+	held := shelf.lend(n)
 	held.Hold() // an upstream request still reading it
 	held.Release()
-	other := lendBody(n)
+	other := shelf.lend(n)
 	if other == held {
 		t.Fatal("a buffer an upstream request still reads was lent again")
 	}
 	other.Release()
 	held.Release()
-	if a, b := lendBody(n), lendBody(n); !(a == held && b == other || a == other && b == held) {
+	if a, b := shelf.lend(n), shelf.lend(n); !(a == held && b == other || a == other && b == held) {
 		t.Fatal("the released buffers were not lent again")
 	}
 
-	kept := lendBody(n)
+	kept := shelf.lend(n)
 	kept.keep.Store(true)
 	kept.Release()
-	if l := lendBody(n); l == kept {
+	if l := shelf.lend(n); l == kept {
 		t.Fatal("a buffer the decoded request points into was lent again")
 	}
 
-	shelved := lendBody(n)
+	shelved := shelf.lend(n)
 	shelved.Release()
 	shelf.drain()
-	if l := lendBody(n); l == shelved {
+	if l := shelf.lend(n); l == shelved {
 		t.Fatal("a buffer was lent again after quiet drained the shelf")
 	}
 }
 
 // The shelf keeps at most maxShelvedBytes of buffers.
 func TestBodyShelfIsBounded(t *testing.T) {
-	shelf.drain()
-	defer shelf.drain()
+	var shelf bodyShelf
 	var ls []*lentBody
 	for range 40 {
-		ls = append(ls, lendBody(1<<20))
+		ls = append(ls, shelf.lend(1<<20))
 	}
 	for _, l := range ls {
 		l.Release()
@@ -87,15 +84,19 @@ func TestBodyShelfIsBounded(t *testing.T) {
 	}
 }
 
-func TestLentBodyRead(t *testing.T) {
+// A body of known length is read into the lent buffer, the bytes ending
+// at its length (nothing appends into the rest); a short one is an error
+// and keeps what came.
+func TestReadIntoLentBuffer(t *testing.T) {
+	var shelf bodyShelf
 	body := strings.Repeat("x", 100<<10)
-	l := lendBody(int64(len(body)))
-	b, err := l.read(strings.NewReader(body), int64(len(body)))
-	if err != nil || string(b) != body || cap(b) != len(body) {
+	l := shelf.lend(int64(len(body)))
+	b, err := readAllSized(strings.NewReader(body), int64(len(body)), maxRequestBody, l.buf)
+	if err != nil || string(b) != body || cap(b) != len(body) || !inside(b, l.buf) {
 		t.Fatalf("read: %v, %d bytes, cap %d", err, len(b), cap(b))
 	}
-	l = lendBody(int64(len(body)))
-	if b, err = l.read(strings.NewReader(body[:5000]), int64(len(body))); err == nil || !bytes.Equal(b, []byte(body[:5000])) {
+	l = shelf.lend(int64(len(body)))
+	if b, err = readAllSized(strings.NewReader(body[:5000]), int64(len(body)), maxRequestBody, l.buf); err == nil || !bytes.Equal(b, []byte(body[:5000])) {
 		t.Fatalf("short body: %v, %d bytes", err, len(b))
 	}
 }

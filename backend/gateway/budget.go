@@ -34,6 +34,9 @@ type bodyBudget struct {
 	// is held, quiet runs after quietFor.
 	held  atomic.Int64
 	quiet func() // nil: nobody to tell
+	// shelf keeps request buffers between requests (bodypool.go); quiet
+	// empties it.
+	shelf bodyShelf
 	mu    sync.Mutex
 	timer *time.Timer
 }
@@ -52,7 +55,7 @@ func (b *bodyBudget) reserve(n int64) bool {
 
 func (b *bodyBudget) release(n int64) {
 	held := b.held.Add(n)
-	if b.used.Add(-n) == 0 && b.quiet != nil && (held >= restAfterBytes || shelf.keeps()) {
+	if b.used.Add(-n) == 0 && b.quiet != nil && (held >= restAfterBytes || b.shelf.keeps()) {
 		b.armQuiet()
 	}
 }
@@ -82,7 +85,7 @@ func (b *bodyBudget) fireQuiet() {
 		return
 	}
 	b.held.Store(0)
-	shelf.drain() // the kept request buffers go back with the rest of the heap
+	b.shelf.drain() // the kept request buffers go back with the rest of the heap
 	b.quiet()
 }
 

@@ -65,10 +65,8 @@ type exchange struct {
 	passThroughOK bool
 	marks         bodyMarks // what the validation pass noticed (bodyMarks)
 	prevResponse  []byte    // the body's previous_response_id, raw (Responses)
-	// lent is body's buffer when it was lent (bodypool.go), else nil;
-	// encoded is the lent buffer upstreamBody encoded the attempt's body
-	// into (nil: not lent), handed over to attempt.
-	lent, encoded *lentBody
+	// lent is body's buffer when it was lent (bodypool.go), else nil.
+	lent *lentBody
 	// kept is what a stream sent the client, for the log (nil unless body
 	// logging is on; see keep).
 	kept []byte
@@ -233,10 +231,9 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 			Provider: c.Provider.Entry.ID, Message: "model " + c.Model + " of " + c.Provider.Entry.ID +
 				" does not read images (catalog: no vision); route image requests to a vision model"}}
 	}
-	parts, hdr, err := x.upstreamBody(up, c, passThrough)
-	encoded := x.encoded
-	if x.encoded = nil; encoded != nil {
-		defer encoded.Release() // the transport holds what it still sends
+	parts, hdr, hold, err := x.upstreamBody(up, c, passThrough)
+	if hold != nil && hold != x.lent { // the encoding's: the transport holds what it still sends
+		defer hold.Release()
 	}
 	if err != nil {
 		return streamResult{err: asIRError(err), unfit: errors.Is(err, errUnfit)}
@@ -265,11 +262,8 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
 		Stream: x.req.Stream, BodyParts: parts, Header: hdr}
 	call.ClientUserAgent = x.r.UserAgent()
-	switch { // the transport holds lent parts until it is done with them
-	case x.lent != nil && passThrough: // the parts are x.body's
-		call.BodyHold = x.lent
-	case encoded != nil:
-		call.BodyHold = encoded
+	if hold != nil { // the transport holds lent parts until it is done with them
+		call.BodyHold = hold
 	}
 	x.row.Provider, x.row.UpstreamModel, x.row.UpstreamDialect = c.Provider.Entry.ID, c.Model, string(up.Name())
 	if c.Account != nil {
@@ -305,9 +299,11 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 // upstreamBody encodes the request for the candidate, in pieces sent one
 // after the other: the client's bytes around the renamed model when
 // dialects match (see modelParts: x.body is never copied nor changed),
-// else the body encoded via the hub.
-func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough bool) ([][]byte, http.Header, error) {
-	var hdr http.Header
+// else the body encoded via the hub. hold, when not nil, is the lent
+// buffer the pieces are in (bodypool.go): x.lent, which the exchange
+// holds, or the encoding's, held once for the caller, who releases it
+// once the request is sent.
+func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough bool) (parts [][]byte, hdr http.Header, hold *lentBody, err error) {
 	if up.Name() == dialect.Anthropic && x.client.Name() == dialect.Anthropic {
 		hdr = http.Header{}
 		for _, k := range []string{"Anthropic-Beta", "Anthropic-Version"} {
@@ -322,27 +318,27 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 		// cannot be resumed there, and dropping the id would answer without
 		// the earlier turns.
 		if gjson.ParseBytes(x.prevResponse).String() != "" {
-			return nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
+			return nil, nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
 				Message: "previous_response_id cannot be resumed through a ChatGPT (Codex) sign-in, which stores nothing; send the whole conversation as input (store:false) instead",
 				Cause:   errUnfit}
 		}
 	}
 	if passThrough {
-		parts := modelParts(x.body, up.Name(), c.Model)
+		parts = modelParts(x.body, up.Name(), c.Model)
 		if rejectsSampling(c) {
 			parts = [][]byte{dropSampling(bytes.Join(parts, nil))}
 		}
-		return x.askStreamUsage(up.Name(), parts), hdr, nil
+		return x.askStreamUsage(up.Name(), parts), hdr, x.lent, nil
 	}
 	full, err := x.fullRequest()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if full.PreviousResponseID != "" && up.Name() != dialect.Responses {
 		// Only the Responses API that stored the earlier answer can continue
 		// it; this candidate is skipped (the plan moves on) with a reason
 		// the client can act on if none can.
-		return nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
+		return nil, nil, nil, &ir.Error{Kind: ir.KindModelNotSupported, Status: http.StatusBadRequest, Provider: c.Provider.Entry.ID,
 			Message: "previous_response_id can only be resumed by an OpenAI Responses upstream, and this route reaches " +
 				string(up.Name()) + "; send the whole conversation as input (store:false) instead", Cause: errUnfit}
 	}
@@ -352,20 +348,20 @@ func (x *exchange) upstreamBody(up dialect.Codec, c route.Candidate, passThrough
 	// goes back where the vendor expects it.
 	req.Messages, _ = x.g.memo.Restore(x.r.Context(), x.row.KeyName, c.Provider.Entry.ID,
 		reasoning.OriginOf(string(up.Name())), req.Messages)
-	// The encoding goes into a lent buffer, held until it is sent (attempt).
-	scratch := lendBody(int64(req.SizeHint()))
-	if scratch != nil {
-		req.Scratch = scratch.buf
+	// The encoding goes into a lent buffer when it is agent-sized, else into
+	// one of the size the encoder would have allocated (sized once).
+	hint := req.SizeHint()
+	if hold = x.g.bodies.shelf.lend(int64(hint)); hold != nil {
+		req.Scratch = hold.buf
+	} else {
+		req.Scratch = make([]byte, 0, hint)
 	}
 	body, err := encodeFor(up, &req, c)
-	if scratch != nil {
-		if err == nil && inside(body, scratch.buf) {
-			x.encoded = scratch
-		} else { // the encoder outgrew it (or failed): nothing points into it
-			scratch.Release()
-		}
+	if hold != nil && (err != nil || !inside(body, hold.buf)) {
+		hold.Release() // the encoder outgrew it (or failed): nothing points into it
+		hold = nil
 	}
-	return [][]byte{body}, hdr, err
+	return [][]byte{body}, hdr, hold, err
 }
 
 // inside reports whether b's bytes lie in buf's memory.

@@ -251,25 +251,22 @@ func errBodyTooLarge() *ir.Error {
 // does not arrive before the server's body read deadline, 400 when it
 // breaks off.
 func readBody(w http.ResponseWriter, r *http.Request, d dialect.Name) ([]byte, bool) {
-	b, _, ok := readBodyLent(w, r, d, false)
+	b, _, ok := readBodyInto(w, r, d, nil)
 	return b, ok
 }
 
-// readBodyLent is readBody that, when lend is set, reads an agent-sized
-// body of known length into a lent buffer (bodypool.go; nil otherwise).
-func readBodyLent(w http.ResponseWriter, r *http.Request, d dialect.Name, lend bool) ([]byte, *lentBody, bool) {
-	body := http.MaxBytesReader(w, r.Body, maxRequestBody)
+// readBodyInto is readBody that reads an agent-sized body of known length
+// into a buffer lent from shelf (bodypool.go; nil shelf: never) and
+// returns that buffer too (nil when none was lent).
+func readBodyInto(w http.ResponseWriter, r *http.Request, d dialect.Name, shelf *bodyShelf) ([]byte, *lentBody, bool) {
 	var l *lentBody
-	if lend {
-		l = lendBody(r.ContentLength)
+	var buf []byte
+	if shelf != nil {
+		if l = shelf.lend(r.ContentLength); l != nil {
+			buf = l.buf
+		}
 	}
-	var b []byte
-	var err error
-	if l != nil {
-		b, err = l.read(body, r.ContentLength)
-	} else {
-		b, err = readAllSized(body, r.ContentLength, maxRequestBody)
-	}
+	b, err := readAllSized(http.MaxBytesReader(w, r.Body, maxRequestBody), r.ContentLength, maxRequestBody, buf)
 	if err != nil { // a lent buffer is left to the collector
 		var tooBig *http.MaxBytesError
 		switch {

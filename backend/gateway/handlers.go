@@ -71,7 +71,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	decode func([]byte) (*ir.Request, error)) (*exchange, bool) {
 	start := time.Now()
 	codec := codecFor(d)
-	body, lent, ok := readBodyLent(w, r, d, true)
+	body, lent, ok := readBodyInto(w, r, d, &g.bodies.shelf)
 	if !ok {
 		return nil, false
 	}

@@ -33,8 +33,6 @@ func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
 	const answer = `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
 	var mu sync.Mutex
 	var lent []*lentBody // this request's, in order
-	lentHook = func(l *lentBody) { mu.Lock(); lent = append(lent, l); mu.Unlock() }
-	defer func() { lentHook = nil; shelf.drain() }()
 	var holdersWhileSent atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -75,6 +73,7 @@ func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := New(Options{Keys: ks, Routes: route.NewTable(route.NewSnapshot(ups, nil)), Client: provider.NewClient(provider.ClientOptions{})})
+	g.bodies.shelf.onLend = func(l *lentBody) { mu.Lock(); lent = append(lent, l); mu.Unlock() }
 
 	for _, c := range []struct {
 		name, model string

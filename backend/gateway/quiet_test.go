@@ -10,17 +10,17 @@ import (
 // been held for quietFor; small bodies never arm it, a body held again
 // during the wait puts it off, and each run starts a new count.
 func TestQuietAfterLargeBodies(t *testing.T) {
-	shelf.drain() // buffers other tests left would arm it
 	oldBytes, oldFor := restAfterBytes, quietFor
 	restAfterBytes, quietFor = 1000, 40*time.Millisecond
 	t.Cleanup(func() { restAfterBytes, quietFor = oldBytes, oldFor })
 	calls := make(chan struct{}, 8)
 	var shelvedAtQuiet atomic.Int64
+	var b *bodyBudget
 	g := New(Options{Quiet: func() {
-		shelvedAtQuiet.Store(shelf.bytes.Load())
+		shelvedAtQuiet.Store(b.shelf.bytes.Load())
 		calls <- struct{}{}
 	}})
-	b := &g.bodies
+	b = &g.bodies
 	called := func(within time.Duration) bool {
 		select {
 		case <-calls:
@@ -52,7 +52,7 @@ func TestQuietAfterLargeBodies(t *testing.T) {
 	if called(150 * time.Millisecond) {
 		t.Fatal("quiet while a body is held again")
 	}
-	lendBody(minLentBody).Release() // a request buffer kept for the next request
+	b.shelf.lend(minLentBody).Release() // a request buffer kept for the next request
 	b.release(10)
 	if !called(2 * time.Second) {
 		t.Fatal("no quiet call after the large bodies")
@@ -67,7 +67,7 @@ func TestQuietAfterLargeBodies(t *testing.T) {
 	if called(150 * time.Millisecond) {
 		t.Fatal("the count was not started anew after the quiet call")
 	}
-	lendBody(minLentBody).Release() // one agent turn, its buffer kept for the next
+	b.shelf.lend(minLentBody).Release() // one agent turn, its buffer kept for the next
 	hold(100)
 	if !called(2 * time.Second) {
 		t.Fatal("no quiet call while request buffers are kept")

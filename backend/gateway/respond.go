@@ -217,7 +217,7 @@ func (x *exchange) jsonTranslate(resp *http.Response, up dialect.Codec, c route.
 
 // jsonPassThrough copies the upstream JSON answer unchanged.
 func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) streamResult {
-	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody)
+	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody, nil)
 	if err != nil {
 		return streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
 	}
@@ -240,7 +240,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 }
 
 func (x *exchange) readResponse(resp *http.Response, up dialect.Codec, c route.Candidate) (*ir.Response, streamResult) {
-	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody)
+	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody, nil)
 	if err != nil {
 		return nil, streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
 	}
@@ -355,13 +355,19 @@ func (x *exchange) logResponseBody(b []byte) {
 }
 
 // readAllSized reads a body of known length in one allocation (io.ReadAll
-// grows its buffer step by step). r must already be bounded; a length above
-// limit is not trusted for the allocation.
-func readAllSized(r io.Reader, length, limit int64) ([]byte, error) {
+// grows its buffer step by step), or into buf when it has room (the bytes
+// are buf[:length:length], so nothing appends into the rest). r must
+// already be bounded; a length above limit is not trusted for the
+// allocation.
+func readAllSized(r io.Reader, length, limit int64, buf []byte) ([]byte, error) {
 	if length <= 0 || length > limit {
 		return io.ReadAll(r)
 	}
-	buf := make([]byte, length)
+	if int64(cap(buf)) >= length {
+		buf = buf[:length:length]
+	} else {
+		buf = make([]byte, length)
+	}
 	n, err := io.ReadFull(r, buf)
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
 		return buf[:n], io.ErrUnexpectedEOF
