@@ -33,7 +33,7 @@ func TestBodyMarks(t *testing.T) {
 		{"gemini inline data", `{"contents":[{"parts":[{"inlineData":{"mimeType":"image/jpeg","data":"abc"}}]}]}`, markImage},
 	} {
 		var m bodyMarks
-		if !jsonscan.Scan([]byte(c.body), nil, m.note) {
+		if !jsonscan.Scan([]byte(c.body), nil, m.Note) {
 			t.Fatalf("%s: invalid body", c.name)
 		}
 		if got := m &^ markSigKey; got != c.want {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/jsonscan"
 	"switchboard/backend/ir"
 )
 
@@ -37,8 +38,12 @@ type bodyBudget struct {
 	// shelf keeps request buffers between requests (bodypool.go); quiet
 	// empties it.
 	shelf bodyShelf
-	mu    sync.Mutex
-	timer *time.Timer
+	// prefixes holds the last agent-sized bodies, so the next turn of a
+	// conversation resumes its validation where it parts from the last;
+	// quiet empties it too.
+	prefixes jsonscan.Prefixes
+	mu       sync.Mutex
+	timer    *time.Timer
 }
 
 func (b *bodyBudget) reserve(n int64) bool {
@@ -55,7 +60,7 @@ func (b *bodyBudget) reserve(n int64) bool {
 
 func (b *bodyBudget) release(n int64) {
 	held := b.held.Add(n)
-	if b.used.Add(-n) == 0 && b.quiet != nil && (held >= restAfterBytes || b.shelf.keeps()) {
+	if b.used.Add(-n) == 0 && b.quiet != nil && (held >= restAfterBytes || b.shelf.keeps() || b.prefixes.Len() > 0) {
 		b.armQuiet()
 	}
 }
@@ -85,7 +90,8 @@ func (b *bodyBudget) fireQuiet() {
 		return
 	}
 	b.held.Store(0)
-	b.shelf.drain() // the kept request buffers go back with the rest of the heap
+	b.prefixes.Drain() // its bodies go back on the shelf,
+	b.shelf.drain()    // and the kept request buffers with the rest of the heap
 	b.quiet()
 }
 

@@ -110,8 +110,8 @@ const (
 // agent body's ten thousand strings).
 const swbWord = 's' | 'w'<<8 | 'b'<<16 | '1'<<24
 
-// note looks at one string of the body (as written, escapes kept).
-func (m *bodyMarks) note(s []byte) {
+// Note looks at one string of the body (as written, escapes kept).
+func (m *bodyMarks) Note(s []byte) {
 	sig := *m&markSigKey != 0
 	*m &^= markSigKey
 	switch n := len(s); {
@@ -128,6 +128,11 @@ func (m *bodyMarks) note(s []byte) {
 		*m |= markImage
 	}
 }
+
+// State and SetState let a scan that resumes after a prefix it has seen
+// before (jsonscan.Prefixes) start from the marks that prefix left.
+func (m *bodyMarks) State() uint64     { return uint64(*m) }
+func (m *bodyMarks) SetState(s uint64) { *m = bodyMarks(s) }
 
 // hasImageWord is bytes.Contains(s, "image") for the short strings note
 // looks at, without a call into the general search for each of an agent

@@ -88,10 +88,16 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 		x.decode = codec.DecodeRequest
 	}
 	// One pass validates the body, finds its model and stream flag, and
-	// notes the markers routing looks for (bodyMarks).
+	// notes the markers routing looks for (bodyMarks). An agent-sized body
+	// (in a lent buffer) resumes after the part it shares with one seen
+	// before: the conversation up to its last turn.
 	var modelRaw, streamRaw []byte
 	x.walker = walkers.Get().(*jsonscan.Walker)
-	if x.walker.Scan(body, func(k, v []byte) {
+	var seen jsonscan.Holder
+	if x.lent != nil {
+		seen = x.lent
+	}
+	if x.walker.ScanPrefixed(&g.bodies.prefixes, body, seen, func(k, v []byte) {
 		switch {
 		case modelRaw == nil && keyIs(k, "model"):
 			modelRaw = v
@@ -102,7 +108,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 		case x.prevResponse == nil && keyIs(k, "previous_response_id"):
 			x.prevResponse = v
 		}
-	}, x.marks.note) {
+	}, &x.marks) {
 		var model string
 		if d != dialect.Gemini { // Gemini's model is in the URL (geminiAction checks it)
 			var e *ir.Error

@@ -1,14 +1,38 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
+	"switchboard/backend/keys"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
+	"switchboard/backend/store"
 )
+
+// keyedGateway is a gateway routing to ups, with a real key store (in a
+// test database) and one key, whose secret it returns.
+func keyedGateway(t *testing.T, ups []*route.Provider) (*Gateway, string) {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ks, err := keys.New(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := ks.Create(context.Background(), "t", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Options{Keys: ks, Routes: route.NewTable(route.NewSnapshot(ups, nil)), Client: provider.NewClient(provider.ClientOptions{})}), secret
+}
 
 // The catalog's max_output reaches the Anthropic encoder: a thinking budget
 // never pushes max_tokens past what the model accepts.

@@ -42,6 +42,9 @@ type Walker struct {
 	// decoded strings of a small body never need a whole arena block.
 	body int
 	hint int // where the last seek ended
+	// lent: a Prefixes entry reads spans' memory (Scan with a memo):
+	// the next body gets a slice of its own instead of overwriting it.
+	lent bool
 }
 
 // span is where a value starts and ends, as addresses in the body.
@@ -55,7 +58,21 @@ const spanEvery = 192
 const minSpan = 128
 
 // Reset prepares w for another body (the arena's strings stay valid).
-func (w *Walker) Reset() { w.spans, w.hint = w.spans[:0], 0 }
+func (w *Walker) Reset() {
+	if w.lent {
+		w.spans, w.lent = nil, false
+	}
+	w.spans, w.hint = w.spans[:0], 0
+}
+
+// prepare resets w for scanning b, its span table sized for b.
+func (w *Walker) prepare(b []byte) {
+	w.Reset()
+	w.body = len(b)
+	if want := len(b)/spanEvery + 16; cap(w.spans) < want {
+		w.spans = make([]span, 0, want)
+	}
+}
 
 // Release readies w to be kept for reuse by another goroutine: the spans
 // are forgotten and the arena let go (the strings decoded into it stay

@@ -43,21 +43,33 @@ func Scan(b []byte, f func(key, value []byte), str func(s []byte)) bool {
 // a decoder then walks b with w without scanning any of it again. It
 // resets w first; w holds b's spans until the next Reset or Scan.
 func (w *Walker) Scan(b []byte, f func(key, value []byte), str func(s []byte)) bool {
+	return w.scan(b, f, str, nil, nil)
+}
+
+// scan is Scan starting at a resume point (from, after restore put the
+// spans before it in w) instead of the beginning, and telling rec, when
+// not nil, where it could resume later (prefixes.go).
+func (w *Walker) scan(b []byte, f func(key, value []byte), str func(s []byte), from *resumePoint, rec *recorder) bool {
 	var buf [64]byte // open containers, '{' or '['; deeper bodies grow it
 	stack := buf[:0]
 	var open [64]int32 // w.spans index of each open container (the first 64)
 	var base uintptr
 	if w != nil {
-		w.Reset()
-		w.body = len(b)
-		if want := len(b)/spanEvery + 16; cap(w.spans) < want {
-			w.spans = make([]span, 0, want)
+		if from == nil {
+			w.prepare(b)
 		}
 		base = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	}
 	var key []byte
 	vstart := 0
-	i := skipWS(b, 0)
+	var i int
+	if from != nil {
+		stack = append(stack, from.stack[:from.depth]...)
+		copy(open[:], from.open[:from.depth])
+		key, vstart, i = b[from.keyAt:from.keyEnd], int(from.vstart), int(from.at)
+	} else {
+		i = skipWS(b, 0)
+	}
 	var ok bool
 value:
 	for {
@@ -117,8 +129,13 @@ value:
 		// A value ended at i: report it if it was a top-level member, then
 		// close every container that ends here.
 		for {
-			if f != nil && len(stack) == 1 && stack[0] == '{' {
-				f(key, b[vstart:i])
+			if len(stack) == 1 && stack[0] == '{' {
+				if f != nil {
+					f(key, b[vstart:i])
+				}
+				if rec != nil {
+					rec.top(b, key, vstart, i)
+				}
 			}
 			if len(stack) == 0 {
 				return skipWS(b, i) == len(b)
@@ -133,6 +150,8 @@ value:
 					if i, ok = memberKey(b, i, len(stack) == 1, &key, str); !ok {
 						return false
 					}
+				} else if rec != nil && i-rec.last >= pointEvery {
+					rec.point(b, i, stack, key, vstart)
 				}
 				continue value
 			}

@@ -1,0 +1,341 @@
+package jsonscan
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"unsafe"
+)
+
+// hashNotes notes every string into a running hash: equal states mean the
+// same strings were noted in the same order.
+type hashNotes struct{ h uint64 }
+
+func (n *hashNotes) Note(s []byte) {
+	f := fnv.New64a()
+	var seed [8]byte
+	for i := range seed {
+		seed[i] = byte(n.h >> (8 * i))
+	}
+	f.Write(seed[:])
+	f.Write(s)
+	n.h = f.Sum64() + 1 // an empty string changes the state too
+}
+func (n *hashNotes) State() uint64     { return n.h }
+func (n *hashNotes) SetState(s uint64) { n.h = s }
+
+// countHolder counts holds; its body must not change while any is held.
+type countHolder struct{ n atomic.Int32 }
+
+func (c *countHolder) Hold() { c.n.Add(1) }
+func (c *countHolder) Release() {
+	if c.n.Add(-1) < 0 {
+		panic("released more often than held")
+	}
+}
+
+// convo writes an agent-like conversation: a top-level object whose
+// members come before and after a messages array of turns with blocks
+// (text with escapes, tool results, nested objects). seed picks the
+// texts; turns is how many.
+func convo(seed uint64, turns int, tail string) []byte {
+	r := rand.New(rand.NewPCG(seed, 7))
+	var sb strings.Builder
+	text := func(n int) string {
+		var t strings.Builder
+		for t.Len() < n {
+			switch r.IntN(12) {
+			case 0:
+				t.WriteString(`\n`)
+			case 1:
+				t.WriteString(`\"q\"`)
+			case 2:
+				t.WriteString(`\u00e9`)
+			case 3:
+				t.WriteString("é 漢")
+			default:
+				t.WriteString(fmt.Sprintf("word%d ", r.IntN(1000)))
+			}
+		}
+		return t.String()
+	}
+	sb.WriteString(`{"model":"claude-x","max_tokens":8000,"system":[{"type":"text","text":"` + text(3000) + `"}],"messages":[`)
+	for i := range turns {
+		if i > 0 {
+			sb.WriteString(",\n  ")
+		}
+		fmt.Fprintf(&sb, `{"role":"user","content":[{"type":"tool_result","tool_use_id":"t%d","content":"%s"},{"type":"text","text":"%s"}]},`,
+			i, text(1000+r.IntN(6000)), text(50))
+		fmt.Fprintf(&sb, `{"role":"assistant","content":[{"type":"thinking","thinking":"%s","signature":"%s"},{"type":"tool_use","id":"t%d","name":"Read","input":{"path":"/a/b","n":[1,2.5e3,true,null,{}]}}]}`,
+			text(200), text(40), i+1)
+	}
+	sb.WriteString(tail)
+	sb.WriteString(`],"tools":[{"name":"Read","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}}],"stream":true}`)
+	return []byte(sb.String())
+}
+
+// scanResult is all a scan tells: valid, the top-level members, the
+// notes, and the spans as offsets.
+type scanResult struct {
+	ok    bool
+	tops  string
+	notes uint64
+	spans []span
+}
+
+func scanOf(w *Walker, b []byte, p *Prefixes, owner Holder) scanResult {
+	var tops strings.Builder
+	f := func(k, v []byte) { fmt.Fprintf(&tops, "%s=%d:%x\n", k, len(v), fnv64(v)) }
+	var n hashNotes
+	var res scanResult
+	if p == nil {
+		res.ok = w.Scan(b, f, n.Note)
+	} else {
+		res.ok = w.ScanPrefixed(p, b, owner, f, &n)
+	}
+	res.tops, res.notes = tops.String(), n.h
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	for _, s := range w.spans {
+		o := span{start: s.start - base}
+		if s.end != 0 {
+			o.end = s.end - base
+		}
+		res.spans = append(res.spans, o)
+	}
+	return res
+}
+
+func fnv64(b []byte) uint64 {
+	f := fnv.New64a()
+	f.Write(b)
+	return f.Sum64()
+}
+
+func sameScan(t *testing.T, name string, got, want scanResult) {
+	t.Helper()
+	if got.ok != want.ok || got.tops != want.tops || got.notes != want.notes {
+		t.Fatalf("%s: resumed scan ok=%v notes=%x tops:\n%s\nwhole scan ok=%v notes=%x tops:\n%s",
+			name, got.ok, got.notes, got.tops, want.ok, want.notes, want.tops)
+	}
+	if want.ok && fmt.Sprint(got.spans) != fmt.Sprint(want.spans) {
+		t.Fatalf("%s: spans differ (%d resumed, %d whole)", name, len(got.spans), len(want.spans))
+	}
+}
+
+// Each turn of a conversation resumes where it parts from the last, and
+// tells exactly what a whole scan of it tells; so does every body that
+// shares only part of a remembered one, or that turns invalid after it.
+func TestPrefixedScanEqualsWholeScan(t *testing.T) {
+	var p Prefixes
+	holders := map[*countHolder]bool{}
+	scan := func(name string, b []byte) int {
+		t.Helper()
+		h := &countHolder{}
+		holders[h] = true
+		var w Walker
+		before := resumedAt(&p, b)
+		got := scanOf(&w, b, &p, h)
+		want := scanOf(&Walker{}, bytes.Clone(b), nil, nil)
+		sameScan(t, name, got, want)
+		return before
+	}
+	turn1 := convo(1, 30, "")
+	if at := scan("first turn", turn1); at != 0 {
+		t.Fatalf("first turn resumed at %d with nothing remembered", at)
+	}
+	// The next turn: the same conversation and one more exchange.
+	turn2 := convo(1, 31, "")
+	skipped := p.Skipped()
+	at := scan("second turn", turn2)
+	if p.Skipped()-skipped != int64(at) {
+		t.Fatalf("second turn skipped %d bytes, resumed at %d", p.Skipped()-skipped, at)
+	}
+	if at < len(turn1)*3/4 {
+		t.Fatalf("second turn resumed at %d of %d shared bytes", at, len(turn1))
+	}
+	// Another conversation with the same system prompt: it shares a prefix.
+	other := convo(1, 31, "")
+	copy(other[len(other)/3:], "DIFFERENT")
+	if at := scan("other conversation", other); at == 0 || at > len(other)/3 {
+		t.Fatalf("a body parting at %d resumed at %d", len(other)/3, at)
+	}
+	// Invalid after the shared part, in every way a scan can fail there.
+	for _, bad := range []string{`,{"role":}`, `,{"role":"user","content":"\x"}`, `,{]`, `,"open`, `,{"a":1}}`} {
+		body := convo(1, 31, bad)
+		scan("invalid tail "+bad, body)
+	}
+	// Invalid in the middle of the shared part: no resume past it.
+	broken := bytes.Clone(turn2)
+	copy(broken[len(broken)/2:], `"}}]`)
+	scan("broken middle", broken)
+	// Truncated.
+	scan("truncated", turn2[:len(turn2)-20])
+	// The members before the resume point are told again.
+	if n := p.Len(); n == 0 || n > prefixEntries {
+		t.Fatalf("%d bodies remembered", n)
+	}
+	p.Drain()
+	for h := range holders {
+		if h.n.Load() != 0 {
+			t.Fatalf("a body still held %d times after Drain", h.n.Load())
+		}
+	}
+}
+
+// resumedAt is where a scan of b would resume (0: from the start).
+func resumedAt(p *Prefixes, b []byte) int {
+	e, k := p.find(b)
+	if e == nil {
+		return 0
+	}
+	defer e.owner.Release()
+	return int(e.points[k].at)
+}
+
+// Random edits of a remembered body: wherever it changes, a resumed scan
+// tells what a whole scan tells.
+func TestPrefixedScanRandomEdits(t *testing.T) {
+	base := convo(2, 20, "")
+	r := rand.New(rand.NewPCG(3, 4))
+	var p Prefixes
+	for i := range 300 {
+		b := bytes.Clone(base)
+		switch at := r.IntN(len(b)); r.IntN(4) {
+		case 0: // one byte changed
+			b[at] = "{}[]\",:\\ax0 "[r.IntN(12)]
+		case 1: // cut
+			b = b[:at]
+		case 2: // bytes inserted
+			b = append(b[:at:at], append([]byte(`"x",`), base[at:]...)...)
+		case 3: // unchanged
+		}
+		if len(b) < MinPrefixed {
+			continue
+		}
+		var w Walker
+		got := scanOf(&w, b, &p, &countHolder{})
+		want := scanOf(&Walker{}, bytes.Clone(b), nil, nil)
+		sameScan(t, fmt.Sprintf("edit %d", i), got, want)
+		if i%50 == 0 {
+			p.store(&prefixEntry{body: base, owner: &countHolder{}, points: nil}, nil) // a body without points
+		}
+	}
+}
+
+// Bodies scanned at once by several goroutines, each a turn of one of a
+// few conversations: each gets a whole scan's result (run with -race).
+func TestPrefixedScanConcurrent(t *testing.T) {
+	var p Prefixes
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var w Walker
+			for turn := range 12 {
+				b := convo(uint64(10+g%2), 20+turn, "")
+				got := scanOf(&w, b, &p, &countHolder{})
+				want := scanOf(&Walker{}, bytes.Clone(b), nil, nil)
+				if got.ok != want.ok || got.tops != want.tops || got.notes != want.notes || fmt.Sprint(got.spans) != fmt.Sprint(want.spans) {
+					t.Errorf("goroutine %d turn %d: resumed scan differs", g, turn)
+					return
+				}
+				w.Reset() // the next body's spans must not overwrite a remembered body's
+			}
+		}()
+	}
+	wg.Wait()
+	p.Drain()
+}
+
+// The bounds hold, and a body that leaves is let go.
+func TestPrefixesBounded(t *testing.T) {
+	var p Prefixes
+	var hs []*countHolder
+	for i := range prefixEntries + 5 {
+		h := &countHolder{}
+		hs = append(hs, h)
+		var w Walker
+		b := convo(uint64(100+i), 24, "")
+		if !w.ScanPrefixed(&p, b, h, nil, &hashNotes{}) {
+			t.Fatal("valid body refused")
+		}
+	}
+	if p.Len() != prefixEntries {
+		t.Fatalf("%d bodies remembered, want %d", p.Len(), prefixEntries)
+	}
+	for i, h := range hs {
+		if want := int32(0); i >= 5 {
+			want = 1
+			if h.n.Load() != want {
+				t.Fatalf("body %d held %d times", i, h.n.Load())
+			}
+		} else if h.n.Load() != want {
+			t.Fatalf("evicted body %d still held", i)
+		}
+	}
+	// A continuing turn takes its conversation's place.
+	var w Walker
+	h := &countHolder{}
+	if !w.ScanPrefixed(&p, convo(uint64(100+prefixEntries+4), 25, ""), h, nil, &hashNotes{}) {
+		t.Fatal("valid body refused")
+	}
+	if p.Len() != prefixEntries || hs[len(hs)-1].n.Load() != 0 || hs[5].n.Load() != 1 {
+		t.Fatalf("the continued turn did not take its conversation's place (%d remembered)", p.Len())
+	}
+	p.Drain()
+	if p.Len() != 0 || h.n.Load() != 0 {
+		t.Fatal("Drain kept a body")
+	}
+	// Small bodies are not remembered.
+	if !w.ScanPrefixed(&p, []byte(`{"a":1}`), h, nil, &hashNotes{}) || p.Len() != 0 || h.n.Load() != 0 {
+		t.Fatal("a small body was remembered")
+	}
+}
+
+func BenchmarkScanPrefixed(b *testing.B) {
+	turn1, turn2 := convo(5, 120, ""), convo(5, 121, "")
+	b.Run("whole", func(b *testing.B) {
+		var w Walker
+		var n hashNotes
+		b.SetBytes(int64(len(turn2)))
+		for b.Loop() {
+			w.Scan(turn2, nil, n.Note)
+		}
+	})
+	b.Run("resumed", func(b *testing.B) {
+		var p Prefixes
+		var w Walker
+		b.SetBytes(int64(len(turn2)))
+		for b.Loop() {
+			b.StopTimer()
+			p.Drain()
+			w.ScanPrefixed(&p, turn1, &countHolder{}, nil, &hashNotes{})
+			b.StartTimer()
+			w.ScanPrefixed(&p, turn2, &countHolder{}, nil, &hashNotes{})
+		}
+	})
+}
+
+// A remembered body's spans stay as they were when its Walker goes on to
+// scan other bodies.
+func TestRememberedSpansStayPut(t *testing.T) {
+	var p Prefixes
+	var w Walker
+	scanOf(&w, convo(20, 24, ""), &p, &countHolder{})
+	scanOf(&w, convo(21, 22, ""), &p, &countHolder{}) // another conversation, same Walker (and span table)
+	next := convo(20, 25, "")
+	at, skipped := resumedAt(&p, next), p.Skipped()
+	if at == 0 {
+		t.Fatal("the next turn did not resume")
+	}
+	sameScan(t, "next turn", scanOf(&Walker{}, next, &p, &countHolder{}), scanOf(&Walker{}, bytes.Clone(next), nil, nil))
+	if got := p.Skipped() - skipped; got != int64(at) {
+		t.Fatalf("the next turn skipped %d bytes, want %d", got, at)
+	}
+}
