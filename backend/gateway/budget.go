@@ -38,8 +38,8 @@ type bodyBudget struct {
 	// shelf keeps request buffers between requests (bodypool.go); quiet
 	// empties it.
 	shelf bodyShelf
-	// prefixes holds the last agent-sized bodies, so the next turn of a
-	// conversation resumes its validation where it parts from the last;
+	// prefixes remembers the last agent-sized bodies' validation, so the
+	// next turn of a conversation resumes where it parts from the last;
 	// quiet empties it too.
 	prefixes jsonscan.Prefixes
 	mu       sync.Mutex
@@ -90,8 +90,8 @@ func (b *bodyBudget) fireQuiet() {
 		return
 	}
 	b.held.Store(0)
-	b.prefixes.Drain() // its bodies go back on the shelf,
-	b.shelf.drain()    // and the kept request buffers with the rest of the heap
+	b.prefixes.Drain() // the spans it keeps
+	b.shelf.drain()    // and the kept request buffers go back with the rest of the heap
 	b.quiet()
 }
 

@@ -89,15 +89,11 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	}
 	// One pass validates the body, finds its model and stream flag, and
 	// notes the markers routing looks for (bodyMarks). An agent-sized body
-	// (in a lent buffer) resumes after the part it shares with one seen
-	// before: the conversation up to its last turn.
+	// resumes after the part it shares with one seen before: the
+	// conversation up to its last turn.
 	var modelRaw, streamRaw []byte
 	x.walker = walkers.Get().(*jsonscan.Walker)
-	var seen jsonscan.Holder
-	if x.lent != nil {
-		seen = x.lent
-	}
-	if x.walker.ScanPrefixed(&g.bodies.prefixes, body, seen, func(k, v []byte) {
+	if x.walker.ScanPrefixed(&g.bodies.prefixes, body, func(k, v []byte) {
 		switch {
 		case modelRaw == nil && keyIs(k, "model"):
 			modelRaw = v

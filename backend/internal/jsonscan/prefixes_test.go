@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"unsafe"
 )
@@ -28,16 +27,6 @@ func (n *hashNotes) Note(s []byte) {
 }
 func (n *hashNotes) State() uint64     { return n.h }
 func (n *hashNotes) SetState(s uint64) { n.h = s }
-
-// countHolder counts holds; its body must not change while any is held.
-type countHolder struct{ n atomic.Int32 }
-
-func (c *countHolder) Hold() { c.n.Add(1) }
-func (c *countHolder) Release() {
-	if c.n.Add(-1) < 0 {
-		panic("released more often than held")
-	}
-}
 
 // convo writes an agent-like conversation: a top-level object whose
 // members come before and after a messages array of turns with blocks
@@ -88,7 +77,7 @@ type scanResult struct {
 	spans []span
 }
 
-func scanOf(w *Walker, b []byte, p *Prefixes, owner Holder) scanResult {
+func scanOf(w *Walker, b []byte, p *Prefixes) scanResult {
 	var tops strings.Builder
 	f := func(k, v []byte) { fmt.Fprintf(&tops, "%s=%d:%x\n", k, len(v), fnv64(v)) }
 	var n hashNotes
@@ -96,7 +85,7 @@ func scanOf(w *Walker, b []byte, p *Prefixes, owner Holder) scanResult {
 	if p == nil {
 		res.ok = w.Scan(b, f, n.Note)
 	} else {
-		res.ok = w.ScanPrefixed(p, b, owner, f, &n)
+		res.ok = w.ScanPrefixed(p, b, f, &n)
 	}
 	res.tops, res.notes = tops.String(), n.h
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
@@ -132,15 +121,12 @@ func sameScan(t *testing.T, name string, got, want scanResult) {
 // shares only part of a remembered one, or that turns invalid after it.
 func TestPrefixedScanEqualsWholeScan(t *testing.T) {
 	var p Prefixes
-	holders := map[*countHolder]bool{}
 	scan := func(name string, b []byte) int {
 		t.Helper()
-		h := &countHolder{}
-		holders[h] = true
 		var w Walker
 		before := resumedAt(&p, b)
-		got := scanOf(&w, b, &p, h)
-		want := scanOf(&Walker{}, bytes.Clone(b), nil, nil)
+		got := scanOf(&w, b, &p)
+		want := scanOf(&Walker{}, bytes.Clone(b), nil)
 		sameScan(t, name, got, want)
 		return before
 	}
@@ -175,15 +161,8 @@ func TestPrefixedScanEqualsWholeScan(t *testing.T) {
 	scan("broken middle", broken)
 	// Truncated.
 	scan("truncated", turn2[:len(turn2)-20])
-	// The members before the resume point are told again.
 	if n := p.Len(); n == 0 || n > prefixEntries {
 		t.Fatalf("%d bodies remembered", n)
-	}
-	p.Drain()
-	for h := range holders {
-		if h.n.Load() != 0 {
-			t.Fatalf("a body still held %d times after Drain", h.n.Load())
-		}
 	}
 }
 
@@ -193,7 +172,6 @@ func resumedAt(p *Prefixes, b []byte) int {
 	if e == nil {
 		return 0
 	}
-	defer e.owner.Release()
 	return int(e.points[k].at)
 }
 
@@ -218,12 +196,9 @@ func TestPrefixedScanRandomEdits(t *testing.T) {
 			continue
 		}
 		var w Walker
-		got := scanOf(&w, b, &p, &countHolder{})
-		want := scanOf(&Walker{}, bytes.Clone(b), nil, nil)
+		got := scanOf(&w, b, &p)
+		want := scanOf(&Walker{}, bytes.Clone(b), nil)
 		sameScan(t, fmt.Sprintf("edit %d", i), got, want)
-		if i%50 == 0 {
-			p.store(&prefixEntry{body: base, owner: &countHolder{}, points: nil}, nil) // a body without points
-		}
 	}
 }
 
@@ -239,8 +214,8 @@ func TestPrefixedScanConcurrent(t *testing.T) {
 			var w Walker
 			for turn := range 12 {
 				b := convo(uint64(10+g%2), 20+turn, "")
-				got := scanOf(&w, b, &p, &countHolder{})
-				want := scanOf(&Walker{}, bytes.Clone(b), nil, nil)
+				got := scanOf(&w, b, &p)
+				want := scanOf(&Walker{}, bytes.Clone(b), nil)
 				if got.ok != want.ok || got.tops != want.tops || got.notes != want.notes || fmt.Sprint(got.spans) != fmt.Sprint(want.spans) {
 					t.Errorf("goroutine %d turn %d: resumed scan differs", g, turn)
 					return
@@ -253,48 +228,65 @@ func TestPrefixedScanConcurrent(t *testing.T) {
 	p.Drain()
 }
 
-// The bounds hold, and a body that leaves is let go.
+// At most prefixEntries bodies are remembered, the oldest forgotten
+// first; a conversation's next turn takes its last turn's place; small
+// bodies are not remembered; Drain forgets them all.
 func TestPrefixesBounded(t *testing.T) {
 	var p Prefixes
-	var hs []*countHolder
+	var w Walker
+	first := convo(100, 24, "")
 	for i := range prefixEntries + 5 {
-		h := &countHolder{}
-		hs = append(hs, h)
-		var w Walker
-		b := convo(uint64(100+i), 24, "")
-		if !w.ScanPrefixed(&p, b, h, nil, &hashNotes{}) {
+		if !w.ScanPrefixed(&p, convo(uint64(100+i), 24, ""), nil, &hashNotes{}) {
 			t.Fatal("valid body refused")
 		}
 	}
 	if p.Len() != prefixEntries {
 		t.Fatalf("%d bodies remembered, want %d", p.Len(), prefixEntries)
 	}
-	for i, h := range hs {
-		if want := int32(0); i >= 5 {
-			want = 1
-			if h.n.Load() != want {
-				t.Fatalf("body %d held %d times", i, h.n.Load())
-			}
-		} else if h.n.Load() != want {
-			t.Fatalf("evicted body %d still held", i)
-		}
+	if resumedAt(&p, first) != 0 {
+		t.Fatal("the oldest body is still remembered")
 	}
-	// A continuing turn takes its conversation's place.
-	var w Walker
-	h := &countHolder{}
-	if !w.ScanPrefixed(&p, convo(uint64(100+prefixEntries+4), 25, ""), h, nil, &hashNotes{}) {
+	last := convo(uint64(100+prefixEntries+4), 24, "")
+	if resumedAt(&p, last) == 0 {
+		t.Fatal("the newest body is not remembered")
+	}
+	// The next turn of the newest conversation takes its place.
+	if !w.ScanPrefixed(&p, convo(uint64(100+prefixEntries+4), 25, ""), nil, &hashNotes{}) {
 		t.Fatal("valid body refused")
 	}
-	if p.Len() != prefixEntries || hs[len(hs)-1].n.Load() != 0 || hs[5].n.Load() != 1 {
-		t.Fatalf("the continued turn did not take its conversation's place (%d remembered)", p.Len())
+	if p.Len() != prefixEntries || resumedAt(&p, convo(105, 24, "")) == 0 {
+		t.Fatalf("the next turn did not take its conversation's place (%d remembered)", p.Len())
+	}
+	if !w.ScanPrefixed(&p, []byte(`{"a":1}`), nil, &hashNotes{}) || p.Len() != prefixEntries {
+		t.Fatal("a small body was remembered")
 	}
 	p.Drain()
-	if p.Len() != 0 || h.n.Load() != 0 {
+	if p.Len() != 0 || resumedAt(&p, last) != 0 {
 		t.Fatal("Drain kept a body")
 	}
-	// Small bodies are not remembered.
-	if !w.ScanPrefixed(&p, []byte(`{"a":1}`), h, nil, &hashNotes{}) || p.Len() != 0 || h.n.Load() != 0 {
-		t.Fatal("a small body was remembered")
+}
+
+// Conversations that part in their first bytes (agents side by side, the
+// same tools and prompt) each resume from their own last turn.
+func TestPrefixesPickTheirConversation(t *testing.T) {
+	var p Prefixes
+	var w Walker
+	turn := func(agent, n int) []byte {
+		b := convo(30, n, "")
+		copy(b[len(`{"model":"claude-`):], fmt.Sprint(agent)) // the bodies part at byte 17
+		return b
+	}
+	for agent := range 8 {
+		if !w.ScanPrefixed(&p, turn(agent, 20), nil, &hashNotes{}) {
+			t.Fatal("valid body refused")
+		}
+	}
+	for agent := range 8 {
+		b := turn(agent, 21)
+		if at := resumedAt(&p, b); at < len(turn(agent, 20))*3/4 {
+			t.Fatalf("agent %d resumed at %d of %d", agent, at, len(b))
+		}
+		sameScan(t, fmt.Sprint("agent ", agent), scanOf(&w, b, &p), scanOf(&Walker{}, bytes.Clone(b), nil))
 	}
 }
 
@@ -315,9 +307,9 @@ func BenchmarkScanPrefixed(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			p.Drain()
-			w.ScanPrefixed(&p, turn1, &countHolder{}, nil, &hashNotes{})
+			w.ScanPrefixed(&p, turn1, nil, &hashNotes{})
 			b.StartTimer()
-			w.ScanPrefixed(&p, turn2, &countHolder{}, nil, &hashNotes{})
+			w.ScanPrefixed(&p, turn2, nil, &hashNotes{})
 		}
 	})
 }
@@ -327,14 +319,14 @@ func BenchmarkScanPrefixed(b *testing.B) {
 func TestRememberedSpansStayPut(t *testing.T) {
 	var p Prefixes
 	var w Walker
-	scanOf(&w, convo(20, 24, ""), &p, &countHolder{})
-	scanOf(&w, convo(21, 22, ""), &p, &countHolder{}) // another conversation, same Walker (and span table)
+	scanOf(&w, convo(20, 24, ""), &p)
+	scanOf(&w, convo(21, 22, ""), &p) // another conversation, same Walker (and span table)
 	next := convo(20, 25, "")
 	at, skipped := resumedAt(&p, next), p.Skipped()
 	if at == 0 {
 		t.Fatal("the next turn did not resume")
 	}
-	sameScan(t, "next turn", scanOf(&Walker{}, next, &p, &countHolder{}), scanOf(&Walker{}, bytes.Clone(next), nil, nil))
+	sameScan(t, "next turn", scanOf(&Walker{}, next, &p), scanOf(&Walker{}, bytes.Clone(next), nil))
 	if got := p.Skipped() - skipped; got != int64(at) {
 		t.Fatalf("the next turn skipped %d bytes, want %d", got, at)
 	}

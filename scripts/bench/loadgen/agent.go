@@ -148,7 +148,7 @@ func cmdSoak(args []string) error {
 		if err != nil {
 			return err
 		}
-		w := newWorker(client, t, t.body())
+		w := newWorker(client, t, t.body(), i)
 		if i < len(specs) {
 			res.BodyBytes = append(res.BodyBytes, len(w.body))
 		}

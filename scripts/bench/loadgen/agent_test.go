@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tidwall/gjson"
+
+	"switchboard/backend/dialect/dialecttest/agentbody"
 )
 
 // -body keeps every byte of the file but the model and the stream flag.
@@ -59,4 +65,56 @@ func TestSoakSummary(t *testing.T) {
 	if _, err := parseTarget("anthropic,ant/m", "http://127.0.0.1:1", "k"); err == nil || !strings.Contains(err.Error(), "want") {
 		t.Errorf("short -target accepted: %v", err)
 	}
+}
+
+// Each worker's agent body is its own conversation from the first message
+// on, and each request a turn that differs from the last only in the last
+// message; every body stays valid and keeps its size.
+func TestTurnMarks(t *testing.T) {
+	for _, c := range []struct{ shape, dialect string }{
+		{"claude", "anthropic"}, {"codex", "responses"}, {"gemini", "gemini"}, {"opencode", "openai"},
+	} {
+		body, _, err := agentbody.Generate(agentbody.Options{Shape: agentbody.Shape(c.shape), Size: 100 << 10, Seed: 1, Model: "m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(t.TempDir(), "b.json")
+		if err := os.WriteFile(f, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tg := &target{base: "http://127.0.0.1:1", dialect: c.dialect, model: "m", bodyFile: f}
+		w1, w2 := newWorker(nil, tg, tg.body(), 1), newWorker(nil, tg, tg.body(), 2)
+		if w1.marks.first < 0 || w1.marks.last <= w1.marks.first {
+			t.Fatalf("%s: marks at %+v", c.shape, w1.marks)
+		}
+		conv := gjson.GetBytes(w1.body, conversationKey(c.dialect))
+		if firstEnd := conv.Index + int(conv.Array()[0].Index) + len(conv.Array()[0].Raw); w1.marks.first >= firstEnd {
+			t.Errorf("%s: the conversation mark is after the first message (%d ≥ %d)", c.shape, w1.marks.first, firstEnd)
+		}
+		if d := firstDiff(w1.body, w2.body); d < w1.marks.first || d >= w1.marks.first+markLen {
+			t.Errorf("%s: two workers' bodies part at %d, not in their mark at %d", c.shape, d, w1.marks.first)
+		}
+		prev := bytes.Clone(w1.body)
+		w1.marks.markTurn(w1.body, 7)
+		if d := firstDiff(prev, w1.body); d < w1.marks.last || d >= w1.marks.last+markLen {
+			t.Errorf("%s: two turns part at %d, not in their mark at %d", c.shape, d, w1.marks.last)
+		}
+		if len(w1.body) != len(tg.fileBody()) || !json.Valid(w1.body) {
+			t.Errorf("%s: a marked body is %d bytes (valid %v), the file %d", c.shape, len(w1.body), json.Valid(w1.body), len(tg.fileBody()))
+		}
+	}
+	// A small body (not -body) is never marked.
+	tg := &target{base: "http://127.0.0.1:1", dialect: "anthropic", model: "m"}
+	if w := newWorker(nil, tg, tg.body(), 3); w.marks != (turnMarks{-1, -1}) || !bytes.Equal(w.body, tg.body()) {
+		t.Errorf("a small body was marked: %+v", w.marks)
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

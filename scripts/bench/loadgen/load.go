@@ -216,14 +216,24 @@ type worker struct {
 	br     *bufio.Reader
 	buf    bytes.Buffer
 	events []time.Duration // arrival of each SSE event, when recorded
+	// marks: an agent body (-body) is worker id's own conversation, and
+	// each request a turn of it (turns.go).
+	marks turnMarks
+	turn  int
 }
 
-func newWorker(c *http.Client, t *target, body []byte) *worker {
+func newWorker(c *http.Client, t *target, body []byte, id int) *worker {
 	u, err := url.Parse(t.url())
 	if err != nil {
 		panic(err)
 	}
-	return &worker{c: c, t: t, body: body, hdr: t.header(), url: u, br: bufio.NewReaderSize(nil, 32<<10)}
+	w := &worker{c: c, t: t, body: body, hdr: t.header(), url: u, br: bufio.NewReaderSize(nil, 32<<10), marks: turnMarks{-1, -1}}
+	if t.bodyFile != "" {
+		w.body = bytes.Clone(body)
+		w.marks = findTurnMarks(w.body, t.dialect)
+		w.marks.markConversation(w.body, id)
+	}
+	return w
 }
 
 type outcome struct {
@@ -234,6 +244,8 @@ type outcome struct {
 // do sends one request and reads the whole answer. With keepEvents, the
 // arrival time of every SSE event is kept in w.events.
 func (w *worker) do(ctx context.Context, keepEvents bool) outcome {
+	w.turn++
+	w.marks.markTurn(w.body, w.turn) // the last request has been sent whole: its answer was read
 	req := (&http.Request{Method: http.MethodPost, URL: w.url, Header: w.hdr, Host: w.url.Host,
 		Body: io.NopCloser(bytes.NewReader(w.body)), ContentLength: int64(len(w.body))}).WithContext(ctx)
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(w.body)), nil }
@@ -456,7 +468,7 @@ func cmdRun(args []string) error {
 	body := t.body()
 	workers := make([]*worker, *c)
 	for i := range workers {
-		workers[i] = newWorker(client, &t, body)
+		workers[i] = newWorker(client, &t, body, i)
 	}
 	ctx := context.Background()
 
@@ -610,7 +622,7 @@ func cmdGaps(args []string) error {
 	if *n < 1 || *n > 1000 {
 		return fmt.Errorf("1 ≤ n ≤ 1000")
 	}
-	w := newWorker(newClient(1), &t, t.body())
+	w := newWorker(newClient(1), &t, t.body(), 0)
 	res := GapsResult{Kind: "gaps", Path: *path, Streams: *n, Chunks: *chunks, PaceMS: float64(*pace) / 1e6, EventsMin: math.MaxInt}
 	var errs errCounter
 	var gaps, devs, ttfes []time.Duration
