@@ -42,9 +42,12 @@ type Walker struct {
 	// decoded strings of a small body never need a whole arena block.
 	body int
 	hint int // where the last seek ended
-	// lent: a Prefixes entry reads spans' memory (Scan with a memo):
-	// the next body gets a slice of its own instead of overwriting it.
-	lent bool
+	// lentTo, lentAs: spans are also the entry lentAs of lentTo
+	// (ScanPrefixed). The next body gets a table of its own, and the
+	// entry, no longer read through w, may hand this one to another
+	// Walker once it is forgotten.
+	lentTo *Prefixes
+	lentAs *prefixEntry
 }
 
 // span is where a value starts and ends, as addresses in the body.
@@ -59,8 +62,9 @@ const minSpan = 128
 
 // Reset prepares w for another body (the arena's strings stay valid).
 func (w *Walker) Reset() {
-	if w.lent {
-		w.spans, w.lent = nil, false
+	if w.lentAs != nil {
+		w.lentTo.release(w.lentAs)
+		w.spans, w.lentTo, w.lentAs = nil, nil, nil
 	}
 	w.spans, w.hint = w.spans[:0], 0
 }

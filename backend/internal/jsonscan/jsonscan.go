@@ -49,7 +49,7 @@ func (w *Walker) Scan(b []byte, f func(key, value []byte), str func(s []byte)) b
 // scan is Scan starting at a resume point (from, after restore put the
 // spans before it in w) instead of the beginning, and telling rec, when
 // not nil, where it could resume later (prefixes.go).
-func (w *Walker) scan(b []byte, f func(key, value []byte), str func(s []byte), from *resumePoint, rec *recorder) bool {
+func (w *Walker) scan(b []byte, f func(key, value []byte), str func(s []byte), from *resumeAt, rec *recorder) bool {
 	var buf [64]byte // open containers, '{' or '['; deeper bodies grow it
 	stack := buf[:0]
 	var open [64]int32 // w.spans index of each open container (the first 64)

@@ -30,8 +30,15 @@ import (
 type Prefixes struct {
 	mu      sync.Mutex
 	entries []*prefixEntry // oldest first
-	skipped atomic.Int64   // bytes resumed scans did not scan
+	// free holds span tables of forgotten bodies nobody reads any more,
+	// for the next scans' Walkers: a table is a tenth of its body, and
+	// allocating one per request was most of a pass-through's garbage.
+	free    [][]span
+	skipped atomic.Int64 // bytes resumed scans did not scan
 }
+
+// maxFree is how many span tables free keeps.
+const maxFree = 4
 
 // prefixSeed keys the segment hashes, a process's own.
 var prefixSeed = func() uint64 {
@@ -68,11 +75,15 @@ const (
 )
 
 // prefixEntry is one remembered body's scan: its state along the way.
+// Only spans is ever reused, once the entry is gone and has no readers
+// (both under Prefixes.mu).
 type prefixEntry struct {
-	points []resumePoint // in body order
-	tops   []topMember   // the top-level members, in order
-	spans  []span        // the Walker's spans after the whole scan
-	base   uintptr       // the body's address then, for spans
+	points  []resumePoint // in body order
+	tops    []topMember   // the top-level members, in order
+	spans   []span        // the Walker's spans after the whole scan
+	base    uintptr       // the body's address then, for spans
+	readers int           // scans restoring from it now
+	gone    bool          // forgotten: spans go to free after the last reader
 }
 
 // resumePoint is the scan's state between two elements of an array.
@@ -82,10 +93,16 @@ type resumePoint struct {
 	keyAt, keyEnd int32 // its key
 	depth         uint8
 	stack         [maxPointDepth]byte
-	open          [maxPointDepth]int32 // filled by restore (span indices)
 	notes         uint64
 	sum           xxh3.Uint128 // hash of the body from the point before (or 0) to at
 	hashed        bool         // sum is set (points a scan records are hashed once it ends)
+}
+
+// resumeAt is a resume point with the span indices of the containers
+// open there (restore finds them in the new body's spans).
+type resumeAt struct {
+	resumePoint
+	open [maxPointDepth]int32
 }
 
 // topMember is a top-level member as offsets in its body.
@@ -131,15 +148,20 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 	if w == nil || p == nil || len(b) < MinPrefixed || len(b) > MaxPrefixed {
 		return w.Scan(b, f, notes.Note)
 	}
-	rec := recorder{notes: notes}
-	var from *resumePoint
+	w.Reset() // the last body's spans may be an entry's
+	if want := len(b)/spanEvery + 16; cap(w.spans) < want {
+		w.spans = p.take(want) // a forgotten body's table, else prepare makes one
+	}
+	rec := recorder{notes: notes, points: make([]resumePoint, 0, len(b)/pointEvery+4)}
+	var from *resumeAt
 	e, k := p.find(b)
 	if e != nil {
 		from = w.restore(b, e, k, f, &rec)
+		p.release(e)
 	}
 	if from == nil {
 		w.prepare(b)
-		rec = recorder{notes: notes}
+		rec.points, rec.tops, rec.last = rec.points[:0], rec.tops[:0], 0
 	} else {
 		p.skipped.Add(int64(from.at))
 	}
@@ -156,9 +178,11 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 		if from != nil && len(rec.points) > 0 && k >= (len(e.points)-1)*3/4 {
 			continues = e // the same conversation, a turn on: it takes e's place
 		}
-		p.store(&prefixEntry{points: rec.points, tops: rec.tops, spans: w.spans,
-			base: uintptr(unsafe.Pointer(unsafe.SliceData(b)))}, continues)
-		w.lent = true
+		// w reads its spans until its next Reset: it is the entry's first reader.
+		mine := &prefixEntry{points: rec.points, tops: rec.tops, spans: w.spans,
+			base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), readers: 1}
+		p.store(mine, continues)
+		w.lentTo, w.lentAs = p, mine
 	}
 	return ok
 }
@@ -204,7 +228,55 @@ func (p *Prefixes) find(b []byte) (*prefixEntry, int) {
 			best, bestK = e, k
 		}
 	}
+	if best != nil {
+		p.mu.Lock()
+		if best.gone { // forgotten meanwhile: its spans may be another's now
+			best = nil
+		} else {
+			best.readers++
+		}
+		p.mu.Unlock()
+	}
+	if best == nil {
+		return nil, -1
+	}
 	return best, bestK
+}
+
+// release ends a read of e that find began.
+func (p *Prefixes) release(e *prefixEntry) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.readers--; e.gone && e.readers == 0 {
+		p.recycle(e)
+	}
+}
+
+// forget marks e gone, its spans free once nobody reads them (p.mu held).
+func (p *Prefixes) forget(e *prefixEntry) {
+	if e.gone = true; e.readers == 0 {
+		p.recycle(e)
+	}
+}
+
+func (p *Prefixes) recycle(e *prefixEntry) {
+	if len(p.free) < maxFree && e.spans != nil {
+		p.free = append(p.free, e.spans[:0])
+	}
+	e.spans = nil
+}
+
+// take is a free span table of at least n spans, or nil.
+func (p *Prefixes) take(n int) []span {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, t := range p.free {
+		if cap(t) >= n {
+			p.free = slices.Delete(p.free, i, i+1)
+			return t
+		}
+	}
+	return nil
 }
 
 // restore readies w to scan b from e's k-th resume point: the spans
@@ -212,8 +284,8 @@ func (p *Prefixes) find(b []byte) (*prefixEntry, int) {
 // reopened), the top-level members before it (reported to f and rec) and
 // the notes. It returns nil, having reported nothing, when e's spans do
 // not fit the point.
-func (w *Walker) restore(b []byte, e *prefixEntry, k int, f func(key, value []byte), rec *recorder) *resumePoint {
-	from := e.points[k]
+func (w *Walker) restore(b []byte, e *prefixEntry, k int, f func(key, value []byte), rec *recorder) *resumeAt {
+	from := resumeAt{resumePoint: e.points[k]}
 	w.prepare(b)
 	at := e.base + uintptr(from.at)
 	n := sort.Search(len(e.spans), func(i int) bool { return e.spans[i].start >= at })
@@ -245,7 +317,7 @@ func (w *Walker) restore(b []byte, e *prefixEntry, k int, f func(key, value []by
 		}
 		rec.tops = append(rec.tops, t)
 	}
-	rec.points = append(rec.points[:0:0], e.points[:k+1]...)
+	rec.points = append(rec.points, e.points[:k+1]...)
 	rec.last = int(from.at)
 	rec.notes.SetState(from.notes)
 	return &from
@@ -258,11 +330,13 @@ func (p *Prefixes) store(e *prefixEntry, continues *prefixEntry) {
 	defer p.mu.Unlock()
 	if continues != nil {
 		if n := slices.Index(p.entries, continues); n >= 0 {
+			p.forget(continues)
 			p.entries = slices.Delete(p.entries, n, n+1)
 		}
 	}
-	if len(p.entries) >= prefixEntries {
-		p.entries = slices.Delete(p.entries, 0, len(p.entries)-prefixEntries+1)
+	for len(p.entries) >= prefixEntries {
+		p.forget(p.entries[0])
+		p.entries = slices.Delete(p.entries, 0, 1)
 	}
 	p.entries = append(p.entries, e)
 }
@@ -277,9 +351,12 @@ func (p *Prefixes) Len() int {
 	return len(p.entries)
 }
 
-// Drain forgets every remembered body.
+// Drain forgets every remembered body and lets go of the free tables.
 func (p *Prefixes) Drain() {
 	p.mu.Lock()
-	p.entries = nil
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	for _, e := range p.entries {
+		e.gone = true // a reader's spans are left to the collector
+	}
+	p.entries, p.free = nil, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -329,5 +330,27 @@ func TestRememberedSpansStayPut(t *testing.T) {
 	sameScan(t, "next turn", scanOf(&Walker{}, next, &p), scanOf(&Walker{}, bytes.Clone(next), nil))
 	if got := p.Skipped() - skipped; got != int64(at) {
 		t.Fatalf("the next turn skipped %d bytes, want %d", got, at)
+	}
+}
+
+// A Walker's spans stay its own while it reads them, even after their
+// body is forgotten and other Walkers scan with the tables freed then.
+func TestSpansLentUntilReset(t *testing.T) {
+	var p Prefixes
+	var a, b Walker
+	scanOf(&a, convo(40, 24, ""), &p)
+	kept := slices.Clone(a.spans)
+	for i := range prefixEntries + 8 { // forgets a's body, frees tables, reuses them
+		scanOf(&b, convo(uint64(41+i), 20, ""), &p)
+	}
+	if !slices.Equal(a.spans, kept) {
+		t.Fatal("another Walker wrote into the spans a Walker still reads")
+	}
+	if len(p.free) == 0 {
+		t.Fatal("no span table was freed for reuse")
+	}
+	a.Reset()
+	if len(p.free) > maxFree {
+		t.Fatalf("%d free tables kept", len(p.free))
 	}
 }
