@@ -77,7 +77,8 @@ func TestQuietAfterLargeBodies(t *testing.T) {
 	}
 	// A body remembered for the next turn's validation arms quiet too, and
 	// quiet forgets it.
-	body := []byte(`{"messages":["` + strings.Repeat("turn text ", minLentBody/10) + `"]}`)
+	turn := `"` + strings.Repeat("turn text ", 1000) + `"`
+	body := []byte(`{"messages":[` + strings.Repeat(turn+",", minLentBody/len(turn)) + turn + `]}`)
 	var marks bodyMarks
 	if !new(jsonscan.Walker).ScanPrefixed(&b.prefixes, body, nil, &marks) || b.prefixes.Len() != 1 {
 		t.Fatal("the body was not remembered")

@@ -17,16 +17,18 @@ import (
 // two part instead of scanning the shared bytes again. A coding agent
 // sends its whole conversation every turn: turn n+1 repeats turn n up to
 // its last message, and agents of one kind share their tools and system
-// prompt. A scan's state is kept at points about pointEvery bytes apart,
-// each with a 128-bit hash of the bytes since the point before (XXH3,
-// seeded at random per process; it reads 25-60 GB/s here, six times
-// maphash): a body resumes at the last point up to which every segment
-// hashes the same. A forged collision would only let a client's own
-// request skip its own validation: the upstream still judges it. What a resumed scan skips is then what an
-// earlier scan passed, so its result (valid or not, the top-level members,
-// the spans, the notes) is what a whole scan would give; only the
-// hashes and the scan states are kept, not the bodies (at most
-// prefixEntries; Drain lets go of them).
+// prompt.
+//
+// A scan's state is kept at points about pointEvery bytes apart, each
+// with a 128-bit hash of the bytes since the point before (XXH3, seeded
+// at random per process; it reads 25-60 GB/s here, six times maphash): a
+// body resumes at the last point up to which every segment hashes the
+// same. What a resumed scan skips is then what an earlier scan passed, so
+// its result (valid or not, the top-level members, the spans, the notes)
+// is what a whole scan would give. A forged collision would only let a
+// client's own request skip its own validation: the upstream still judges
+// it. Only the hashes and the scan states are kept, not the bodies (at
+// most prefixEntries; Drain forgets them).
 type Prefixes struct {
 	mu      sync.Mutex
 	entries []*prefixEntry // oldest first
@@ -84,6 +86,7 @@ type prefixEntry struct {
 	base    uintptr       // the body's address then, for spans
 	readers int           // scans restoring from it now
 	gone    bool          // forgotten: spans go to free after the last reader
+	drained bool          // forgotten by Drain: spans go to the collector
 }
 
 // resumePoint is the scan's state between two elements of an array.
@@ -166,7 +169,7 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 		p.skipped.Add(int64(from.at))
 	}
 	ok := w.scan(b, f, notes.Note, from, &rec)
-	if ok {
+	if ok && len(rec.points) > 0 { // a body with no point to resume at is not worth keeping
 		lo := 0
 		for n := range rec.points {
 			if pt := &rec.points[n]; !pt.hashed { // recorded by this scan
@@ -175,7 +178,7 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 			lo = int(rec.points[n].at)
 		}
 		var continues *prefixEntry
-		if from != nil && len(rec.points) > 0 && k >= (len(e.points)-1)*3/4 {
+		if from != nil && k >= (len(e.points)-1)*3/4 {
 			continues = e // the same conversation, a turn on: it takes e's place
 		}
 		// w reads its spans until its next Reset: it is the entry's first reader.
@@ -260,7 +263,7 @@ func (p *Prefixes) forget(e *prefixEntry) {
 }
 
 func (p *Prefixes) recycle(e *prefixEntry) {
-	if len(p.free) < maxFree && e.spans != nil {
+	if len(p.free) < maxFree && e.spans != nil && !e.drained {
 		p.free = append(p.free, e.spans[:0])
 	}
 	e.spans = nil
@@ -356,7 +359,7 @@ func (p *Prefixes) Drain() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range p.entries {
-		e.gone = true // a reader's spans are left to the collector
+		e.gone, e.drained = true, true // a reader's spans are left to the collector
 	}
 	p.entries, p.free = nil, nil
 }

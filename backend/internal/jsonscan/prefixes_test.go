@@ -354,3 +354,20 @@ func TestSpansLentUntilReset(t *testing.T) {
 		t.Fatalf("%d free tables kept", len(p.free))
 	}
 }
+
+// What Drain forgot is not kept for reuse, even when a Walker was still
+// reading it; a body without a point to resume at is not remembered.
+func TestDrainKeepsNoTables(t *testing.T) {
+	var p Prefixes
+	var w Walker
+	scanOf(&w, convo(50, 24, ""), &p)
+	p.Drain()
+	w.Reset() // the last reader of a drained body
+	if len(p.free) != 0 {
+		t.Fatalf("%d span tables kept after Drain", len(p.free))
+	}
+	long := []byte(`{"text":"` + strings.Repeat("no arrays here ", MinPrefixed/10) + `"}`)
+	if !w.ScanPrefixed(&p, long, nil, &hashNotes{}) || p.Len() != 0 {
+		t.Fatalf("a body without resume points: %d remembered", p.Len())
+	}
+}
