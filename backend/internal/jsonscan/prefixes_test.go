@@ -371,3 +371,34 @@ func TestDrainKeepsNoTables(t *testing.T) {
 		t.Fatalf("a body without resume points: %d remembered", p.Len())
 	}
 }
+
+// FuzzPrefixedScan edits a remembered body anywhere (bytes replaced,
+// inserted or cut at an offset) and holds the resumed scan of the result
+// equal to a whole scan of it.
+func FuzzPrefixedScan(f *testing.F) {
+	base := convo(6, 16, "")
+	f.Add(uint32(len(base)-100), uint8(0), []byte(`"x"`))
+	f.Add(uint32(len(base)/2), uint8(1), []byte(`,{"role":"user","content":"more"}`))
+	f.Add(uint32(len(base)-5000), uint8(2), []byte{})
+	f.Add(uint32(9000), uint8(0), []byte(`\u00zz`))
+	f.Fuzz(func(t *testing.T, at uint32, op uint8, data []byte) {
+		pos := int(at) % len(base)
+		var b []byte
+		switch op % 3 {
+		case 0: // replaced
+			b = append(bytes.Clone(base[:pos]), data...)
+			if pos+len(data) < len(base) {
+				b = append(b, base[pos+len(data):]...)
+			}
+		case 1: // inserted
+			b = append(append(bytes.Clone(base[:pos]), data...), base[pos:]...)
+		default: // cut
+			b = bytes.Clone(base[:pos])
+		}
+		var p Prefixes
+		scanOf(&Walker{}, base, &p)
+		got := scanOf(&Walker{}, b, &p)
+		want := scanOf(&Walker{}, bytes.Clone(b), nil)
+		sameScan(t, "edit", got, want)
+	})
+}
