@@ -261,7 +261,16 @@ func (m *multiBytes) Len() int {
 	return n
 }
 
+// WriteTo writes the parts in one gathered write (writev) where w is a
+// socket: a pass-through's pieces (before the model, the model, after it)
+// would otherwise be three writes, the model a loopback segment of its own.
 func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
+	if len(m.parts) > 1 {
+		bufs := net.Buffers(m.parts)
+		n, err := bufs.WriteTo(w) // one Write per part where w cannot gather
+		m.parts = bufs
+		return n, err
+	}
 	var sum int64
 	for len(m.parts) > 0 {
 		n, err := w.Write(m.parts[0])
