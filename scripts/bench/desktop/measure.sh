@@ -39,14 +39,14 @@ wait_for() { # wait_for LOG PATTERN PID
   done
   return 1
 }
-measure() { # measure NAME PID: prints "NAME cpu% pssMiB rssMiB procs"
+measure() { # measure NAME PID: prints "NAME cpu% pssMiB rssMiB procs" (MiB to 0.1: the PSS target is 1.1× the floor)
   local t0 t1 m
   cpu_snap "$2" >"$OUT/cpu0"; t0=$(date +%s%N)
   sleep "$SECS"
   cpu_snap "$2" >"$OUT/cpu1"; t1=$(date +%s%N)
   m=$(mem_kb "$2")
   awk -v n="$1" -v c="$(cpu_delta "$OUT/cpu0" "$OUT/cpu1")" -v t=$((t1 - t0)) -v m="$m" -v p="$(tree "$2" | wc -l)" \
-    'BEGIN{split(m,a," "); printf "%s %.3f %.0f %.0f %d\n", n, 100*c/t, a[1]/1024, a[2]/1024, p}' | tee -a "$OUT/results"
+    'BEGIN{split(m,a," "); printf "%s %.3f %.1f %.1f %d\n", n, 100*c/t, a[1]/1024, a[2]/1024, p}' | tee -a "$OUT/results"
 }
 stop() { kill -TERM "$1" 2>/dev/null; for _ in $(seq 1 40); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.25; done; kill -KILL "$1" 2>/dev/null; }
 
@@ -82,13 +82,13 @@ awk '
   { cpu[$1]=$2; pss[$1]=$3; rss[$1]=$4; procs[$1]=$5; order[n++]=$1 }
   END {
     printf "%-10s %10s %9s %9s %6s\n", "case", "CPU %core", "PSS MiB", "RSS MiB", "procs"
-    for (i=0;i<n;i++) { k=order[i]; printf "%-10s %10.3f %9d %9d %6d\n", k, cpu[k], pss[k], rss[k], procs[k] }
+    for (i=0;i<n;i++) { k=order[i]; printf "%-10s %10.3f %9.1f %9.1f %6d\n", k, cpu[k], pss[k], rss[k], procs[k] }
     print ""
     lim = 2*cpu["floor"] + 0.2
     v(cpu["hidden"] <= 0.1, sprintf("hidden in the tray: %.3f%% of a core (target <= 0.1%%)", cpu["hidden"]))
     v(cpu["minimized"] <= 0.1, sprintf("started minimized: %.3f%% of a core (target <= 0.1%%)", cpu["minimized"]))
     v(cpu["visible"] <= lim, sprintf("visible and idle: %.3f%% of a core (target <= 2 x floor %.3f + 0.2 = %.3f)", cpu["visible"], cpu["floor"], lim))
-    v(pss["visible"] <= 1.1*pss["floor"], sprintf("visible PSS: %d MiB (target <= 1.1 x floor %d = %.0f)", pss["visible"], pss["floor"], 1.1*pss["floor"]))
+    v(pss["visible"] <= 1.1*pss["floor"], sprintf("visible PSS: %.1f MiB (target <= 1.1 x floor %.1f = %.1f)", pss["visible"], pss["floor"], 1.1*pss["floor"]))
   }
   function v(ok, msg) { printf "%s  %s\n", ok ? "PASS" : "MISS", msg }
 ' "$OUT/results"
