@@ -264,24 +264,12 @@ func (m *multiBytes) Len() int {
 // WriteTo writes the parts in one gathered write (writev) where w is a
 // socket: a pass-through's pieces (before the model, the model, after it)
 // would otherwise be three writes, the model a loopback segment of its own.
+// Where w cannot gather, net.Buffers writes each part in turn.
 func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
-	if len(m.parts) > 1 {
-		bufs := net.Buffers(m.parts)
-		n, err := bufs.WriteTo(w) // one Write per part where w cannot gather
-		m.parts = bufs
-		return n, err
-	}
-	var sum int64
-	for len(m.parts) > 0 {
-		n, err := w.Write(m.parts[0])
-		sum += int64(n)
-		m.parts[0] = m.parts[0][n:]
-		if err != nil {
-			return sum, err
-		}
-		m.parts = m.parts[1:]
-	}
-	return sum, nil
+	bufs := net.Buffers(m.parts)
+	n, err := bufs.WriteTo(w)
+	m.parts = bufs // what is left, after an error
+	return n, err
 }
 
 // Close releases the hold on the parts, once: net/http closes a request

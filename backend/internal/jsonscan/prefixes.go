@@ -97,8 +97,7 @@ type resumePoint struct {
 	depth         uint8
 	stack         [maxPointDepth]byte
 	notes         uint64
-	sum           xxh3.Uint128 // hash of the body from the point before (or 0) to at
-	hashed        bool         // sum is set (points a scan records are hashed once it ends)
+	sum           xxh3.Uint128 // hash of the body from the point before (or 0) to at, set once the scan ends
 }
 
 // resumeAt is a resume point with the span indices of the containers
@@ -162,20 +161,18 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 		from = w.restore(b, e, k, f, &rec)
 		p.release(e)
 	}
-	if from == nil {
-		w.prepare(b)
-		rec.points, rec.tops, rec.last = rec.points[:0], rec.tops[:0], 0
-	} else {
+	if from != nil {
 		p.skipped.Add(int64(from.at))
 	}
+	inherited := len(rec.points) // the resumed-from body's, hashed already
 	ok := w.scan(b, f, notes.Note, from, &rec)
 	if ok && len(rec.points) > 0 { // a body with no point to resume at is not worth keeping
-		lo := 0
-		for n := range rec.points {
-			if pt := &rec.points[n]; !pt.hashed { // recorded by this scan
-				pt.sum, pt.hashed = segmentSum(b[lo:pt.at]), true
+		for n := inherited; n < len(rec.points); n++ {
+			lo := 0
+			if n > 0 {
+				lo = int(rec.points[n-1].at)
 			}
-			lo = int(rec.points[n].at)
+			rec.points[n].sum = segmentSum(b[lo:rec.points[n].at])
 		}
 		var continues *prefixEntry
 		if from != nil && k >= (len(e.points)-1)*3/4 {
