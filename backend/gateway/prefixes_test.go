@@ -16,8 +16,8 @@ import (
 )
 
 // The next turn of a conversation resumes its validation where it parts
-// from the last (bodies.prefixes), and still acts on what the skipped part
-// holds: a signature tagged as another vendor's, early in the history,
+// from the last (bodies.prefixes), takes what follows the conversation
+// from the last turn too, and still acts on what the skipped parts hold: a signature tagged as another vendor's, early in the history,
 // keeps the request off the byte pass-through, so the upstream never sees
 // the tag. An untagged conversation goes through byte for byte, and an
 // invalid turn is refused even though its prefix was valid before.
@@ -53,7 +53,15 @@ func TestNextTurnResumesAndKeepsItsMarks(t *testing.T) {
 			fmt.Fprintf(&sb, `{"role":"user","content":[{"type":"tool_result","tool_use_id":"t%d","content":"%s"}]},`, i, strings.Repeat(`file line\n\"x\" `, 500))
 			fmt.Fprintf(&sb, `{"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"%s"},{"type":"text","text":"next %d"}]}`, s, i)
 		}
-		sb.WriteString(tail + `,{"role":"user","content":"go on"}]}`)
+		sb.WriteString(tail + `,{"role":"user","content":"go on"}],"tools":[`)
+		for i := range 12 { // the same every turn, after the conversation (as Claude Code sends them)
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `{"name":"tool%d","description":"%s","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}}`,
+				i, strings.Repeat(`Reads a file.\n`, 80))
+		}
+		sb.WriteString(`],"stream":false}`)
 		return []byte(sb.String())
 	}
 	send := func(body []byte) int {
@@ -84,8 +92,10 @@ func TestNextTurnResumesAndKeepsItsMarks(t *testing.T) {
 			if code := send(body); code != http.StatusOK {
 				t.Fatalf("%s turn %d: %d", c.name, n, code)
 			}
-			if n > 20 && g.bodies.prefixes.Skipped()-skipped < int64(len(body))/2 {
-				t.Fatalf("%s turn %d: resumed after %d of %d bytes", c.name, n, g.bodies.prefixes.Skipped()-skipped, len(body))
+			// Resumed in the last exchange, and what follows the
+			// conversation (the tools) taken from the turn before.
+			if n > 20 && g.bodies.prefixes.Skipped()-skipped <= int64(bytes.LastIndex(body, []byte("go on"))) {
+				t.Fatalf("%s turn %d: skipped %d of %d bytes", c.name, n, g.bodies.prefixes.Skipped()-skipped, len(body))
 			}
 			up := last()
 			if bytes.Contains(up, []byte("swb1")) {

@@ -87,6 +87,32 @@ type prefixEntry struct {
 	readers int           // scans restoring from it now
 	gone    bool          // forgotten: spans go to free after the last reader
 	drained bool          // forgotten by Drain: spans go to the collector
+	// tails mark where the body's last top-level members begin: after its
+	// largest member (the conversation), what follows (tools, settings)
+	// is what the next turn repeats at its end.
+	tails    []tailMark
+	size     int32  // the body's length
+	endNotes uint64 // the Notes state at the end of the body
+}
+
+// tailMark is a top-level boundary near the end of a body: a member's
+// value ended at at, the next member (or the closing brace) follows.
+type tailMark struct {
+	at    int32
+	notes uint64       // the Notes state there
+	sum   xxh3.Uint128 // hash of the body from at to the next mark (or the end)
+}
+
+// maxTails bounds the tail marks kept per body.
+const maxTails = 16
+
+// tailMatch is where a body being scanned ends as a remembered one does:
+// from at on, it is e's body from its j-th tail mark on.
+type tailMatch struct {
+	e     *prefixEntry
+	j     int
+	at    int
+	notes uint64
 }
 
 // resumePoint is the scan's state between two elements of an array.
@@ -107,8 +133,12 @@ type resumeAt struct {
 	open [maxPointDepth]int32
 }
 
-// topMember is a top-level member as offsets in its body.
-type topMember struct{ keyAt, keyEnd, vAt, vEnd int32 }
+// topMember is a top-level member as offsets in its body, with the Notes
+// state after its value.
+type topMember struct {
+	keyAt, keyEnd, vAt, vEnd int32
+	notes                    uint64
+}
 
 // recorder collects a scan's resume points and top-level members.
 type recorder struct {
@@ -116,6 +146,10 @@ type recorder struct {
 	last   int // the last resume point (or 0)
 	points []resumePoint
 	tops   []topMember
+	// tail, when tail.e is set, is where the scan may stop: the rest is a
+	// remembered body's end (splice). spliced says it did.
+	tail    tailMatch
+	spliced bool
 }
 
 func (r *recorder) point(b []byte, i int, stack, key []byte, vstart int) {
@@ -132,7 +166,7 @@ func (r *recorder) point(b []byte, i int, stack, key []byte, vstart int) {
 
 func (r *recorder) top(b, key []byte, vstart, end int) {
 	keyAt := offset(b, key)
-	r.tops = append(r.tops, topMember{keyAt, keyAt + int32(len(key)), int32(vstart), int32(end)})
+	r.tops = append(r.tops, topMember{keyAt, keyAt + int32(len(key)), int32(vstart), int32(end), r.notes.State()})
 }
 
 // offset is where s (a slice of b, maybe empty) starts in b.
@@ -158,14 +192,16 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 	var from *resumeAt
 	e, k := p.find(b)
 	if e != nil {
-		from = w.restore(b, e, k, f, &rec)
-		p.release(e)
-	}
-	if from != nil {
-		p.skipped.Add(int64(from.at))
+		if from = w.restore(b, e, k, f, &rec); from != nil {
+			p.skipped.Add(int64(from.at))
+			rec.tail = e.tailIn(b, int(from.at))
+		}
 	}
 	inherited := len(rec.points) // the resumed-from body's, hashed already
 	ok := w.scan(b, f, notes.Note, from, &rec)
+	if rec.spliced {
+		p.skipped.Add(int64(len(b) - rec.tail.at))
+	}
 	if ok && len(rec.points) > 0 { // a body with no point to resume at is not worth keeping
 		for n := inherited; n < len(rec.points); n++ {
 			lo := 0
@@ -180,12 +216,124 @@ func (w *Walker) ScanPrefixed(p *Prefixes, b []byte, f func(key, value []byte), 
 		}
 		// w reads its spans until its next Reset: it is the entry's first reader.
 		mine := &prefixEntry{points: rec.points, tops: rec.tops, spans: w.spans,
-			base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), readers: 1}
+			base: uintptr(unsafe.Pointer(unsafe.SliceData(b))), readers: 1,
+			tails: tailMarks(b, &rec), size: int32(len(b)), endNotes: notes.State()}
 		p.store(mine, continues)
 		w.lentTo, w.lentAs = p, mine
 	}
+	if e != nil {
+		p.release(e) // after the scan: a splice reads e
+	}
 	return ok
 }
+
+// tailIn finds the longest end of b that is e's body from one of its tail
+// marks on, beginning after the offset after: a scan of b that reaches
+// that boundary in the state e's reached it in may take the rest from e
+// (splice). It returns the zero tailMatch when there is none. Each
+// segment of b compared is hashed once.
+func (e *prefixEntry) tailIn(b []byte, after int) tailMatch {
+	delta := len(b) - int(e.size)
+	best := -1
+	for j := len(e.tails) - 1; j >= 0; j-- {
+		at := int(e.tails[j].at) + delta
+		if at <= after {
+			break
+		}
+		hi := len(b)
+		if j+1 < len(e.tails) {
+			hi = int(e.tails[j+1].at) + delta
+		}
+		if segmentSum(b[at:hi]) != e.tails[j].sum {
+			break
+		}
+		best = j
+	}
+	if best < 0 {
+		return tailMatch{}
+	}
+	m := &e.tails[best]
+	return tailMatch{e: e, j: best, at: int(m.at) + delta, notes: m.notes}
+}
+
+// tailMarks marks the top-level boundaries of a scanned body b from the
+// end of its largest member on (the last maxTails). A mark that a splice
+// brought from the remembered body keeps its hash: the bytes are the
+// same.
+func tailMarks(b []byte, rec *recorder) []tailMark {
+	tops := rec.tops
+	if len(tops) == 0 {
+		return nil
+	}
+	largest := 0
+	for n, t := range tops {
+		if t.vEnd-t.vAt > tops[largest].vEnd-tops[largest].vAt {
+			largest = n
+		}
+	}
+	tops = tops[max(largest, len(tops)-maxTails):]
+	marks := make([]tailMark, len(tops))
+	var old []tailMark // the spliced body's marks from the splice on
+	var delta int32
+	if rec.spliced {
+		old, delta = rec.tail.e.tails[rec.tail.j:], int32(len(b))-rec.tail.e.size
+	}
+	for n, t := range tops {
+		hi := int32(len(b))
+		if n+1 < len(tops) {
+			hi = tops[n+1].vEnd
+		}
+		marks[n] = tailMark{at: t.vEnd, notes: t.notes}
+		for len(old) > 0 && old[0].at+delta < t.vEnd {
+			old = old[1:]
+		}
+		if len(old) > 0 && old[0].at+delta == t.vEnd { // past the splice: the same bytes to the same next boundary
+			marks[n].sum = old[0].sum
+			continue
+		}
+		marks[n].sum = segmentSum(b[t.vEnd:hi])
+	}
+	return marks
+}
+
+// splice ends a scan of b at rec.tail, where the rest of b is the rest of
+// the remembered body: the members, spans and notes of that rest are the
+// remembered ones, moved to b. What a scan would find there is what it
+// found then, since it starts in the same state (the root object's top
+// level, after a member, with the same notes) on the same bytes. root is
+// the root object's span.
+func (w *Walker) splice(b []byte, f func(key, value []byte), rec *recorder, root int32) {
+	t := &rec.tail
+	e := t.e
+	oldAt := e.tails[t.j].at
+	delta := int32(len(b)) - e.size
+	for _, m := range e.tops {
+		if m.vEnd <= oldAt {
+			continue
+		}
+		m.keyAt, m.keyEnd, m.vAt, m.vEnd = m.keyAt+delta, m.keyEnd+delta, m.vAt+delta, m.vEnd+delta
+		if f != nil {
+			f(b[m.keyAt:m.keyEnd], b[m.vAt:m.vEnd])
+		}
+		rec.tops = append(rec.tops, m)
+	}
+	from := e.base + uintptr(oldAt)
+	n := sort.Search(len(e.spans), func(i int) bool { return e.spans[i].start >= from })
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	move := base + uintptr(int(delta)) - e.base // wraps when b sits lower: sums wrap back
+	for _, s := range e.spans[n:] {
+		w.spans = append(w.spans, span{s.start + move, s.end + move})
+	}
+	end := len(b)
+	for end > 0 && isSpace(b[end-1]) {
+		end--
+	}
+	w.spans[root].end = base + uintptr(end)
+	rec.notes.SetState(e.endNotes)
+	rec.spliced = true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // segmentSum is a resume point's hash.
 func segmentSum(seg []byte) xxh3.Uint128 { return xxh3.Hash128Seed(seg, prefixSeed) }

@@ -29,6 +29,27 @@ func (n *hashNotes) Note(s []byte) {
 func (n *hashNotes) State() uint64     { return n.h }
 func (n *hashNotes) SetState(s uint64) { n.h = s }
 
+// flagNotes notes as the gateway's marks do: a flag per kind of string,
+// once set kept, and a flag that only says what the last string was.
+// States repeat between bodies, so remembered ends are taken (splice).
+type flagNotes struct{ s uint64 }
+
+const lastWasSignature = 1 << 63
+
+func (n *flagNotes) Note(s []byte) {
+	n.s &^= lastWasSignature
+	switch {
+	case string(s) == "signature":
+		n.s |= lastWasSignature
+	case string(s) == "image": // none before: a turn with one notes something new
+		n.s |= 1 << 50
+	case len(s) < 40:
+		n.s |= 1 << (fnv64(s) % 48)
+	}
+}
+func (n *flagNotes) State() uint64     { return n.s }
+func (n *flagNotes) SetState(s uint64) { n.s = s }
+
 // convo writes an agent-like conversation: a top-level object whose
 // members come before and after a messages array of turns with blocks
 // (text with escapes, tool results, nested objects). seed picks the
@@ -65,7 +86,16 @@ func convo(seed uint64, turns int, tail string) []byte {
 			text(200), text(40), i+1)
 	}
 	sb.WriteString(tail)
-	sb.WriteString(`],"tools":[{"name":"Read","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}}],"stream":true}`)
+	sb.WriteString(`],"tools":[`)
+	r = rand.New(rand.NewPCG(seed, 9)) // the same tools whatever the turn
+	for i := range 12 {                // the tools an agent repeats at the end of every turn
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `{"name":"Tool%d","description":"%s","input_schema":{"type":"object","properties":{"path":{"type":"string"},"n":{"type":"array","items":{"type":"number"}}}}}`,
+			i, text(1200))
+	}
+	sb.WriteString(`],"metadata":{"user_id":"u1"},"stream":true}`)
 	return []byte(sb.String())
 }
 
@@ -78,17 +108,21 @@ type scanResult struct {
 	spans []span
 }
 
-func scanOf(w *Walker, b []byte, p *Prefixes) scanResult {
+func scanOf(w *Walker, b []byte, p *Prefixes) scanResult { return scanWith(w, b, p, &hashNotes{}) }
+
+// scanFlags is scanOf noting with flagNotes.
+func scanFlags(w *Walker, b []byte, p *Prefixes) scanResult { return scanWith(w, b, p, &flagNotes{}) }
+
+func scanWith(w *Walker, b []byte, p *Prefixes, n Notes) scanResult {
 	var tops strings.Builder
 	f := func(k, v []byte) { fmt.Fprintf(&tops, "%s=%d:%x\n", k, len(v), fnv64(v)) }
-	var n hashNotes
 	var res scanResult
 	if p == nil {
 		res.ok = w.Scan(b, f, n.Note)
 	} else {
-		res.ok = w.ScanPrefixed(p, b, f, &n)
+		res.ok = w.ScanPrefixed(p, b, f, n)
 	}
-	res.tops, res.notes = tops.String(), n.h
+	res.tops, res.notes = tops.String(), n.State()
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	for _, s := range w.spans {
 		o := span{start: s.start - base}
@@ -167,6 +201,49 @@ func TestPrefixedScanEqualsWholeScan(t *testing.T) {
 	}
 }
 
+// The next turn also takes what follows the conversation (tools,
+// settings) from the last turn instead of scanning it, when the scan
+// reaches it as the last turn did; it still tells what a whole scan tells.
+func TestNextTurnTakesTheRememberedEnd(t *testing.T) {
+	var p Prefixes
+	end := func(b []byte) int { return len(b) - bytes.Index(b, []byte(`],"tools":`)) - 1 }
+	scan := func(name string, b []byte) (resumed, skipped int) {
+		t.Helper()
+		resumed, before := resumedAt(&p, b), p.Skipped()
+		sameScan(t, name, scanFlags(&Walker{}, b, &p), scanFlags(&Walker{}, bytes.Clone(b), nil))
+		return resumed, int(p.Skipped() - before)
+	}
+	scan("first turn", convo(1, 30, ""))
+	for turn := 31; turn < 34; turn++ { // the second turn's end came from the first: the marks carry on
+		b := convo(1, turn, "")
+		at, skipped := scan(fmt.Sprint("turn ", turn), b)
+		if at == 0 || skipped != at+end(b) {
+			t.Fatalf("turn %d skipped %d bytes, want %d resumed + %d at the end", turn, skipped, at, end(b))
+		}
+	}
+	// A tool changed: only what follows the tools is taken.
+	b := convo(1, 34, "")
+	tools := bytes.Index(b, []byte(`"Tool5"`))
+	copy(b[tools+1:], "Lool5")
+	at, skipped := scan("a tool renamed", b)
+	if want := at + len(b) - bytes.Index(b, []byte(`,"metadata":`)); skipped != want {
+		t.Fatalf("a body with a tool renamed skipped %d bytes, want %d", skipped, want)
+	}
+	// Ends the same but goes wrong before: nothing is taken that a whole
+	// scan would refuse.
+	for _, bad := range []string{`,{"role":}`, `,{"a":1}}`, `,"x"],"y":[`} {
+		scan("invalid before the end "+bad, convo(1, 35, bad))
+	}
+	// The notes differ where the end begins (an image, the first one):
+	// scanned, not taken.
+	next := convo(1, 36, `,{"role":"user","content":[{"type":"image"}]}`)
+	at, before := resumedAt(&p, next), p.Skipped()
+	sameScan(t, "new notes", scanFlags(&Walker{}, next, &p), scanFlags(&Walker{}, bytes.Clone(next), nil))
+	if skipped := int(p.Skipped() - before); at == 0 || skipped != at {
+		t.Fatalf("a body noted differently skipped %d bytes, resumed at %d", skipped, at)
+	}
+}
+
 // resumedAt is where a scan of b would resume (0: from the start).
 func resumedAt(p *Prefixes, b []byte) int {
 	e, k := p.find(b)
@@ -181,7 +258,7 @@ func resumedAt(p *Prefixes, b []byte) int {
 func TestPrefixedScanRandomEdits(t *testing.T) {
 	base := convo(2, 20, "")
 	r := rand.New(rand.NewPCG(3, 4))
-	var p Prefixes
+	var p, pf Prefixes // noted by hashNotes, by flagNotes (which splices)
 	for i := range 300 {
 		b := bytes.Clone(base)
 		switch at := r.IntN(len(b)); r.IntN(4) {
@@ -200,6 +277,7 @@ func TestPrefixedScanRandomEdits(t *testing.T) {
 		got := scanOf(&w, b, &p)
 		want := scanOf(&Walker{}, bytes.Clone(b), nil)
 		sameScan(t, fmt.Sprintf("edit %d", i), got, want)
+		sameScan(t, fmt.Sprintf("edit %d, flags", i), scanFlags(&Walker{}, b, &pf), scanFlags(&Walker{}, bytes.Clone(b), nil))
 	}
 }
 
@@ -215,8 +293,8 @@ func TestPrefixedScanConcurrent(t *testing.T) {
 			var w Walker
 			for turn := range 12 {
 				b := convo(uint64(10+g%2), 20+turn, "")
-				got := scanOf(&w, b, &p)
-				want := scanOf(&Walker{}, bytes.Clone(b), nil)
+				got := scanFlags(&w, b, &p) // resumed and spliced
+				want := scanFlags(&Walker{}, bytes.Clone(b), nil)
 				if got.ok != want.ok || got.tops != want.tops || got.notes != want.notes || fmt.Sprint(got.spans) != fmt.Sprint(want.spans) {
 					t.Errorf("goroutine %d turn %d: resumed scan differs", g, turn)
 					return
@@ -308,9 +386,9 @@ func BenchmarkScanPrefixed(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			p.Drain()
-			w.ScanPrefixed(&p, turn1, nil, &hashNotes{})
+			w.ScanPrefixed(&p, turn1, nil, &flagNotes{})
 			b.StartTimer()
-			w.ScanPrefixed(&p, turn2, nil, &hashNotes{})
+			w.ScanPrefixed(&p, turn2, nil, &flagNotes{})
 		}
 	})
 }
@@ -373,8 +451,8 @@ func TestDrainKeepsNoTables(t *testing.T) {
 }
 
 // FuzzPrefixedScan edits a remembered body anywhere (bytes replaced,
-// inserted or cut at an offset) and holds the resumed scan of the result
-// equal to a whole scan of it.
+// inserted or cut at an offset) and holds the resumed (and, with
+// flagNotes, spliced) scan of the result equal to a whole scan of it.
 func FuzzPrefixedScan(f *testing.F) {
 	base := convo(6, 16, "")
 	f.Add(uint32(len(base)-100), uint8(0), []byte(`"x"`))
@@ -395,10 +473,12 @@ func FuzzPrefixedScan(f *testing.F) {
 		default: // cut
 			b = bytes.Clone(base[:pos])
 		}
-		var p Prefixes
+		var p, pf Prefixes
 		scanOf(&Walker{}, base, &p)
 		got := scanOf(&Walker{}, b, &p)
 		want := scanOf(&Walker{}, bytes.Clone(b), nil)
 		sameScan(t, "edit", got, want)
+		scanFlags(&Walker{}, base, &pf)
+		sameScan(t, "edit, flags", scanFlags(&Walker{}, b, &pf), scanFlags(&Walker{}, bytes.Clone(b), nil))
 	})
 }
