@@ -29,6 +29,12 @@ import (
 // client's own request skip its own validation: the upstream still judges
 // it. Only the hashes and the scan states are kept, not the bodies (at
 // most prefixEntries; Drain forgets them).
+//
+// What follows the conversation (Claude Code, Codex, Gemini CLI and
+// OpenCode send their tools after it) is the same every turn too: a body
+// that ends as the one it resumed from, from a top-level member on, stops
+// scanning when it reaches that member in the state the other reached it
+// in, and takes the rest of that body's scan (tailIn, splice).
 type Prefixes struct {
 	mu      sync.Mutex
 	entries []*prefixEntry // oldest first
