@@ -1,6 +1,9 @@
 package usage
 
-import "net/http"
+import (
+	"net/http"
+	"sync"
+)
 
 // toolMarks map what a client puts in its User-Agent (lower-cased) to the
 // coding tool it is, most specific first: agents built on an SDK carry the
@@ -62,20 +65,66 @@ func Tools() []string {
 // ToolOf names the coding tool that sent a request from its User-Agent,
 // the Codex originator header and the app title some tools send
 // (X-Title, HTTP-Referer), or "" when none is recognised. It allocates
-// nothing (it runs once per request).
+// nothing once it has seen a client's User-Agent (it runs once per
+// request).
 func ToolOf(h http.Header) string {
-	for _, k := range [...]string{"User-Agent", "Originator", "X-Title", "Http-Referer"} {
-		v := h.Get(k)
-		if v == "" {
-			continue
-		}
-		for _, m := range toolMarks {
-			if containsFold(v, m.mark) {
-				return m.tool
-			}
+	if t := userAgents.toolOf(h.Get("User-Agent")); t != "" {
+		return t
+	}
+	for _, k := range [...]string{"Originator", "X-Title", "Http-Referer"} {
+		if t := toolIn(h.Get(k)); t != "" {
+			return t
 		}
 	}
 	return ""
+}
+
+// toolIn is the tool whose mark v holds, or "".
+func toolIn(v string) string {
+	if v == "" {
+		return ""
+	}
+	for _, m := range toolMarks {
+		if containsFold(v, m.mark) {
+			return m.tool
+		}
+	}
+	return ""
+}
+
+// userAgents remembers what toolIn said of the User-Agents seen: a
+// client sends the same one with every request, and matching it against
+// every mark cost a percent of an agent request's CPU.
+var userAgents = uaMemo{seen: map[string]string{}}
+
+// uaMemo bounds what it keeps (User-Agents are the client's to choose).
+type uaMemo struct {
+	mu   sync.RWMutex
+	seen map[string]string
+}
+
+const (
+	maxUAMemo    = 256 // User-Agents remembered
+	maxUAMemoLen = 512 // longer ones are matched every time
+)
+
+func (m *uaMemo) toolOf(ua string) string {
+	if ua == "" || len(ua) > maxUAMemoLen {
+		return toolIn(ua)
+	}
+	m.mu.RLock()
+	t, ok := m.seen[ua]
+	m.mu.RUnlock()
+	if ok {
+		return t
+	}
+	t = toolIn(ua)
+	m.mu.Lock()
+	if len(m.seen) < maxUAMemo {
+		m.seen[ua] = t
+	}
+	m.mu.Unlock()
+	return t
 }
 
 // containsFold reports whether s contains lower, ignoring ASCII case

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -39,6 +40,28 @@ func TestToolOf(t *testing.T) {
 	h := http.Header{"User-Agent": {"GeminiCLI-tui/0.61.0/mock-model (linux; x64; terminal)"}}
 	if n := testing.AllocsPerRun(100, func() { _ = ToolOf(h) }); n != 0 {
 		t.Fatalf("ToolOf allocates %v times per request", n)
+	}
+	// The same answers from memory (every case again), and a client
+	// choosing a new User-Agent each time fills it only so far.
+	for _, c := range cases {
+		h := http.Header{}
+		for k, v := range c.hdr {
+			h.Set(k, v)
+		}
+		if got := ToolOf(h); got != c.want {
+			t.Errorf("again %v: %q, want %q", c.hdr, got, c.want)
+		}
+	}
+	for i := range 2 * maxUAMemo {
+		if got := ToolOf(http.Header{"User-Agent": {fmt.Sprintf("claude-cli/%d", i)}}); got != "claude-code" {
+			t.Fatalf("User-Agent %d: %q", i, got)
+		}
+	}
+	userAgents.mu.RLock()
+	n := len(userAgents.seen)
+	userAgents.mu.RUnlock()
+	if n > maxUAMemo {
+		t.Fatalf("%d User-Agents remembered", n)
 	}
 }
 
