@@ -327,8 +327,11 @@ func (w *Walker) splice(b []byte, f func(key, value []byte), rec *recorder, root
 	n := sort.Search(len(e.spans), func(i int) bool { return e.spans[i].start >= from })
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	move := base + uintptr(int(delta)) - e.base // wraps when b sits lower: sums wrap back
-	for _, s := range e.spans[n:] {
-		w.spans = append(w.spans, span{s.start + move, s.end + move})
+	first := len(w.spans)
+	w.spans = append(w.spans, e.spans[n:]...)
+	for i := first; i < len(w.spans); i++ {
+		w.spans[i].start += move
+		w.spans[i].end += move
 	}
 	end := len(b)
 	for end > 0 && isSpace(b[end-1]) {
@@ -445,18 +448,20 @@ func (w *Walker) restore(b []byte, e *prefixEntry, k int, f func(key, value []by
 	n := sort.Search(len(e.spans), func(i int) bool { return e.spans[i].start >= at })
 	delta := uintptr(unsafe.Pointer(unsafe.SliceData(b))) - e.base
 	depth := 0
-	for _, s := range e.spans[:n] {
+	w.spans = append(w.spans, e.spans[:n]...) // one copy, then moved in place
+	for i := range w.spans {
+		s := &w.spans[i]
 		if s.end > at { // a container open at the point
 			if depth >= int(from.depth) {
 				w.Reset()
 				return nil
 			}
-			from.open[depth] = int32(len(w.spans))
+			from.open[depth] = int32(i)
 			depth++
-			w.spans = append(w.spans, span{start: s.start + delta})
+			s.start, s.end = s.start+delta, 0
 			continue
 		}
-		w.spans = append(w.spans, span{s.start + delta, s.end + delta})
+		s.start, s.end = s.start+delta, s.end+delta
 	}
 	if depth != int(from.depth) {
 		w.Reset()
