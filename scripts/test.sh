@@ -25,8 +25,10 @@ step() { # step NAME command...
 }
 
 go_tests() {
-  # The notification tests need a session bus of their own.
-  dbus-run-session -- go test -race -count=1 -timeout 15m -tags webkit2_41 ./backend/... ./app/...
+  # The notification tests need a session bus of their own. The bench's
+  # tools (scripts/bench: the load generator's bodies, turns and report)
+  # are tested too.
+  dbus-run-session -- go test -race -count=1 -timeout 15m -tags webkit2_41 ./backend/... ./app/... ./scripts/...
 }
 
 # The .deb (nfpm) must be accepted by apt. SKIP, with a message, where
@@ -65,9 +67,9 @@ fuzz_smoke() {
 # gofmt, go vet, staticcheck, a tidy go.mod and svelte-check: each finding fails.
 static_checks() {
   local rc=0 out
-  out=$(gofmt -l backend app main.go) && [ -z "$out" ] || { echo "gofmt: files need formatting:"; echo "$out"; rc=1; }
-  go vet -tags webkit2_41 ./backend/... ./app/... || rc=1
-  "$(go env GOPATH)/bin/staticcheck" -tags webkit2_41 ./backend/... ./app/... || rc=1
+  out=$(gofmt -l backend app scripts main.go) && [ -z "$out" ] || { echo "gofmt: files need formatting:"; echo "$out"; rc=1; }
+  go vet -tags webkit2_41 ./backend/... ./app/... ./scripts/... || rc=1
+  "$(go env GOPATH)/bin/staticcheck" -tags webkit2_41 ./backend/... ./app/... ./scripts/... || rc=1
   go mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy (run go mod tidy)"; rc=1; }
   (cd frontend && npm run --silent check) || rc=1
   return $rc

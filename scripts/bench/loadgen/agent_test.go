@@ -118,3 +118,28 @@ func firstDiff(a, b []byte) int {
 	}
 	return min(len(a), len(b))
 }
+
+// The agent targets judge the 664 KB Claude rows; a CPU line says how it
+// compares with the bare proxy measured in the same run, when there is one.
+func TestAgentTargetsShowTheFloor(t *testing.T) {
+	row := func(upstream string, stream, floor bool, cpu, fcpu float64) agg {
+		return agg{key: scenKey{"agent-claude-664k-" + upstream, 8}, stream: stream, cpu: cpu, hasFloor: floor, fCPU: fcpu,
+			rssPeak: 70 << 10, abytes: 30_000, bodyBytes: 664_000, shape: "claude", dialect: "anthropic", upstream: upstream}
+	}
+	var out bytes.Buffer
+	printAgent(&out, &records{}, []agg{
+		row("anthropic", false, true, 0.45, 0.9),
+		row("anthropic", true, true, 0.6, 1.0),
+		row("openai", false, false, 1.6, 0),
+	})
+	got := out.String()
+	for _, want := range []string{
+		"PASS  pass-through anthropic → anthropic JSON: CPU/request ≤ 0.5 ms  0.450 ms (0.50× the bare proxy's 0.900 ms in this run)",
+		"MISS  pass-through anthropic → anthropic SSE: CPU/request ≤ 0.5 ms   0.600 ms (0.60× the bare proxy's 1.000 ms in this run)",
+		"PASS  translated anthropic → openai JSON: CPU/request ≤ 2.5 ms       1.600 ms\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the report lacks %q:\n%s", want, got)
+		}
+	}
+}
