@@ -136,7 +136,7 @@ value:
 				if rec != nil {
 					rec.top(b, key, vstart, i)
 					// The rest may be a remembered body's end (splice).
-					if rec.tail.e != nil && i == rec.tail.at && rec.notes.State() == rec.tail.notes {
+					if rec.tail.e != nil && i == rec.tail.at && rec.notes.State() == rec.tail.e.tails[rec.tail.j].notes {
 						w.splice(b, f, rec, open[0])
 						return true
 					}

@@ -115,10 +115,9 @@ const maxTails = 16
 // tailMatch is where a body being scanned ends as a remembered one does:
 // from at on, it is e's body from its j-th tail mark on.
 type tailMatch struct {
-	e     *prefixEntry
-	j     int
-	at    int
-	notes uint64
+	e  *prefixEntry
+	j  int
+	at int
 }
 
 // resumePoint is the scan's state between two elements of an array.
@@ -258,8 +257,7 @@ func (e *prefixEntry) tailIn(b []byte, after int) tailMatch {
 	if best < 0 {
 		return tailMatch{}
 	}
-	m := &e.tails[best]
-	return tailMatch{e: e, j: best, at: int(m.at) + delta, notes: m.notes}
+	return tailMatch{e: e, j: best, at: int(e.tails[best].at) + delta}
 }
 
 // tailMarks marks the top-level boundaries of a scanned body b from the
@@ -307,7 +305,8 @@ func tailMarks(b []byte, rec *recorder) []tailMark {
 // remembered ones, moved to b. What a scan would find there is what it
 // found then, since it starts in the same state (the root object's top
 // level, after a member, with the same notes) on the same bytes. root is
-// the root object's span.
+// the root object's span; it closes where the remembered one did (the
+// root is a scan's first span).
 func (w *Walker) splice(b []byte, f func(key, value []byte), rec *recorder, root int32) {
 	t := &rec.tail
 	e := t.e
@@ -333,16 +332,10 @@ func (w *Walker) splice(b []byte, f func(key, value []byte), rec *recorder, root
 		w.spans[i].start += move
 		w.spans[i].end += move
 	}
-	end := len(b)
-	for end > 0 && isSpace(b[end-1]) {
-		end--
-	}
-	w.spans[root].end = base + uintptr(end)
+	w.spans[root].end = e.spans[0].end + move
 	rec.notes.SetState(e.endNotes)
 	rec.spliced = true
 }
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // segmentSum is a resume point's hash.
 func segmentSum(seg []byte) xxh3.Uint128 { return xxh3.Hash128Seed(seg, prefixSeed) }
