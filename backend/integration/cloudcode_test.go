@@ -306,13 +306,24 @@ func TestCloudCode401RefreshesAndRetries(t *testing.T) {
 	if _, err := askCC(t, g, model); err != nil {
 		t.Fatal(err)
 	}
-	first := cc.seen()[len(cc.seen())-1].token
+	// The requests themselves: the sign-in's background calls (project,
+	// quota) may run with the old token around them.
+	generations := func() []ccCall {
+		var out []ccCall
+		for _, c := range cc.seen() {
+			if strings.HasSuffix(c.path, "enerateContent") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	first := generations()[len(generations())-1].token
 	cc.revoke(first)
 	out, err := askCC(t, g, model)
 	if err != nil || out.Text != helloText(dGemini) {
 		t.Fatalf("after a revoked token: %+v, %v", out, err)
 	}
-	calls := cc.seen()
+	calls := generations() // the request and its retry last
 	last := calls[len(calls)-2:]
 	if last[0].token != first || last[1].token == first || !strings.HasPrefix(last[1].token, "at-") {
 		t.Errorf("tokens %q then %q; want the revoked one, then a new one", last[0].token, last[1].token)
