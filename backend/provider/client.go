@@ -266,10 +266,33 @@ func (m *multiBytes) Len() int {
 // would otherwise be three writes, the model a loopback segment of its own.
 // Where w cannot gather, net.Buffers writes each part in turn.
 func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
+	if bw, ok := w.(buffersWriter); ok {
+		n, err := bw.WriteBuffers(m.parts)
+		m.drop(n)
+		return n, err
+	}
 	bufs := net.Buffers(m.parts)
 	n, err := bufs.WriteTo(w)
 	m.parts = bufs // what is left, after an error
 	return n, err
+}
+
+// buffersWriter is a connection that gathers pieces in one write of its
+// own (rawsock.Conn); net.Buffers gathers only for net's own types.
+type buffersWriter interface {
+	WriteBuffers([][]byte) (int64, error)
+}
+
+// drop forgets the first n bytes of the parts.
+func (m *multiBytes) drop(n int64) {
+	for n > 0 && len(m.parts) > 0 {
+		if n < int64(len(m.parts[0])) {
+			m.parts[0] = m.parts[0][n:]
+			return
+		}
+		n -= int64(len(m.parts[0]))
+		m.parts = m.parts[1:]
+	}
 }
 
 // Close releases the hold on the parts, once: net/http closes a request

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net"
+
+	"switchboard/backend/internal/rawsock"
 )
 
 // wholeWriteConn is an upstream connection that takes an in-memory request
@@ -46,6 +48,6 @@ func wholeWrites(dial func(ctx context.Context, network, addr string) (net.Conn,
 		if err != nil {
 			return nil, err
 		}
-		return wholeWriteConn{c}, nil
+		return wholeWriteConn{rawsock.Wrap(c)}, nil
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"switchboard/backend/internal/rawsock"
 )
 
 // Server is the one HTTP listener.
@@ -126,7 +128,7 @@ func Start(ln net.Listener, h http.Handler, log *slog.Logger, o Options) *Server
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}}
 	go func() {
-		err := s.srv.Serve(headerLimitListener{Listener: ln, answer: o.TooLarge})
+		err := s.srv.Serve(headerLimitListener{Listener: rawsock.Listener(ln), answer: o.TooLarge})
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}

@@ -1,0 +1,42 @@
+// Package rawsock moves bytes through the gateway's TCP sockets with system
+// calls the Go scheduler is not told about.
+//
+// Why: Go's sockets are non-blocking, so a read or write never waits; it
+// only copies. Yet net marks the goroutine's P as "in a system call" around
+// each one, and the runtime's monitor thread (sysmon) takes the P away from
+// any call that outlasts its tick (20 µs while busy) to hand it to another
+// thread. Writing an agent's 664 KB turn into a loopback socket copies for
+// 50–100 µs, so nearly every large request paid for a hand-off: a thread
+// woken, two context switches, and sysmon kept polling at its fastest. A raw
+// call keeps the P for the copy, which is CPU work the P would wait for
+// anyway. Waiting for the socket (EAGAIN) still goes through the poller, so
+// deadlines and cancellation work as before.
+package rawsock
+
+import (
+	"net"
+)
+
+// Wrap returns c with raw reads and writes where the platform has them
+// (Linux), else c itself.
+func Wrap(c net.Conn) net.Conn {
+	if tc, ok := c.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil && supported {
+			return &Conn{TCPConn: tc, raw: rc}
+		}
+	}
+	return c
+}
+
+// Listener wraps every connection ln accepts (Wrap).
+func Listener(ln net.Listener) net.Listener { return listener{ln} }
+
+type listener struct{ net.Listener }
+
+func (l listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return Wrap(c), nil
+}
