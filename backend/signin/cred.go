@@ -47,6 +47,11 @@ type cred struct {
 	pending *record
 
 	signedOut atomic.Bool
+	// replaced: Manager.adopt put another credential in this one's place
+	// (tokens another process stored); whoever still holds this one is
+	// sent to it (successor) rather than refreshing the replaced tokens.
+	replaced atomic.Bool
+	id       string // the account's id, fixed (rec changes under mu)
 }
 
 var _ provider.Credential = (*cred)(nil)
@@ -59,12 +64,34 @@ type flight struct {
 }
 
 // NeedsSignIn implements provider.Credential.
-func (c *cred) NeedsSignIn() bool { return c.signedOut.Load() }
+func (c *cred) NeedsSignIn() bool {
+	if n := c.successor(); n != nil {
+		return n.NeedsSignIn()
+	}
+	return c.signedOut.Load()
+}
+
+// successor is the credential that replaced c, nil while c is the live
+// one (or its account is gone: Retain signed it out then).
+func (c *cred) successor() *cred {
+	if !c.replaced.Load() {
+		return nil
+	}
+	c.m.mu.Lock()
+	defer c.m.mu.Unlock()
+	if n := c.m.creds[c.id]; n != c {
+		return n
+	}
+	return nil
+}
 
 // Access implements provider.Credential: the current token while it is
 // fresh, a background refresh inside the lead time, a wait for the
 // refresh once it has expired; then what the vendor's upstream takes.
 func (c *cred) Access(ctx context.Context) (provider.Access, error) {
+	if n := c.successor(); n != nil {
+		return n.Access(ctx)
+	}
 	base, err := c.signedInAccess(ctx)
 	if err != nil {
 		return base, err
@@ -91,6 +118,9 @@ func (c *cred) upstream(ctx context.Context, base provider.Access, rejected stri
 // BaseURL is that API's for vendors that trade tokens (the config's
 // sign_in.api_url when set), the account's otherwise.
 func (c *cred) SignedInAccess(ctx context.Context) (provider.Access, error) {
+	if n := c.successor(); n != nil {
+		return n.SignedInAccess(ctx)
+	}
 	a, err := c.signedInAccess(ctx)
 	if err != nil {
 		return a, err
@@ -140,6 +170,9 @@ func (c *cred) signedInAccess(ctx context.Context) (provider.Access, error) {
 // Reauthorize implements provider.Credential: after a 401 on rejected,
 // refresh once, unless another request has already replaced that token.
 func (c *cred) Reauthorize(ctx context.Context, rejected string) (provider.Access, error) {
+	if n := c.successor(); n != nil {
+		return n.Reauthorize(ctx, rejected)
+	}
 	if _, ok := vendors[c.rec.ProviderID].(exchanger); ok {
 		// The upstream refused the exchanged token: exchange again (the
 		// vendor refreshes the sign-in's own token through Access if needed).
@@ -208,12 +241,16 @@ func (c *cred) run(f *flight) {
 	rec, pending := c.rec, c.pending
 	c.mu.Unlock()
 	var err error
+	stored := false
 	if pending != nil { // the last refresh's tokens still wait to be stored
 		rec = *pending
 	} else {
 		rec, err = c.refresh(ctx, rec)
+		if errors.Is(err, oauth.ErrInvalidGrant) {
+			rec, stored, err = c.rotatedElsewhere(ctx, rec, err)
+		}
 	}
-	if err == nil {
+	if err == nil && !stored {
 		err = c.persist(ctx, rec)
 	}
 	c.mu.Lock()
@@ -235,6 +272,28 @@ func (c *cred) run(f *flight) {
 	default:
 		f.err = c.transientLocked(ctx, rec, err)
 	}
+}
+
+// rotatedElsewhere looks again at the stored sign-in after its refresh
+// token was refused: when the store holds another one, someone else
+// rotated it (a refresh in another process, `switchboard login`), and the
+// sign-in is not lost. Its access token is taken as stored while it is
+// valid (stored: nothing to write), else its refresh token is traded. The
+// refusal stands when the store has nothing newer.
+func (c *cred) rotatedElsewhere(ctx context.Context, used record, refused error) (record, bool, error) {
+	recs, err := c.m.db.load(ctx, used.AccountID)
+	if err != nil || len(recs) == 0 {
+		return used, false, refused
+	}
+	s := recs[0]
+	if s.Refresh == "" || s.Refresh == used.Refresh || s.State == stateNeedsSignIn {
+		return used, false, refused
+	}
+	if s.Access != "" && (s.Expiry.IsZero() || c.m.now().Before(s.Expiry)) {
+		return s, true, nil
+	}
+	rec, err := c.refresh(ctx, s)
+	return rec, false, err
 }
 
 // refresh trades the refresh token; the result keeps what the server did

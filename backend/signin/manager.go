@@ -185,25 +185,48 @@ func (m *Manager) Credential(ctx context.Context, accountID string) (provider.Cr
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("signin: account %s has no stored sign-in; sign in again", accountID)
 	}
-	return m.adopt(recs[0]), nil
+	return m.adoptNew(recs[0]), nil
 }
 
 // adopt makes (or replaces) the live credential for a stored record.
 func (m *Manager) adopt(r record) *cred {
+	c := m.newCred(r)
+	m.mu.Lock()
+	if old := m.creds[r.AccountID]; old != nil {
+		old.replaced.Store(true) // anyone still holding it is sent to c
+	}
+	m.creds[r.AccountID] = c
+	m.mu.Unlock()
+	m.poke()
+	return c
+}
+
+// adoptNew is adopt for an account first loaded, unless another caller
+// loaded it meanwhile: that one is kept. Two routing rebuilds at once (an
+// import and the watch on other processes) both load a new account; had
+// the second replaced the first while it refreshed, it would hold the
+// refresh token the first had just rotated away, and sign the account out.
+func (m *Manager) adoptNew(r record) *cred {
+	c := m.newCred(r)
+	m.mu.Lock()
+	if old := m.creds[r.AccountID]; old != nil {
+		m.mu.Unlock()
+		return old
+	}
+	m.creds[r.AccountID] = c
+	m.mu.Unlock()
+	m.poke()
+	return c
+}
+
+func (m *Manager) newCred(r record) *cred {
 	e, _ := m.entry(r.ProviderID)
 	lead := e.RefreshLead
 	if lead <= 0 {
 		lead = 5 * time.Minute
 	}
-	c := &cred{m: m, rec: r, lead: lead}
+	c := &cred{m: m, rec: r, lead: lead, id: r.AccountID}
 	c.signedOut.Store(r.State == stateNeedsSignIn)
-	m.mu.Lock()
-	if old := m.creds[r.AccountID]; old != nil {
-		old.signedOut.Store(true) // anyone still holding it must not refresh the replaced tokens
-	}
-	m.creds[r.AccountID] = c
-	m.mu.Unlock()
-	m.poke()
 	return c
 }
 
@@ -416,6 +439,19 @@ func (m *Manager) Sync(ctx context.Context) (bool, error) {
 		}
 	}
 	rows.Close()
+	// What each live credential holds before the store is read: a refresh
+	// that lands while it is read must not be undone by the older row.
+	live := make(map[string]tokens, len(ids))
+	for _, id := range ids {
+		m.mu.Lock()
+		c := m.creds[id]
+		m.mu.Unlock()
+		if c != nil {
+			c.mu.Lock()
+			live[id] = c.rec.tokens
+			c.mu.Unlock()
+		}
+	}
 	changed := false
 	for _, id := range ids {
 		recs, err := m.db.load(ctx, id)
@@ -431,7 +467,10 @@ func (m *Manager) Sync(ctx context.Context) (bool, error) {
 		}
 		c.mu.Lock()
 		same := c.rec.tokens == recs[0].tokens && c.rec.State == recs[0].State
-		busy := c.flight != nil
+		// busy, or its tokens changed since they were read above: this
+		// process refreshed meanwhile, and the row read is older than
+		// what it holds (its own log row brings it back here).
+		busy := c.flight != nil || c.rec.tokens != live[id]
 		c.mu.Unlock()
 		if !same && !busy {
 			m.adopt(recs[0])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +22,7 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/ir"
 	"switchboard/backend/oauth/idpsim"
+	"switchboard/backend/provider"
 	"switchboard/backend/route"
 	"switchboard/backend/secret"
 	"switchboard/backend/store"
@@ -504,5 +506,127 @@ func TestImportThenFirstUseRefreshes(t *testing.T) {
 	}
 	if r.count(`SELECT count(*) FROM accounts WHERE name = 'bad'`) != 0 {
 		t.Error("a failed import stored an account")
+	}
+}
+
+// Routing rebuilds that run at once (an import and the watch on other
+// processes) load a new account together; they must share one credential,
+// or the second would replace the first while it refreshes and keep the
+// refresh token the first had just rotated away.
+func TestConcurrentFirstLoadsShareOneCredential(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	for round := range 5 { // the loads overlap in most rounds, not all
+		m2 := r.manager() // nothing loaded yet
+		var wg sync.WaitGroup
+		got := make([]provider.Credential, 20)
+		start := make(chan struct{})
+		for i := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				c, err := m2.Credential(ctxT(t), id)
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = c
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, c := range got {
+			if c != got[0] {
+				t.Fatalf("round %d: load %d made another credential than load 0", round, i)
+			}
+			if c.NeedsSignIn() {
+				t.Fatalf("round %d: load %d: a first load signed the account out", round, i)
+			}
+		}
+	}
+}
+
+// A refresh token refused because another holder of the sign-in rotated
+// it (another process refreshed and stored its tokens) does not sign the
+// account out: the stored tokens are taken, used as they are while the
+// access token is valid, refreshed when it is not.
+func TestRefusedRefreshTakesTheTokensRotatedElsewhere(t *testing.T) {
+	for _, storedExpired := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stored access expired %v", storedExpired), func(t *testing.T) {
+			r := newRig(t)
+			id := r.signIn("me")
+			here, _ := r.m.Credential(ctxT(t), id)
+			other, _ := r.manager().Credential(ctxT(t), id) // another process's
+			first, _ := here.Access(ctxT(t))
+			// The other process's request saw the token rejected: it rotates
+			// the refresh token and stores the new tokens.
+			theirs, err := other.Reauthorize(ctxT(t), first.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := func() (n int) { r.idp.Set(func(s *idpsim.Server) { n = s.RefreshCalls }); return }
+			wantCalls := 2 // theirs, then this one's refused
+			var acc provider.Access
+			if storedExpired {
+				r.expire()    // every token issued so far has expired
+				wantCalls = 3 // and the stored refresh token traded
+				acc, err = here.Access(ctxT(t))
+			} else {
+				acc, err = here.Reauthorize(ctxT(t), first.Token)
+			}
+			if err != nil {
+				t.Fatalf("after another process rotated the refresh token: %v", err)
+			}
+			if here.NeedsSignIn() || r.outs.Load() != 0 {
+				t.Fatal("the account was signed out")
+			}
+			if n := calls(); n != wantCalls {
+				t.Errorf("%d refresh calls, want %d", n, wantCalls)
+			}
+			switch {
+			case !storedExpired && acc.Token != theirs.Token:
+				t.Errorf("token %q, want the one the other process stored", acc.Token)
+			case storedExpired && acc.Token == theirs.Token:
+				t.Error("the stored, expired access token was handed out")
+			}
+			// What is stored now is what this manager uses.
+			c3, _ := r.manager().Credential(ctxT(t), id)
+			if c3.(*cred).rec.Access != acc.Token {
+				t.Error("the store does not hold the tokens in use")
+			}
+		})
+	}
+}
+
+// Tokens another process stored replace the live ones at the next Sync;
+// a request that still holds the replaced credential is served by the
+// new one, not told to sign in again.
+func TestSyncedTokensServeHoldersOfTheReplacedCredential(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	held, _ := r.m.Credential(ctxT(t), id)
+	if _, err := r.m.Sync(ctxT(t)); err != nil { // sets the mark
+		t.Fatal(err)
+	}
+	first, _ := held.Access(ctxT(t))
+	other, _ := r.manager().Credential(ctxT(t), id)
+	theirs, err := other.Reauthorize(ctxT(t), first.Token) // another process rotates and stores
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := r.m.Sync(ctxT(t)); err != nil || !changed {
+		t.Fatalf("Sync = %v, %v; want the other process's tokens adopted", changed, err)
+	}
+	if held.NeedsSignIn() {
+		t.Fatal("the replaced credential reports the account signed out")
+	}
+	acc, err := held.Access(ctxT(t))
+	if err != nil || acc.Token != theirs.Token {
+		t.Fatalf("through the replaced credential: %q, %v; want the stored token", acc.Token, err)
+	}
+	var calls int
+	r.idp.Set(func(s *idpsim.Server) { calls = s.RefreshCalls })
+	if calls != 1 {
+		t.Errorf("%d refresh calls, want only the other process's", calls)
 	}
 }
