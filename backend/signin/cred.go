@@ -51,7 +51,9 @@ type cred struct {
 	// (tokens another process stored); whoever still holds this one is
 	// sent to it (successor) rather than refreshing the replaced tokens.
 	replaced atomic.Bool
-	id       string // the account's id, fixed (rec changes under mu)
+	// The account's id, provider and name never change; they are read
+	// without mu (rec is replaced under it).
+	id, provider, name string
 }
 
 var _ provider.Credential = (*cred)(nil)
@@ -103,7 +105,7 @@ func (c *cred) Access(ctx context.Context) (provider.Access, error) {
 // the sign-in's own); a vendor that finds the sign-in revoked signs the
 // account out like a refused refresh.
 func (c *cred) upstream(ctx context.Context, base provider.Access, rejected string) (provider.Access, error) {
-	a, err := c.m.upstreamAccess(ctx, c.rec.ProviderID, c.rec.AccountID, base, rejected)
+	a, err := c.m.upstreamAccess(ctx, c.provider, c.id, base, rejected)
 	if errors.Is(err, oauth.ErrInvalidGrant) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -125,10 +127,10 @@ func (c *cred) SignedInAccess(ctx context.Context) (provider.Access, error) {
 	if err != nil {
 		return a, err
 	}
-	if v, ok := vendors[c.rec.ProviderID].(interface {
+	if v, ok := vendors[c.provider].(interface {
 		signInAPI(m *Manager, providerID string) (string, error)
 	}); ok {
-		if a.BaseURL, err = v.signInAPI(c.m, c.rec.ProviderID); err != nil {
+		if a.BaseURL, err = v.signInAPI(c.m, c.provider); err != nil {
 			return provider.Access{}, err
 		}
 	}
@@ -173,7 +175,7 @@ func (c *cred) Reauthorize(ctx context.Context, rejected string) (provider.Acces
 	if n := c.successor(); n != nil {
 		return n.Reauthorize(ctx, rejected)
 	}
-	if _, ok := vendors[c.rec.ProviderID].(exchanger); ok {
+	if _, ok := vendors[c.provider].(exchanger); ok {
 		// The upstream refused the exchanged token: exchange again (the
 		// vendor refreshes the sign-in's own token through Access if needed).
 		base, err := c.signedInAccess(ctx)
@@ -261,7 +263,7 @@ func (c *cred) run(f *flight) {
 	case err == nil:
 		c.rec, c.pending, c.failures, c.retryAt = rec, nil, 0, time.Time{}
 		f.access = c.accessLocked()
-		c.m.changed(c.rec.AccountID)
+		c.m.changed(c.id)
 	case errors.Is(err, errGone):
 		c.signedOut.Store(true)
 		f.err = &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: rec.ProviderID,
@@ -390,14 +392,14 @@ func (c *cred) transientLocked(ctx context.Context, rec record, cause error) err
 }
 
 func (c *cred) backoffError(now time.Time) error {
-	return &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: c.rec.ProviderID,
+	return &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: c.provider,
 		RetryAfter: c.retryAt.Sub(now),
-		Message:    "the sign-in " + c.rec.Name + " could not renew its token (" + c.rec.LastError + "); retrying at " + c.retryAt.UTC().Format(time.RFC3339)}
+		Message:    "the sign-in " + c.name + " could not renew its token (" + c.rec.LastError + "); retrying at " + c.retryAt.UTC().Format(time.RFC3339)}
 }
 
 func (c *cred) needsSignInError() error {
-	return &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: c.rec.ProviderID,
-		Message: "the sign-in " + c.rec.Name + " needs you to sign in again (Providers page or `switchboard login " + c.rec.ProviderID + "`)"}
+	return &ir.Error{Kind: ir.KindAuth, Status: http.StatusUnauthorized, Provider: c.provider,
+		Message: "the sign-in " + c.name + " needs you to sign in again (Providers page or `switchboard login " + c.provider + "`)"}
 }
 
 // leadLocked is how long before expiry to renew: the provider's lead, but

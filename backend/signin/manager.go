@@ -225,7 +225,7 @@ func (m *Manager) newCred(r record) *cred {
 	if lead <= 0 {
 		lead = 5 * time.Minute
 	}
-	c := &cred{m: m, rec: r, lead: lead, id: r.AccountID}
+	c := &cred{m: m, rec: r, lead: lead, id: r.AccountID, provider: r.ProviderID, name: r.Name}
 	c.signedOut.Store(r.State == stateNeedsSignIn)
 	return c
 }
@@ -338,7 +338,7 @@ func (m *Manager) Refresh(ctx context.Context, accountID string) error {
 		c.mu.Unlock()
 		return c.needsSignInError()
 	}
-	if _, ok := vendors[c.rec.ProviderID].(exchanger); ok && c.rec.Refresh == "" {
+	if _, ok := vendors[c.provider].(exchanger); ok && c.rec.Refresh == "" {
 		// A sign-in that never expires (GitHub's): renew the token the
 		// upstream takes instead.
 		c.mu.Unlock()
