@@ -439,38 +439,31 @@ func (m *Manager) Sync(ctx context.Context) (bool, error) {
 		}
 	}
 	rows.Close()
-	// What each live credential holds before the store is read: a refresh
-	// that lands while it is read must not be undone by the older row.
-	live := make(map[string]tokens, len(ids))
+	changed := false
 	for _, id := range ids {
 		m.mu.Lock()
 		c := m.creds[id]
 		m.mu.Unlock()
+		var held tokens // what c holds before the store is read
 		if c != nil {
 			c.mu.Lock()
-			live[id] = c.rec.tokens
+			held = c.rec.tokens
 			c.mu.Unlock()
 		}
-	}
-	changed := false
-	for _, id := range ids {
 		recs, err := m.db.load(ctx, id)
 		if err != nil || len(recs) == 0 {
 			continue
 		}
-		m.mu.Lock()
-		c := m.creds[id]
-		m.mu.Unlock()
 		if c == nil {
 			changed = true // a new account: the rebuild loads it
 			continue
 		}
 		c.mu.Lock()
 		same := c.rec.tokens == recs[0].tokens && c.rec.State == recs[0].State
-		// busy, or its tokens changed since they were read above: this
-		// process refreshed meanwhile, and the row read is older than
-		// what it holds (its own log row brings it back here).
-		busy := c.flight != nil || c.rec.tokens != live[id]
+		// busy, or its tokens changed while the row was read: this process
+		// refreshed meanwhile, and the row is older than what it holds (its
+		// own log row brings it back here).
+		busy := c.flight != nil || c.rec.tokens != held
 		c.mu.Unlock()
 		if !same && !busy {
 			m.adopt(recs[0])

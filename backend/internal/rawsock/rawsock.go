@@ -17,17 +17,6 @@ import (
 	"net"
 )
 
-// Wrap returns c with raw reads and writes where the platform has them
-// (Linux), else c itself.
-func Wrap(c net.Conn) net.Conn {
-	if tc, ok := c.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil && supported {
-			return &Conn{TCPConn: tc, raw: rc}
-		}
-	}
-	return c
-}
-
 // Listener wraps every connection ln accepts (Wrap).
 func Listener(ln net.Listener) net.Listener { return listener{ln} }
 

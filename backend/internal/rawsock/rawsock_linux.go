@@ -6,11 +6,28 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
 
-const supported = true
+// Wrap returns c with raw reads and writes when it is a TCP connection,
+// else c itself.
+func Wrap(c net.Conn) net.Conn {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return c
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return c
+	}
+	rw := &Conn{TCPConn: tc, raw: rc}
+	// The poller takes a function; made once here, with the call's
+	// arguments in rd and wr, a read or write allocates nothing.
+	rw.readFn, rw.writeFn = rw.readOnce, rw.writeOnce
+	return rw
+}
 
 // Conn is a TCP connection whose Read, Write and WriteBuffers copy with raw
 // system calls (see the package comment). Everything else is the
@@ -18,6 +35,32 @@ const supported = true
 type Conn struct {
 	*net.TCPConn
 	raw syscall.RawConn
+
+	rmu    sync.Mutex // one Read at a time uses rd
+	rd     reading
+	readFn func(fd uintptr) bool
+
+	wmu     sync.Mutex // one write at a time uses wr
+	wr      writing
+	writeFn func(fd uintptr) bool
+}
+
+// reading is one Read's arguments and results.
+type reading struct {
+	p     []byte
+	n     int
+	errno syscall.Errno
+}
+
+// writing is one gathered write's pieces, progress and results.
+type writing struct {
+	bufs  [][]byte
+	one   [1][]byte // Write's piece
+	skip  int       // bytes of bufs[0] already written
+	total int64
+	errno syscall.Errno
+	iov   []syscall.Iovec // grows past small for a body of many pieces
+	small [8]syscall.Iovec
 }
 
 // Read reads what the socket holds, waiting through the poller when it is
@@ -26,24 +69,12 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var errno syscall.Errno
-	err := c.raw.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-			switch e {
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false
-			}
-			n, errno = int(r), e
-			if e == 0 {
-				raceAfterRead(fd, p[:n])
-			}
-			return true
-		}
-	})
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.rd = reading{p: p}
+	err := c.raw.Read(c.readFn)
+	n, errno := c.rd.n, c.rd.errno
+	c.rd.p = nil // the caller's buffer is not kept
 	switch {
 	case err != nil:
 		return 0, c.opError("read", err)
@@ -55,72 +86,55 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+func (c *Conn) readOnce(fd uintptr) bool {
+	p := c.rd.p
+	for {
+		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch e {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		case 0:
+			raceAfterRead(fd, p[:r])
+		}
+		c.rd.n, c.rd.errno = int(r), e
+		return true
+	}
+}
+
 // Write writes all of p, waiting through the poller while the socket is
 // full.
 func (c *Conn) Write(p []byte) (int, error) {
-	bufs := [][]byte{p}
-	n, err := c.WriteBuffers(bufs)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wr.one[0] = p
+	n, err := c.writeLocked(c.wr.one[:])
+	c.wr.one[0] = nil
 	return int(n), err
+}
+
+// WriteBuffers writes the pieces in order with gathered writes (writev),
+// all of them unless an error stops it; it does not change bufs.
+func (c *Conn) WriteBuffers(bufs [][]byte) (int64, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeLocked(bufs)
 }
 
 // maxIovecs is what one writev takes (Linux's IOV_MAX is 1024).
 const maxIovecs = 1024
 
-// WriteBuffers writes the pieces in order with gathered writes (writev),
-// all of them unless an error stops it; it does not change bufs.
-func (c *Conn) WriteBuffers(bufs [][]byte) (int64, error) {
-	var total int64
-	var errno syscall.Errno
-	skip := 0 // bytes of bufs[0] already written
-	var small [8]syscall.Iovec
-	iov := small[:0]
-	err := c.raw.Write(func(fd uintptr) bool {
-		raceBeforeWrite(fd, bufs)
-		for {
-			for len(bufs) > 0 && skip == len(bufs[0]) {
-				bufs, skip = bufs[1:], 0
-			}
-			if len(bufs) == 0 {
-				return true
-			}
-			iov = iov[:0]
-			for i, b := range bufs {
-				if i == 0 {
-					b = b[skip:]
-				}
-				if len(b) == 0 {
-					continue
-				}
-				if len(iov) == maxIovecs {
-					break
-				}
-				v := syscall.Iovec{Base: &b[0]}
-				v.SetLen(len(b))
-				iov = append(iov, v)
-			}
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-			switch e {
-			case 0:
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false
-			default:
-				errno = e
-				return true
-			}
-			total += int64(r)
-			for n := int(r); n > 0; {
-				left := len(bufs[0]) - skip
-				if n < left {
-					skip += n
-					break
-				}
-				n -= left
-				bufs, skip = bufs[1:], 0
-			}
-		}
-	})
+func (c *Conn) writeLocked(bufs [][]byte) (int64, error) {
+	w := &c.wr
+	w.bufs, w.skip, w.total, w.errno = bufs, 0, 0, 0
+	if w.iov == nil {
+		w.iov = w.small[:0]
+	}
+	err := c.raw.Write(c.writeFn)
+	total, errno := w.total, w.errno
+	w.bufs = nil
+	clear(w.iov[:cap(w.iov)]) // nor the pieces' memory
 	switch {
 	case err != nil:
 		return total, c.opError("write", err)
@@ -128,6 +142,56 @@ func (c *Conn) WriteBuffers(bufs [][]byte) (int64, error) {
 		return total, c.opError("write", errno)
 	}
 	return total, nil
+}
+
+func (c *Conn) writeOnce(fd uintptr) bool {
+	w := &c.wr
+	raceBeforeWrite(fd, w.bufs)
+	for {
+		for len(w.bufs) > 0 && w.skip == len(w.bufs[0]) {
+			w.bufs, w.skip = w.bufs[1:], 0
+		}
+		if len(w.bufs) == 0 {
+			return true
+		}
+		iov := w.iov[:0]
+		for i, b := range w.bufs {
+			if i == 0 {
+				b = b[w.skip:]
+			}
+			if len(b) == 0 {
+				continue
+			}
+			if len(iov) == maxIovecs {
+				break
+			}
+			v := syscall.Iovec{Base: &b[0]}
+			v.SetLen(len(b))
+			iov = append(iov, v)
+		}
+		w.iov = iov
+		r, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		switch e {
+		case 0:
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		default:
+			w.errno = e
+			return true
+		}
+		w.total += int64(r)
+		for n := int(r); n > 0; {
+			left := len(w.bufs[0]) - w.skip
+			if n < left {
+				w.skip += n
+				break
+			}
+			n -= left
+			w.bufs, w.skip = w.bufs[1:], 0
+		}
+	}
 }
 
 // opError dresses err the way net's own errors look (a *net.OpError, so

@@ -176,3 +176,35 @@ func TestWrapLeavesOtherConnectionsAlone(t *testing.T) {
 		t.Fatal("Wrap changed a pipe")
 	}
 }
+
+// A read or write allocates nothing: the poller's function and the call's
+// state are made once per connection (a pass-through makes a dozen calls).
+func TestCallsDoNotAllocate(t *testing.T) {
+	w, r := pair(t, true)
+	raw := r.(*Conn)
+	msg := bytes.Repeat([]byte("x"), 4<<10)
+	pieces := [][]byte{msg[:100], msg[100:]}
+	buf := make([]byte, 16<<10)
+	drain := func(n int) {
+		for n > 0 {
+			m, err := raw.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n -= m
+		}
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := w.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		drain(len(msg))
+		if _, err := w.WriteBuffers(pieces); err != nil {
+			t.Fatal(err)
+		}
+		drain(len(msg))
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per write and read, want 0", allocs)
+	}
+}
