@@ -68,9 +68,10 @@ func TestGatewaySmoke(t *testing.T) {
 
 // A stream still open at shutdown ends with the dialect's error frame and
 // terminal frame, not a silent cut; the log row is flushed.
-func TestShutdownEndsOpenStreamsCleanly(t *testing.T) {
-	release := make(chan struct{})
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// stallingUpstream streams one chunk, then waits for release (or the call's
+// end) before its [DONE].
+func stallingUpstream(release <-chan struct{}) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, "data: "+`{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"partial"}}]}`+"\n\n")
 		w.(http.Flusher).Flush()
@@ -78,7 +79,13 @@ func TestShutdownEndsOpenStreamsCleanly(t *testing.T) {
 		case <-r.Context().Done():
 		case <-release:
 		}
+		io.WriteString(w, "data: [DONE]\n\n")
 	}))
+}
+
+func TestShutdownEndsOpenStreamsCleanly(t *testing.T) {
+	release := make(chan struct{})
+	up := stallingUpstream(release)
 	defer up.Close()
 	defer close(release)
 	old := DrainGrace
@@ -244,4 +251,53 @@ func startWithUpstream(t *testing.T, id, url string) (*Instance, mgmt.CreatedKey
 		t.Fatal(err)
 	}
 	return in, ck
+}
+
+// The gateway marks each request in the request log's traffic while it runs
+// (the writer writes while the gateway is idle: usage/traffic.go), streams
+// until their end, and unmarks it after, refusals included.
+func TestGatewayMarksItsRequestsForTheLogWriter(t *testing.T) {
+	release := make(chan struct{})
+	up := stallingUpstream(release)
+	defer up.Close()
+	in, ck := startWithUpstream(t, "fake", up.URL)
+	traffic := in.Recorder.Traffic()
+	send := func(key string) *http.Response {
+		req, _ := http.NewRequest("POST", "http://"+in.Server.Addr()+"/v1/chat/completions",
+			strings.NewReader(`{"model":"fake/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := send(ck.Secret)
+	first := make([]byte, 64)
+	if _, err := resp.Body.Read(first); err != nil {
+		t.Fatal(err)
+	}
+	if n := traffic.InFlight(); n != 1 {
+		t.Fatalf("%d requests in flight during a stream, want 1", n)
+	}
+	refused := send("sk-sb-not-a-key")
+	io.Copy(io.Discard, refused.Body)
+	refused.Body.Close()
+	if refused.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad key: status %d", refused.StatusCode)
+	}
+	if n := traffic.InFlight(); n != 1 {
+		t.Fatalf("%d requests in flight after a refusal, want the stream's 1", n)
+	}
+	close(release)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// The handler returns just after the last byte: wait for it, boundedly.
+	deadline := time.Now().Add(5 * time.Second)
+	for traffic.InFlight() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := traffic.InFlight(); n != 0 {
+		t.Fatalf("%d requests in flight after the stream ended", n)
+	}
 }

@@ -189,6 +189,11 @@ func (g *Gateway) routesInit() {
 // ServeHTTP authenticates, then dispatches. Nothing reads the body before
 // the key is verified.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.recorder != nil { // the request log writes while the gateway is idle
+		t := g.recorder.Traffic()
+		t.Start()
+		defer t.Done()
+	}
 	d := dialectOf(r)
 	if headerBytes(r) > maxClientHeaderBytes {
 		refuse(w, r, d, &ir.Error{Kind: ir.KindBadRequest, Status: http.StatusRequestHeaderFieldsTooLarge,

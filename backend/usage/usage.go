@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,18 +86,27 @@ type Recorder struct {
 	done    chan struct{}
 	once    sync.Once
 	batch   int
+	hold    int
 	every   time.Duration
 	stored  events.Signal
 	// observers see every row as it is recorded (key budgets, metrics).
 	observers atomic.Pointer[[]func(*Row)]
 	prices    atomic.Pointer[Prices]
+	traffic   Traffic
 }
 
 // Options tune the recorder.
 type Options struct {
-	QueueSize int           // default 8192
-	Batch     int           // rows per transaction, default 256
-	Every     time.Duration // max delay before a partial batch is written, default 250ms
+	QueueSize int // default 8192
+	// Rows are written as soon as the gateway is idle (traffic.go). Under
+	// load they wait for Batch rows (default 256) while requests run side
+	// by side, since a write stalls them all and must be short; for Hold
+	// rows (default 2048) while they come one at a time, since a write
+	// stalls only the next and must be rare; and never longer than Every
+	// (default 250ms: what a crash can lose).
+	Batch int
+	Hold  int
+	Every time.Duration
 }
 
 // NewRecorder starts the writer goroutine.
@@ -109,11 +117,15 @@ func NewRecorder(db *store.DB, log *slog.Logger, o Options) *Recorder {
 	if o.Batch <= 0 {
 		o.Batch = 256
 	}
+	if o.Hold <= 0 {
+		o.Hold = 2048
+	}
+	o.Hold = max(o.Hold, o.Batch)
 	if o.Every <= 0 {
 		o.Every = 250 * time.Millisecond
 	}
 	r := &Recorder{db: db, log: log, q: make(chan *Row, o.QueueSize), flushed: make(chan chan struct{}),
-		done: make(chan struct{}), batch: o.Batch, every: o.Every}
+		done: make(chan struct{}), batch: o.Batch, hold: o.Hold, every: o.Every}
 	go r.run()
 	return r
 }
@@ -163,6 +175,10 @@ func (r *Recorder) Record(row *Row) {
 	}
 }
 
+// Traffic is where the gateway marks its requests, so that rows are
+// written while it is idle (traffic.go).
+func (r *Recorder) Traffic() *Traffic { return &r.traffic }
+
 // Dropped counts rows lost to a full queue.
 func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
 
@@ -194,26 +210,43 @@ func (r *Recorder) Close() {
 func (r *Recorder) run() {
 	defer close(r.done)
 	buf := make([]*Row, 0, r.batch)
-	// The timer runs only while a partial batch waits: an idle app has no
-	// reason to wake.
-	t := time.NewTimer(r.every)
-	t.Stop()
-	defer t.Stop()
+	var (
+		first time.Time // when buf's first row came
+		seen  uint64    // requests begun, at the last look (traffic.go)
+		held  int       // text buf holds (bodies, when logged, are large)
+	)
+	// The tick runs only while rows wait: an idle app has no reason to wake.
+	tick := time.NewTimer(idleTick)
+	tick.Stop()
+	defer tick.Stop()
+	write := func() {
+		tick.Stop()
+		buf, held = r.write(buf, r.traffic.concurrent()), 0
+	}
 	for {
 		select {
 		case row, ok := <-r.q:
 			if !ok {
-				r.write(buf)
+				r.write(buf, false)
 				return
 			}
 			buf = append(buf, row)
-			if len(buf) >= r.batch {
-				buf = r.write(buf)
+			held += row.heldBytes()
+			if n := len(buf); n >= r.hold || held >= maxHeldBytes || n >= r.batch && r.traffic.concurrent() {
+				write()
 			} else if len(buf) == 1 {
-				t.Reset(r.every)
+				first = time.Now()
+				_, seen = r.traffic.idle(0)
+				tick.Reset(idleTick)
 			}
-		case <-t.C:
-			buf = r.write(buf)
+		case <-tick.C:
+			idle, s := r.traffic.idle(seen)
+			seen = s
+			if idle || time.Since(first) >= r.every {
+				write()
+			} else {
+				tick.Reset(idleTick)
+			}
 		case ack := <-r.flushed:
 			for drained := false; !drained; {
 				select {
@@ -227,10 +260,25 @@ func (r *Recorder) run() {
 					drained = true
 				}
 			}
-			buf = r.write(buf)
+			tick.Stop()
+			buf, held = r.write(buf, false), 0
 			close(ack)
 		}
 	}
+}
+
+const (
+	// idleTick is how often waiting rows look for the gateway to be idle:
+	// no request in flight and none begun since the last look.
+	idleTick = 2 * time.Millisecond
+	// maxHeldBytes writes the rows waiting once their text reaches it
+	// (with body logging on, each row can carry 128 KiB of bodies).
+	maxHeldBytes = 8 << 20
+)
+
+// heldBytes is the text w holds beyond its fixed fields.
+func (w *Row) heldBytes() int {
+	return len(w.ReqID) + len(w.Route) + len(w.ErrorMessage) + len(w.RequestBody) + len(w.ResponseBody) + len(w.Headers)
 }
 
 const insertSQL = `INSERT INTO request_logs(req_id, ts, key_name, client_dialect, endpoint, requested_model,
@@ -254,14 +302,15 @@ func (w *Row) appendInsertArgs(dst []any) []any {
 		w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
 }
 
-// write inserts rows in one transaction and returns buf emptied.
-func (r *Recorder) write(rows []*Row) []*Row {
+// write inserts rows in one transaction and returns buf emptied; stepped,
+// it yields to the requests between inserts (traffic.go).
+func (r *Recorder) write(rows []*Row, stepped bool) []*Row {
 	if len(rows) == 0 {
 		return rows
 	}
 	// A locked database is waited out (store.RetryLocked); the queue holds
 	// new rows meanwhile.
-	err := store.RetryLocked(func() error { return r.insert(rows) }, func(d time.Duration) {
+	err := store.RetryLocked(func() error { return r.insert(rows, stepped) }, func(d time.Duration) {
 		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", d)
 	})
 	if err != nil {
@@ -276,7 +325,8 @@ func (r *Recorder) write(rows []*Row) []*Row {
 }
 
 // insert writes rows in one transaction.
-func (r *Recorder) insert(rows []*Row) error {
+func (r *Recorder) insert(rows []*Row, stepped bool) error {
+	var s stepper
 	tx, err := r.db.Begin()
 	if err != nil {
 		return err
@@ -289,15 +339,16 @@ func (r *Recorder) insert(rows []*Row) error {
 	defer st.Close()
 	args := make([]any, 0, insertColumns)
 	for i, w := range rows {
-		if i%16 == 15 {
-			// Let request goroutines run: on one core a long batch of
-			// cgo inserts otherwise shows up as latency spikes.
-			runtime.Gosched()
+		if stepped && i > 0 {
+			s.step()
 		}
 		args = w.appendInsertArgs(args[:0])
 		if _, err := st.Exec(args...); err != nil {
 			return err
 		}
+	}
+	if stepped {
+		s.step()
 	}
 	return tx.Commit()
 }

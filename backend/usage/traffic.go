@@ -1,0 +1,81 @@
+package usage
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// The request log's writer shares the processor with the requests it logs.
+// An insert is a cgo call, and a goroutine in a cgo call keeps its P until
+// the runtime's monitor takes it back, which it does only after seeing the
+// call in two of its rounds (up to 20 ms once the process has been busy).
+// With one P (a one-core server, a gateway pinned to a core, or every P
+// busy) a write's inserts and commit (about 10 µs a row) are time in which
+// no request runs. Written every 256 rows at once, that slowed 0.4% of the
+// requests at c=1 by 2–3 ms, enough to move the p99. So the writer picks its
+// moments by the gateway's traffic:
+//   - idle (no request in flight, none begun for a tick): write now;
+//   - one request at a time: hold the rows (Options.Hold), then write them
+//     at once: the write stalls only the request that comes next, so it
+//     should be rare more than short;
+//   - requests side by side: write every Options.Batch rows, one insert at
+//     a time with the requests going first in between (stepper): a stall
+//     would hold every request in flight.
+
+// Traffic counts the gateway's requests, for the writer to see when it is
+// idle and whether requests run side by side.
+type Traffic struct {
+	inflight atomic.Int64
+	started  atomic.Uint64 // requests begun since the start
+}
+
+// Start marks a request in flight until Done.
+func (t *Traffic) Start() {
+	t.started.Add(1)
+	t.inflight.Add(1)
+}
+
+// Done ends a Start.
+func (t *Traffic) Done() { t.inflight.Add(-1) }
+
+// InFlight is how many requests are in flight.
+func (t *Traffic) InFlight() int64 { return t.inflight.Load() }
+
+// concurrent says more than one request is in flight.
+func (t *Traffic) concurrent() bool { return t.inflight.Load() > 1 }
+
+// idle says no request is in flight and none began since seen was taken;
+// it returns the count to compare with next time.
+func (t *Traffic) idle(seen uint64) (bool, uint64) {
+	s := t.started.Load()
+	return s == seen && t.inflight.Load() == 0, s
+}
+
+const (
+	// yieldFor is the stepper's sleep: it lets the network poller run, so
+	// requests whose data arrived go before the next insert
+	// (runtime.Gosched would not: the scheduler looks at its run queues,
+	// where the writer is, before the network).
+	yieldFor = 20 * time.Microsecond
+	// pollerSlept: a sleep that took this long was not cut short by
+	// network activity (the poller's shortest wait is 1 ms): nothing is
+	// arriving, and the next quietRun inserts follow without a sleep.
+	pollerSlept = 500 * time.Microsecond
+	quietRun    = 8
+)
+
+// stepper spaces a write's steps (its inserts and its commit) out.
+type stepper struct{ quiet int }
+
+// step returns when the next step may run.
+func (s *stepper) step() {
+	if s.quiet > 0 {
+		s.quiet--
+		return
+	}
+	t0 := time.Now()
+	time.Sleep(yieldFor)
+	if time.Since(t0) >= pollerSlept {
+		s.quiet = quietRun
+	}
+}
