@@ -116,7 +116,8 @@ func (m *modelRewriter) rewrite(raw []byte) []byte {
 	if done == 0 {
 		return raw
 	}
-	return append(m.out, raw[done:]...)
+	m.out = append(m.out, raw[done:]...) // kept grown for the next call
+	return m.out
 }
 
 func quoteJSON(s string) []byte {

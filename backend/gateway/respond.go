@@ -96,9 +96,17 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 // parsing them only to find errors, usage and the commit point.
 func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, up dialect.Codec) streamResult {
 	var res streamResult
-	tee := &teeReader{r: resp.Body, buf: make([]byte, 0, 4<<10)}
+	teeBuf, outBuf := borrowScratch(), borrowScratch()
+	tee := &teeReader{r: resp.Body, buf: *teeBuf}
 	x.skipDecode = plainDelta(up.Name())
 	names := newModelRewriter(up.Name(), x.req.Model)
+	names.out = *outBuf
+	// Every write below copies what it is given (into the response's
+	// buffer, or the log's), so the buffers are free when this returns.
+	defer func() {
+		releaseScratch(teeBuf, tee.buf)
+		releaseScratch(outBuf, names.out)
+	}()
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	// sentinel: the upstream's own terminal event ([DONE], message_stop) went by.
 	sentinel := false

@@ -3,6 +3,7 @@ package sse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -134,5 +135,46 @@ func TestCompleteEventBuffered(t *testing.T) {
 	}
 	if r.CompleteEventBuffered() {
 		t.Fatal("only an unfinished event is buffered: the writer must not wait for it")
+	}
+}
+
+// A pooled Reader starts each stream clean: nothing buffered, named or
+// counted from the stream it read before, even one it left midway.
+func TestBorrowedReadersStartClean(t *testing.T) {
+	for i := range 50 {
+		rd := Borrow(strings.NewReader(fmt.Sprintf("event: e%d\ndata: first %d\n\ndata: unread\n\n", i, i)))
+		ev, err := rd.Next()
+		if err != nil || string(ev.Name) != fmt.Sprintf("e%d", i) || string(ev.Data) != fmt.Sprintf("first %d", i) {
+			t.Fatalf("stream %d: %q|%q %v", i, ev.Name, ev.Data, err)
+		}
+		rd.Release() // midway: "data: unread" is still buffered
+
+		in := fmt.Sprintf("data: second %d\n\n", i)
+		rd = Borrow(strings.NewReader(in))
+		ev, err = rd.Next()
+		if err != nil || len(ev.Name) != 0 || string(ev.Data) != fmt.Sprintf("second %d", i) {
+			t.Fatalf("stream %d after reuse: %q|%q %v", i, ev.Name, ev.Data, err)
+		}
+		if _, err := rd.Next(); err != io.EOF {
+			t.Fatalf("stream %d: want EOF after its only event, got %v", i, err)
+		}
+		if rd.BytesRead() != len(in) {
+			t.Fatalf("stream %d: BytesRead %d, want %d", i, rd.BytesRead(), len(in))
+		}
+		rd.Release()
+	}
+}
+
+// A Reader goes back to the pool without a huge event's buffer, and without
+// the stream it read.
+func TestReleaseDropsWhatIsLarge(t *testing.T) {
+	big := "data: " + strings.Repeat("x", 2*maxKeptData) + "\n\n"
+	rd := Borrow(strings.NewReader(big))
+	if ev, err := rd.Next(); err != nil || len(ev.Data) != 2*maxKeptData {
+		t.Fatalf("big event: %d %v", len(ev.Data), err)
+	}
+	rd.Release()
+	if rd.data != nil || rd.br.Buffered() != 0 {
+		t.Fatalf("released reader keeps %d bytes of data, %d buffered", cap(rd.data), rd.br.Buffered())
 	}
 }
