@@ -1,9 +1,6 @@
 package usage
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // The request log's writer shares the processor with the requests it logs.
 // An insert is a cgo call, and a goroutine in a cgo call keeps its P until
@@ -18,9 +15,9 @@ import (
 //   - one request at a time: hold the rows (Options.Hold), then write them
 //     at once: the write stalls only the request that comes next, so it
 //     should be rare more than short;
-//   - requests side by side: write every Options.Batch rows, one insert at
-//     a time with the requests going first in between (stepper): a stall
-//     would hold every request in flight.
+//   - requests side by side: write every Options.Batch rows, letting the
+//     runnable requests in every 16 inserts: a stall holds every request in
+//     flight, so it must be short.
 
 // Traffic counts the gateway's requests, for the writer to see when it is
 // idle and whether requests run side by side.
@@ -49,33 +46,4 @@ func (t *Traffic) concurrent() bool { return t.inflight.Load() > 1 }
 func (t *Traffic) idle(seen uint64) (bool, uint64) {
 	s := t.started.Load()
 	return s == seen && t.inflight.Load() == 0, s
-}
-
-const (
-	// yieldFor is the stepper's sleep: it lets the network poller run, so
-	// requests whose data arrived go before the next insert
-	// (runtime.Gosched would not: the scheduler looks at its run queues,
-	// where the writer is, before the network).
-	yieldFor = 20 * time.Microsecond
-	// pollerSlept: a sleep that took this long was not cut short by
-	// network activity (the poller's shortest wait is 1 ms): nothing is
-	// arriving, and the next quietRun inserts follow without a sleep.
-	pollerSlept = 500 * time.Microsecond
-	quietRun    = 8
-)
-
-// stepper spaces a write's steps (its inserts and its commit) out.
-type stepper struct{ quiet int }
-
-// step returns when the next step may run.
-func (s *stepper) step() {
-	if s.quiet > 0 {
-		s.quiet--
-		return
-	}
-	t0 := time.Now()
-	time.Sleep(yieldFor)
-	if time.Since(t0) >= pollerSlept {
-		s.quiet = quietRun
-	}
 }

@@ -97,7 +97,7 @@ func TestWriterPicksItsMoments(t *testing.T) {
 				t.Fatalf("written %d rows before Batch waited", r.Written())
 			}
 			recordN(r, 1)
-			settle(time.Second) // stepped: sleeps between inserts
+			settle(time.Millisecond)
 			if r.Written() != 4 {
 				t.Fatalf("written %d, want the batch of 4", r.Written())
 			}

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -302,15 +303,15 @@ func (w *Row) appendInsertArgs(dst []any) []any {
 		w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
 }
 
-// write inserts rows in one transaction and returns buf emptied; stepped,
-// it yields to the requests between inserts (traffic.go).
-func (r *Recorder) write(rows []*Row, stepped bool) []*Row {
+// write inserts rows in one transaction and returns buf emptied; shared, it
+// lets runnable requests in between inserts (traffic.go).
+func (r *Recorder) write(rows []*Row, shared bool) []*Row {
 	if len(rows) == 0 {
 		return rows
 	}
 	// A locked database is waited out (store.RetryLocked); the queue holds
 	// new rows meanwhile.
-	err := store.RetryLocked(func() error { return r.insert(rows, stepped) }, func(d time.Duration) {
+	err := store.RetryLocked(func() error { return r.insert(rows, shared) }, func(d time.Duration) {
 		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", d)
 	})
 	if err != nil {
@@ -325,8 +326,7 @@ func (r *Recorder) write(rows []*Row, stepped bool) []*Row {
 }
 
 // insert writes rows in one transaction.
-func (r *Recorder) insert(rows []*Row, stepped bool) error {
-	var s stepper
+func (r *Recorder) insert(rows []*Row, shared bool) error {
 	tx, err := r.db.Begin()
 	if err != nil {
 		return err
@@ -339,16 +339,16 @@ func (r *Recorder) insert(rows []*Row, stepped bool) error {
 	defer st.Close()
 	args := make([]any, 0, insertColumns)
 	for i, w := range rows {
-		if stepped && i > 0 {
-			s.step()
+		if shared && i%16 == 15 {
+			// Requests side by side: those already runnable go between
+			// inserts (only those: the scheduler looks at its run queues,
+			// where the writer goes back, before the network).
+			runtime.Gosched()
 		}
 		args = w.appendInsertArgs(args[:0])
 		if _, err := st.Exec(args...); err != nil {
 			return err
 		}
-	}
-	if stepped {
-		s.step()
 	}
 	return tx.Commit()
 }
