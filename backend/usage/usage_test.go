@@ -73,8 +73,9 @@ func TestFullQueueDropsInsteadOfBlocking(t *testing.T) {
 	}
 }
 
-// A partial batch is written after Every, and the write wakes Stored's
-// waiters; with nothing queued the writer sleeps (no timer to wake for).
+// A partial batch is written (at once here: no request is in flight), and
+// the write wakes Stored's waiters; with nothing queued the writer sleeps
+// (no timer to wake for).
 func TestPartialBatchWrittenAndSignalled(t *testing.T) {
 	db := openDB(t)
 	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{Batch: 100, Every: 20 * time.Millisecond})
