@@ -96,17 +96,14 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 // parsing them only to find errors, usage and the commit point.
 func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, up dialect.Codec) streamResult {
 	var res streamResult
-	teeBuf, outBuf := borrowScratch(), borrowScratch()
-	tee := &teeReader{r: resp.Body, buf: *teeBuf}
+	bufs := borrowRelay()
+	tee := &teeReader{r: resp.Body, buf: bufs.tee}
 	x.skipDecode = plainDelta(up.Name())
 	names := newModelRewriter(up.Name(), x.req.Model)
-	names.out = *outBuf
+	names.out = bufs.out
 	// Every write below copies what it is given (into the response's
 	// buffer, or the log's), so the buffers are free when this returns.
-	defer func() {
-		releaseScratch(teeBuf, tee.buf)
-		releaseScratch(outBuf, names.out)
-	}()
+	defer func() { bufs.release(tee.buf, names.out) }()
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	// sentinel: the upstream's own terminal event ([DONE], message_stop) went by.
 	sentinel := false

@@ -43,25 +43,27 @@ func (t *teeReader) parsed() []byte {
 	return t.buf[:n]
 }
 
-// scratch keeps a pass-through stream's two small buffers (the tee's and the
-// model rewriter's) between streams, as sse.Borrow does its reader: with
-// the reader's, they were half the bytes a small stream allocated, and the
+// relayBufs are a pass-through stream's tee buffer and model rewriter's
+// output, kept between streams as sse.Borrow keeps its reader: with the
+// reader's, they were half the bytes a small stream allocated, and the
 // collector's pace shows in the p99 (scripts/bench.sh).
-var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+type relayBufs struct{ tee, out []byte }
 
-// maxKeptScratch: a buffer grown past it (a huge event) is left to the
+var relays = sync.Pool{New: func() any { return &relayBufs{tee: make([]byte, 0, 4<<10)} }}
+
+// maxKeptRelay: buffers grown past it (a huge event) are left to the
 // collector instead of staying pinned in the pool.
-const maxKeptScratch = 64 << 10
+const maxKeptRelay = 64 << 10
 
-func borrowScratch() *[]byte { return scratch.Get().(*[]byte) }
+func borrowRelay() *relayBufs { return relays.Get().(*relayBufs) }
 
-// releaseScratch gives back b, whose buffer is now used (it may have grown).
-func releaseScratch(b *[]byte, used []byte) {
-	if cap(used) > maxKeptScratch {
+// release gives the buffers back as tee and out left them (grown, maybe).
+func (b *relayBufs) release(tee, out []byte) {
+	if cap(tee) > maxKeptRelay || cap(out) > maxKeptRelay {
 		return
 	}
-	*b = used[:0]
-	scratch.Put(b)
+	b.tee, b.out = tee[:0], out[:0]
+	relays.Put(b)
 }
 
 // forward writes the bytes the parser has consumed (all of them when all is
@@ -153,12 +155,17 @@ type streamResult struct {
 func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamDecoder,
 	sink func(evs []ir.Event, last bool) bool) {
 	rd := sse.Borrow(body)
-	defer rd.Release()
-	defer func() { x.burst, x.eventIsDone = false, false }()
-	if t, ok := body.(*teeReader); ok {
-		t.rd = rd
-		defer func() { t.rd = nil }()
+	tee, _ := body.(*teeReader)
+	if tee != nil {
+		tee.rd = rd
 	}
+	defer func() {
+		x.burst, x.eventIsDone = false, false
+		if tee != nil {
+			tee.rd = nil
+		}
+		rd.Release()
+	}()
 	evs := make([]ir.Event, 0, 8)
 	for {
 		ev, err := rd.Next()

@@ -48,16 +48,19 @@ func NewReader(r io.Reader) *Reader { return NewReaderSize(r, MaxEventSize) }
 
 // NewReaderSize returns a Reader that refuses events larger than limit.
 func NewReaderSize(r io.Reader, limit int) *Reader {
-	// 4 KiB holds a typical burst of deltas; longer lines still work (see
-	// readLine) and 1,000 open streams cost 12 MiB less than with 16 KiB.
-	return &Reader{br: bufio.NewReaderSize(r, 4<<10), limit: limit}
+	return &Reader{br: bufio.NewReaderSize(r, readBufSize), limit: limit}
 }
+
+// readBufSize: 4 KiB holds a typical burst of deltas; longer lines still
+// work (see readLine) and 1,000 open streams cost 12 MiB less than with
+// 16 KiB.
+const readBufSize = 4 << 10
 
 // readers keeps Readers between streams: a gateway relays thousands of short
 // streams a second, and a fresh Reader's 4 KiB buffer was an eighth of the
 // bytes a small pass-through stream allocated (scripts/bench.sh: the
 // collector's pace, which shows in the p99).
-var readers = sync.Pool{New: func() any { return &Reader{br: bufio.NewReaderSize(nil, 4<<10)} }}
+var readers = sync.Pool{New: func() any { return &Reader{br: bufio.NewReaderSize(nil, readBufSize)} }}
 
 // maxKeptData: a Reader goes back to the pool without a data buffer grown
 // past this (one huge event must not stay pinned).
@@ -74,8 +77,7 @@ func Borrow(r io.Reader) *Reader {
 // Release gives a Borrowed Reader back. Neither it nor any Event it
 // returned may be used after.
 func (r *Reader) Release() {
-	r.br.Reset(nil)
-	r.name, r.data = r.name[:0], r.data[:0]
+	r.br.Reset(nil) // Next empties name and data
 	if cap(r.data) > maxKeptData {
 		r.data = nil
 	}

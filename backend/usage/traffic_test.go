@@ -21,6 +21,14 @@ func settle(d time.Duration) {
 	synctest.Wait()
 }
 
+// wantWritten fails t unless n rows are written; when says at what point.
+func wantWritten(t *testing.T, r *Recorder, n int64, when string) {
+	t.Helper()
+	if got := r.Written(); got != n {
+		t.Fatalf("written %d rows %s, want %d", got, when, n)
+	}
+}
+
 // withRecorder runs f in a synctest bubble with a recorder made with o.
 func withRecorder(t *testing.T, o Options, f func(t *testing.T, r *Recorder)) {
 	synctest.Test(t, func(t *testing.T) {
@@ -39,9 +47,7 @@ func TestWriterPicksItsMoments(t *testing.T) {
 		withRecorder(t, opts, func(t *testing.T, r *Recorder) {
 			recordN(r, 3)
 			settle(3 * idleTick)
-			if r.Written() != 3 {
-				t.Fatalf("written %d of 3 rows with no request in flight", r.Written())
-			}
+			wantWritten(t, r, 3, "with no request in flight")
 		})
 	})
 	t.Run("one request at a time: held until Hold rows", func(t *testing.T) {
@@ -50,20 +56,14 @@ func TestWriterPicksItsMoments(t *testing.T) {
 			tr.Start()
 			recordN(r, 10) // more than Batch, fewer than Hold
 			settle(time.Minute)
-			if r.Written() != 0 {
-				t.Fatalf("written %d rows while one request ran and fewer than Hold waited", r.Written())
-			}
+			wantWritten(t, r, 0, "while one request ran and fewer than Hold waited")
 			recordN(r, 6) // Hold reached
 			settle(time.Millisecond)
-			if r.Written() != 16 {
-				t.Fatalf("written %d, want the 16 held rows once Hold was reached", r.Written())
-			}
+			wantWritten(t, r, 16, "once Hold was reached")
 			recordN(r, 2)
 			tr.Done() // the gateway goes idle
 			settle(3 * idleTick)
-			if r.Written() != 18 {
-				t.Fatalf("written %d, want 18 once the gateway was idle", r.Written())
-			}
+			wantWritten(t, r, 18, "once the gateway was idle")
 		})
 	})
 	t.Run("a request begun since the last look is not idle", func(t *testing.T) {
@@ -77,13 +77,9 @@ func TestWriterPicksItsMoments(t *testing.T) {
 				tr.Done()
 				settle(idleTick / 2)
 			}
-			if r.Written() != 0 {
-				t.Fatalf("written %d rows while requests kept coming", r.Written())
-			}
+			wantWritten(t, r, 0, "while requests kept coming")
 			settle(5 * idleTick)
-			if r.Written() != 1 {
-				t.Fatalf("written %d, want 1 once they stopped", r.Written())
-			}
+			wantWritten(t, r, 1, "once they stopped")
 		})
 	})
 	t.Run("requests side by side: written every Batch rows", func(t *testing.T) {
@@ -93,14 +89,10 @@ func TestWriterPicksItsMoments(t *testing.T) {
 			tr.Start()
 			recordN(r, 3)
 			settle(time.Minute)
-			if r.Written() != 0 {
-				t.Fatalf("written %d rows before Batch waited", r.Written())
-			}
+			wantWritten(t, r, 0, "before Batch waited")
 			recordN(r, 1)
 			settle(time.Millisecond)
-			if r.Written() != 4 {
-				t.Fatalf("written %d, want the batch of 4", r.Written())
-			}
+			wantWritten(t, r, 4, "once Batch waited")
 			tr.Done()
 			tr.Done()
 		})
@@ -113,13 +105,9 @@ func TestWriterPicksItsMoments(t *testing.T) {
 			tr.Start() // a request that never ends
 			recordN(r, 2)
 			settle(4 * time.Second)
-			if r.Written() != 0 {
-				t.Fatalf("written %d before Every", r.Written())
-			}
+			wantWritten(t, r, 0, "before Every")
 			settle(2 * time.Second)
-			if r.Written() != 2 {
-				t.Fatalf("written %d, want 2 after Every", r.Written())
-			}
+			wantWritten(t, r, 2, "after Every")
 		})
 	})
 	t.Run("bodies: written when their text reaches the bound", func(t *testing.T) {
@@ -130,22 +118,18 @@ func TestWriterPicksItsMoments(t *testing.T) {
 				r.Record(&Row{ReqID: fmt.Sprint(i), Status: 200, RequestBody: body})
 			}
 			settle(time.Millisecond)
-			if r.Written() != 2 {
-				t.Fatalf("written %d, want the 2 rows holding %d bytes of bodies", r.Written(), maxHeldBytes)
-			}
+			wantWritten(t, r, 2, "once the bodies reached the bound")
 		})
 	})
 }
 
-// Flush writes what waits even with requests in flight (tests and the
-// shutdown path rely on it).
+// Flush writes what waits even with requests in flight (the tests that read
+// the log after a request rely on it).
 func TestFlushIgnoresTraffic(t *testing.T) {
 	r := NewRecorder(openDB(t), slog.New(slog.DiscardHandler), Options{Every: time.Hour})
 	defer r.Close()
 	r.Traffic().Start()
 	recordN(r, 5)
 	r.Flush()
-	if r.Written() != 5 {
-		t.Fatalf("written %d after Flush, want 5", r.Written())
-	}
+	wantWritten(t, r, 5, "after Flush")
 }

@@ -237,7 +237,7 @@ func (r *Recorder) run() {
 				write()
 			} else if len(buf) == 1 {
 				first = time.Now()
-				_, seen = r.traffic.idle(0)
+				seen = r.traffic.started.Load()
 				tick.Reset(idleTick)
 			}
 		case <-tick.C:
