@@ -3,6 +3,8 @@ package usage
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -132,4 +134,54 @@ func TestFlushIgnoresTraffic(t *testing.T) {
 	recordN(r, 5)
 	r.Flush()
 	wantWritten(t, r, 5, "after Flush")
+}
+
+// The writer checkpoints the WAL when it writes while the gateway is idle
+// and CheckpointRows were written since the last time; never under load
+// (store.WALAutoCheckpoint). A checkpoint is seen as the database file
+// growing: rows reach it only through one.
+func TestWriterCheckpointsWhenIdle(t *testing.T) {
+	o := Options{Batch: 4, Hold: 16, Every: 5 * time.Second, CheckpointRows: 8}
+	withRecorder(t, o, func(t *testing.T, r *Recorder) {
+		size := func() int64 {
+			fi, err := os.Stat(r.db.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fi.Size()
+		}
+		// Rows of a few KB: each would take the file a page further.
+		record := func(n int) {
+			for i := range n {
+				r.Record(&Row{ReqID: fmt.Sprint(i), Status: 500, ErrorMessage: strings.Repeat("x", 5000)})
+			}
+		}
+		tr := r.Traffic()
+		start := size()
+		tr.Start()
+		tr.Start()
+		record(4) // a batch written side by side
+		settle(time.Millisecond)
+		tr.Done()
+		record(4) // written after Every, one request in flight
+		settle(6 * time.Second)
+		wantWritten(t, r, 8, "under load")
+		if got := size(); got != start {
+			t.Fatalf("checkpointed under load: the file went from %d to %d bytes", start, got)
+		}
+		tr.Done()
+		record(1)
+		settle(3 * idleTick)
+		wantWritten(t, r, 9, "once idle")
+		afterIdle := size()
+		if afterIdle < start+8*5000 {
+			t.Fatalf("no checkpoint once idle with 9 rows fresh: the file went from %d to %d bytes", start, afterIdle)
+		}
+		record(2) // fewer than CheckpointRows since
+		settle(3 * idleTick)
+		wantWritten(t, r, 11, "idle again")
+		if got := size(); got != afterIdle {
+			t.Fatalf("checkpointed with 2 rows fresh: the file went from %d to %d bytes", afterIdle, got)
+		}
+	})
 }

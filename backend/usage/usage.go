@@ -7,6 +7,7 @@ package usage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -89,7 +90,9 @@ type Recorder struct {
 	batch   int
 	hold    int
 	every   time.Duration
-	stored  events.Signal
+	// checkpointRows: see Options.CheckpointRows.
+	checkpointRows int
+	stored         events.Signal
 	// observers see every row as it is recorded (key budgets, metrics).
 	observers atomic.Pointer[[]func(*Row)]
 	prices    atomic.Pointer[Prices]
@@ -108,6 +111,12 @@ type Options struct {
 	Batch int
 	Hold  int
 	Every time.Duration
+	// CheckpointRows (default 128) is how many rows written since the last
+	// WAL checkpoint make the writer run one, when it writes while the
+	// gateway is idle (a checkpoint syncs the database file: see
+	// store.WALAutoCheckpoint). 128 single-row commits are about the
+	// 1,000 pages at which SQLite would have checkpointed by itself.
+	CheckpointRows int
 }
 
 // NewRecorder starts the writer goroutine.
@@ -125,8 +134,11 @@ func NewRecorder(db *store.DB, log *slog.Logger, o Options) *Recorder {
 	if o.Every <= 0 {
 		o.Every = 250 * time.Millisecond
 	}
+	if o.CheckpointRows <= 0 {
+		o.CheckpointRows = 128
+	}
 	r := &Recorder{db: db, log: log, q: make(chan *Row, o.QueueSize), flushed: make(chan chan struct{}),
-		done: make(chan struct{}), batch: o.Batch, hold: o.Hold, every: o.Every}
+		done: make(chan struct{}), batch: o.Batch, hold: o.Hold, every: o.Every, checkpointRows: o.CheckpointRows}
 	go r.run()
 	return r
 }
@@ -215,6 +227,7 @@ func (r *Recorder) run() {
 		first time.Time // when buf's first row came
 		seen  uint64    // requests begun, at the last look (traffic.go)
 		held  int       // text buf holds (bodies, when logged, are large)
+		fresh int       // rows written since the last WAL checkpoint
 	)
 	// The tick runs only while rows wait: an idle app has no reason to wake.
 	tick := time.NewTimer(idleTick)
@@ -222,6 +235,7 @@ func (r *Recorder) run() {
 	defer tick.Stop()
 	write := func() {
 		tick.Stop()
+		fresh += len(buf)
 		buf, held = r.write(buf, r.traffic.concurrent()), 0
 	}
 	for {
@@ -245,6 +259,11 @@ func (r *Recorder) run() {
 			seen = s
 			if idle || time.Since(first) >= r.every {
 				write()
+				// Idle still (the write took a while): the moment to
+				// checkpoint, which commits under load would otherwise do.
+				if idle && fresh >= r.checkpointRows && r.traffic.InFlight() == 0 && r.checkpoint() {
+					fresh = 0
+				}
 			} else {
 				tick.Reset(idleTick)
 			}
@@ -294,13 +313,23 @@ const insertColumns = 34
 
 // appendInsertArgs appends w's values in insertSQL's order (one list for
 // the writer and the seeds of the scale tests, so a new column cannot be
-// missed by either).
+// missed by either). The values are the driver's own types (int64, not
+// int): the writer hands them to the driver unconverted.
 func (w *Row) appendInsertArgs(dst []any) []any {
 	return append(dst, w.ReqID, w.TS, w.KeyName, w.ClientDialect, w.Endpoint, w.RequestedModel,
-		w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, w.Status, w.ErrorKind,
-		w.ErrorMessage, w.LatencyMS, w.TTFTMS, w.TokensIn, w.TokensOut, w.TokensCached,
-		w.TokensReasoning, w.Attempts, w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers,
-		w.TokensCacheWrite, w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
+		w.Provider, w.Account, w.UpstreamModel, w.UpstreamDialect, w.Stream, int64(w.Status), w.ErrorKind,
+		w.ErrorMessage, w.LatencyMS, w.TTFTMS, int64(w.TokensIn), int64(w.TokensOut), int64(w.TokensCached),
+		int64(w.TokensReasoning), int64(w.Attempts), w.Route, w.RequestBody, w.ResponseBody, w.Units, w.UnitKind, w.UnitsCostUSD, w.Headers,
+		int64(w.TokensCacheWrite), w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
+}
+
+// checkpoint runs a PASSIVE WAL checkpoint and reports whether it ran.
+func (r *Recorder) checkpoint() bool {
+	if _, _, err := r.db.Checkpoint(context.Background()); err != nil {
+		r.log.Warn("request log: WAL checkpoint failed; trying again when idle", "err", err)
+		return false
+	}
+	return true
 }
 
 // write inserts rows in one transaction and returns buf emptied; shared, it
@@ -327,17 +356,46 @@ func (r *Recorder) write(rows []*Row, shared bool) []*Row {
 
 // insert writes rows in one transaction.
 func (r *Recorder) insert(rows []*Row, shared bool) error {
-	tx, err := r.db.Begin()
+	ctx := context.Background()
+	conn, err := r.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	st, err := tx.Prepare(insertSQL)
+	defer conn.Close()
+	return conn.Raw(func(dc any) error { return insertRaw(ctx, dc, rows, shared) })
+}
+
+// insertRaw writes rows through the driver's own connection: database/sql
+// would copy the 34 values of every insert into a new slice (1.4 KB a row,
+// most of what the log writer gave the garbage collector).
+func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error) {
+	c, ok := dc.(interface {
+		driver.ConnBeginTx
+		driver.ConnPrepareContext
+	})
+	if !ok {
+		return fmt.Errorf("usage: the %T driver cannot insert", dc)
+	}
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	st, err := c.PrepareContext(ctx, insertSQL)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	ex, ok := st.(driver.StmtExecContext)
+	if !ok {
+		return fmt.Errorf("usage: the %T statement cannot insert", st)
+	}
 	args := make([]any, 0, insertColumns)
+	vals := make([]driver.NamedValue, insertColumns)
 	for i, w := range rows {
 		if shared && i%16 == 15 {
 			// Requests side by side: those already runnable go between
@@ -346,7 +404,10 @@ func (r *Recorder) insert(rows []*Row, shared bool) error {
 			runtime.Gosched()
 		}
 		args = w.appendInsertArgs(args[:0])
-		if _, err := st.Exec(args...); err != nil {
+		for j, a := range args {
+			vals[j] = driver.NamedValue{Ordinal: j + 1, Value: a}
+		}
+		if _, err = ex.ExecContext(ctx, vals); err != nil {
 			return err
 		}
 	}

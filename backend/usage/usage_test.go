@@ -11,7 +11,7 @@ import (
 	"switchboard/backend/store"
 )
 
-func openDB(t *testing.T) *store.DB {
+func openDB(t testing.TB) *store.DB {
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
 	if err != nil {
 		t.Fatal(err)

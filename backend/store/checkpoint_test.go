@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Commits leave the WAL alone up to WALAutoCheckpoint pages (on every
+// connection of the pool), so that checkpoints happen when Checkpoint is
+// called: the request log's writer calls it while the gateway is idle.
+func TestCheckpointIsOursToTime(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sb.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conns := make([]interface{ Close() error }, 0, 4)
+	for range 4 { // every connection the pool can hold
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var pages int
+		if err := c.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != WALAutoCheckpoint {
+			t.Fatalf("connection %d: wal_autocheckpoint %d (%v), want %d", len(conns), pages, err, WALAutoCheckpoint)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if _, err := db.Exec(`CREATE TABLE blobs(b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	// 600 commits of 6 KB: about 1,800 pages, past SQLite's default of 1,000.
+	blob := make([]byte, 6000)
+	for range 600 {
+		if _, err := db.Exec(`INSERT INTO blobs(b) VALUES (?)`, blob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := size(); got != before {
+		t.Fatalf("the database file changed from %d to %d bytes: a commit checkpointed", before, got)
+	}
+	frames, copied, err := db.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frames < 1000 || copied != frames {
+		t.Fatalf("checkpoint: %d frames, %d copied; want over 1,000, all copied", frames, copied)
+	}
+	if got := size(); got < before+600*6000 {
+		t.Fatalf("after the checkpoint the file is %d bytes, want at least %d", got, before+600*6000)
+	}
+}
