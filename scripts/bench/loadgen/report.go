@@ -488,20 +488,21 @@ func printSmall(w io.Writer, rs *records, aggs []agg, byKey map[scenKey]agg) {
 	// Added latency at c=1 is judged against the bare net/http proxy in the
 	// same seat (what any Go proxy pays on this machine), not an absolute
 	// figure: Switchboard may add at most 10% over it, p50 and p99.
-	vsFloor := func(what string, add, floor float64, hasFloor bool) {
-		if !hasFloor {
+	vsFloor := func(what string, add, floor float64, a agg) {
+		if !a.hasFloor {
 			line("SKIP", what+" ≤ 1.1× the bare proxy's", signed(add, 3)+" ms (no floor row: BENCH_FLOOR=0)")
 			return
 		}
-		line(verdict(add <= 1.1*floor, true), what+" ≤ 1.1× the bare proxy's", fmt.Sprintf("%s ms vs floor %s ms = %.2f×", signed(add, 3), signed(floor, 3), add/floor))
+		line(verdict(add <= 1.1*floor, true), what+" ≤ 1.1× the bare proxy's",
+			fmt.Sprintf("%s ms vs floor %s ms = %.2f× (%d rounds)", signed(add, 3), signed(floor, 3), add/floor, a.n))
 	}
 	if a, ok := get("pt-json", 1); ok {
-		vsFloor("added latency c=1 pass-through JSON p50", a.addP50, a.fAddP50, a.hasFloor)
-		vsFloor("added latency c=1 pass-through JSON p99", a.addP99, a.fAddP99, a.hasFloor)
+		vsFloor("added latency c=1 pass-through JSON p50", a.addP50, a.fAddP50, a)
+		vsFloor("added latency c=1 pass-through JSON p99", a.addP99, a.fAddP99, a)
 	}
 	if a, ok := get("pt-sse", 1); ok {
-		vsFloor("added latency c=1 pass-through SSE p50", a.addP50, a.fAddP50, a.hasFloor)
-		vsFloor("added latency c=1 pass-through SSE p99", a.addP99, a.fAddP99, a.hasFloor)
+		vsFloor("added latency c=1 pass-through SSE p50", a.addP50, a.fAddP50, a)
+		vsFloor("added latency c=1 pass-through SSE p99", a.addP99, a.fAddP99, a)
 	}
 	if a, ok := get("pt-json", 32); ok {
 		line(verdict(a.gRPS >= 6000 && a.gP99 <= 10, true), "one core, c=32, pass-through JSON, 0 ms upstream: ≥ 6000 RPS, p99 ≤ 10 ms",
