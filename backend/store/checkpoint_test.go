@@ -10,6 +10,7 @@ import (
 // Commits leave the WAL alone up to WALAutoCheckpoint pages (on every
 // connection of the pool), so that checkpoints happen when Checkpoint is
 // called: the request log's writer calls it while the gateway is idle.
+// Once copied, the WAL's file is cut back to WALSizeLimit.
 func TestCheckpointIsOursToTime(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sb.db")
@@ -66,5 +67,22 @@ func TestCheckpointIsOursToTime(t *testing.T) {
 	}
 	if got := size(); got < before+600*6000 {
 		t.Fatalf("after the checkpoint the file is %d bytes, want at least %d", got, before+600*6000)
+	}
+	// The next commit starts the WAL over and cuts its file back.
+	wal := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if got := wal(); got < 600*6000 {
+		t.Fatalf("the WAL is %d bytes before it starts over, want at least %d", got, 600*6000)
+	}
+	if _, err := db.Exec(`INSERT INTO blobs(b) VALUES (x'00')`); err != nil {
+		t.Fatal(err)
+	}
+	if got := wal(); got > WALSizeLimit {
+		t.Fatalf("the WAL stayed at %d bytes once it started over, want at most %d", got, WALSizeLimit)
 	}
 }

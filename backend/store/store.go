@@ -34,9 +34,15 @@ const driverName = "sqlite3-switchboard"
 // this bound (32 MiB of 4 KiB pages) holds when it never is.
 const WALAutoCheckpoint = 8192
 
+// WALSizeLimit is what the WAL file is cut back to when it starts over
+// after a checkpoint, so a burst's WAL does not stay on disk (or count
+// against the request log's size cap) once it has been copied.
+const WALSizeLimit = 4 << 20
+
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA wal_autocheckpoint="+strconv.Itoa(WALAutoCheckpoint), nil)
+		_, err := c.Exec("PRAGMA wal_autocheckpoint="+strconv.Itoa(WALAutoCheckpoint)+
+			"; PRAGMA journal_size_limit="+strconv.Itoa(WALSizeLimit), nil)
 		return err
 	}})
 }
