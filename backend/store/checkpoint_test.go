@@ -14,11 +14,7 @@ import (
 func TestCheckpointIsOursToTime(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sb.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, path)
 	conns := make([]interface{ Close() error }, 0, 4)
 	for range 4 { // every connection the pool can hold
 		c, err := db.Conn(ctx)
@@ -34,9 +30,7 @@ func TestCheckpointIsOursToTime(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	if _, err := db.Exec(`CREATE TABLE blobs(b BLOB)`); err != nil {
-		t.Fatal(err)
-	}
+	fill(t, db.DB, 1) // the scratch table
 	if _, _, err := db.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +42,7 @@ func TestCheckpointIsOursToTime(t *testing.T) {
 		return fi.Size()
 	}
 	before := size()
-	// 600 commits of 6 KB: about 1,800 pages, past SQLite's default of 1,000.
-	blob := make([]byte, 6000)
-	for range 600 {
-		if _, err := db.Exec(`INSERT INTO blobs(b) VALUES (?)`, blob); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fill(t, db.DB, 1800) // about 1,800 pages, past SQLite's default of 1,000
 	if got := size(); got != before {
 		t.Fatalf("the database file changed from %d to %d bytes: a commit checkpointed", before, got)
 	}
@@ -79,9 +67,7 @@ func TestCheckpointIsOursToTime(t *testing.T) {
 	if got := wal(); got < 600*6000 {
 		t.Fatalf("the WAL is %d bytes before it starts over, want at least %d", got, 600*6000)
 	}
-	if _, err := db.Exec(`INSERT INTO blobs(b) VALUES (x'00')`); err != nil {
-		t.Fatal(err)
-	}
+	fill(t, db.DB, 1)
 	if got := wal(); got > WALSizeLimit {
 		t.Fatalf("the WAL stayed at %d bytes once it started over, want at most %d", got, WALSizeLimit)
 	}
