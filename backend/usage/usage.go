@@ -396,6 +396,9 @@ func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error
 	}
 	args := make([]any, 0, insertColumns)
 	vals := make([]driver.NamedValue, insertColumns)
+	for j := range vals {
+		vals[j].Ordinal = j + 1
+	}
 	for i, w := range rows {
 		if shared && i%16 == 15 {
 			// Requests side by side: those already runnable go between
@@ -405,7 +408,7 @@ func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error
 		}
 		args = w.appendInsertArgs(args[:0])
 		for j, a := range args {
-			vals[j] = driver.NamedValue{Ordinal: j + 1, Value: a}
+			vals[j].Value = a
 		}
 		if _, err = ex.ExecContext(ctx, vals); err != nil {
 			return err
