@@ -8,7 +8,9 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"strconv"
@@ -390,7 +392,10 @@ func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error
 		return err
 	}
 	defer st.Close()
-	ex, ok := st.(driver.StmtExecContext)
+	// Through the statement's Query, go-sqlite3 binds and steps in one call
+	// into C; its Exec crosses once per value, 36 times a row
+	// (BenchmarkWriteRows: 5.6 µs a row instead of 6.5).
+	q, ok := st.(driver.StmtQueryContext)
 	if !ok {
 		return fmt.Errorf("usage: the %T statement cannot insert", st)
 	}
@@ -410,11 +415,29 @@ func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error
 		for j, a := range args {
 			vals[j].Value = a
 		}
-		if _, err = ex.ExecContext(ctx, vals); err != nil {
+		if err = execRow(ctx, q, vals); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// execRow runs the insert through Query. Next steps it if the driver did
+// not at Query (go-sqlite3 does, and answers Next without calling C), so
+// the row is inserted either way.
+func execRow(ctx context.Context, q driver.StmtQueryContext, vals []driver.NamedValue) error {
+	rs, err := q.QueryContext(ctx, vals)
+	if err != nil {
+		return err
+	}
+	if err := rs.Next(nil); err != io.EOF {
+		rs.Close()
+		if err == nil {
+			err = errors.New("usage: the insert returned a row")
+		}
+		return err
+	}
+	return rs.Close()
 }
 
 // Filter selects log rows. Every field left empty matches everything.
