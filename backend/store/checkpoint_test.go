@@ -15,8 +15,8 @@ func TestCheckpointIsOursToTime(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sb.db")
 	db := openAt(t, path)
-	conns := make([]interface{ Close() error }, 0, 4)
-	for range 4 { // every connection the pool can hold
+	conns := make([]interface{ Close() error }, 0, maxOpenConns)
+	for range maxOpenConns { // every connection the pool can hold
 		c, err := db.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)

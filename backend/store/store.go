@@ -34,6 +34,10 @@ const driverName = "sqlite3-switchboard"
 // this bound (32 MiB of 4 KiB pages) holds when it never is.
 const WALAutoCheckpoint = 8192
 
+// maxOpenConns is the size of the connection pool (each connection is
+// opened with the connect hook's settings).
+const maxOpenConns = 4
+
 // WALSizeLimit is what the WAL file is cut back to when it starts over
 // after a checkpoint, so a burst's WAL does not stay on disk (or count
 // against the request log's size cap) once it has been copied.
@@ -78,7 +82,7 @@ func open(ctx context.Context, path string, backupFirst bool) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(maxOpenConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
