@@ -31,6 +31,17 @@ func wantWritten(t *testing.T, r *Recorder, n int64, when string) {
 	}
 }
 
+// fileSize is the size of the file at path: the database file grows only
+// when a checkpoint copies the WAL into it.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
 // withRecorder runs f in a synctest bubble with a recorder made with o.
 func withRecorder(t *testing.T, o Options, f func(t *testing.T, r *Recorder)) {
 	synctest.Test(t, func(t *testing.T) {
@@ -143,13 +154,7 @@ func TestFlushIgnoresTraffic(t *testing.T) {
 func TestWriterCheckpointsWhenIdle(t *testing.T) {
 	o := Options{Batch: 4, Hold: 16, Every: 5 * time.Second, CheckpointRows: 8}
 	withRecorder(t, o, func(t *testing.T, r *Recorder) {
-		size := func() int64 {
-			fi, err := os.Stat(r.db.Path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return fi.Size()
-		}
+		size := func() int64 { return fileSize(t, r.db.Path) }
 		// Rows of a few KB: each would take the file a page further.
 		record := func(n int) {
 			for i := range n {
@@ -182,6 +187,29 @@ func TestWriterCheckpointsWhenIdle(t *testing.T) {
 		wantWritten(t, r, 11, "idle again")
 		if got := size(); got != afterIdle {
 			t.Fatalf("checkpointed with 2 rows fresh: the file went from %d to %d bytes", afterIdle, got)
+		}
+	})
+}
+
+// Rows written by Flush count toward the next checkpoint like any others.
+func TestFlushedRowsCountTowardCheckpoint(t *testing.T) {
+	o := Options{Batch: 16, Hold: 16, Every: 5 * time.Second, CheckpointRows: 8}
+	withRecorder(t, o, func(t *testing.T, r *Recorder) {
+		size := func() int64 { return fileSize(t, r.db.Path) }
+		tr := r.Traffic()
+		start := size()
+		tr.Start() // rows wait while a request is in flight
+		for i := range 8 {
+			r.Record(&Row{ReqID: fmt.Sprint(i), Status: 500, ErrorMessage: strings.Repeat("x", 5000)})
+		}
+		r.Flush()
+		wantWritten(t, r, 8, "after Flush")
+		tr.Done()
+		r.Record(&Row{ReqID: "9", Status: 200})
+		settle(3 * idleTick)
+		wantWritten(t, r, 9, "once idle")
+		if got := size(); got < start+8*5000 {
+			t.Fatalf("no checkpoint once idle with 8 flushed rows and 1 more: the file went from %d to %d bytes", start, got)
 		}
 	})
 }

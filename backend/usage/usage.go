@@ -235,10 +235,12 @@ func (r *Recorder) run() {
 	tick := time.NewTimer(idleTick)
 	tick.Stop()
 	defer tick.Stop()
-	write := func() {
+	// write writes what buf holds; every row written counts toward the
+	// next checkpoint, whatever made the write (traffic, Every, Flush).
+	write := func(shared bool) {
 		tick.Stop()
 		fresh += len(buf)
-		buf, held = r.write(buf, r.traffic.concurrent()), 0
+		buf, held = r.write(buf, shared), 0
 	}
 	for {
 		select {
@@ -250,7 +252,7 @@ func (r *Recorder) run() {
 			buf = append(buf, row)
 			held += row.heldBytes()
 			if n := len(buf); n >= r.hold || held >= maxHeldBytes || n >= r.batch && r.traffic.concurrent() {
-				write()
+				write(r.traffic.concurrent())
 			} else if len(buf) == 1 {
 				first = time.Now()
 				seen = r.traffic.started.Load()
@@ -260,7 +262,7 @@ func (r *Recorder) run() {
 			idle, s := r.traffic.idle(seen)
 			seen = s
 			if idle || time.Since(first) >= r.every {
-				write()
+				write(r.traffic.concurrent())
 				// Idle still (the write took a while): the moment to
 				// checkpoint, which commits under load would otherwise do.
 				if idle && fresh >= r.checkpointRows && r.traffic.InFlight() == 0 && r.checkpoint() {
@@ -282,8 +284,7 @@ func (r *Recorder) run() {
 					drained = true
 				}
 			}
-			tick.Stop()
-			buf, held = r.write(buf, false), 0
+			write(false)
 			close(ack)
 		}
 	}
