@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -222,7 +223,15 @@ func (x *exchange) jsonTranslate(resp *http.Response, up dialect.Codec, c route.
 
 // jsonPassThrough copies the upstream JSON answer unchanged.
 func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) streamResult {
-	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody, nil)
+	// The answer is written before this returns and nothing keeps it (the
+	// log and the response cache copy what they keep), so its buffer
+	// serves the next answers.
+	ab := answerBufs.Get().(*[]byte)
+	defer putAnswerBuf(ab)
+	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody, *ab)
+	if len(body) > 0 && cap(body) > cap(*ab) && cap(body) <= maxPooledAnswer {
+		*ab = body[:0] // grown while reading an answer of unknown length
+	}
 	if err != nil {
 		return streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
 	}
@@ -351,6 +360,40 @@ func cloneEvent(ev *ir.Event) ir.Event {
 	return cp
 }
 
+// answerBufs are the buffers small pass-through JSON answers are read
+// into: at c=1 a fresh one per answer was a tenth of a request's garbage,
+// and each collection the garbage brings on delays the requests that meet
+// it (the c=1 p99 of scripts/bench.sh).
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxPooledAnswer bounds the buffers answerBufs keeps: a rare large answer
+// is left to the collector.
+const maxPooledAnswer = 64 << 10
+
+func putAnswerBuf(b *[]byte) {
+	if cap(*b) <= maxPooledAnswer {
+		*b = (*b)[:0]
+		answerBufs.Put(b)
+	}
+}
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
 // logResponseBody keeps a truncated, redacted copy of a non-streamed answer
 // when request logging is on.
 func (x *exchange) logResponseBody(b []byte) {
@@ -366,7 +409,10 @@ func (x *exchange) logResponseBody(b []byte) {
 // allocation.
 func readAllSized(r io.Reader, length, limit int64, buf []byte) ([]byte, error) {
 	if length <= 0 || length > limit {
-		return io.ReadAll(r)
+		if buf == nil {
+			return io.ReadAll(r)
+		}
+		return readAllInto(r, buf[:0])
 	}
 	if int64(cap(buf)) >= length {
 		buf = buf[:length:length]

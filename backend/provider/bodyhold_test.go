@@ -44,7 +44,7 @@ func TestBodyHoldLastsUntilTheBodyIsClosed(t *testing.T) {
 	whole := bytes.Join(parts, nil)
 	late := &lateReader{readNow: make(chan struct{}), got: make(chan []byte, 1)}
 	c := newTestClient(t, ClientOptions{})
-	c.loopback.Transport, c.local.Transport = late, late
+	c.loopback, c.local = late, late
 	hold := &countHold{}
 	call := &Call{Entry: entryFor(dialect.Anthropic, "http://127.0.0.1:9", AuthXAPIKey), APIKey: testKey, Op: OpGenerate,
 		Model: "m", BodyParts: parts, BodyHold: hold, AllowLocal: true}

@@ -39,8 +39,8 @@ func TestLargeBodyGoesOutInWholeWrites(t *testing.T) {
 	srv := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { okJSON(w, r) })
 	var counted *writeCounter
 	c := newTestClient(t, ClientOptions{})
-	for _, hc := range []*http.Client{c.guarded, c.loopback, c.local} {
-		tr := hc.Transport.(*http.Transport)
+	for _, rt := range []http.RoundTripper{c.guarded, c.loopback, c.local} {
+		tr := rt.(*http.Transport)
 		dial := tr.DialContext
 		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := dial(ctx, network, addr)
