@@ -156,10 +156,10 @@ func (g *Gateway) record(row *usage.Row) {
 // the upstream body: megabytes per agent turn, hundreds of rows behind
 // under load), and a string sliced from a decoded body keeps that body.
 func loggedRow(row *usage.Row) *usage.Row {
-	cp := *row
+	cp := usage.CopyRow(row)
 	cp.RequestedModel = strings.Clone(row.RequestedModel)
 	cp.ErrorMessage = strings.Clone(row.ErrorMessage)
-	return &cp
+	return cp
 }
 
 func (g *Gateway) routesInit() {

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"switchboard/backend/store"
 )
@@ -200,8 +201,14 @@ func (s *Service) Authenticate(secret string) (*Gate, bool) {
 	if m == nil {
 		return nil, false
 	}
-	h := hashKey(secret)
-	e, ok := (*m)[h]
+	// The hash in hex on the stack: a map lookup by string(bytes) does not
+	// allocate, and this runs for every request.
+	// Sum256 only reads its input: the secret's bytes in place (a copy of
+	// a secret longer than 32 bytes would be allocated).
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(secret), len(secret)))
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	e, ok := (*m)[string(hx[:])]
 	if !ok {
 		now := s.now().UnixMilli()
 		last := s.lastMissReload.Load()
@@ -211,7 +218,7 @@ func (s *Service) Authenticate(secret string) (*Gate, bool) {
 		if err := s.reload(context.Background()); err != nil {
 			return nil, false
 		}
-		if e, ok = (*s.byHash.Load())[h]; !ok {
+		if e, ok = (*s.byHash.Load())[string(hx[:])]; !ok {
 			return nil, false
 		}
 	}

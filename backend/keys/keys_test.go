@@ -219,3 +219,16 @@ func TestFlusherFlushesAfterUseAndReloadDropsRevoked(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// Authenticate runs for every request: a known key costs no allocation.
+func TestAuthenticateAllocatesNothing(t *testing.T) {
+	s, _ := newTestService(t)
+	_, secret, err := s.Create(context.Background(), "agent", SourceCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gateOf(t, s, secret)
+	if n := testing.AllocsPerRun(100, func() { gateOf(t, s, secret) }); n != 0 {
+		t.Errorf("Authenticate: %v allocations, want 0", n)
+	}
+}

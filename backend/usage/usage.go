@@ -77,6 +77,31 @@ type Row struct {
 	CostKnown  bool    `json:"costKnown"`
 	ValueUSD   float64 `json:"valueUsd"`
 	ValueKnown bool    `json:"valueKnown"`
+
+	// pooled: the row came from CopyRow and goes back once written.
+	pooled bool
+}
+
+// rowPool keeps the rows CopyRow hands out: a request's row is garbage
+// the moment it is written, one per request.
+var rowPool = sync.Pool{New: func() any { return new(Row) }}
+
+// CopyRow is a copy of src for Record, which then owns it: once written
+// (or dropped) it is reused for another request, so the caller must not
+// touch it after Record. Rows not made here are never reused.
+func CopyRow(src *Row) *Row {
+	w := rowPool.Get().(*Row)
+	*w = *src
+	w.pooled = true
+	return w
+}
+
+// recycle gives a row from CopyRow back for reuse.
+func recycle(w *Row) {
+	if w.pooled {
+		*w = Row{}
+		rowPool.Put(w)
+	}
 }
 
 // Recorder queues rows and writes them in batches.
@@ -187,6 +212,7 @@ func (r *Recorder) Record(row *Row) {
 	case r.q <- row:
 	default:
 		r.dropped.Add(1)
+		recycle(row)
 	}
 }
 
@@ -352,6 +378,9 @@ func (r *Recorder) write(rows []*Row, shared bool) []*Row {
 	} else {
 		r.written.Add(int64(len(rows)))
 		r.stored.Notify()
+	}
+	for _, w := range rows {
+		recycle(w)
 	}
 	clear(rows)
 	return rows[:0]

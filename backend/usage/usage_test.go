@@ -112,3 +112,34 @@ func TestMediaUnitsRoundTrip(t *testing.T) {
 	}
 	r.Close()
 }
+
+// Rows from CopyRow are the recorder's: written (or dropped by a full
+// queue), they are cleared for reuse. Rows made elsewhere are left as
+// they were, and what was written is the copy's content.
+func TestCopiedRowsAreReusedOnceWritten(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{Every: time.Hour})
+	defer r.Close()
+	src := Row{ReqID: "req_copied", TS: 1000, RequestedModel: "m", Provider: "p", Status: 200, TokensIn: 7}
+	copied := CopyRow(&src)
+	if *copied != func() Row { w := src; w.pooled = true; return w }() {
+		t.Fatalf("CopyRow = %+v, want a copy of %+v", *copied, src)
+	}
+	own := &Row{ReqID: "req_own", TS: 1001, Status: 200}
+	r.Record(copied)
+	r.Record(own)
+	r.Flush()
+	if *copied != (Row{}) {
+		t.Errorf("a written copy was not cleared for reuse: %+v", *copied)
+	}
+	if own.ReqID != "req_own" || own.TS != 1001 {
+		t.Errorf("a caller's own row was changed: %+v", *own)
+	}
+	rows, err := Query(context.Background(), db, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1].ReqID != "req_copied" || rows[1].TokensIn != 7 || rows[1].Provider != "p" {
+		t.Fatalf("stored %+v", rows)
+	}
+}
