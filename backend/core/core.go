@@ -96,6 +96,8 @@ type Instance struct {
 	// resting: Rest handed the code back and the next gateway request
 	// wakes it (rest.go).
 	resting atomic.Bool
+	// stopGCPacer ends the collector's pacing by traffic (gcpace.go).
+	stopGCPacer func()
 }
 
 // Open prepares everything that needs the disk (data dir, DB, sealer, keys)
@@ -185,6 +187,9 @@ func CheckConfig(cfg config.Config) error {
 // Close releases an instance that was only opened (CLI commands): sign-in
 // work in flight ends first, then the database closes.
 func (in *Instance) Close() error {
+	if in.stopGCPacer != nil {
+		in.stopGCPacer()
+	}
 	in.SignIns.Close()
 	return in.DB.Close()
 }
@@ -276,6 +281,7 @@ func (in *Instance) serve(ln net.Listener, o Options) error {
 		Recorder: in.Recorder, Memo: in.Memo, Health: in.Health, StreamIdleTimeout: o.StreamIdleTimeout,
 		BodyBudget: int64(in.Config.MaxInflightBodyMiB) << 20, MaxUpload: int64(in.Config.MaxUploadMiB) << 20,
 		Quiet: debug.FreeOSMemory}) // the heap large requests grew goes back once they are over
+	in.stopGCPacer = startGCPacer(in.Gateway.Requests, os.Getenv)
 	addr := ln.Addr().String()
 	in.Services = mgmt.NewServices(in.DB, in.Keys, in.Bus, mgmt.Runtime{
 		Version: Version, Mode: o.Mode, Listen: func() string { return addr }, DataDir: in.Config.DataDir,
@@ -419,6 +425,9 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 		<-in.bg
 	} else if err := in.Keys.FlushUsage(context.Background()); err != nil {
 		errs = append(errs, err)
+	}
+	if in.stopGCPacer != nil {
+		in.stopGCPacer()
 	}
 	in.SignIns.Close() // refreshes in flight end; what they stored is complete
 	if in.Recorder != nil {
