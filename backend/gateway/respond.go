@@ -250,6 +250,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 			_, _ = x.w.Write(part)
 		}
 	}
+	x.sendNow()
 	return streamResult{committed: true}
 }
 
@@ -281,10 +282,22 @@ func (x *exchange) writeResponse(r *ir.Response) streamResult {
 		return streamResult{err: asIRError(err)}
 	}
 	x.logResponseBody(b)
-	x.w.Header().Set("Content-Type", "application/json")
+	h := x.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	x.w.WriteHeader(http.StatusOK)
 	_, _ = x.w.Write(b)
+	x.sendNow()
 	return streamResult{committed: true}
+}
+
+// sendNow sends a whole JSON answer (its length declared) at once: net/http
+// would send it when the handler returns, after the request's bookkeeping
+// (the log row, the route's health), which the client would wait for.
+func (x *exchange) sendNow() {
+	if x.flush != nil {
+		x.flush.Flush()
+	}
 }
 
 // observe keeps usage and first-token time for the log row.
