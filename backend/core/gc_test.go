@@ -8,6 +8,7 @@ import (
 
 // The GC defaults apply unless the user set GOGC / GOMEMLIMIT.
 func TestTuneGC(t *testing.T) {
+	stopPacing()
 	pct, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
 	t.Cleanup(func() { debug.SetGCPercent(pct); debug.SetMemoryLimit(limit) })
 

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -45,20 +46,35 @@ type gcPacer struct {
 	goal     uint64 // busyHeapGoal
 	seen     int64  // requests() at the last collection
 	last     time.Time
-	stopped  atomic.Bool
 	scan     []metrics.Sample // live heap, stacks, globals
+	// mu orders collected and stop: once stop returns, this pacer
+	// changes the GC percent no more.
+	mu      sync.Mutex
+	stopped bool
 }
 
 // startGCPacer runs a pacer until the returned stop is called, unless the
-// user set GOGC (their setting wins).
+// user set GOGC (their setting wins). The GC percent is the process's: a
+// pacer started stops the one before (instances started one after the
+// other in one process, as tests do, leave one pacing).
 func startGCPacer(requests func() int64, getenv func(string) string) (stop func()) {
 	if getenv("GOGC") != "" {
 		return func() {}
 	}
-	p := newGCPacer(requests, time.Now, defaultGCPercent, busyHeapGoal)
+	return newGCPacer(requests, time.Now, defaultGCPercent, busyHeapGoal).start()
+}
+
+// start makes p the process's pacer.
+func (p *gcPacer) start() (stop func()) {
+	if old := pacing.Swap(p); old != nil {
+		old.stop()
+	}
 	p.arm()
 	return p.stop
 }
+
+// pacing is the pacer running, if any.
+var pacing atomic.Pointer[gcPacer]
 
 func newGCPacer(requests func() int64, now func() time.Time, base int, goal uint64) *gcPacer {
 	return &gcPacer{requests: requests, now: now, base: base, goal: goal, seen: requests(), last: now(),
@@ -72,28 +88,35 @@ type gcSentinel struct{ _ [16]byte } // not tiny: tiny objects share a block and
 // arm waits for the next collection.
 func (p *gcPacer) arm() {
 	runtime.AddCleanup(new(gcSentinel), func(p *gcPacer) {
-		if !p.stopped.Load() {
-			p.collected()
+		if _, ok := p.collected(); ok {
 			p.arm()
 		}
 	}, p)
 }
 
-// collected sets the percent for the next cycle; it runs after each
-// collection, on the runtime's cleanup goroutine.
-func (p *gcPacer) collected() int {
+// collected sets the percent for the next cycle, unless stopped; it runs
+// after each collection, on the runtime's cleanup goroutine.
+func (p *gcPacer) collected() (pct int, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return 0, false
+	}
 	n, t := p.requests(), p.now()
 	busy := n != p.seen && t.Sub(p.last) < busyGap
 	p.seen, p.last = n, t
 	metrics.Read(p.scan)
-	pct := gcPercentFor(p.scan[0].Value.Uint64(), p.scan[1].Value.Uint64()+p.scan[2].Value.Uint64(), p.goal, p.base, busy)
+	pct = gcPercentFor(p.scan[0].Value.Uint64(), p.scan[1].Value.Uint64()+p.scan[2].Value.Uint64(), p.goal, p.base, busy)
 	debug.SetGCPercent(pct)
-	return pct
+	return pct, true
 }
 
 // stop leaves the GC percent at base and the pacer unarmed.
 func (p *gcPacer) stop() {
-	if !p.stopped.Swap(true) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped {
+		p.stopped = true
 		debug.SetGCPercent(p.base)
 	}
 }

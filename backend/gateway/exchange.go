@@ -76,6 +76,8 @@ type exchange struct {
 	// client did not ask for (streamusage.go).
 	streamOpts []byte
 	hideUsage  bool
+	// rowExpected: sendNow told the recorder a row is coming (settleRow).
+	rowExpected bool
 }
 
 // encoder abstracts the client-side writers so legacy completions can
@@ -157,6 +159,7 @@ var errBudget = errors.New("combo time budget spent")
 func (x *exchange) run() {
 	defer x.releaseBody()
 	defer x.releaseWalker()
+	defer x.settleRow()
 	if !x.admitKey() {
 		return
 	}
@@ -515,6 +518,7 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 		x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
 	}
 	x.g.record(&x.row)
+	x.settleRow()
 }
 
 const maxLoggedBody = 64 << 10

@@ -293,10 +293,25 @@ func (x *exchange) writeResponse(r *ir.Response) streamResult {
 
 // sendNow sends a whole JSON answer (its length declared) at once: net/http
 // would send it when the handler returns, after the request's bookkeeping
-// (the log row, the route's health), which the client would wait for.
+// (the log row, the route's health), which the client would wait for. The
+// recorder is told the row is coming (its Flush waits for it), and run
+// settles that however the exchange ends.
 func (x *exchange) sendNow() {
+	if x.g.recorder != nil && !x.rowExpected {
+		x.g.recorder.Expect()
+		x.rowExpected = true
+	}
 	if x.flush != nil {
 		x.flush.Flush()
+	}
+}
+
+// settleRow ends sendNow's Expect, once the row is queued or the exchange
+// is over without one.
+func (x *exchange) settleRow() {
+	if x.rowExpected {
+		x.rowExpected = false
+		x.g.recorder.Settle()
 	}
 }
 

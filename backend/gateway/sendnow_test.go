@@ -46,13 +46,19 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 	defer db.Close()
 	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
 	defer rec.Close()
-	held := make(chan struct{})
-	rec.Observe(func(*usage.Row) { <-held })
+	held, release := make(chan struct{}), make(chan struct{})
+	rec.Observe(func(*usage.Row) {
+		select {
+		case <-held:
+		case <-release:
+		}
+	})
 	g.recorder = rec
 	srv := httptest.NewServer(g)
 	defer srv.Close()
+	defer close(release) // a failed test lets the held rows go, so the server can close
 
-	for _, c := range []struct{ name, model string }{{"pass-through", "oai/m"}, {"translated", "ant/m"}} {
+	for i, c := range []struct{ name, model string }{{"pass-through", "oai/m"}, {"translated", "ant/m"}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
 			strings.NewReader(`{"model":"`+c.model+`","messages":[{"role":"user","content":"hi"}]}`))
 		req.Header.Set("Authorization", "Bearer "+secret)
@@ -75,6 +81,19 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Errorf("%s: the answer waited for the request's log row", c.name)
 		}
+		// The client has the answer, the row is not queued yet: Flush
+		// waits for it rather than missing it.
+		flushed := make(chan struct{})
+		go func() { rec.Flush(); close(flushed) }()
+		select {
+		case <-flushed:
+			t.Fatalf("%s: Flush returned before the answered request's row was queued", c.name)
+		case <-time.After(50 * time.Millisecond):
+		}
 		held <- struct{}{} // the row goes on
+		<-flushed
+		if n := rec.Written(); n != int64(i+1) {
+			t.Errorf("%s: %d rows written after Flush, want %d", c.name, n, i+1)
+		}
 	}
 }

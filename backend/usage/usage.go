@@ -111,12 +111,15 @@ type Recorder struct {
 	q       chan *Row
 	dropped atomic.Int64
 	written atomic.Int64
-	flushed chan chan struct{}
-	done    chan struct{}
-	once    sync.Once
-	batch   int
-	hold    int
-	every   time.Duration
+	// expected counts rows announced (Expect) and not yet settled: Flush
+	// waits for them.
+	expected atomic.Int64
+	flushed  chan chan struct{}
+	done     chan struct{}
+	once     sync.Once
+	batch    int
+	hold     int
+	every    time.Duration
 	// checkpointRows: see Options.CheckpointRows.
 	checkpointRows int
 	stored         events.Signal
@@ -230,8 +233,21 @@ func (r *Recorder) Stored() *events.Signal { return &r.stored }
 // Written counts rows stored.
 func (r *Recorder) Written() int64 { return r.written.Load() }
 
-// Flush waits until every row queued before the call is written.
+// Expect announces a row Record will be given shortly: the gateway sends
+// a JSON answer before its row, so a client can have the answer before
+// the row is queued. Every Expect is followed by one Settle, after that
+// Record or when no row comes.
+func (r *Recorder) Expect() { r.expected.Add(1) }
+
+// Settle ends an Expect.
+func (r *Recorder) Settle() { r.expected.Add(-1) }
+
+// Flush waits until every row queued before the call, or expected then,
+// is written.
 func (r *Recorder) Flush() {
+	for r.expected.Load() > 0 { // settled within microseconds of the answer
+		time.Sleep(100 * time.Microsecond)
+	}
 	ack := make(chan struct{})
 	select {
 	case r.flushed <- ack:
