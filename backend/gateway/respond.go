@@ -227,11 +227,8 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 	// log and the response cache copy what they keep), so its buffer
 	// serves the next answers.
 	ab := answerBufs.Get().(*[]byte)
-	defer putAnswerBuf(ab)
 	body, err := readAllSized(io.LimitReader(resp.Body, maxUpstreamBody), resp.ContentLength, maxUpstreamBody, *ab)
-	if len(body) > 0 && cap(body) > cap(*ab) && cap(body) <= maxPooledAnswer {
-		*ab = body[:0] // grown while reading an answer of unknown length
-	}
+	defer putAnswerBuf(ab, body)
 	if err != nil {
 		return streamResult{err: &ir.Error{Kind: ir.KindStreamInterrupted, Message: "reading the upstream answer failed: " + err.Error()}}
 	}
@@ -398,11 +395,15 @@ var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return
 // is left to the collector.
 const maxPooledAnswer = 64 << 10
 
-func putAnswerBuf(b *[]byte) {
-	if cap(*b) <= maxPooledAnswer {
-		*b = (*b)[:0]
-		answerBufs.Put(b)
+// putAnswerBuf gives b back for the next answer, or the buffer body grew
+// into reading an answer of unknown length, if that is not past
+// maxPooledAnswer.
+func putAnswerBuf(b *[]byte, body []byte) {
+	if cap(body) > cap(*b) && cap(body) <= maxPooledAnswer {
+		*b = body
 	}
+	*b = (*b)[:0]
+	answerBufs.Put(b)
 }
 
 // readAllInto is io.ReadAll appending to buf.

@@ -98,8 +98,18 @@ func New(ctx context.Context, db *store.DB) (*Service, error) {
 }
 
 func hashKey(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
+	h := hashHex(secret)
+	return string(h[:])
+}
+
+// hashHex is the secret's SHA-256 in hex, on the stack: Authenticate looks
+// it up as string(h[:]), which does not allocate, for every request.
+func hashHex(secret string) (h [2 * sha256.Size]byte) {
+	// Sum256 only reads its input: the secret's bytes in place (a copy of
+	// a secret longer than 32 bytes would be allocated).
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(secret), len(secret)))
+	hex.Encode(h[:], sum[:])
+	return h
 }
 
 // Reload reads the keys again (the database was replaced underneath: a
@@ -201,13 +211,7 @@ func (s *Service) Authenticate(secret string) (*Gate, bool) {
 	if m == nil {
 		return nil, false
 	}
-	// The hash in hex on the stack: a map lookup by string(bytes) does not
-	// allocate, and this runs for every request.
-	// Sum256 only reads its input: the secret's bytes in place (a copy of
-	// a secret longer than 32 bytes would be allocated).
-	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(secret), len(secret)))
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], sum[:])
+	hx := hashHex(secret)
 	e, ok := (*m)[string(hx[:])]
 	if !ok {
 		now := s.now().UnixMilli()
