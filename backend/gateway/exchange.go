@@ -17,6 +17,7 @@ import (
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
+	"switchboard/backend/internal/rawsock"
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
 	"switchboard/backend/provider"
@@ -57,6 +58,12 @@ type exchange struct {
 	burst bool
 	// eventIsDone: the upstream event being handled is OpenAI's [DONE].
 	eventIsDone bool
+	// eventEnds: the upstream event being handled is its stream's last
+	// (endsStream).
+	eventEnds bool
+	// hold is the client's connection when it can keep the answer's writes
+	// and send them in one system call; nil elsewhere (see holdWrites).
+	hold rawsock.Holder
 	// skipDecode marks events a committed pass-through stream forwards
 	// without decoding (pure content deltas).
 	skipDecode func(sse.Event) bool

@@ -9,6 +9,7 @@ import (
 	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/internal/jsonscan"
+	"switchboard/backend/internal/rawsock"
 	"switchboard/backend/ir"
 	"switchboard/backend/keys"
 	"switchboard/backend/usage"
@@ -78,6 +79,7 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	x := &exchange{g: g, w: w, r: r, client: codec, body: body, lent: lent, start: start, passThroughOK: true,
 		enc: encoder{response: codec.EncodeResponse, stream: codec.NewStreamEncoder}}
 	x.flush, _ = w.(http.Flusher)
+	x.hold = rawsock.FromContext(r.Context())
 	if g.logBodies.Load() {
 		x.kept = make([]byte, 0, 1024) // streamed answers are logged too
 	}

@@ -70,6 +70,7 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 				res.committed = true
 				x.committed.Store(true)
 				startStream(x.w)
+				x.holdWrites()
 				enc = x.streamEncoder()
 				for j := range held {
 					out = enc.Encode(out, &held[j])
@@ -82,7 +83,7 @@ func (x *exchange) streamTranslate(ctx context.Context, resp *http.Response, up 
 			out = enc.Encode(out, ev)
 		}
 		if len(out) > 0 {
-			x.write(out)
+			x.write(out, last)
 			out = out[:0]
 		}
 		return true
@@ -134,6 +135,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				res.committed = true
 				x.committed.Store(true)
 				startStream(x.w)
+				x.holdWrites()
 			}
 		}
 		if x.hideUsage {
@@ -156,9 +158,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				x.keep(sep)
 				x.keep(closing)
 			}
-			if x.flush != nil && !x.burst {
-				x.flush.Flush()
-			}
+			x.flushStream(last)
 		}
 		return res.err == nil // nothing after an upstream error reaches the client
 	})
@@ -201,13 +201,14 @@ func (x *exchange) jsonToStream(resp *http.Response, up dialect.Codec, c route.C
 	ir1.Model = x.req.Model
 	evs := ir.Replay(ir1, nil)
 	startStream(x.w)
+	x.holdWrites()
 	enc := x.streamEncoder()
 	var out []byte
 	for i := range evs {
 		x.observe(&evs[i])
 		out = enc.Encode(out, &evs[i])
 	}
-	x.write(out)
+	x.write(out, true)
 	return streamResult{committed: true}
 }
 
@@ -241,6 +242,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 	h := x.w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(before)+len(model)+len(after)))
+	x.holdWrites()
 	x.w.WriteHeader(http.StatusOK)
 	for _, part := range [3][]byte{before, model, after} {
 		if len(part) > 0 {
@@ -282,6 +284,7 @@ func (x *exchange) writeResponse(r *ir.Response) streamResult {
 	h := x.w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
+	x.holdWrites()
 	x.w.WriteHeader(http.StatusOK)
 	_, _ = x.w.Write(b)
 	x.sendNow()
@@ -298,9 +301,7 @@ func (x *exchange) sendNow() {
 		x.g.recorder.Expect()
 		x.rowExpected = true
 	}
-	if x.flush != nil {
-		x.flush.Flush()
-	}
+	x.flushOut()
 }
 
 // settleRow ends sendNow's Expect, once the row is queued or the exchange
@@ -331,15 +332,11 @@ func (x *exchange) markFirstToken() {
 	}
 }
 
-// write sends bytes to the client and flushes, so every upstream chunk is
-// forwarded as it arrives; inside a burst of events that arrived together
-// the flush waits for the burst's last one.
-func (x *exchange) write(b []byte) {
+// write sends a stream's bytes to the client (flushStream says when).
+func (x *exchange) write(b []byte, last bool) {
 	_, _ = x.w.Write(b)
 	x.keep(b)
-	if x.flush != nil && !x.burst {
-		x.flush.Flush()
-	}
+	x.flushStream(last)
 }
 
 // usageFromJSON reads usage from a pass-through JSON answer with the

@@ -160,7 +160,7 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		tee.rd = rd
 	}
 	defer func() {
-		x.burst, x.eventIsDone = false, false
+		x.burst, x.eventIsDone, x.eventEnds = false, false, false
 		if tee != nil {
 			tee.rd = nil
 		}
@@ -204,6 +204,7 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		// so a burst goes out in one write (nothing waits on the network).
 		x.burst = rd.CompleteEventBuffered()
 		x.eventIsDone = ev.IsDone()
+		x.eventEnds = endsStream(ev)
 		if x.skipDecode != nil && x.committed.Load() && x.skipDecode(ev) {
 			evs, err = evs[:0], nil
 		} else {
@@ -219,6 +220,56 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		if !sink(evs, false) {
 			return
 		}
+	}
+}
+
+// endsStream reports an upstream event after which its stream has nothing
+// left to say: OpenAI's [DONE], Anthropic's message_stop, the Responses
+// API's terminal response events.
+func endsStream(ev sse.Event) bool {
+	return ev.IsDone() || ev.NameIs("message_stop") || ev.NameIs("response.completed") ||
+		ev.NameIs("response.failed") || ev.NameIs("response.incomplete")
+}
+
+// endHold is how long the bytes flushed after an upstream's terminal event
+// wait for the upstream's end of body, so that they leave with the end of
+// the client's stream in one write (flushStream). Upstreams end right after
+// that event; clients wait for the end of the body either way.
+const endHold = 2 * time.Millisecond
+
+// holdWrites makes the answer's writes leave in as few system calls as
+// possible: the connection keeps them until a flush is sent (flushOut,
+// flushStream), or until net/http moves on after the handler, which sends
+// a stream's last bytes and its end together.
+func (x *exchange) holdWrites() {
+	if x.hold != nil {
+		x.hold.Hold()
+	}
+}
+
+// flushOut sends what was written now.
+func (x *exchange) flushOut() {
+	if x.flush != nil {
+		x.flush.Flush()
+	}
+	if x.hold != nil {
+		_ = x.hold.Send()
+	}
+}
+
+// flushStream sends a stream's bytes after an upstream event, so every
+// upstream chunk is forwarded as it arrives. It waits inside a burst of
+// events that arrived together (the burst's last one sends them all), at
+// the stream's end (the handler's return sends the rest with the end of the
+// stream), and, briefly, after the upstream's terminal event (endHold).
+func (x *exchange) flushStream(last bool) {
+	switch {
+	case last || x.burst:
+	case x.eventEnds && x.hold != nil && x.flush != nil:
+		x.flush.Flush()
+		x.hold.SendWithin(endHold)
+	default:
+		x.flushOut()
 	}
 }
 

@@ -126,6 +126,14 @@ func Start(ln net.Listener, h http.Handler, log *slog.Logger, o Options) *Server
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Handlers reach the connection to hold a stream's writes
+		// (rawsock.Holder).
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if h, ok := c.(*headerConn); ok {
+				c = h.Conn
+			}
+			return rawsock.NewContext(ctx, c)
+		},
 	}}
 	go func() {
 		err := s.srv.Serve(headerLimitListener{Listener: rawsock.Listener(ln), answer: o.TooLarge})

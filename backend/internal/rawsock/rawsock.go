@@ -14,7 +14,9 @@
 package rawsock
 
 import (
+	"context"
 	"net"
+	"time"
 )
 
 // Listener wraps every connection ln accepts (Wrap).
@@ -28,4 +30,33 @@ func (l listener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return Wrap(c), nil
+}
+
+// Holder is a connection that can keep its writes and send them in one
+// system call (see Conn.Hold on Linux).
+type Holder interface {
+	// Hold keeps writes until Send, SendWithin's delay, or the connection's
+	// next read, deadline change or close.
+	Hold()
+	// Send writes what is kept now; the hold goes on.
+	Send() error
+	// SendWithin sends what is kept after d unless it went out before.
+	SendWithin(d time.Duration)
+}
+
+type holderKey struct{}
+
+// NewContext returns ctx carrying c when c can hold its writes (for
+// http.Server.ConnContext).
+func NewContext(ctx context.Context, c net.Conn) context.Context {
+	if h, ok := c.(Holder); ok {
+		return context.WithValue(ctx, holderKey{}, h)
+	}
+	return ctx
+}
+
+// FromContext returns the connection NewContext put in ctx, or nil.
+func FromContext(ctx context.Context) Holder {
+	h, _ := ctx.Value(holderKey{}).(Holder)
+	return h
 }

@@ -7,7 +7,9 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -43,6 +45,14 @@ type Conn struct {
 	wmu     sync.Mutex // one write at a time uses wr
 	wr      writing
 	writeFn func(fd uintptr) bool
+
+	// Held writes (Hold), under wmu. holding is read without the lock by
+	// Read, which ends the hold.
+	holding atomic.Bool
+	held    *[]byte     // the kept bytes (from heldBufs while any are kept)
+	heldErr error       // a held send failed: later writes fail the same way
+	timer   *time.Timer // SendWithin's, made once
+	timed   bool        // timer armed
 }
 
 // reading is one Read's arguments and results.
@@ -56,6 +66,7 @@ type reading struct {
 type writing struct {
 	bufs  [][]byte
 	one   [1][]byte // Write's piece
+	two   [2][]byte // held bytes and a write too large to keep
 	skip  int       // bytes of bufs[0] already written
 	total int64
 	errno syscall.Errno
@@ -69,6 +80,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	c.endHold()
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	c.rd = reading{p: p}
@@ -104,10 +116,13 @@ func (c *Conn) readOnce(fd uintptr) bool {
 }
 
 // Write writes all of p, waiting through the poller while the socket is
-// full.
+// full; while the connection holds its writes (Hold) it keeps a copy.
 func (c *Conn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.holding.Load() {
+		return c.keep(p)
+	}
 	c.wr.one[0] = p
 	n, err := c.writeLocked(c.wr.one[:])
 	c.wr.one[0] = nil
@@ -115,10 +130,14 @@ func (c *Conn) Write(p []byte) (int, error) {
 }
 
 // WriteBuffers writes the pieces in order with gathered writes (writev),
-// all of them unless an error stops it; it does not change bufs.
+// all of them unless an error stops it; it does not change bufs. Held
+// bytes go out first.
 func (c *Conn) WriteBuffers(bufs [][]byte) (int64, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if err := c.sendLocked(); err != nil {
+		return 0, err
+	}
 	return c.writeLocked(bufs)
 }
 
