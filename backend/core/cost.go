@@ -31,6 +31,7 @@ func (in *Instance) startCost() error {
 		ret = retentionFromConfig(*c)
 	}
 	in.Upkeep = usage.NewMaintainer(in.DB, in.log, book.Current, ret)
+	in.Upkeep.WaitForQuiet(in.Recorder.Traffic())
 	in.Services.SetCost(mgmt.CostDeps{Prices: book, Upkeep: in.Upkeep, RetentionFromConfig: in.Config.Retention != nil})
 	return nil
 }

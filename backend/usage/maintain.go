@@ -18,6 +18,15 @@ var (
 	MaintainAfterStart = 10 * time.Second
 )
 
+// A due pass waits for the gateway to have been without requests for
+// MaintainQuiet (it rolls up and deletes rows for a while on the core the
+// requests use), but not past MaintainMaxWait. Kicks (a changed retention)
+// do not wait.
+var (
+	MaintainQuiet   = time.Second
+	MaintainMaxWait = 10 * time.Minute
+)
+
 // Maintainer runs the request log's upkeep on a timer and after start:
 // rows from before costs were recorded are priced, new rows rolled up,
 // and old ones deleted per the retention.
@@ -27,6 +36,7 @@ type Maintainer struct {
 	prices    func() *Prices
 	retention atomic.Pointer[Retention]
 	kick      chan struct{}
+	traffic   *Traffic // nil: passes do not wait for quiet
 	mu        sync.Mutex
 	last      PassReport
 }
@@ -44,6 +54,10 @@ func NewMaintainer(db *store.DB, log *slog.Logger, prices func() *Prices, r Rete
 	m.retention.Store(&r)
 	return m
 }
+
+// WaitForQuiet makes due passes wait for the gateway's traffic to stop
+// (see MaintainQuiet).
+func (m *Maintainer) WaitForQuiet(t *Traffic) { m.traffic = t }
 
 // Retention is the retention in force.
 func (m *Maintainer) Retention() Retention { return *m.retention.Load() }
@@ -79,10 +93,39 @@ func (m *Maintainer) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if !m.awaitQuiet(ctx) {
+				return
+			}
 		case <-m.kick:
 		}
 		m.Pass(ctx, time.Now())
 		t.Reset(MaintainEvery)
+	}
+}
+
+// awaitQuiet returns once no request has been in flight or begun for
+// MaintainQuiet, MaintainMaxWait has passed, or a kick came; false when
+// ctx ends first.
+func (m *Maintainer) awaitQuiet(ctx context.Context) bool {
+	if m.traffic == nil {
+		return true
+	}
+	tick := time.NewTicker(MaintainQuiet)
+	defer tick.Stop()
+	giveUp := time.Now().Add(MaintainMaxWait)
+	_, seen := m.traffic.idle(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-m.kick:
+			return true
+		case now := <-tick.C:
+			var quiet bool
+			if quiet, seen = m.traffic.idle(seen); quiet || now.After(giveUp) {
+				return true
+			}
+		}
 	}
 }
 

@@ -82,3 +82,55 @@ func TestMaintainerPassesAfterStartAndWhenKicked(t *testing.T) {
 		t.Fatalf("retention %+v", m.Retention())
 	}
 }
+
+// A due pass waits while requests are in flight or keep coming, and runs
+// once the gateway is quiet, or after the longest wait; a kick does not
+// wait.
+func TestMaintainerWaitsForQuiet(t *testing.T) {
+	db := openDB(t)
+	defer func(a, q, w time.Duration) { MaintainAfterStart, MaintainQuiet, MaintainMaxWait = a, q, w }(MaintainAfterStart, MaintainQuiet, MaintainMaxWait)
+	MaintainAfterStart, MaintainQuiet, MaintainMaxWait = time.Millisecond, 20*time.Millisecond, time.Hour
+	run := func(tr *Traffic) (*Maintainer, context.CancelFunc) {
+		m := NewMaintainer(db, discard, CatalogPrices, Retention{Days: 30, MaxMiB: 1024})
+		m.WaitForQuiet(tr)
+		ctx, cancel := context.WithCancel(context.Background())
+		go m.Run(ctx)
+		return m, cancel
+	}
+
+	var busy Traffic
+	busy.Start() // a long stream
+	m, cancel := run(&busy)
+	defer cancel()
+	time.Sleep(150 * time.Millisecond)
+	if m.Last().At != 0 {
+		t.Fatal("the pass ran with a request in flight")
+	}
+	busy.Done()
+	for i := 0; i < 10; i++ { // short requests, one every 5 ms: never quiet for 20 ms
+		busy.Start()
+		busy.Done()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if m.Last().At != 0 {
+		t.Fatal("the pass ran while requests kept coming")
+	}
+	waitFor(t, func() bool { return m.Last().At != 0 }) // quiet now
+
+	var kicked Traffic
+	kicked.Start()
+	m2, cancel2 := run(&kicked)
+	defer cancel2()
+	time.Sleep(20 * time.Millisecond) // due, and waiting for quiet
+	m2.Kick()
+	waitFor(t, func() bool { return m2.Last().At != 0 })
+	cancel()
+	cancel2()
+
+	MaintainMaxWait = 50 * time.Millisecond
+	var stuck Traffic
+	stuck.Start()
+	m3, cancel3 := run(&stuck)
+	defer cancel3()
+	waitFor(t, func() bool { return m3.Last().At != 0 })
+}
