@@ -266,16 +266,29 @@ func (m *multiBytes) Len() int {
 // socket: a pass-through's pieces (before the model, the model, after it)
 // would otherwise be three writes, the model a loopback segment of its own.
 // Where w cannot gather, net.Buffers writes each part in turn.
-func (m *multiBytes) WriteTo(w io.Writer) (int64, error) {
+func (m *multiBytes) WriteTo(w io.Writer) (int64, error) { return m.writeAfter(w, nil) }
+
+// writeAfter is WriteTo with head written first, in the same gathered
+// write (a request's head kept by wholeWriteConn); it counts the parts'
+// bytes only.
+func (m *multiBytes) writeAfter(w io.Writer, head []byte) (int64, error) {
+	bufs := m.parts
+	if head != nil {
+		bufs = append(make([][]byte, 0, len(m.parts)+1), head)
+		bufs = append(bufs, m.parts...)
+	}
 	if bw, ok := w.(buffersWriter); ok {
-		n, err := bw.WriteBuffers(m.parts)
+		n, err := bw.WriteBuffers(bufs) // bufs unchanged
+		n = max(0, n-int64(len(head)))
 		m.drop(n)
 		return n, err
 	}
-	bufs := net.Buffers(m.parts)
-	n, err := bufs.WriteTo(w)
-	m.parts = bufs // what is left, after an error
-	return n, err
+	nb := net.Buffers(bufs)
+	n, err := nb.WriteTo(w) // consumes nb
+	if len(nb) <= len(m.parts) {
+		m.parts = nb // what is left, after an error
+	}
+	return max(0, n-int64(len(head))), err
 }
 
 // buffersWriter is a connection that gathers pieces in one write of its

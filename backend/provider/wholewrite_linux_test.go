@@ -81,14 +81,14 @@ func TestUpstreamConnectionsGatherRawWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	raw, ok := conn.(wholeWriteConn).Conn.(*rawsock.Conn)
+	raw, ok := conn.(*wholeWriteConn).Conn.(*rawsock.Conn)
 	if !ok {
-		t.Fatalf("upstream connection is %T under the whole-write wrapper, want *rawsock.Conn", conn.(wholeWriteConn).Conn)
+		t.Fatalf("upstream connection is %T under the whole-write wrapper, want *rawsock.Conn", conn.(*wholeWriteConn).Conn)
 	}
 	g := &gatherCounter{Conn: raw}
 	parts := [][]byte{[]byte(`{"a":`), []byte(`"model"`), bytes.Repeat([]byte("x"), 200<<10)}
 	body := &multiBytes{parts: slices.Clone(parts)}
-	n, err := wholeWriteConn{g}.ReadFrom(&io.LimitedReader{R: body, N: int64(body.Len())})
+	n, err := (&wholeWriteConn{Conn: g}).ReadFrom(&io.LimitedReader{R: body, N: int64(body.Len())})
 	if err != nil || n != int64(len(bytes.Join(parts, nil))) {
 		t.Fatalf("ReadFrom = %d, %v", n, err)
 	}
