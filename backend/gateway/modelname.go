@@ -79,6 +79,10 @@ type modelRewriter struct {
 	key  []byte // a quick filter: lines without it cannot hold the path
 	want []byte
 	out  []byte
+	// seen is the last renamed line up to the end of its model, found at
+	// seenOff with seenLen bytes (see find).
+	seen             []byte
+	seenOff, seenLen int
 }
 
 func newModelRewriter(d dialect.Name, model string) *modelRewriter {
@@ -99,13 +103,10 @@ func (m *modelRewriter) rewrite(raw []byte) []byte {
 	m.out = m.out[:0]
 	done := 0 // raw[:done] is in out already
 	for pos := 0; pos < len(raw); {
-		end := pos + bytes.IndexAny(raw[pos:], "\r\n")
-		if end < pos {
-			end = len(raw)
-		}
+		end := pos + lineLen(raw[pos:])
 		if p, ok := bytes.CutPrefix(raw[pos:end], []byte("data:")); ok && bytes.Contains(p, m.key) {
 			p = bytes.TrimPrefix(p, []byte(" "))
-			if off, n, ok := modelAt(p, m.path, m.want); ok {
+			if off, n, ok := m.find(p); ok {
 				at := end - len(p) + off
 				m.out = append(append(m.out, raw[done:at]...), m.want...)
 				done = at + n
@@ -118,6 +119,34 @@ func (m *modelRewriter) rewrite(raw []byte) []byte {
 	}
 	m.out = append(m.out, raw[done:]...) // kept grown for the next call
 	return m.out
+}
+
+// find is modelAt, remembered. OpenAI names the model in every chunk of a
+// stream, after the same id, object and created fields: a line that begins
+// with the same bytes as the last renamed one, up to the end of its model,
+// holds its model at the same place, since the lookup reads no further.
+func (m *modelRewriter) find(p []byte) (off, n int, ok bool) {
+	if len(m.seen) > 0 && bytes.HasPrefix(p, m.seen) {
+		return m.seenOff, m.seenLen, true
+	}
+	if off, n, ok = modelAt(p, m.path, m.want); ok {
+		m.seen = append(m.seen[:0], p[:off+n]...)
+		m.seenOff, m.seenLen = off, n
+	}
+	return off, n, ok
+}
+
+// lineLen is the length of b's first line: up to its first CR or LF (SSE
+// ends lines with either or both), or all of b.
+func lineLen(b []byte) int {
+	end := bytes.IndexByte(b, '\n')
+	if end < 0 {
+		end = len(b)
+	}
+	if r := bytes.IndexByte(b[:end], '\r'); r >= 0 {
+		end = r
+	}
+	return end
 }
 
 func quoteJSON(s string) []byte {

@@ -57,6 +57,31 @@ func TestModelRewriterStream(t *testing.T) {
 	}
 }
 
+// One rewriter renames a whole stream: a chunk that begins like the last
+// renamed one up to its model reuses where the model was; any other is
+// looked up again (a new id, another model, a model already the client's,
+// lines ended by CR alone).
+func TestModelRewriterAcrossChunks(t *testing.T) {
+	m := newModelRewriter(dialect.OpenAIChat, "al")
+	for i, c := range []struct{ raw, out string }{
+		{`data: {"id":"c1","model":"up","choices":[{"delta":{"content":"a"}}]}` + "\n\n",
+			`data: {"id":"c1","model":"al","choices":[{"delta":{"content":"a"}}]}` + "\n\n"},
+		{`data: {"id":"c1","model":"up","choices":[{"delta":{"content":"bb"}}]}` + "\n\n",
+			`data: {"id":"c1","model":"al","choices":[{"delta":{"content":"bb"}}]}` + "\n\n"},
+		{`data: {"id":"c22","model":"up","choices":[]}` + "\n\n", `data: {"id":"c22","model":"al","choices":[]}` + "\n\n"},
+		{`data: {"id":"c22","model":"up2","choices":[]}` + "\n\n", `data: {"id":"c22","model":"al","choices":[]}` + "\n\n"},
+		{`data: {"id":"c22","model":"up"}`, `data: {"id":"c22","model":"al"}`},
+		{`data: {"id":"c22","model":"al","x":1}` + "\n\n", `data: {"id":"c22","model":"al","x":1}` + "\n\n"},
+		{`data: {"id":"c22","mode":"up","model":"up"}` + "\r\r" + `data: {"id":"c22","model":"up"}` + "\r\r",
+			`data: {"id":"c22","mode":"up","model":"al"}` + "\r\r" + `data: {"id":"c22","model":"al"}` + "\r\r"},
+		{`data: {"id":"c22","model":"up"` + "\n" + `data: ,"more":1}` + "\n\n", `data: {"id":"c22","model":"al"` + "\n" + `data: ,"more":1}` + "\n\n"},
+	} {
+		if got := string(m.rewrite([]byte(c.raw))); got != c.out {
+			t.Errorf("chunk %d:\n got %q\nwant %q", i, got, c.out)
+		}
+	}
+}
+
 func BenchmarkModelRewriterChunk(b *testing.B) {
 	raw := []byte(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5-2025-08-07","choices":[{"index":0,"delta":{"content":"Hello there"},"finish_reason":null}]}` + "\n\n")
 	m := newModelRewriter(dialect.OpenAIChat, "openai/gpt-5")
@@ -102,4 +127,22 @@ func TestModelParts(t *testing.T) {
 			t.Errorf("%s: an unchanged body was copied", c.d)
 		}
 	}
+}
+
+// Remembering where the last chunk's model was never changes a rename: a
+// chunk renamed after another gets what a fresh rewriter makes of it.
+func FuzzModelRewriterMemo(f *testing.F) {
+	f.Add(`data: {"id":"c1","model":"up","choices":[]}`+"\n\n", `data: {"id":"c1","model":"up2","choices":[]}`+"\n\n")
+	f.Add(`data: {"id":"c1","model":"up"}`+"\n\n", `data: {"id":"c1","model":"up"}`+"\r\rdata: {\"model\":\"x\"}\n\n")
+	f.Add(`data: {"id":"c","model":"up","a":1}`, `data: {"id":"c","model":"up"`)
+	f.Fuzz(func(t *testing.T, first, next string) {
+		for _, d := range []dialect.Name{dialect.OpenAIChat, dialect.Anthropic} {
+			warm := newModelRewriter(d, "al")
+			warm.rewrite([]byte(first))
+			got := string(warm.rewrite([]byte(next)))
+			if want := string(newModelRewriter(d, "al").rewrite([]byte(next))); got != want {
+				t.Fatalf("%s after %q: %q, a fresh rewriter %q", d, first, got, want)
+			}
+		}
+	})
 }

@@ -102,10 +102,10 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	tee := &teeReader{r: resp.Body, buf: bufs.tee}
 	x.skipDecode = plainDelta(up.Name())
 	names := newModelRewriter(up.Name(), x.req.Model)
-	names.out = bufs.out
+	names.out, names.seen = bufs.out, bufs.seen
 	// Every write below copies what it is given (into the response's
 	// buffer, or the log's), so the buffers are free when this returns.
-	defer func() { bufs.release(tee.buf, names.out) }()
+	defer func() { bufs.release(tee.buf, names) }()
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	// sentinel: the upstream's own terminal event ([DONE], message_stop) went by.
 	sentinel := false
