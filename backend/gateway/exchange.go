@@ -56,8 +56,6 @@ type exchange struct {
 	// burst is true while pump knows more whole upstream events are
 	// already buffered: writers hold the flush until the burst ends.
 	burst bool
-	// eventIsDone: the upstream event being handled is OpenAI's [DONE].
-	eventIsDone bool
 	// eventEnds: the upstream event being handled is its stream's last
 	// (endsStream).
 	eventEnds bool

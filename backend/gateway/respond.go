@@ -111,7 +111,8 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	sentinel := false
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
 		var closing []byte // frames of ours that end the client's stream
-		if up.Name() == dialect.OpenAIChat && x.eventIsDone {
+		// OpenAI's terminal event is [DONE] (its streams name no events).
+		if up.Name() == dialect.OpenAIChat && x.eventEnds {
 			sentinel = true
 		}
 		for i := range evs {

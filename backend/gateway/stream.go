@@ -161,7 +161,7 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		tee.rd = rd
 	}
 	defer func() {
-		x.burst, x.eventIsDone, x.eventEnds = false, false, false
+		x.burst, x.eventEnds = false, false
 		if tee != nil {
 			tee.rd = nil
 		}
@@ -204,7 +204,6 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		// More whole events already received: the sink may hold its flush
 		// so a burst goes out in one write (nothing waits on the network).
 		x.burst = rd.CompleteEventBuffered()
-		x.eventIsDone = ev.IsDone()
 		x.eventEnds = endsStream(ev)
 		if x.skipDecode != nil && x.committed.Load() && x.skipDecode(ev) {
 			evs, err = evs[:0], nil
