@@ -111,6 +111,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	sentinel := false
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
 		var closing []byte // frames of ours that end the client's stream
+		tee.markEvent()
 		// OpenAI's terminal event is [DONE] (its streams name no events).
 		if up.Name() == dialect.OpenAIChat && x.eventEnds {
 			sentinel = true
@@ -128,7 +129,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				closing = terminalErrorFrame(up.Name(), ev.Err)
 			case ev.Type == ir.EvError: // the upstream's own error event goes through; its terminal follows
 				res.err = ev.Err
-				closing = closeAfterError(up.Name(), tee.parsed(), ev.Err)
+				closing = closeAfterError(up.Name(), tee.event(), ev.Err)
 			case ev.Type == ir.EvMessageStop && up.Name() == dialect.Anthropic && !last:
 				sentinel = true // Anthropic's decoder lets the stop out at message_stop
 			}
@@ -139,18 +140,19 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 				x.holdWrites()
 			}
 		}
-		if x.hideUsage {
-			tee.markEvent()
-			if hasUsage(evs) {
-				tee.dropUsageOnlyChunk()
-			}
+		if x.hideUsage && hasUsage(evs) {
+			tee.dropUsageOnlyChunk()
 		}
 		if last && res.err == nil && !sentinel {
 			// A complete answer whose upstream never sent its terminal
 			// event still ends the dialect's way for the client.
 			closing = closeAfterStop(up.Name())
 		}
-		if res.committed {
+		// Inside a burst (more whole events already received) the events
+		// wait for its last one, which sends them all anyway (flushStream):
+		// one rename and one write for the burst instead of one an event,
+		// and the tee moves what it holds once.
+		if res.committed && (!x.burst || last || closing != nil) {
 			tee.forward(func(b []byte) { b = names.rewrite(b); _, _ = x.w.Write(b); x.keep(b) }, last)
 			if closing != nil {
 				sep := tee.separator()

@@ -24,7 +24,7 @@ type teeReader struct {
 	off  int         // stream offset of buf[0]
 	tail []byte      // the last bytes forwarded (at most 2)
 	// evStart and evEnd: the stream offsets of the event being handled
-	// (markEvent; only the OpenAI usage-hiding path tracks them).
+	// (markEvent).
 	evStart, evEnd int
 }
 

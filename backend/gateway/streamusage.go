@@ -75,6 +75,16 @@ func (t *teeReader) markEvent() {
 	t.evStart, t.evEnd = t.evEnd, t.rd.BytesRead()
 }
 
+// event is the raw bytes of the event markEvent recorded, as far as the tee
+// still holds them.
+func (t *teeReader) event() []byte {
+	a, b := max(0, t.evStart-t.off), min(len(t.buf), t.evEnd-t.off)
+	if a >= b {
+		return nil
+	}
+	return t.buf[a:b]
+}
+
 // dropUsageOnlyChunk removes the event just read from the bytes to forward
 // when it is OpenAI's usage-only chunk (no choices).
 func (t *teeReader) dropUsageOnlyChunk() {

@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"switchboard/backend/dialect"
+)
+
+// passThrough runs a pass-through stream whose whole upstream body arrives
+// at once (one burst: every event but the last waits for the next) and
+// returns what the client got.
+func passThrough(t *testing.T, d dialect.Name, path, reqBody, upstream string, hideUsage bool) (string, streamResult) {
+	t.Helper()
+	g := New(Options{})
+	w := httptest.NewRecorder()
+	x, ok := g.newExchange(w, httptest.NewRequest(http.MethodPost, path, strings.NewReader(reqBody)), d, nil)
+	if !ok {
+		t.Fatalf("newExchange: %d %s", w.Code, w.Body)
+	}
+	defer x.releaseBody()
+	defer x.releaseWalker()
+	x.hideUsage = hideUsage
+	resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(upstream))}
+	res := x.streamPassThrough(context.Background(), resp, codecFor(d))
+	return w.Body.String(), res
+}
+
+// A burst goes out whole: every byte in order, each model renamed, and the
+// usage-only chunk the client did not ask for taken out of the middle of
+// the events waiting with it.
+func TestBurstForwardedWhole(t *testing.T) {
+	chunk := func(delta string) string {
+		return `data: {"id":"c","object":"chat.completion.chunk","model":"up-model","choices":[{"index":0,"delta":` + delta + `}]}` + "\n\n"
+	}
+	usage := `data: {"id":"c","object":"chat.completion.chunk","model":"up-model","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}` + "\n\n"
+	var up, want strings.Builder
+	for i := range 12 {
+		c := chunk(fmt.Sprintf(`{"content":"part %d "}`, i))
+		up.WriteString(c)
+		want.WriteString(strings.ReplaceAll(c, "up-model", "client-model"))
+	}
+	stop := `data: {"id":"c","object":"chat.completion.chunk","model":"up-model","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n"
+	up.WriteString(stop + usage + "data: [DONE]\n\n")
+	want.WriteString(strings.ReplaceAll(stop, "up-model", "client-model"))
+	req := `{"model":"client-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+	for _, hide := range []bool{true, false} {
+		w := want.String()
+		if !hide {
+			w += strings.ReplaceAll(usage, "up-model", "client-model")
+		}
+		w += "data: [DONE]\n\n"
+		got, res := passThrough(t, dialect.OpenAIChat, "/v1/chat/completions", req, up.String(), hide)
+		if res.err != nil || !res.committed {
+			t.Fatalf("hide usage %v: %+v", hide, res)
+		}
+		if got != w {
+			t.Errorf("hide usage %v:\n got %q\nwant %q", hide, got, w)
+		}
+	}
+}
+
+// An upstream's error event in the middle of a burst ends the client's
+// Responses stream with response.failed, judged by that event's bytes
+// alone: a delta waiting before it may say "response.failed" in its text.
+func TestBurstErrorEndsTheResponsesWay(t *testing.T) {
+	ev := func(name, data string) string { return "event: " + name + "\ndata: " + data + "\n\n" }
+	up := ev("response.created", `{"type":"response.created","response":{"id":"r","object":"response","model":"up-model","status":"in_progress","output":[]}}`) +
+		ev("response.output_text.delta", `{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"the event is called response.failed"}`) +
+		ev("error", `{"type":"error","code":"server_error","message":"boom"}`)
+	req := `{"model":"client-model","stream":true,"input":"hi"}`
+	got, res := passThrough(t, dialect.Responses, "/v1/responses", req, up, false)
+	if res.err == nil || !res.committed {
+		t.Fatalf("result %+v", res)
+	}
+	if !strings.Contains(got, `"delta":"the event is called response.failed"`) || !strings.Contains(got, `"message":"boom"`) {
+		t.Fatalf("the upstream's events did not all arrive:\n%s", got)
+	}
+	if i := strings.LastIndex(got, "event: "); i < 0 || !strings.HasPrefix(got[i:], "event: response.failed\n") {
+		t.Fatalf("the stream does not end with response.failed:\n%s", got)
+	}
+	if bytes.Count([]byte(got), []byte("event: response.failed")) != 1 {
+		t.Fatalf("response.failed twice:\n%s", got)
+	}
+}
+
+// The stream side of a pass-through: an OpenAI stream of 20 content chunks,
+// a stop chunk, a usage-only chunk and [DONE] that arrived together (one
+// burst), renamed and written to a client that did not ask for usage.
+//
+//	go test ./backend/gateway -run '^$' -bench StreamPassThrough -benchmem
+func BenchmarkStreamPassThrough(b *testing.B) {
+	var sse bytes.Buffer
+	for i := range 20 {
+		role := ""
+		if i == 0 {
+			role = `"role":"assistant",`
+		}
+		fmt.Fprintf(&sse, "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up-model\",\"choices\":[{\"index\":0,\"delta\":{%s\"content\":\"word %d of the answer \"}}]}\n\n", role, i)
+	}
+	sse.WriteString("data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up-model\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
+		"data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":20,\"total_tokens\":32}}\n\n" +
+		"data: [DONE]\n\n")
+	events := sse.Bytes()
+	g := New(Options{})
+	body := []byte(`{"model":"oai/client-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	up := codecFor(dialect.OpenAIChat)
+	b.SetBytes(int64(len(events)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(body))
+		x, ok := g.newExchange(discardWriter{}, r, dialect.OpenAIChat, nil)
+		if !ok {
+			b.Fatal("newExchange refused the body")
+		}
+		x.hideUsage = true
+		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(events))}
+		if res := x.streamPassThrough(context.Background(), resp, up); res.err != nil || !res.committed {
+			b.Fatalf("stream: %+v", res)
+		}
+		x.releaseBody()
+		x.releaseWalker()
+	}
+}
