@@ -399,6 +399,11 @@ type RunResult struct {
 	Max        float64  `json:"max_ms"`
 	TTFE50     float64  `json:"ttfe_p50_ms,omitempty"`
 	TTFE99     float64  `json:"ttfe_p99_ms,omitempty"`
+	// c=1 only: the mean, and how many requests took each histBucket of
+	// time (the last bucket counts the rest). A median can fall between
+	// two modes of the distribution; these show whether it did.
+	Mean float64 `json:"mean_ms,omitempty"`
+	Hist []int   `json:"hist,omitempty"`
 	// Measured on -pid (the gateway) over the measured window.
 	CPUMsPerReq float64 `json:"cpu_ms_per_req,omitempty"`
 	SysMsPerReq float64 `json:"cpu_sys_ms_per_req,omitempty"` // the kernel's part of it
@@ -424,6 +429,26 @@ type RunResult struct {
 	BodyBytes int    `json:"body_bytes,omitempty"`
 	Shape     string `json:"shape,omitempty"`
 	Upstream  string `json:"upstream,omitempty"`
+}
+
+// histBucket and histBuckets shape RunResult.Hist: 0–2 ms in 25 µs steps.
+const (
+	histBucket  = 25 * time.Microsecond
+	histBuckets = 81
+)
+
+// histogram is the mean (ms) of lats and their counts per histBucket.
+func histogram(lats []time.Duration) (float64, []int) {
+	if len(lats) == 0 {
+		return 0, nil
+	}
+	h := make([]int, histBuckets)
+	var sum time.Duration
+	for _, l := range lats {
+		sum += l
+		h[min(int(l/histBucket), histBuckets-1)]++
+	}
+	return float64(sum) / float64(len(lats)) / 1e6, h
 }
 
 func pct(sorted []time.Duration, p float64) float64 {
@@ -554,6 +579,9 @@ func cmdRun(args []string) error {
 	res.Requests, res.Errors, res.ErrSamples = len(all), errs.n, errs.samples
 	res.RPS = float64(len(all)) / elapsed.Seconds()
 	res.P50, res.P90, res.P99 = pct(all, .50), pct(all, .90), pct(all, .99)
+	if *c == 1 {
+		res.Mean, res.Hist = histogram(all)
+	}
 	if len(all) > 0 {
 		res.Max = float64(all[len(all)-1]) / 1e6
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Meta describes the bench run (written by bench.sh).
@@ -137,6 +138,12 @@ type agg struct {
 	dErr, gErr                int
 	errSamples                []string
 	rssPeak, fRSSPeak         int64
+	// c=1 rows: latency histograms pooled over the runs (RunResult.Hist),
+	// the median added means, and in how many rounds the gateway's p50 and
+	// p99 were at or below the floor's.
+	dHist, gHist, fHist      []int
+	addMean, fAddMean        float64
+	lowerP50, lowerP99, both int
 	// agent-sized rows (loadgen run -body)
 	bodyBytes                int
 	shape, dialect, upstream string
@@ -155,6 +162,19 @@ var scenarioNames = map[string]string{
 	"tr-gem-sse":   "translated SSE     gemini→openai",
 	"lat50-json":   "50ms upstream JSON openai→openai",
 	"lat50-sse":    "50ms upstream SSE  openai→openai",
+}
+
+// pool adds a run's latency histogram to h.
+func pool(h *[]int, r *RunResult) {
+	if r == nil || len(r.Hist) == 0 {
+		return
+	}
+	if len(*h) < len(r.Hist) {
+		*h = append(*h, make([]int, len(r.Hist)-len(*h))...)
+	}
+	for i, n := range r.Hist {
+		(*h)[i] += n
+	}
 }
 
 func (rs *records) aggregate() []agg {
@@ -188,7 +208,21 @@ func (rs *records) aggregate() []agg {
 		var rd, wr, fRd, fWr []float64
 		var fRPS, fRatio, fP50, fP99, fAP50, fAP99, fAT50, fT50, fCPU, fRQ []float64
 		var dRPS, gRPS, ratio, dP50, gP50, aP50, dP99, gP99, aP99, dT50, gT50, aT50, dT99, gT99, aT99, cpu, util, allocs, ab, rqw []float64
+		var aMean, fMean []float64
 		for _, p := range byKey[k] {
+			pool(&a.dHist, p.d)
+			pool(&a.gHist, p.g)
+			pool(&a.fHist, p.f)
+			if p.d != nil && p.g != nil && p.f != nil && p.d.Mean > 0 {
+				a.both++
+				aMean, fMean = append(aMean, p.g.Mean-p.d.Mean), append(fMean, p.f.Mean-p.d.Mean)
+				if p.g.P50 <= p.f.P50 {
+					a.lowerP50++
+				}
+				if p.g.P99 <= p.f.P99 {
+					a.lowerP99++
+				}
+			}
 			if p.d != nil {
 				a.stream = p.d.Stream
 				dRPS, dP50, dP99 = append(dRPS, p.d.RPS), append(dP50, p.d.P50), append(dP99, p.d.P99)
@@ -243,6 +277,7 @@ func (rs *records) aggregate() []agg {
 		a.fAddP50, a.fAddP99, a.fAddT50 = median(fAP50), median(fAP99), median(fAT50)
 		a.fT50, a.fCPU, a.fRQWait = median(fT50), median(fCPU), median(fRQ)
 		a.reads, a.writes, a.fReads, a.fWrites = median(rd), median(wr), median(fRd), median(fWr)
+		a.addMean, a.fAddMean = median(aMean), median(fMean)
 		out = append(out, a)
 	}
 	return out
@@ -415,6 +450,7 @@ func printSmall(w io.Writer, rs *records, aggs []agg, byKey map[scenKey]agg) {
 	p("  pinned CPU during the window (anything well above 0 means that row's latency/RPS are distorted by other work).\n")
 	p("  1st = time to first SSE event at the client. alloc/r needs the gateway's /debug/vars (\"-\" when absent).\n")
 	p("  sys r/w/r = read and write system calls of the gateway per request (/proc/<pid>/io syscr/syscw).\n")
+	printC1Distributions(w, aggs)
 	var errLines []string
 	for _, a := range aggs {
 		if a.dErr+a.gErr > 0 {
@@ -488,21 +524,24 @@ func printSmall(w io.Writer, rs *records, aggs []agg, byKey map[scenKey]agg) {
 	// Added latency at c=1 is judged against the bare net/http proxy in the
 	// same seat (what any Go proxy pays on this machine), not an absolute
 	// figure: Switchboard may add at most 10% over it, p50 and p99.
-	vsFloor := func(what string, add, floor float64, a agg) {
+	// The rounds in which the gateway was at or below the floor are shown
+	// beside the verdict: with medians this close, they tell a real
+	// difference (most rounds one way) from a draw.
+	vsFloor := func(what string, add, floor float64, lower int, a agg) {
 		if !a.hasFloor {
 			line("SKIP", what+" ≤ 1.1× the bare proxy's", signed(add, 3)+" ms (no floor row: BENCH_FLOOR=0)")
 			return
 		}
 		line(verdict(add <= 1.1*floor, true), what+" ≤ 1.1× the bare proxy's",
-			fmt.Sprintf("%s ms vs floor %s ms = %.2f× (%d rounds)", signed(add, 3), signed(floor, 3), add/floor, a.n))
+			fmt.Sprintf("%s ms vs floor %s ms = %.2f× (%d rounds, gateway ≤ floor in %d)", signed(add, 3), signed(floor, 3), add/floor, a.n, lower))
 	}
 	if a, ok := get("pt-json", 1); ok {
-		vsFloor("added latency c=1 pass-through JSON p50", a.addP50, a.fAddP50, a)
-		vsFloor("added latency c=1 pass-through JSON p99", a.addP99, a.fAddP99, a)
+		vsFloor("added latency c=1 pass-through JSON p50", a.addP50, a.fAddP50, a.lowerP50, a)
+		vsFloor("added latency c=1 pass-through JSON p99", a.addP99, a.fAddP99, a.lowerP99, a)
 	}
 	if a, ok := get("pt-sse", 1); ok {
-		vsFloor("added latency c=1 pass-through SSE p50", a.addP50, a.fAddP50, a)
-		vsFloor("added latency c=1 pass-through SSE p99", a.addP99, a.fAddP99, a)
+		vsFloor("added latency c=1 pass-through SSE p50", a.addP50, a.fAddP50, a.lowerP50, a)
+		vsFloor("added latency c=1 pass-through SSE p99", a.addP99, a.fAddP99, a.lowerP99, a)
 	}
 	if a, ok := get("pt-json", 32); ok {
 		line(verdict(a.gRPS >= 6000 && a.gP99 <= 10, true), "one core, c=32, pass-through JSON, 0 ms upstream: ≥ 6000 RPS, p99 ≤ 10 ms",
@@ -584,4 +623,57 @@ func uniq(s []string) []string {
 		out = out[:4]
 	}
 	return out
+}
+
+// printC1Distributions shows the c=1 rows' latencies as distributions
+// pooled over the rounds, beside direct's and the floor's. On a virtual
+// machine whose idle CPUs sleep, each hop may wait for a CPU to wake, and
+// a request's time falls in one of two modes a few hundred microseconds
+// apart; a p50 can then sit between them and move with the mix of the two,
+// whatever the proxy does. The means move smoothly with the mix.
+func printC1Distributions(w io.Writer, aggs []agg) {
+	const step, from, cols = 2, 4, 24 // 50 µs columns from 0.10 ms (RunResult.Hist is 25 µs)
+	printed := false
+	for _, a := range aggs {
+		if a.key.c != 1 || !a.hasFloor || len(a.gHist) == 0 || len(a.fHist) == 0 || len(a.dHist) == 0 {
+			continue
+		}
+		if !printed {
+			fmt.Fprintf(w, "\nc=1 latency distributions, pooled over the rounds (%% of requests per 50 µs, by the lower edge in ms; the first column holds all faster, the last all slower)\n")
+			fmt.Fprintf(w, "%-38s %-8s", "", "")
+			for i := 0; i < cols; i++ {
+				fmt.Fprintf(w, " %4.2f", float64((from+i*step)*int(histBucket/time.Microsecond))/1000)
+			}
+			fmt.Fprintln(w)
+			printed = true
+		}
+		name := scenarioNames[a.key.scenario]
+		for _, row := range []struct {
+			path string
+			h    []int
+		}{{"direct", a.dHist}, {"floor", a.fHist}, {"gateway", a.gHist}} {
+			total := 0
+			for _, n := range row.h {
+				total += n
+			}
+			fmt.Fprintf(w, "%-38s %-8s", name, row.path)
+			name = ""
+			for i := 0; i < cols; i++ {
+				lo, hi := from+i*step, from+(i+1)*step
+				if i == 0 {
+					lo = 0
+				}
+				if i == cols-1 {
+					hi = len(row.h)
+				}
+				n := 0
+				for j := lo; j < min(hi, len(row.h)); j++ {
+					n += row.h[j]
+				}
+				fmt.Fprintf(w, " %4.1f", 100*float64(n)/float64(max(total, 1)))
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%-38s mean added: gateway %s ms, floor %s ms (medians of %d rounds)\n", "", signed(a.addMean, 3), signed(a.fAddMean, 3), a.both)
+	}
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHistogram(t *testing.T) {
+	us := time.Microsecond
+	mean, h := histogram([]time.Duration{10 * us, 24 * us, 25 * us, 130 * us, 5 * time.Millisecond})
+	if want := (10 + 24 + 25 + 130 + 5000) / 5.0 / 1000; mean != want {
+		t.Errorf("mean %v, want %v", mean, want)
+	}
+	if len(h) != histBuckets || h[0] != 2 || h[1] != 1 || h[5] != 1 || h[histBuckets-1] != 1 {
+		t.Errorf("buckets %v", h)
+	}
+	if m, h := histogram(nil); m != 0 || h != nil {
+		t.Errorf("empty: %v %v", m, h)
+	}
+}
+
+// The c=1 rows' distributions are pooled over the rounds, each path's row
+// sums to 100%, and the verdict line counts the rounds the gateway was at
+// or below the floor.
+func TestC1Distributions(t *testing.T) {
+	us := time.Microsecond
+	run := func(path string, round int, lats ...time.Duration) RunResult {
+		r := RunResult{Kind: "run", Scenario: "pt-sse", Path: path, Run: round, C: 1, Stream: true, Requests: len(lats)}
+		r.Mean, r.Hist = histogram(lats)
+		sorted := append([]time.Duration(nil), lats...)
+		r.P50, r.P99 = pct(sorted, .5), pct(sorted, .99)
+		return r
+	}
+	rs := &records{}
+	// Round 1: the gateway in the fast mode, the floor in the slow one;
+	// round 2 the other way round.
+	rs.runs = append(rs.runs,
+		run("direct", 1, 150*us, 150*us), run("floor", 1, 500*us, 500*us), run("gateway", 1, 260*us, 260*us),
+		run("direct", 2, 150*us, 150*us), run("floor", 2, 260*us, 260*us), run("gateway", 2, 510*us, 510*us),
+	)
+	aggs := rs.aggregate()
+	if len(aggs) != 1 || aggs[0].both != 2 || aggs[0].lowerP50 != 1 {
+		t.Fatalf("aggregate: %+v", aggs)
+	}
+	var b bytes.Buffer
+	printC1Distributions(&b, aggs)
+	out := b.String()
+	for _, path := range []string{"direct", "floor", "gateway"} {
+		i := strings.Index(out, " "+path+" ")
+		if i < 0 {
+			t.Fatalf("no %s row:\n%s", path, out)
+		}
+		line := out[i+len(path)+2:]
+		line = line[:strings.IndexByte(line, '\n')]
+		sum := 0.0
+		for _, f := range strings.Fields(line) {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatalf("%s: %q", path, line)
+			}
+			sum += v
+		}
+		if sum < 99.5 || sum > 100.5 {
+			t.Errorf("%s row sums to %.1f%%: %s", path, sum, line)
+		}
+	}
+	// Both paths have half their requests at 0.25 ms and half at 0.50 ms.
+	if !strings.Contains(out, "mean added: gateway +0.235 ms, floor +0.230 ms (medians of 2 rounds)") {
+		t.Errorf("means:\n%s", out)
+	}
+}
