@@ -107,15 +107,13 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	// buffer, or the log's), so the buffers are free when this returns.
 	defer func() { bufs.release(tee.buf, names) }()
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
-	// sentinel: the upstream's own terminal event ([DONE], message_stop) went by.
+	// sentinel: the upstream's own terminal event went by (endsStream:
+	// [DONE], message_stop, the Responses API's terminal events).
 	sentinel := false
 	x.pump(ctx, tee, up.NewStreamDecoder(), func(evs []ir.Event, last bool) bool {
 		var closing []byte // frames of ours that end the client's stream
 		tee.markEvent()
-		// OpenAI's terminal event is [DONE] (its streams name no events).
-		if up.Name() == dialect.OpenAIChat && x.eventEnds {
-			sentinel = true
-		}
+		sentinel = sentinel || x.eventEnds
 		for i := range evs {
 			ev := &evs[i]
 			x.observe(ev)
@@ -130,8 +128,6 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 			case ev.Type == ir.EvError: // the upstream's own error event goes through; its terminal follows
 				res.err = ev.Err
 				closing = closeAfterError(up.Name(), tee.event(), ev.Err)
-			case ev.Type == ir.EvMessageStop && up.Name() == dialect.Anthropic && !last:
-				sentinel = true // Anthropic's decoder lets the stop out at message_stop
 			}
 			if !res.committed && isContent(ev.Type) {
 				res.committed = true

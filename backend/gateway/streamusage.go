@@ -75,21 +75,26 @@ func (t *teeReader) markEvent() {
 	t.evStart, t.evEnd = t.evEnd, t.rd.BytesRead()
 }
 
-// event is the raw bytes of the event markEvent recorded, as far as the tee
-// still holds them.
+// eventSpan is where in buf the event markEvent recorded lies; ok is false
+// when the tee no longer holds all of it.
+func (t *teeReader) eventSpan() (a, b int, ok bool) {
+	a, b = t.evStart-t.off, t.evEnd-t.off
+	return a, b, a >= 0 && b <= len(t.buf) && a < b
+}
+
+// event is the raw bytes of the event markEvent recorded.
 func (t *teeReader) event() []byte {
-	a, b := max(0, t.evStart-t.off), min(len(t.buf), t.evEnd-t.off)
-	if a >= b {
-		return nil
+	if a, b, ok := t.eventSpan(); ok {
+		return t.buf[a:b]
 	}
-	return t.buf[a:b]
+	return nil
 }
 
 // dropUsageOnlyChunk removes the event just read from the bytes to forward
 // when it is OpenAI's usage-only chunk (no choices).
 func (t *teeReader) dropUsageOnlyChunk() {
-	a, b := t.evStart-t.off, t.evEnd-t.off
-	if a < 0 || b > len(t.buf) || a >= b {
+	a, b, ok := t.eventSpan()
+	if !ok {
 		return
 	}
 	raw := t.buf[a:b]
