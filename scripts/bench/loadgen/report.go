@@ -138,12 +138,13 @@ type agg struct {
 	dErr, gErr                int
 	errSamples                []string
 	rssPeak, fRSSPeak         int64
-	// c=1 rows: latency histograms pooled over the runs (RunResult.Hist),
-	// the median added means, and in how many rounds the gateway's p50 and
-	// p99 were at or below the floor's.
-	dHist, gHist, fHist      []int
-	addMean, fAddMean        float64
-	lowerP50, lowerP99, both int
+	// c=1 rows: latency histograms pooled over the runs (RunResult.Hist);
+	// over the floorRounds that ran direct, floor and gateway, the median
+	// added means and in how many the gateway's p50 and p99 were at or
+	// below the floor's.
+	dHist, gHist, fHist             []int
+	addMean, fAddMean               float64
+	lowerP50, lowerP99, floorRounds int
 	// agent-sized rows (loadgen run -body)
 	bodyBytes                int
 	shape, dialect, upstream string
@@ -214,7 +215,7 @@ func (rs *records) aggregate() []agg {
 			pool(&a.gHist, p.g)
 			pool(&a.fHist, p.f)
 			if p.d != nil && p.g != nil && p.f != nil && p.d.Mean > 0 {
-				a.both++
+				a.floorRounds++
 				aMean, fMean = append(aMean, p.g.Mean-p.d.Mean), append(fMean, p.f.Mean-p.d.Mean)
 				if p.g.P50 <= p.f.P50 {
 					a.lowerP50++
@@ -533,7 +534,7 @@ func printSmall(w io.Writer, rs *records, aggs []agg, byKey map[scenKey]agg) {
 			return
 		}
 		line(verdict(add <= 1.1*floor, true), what+" ≤ 1.1× the bare proxy's",
-			fmt.Sprintf("%s ms vs floor %s ms = %.2f× (%d rounds, gateway ≤ floor in %d)", signed(add, 3), signed(floor, 3), add/floor, a.n, lower))
+			fmt.Sprintf("%s ms vs floor %s ms = %.2f× (%d rounds, gateway ≤ floor in %d of %d)", signed(add, 3), signed(floor, 3), add/floor, a.n, lower, a.floorRounds))
 	}
 	if a, ok := get("pt-json", 1); ok {
 		vsFloor("added latency c=1 pass-through JSON p50", a.addP50, a.fAddP50, a.lowerP50, a)
@@ -674,6 +675,6 @@ func printC1Distributions(w io.Writer, aggs []agg) {
 			}
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%-38s mean added: gateway %s ms, floor %s ms (medians of %d rounds)\n", "", signed(a.addMean, 3), signed(a.fAddMean, 3), a.both)
+		fmt.Fprintf(w, "%-38s mean added: gateway %s ms, floor %s ms (medians of %d rounds)\n", "", signed(a.addMean, 3), signed(a.fAddMean, 3), a.floorRounds)
 	}
 }

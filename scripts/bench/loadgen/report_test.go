@@ -42,7 +42,7 @@ func TestC1Distributions(t *testing.T) {
 		run("direct", 2, 150*us, 150*us), run("floor", 2, 260*us, 260*us), run("gateway", 2, 510*us, 510*us),
 	)
 	aggs := rs.aggregate()
-	if len(aggs) != 1 || aggs[0].both != 2 || aggs[0].lowerP50 != 1 {
+	if len(aggs) != 1 || aggs[0].floorRounds != 2 || aggs[0].lowerP50 != 1 {
 		t.Fatalf("aggregate: %+v", aggs)
 	}
 	var b bytes.Buffer
