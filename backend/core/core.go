@@ -420,6 +420,9 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 			}
 		}
 	}
+	if in.Gateway != nil {
+		in.Gateway.Wait() // finished streams' rows reach the recorder
+	}
 	if in.cancel != nil {
 		in.cancel()
 		<-in.bg

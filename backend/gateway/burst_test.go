@@ -9,8 +9,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/provider"
+	"switchboard/backend/route"
 )
 
 // passThrough runs a pass-through stream whose whole upstream body arrives
@@ -126,5 +129,60 @@ func BenchmarkStreamPassThrough(b *testing.B) {
 		}
 		x.releaseBody()
 		x.releaseWalker()
+	}
+}
+
+// The idle timeout counts from the last arrival: a stream whose events come
+// one or two at a time, each gap under the timeout, is forwarded whole even
+// though it lasts several timeouts; one that then goes quiet is ended.
+func TestIdleTimeoutCountsFromLastArrival(t *testing.T) {
+	chunk := func(s string) string {
+		return `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"` + s + `"}}]}` + "\n\n"
+	}
+	for _, hang := range []bool{false, true} {
+		up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			f := w.(http.Flusher)
+			for i := range 8 {
+				msg := chunk(fmt.Sprint(i))
+				if i%2 == 1 {
+					msg += chunk(fmt.Sprint(i, "b")) // a burst of two
+				}
+				io.WriteString(w, msg)
+				f.Flush()
+				time.Sleep(60 * time.Millisecond)
+			}
+			if hang {
+				<-r.Context().Done()
+				return
+			}
+			io.WriteString(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+		}))
+		ups := []*route.Provider{{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: up.URL + "/v1", AllowLocal: true,
+			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}}}
+		g, secret := keyedGateway(t, ups)
+		g.idleTimeout = 150 * time.Millisecond // the stream lasts over three of them
+		srv := httptest.NewServer(g)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
+			strings.NewReader(`{"model":"oai/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		up.Close()
+		got := string(b)
+		if !strings.Contains(got, `"content":"7b"`) {
+			t.Fatalf("hang=%v: the stream was cut before its last event: %q", hang, got)
+		}
+		if timedOut := strings.Contains(got, "idle timeout"); timedOut != hang {
+			t.Errorf("hang=%v: idle timeout reported %v: %q", hang, timedOut, got)
+		}
+		if !strings.HasSuffix(got, "data: [DONE]\n\n") {
+			t.Errorf("hang=%v: the stream does not end with [DONE]: %q", hang, got)
+		}
 	}
 }

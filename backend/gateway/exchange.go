@@ -162,9 +162,12 @@ var errBudget = errors.New("combo time budget spent")
 // run plans the route and tries candidates until one answers, one fails
 // after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
-	defer x.releaseBody()
-	defer x.releaseWalker()
-	defer x.settleRow()
+	later := false // the row and the holds go to afterStream
+	defer func() {
+		if !later {
+			x.release()
+		}
+	}()
 	if !x.admitKey() {
 		return
 	}
@@ -189,6 +192,11 @@ func (x *exchange) run() {
 			plan.Skip(c, res.err)
 		case res.err == nil:
 			plan.Succeeded(c, t0, x.latencySince(t0))
+			if x.req.Stream {
+				later = true
+				x.afterStream()
+				return
+			}
 			x.finishRow(http.StatusOK, nil)
 			return
 		case ctx.Err() != nil: // the client left: not the upstream's fault
@@ -212,6 +220,34 @@ func (x *exchange) run() {
 		}
 	}
 	x.fail(plan.Err())
+}
+
+// release ends the exchange's holds: the recorder's wait for its row, the
+// validation pass's spans and the lent body.
+func (x *exchange) release() {
+	x.settleRow()
+	x.releaseWalker()
+	x.releaseBody()
+}
+
+// afterStream logs a finished stream once its handler has returned:
+// net/http sends the end of a chunked answer only then, so the client would
+// otherwise wait for the row (pricing, observers, queueing: several
+// microseconds, the most of what runs after the last event). The recorder
+// is told the row is coming (its Flush waits for it) and shutdown waits for
+// it (Gateway.Wait). The route's health is told before (plan.Succeeded):
+// the next request routes by it.
+func (x *exchange) afterStream() {
+	x.expectRow()
+	if x.g.logBodies.Load() { // the answer's headers are the handler's until it returns
+		x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
+	}
+	x.g.after.Add(1)
+	go func() {
+		defer x.g.after.Done()
+		x.finishRow(http.StatusOK, nil)
+		x.release()
+	}()
 }
 
 // latencySince is what load-aware strategies learn from: time to first
@@ -520,7 +556,9 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 		if x.row.ResponseBody == "" && len(x.kept) > 0 {
 			x.row.ResponseBody = keptBody(x.kept)
 		}
-		x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
+		if x.row.Headers == "" {
+			x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
+		}
 	}
 	x.g.record(&x.row)
 	x.settleRow()

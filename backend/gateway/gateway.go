@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,9 @@ type Gateway struct {
 	spoolDir     string // where large uploads wait ("" = the system's temp dir)
 	draining     context.Context
 	stopDraining context.CancelFunc
+	// after counts finished streams whose row is still being logged
+	// (afterStream); Wait waits for them.
+	after sync.WaitGroup
 }
 
 // errDraining is the cause of upstream cancellations during shutdown.
@@ -67,6 +71,11 @@ func errShuttingDown() *ir.Error {
 // Drain ends every open upstream call; streams already answering get a
 // proper terminal error frame.
 func (g *Gateway) Drain() { g.stopDraining() }
+
+// Wait returns once every request that ended before the call has given
+// its row to the recorder: call it after the server stopped, before the
+// recorder closes.
+func (g *Gateway) Wait() { g.after.Wait() }
 
 // Options wire a Gateway.
 type Options struct {

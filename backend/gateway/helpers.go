@@ -156,11 +156,10 @@ func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 // without decoding it (usage, errors, stops and terminal events are still
 // decoded).
 func plainDelta(d dialect.Name) func(sse.Event) bool {
-	contains := func(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
 	switch d {
 	case dialect.OpenAIChat:
 		return func(ev sse.Event) bool {
-			return !ev.IsDone() && !contains(ev.Data, `"finish_reason":"`) && !contains(ev.Data, `"usage":{`) && !contains(ev.Data, `"error"`)
+			return !ev.IsDone() && !hasQuoted(ev.Data, `finish_reason":"`, `usage":{`, `error"`)
 		}
 	case dialect.Anthropic:
 		return func(ev sse.Event) bool {
@@ -170,10 +169,29 @@ func plainDelta(d dialect.Name) func(sse.Event) bool {
 		return func(ev sse.Event) bool { return bytes.HasSuffix(ev.Name, []byte(".delta")) }
 	case dialect.Gemini:
 		return func(ev sse.Event) bool {
-			return !contains(ev.Data, `"finishReason"`) && !contains(ev.Data, `"usageMetadata"`) && !contains(ev.Data, `"error"`)
+			return !hasQuoted(ev.Data, `finishReason"`, `usageMetadata"`, `error"`)
 		}
 	}
 	return nil
+}
+
+// hasQuoted reports whether b contains '"' followed by one of the needles:
+// bytes.Contains of each quoted needle, in one pass from quote to quote
+// (an event has a few dozen) instead of one pass a needle.
+func hasQuoted(b []byte, needles ...string) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		rest := b[i:]
+		for _, n := range needles {
+			if len(rest) >= len(n) && rest[0] == n[0] && string(rest[:len(n)]) == n {
+				return true
+			}
+		}
+	}
 }
 
 // closeAfterStop is the terminal frame of a dialect whose streams end with

@@ -11,6 +11,7 @@ import (
 	"switchboard/backend/keys"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
+	"switchboard/backend/sse"
 	"switchboard/backend/store"
 )
 
@@ -57,6 +58,35 @@ func TestEncodeForCapsToCatalogMaxOutput(t *testing.T) {
 		_ = json.Unmarshal(b, &got)
 		if got.MaxTokens != c.want {
 			t.Errorf("%s: max_tokens %d, want %d", c.model, got.MaxTokens, c.want)
+		}
+	}
+}
+
+// plainDelta lets through only events that carry nothing but content: a
+// stop, usage or error anywhere in the event is decoded, and so is text
+// that quotes those keys (escaped inside a string, it cannot be one).
+func TestPlainDelta(t *testing.T) {
+	ev := func(data string) sse.Event { return sse.Event{Data: []byte(data)} }
+	cases := []struct {
+		d     dialect.Name
+		data  string
+		plain bool
+	}{
+		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"hi"}}]}`, true},
+		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"usage":null}`, true},
+		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"say \"finish_reason\":\"stop\" and \"usage\":{"}}]}`, true},
+		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`, false},
+		{dialect.OpenAIChat, `{"choices":[],"usage":{"prompt_tokens":1}}`, false},
+		{dialect.OpenAIChat, `{"error":{"message":"overloaded"}}`, false},
+		{dialect.OpenAIChat, `[DONE]`, false},
+		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}`, true},
+		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}]}`, false},
+		{dialect.Gemini, `{"candidates":[],"usageMetadata":{"promptTokenCount":1}}`, false},
+		{dialect.Gemini, `{"error":{"code":429}}`, false},
+	}
+	for _, c := range cases {
+		if got := plainDelta(c.d)(ev(c.data)); got != c.plain {
+			t.Errorf("%s %s: plain %v, want %v", c.d, c.data, got, c.plain)
 		}
 	}
 }

@@ -296,11 +296,16 @@ func (x *exchange) writeResponse(r *ir.Response) streamResult {
 // recorder is told the row is coming (its Flush waits for it), and run
 // settles that however the exchange ends.
 func (x *exchange) sendNow() {
+	x.expectRow()
+	x.flushOut()
+}
+
+// expectRow tells the recorder the exchange's row is coming (once).
+func (x *exchange) expectRow() {
 	if x.g.recorder != nil && !x.rowExpected {
 		x.g.recorder.Expect()
 		x.rowExpected = true
 	}
-	x.flushOut()
 }
 
 // settleRow ends sendNow's Expect, once the row is queued or the exchange

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,13 +19,15 @@ import (
 	"switchboard/backend/usage"
 )
 
-// A JSON answer reaches the client whole before the request's bookkeeping
-// (its log row here, held up on purpose): the client does not wait for it.
-func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
-	const chat = `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
-	const msg = `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":2}}`
+// sentBeforeRow checks that an answer reaches the client whole before the
+// request's bookkeeping: its log row, held up here until the client has
+// the answer. up answers JSON or SSE; oai/m reaches it pass-through, ant/m
+// through the Anthropic dialect (translated). complete says the client got
+// all of an answer.
+func sentBeforeRow(t *testing.T, contentType, chat, msg string, stream bool, complete func(string) bool) {
+	t.Helper()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", contentType)
 		if strings.HasSuffix(r.URL.Path, "/messages") {
 			io.WriteString(w, msg)
 			return
@@ -46,6 +49,7 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 	defer db.Close()
 	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
 	defer rec.Close()
+	defer g.Wait() // rows logged after their handler are queued before the recorder closes
 	held, release := make(chan struct{}), make(chan struct{})
 	rec.Observe(func(*usage.Row) {
 		select {
@@ -60,7 +64,7 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 
 	for i, c := range []struct{ name, model string }{{"pass-through", "oai/m"}, {"translated", "ant/m"}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
-			strings.NewReader(`{"model":"`+c.model+`","messages":[{"role":"user","content":"hi"}]}`))
+			strings.NewReader(fmt.Sprintf(`{"model":%q,"stream":%v,"messages":[{"role":"user","content":"hi"}]}`, c.model, stream)))
 		req.Header.Set("Authorization", "Bearer "+secret)
 		got := make(chan string, 1)
 		go func() {
@@ -69,14 +73,18 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 				got <- err.Error()
 				return
 			}
-			b, _ := io.ReadAll(resp.Body) // to the declared length
+			b, err := io.ReadAll(resp.Body) // to the declared length, or the chunked end
 			resp.Body.Close()
+			if err != nil {
+				got <- err.Error()
+				return
+			}
 			got <- string(b)
 		}()
 		select {
 		case b := <-got:
-			if !strings.Contains(b, `"content":"ok"`) || !strings.Contains(b, `"model":"`+c.model+`"`) {
-				t.Errorf("%s: the client got %s", c.name, b)
+			if !complete(b) || !strings.Contains(b, `"model":"`+c.model+`"`) {
+				t.Errorf("%s: the client got %q", c.name, b)
 			}
 		case <-time.After(5 * time.Second):
 			t.Errorf("%s: the answer waited for the request's log row", c.name)
@@ -96,4 +104,29 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 			t.Errorf("%s: %d rows written after Flush, want %d", c.name, n, i+1)
 		}
 	}
+}
+
+// A JSON answer (its length declared) is sent before the bookkeeping.
+func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
+	const chat = `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
+	const msg = `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":2}}`
+	sentBeforeRow(t, "application/json", chat, msg, false, func(b string) bool { return strings.Contains(b, `"content":"ok"`) })
+}
+
+// A finished stream's end is sent before the bookkeeping too: net/http ends
+// a chunked answer only when the handler returns, so the row is logged
+// after it (afterStream).
+func TestStreamEndSentBeforeBookkeeping(t *testing.T) {
+	const chat = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"ok\"}}]}\n\n" +
+		"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
+		"data: [DONE]\n\n"
+	const msg = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\",\"content\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":0}}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n" +
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"ok\"}}\n\n" +
+		"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n" +
+		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+	sentBeforeRow(t, "text/event-stream", chat, msg, true, func(b string) bool {
+		return strings.Contains(b, `"content":"ok"`) && strings.HasSuffix(b, "data: [DONE]\n\n")
+	})
 }

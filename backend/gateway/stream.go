@@ -160,14 +160,20 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 	if tee != nil {
 		tee.rd = rd
 	}
+	held := eventBufs.Get().(*[]ir.Event)
+	evs := (*held)[:0]
 	defer func() {
 		x.burst, x.eventEnds = false, false
 		if tee != nil {
 			tee.rd = nil
 		}
 		rd.Release()
+		if cap(evs) <= maxPooledEvents {
+			clear(evs[:cap(evs)]) // what they point to is the request's
+			*held = evs[:0]
+			eventBufs.Put(held)
+		}
 	}()
-	evs := make([]ir.Event, 0, 8)
 	for {
 		ev, err := rd.Next()
 		if err != nil {
@@ -198,7 +204,10 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 			sink(evs, true)
 			return
 		}
-		if x.idle != nil {
+		if x.idle != nil && !x.burst {
+			// The network brought this event: the idle clock restarts. The
+			// rest of its burst arrived with it (one timer reset, not one an
+			// event).
 			x.idle.reset()
 		}
 		// More whole events already received: the sink may hold its flush
@@ -222,6 +231,13 @@ func (x *exchange) pump(ctx context.Context, body io.Reader, dec dialect.StreamD
 		}
 	}
 }
+
+// eventBufs keeps the slices pump decodes events into (one upstream event
+// gives a few; each is 120 bytes).
+var eventBufs = sync.Pool{New: func() any { s := make([]ir.Event, 0, 8); return &s }}
+
+// maxPooledEvents bounds what eventBufs keeps.
+const maxPooledEvents = 64
 
 // endsStream reports an upstream event after which its stream has nothing
 // left to say: OpenAI's [DONE], Anthropic's message_stop, the Responses

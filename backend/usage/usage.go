@@ -117,9 +117,14 @@ type Recorder struct {
 	flushed  chan chan struct{}
 	done     chan struct{}
 	once     sync.Once
-	batch    int
-	hold     int
-	every    time.Duration
+	// closing orders Record and Close: a row recorded after Close (a
+	// stream logged after its handler returned, see gateway.Wait) is
+	// dropped and counted instead of sent on the closed queue.
+	closing sync.RWMutex
+	closed  bool
+	batch   int
+	hold    int
+	every   time.Duration
 	// checkpointRows: see Options.CheckpointRows.
 	checkpointRows int
 	stored         events.Signal
@@ -211,6 +216,13 @@ func (r *Recorder) Record(row *Row) {
 			f(row)
 		}
 	}
+	r.closing.RLock()
+	defer r.closing.RUnlock()
+	if r.closed {
+		r.dropped.Add(1)
+		recycle(row)
+		return
+	}
 	select {
 	case r.q <- row:
 	default:
@@ -259,7 +271,10 @@ func (r *Recorder) Flush() {
 // Close writes what is queued and stops the writer.
 func (r *Recorder) Close() {
 	r.once.Do(func() {
+		r.closing.Lock()
+		r.closed = true
 		close(r.q)
+		r.closing.Unlock()
 		<-r.done
 	})
 }

@@ -73,6 +73,20 @@ func TestFullQueueDropsInsteadOfBlocking(t *testing.T) {
 	}
 }
 
+// A row recorded after Close (a stream logged once its handler returned,
+// racing a shutdown) is counted as dropped; it does not panic on the closed
+// queue.
+func TestRecordAfterCloseDrops(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{})
+	r.Record(&Row{ReqID: "before", Status: 200})
+	r.Close()
+	r.Record(&Row{ReqID: "after", Status: 200})
+	if r.Written() != 1 || r.Dropped() != 1 {
+		t.Fatalf("written %d dropped %d, want 1 and 1", r.Written(), r.Dropped())
+	}
+}
+
 // A partial batch is written (at once here: no request is in flight), and
 // the write wakes Stored's waiters; with nothing queued the writer sleeps
 // (no timer to wake for).
