@@ -39,6 +39,9 @@
 #   BENCH_FLOOR=0         skip the "floor" rows (a bare net/http proxy in the gateway's
 #                         place, scripts/bench/bareproxy: what any Go proxy costs here)
 #   BENCH_KEEP=1          keep the temp dir (results.jsonl, logs, profiles)
+#   BENCH_UPSTREAM_CPU=1  the fake upstream's CPU; 0 puts it beside the gateway, with only the
+#                         load generator on CPU 1: fewer hops cross cores, so the c=1 rows
+#                         resolve smaller differences (c=32 rows then share the gateway's core)
 #   Agent mode (--agent; each list is space-separated):
 #   BENCH_AGENT_SHAPES="claude codex gemini opencode"   client shapes (Anthropic, Responses, Gemini, Chat)
 #   BENCH_AGENT_SIZES="100k 1m"                body sizes ("" = only the target rows)
@@ -88,6 +91,8 @@ if [ "$QUICK" = 1 ]; then
   DURATION=2s
   GAPS_STREAMS=10
 fi
+UPSTREAM_CPU="${BENCH_UPSTREAM_CPU:-1}"
+[[ "$UPSTREAM_CPU" == 0 || "$UPSTREAM_CPU" == 1 ]] || die "BENCH_UPSTREAM_CPU must be 0 or 1"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] && [ "$RUNS" -le 20 ] || die "BENCH_RUNS must be 1..20"
 [[ "$C1_RUNS" =~ ^[1-9][0-9]*$ ]] && [ "$C1_RUNS" -le 20 ] || die "BENCH_C1_RUNS must be 1..20"
 [[ "$DURATION" =~ ^[0-9]+(ms|s)$ ]] || die "BENCH_DURATION must look like 5s or 500ms"
@@ -169,14 +174,17 @@ LG="$TMP/loadgen"
 # ---- pinning ----
 PIN_GW=()
 PIN_LOAD=()
+PIN_UP=()
 GW_CPU=-1
 PINNED="none (taskset unavailable or fewer than 2 CPUs)"
 CPUS="$(nproc 2>/dev/null || echo 1)"
 if command -v taskset >/dev/null && [ "$CPUS" -ge 2 ]; then
   PIN_GW=(taskset -c 0)
   PIN_LOAD=(taskset -c 1)
+  PIN_UP=(taskset -c "$UPSTREAM_CPU")
   GW_CPU=0
   PINNED="gateway on CPU 0 (taskset -c 0); fake upstream + load generator on CPU 1 (taskset -c 1)"
+  [ "$UPSTREAM_CPU" = 0 ] && PINNED="gateway and fake upstream on CPU 0 (taskset -c 0); load generator on CPU 1 (taskset -c 1)"
 fi
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_START="$(loadavg)"
@@ -188,7 +196,7 @@ UP="http://127.0.0.1:$UP_PORT"
 GW="http://127.0.0.1:$GW_PORT"
 FL="http://127.0.0.1:$FLOOR_PORT"
 DBG="127.0.0.1:$DBG_PORT"
-"${PIN_LOAD[@]}" "$TMP/fakeupstream" -addr "127.0.0.1:$UP_PORT" >"$TMP/fakeupstream.log" 2>&1 &
+"${PIN_UP[@]}" "$TMP/fakeupstream" -addr "127.0.0.1:$UP_PORT" >"$TMP/fakeupstream.log" 2>&1 &
 UP_PID=$!
 PIDS+=("$UP_PID")
 "$LG" wait -url "$UP/_bench/stats" -timeout 15s || die "fake upstream did not start: $(cat "$TMP/fakeupstream.log")"
