@@ -163,18 +163,9 @@ func TestIdleTimeoutCountsFromLastArrival(t *testing.T) {
 		g, secret := keyedGateway(t, ups)
 		g.idleTimeout = 150 * time.Millisecond // the stream lasts over three of them
 		srv := httptest.NewServer(g)
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
-			strings.NewReader(`{"model":"oai/m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
-		req.Header.Set("Authorization", "Bearer "+secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		got := postStream(t, srv.URL, secret, "oai/m")
 		srv.Close()
 		up.Close()
-		got := string(b)
 		if !strings.Contains(got, `"content":"7b"`) {
 			t.Fatalf("hang=%v: the stream was cut before its last event: %q", hang, got)
 		}

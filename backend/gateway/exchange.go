@@ -6,7 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -245,9 +248,23 @@ func (x *exchange) afterStream() {
 	x.g.after.Add(1)
 	go func() {
 		defer x.g.after.Done()
+		defer x.release() // the row's Expect is settled even if logging it failed
+		defer x.g.survive("logging a finished stream")
 		x.finishRow(http.StatusOK, nil)
-		x.release()
 	}()
+}
+
+// survive recovers a panic on a goroutine of the gateway's own and logs it:
+// work moved off a handler keeps the handler's guard (net/http recovers a
+// handler's panic and the process goes on).
+func (g *Gateway) survive(what string) {
+	if v := recover(); v != nil {
+		log := g.log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Error("gateway: recovered from a panic", "while", what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	}
 }
 
 // latencySince is what load-aware strategies learn from: time to first

@@ -3,7 +3,10 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"switchboard/backend/dialect"
@@ -89,4 +92,20 @@ func TestPlainDelta(t *testing.T) {
 			t.Errorf("%s %s: plain %v, want %v", c.d, c.data, got, c.plain)
 		}
 	}
+}
+
+// postStream sends a streaming chat request for model to the gateway at
+// url and returns the whole answer the client read.
+func postStream(t *testing.T, url, secret, model string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions",
+		strings.NewReader(`{"model":"`+model+`","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -130,3 +130,44 @@ func TestStreamEndSentBeforeBookkeeping(t *testing.T) {
 		return strings.Contains(b, `"content":"ok"`) && strings.HasSuffix(b, "data: [DONE]\n\n")
 	})
 }
+
+// A panic while a finished stream is logged (off its handler, see
+// afterStream) is recovered as net/http recovers a handler's: the process
+// goes on, the client already had the stream, and the recorder's Flush
+// does not wait for the row forever.
+func TestStreamLogPanicIsSurvived(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+	defer up.Close()
+	g, secret := keyedGateway(t, []*route.Provider{{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: up.URL + "/v1",
+		AllowLocal: true, Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}}})
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logged strings.Builder // written by the logging goroutine, read after g.Wait
+	g.log = slog.New(slog.NewTextHandler(&logged, nil))
+	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
+	defer rec.Close()
+	rec.Observe(func(*usage.Row) { panic("observer broke") })
+	g.recorder = rec
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	if b := postStream(t, srv.URL, secret, "oai/m"); !strings.HasSuffix(b, "data: [DONE]\n\n") {
+		t.Fatalf("the client got %q", b)
+	}
+	flushed := make(chan struct{})
+	go func() { rec.Flush(); close(flushed) }()
+	select {
+	case <-flushed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Flush waits for a row whose logging panicked")
+	}
+	g.Wait()
+	if s := logged.String(); !strings.Contains(s, "recovered from a panic") || !strings.Contains(s, "observer broke") {
+		t.Errorf("the panic was not logged: %q", s)
+	}
+}
