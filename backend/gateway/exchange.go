@@ -245,13 +245,14 @@ func (x *exchange) afterStream() {
 	if x.g.logBodies.Load() { // the answer's headers are the handler's until it returns
 		x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
 	}
-	x.g.after.Add(1)
-	go func() {
-		defer x.g.after.Done()
+	log := func() {
 		defer x.release() // the row's Expect is settled even if logging it failed
 		defer x.g.survive("logging a finished stream")
 		x.finishRow(http.StatusOK, nil)
-	}()
+	}
+	if !x.g.goAfter(log) {
+		log() // shutting down (Wait began): the row is logged, or counted dropped, here
+	}
 }
 
 // survive recovers a panic on a goroutine of the gateway's own and logs it:

@@ -49,8 +49,12 @@ type Gateway struct {
 	draining     context.Context
 	stopDraining context.CancelFunc
 	// after counts finished streams whose row is still being logged
-	// (afterStream); Wait waits for them.
-	after sync.WaitGroup
+	// (afterStream); Wait waits for them. afterMu orders goAfter and Wait:
+	// once Wait began, rows are logged on the handler (a handler can outlive
+	// a server shutdown that timed out).
+	after        sync.WaitGroup
+	afterMu      sync.Mutex
+	afterStopped bool
 }
 
 // errDraining is the cause of upstream cancellations during shutdown.
@@ -72,10 +76,33 @@ func errShuttingDown() *ir.Error {
 // proper terminal error frame.
 func (g *Gateway) Drain() { g.stopDraining() }
 
-// Wait returns once every request that ended before the call has given
-// its row to the recorder: call it after the server stopped, before the
-// recorder closes.
-func (g *Gateway) Wait() { g.after.Wait() }
+// Wait returns once every finished request has given its row to the
+// recorder; rows of requests that finish later are logged before their
+// handler returns. Call it once the server stopped, before the recorder
+// closes.
+func (g *Gateway) Wait() {
+	g.afterMu.Lock()
+	g.afterStopped = true
+	g.afterMu.Unlock()
+	g.after.Wait()
+}
+
+// goAfter runs f on a goroutine Wait waits for; false (f not run) once
+// Wait began.
+func (g *Gateway) goAfter(f func()) bool {
+	g.afterMu.Lock()
+	if g.afterStopped {
+		g.afterMu.Unlock()
+		return false
+	}
+	g.after.Add(1)
+	g.afterMu.Unlock()
+	go func() {
+		defer g.after.Done()
+		f()
+	}()
+	return true
+}
 
 // Options wire a Gateway.
 type Options struct {

@@ -136,26 +136,9 @@ func TestStreamEndSentBeforeBookkeeping(t *testing.T) {
 // goes on, the client already had the stream, and the recorder's Flush
 // does not wait for the row forever.
 func TestStreamLogPanicIsSurvived(t *testing.T) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
-	}))
-	defer up.Close()
-	g, secret := keyedGateway(t, []*route.Provider{{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: up.URL + "/v1",
-		AllowLocal: true, Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}}})
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var logged strings.Builder // written by the logging goroutine, read after g.Wait
-	g.log = slog.New(slog.NewTextHandler(&logged, nil))
-	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
-	defer rec.Close()
+	g, rec, srv, secret := streamLogGateway(t, slog.New(slog.NewTextHandler(&logged, nil)))
 	rec.Observe(func(*usage.Row) { panic("observer broke") })
-	g.recorder = rec
-	srv := httptest.NewServer(g)
-	defer srv.Close()
 	if b := postStream(t, srv.URL, secret, "oai/m"); !strings.HasSuffix(b, "data: [DONE]\n\n") {
 		t.Fatalf("the client got %q", b)
 	}
@@ -170,4 +153,81 @@ func TestStreamLogPanicIsSurvived(t *testing.T) {
 	if s := logged.String(); !strings.Contains(s, "recovered from a panic") || !strings.Contains(s, "observer broke") {
 		t.Errorf("the panic was not logged: %q", s)
 	}
+}
+
+// Streams that finish while Wait runs, or after it, still log their rows:
+// once Wait began they are logged before their handler returns, so Wait
+// never races a new row (a shutdown whose deadline passed leaves handlers
+// running).
+func TestStreamsFinishingDuringWaitAreLogged(t *testing.T) {
+	g, rec, srv, secret := streamLogGateway(t, nil)
+	const n = 24
+	done := make(chan string, n)
+	for i := range n {
+		go func() {
+			if i == n/2 {
+				g.Wait() // midway: the streams before it go on their own goroutines, the rest inline
+			}
+			done <- postStream(t, srv.URL, secret, "oai/m")
+		}()
+	}
+	for range n {
+		if b := <-done; !strings.HasSuffix(b, "data: [DONE]\n\n") {
+			t.Errorf("a client got %q", b)
+		}
+	}
+	g.Wait()
+	rec.Flush()
+	if rec.Written() != n || rec.Dropped() != 0 {
+		t.Fatalf("rows written %d, dropped %d; want %d and 0", rec.Written(), rec.Dropped(), n)
+	}
+	// After Wait a stream's row is logged before its handler returns: held
+	// up, it holds the end of the stream too.
+	held := make(chan struct{})
+	rec.Observe(func(*usage.Row) { <-held })
+	got := make(chan string, 1)
+	go func() { got <- postStream(t, srv.URL, secret, "oai/m") }()
+	select {
+	case b := <-got:
+		close(held)
+		t.Fatalf("after Wait the stream ended before its row was logged: %q", b)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(held)
+	if b := <-got; !strings.HasSuffix(b, "data: [DONE]\n\n") {
+		t.Errorf("the client got %q", b)
+	}
+	rec.Flush()
+	if rec.Written() != n+1 {
+		t.Errorf("rows written %d, want %d", rec.Written(), n+1)
+	}
+}
+
+// streamLogGateway is a gateway with a request log whose oai/m streams one
+// content chunk and [DONE]; log, when not nil, is the gateway's logger.
+// Everything closes when the test ends, the recorder after Wait.
+func streamLogGateway(t *testing.T, log *slog.Logger) (*Gateway, *usage.Recorder, *httptest.Server, string) {
+	t.Helper()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+	t.Cleanup(up.Close)
+	g, secret := keyedGateway(t, []*route.Provider{{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: up.URL + "/v1",
+		AllowLocal: true, Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}}})
+	if log != nil {
+		g.log = log
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
+	t.Cleanup(rec.Close)
+	t.Cleanup(g.Wait)
+	g.recorder = rec
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return g, rec, srv, secret
 }
