@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -260,11 +259,7 @@ func (x *exchange) afterStream() {
 // handler's panic and the process goes on).
 func (g *Gateway) survive(what string) {
 	if v := recover(); v != nil {
-		log := g.log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Error("gateway: recovered from a panic", "while", what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		g.log.Error("gateway: recovered from a panic", "while", what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 	}
 }
 

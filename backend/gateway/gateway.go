@@ -136,6 +136,9 @@ const DefaultStreamIdleTimeout = 5 * time.Minute
 
 // New builds the gateway.
 func New(o Options) *Gateway {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
 	if o.StreamIdleTimeout <= 0 {
 		o.StreamIdleTimeout = DefaultStreamIdleTimeout
 	}

@@ -26,7 +26,7 @@ import (
 // all of an answer.
 func sentBeforeRow(t *testing.T, contentType, chat, msg string, stream bool, complete func(string) bool) {
 	t.Helper()
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, rec, srv, secret := loggedGateway(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentType)
 		if strings.HasSuffix(r.URL.Path, "/messages") {
 			io.WriteString(w, msg)
@@ -34,22 +34,6 @@ func sentBeforeRow(t *testing.T, contentType, chat, msg string, stream bool, com
 		}
 		io.WriteString(w, chat)
 	}))
-	defer up.Close()
-	ups := []*route.Provider{
-		{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: up.URL + "/v1", AllowLocal: true,
-			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}},
-		{Entry: provider.Entry{ID: "ant", Dialect: dialect.Anthropic, BaseURL: up.URL + "/v1", AllowLocal: true,
-			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}},
-	}
-	g, secret := keyedGateway(t, ups)
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
-	defer rec.Close()
-	defer g.Wait() // rows logged after their handler are queued before the recorder closes
 	held, release := make(chan struct{}), make(chan struct{})
 	rec.Observe(func(*usage.Row) {
 		select {
@@ -57,10 +41,7 @@ func sentBeforeRow(t *testing.T, contentType, chat, msg string, stream bool, com
 		case <-release:
 		}
 	})
-	g.recorder = rec
-	srv := httptest.NewServer(g)
-	defer srv.Close()
-	defer close(release) // a failed test lets the held rows go, so the server can close
+	t.Cleanup(func() { close(release) }) // first: a failed test lets the held rows go, so the server can close
 
 	for i, c := range []struct{ name, model string }{{"pass-through", "oai/m"}, {"translated", "ant/m"}} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
@@ -137,7 +118,8 @@ func TestStreamEndSentBeforeBookkeeping(t *testing.T) {
 // does not wait for the row forever.
 func TestStreamLogPanicIsSurvived(t *testing.T) {
 	var logged strings.Builder // written by the logging goroutine, read after g.Wait
-	g, rec, srv, secret := streamLogGateway(t, slog.New(slog.NewTextHandler(&logged, nil)))
+	g, rec, srv, secret := loggedGateway(t, oneChunkStream)
+	g.log = slog.New(slog.NewTextHandler(&logged, nil))
 	rec.Observe(func(*usage.Row) { panic("observer broke") })
 	if b := postStream(t, srv.URL, secret, "oai/m"); !strings.HasSuffix(b, "data: [DONE]\n\n") {
 		t.Fatalf("the client got %q", b)
@@ -160,7 +142,7 @@ func TestStreamLogPanicIsSurvived(t *testing.T) {
 // never races a new row (a shutdown whose deadline passed leaves handlers
 // running).
 func TestStreamsFinishingDuringWaitAreLogged(t *testing.T) {
-	g, rec, srv, secret := streamLogGateway(t, nil)
+	g, rec, srv, secret := loggedGateway(t, oneChunkStream)
 	const n = 24
 	done := make(chan string, n)
 	for i := range n {
@@ -203,21 +185,26 @@ func TestStreamsFinishingDuringWaitAreLogged(t *testing.T) {
 	}
 }
 
-// streamLogGateway is a gateway with a request log whose oai/m streams one
-// content chunk and [DONE]; log, when not nil, is the gateway's logger.
-// Everything closes when the test ends, the recorder after Wait.
-func streamLogGateway(t *testing.T, log *slog.Logger) (*Gateway, *usage.Recorder, *httptest.Server, string) {
+// oneChunkStream is an OpenAI upstream whose every answer streams one
+// content chunk and [DONE].
+var oneChunkStream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	io.WriteString(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+})
+
+// loggedGateway is a gateway with a request log, routing oai/m (OpenAI
+// dialect) and ant/m (Anthropic dialect) to up. Everything closes when the
+// test ends, the recorder after Wait.
+func loggedGateway(t *testing.T, up http.Handler) (*Gateway, *usage.Recorder, *httptest.Server, string) {
 	t.Helper()
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
-	}))
-	t.Cleanup(up.Close)
-	g, secret := keyedGateway(t, []*route.Provider{{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: up.URL + "/v1",
-		AllowLocal: true, Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}}})
-	if log != nil {
-		g.log = log
-	}
+	u := httptest.NewServer(up)
+	t.Cleanup(u.Close)
+	g, secret := keyedGateway(t, []*route.Provider{
+		{Entry: provider.Entry{ID: "oai", Dialect: dialect.OpenAIChat, BaseURL: u.URL + "/v1", AllowLocal: true,
+			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}},
+		{Entry: provider.Entry{ID: "ant", Dialect: dialect.Anthropic, BaseURL: u.URL + "/v1", AllowLocal: true,
+			Models: []provider.Model{{ID: "m"}}}, Accounts: []*route.Account{{Name: "a", APIKey: "sk-up"}}},
+	})
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "log.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +212,7 @@ func streamLogGateway(t *testing.T, log *slog.Logger) (*Gateway, *usage.Recorder
 	t.Cleanup(func() { db.Close() })
 	rec := usage.NewRecorder(db, slog.New(slog.DiscardHandler), usage.Options{})
 	t.Cleanup(rec.Close)
-	t.Cleanup(g.Wait)
+	t.Cleanup(g.Wait) // rows logged after their handler are queued before the recorder closes
 	g.recorder = rec
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
