@@ -99,18 +99,7 @@ func TestBurstErrorEndsTheResponsesWay(t *testing.T) {
 //
 //	go test ./backend/gateway -run '^$' -bench StreamPassThrough -benchmem
 func BenchmarkStreamPassThrough(b *testing.B) {
-	var sse bytes.Buffer
-	for i := range 20 {
-		role := ""
-		if i == 0 {
-			role = `"role":"assistant",`
-		}
-		fmt.Fprintf(&sse, "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up-model\",\"choices\":[{\"index\":0,\"delta\":{%s\"content\":\"word %d of the answer \"}}]}\n\n", role, i)
-	}
-	sse.WriteString("data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up-model\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
-		"data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":20,\"total_tokens\":32}}\n\n" +
-		"data: [DONE]\n\n")
-	events := sse.Bytes()
+	events := benchStream("up-model")
 	g := New(Options{})
 	body := []byte(`{"model":"oai/client-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
 	up := codecFor(dialect.OpenAIChat)

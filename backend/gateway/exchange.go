@@ -332,14 +332,16 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 		x.row.Account = c.Account.Name
 	}
 	x.row.Attempts++
+	call.HeadWatched = true
+	x.idle = newIdleWatch(x.g.client.HeaderTimeout(), x.g.idleTimeout, cancel)
+	defer x.idle.stop()
 	resp, serr := x.g.send(ctx, call, c.Account)
 	if serr != nil {
 		return streamResult{err: asIRError(serr)}
 	}
 	defer resp.Body.Close()
+	x.idle.answer()
 	x.g.health.ObserveAnswer(c, resp.Header, started) // rate-limit headers: the account's quota windows
-	x.idle = newIdleWatch(x.g.idleTimeout, cancel)
-	defer x.idle.stop()
 	sse := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
 	x.w.Header().Set("X-Switchboard-Route", routeHeader(c.Provider.Entry.ID, c.Model))
 	switch {

@@ -20,7 +20,7 @@ import (
 
 // keyedGateway is a gateway routing to ups, with a real key store (in a
 // test database) and one key, whose secret it returns.
-func keyedGateway(t *testing.T, ups []*route.Provider) (*Gateway, string) {
+func keyedGateway(t testing.TB, ups []*route.Provider) (*Gateway, string) {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
 	if err != nil {

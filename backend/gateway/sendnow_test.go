@@ -195,7 +195,7 @@ var oneChunkStream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Reques
 // loggedGateway is a gateway with a request log, routing oai/m (OpenAI
 // dialect) and ant/m (Anthropic dialect) to up. Everything closes when the
 // test ends, the recorder after Wait.
-func loggedGateway(t *testing.T, up http.Handler) (*Gateway, *usage.Recorder, *httptest.Server, string) {
+func loggedGateway(t testing.TB, up http.Handler) (*Gateway, *usage.Recorder, *httptest.Server, string) {
 	t.Helper()
 	u := httptest.NewServer(up)
 	t.Cleanup(u.Close)

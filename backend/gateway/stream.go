@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/ir"
+	"switchboard/backend/provider"
 	"switchboard/backend/sse"
 )
 
@@ -110,18 +112,35 @@ func (t *teeReader) dropIncomplete() {
 	t.buf = t.buf[:end]
 }
 
-// idleWatch cancels the upstream call when it sends nothing for too long
-// (a zombie stream), so nothing hangs.
+// idleWatch is an attempt's one timer for its upstream call. Until the
+// answer's head arrives it bounds the wait for it (the client's header
+// timeout: provider.ErrHeaderTimeout); from then on it cancels the call
+// when the upstream sends nothing for the idle timeout (a zombie stream),
+// so nothing hangs.
 type idleWatch struct {
-	t      *time.Timer
-	d      time.Duration
-	cancel context.CancelCauseFunc
+	t        *time.Timer
+	d        time.Duration
+	answered atomic.Bool
 }
 
 var errIdle = errors.New("upstream sent nothing for too long")
 
-func newIdleWatch(d time.Duration, cancel context.CancelCauseFunc) *idleWatch {
-	return &idleWatch{t: time.AfterFunc(d, func() { cancel(errIdle) }), d: d, cancel: cancel}
+func newIdleWatch(head, idle time.Duration, cancel context.CancelCauseFunc) *idleWatch {
+	w := &idleWatch{d: idle}
+	w.t = time.AfterFunc(head, func() {
+		if w.answered.Load() {
+			cancel(errIdle)
+		} else {
+			cancel(provider.ErrHeaderTimeout)
+		}
+	})
+	return w
+}
+
+// answer switches the watch from the head's wait to the idle timeout.
+func (w *idleWatch) answer() {
+	w.answered.Store(true)
+	w.t.Reset(w.d)
 }
 
 func (w *idleWatch) reset() { w.t.Reset(w.d) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -92,7 +93,21 @@ type Client struct {
 	local    http.RoundTripper
 	ua       string
 	now      func() time.Time
+	// headerTimeout bounds the wait for an answer's head. Send enforces it,
+	// not the transports: a caller that already runs a timer for the call
+	// (the gateway's idle watch) bounds it with that one (Call.HeadWatched),
+	// which saves a timer and a wider select in the transport per request.
+	headerTimeout time.Duration
 }
+
+// ErrHeaderTimeout is the cause of a call's context canceled because the
+// upstream took longer than the client's header timeout to answer.
+var ErrHeaderTimeout = errors.New("upstream did not answer in time")
+
+// HeaderTimeout is how long an upstream may take to send its answer's head
+// (ClientOptions.ResponseHeaderTimeout); a caller that sets HeadWatched
+// cancels the call's context with ErrHeaderTimeout after it.
+func (c *Client) HeaderTimeout() time.Duration { return c.headerTimeout }
 
 // NewClient builds a Client.
 func NewClient(opts ClientOptions) *Client {
@@ -103,6 +118,8 @@ func NewClient(opts ClientOptions) *Client {
 		local:    newTransport(o, reachAny),
 		ua:       o.UserAgent,
 		now:      o.Now,
+
+		headerTimeout: o.ResponseHeaderTimeout,
 	}
 }
 
@@ -117,7 +134,6 @@ func newTransport(o ClientOptions, r reach) *http.Transport {
 		ForceAttemptHTTP2:     true, // a custom dialer disables HTTP/2 unless asked
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.rootCAs},
 		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
-		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
 		MaxIdleConns:          4 * o.MaxIdleConnsPerHost,
 		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
@@ -180,6 +196,11 @@ type Call struct {
 	// Query is an OpUsage call's query (URL, checked like a base URL,
 	// carries none); the other operations ignore it.
 	Query url.Values
+
+	// HeadWatched says the caller cancels ctx with ErrHeaderTimeout once
+	// the client's HeaderTimeout has passed without the answer's head;
+	// Send then arms no timer of its own.
+	HeadWatched bool
 
 	query url.Values // pagination, set by ListModels
 }
@@ -324,6 +345,43 @@ func (m *multiBytes) Close() error {
 // and closes the body. Any other outcome is a classified *ir.Error with
 // Provider set, and the response is already closed.
 func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
+	var headTimer *time.Timer
+	cancel := func(error) {}
+	if !call.HeadWatched && c.headerTimeout > 0 {
+		ctx, cancel = context.WithCancelCause(ctx)
+		headTimer = time.AfterFunc(c.headerTimeout, func() { cancel(ErrHeaderTimeout) })
+	}
+	resp, err := c.send(ctx, call)
+	if headTimer == nil {
+		return resp, err
+	}
+	if !headTimer.Stop() && err == nil { // the head came as the timer fired: the body is cut
+		resp.Body.Close()
+		resp, err = nil, &ir.Error{Kind: ir.KindTimeout, Message: "upstream did not answer in time", Provider: call.Entry.ID, Cause: ErrHeaderTimeout}
+	}
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose ends the context of a call Send timed once its answer's
+// body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel(nil)
+	return err
+}
+
+// send is Send without the header timer.
+func (c *Client) send(ctx context.Context, call *Call) (*http.Response, error) {
 	req, err := c.newRequest(ctx, call)
 	if err != nil {
 		return nil, err
@@ -343,6 +401,9 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 	}
 	resp, err := hc.RoundTrip(req)
 	if err != nil {
+		if context.Cause(ctx) == ErrHeaderTimeout {
+			err = &ir.Error{Kind: ir.KindTimeout, Message: "upstream did not answer in time", Cause: ErrHeaderTimeout}
+		}
 		e := ClassifyTransport(err)
 		e.Provider = call.Entry.ID
 		return nil, redactError(e, call.APIKey)
