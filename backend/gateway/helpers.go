@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -158,9 +159,7 @@ func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 func plainDelta(d dialect.Name) func(sse.Event) bool {
 	switch d {
 	case dialect.OpenAIChat:
-		return func(ev sse.Event) bool {
-			return !ev.IsDone() && !hasQuoted(ev.Data, `finish_reason":"`, `usage":{`, `error"`)
-		}
+		return func(ev sse.Event) bool { return !ev.IsDone() && !hasMarkedKey(ev.Data, openAIMarks) }
 	case dialect.Anthropic:
 		return func(ev sse.Event) bool {
 			return ev.NameIs("content_block_delta") || ev.NameIs("ping")
@@ -168,31 +167,63 @@ func plainDelta(d dialect.Name) func(sse.Event) bool {
 	case dialect.Responses:
 		return func(ev sse.Event) bool { return bytes.HasSuffix(ev.Name, []byte(".delta")) }
 	case dialect.Gemini:
-		return func(ev sse.Event) bool {
-			return !hasQuoted(ev.Data, `finishReason"`, `usageMetadata"`, `error"`)
-		}
+		return func(ev sse.Event) bool { return !hasMarkedKey(ev.Data, geminiMarks) }
 	}
 	return nil
 }
 
-// hasQuoted reports whether b contains '"' followed by one of the needles:
-// bytes.Contains of each quoted needle, in one pass from quote to quote
-// (an event has a few dozen) instead of one pass a needle.
-func hasQuoted(b []byte, needles ...string) bool {
-	for i := 0; ; {
-		j := bytes.IndexByte(b[i:], '"')
+// markedKey is a key that makes an event worth decoding when its value
+// starts with one of the bytes in first (any value when first is empty).
+type markedKey struct {
+	key   []byte // the key with its opening quote
+	first string
+}
+
+var (
+	// OpenAI: a stop (finish_reason a string, not null), usage (an object,
+	// not null), an error.
+	openAIMarks = []markedKey{{[]byte(`"finish_reason`), `"`}, {[]byte(`"usage`), `{`}, {[]byte(`"error`), ``}}
+	geminiMarks = []markedKey{{[]byte(`"finishReason`), ``}, {[]byte(`"usageMetadata`), ``}, {[]byte(`"error`), ``}}
+	errorString = []byte(`"error"`)
+)
+
+// hasMarkedKey reports whether the JSON text b has one of marks' keys, or
+// the string "error" as a value. It visits only the colons whose key ends
+// just before them: a quote inside a string is escaped, so text quoting a
+// key does not match; and it allows whitespace around the colon, as JSON
+// does (Python servers write ": "). Colons are rare next to the quotes of
+// JSON text, where a search for a quoted key would stop at every string.
+func hasMarkedKey(b []byte, marks []markedKey) bool {
+	for i := 0; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], ':')
 		if j < 0 {
 			return false
 		}
-		i += j + 1
-		rest := b[i:]
-		for _, n := range needles {
-			if len(rest) >= len(n) && rest[0] == n[0] && string(rest[:len(n)]) == n {
+		i += j
+		q := i - 1
+		for q >= 0 && isJSONSpace(b[q]) {
+			q--
+		}
+		if q < 1 || b[q] != '"' || b[q-1] == '\\' {
+			continue
+		}
+		v := i + 1
+		for v < len(b) && isJSONSpace(b[v]) {
+			v++
+		}
+		for _, m := range marks {
+			if bytes.HasSuffix(b[:q], m.key) && (m.first == "" || v < len(b) && strings.IndexByte(m.first, b[v]) >= 0) {
 				return true
 			}
 		}
+		if bytes.HasPrefix(b[v:], errorString) {
+			return true
+		}
 	}
+	return false
 }
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // closeAfterStop is the terminal frame of a dialect whose streams end with
 // a sentinel after the stop (nil for the others).

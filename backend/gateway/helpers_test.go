@@ -82,10 +82,19 @@ func TestPlainDelta(t *testing.T) {
 		{dialect.OpenAIChat, `{"choices":[],"usage":{"prompt_tokens":1}}`, false},
 		{dialect.OpenAIChat, `{"error":{"message":"overloaded"}}`, false},
 		{dialect.OpenAIChat, `[DONE]`, false},
+		// json.dumps' separators (Python servers)
+		{dialect.OpenAIChat, `{"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": null}], "usage": null}`, true},
+		{dialect.OpenAIChat, `{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}`, false},
+		{dialect.OpenAIChat, `{"choices": [], "usage" :{"prompt_tokens": 1}}`, false},
+		{dialect.OpenAIChat, `{"error": "overloaded"}`, false},
+		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"say \"finish_reason\": \"stop\", \"error\""}}]}`, true},
+		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"hi"},"my_finish_reason":"x","usage_note":{}}]}`, true},
 		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}`, true},
 		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}]}`, false},
 		{dialect.Gemini, `{"candidates":[],"usageMetadata":{"promptTokenCount":1}}`, false},
 		{dialect.Gemini, `{"error":{"code":429}}`, false},
+		{dialect.Gemini, `{"candidates": [{"content": {"parts": [{"text": "say \"finishReason\""}]}}]}`, true},
+		{dialect.Gemini, `{"candidates": [{"finishReason": "STOP"}]}`, false},
 	}
 	for _, c := range cases {
 		if got := plainDelta(c.d)(ev(c.data)); got != c.plain {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -495,7 +496,7 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	if call.Op == OpUsage && body != nil {
 		method = http.MethodPost // a usage endpoint that takes a body (Cloud Code's)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	req, err := newHTTPRequest(ctx, method, u, body)
 	if err != nil {
 		closeBody(body)
 		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
@@ -511,6 +512,38 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		closeBody(body)
 		return nil, err
 	}
+	return req, nil
+}
+
+// parsedURLs keeps the upstream URLs already parsed (string → *url.URL):
+// the same few (each provider's endpoints) are sent again and again, and
+// parsing one was a tenth of building a request. Bounded: past
+// maxParsedURLs (models in Gemini's paths) a URL is parsed each time.
+var (
+	parsedURLs   sync.Map
+	parsedCount  atomic.Int32
+	maxParsedURL = int32(512)
+)
+
+// newHTTPRequest is http.NewRequestWithContext with the URL parsed once.
+func newHTTPRequest(ctx context.Context, method, raw string, body io.Reader) (*http.Request, error) {
+	v, ok := parsedURLs.Load(raw)
+	if !ok {
+		req, err := http.NewRequestWithContext(ctx, method, raw, body)
+		if err == nil && parsedCount.Load() < maxParsedURL {
+			u := *req.URL
+			if _, dup := parsedURLs.LoadOrStore(raw, &u); !dup {
+				parsedCount.Add(1)
+			}
+		}
+		return req, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "", body)
+	if err != nil {
+		return nil, err
+	}
+	u := *v.(*url.URL) // the request's own: nothing that changes it reaches the cache
+	req.URL, req.Host = &u, u.Host
 	return req, nil
 }
 

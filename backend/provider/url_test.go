@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"net/http"
 	"testing"
 
 	"switchboard/backend/dialect"
@@ -66,5 +68,33 @@ func TestCatalogURLsAreWellFormed(t *testing.T) {
 	kimi, _ := Lookup("kimi")
 	if got := kimi.URL(OpGenerate, "kimi-for-coding", true); got != "https://api.kimi.com/coding/v1/messages" {
 		t.Errorf("kimi: %s", got)
+	}
+}
+
+// A URL parsed once builds the same request as net/http's parse, and a
+// request that changes its URL leaves the next one's alone.
+func TestNewHTTPRequestParsesOnce(t *testing.T) {
+	for _, raw := range []string{
+		"http://127.0.0.1:8080/v1/chat/completions",
+		"https://api.example.com:443/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
+		"https://user@host.example/v1/messages",
+	} {
+		want, err := http.NewRequestWithContext(context.Background(), http.MethodPost, raw, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 { // parsed, then from the cache
+			got, err := newHTTPRequest(context.Background(), http.MethodPost, raw, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.URL.String() != want.URL.String() || got.Host != want.Host || got.Method != want.Method || got.URL.Host != want.URL.Host {
+				t.Fatalf("%s, round %d: %s %q %q, want %s %q %q", raw, i, got.Method, got.URL, got.Host, want.Method, want.URL, want.Host)
+			}
+			got.URL.Path, got.URL.RawQuery = "/changed", "x=1" // as a quirk may
+		}
+	}
+	if _, err := newHTTPRequest(context.Background(), http.MethodPost, "http://[::1", nil); err == nil {
+		t.Fatal("a malformed URL was accepted")
 	}
 }
