@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -563,8 +562,8 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 		x.row.ErrorMessage = logging.Scrub(e.Message)
 	}
 	if x.plan != nil && len(x.plan.Notes) > 0 {
-		b, _ := json.Marshal(x.plan.Notes)
-		x.row.Route = string(b)
+		var buf [256]byte
+		x.row.Route = string(route.AppendNotesJSON(buf[:0], x.plan.Notes))
 	}
 	if x.g.logBodies.Load() {
 		x.row.RequestBody = truncate(logging.Scrub(string(x.body)), maxLoggedBody)

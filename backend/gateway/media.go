@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -177,8 +176,8 @@ func (g *Gateway) mediaFail(w http.ResponseWriter, j *mediaJob, e *ir.Error) {
 
 func (g *Gateway) mediaNotes(j *mediaJob, plan *route.Plan) {
 	if plan != nil && len(plan.Notes) > 0 {
-		b, _ := json.Marshal(plan.Notes)
-		j.row.Route = string(b)
+		var buf [256]byte
+		j.row.Route = string(route.AppendNotesJSON(buf[:0], plan.Notes))
 	}
 }
 
