@@ -113,14 +113,27 @@ func decodeUsage(u gjson.Result) ir.Usage {
 	if !u.IsObject() {
 		return ir.Usage{}
 	}
-	us := ir.Usage{
-		InputTokens:     int(u.Get("prompt_tokens").Int()),
-		OutputTokens:    int(u.Get("completion_tokens").Int()),
-		CachedTokens:    int(u.Get("prompt_tokens_details.cached_tokens").Int()),
-		ReasoningTokens: int(u.Get("completion_tokens_details.reasoning_tokens").Int()),
-	}
+	// One pass over the object: a Get per field scanned it from its start
+	// each time (five times a stream's last chunk).
+	var us ir.Usage
+	hit := 0
+	u.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "prompt_tokens":
+			us.InputTokens = int(v.Int())
+		case "completion_tokens":
+			us.OutputTokens = int(v.Int())
+		case "prompt_tokens_details":
+			us.CachedTokens = int(v.Get("cached_tokens").Int())
+		case "completion_tokens_details":
+			us.ReasoningTokens = int(v.Get("reasoning_tokens").Int())
+		case "prompt_cache_hit_tokens": // DeepSeek
+			hit = int(v.Int())
+		}
+		return true
+	})
 	if us.CachedTokens == 0 {
-		us.CachedTokens = int(u.Get("prompt_cache_hit_tokens").Int())
+		us.CachedTokens = hit
 	}
 	return us
 }
