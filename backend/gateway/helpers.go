@@ -211,12 +211,14 @@ func hasMarkedKey(b []byte, marks []markedKey) bool {
 		for v < len(b) && isJSONSpace(b[v]) {
 			v++
 		}
+		last := b[q-1] // the key's last letter tells most keys apart at once
 		for _, m := range marks {
-			if bytes.HasSuffix(b[:q], m.key) && (m.first == "" || v < len(b) && strings.IndexByte(m.first, b[v]) >= 0) {
+			if m.key[len(m.key)-1] == last && bytes.HasSuffix(b[:q], m.key) &&
+				(m.first == "" || v < len(b) && strings.IndexByte(m.first, b[v]) >= 0) {
 				return true
 			}
 		}
-		if bytes.HasPrefix(b[v:], errorString) {
+		if v+1 < len(b) && b[v+1] == 'e' && bytes.HasPrefix(b[v:], errorString) {
 			return true
 		}
 	}
