@@ -557,6 +557,7 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 	// client left early ends in a KindCanceled error, see pump).
 	x.row.Status = status
 	x.row.LatencyMS = time.Since(x.start).Milliseconds()
+	x.row.ReqID, x.row.Tool = newReqID(), usage.ToolOf(x.r.Header)
 	if e != nil {
 		x.row.ErrorKind = e.Kind.String()
 		x.row.ErrorMessage = logging.Scrub(e.Message)

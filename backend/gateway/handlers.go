@@ -83,8 +83,10 @@ func (g *Gateway) newExchange(w http.ResponseWriter, r *http.Request, d dialect.
 	if g.logBodies.Load() {
 		x.kept = make([]byte, 0, 1024) // streamed answers are logged too
 	}
-	x.row = usage.Row{ReqID: newReqID(), TS: start.UnixMilli(), KeyName: keyName(r.Context()),
-		ClientDialect: string(d), Endpoint: r.URL.Path, Tool: usage.ToolOf(r.Header)}
+	// The row's id and tool are set when it is finished (finishRow): not
+	// needed before, and a stream finishes after its client has its end.
+	x.row = usage.Row{TS: start.UnixMilli(), KeyName: keyName(r.Context()),
+		ClientDialect: string(d), Endpoint: r.URL.Path}
 	x.decode = decode
 	if decode == nil {
 		x.decode = codec.DecodeRequest
