@@ -517,8 +517,9 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 
 // parsedURLs keeps the upstream URLs already parsed (string → *url.URL):
 // the same few (each provider's endpoints) are sent again and again, and
-// parsing one was a tenth of building a request. Bounded: past
-// maxParsedURLs (models in Gemini's paths) a URL is parsed each time.
+// parsing one was a tenth of building a request. Only URLs without a query
+// but Gemini's alt=sse are kept (a page token or a usage query changes each
+// time), and at most maxParsedURL of them (models in Gemini's paths).
 var (
 	parsedURLs   sync.Map
 	parsedCount  atomic.Int32
@@ -530,7 +531,7 @@ func newHTTPRequest(ctx context.Context, method, raw string, body io.Reader) (*h
 	v, ok := parsedURLs.Load(raw)
 	if !ok {
 		req, err := http.NewRequestWithContext(ctx, method, raw, body)
-		if err == nil && parsedCount.Load() < maxParsedURL {
+		if err == nil && (req.URL.RawQuery == "" || req.URL.RawQuery == "alt=sse") && parsedCount.Load() < maxParsedURL {
 			u := *req.URL
 			if _, dup := parsedURLs.LoadOrStore(raw, &u); !dup {
 				parsedCount.Add(1)

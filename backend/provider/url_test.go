@@ -94,6 +94,13 @@ func TestNewHTTPRequestParsesOnce(t *testing.T) {
 			got.URL.Path, got.URL.RawQuery = "/changed", "x=1" // as a quirk may
 		}
 	}
+	paged := "https://api.example.com/v1/models?pageToken=abc"
+	if _, err := newHTTPRequest(context.Background(), http.MethodGet, paged, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := parsedURLs.Load(paged); kept {
+		t.Error("a URL with a page token was kept")
+	}
 	if _, err := newHTTPRequest(context.Background(), http.MethodPost, "http://[::1", nil); err == nil {
 		t.Fatal("a malformed URL was accepted")
 	}
