@@ -321,7 +321,7 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 		}
 	}()
 	call := &provider.Call{Entry: &c.Provider.Entry, Op: provider.OpGenerate, Model: c.Model,
-		Stream: x.req.Stream, BodyParts: parts, Header: hdr}
+		Stream: x.req.Stream, BodyParts: parts, Header: hdr, HeadWatched: true} // x.idle bounds the wait for the head
 	call.ClientUserAgent = x.r.UserAgent()
 	if hold != nil { // the transport holds lent parts until it is done with them
 		call.BodyHold = hold
@@ -331,7 +331,6 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 		x.row.Account = c.Account.Name
 	}
 	x.row.Attempts++
-	call.HeadWatched = true
 	x.idle = newIdleWatch(x.g.client.HeaderTimeout(), x.g.idleTimeout, cancel)
 	defer x.idle.stop()
 	resp, serr := x.g.send(ctx, call, c.Account)
@@ -562,9 +561,8 @@ func (x *exchange) finishRow(status int, e *ir.Error) {
 		x.row.ErrorKind = e.Kind.String()
 		x.row.ErrorMessage = logging.Scrub(e.Message)
 	}
-	if x.plan != nil && len(x.plan.Notes) > 0 {
-		var buf [256]byte
-		x.row.Route = string(route.AppendNotesJSON(buf[:0], x.plan.Notes))
+	if x.plan != nil {
+		x.row.Route = route.NotesJSON(x.plan.Notes)
 	}
 	if x.g.logBodies.Load() {
 		x.row.RequestBody = truncate(logging.Scrub(string(x.body)), maxLoggedBody)

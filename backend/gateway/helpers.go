@@ -204,7 +204,7 @@ func hasMarkedKey(b []byte, marks []markedKey) bool {
 		for q >= 0 && isJSONSpace(b[q]) {
 			q--
 		}
-		if q < 1 || b[q] != '"' || b[q-1] == '\\' {
+		if q < 1 || b[q] != '"' {
 			continue
 		}
 		v := i + 1

@@ -89,6 +89,7 @@ func TestPlainDelta(t *testing.T) {
 		{dialect.OpenAIChat, `{"error": "overloaded"}`, false},
 		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"say \"finish_reason\": \"stop\", \"error\""}}]}`, true},
 		{dialect.OpenAIChat, `{"choices":[{"index":0,"delta":{"content":"hi"},"my_finish_reason":"x","usage_note":{}}]}`, true},
+		{dialect.OpenAIChat, `{"note\\":"error"}`, false}, // a key ending in an escaped backslash still has its value read
 		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}`, true},
 		{dialect.Gemini, `{"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}]}`, false},
 		{dialect.Gemini, `{"candidates":[],"usageMetadata":{"promptTokenCount":1}}`, false},

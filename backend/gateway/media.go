@@ -175,9 +175,8 @@ func (g *Gateway) mediaFail(w http.ResponseWriter, j *mediaJob, e *ir.Error) {
 }
 
 func (g *Gateway) mediaNotes(j *mediaJob, plan *route.Plan) {
-	if plan != nil && len(plan.Notes) > 0 {
-		var buf [256]byte
-		j.row.Route = string(route.AppendNotesJSON(buf[:0], plan.Notes))
+	if plan != nil {
+		j.row.Route = route.NotesJSON(plan.Notes)
 	}
 }
 

@@ -358,7 +358,7 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 	}
 	if !headTimer.Stop() && err == nil { // the head came as the timer fired: the body is cut
 		resp.Body.Close()
-		resp, err = nil, &ir.Error{Kind: ir.KindTimeout, Message: "upstream did not answer in time", Provider: call.Entry.ID, Cause: ErrHeaderTimeout}
+		resp, err = nil, headerTimeoutError(call.Entry.ID)
 	}
 	if err != nil {
 		cancel(nil)
@@ -366,6 +366,12 @@ func (c *Client) Send(ctx context.Context, call *Call) (*http.Response, error) {
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+// headerTimeoutError is a call that got no answer within the header
+// timeout, whoever ran the timer.
+func headerTimeoutError(provider string) *ir.Error {
+	return &ir.Error{Kind: ir.KindTimeout, Message: ErrHeaderTimeout.Error(), Provider: provider, Cause: ErrHeaderTimeout}
 }
 
 // cancelOnClose ends the context of a call Send timed once its answer's
@@ -403,7 +409,7 @@ func (c *Client) send(ctx context.Context, call *Call) (*http.Response, error) {
 	resp, err := hc.RoundTrip(req)
 	if err != nil {
 		if context.Cause(ctx) == ErrHeaderTimeout {
-			err = &ir.Error{Kind: ir.KindTimeout, Message: "upstream did not answer in time", Cause: ErrHeaderTimeout}
+			return nil, headerTimeoutError(call.Entry.ID)
 		}
 		e := ClassifyTransport(err)
 		e.Provider = call.Entry.ID
@@ -519,19 +525,20 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 // the same few (each provider's endpoints) are sent again and again, and
 // parsing one was a tenth of building a request. Only URLs without a query
 // but Gemini's alt=sse are kept (a page token or a usage query changes each
-// time), and at most maxParsedURL of them (models in Gemini's paths).
+// time), and at most maxParsedURLs of them (models in Gemini's paths).
 var (
-	parsedURLs   sync.Map
-	parsedCount  atomic.Int32
-	maxParsedURL = int32(512)
+	parsedURLs  sync.Map
+	parsedCount atomic.Int32
 )
+
+const maxParsedURLs = 512
 
 // newHTTPRequest is http.NewRequestWithContext with the URL parsed once.
 func newHTTPRequest(ctx context.Context, method, raw string, body io.Reader) (*http.Request, error) {
 	v, ok := parsedURLs.Load(raw)
 	if !ok {
 		req, err := http.NewRequestWithContext(ctx, method, raw, body)
-		if err == nil && (req.URL.RawQuery == "" || req.URL.RawQuery == "alt=sse") && parsedCount.Load() < maxParsedURL {
+		if err == nil && (req.URL.RawQuery == "" || req.URL.RawQuery == "alt=sse") && parsedCount.Load() < maxParsedURLs {
 			u := *req.URL
 			if _, dup := parsedURLs.LoadOrStore(raw, &u); !dup {
 				parsedCount.Add(1)

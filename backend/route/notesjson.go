@@ -6,6 +6,16 @@ import (
 	"switchboard/backend/dialect/jsonw"
 )
 
+// NotesJSON is notes as a log row's routing record: a JSON array, or ""
+// when there are none.
+func NotesJSON(notes []Note) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	var buf [256]byte
+	return string(AppendNotesJSON(buf[:0], notes))
+}
+
 // AppendNotesJSON appends notes as a JSON array, as encoding/json would
 // write them (the same keys, omitempty alike): a request log row carries
 // its routing record this way, and reflection was most of what writing a

@@ -15,8 +15,14 @@ func TestAppendNotesJSON(t *testing.T) {
 		{{Target: "a/m", Result: "rate_limited", Status: 429, Until: "2026-12-06T14:00:00Z", Error: "slow down \"now\"\n<tag> & ✓ \x01",
 			Detail: "requests per minute", AtMS: -1, MS: 12}, {Target: "b/m", Result: "skipped:quota", Detail: "weekly"}},
 	}
+	if s := NotesJSON(nil); s != "" {
+		t.Errorf("no notes: %q, want none", s)
+	}
 	for _, notes := range cases {
 		b := AppendNotesJSON(nil, notes)
+		if len(notes) > 0 && NotesJSON(notes) != string(b) {
+			t.Errorf("NotesJSON %q, AppendNotesJSON %s", NotesJSON(notes), b)
+		}
 		var got []Note
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("%s: %v", b, err)
