@@ -76,7 +76,10 @@ func setAnswerModel(body []byte, d dialect.Name, model string) []byte {
 // time, so every other byte goes out exactly as the upstream sent it.
 type modelRewriter struct {
 	path string
-	key  []byte // a quick filter: lines without it cannot hold the path
+	// key is a quick filter: a line without it cannot hold the path. It is
+	// the key without its opening quote: a search looks first for the
+	// key's first byte, which in JSON text is much rarer than a quote.
+	key  []byte
 	want []byte
 	out  []byte
 	// seen is the last renamed line up to the end of its model, found at
@@ -86,9 +89,9 @@ type modelRewriter struct {
 }
 
 func newModelRewriter(d dialect.Name, model string) *modelRewriter {
-	key := []byte(`"model"`)
+	key := []byte(`model"`)
 	if d == dialect.Gemini {
-		key = []byte(`"modelVersion"`)
+		key = []byte(`modelVersion"`)
 	}
 	return &modelRewriter{path: streamModelPath(d), key: key, want: quoteJSON(model)}
 }
@@ -97,16 +100,15 @@ func newModelRewriter(d dialect.Name, model string) *modelRewriter {
 // it; raw itself when nothing changed. The result is valid until the next
 // call.
 func (m *modelRewriter) rewrite(raw []byte) []byte {
-	if !bytes.Contains(raw, m.key) {
-		return raw
-	}
-	m.out = m.out[:0]
 	done := 0 // raw[:done] is in out already
 	for pos := 0; pos < len(raw); {
 		end := pos + lineLen(raw[pos:])
-		if p, ok := bytes.CutPrefix(raw[pos:end], []byte("data:")); ok && bytes.Contains(p, m.key) {
+		if p, ok := bytes.CutPrefix(raw[pos:end], []byte("data:")); ok {
 			p = bytes.TrimPrefix(p, []byte(" "))
 			if off, n, ok := m.find(p); ok {
+				if done == 0 {
+					m.out = m.out[:0]
+				}
 				at := end - len(p) + off
 				m.out = append(append(m.out, raw[done:at]...), m.want...)
 				done = at + n
@@ -125,9 +127,13 @@ func (m *modelRewriter) rewrite(raw []byte) []byte {
 // stream, after the same id, object and created fields: a line that begins
 // with the same bytes as the last renamed one, up to the end of its model,
 // holds its model at the same place, since the lookup reads no further.
+// Only a line that does not is searched.
 func (m *modelRewriter) find(p []byte) (off, n int, ok bool) {
 	if len(m.seen) > 0 && bytes.HasPrefix(p, m.seen) {
 		return m.seenOff, m.seenLen, true
+	}
+	if !bytes.Contains(p, m.key) {
+		return 0, 0, false
 	}
 	if off, n, ok = modelAt(p, m.path, m.want); ok {
 		m.seen = append(m.seen[:0], p[:off+n]...)

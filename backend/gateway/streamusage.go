@@ -102,12 +102,28 @@ func (t *teeReader) dropUsageOnlyChunk() {
 	if i < 0 {
 		return
 	}
-	chunk := raw[i:]
-	if !gjson.GetBytes(chunk, "usage").IsObject() || gjson.GetBytes(chunk, "choices.#").Int() != 0 {
+	if !usageOnly(raw[i:]) {
 		return
 	}
 	t.buf = append(t.buf[:a], t.buf[b:]...)
 	// off maps stream offsets to buf indexes for what follows: the dropped
 	// bytes count as passed.
 	t.off += b - a
+}
+
+// usageOnly reports an OpenAI chunk with a usage object and no choices, in
+// one pass over its members (the first of a repeated key counts, as for a
+// lookup).
+func usageOnly(chunk []byte) bool {
+	var usage, choices gjson.Result
+	gjson.ParseBytes(chunk).ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case k.Str == "usage" && !usage.Exists():
+			usage = v
+		case k.Str == "choices" && !choices.Exists():
+			choices = v
+		}
+		return true
+	})
+	return usage.IsObject() && (choices.Raw == "[]" || choices.Get("#").Int() == 0)
 }

@@ -111,6 +111,36 @@ func TestStreamDecoderHoldsStopForUsage(t *testing.T) {
 	}
 }
 
+// A chunk's members are read in the pass that validates it: keys written
+// with escapes are the keys they spell, a repeated key's last value counts,
+// and an invalid chunk is refused.
+func TestStreamChunkMembers(t *testing.T) {
+	d := Codec.NewStreamDecoder()
+	var evs []ir.Event
+	for _, data := range []string{
+		`{"\u0069d":"c","model":"m","ch\u006fices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}`,
+		`{"choices":[{"index":0}],"choices":[],"us\u0061ge":{"prompt_tokens":3,"completion_tokens":1}}`,
+	} {
+		var err error
+		if evs, err = d.Decode(evs, sse.Event{Data: []byte(data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs[0].Type != ir.EvMessageStart || evs[0].ID != "c" {
+		t.Fatalf("the escaped id was not read: %+v", evs[0])
+	}
+	n := len(evs)
+	if n < 3 || evs[2].Type != ir.EvTextDelta || evs[2].Text != "hi" ||
+		evs[n-1].Type != ir.EvMessageStop || evs[n-2].Type != ir.EvUsage || evs[n-2].Usage.InputTokens != 3 {
+		t.Fatalf("want text, then usage before the stop: %+v", evs)
+	}
+	for _, bad := range []string{`{"id":"c","choices":[}`, `{"id":"c"} x`, `{"id":"c\q"}`} {
+		if _, err := Codec.NewStreamDecoder().Decode(nil, sse.Event{Data: []byte(bad)}); err == nil {
+			t.Errorf("%s: an invalid chunk was accepted", bad)
+		}
+	}
+}
+
 func TestStreamDecoderEndWithoutTerminal(t *testing.T) {
 	d := Codec.NewStreamDecoder()
 	evs, _ := d.Decode(nil, sse.Event{Data: []byte(`{"choices":[{"index":0,"delta":{"content":"x"}}]}`)})

@@ -52,13 +52,12 @@ func (d *streamDecoder) Decode(dst []ir.Event, ev sse.Event) ([]ir.Event, error)
 	if len(data) == 0 {
 		return dst, nil
 	}
-	if !jsonscan.Valid(data) {
-		return dst, badUpstream("upstream sent an invalid stream chunk")
-	}
 	// One copy per chunk: the delta strings below alias it and must outlive
 	// the reader's buffer.
 	var c chunk
-	c.read(gjson.Parse(string(data)))
+	if !c.read(string(data)) {
+		return dst, badUpstream("upstream sent an invalid stream chunk")
+	}
 	if c.err.Exists() && c.err.Type != gjson.Null || ev.NameIs("error") {
 		return d.fail(dst, c), nil
 	}
@@ -92,36 +91,50 @@ type chunk struct {
 	calls                                gjson.Result
 }
 
-func (c *chunk) read(root gjson.Result) {
-	c.root = root
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "id":
-			c.id = v
-		case "model":
-			c.model = v
-		case "choices":
-			c.choices = v
-		case "usage":
-			c.usage = v
-		case "error":
-			c.err = v
-		case "x_groq": // Groq puts usage here on the last chunk
-			if !c.usage.IsObject() {
-				c.usage = v.Get("usage")
-			}
-		}
-		return true
-	})
+// read validates raw and gathers its members in the same pass; it reports
+// whether raw is valid JSON.
+func (c *chunk) read(raw string) bool {
+	c.root = gjson.Parse(raw)
+	return jsonscan.Top(jsonscan.Bytes(raw), c.member)
 }
 
+// member is one of the chunk's top-level members (its key as written,
+// between the quotes; its value, which shares the chunk's copy).
+func (c *chunk) member(key, value []byte) {
+	k := jsonscan.View(key)
+	if bytes.IndexByte(key, '\\') >= 0 { // an escaped key, as gjson reads it
+		k = gjson.Parse(`"` + k + `"`).Str
+	}
+	switch k {
+	case "id":
+		c.id = parseMember(value)
+	case "model":
+		c.model = parseMember(value)
+	case "choices":
+		c.choices = parseMember(value)
+	case "usage":
+		c.usage = parseMember(value)
+	case "error":
+		c.err = parseMember(value)
+	case "x_groq": // Groq puts usage here on the last chunk
+		if !c.usage.IsObject() {
+			c.usage = gjson.Parse(jsonscan.View(value)).Get("usage")
+		}
+	}
+}
+
+// parseMember is a member's value as a result (a repeated key's last
+// value wins, as when the members were walked one by one).
+func parseMember(value []byte) gjson.Result { return gjson.Parse(jsonscan.View(value)) }
+
 // choice finds the choice with index 0 (the gateway asks for one) and
-// reads its fields; it reports whether there was one.
+// reads its fields; it reports whether there was one. The chunk is valid
+// (read checked it), so jsonscan walks it.
 func (d *streamDecoder) choice(c *chunk) bool {
 	found := false
-	c.choices.ForEach(func(_, ch gjson.Result) bool {
+	jsonscan.Each(c.choices, func(_, ch gjson.Result) bool {
 		var idx, delta, finish gjson.Result
-		ch.ForEach(func(k, v gjson.Result) bool {
+		jsonscan.Each(ch, func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "index":
 				idx = v
@@ -136,7 +149,7 @@ func (d *streamDecoder) choice(c *chunk) bool {
 			return true
 		}
 		found, c.finish = true, finish
-		delta.ForEach(func(k, v gjson.Result) bool {
+		jsonscan.Each(delta, func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "reasoning_content":
 				c.think = v
