@@ -155,11 +155,12 @@ func closeAfterError(d dialect.Name, raw []byte, e *ir.Error) []byte {
 // plainDelta reports, per dialect, an event that carries only content
 // deltas: once a pass-through stream is committed, its bytes are forwarded
 // without decoding it (usage, errors, stops and terminal events are still
-// decoded).
-func plainDelta(d dialect.Name) func(sse.Event) bool {
+// decoded). s keeps what the check remembers of the stream (markScan).
+func plainDelta(d dialect.Name, s *markScan) func(sse.Event) bool {
 	switch d {
 	case dialect.OpenAIChat:
-		return func(ev sse.Event) bool { return !ev.IsDone() && !hasMarkedKey(ev.Data, openAIMarks) }
+		s.reset(openAIMarks)
+		return func(ev sse.Event) bool { return !ev.IsDone() && s.plain(ev.Data) }
 	case dialect.Anthropic:
 		return func(ev sse.Event) bool {
 			return ev.NameIs("content_block_delta") || ev.NameIs("ping")
@@ -167,9 +168,37 @@ func plainDelta(d dialect.Name) func(sse.Event) bool {
 	case dialect.Responses:
 		return func(ev sse.Event) bool { return bytes.HasSuffix(ev.Name, []byte(".delta")) }
 	case dialect.Gemini:
-		return func(ev sse.Event) bool { return !hasMarkedKey(ev.Data, geminiMarks) }
+		s.reset(geminiMarks)
+		return func(ev sse.Event) bool { return s.plain(ev.Data) }
 	}
 	return nil
+}
+
+// markScan is hasMarkedKey for one stream's events, remembered. A stream's
+// plain chunks begin alike (OpenAI's id, object, created, model, choices,
+// index and delta come before the text): when an event begins with the
+// bytes the last plain one had up to a colon whose checks read nothing
+// beyond it, those colons are known unmarked and only the rest is read.
+type markScan struct {
+	marks []markedKey
+	memo  []byte // the last plain event's bytes up to such a colon
+}
+
+// reset readies s for a stream whose events are marked by marks.
+func (s *markScan) reset(marks []markedKey) { s.marks, s.memo = marks, s.memo[:0] }
+
+// plain reports an event with none of the marks.
+func (s *markScan) plain(b []byte) bool {
+	from := 0
+	if n := len(s.memo); n > 0 && len(b) > n && bytes.Equal(b[:n], s.memo) {
+		from = n
+	}
+	marked, safe := scanMarks(b, from, s.marks)
+	if marked {
+		return false
+	}
+	s.memo = append(s.memo[:from], b[from:safe]...)
+	return true
 }
 
 // markedKey is a key that makes an event worth decoding when its value
@@ -194,12 +223,32 @@ var (
 // does (Python servers write ": "). Colons are rare next to the quotes of
 // JSON text, where a search for a quoted key would stop at every string.
 func hasMarkedKey(b []byte, marks []markedKey) bool {
-	for i := 0; i < len(b); i++ {
+	marked, _ := scanMarks(b, 0, marks)
+	return marked
+}
+
+// scanMarks is hasMarkedKey over the colons of b from from on, the bytes
+// before from read only to tell the keys of those colons. Unmarked, it
+// also returns safe: the position of the last colon (from, if none) such
+// that no check of an earlier colon read at or past it, so b[:safe] gives
+// the same answers wherever it begins an event (markScan).
+func scanMarks(b []byte, from int, marks []markedKey) (marked bool, safe int) {
+	safe, reach := from, from // reach: how far the checks so far have read
+	for i := from; i < len(b); i++ {
 		j := bytes.IndexByte(b[i:], ':')
 		if j < 0 {
-			return false
+			break
 		}
 		i += j
+		if reach <= i {
+			safe = i
+		}
+		v := i + 1
+		for v < len(b) && isJSONSpace(b[v]) {
+			v++
+		}
+		// The checks below read up to b[v+1], and "error" to its end.
+		reach = max(reach, min(len(b), v+2))
 		q := i - 1
 		for q >= 0 && isJSONSpace(b[q]) {
 			q--
@@ -207,22 +256,21 @@ func hasMarkedKey(b []byte, marks []markedKey) bool {
 		if q < 1 || b[q] != '"' {
 			continue
 		}
-		v := i + 1
-		for v < len(b) && isJSONSpace(b[v]) {
-			v++
-		}
 		last := b[q-1] // the key's last letter tells most keys apart at once
 		for _, m := range marks {
 			if m.key[len(m.key)-1] == last && bytes.HasSuffix(b[:q], m.key) &&
 				(m.first == "" || v < len(b) && strings.IndexByte(m.first, b[v]) >= 0) {
-				return true
+				return true, 0
 			}
 		}
-		if v+1 < len(b) && b[v+1] == 'e' && bytes.HasPrefix(b[v:], errorString) {
-			return true
+		if v+1 < len(b) && b[v+1] == 'e' {
+			reach = max(reach, min(len(b), v+len(errorString)))
+			if bytes.HasPrefix(b[v:], errorString) {
+				return true, 0
+			}
 		}
 	}
-	return false
+	return false, safe
 }
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -98,10 +98,73 @@ func TestPlainDelta(t *testing.T) {
 		{dialect.Gemini, `{"candidates": [{"finishReason": "STOP"}]}`, false},
 	}
 	for _, c := range cases {
-		if got := plainDelta(c.d)(ev(c.data)); got != c.plain {
+		if got := plainDelta(c.d, &markScan{})(ev(c.data)); got != c.plain {
 			t.Errorf("%s %s: plain %v, want %v", c.d, c.data, got, c.plain)
 		}
 	}
+}
+
+// A stream's plain-event check remembers where the last plain event's
+// known-unmarked colons end; an event that begins alike is read from there
+// on, and must get the answer a fresh check gives.
+func TestMarkScanMemo(t *testing.T) {
+	chunk := func(delta string) string {
+		return `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":` + delta + `}]}`
+	}
+	stream := []struct {
+		data  string
+		plain bool
+	}{
+		{chunk(`{"role":"assistant","content":"hi"}`), true},
+		{chunk(`{"content":"one"}`), true},
+		{chunk(`{"content":"two: three"}`), true}, // a colon in the text
+		{chunk(`{"content":"four"}`), true},
+		{chunk(`{"content":"e"},"error":"x"`), false}, // a mark after the remembered colons
+		{chunk(`{"content":"five"}`), true},
+		{chunk(`{"content":"error"}`), false}, // the text "error" is read as a value: decoded, which is harmless
+		{chunk(`{"content":"err"}`), true},
+		{chunk(`{"content":""},"x":"error"`), false}, // "error" as a value after the text
+		{chunk(`{},"finish_reason":"stop"`), false},
+		{chunk(`{"content":"six"}`) + `,"usage":{"prompt_tokens":1}`, false},
+		{chunk(`{"content":"seven"}`), true},
+	}
+	plain := plainDelta(dialect.OpenAIChat, &markScan{})
+	for i, c := range stream {
+		if got := plain(sse.Event{Data: []byte(c.data)}); got != c.plain {
+			t.Errorf("event %d %s: plain %v, want %v", i, c.data, got, c.plain)
+		}
+	}
+	// The "error" check reads seven bytes: a colon among them is no place
+	// to remember up to.
+	plain = plainDelta(dialect.OpenAIChat, &markScan{})
+	if !plain(sse.Event{Data: []byte(`{"a":"err:1}`)}) || plain(sse.Event{Data: []byte(`{"a":"error"}`)}) {
+		t.Error(`after {"a":"err:1}, {"a":"error"} must be decoded`)
+	}
+	s := &markScan{marks: openAIMarks}
+	s.plain([]byte(chunk(`{"content":"one"}`)))
+	if want := `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content"`; string(s.memo) != want {
+		t.Errorf("the memo holds %q, want the event up to the text's colon: %q", s.memo, want)
+	}
+}
+
+// FuzzMarkScanMemo: after any events, a stream's check answers as a fresh
+// one does.
+func FuzzMarkScanMemo(f *testing.F) {
+	f.Add(`{"id":"c","choices":[{"delta":{"content":"a"}}]}`, `{"id":"c","choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]}`, `{"id":"c","choices":[],"usage":{}}`)
+	f.Add(`{"a":"x", "b": "error"}`, `{"a":"x", "b": "e"}`, `{"a":"x", "b": "errorr"}`)
+	f.Add(`{"error`, `{"error":1}`, `{"e":"rror"}`)
+	f.Add(`{"a":"err:1}`, `{"a":"error"}`, `{"a":"err:1}`) // a colon inside the bytes the "error" check reads
+	f.Add(`{"a":":1}`, `{"a":"error"}`, `{"a": :"x"}`)     // a colon right after a value's first byte
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		for _, marks := range [][]markedKey{openAIMarks, geminiMarks} {
+			s := &markScan{marks: marks}
+			for _, ev := range []string{a, b, c, b, a} {
+				if got, want := s.plain([]byte(ev)), !hasMarkedKey([]byte(ev), marks); got != want {
+					t.Fatalf("%q after earlier events (memo %q): plain %v, a fresh check %v", ev, s.memo, got, want)
+				}
+			}
+		}
+	})
 }
 
 // postStream sends a streaming chat request for model to the gateway at

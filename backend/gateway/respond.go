@@ -100,7 +100,7 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	var res streamResult
 	bufs := borrowRelay()
 	tee := &teeReader{r: resp.Body, buf: bufs.tee}
-	x.skipDecode = plainDelta(up.Name())
+	x.skipDecode = plainDelta(up.Name(), &bufs.marks)
 	names := newModelRewriter(up.Name(), x.req.Model)
 	names.out, names.seen = bufs.out, bufs.seen
 	// Every write below copies what it is given (into the response's

@@ -49,7 +49,10 @@ func (t *teeReader) parsed() []byte {
 // output, kept between streams as sse.Borrow keeps its reader: with the
 // reader's, they were half the bytes a small stream allocated, and the
 // collector's pace shows in the p99 (scripts/bench.sh).
-type relayBufs struct{ tee, out, seen []byte }
+type relayBufs struct {
+	tee, out, seen []byte
+	marks          markScan // the plain-event check's memory (plainDelta)
+}
 
 var relays = sync.Pool{New: func() any { return &relayBufs{tee: make([]byte, 0, 4<<10)} }}
 
@@ -62,7 +65,7 @@ func borrowRelay() *relayBufs { return relays.Get().(*relayBufs) }
 // release gives the buffers back as the tee and the model rewriter left
 // them (grown, maybe).
 func (b *relayBufs) release(tee []byte, names *modelRewriter) {
-	if cap(tee) > maxKeptRelay || cap(names.out) > maxKeptRelay || cap(names.seen) > maxKeptRelay {
+	if cap(tee) > maxKeptRelay || cap(names.out) > maxKeptRelay || cap(names.seen) > maxKeptRelay || cap(b.marks.memo) > maxKeptRelay {
 		return
 	}
 	b.tee, b.out, b.seen = tee[:0], names.out[:0], names.seen[:0]
