@@ -121,6 +121,39 @@ func BenchmarkStreamPassThrough(b *testing.B) {
 	}
 }
 
+// BenchmarkStreamPassThroughAnthropic is BenchmarkStreamPassThrough for a
+// Claude stream (Claude Code's own path): message_start, a text block of
+// twenty deltas, message_delta with usage and message_stop, in one burst.
+func BenchmarkStreamPassThroughAnthropic(b *testing.B) {
+	var events bytes.Buffer
+	events.WriteString("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-up\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":1}}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")
+	for i := range 20 {
+		fmt.Fprintf(&events, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"word %d of the answer \"}}\n\n", i)
+	}
+	events.WriteString("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":20}}\n\n" +
+		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	g := New(Options{})
+	body := []byte(`{"model":"ant/client-model","stream":true,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`)
+	up := codecFor(dialect.Anthropic)
+	b.SetBytes(int64(events.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/v1/messages", bytes.NewReader(body))
+		x, ok := g.newExchange(discardWriter{}, r, dialect.Anthropic, nil)
+		if !ok {
+			b.Fatal("newExchange refused the body")
+		}
+		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(events.Bytes()))}
+		if res := x.streamPassThrough(context.Background(), resp, up); res.err != nil || !res.committed {
+			b.Fatalf("stream: %+v", res)
+		}
+		x.releaseBody()
+		x.releaseWalker()
+	}
+}
+
 // The idle timeout counts from the last arrival: a stream whose events come
 // one or two at a time, each gap under the timeout, is forwarded whole even
 // though it lasts several timeouts; one that then goes quiet is ended.
