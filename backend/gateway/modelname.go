@@ -100,9 +100,10 @@ func newModelRewriter(d dialect.Name, model string) *modelRewriter {
 // it; raw itself when nothing changed. The result is valid until the next
 // call.
 func (m *modelRewriter) rewrite(raw []byte) []byte {
-	done := 0 // raw[:done] is in out already
+	done := 0                             // raw[:done] is in out already
+	cr := bytes.IndexByte(raw, '\r') >= 0 // else lines end at LFs alone
 	for pos := 0; pos < len(raw); {
-		end := pos + lineLen(raw[pos:])
+		end := pos + lineLen(raw[pos:], cr)
 		if p, ok := bytes.CutPrefix(raw[pos:end], []byte("data:")); ok {
 			p = bytes.TrimPrefix(p, []byte(" "))
 			if off, n, ok := m.find(p); ok {
@@ -143,11 +144,14 @@ func (m *modelRewriter) find(p []byte) (off, n int, ok bool) {
 }
 
 // lineLen is the length of b's first line: up to its first CR or LF (SSE
-// ends lines with either or both), or all of b.
-func lineLen(b []byte) int {
+// ends lines with either or both), or all of b. cr says b may hold a CR.
+func lineLen(b []byte, cr bool) int {
 	end := bytes.IndexByte(b, '\n')
 	if end < 0 {
 		end = len(b)
+	}
+	if !cr {
+		return end
 	}
 	if r := bytes.IndexByte(b[:end], '\r'); r >= 0 {
 		end = r
