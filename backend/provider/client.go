@@ -461,6 +461,9 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 		e = &moved
 	}
 	u := e.URL(call.Op, call.Model, call.Stream)
+	// The catalog's endpoint for the op and model is the same URL each time;
+	// a usage endpoint's query or a page token is not.
+	endpoint := call.Op != OpUsage && len(call.query) == 0
 	if call.Op == OpUsage {
 		if err := checkBaseURL(call.URL, e.AllowLocal || e.Local || call.AllowLocal); err != nil {
 			return nil, &ir.Error{Kind: ir.KindInternal, Provider: e.ID, Message: "provider " + e.ID + ": usage endpoint: " + err.Error()}
@@ -502,7 +505,7 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	if call.Op == OpUsage && body != nil {
 		method = http.MethodPost // a usage endpoint that takes a body (Cloud Code's)
 	}
-	req, err := newHTTPRequest(ctx, method, u, body)
+	req, err := newHTTPRequest(ctx, method, u, body, endpoint)
 	if err != nil {
 		closeBody(body)
 		return nil, &ir.Error{Kind: ir.KindInternal, Message: "provider: invalid upstream URL for " + e.ID, Provider: e.ID, Cause: err}
@@ -521,11 +524,10 @@ func (c *Client) newRequest(ctx context.Context, call *Call) (*http.Request, err
 	return req, nil
 }
 
-// parsedURLs keeps the upstream URLs already parsed (string → *url.URL):
-// the same few (each provider's endpoints) are sent again and again, and
-// parsing one was a tenth of building a request. Only URLs without a query
-// but Gemini's alt=sse are kept (a page token or a usage query changes each
-// time), and at most maxParsedURLs of them (models in Gemini's paths).
+// parsedURLs keeps the upstream endpoint URLs already parsed (string →
+// *url.URL): the same few (each provider's endpoints) are sent again and
+// again, and parsing one was a tenth of building a request. At most
+// maxParsedURLs of them (models in Gemini's paths).
 var (
 	parsedURLs  sync.Map
 	parsedCount atomic.Int32
@@ -533,12 +535,13 @@ var (
 
 const maxParsedURLs = 512
 
-// newHTTPRequest is http.NewRequestWithContext with the URL parsed once.
-func newHTTPRequest(ctx context.Context, method, raw string, body io.Reader) (*http.Request, error) {
+// newHTTPRequest is http.NewRequestWithContext with an endpoint's URL
+// parsed once.
+func newHTTPRequest(ctx context.Context, method, raw string, body io.Reader, endpoint bool) (*http.Request, error) {
 	v, ok := parsedURLs.Load(raw)
 	if !ok {
 		req, err := http.NewRequestWithContext(ctx, method, raw, body)
-		if err == nil && (req.URL.RawQuery == "" || req.URL.RawQuery == "alt=sse") && parsedCount.Load() < maxParsedURLs {
+		if err == nil && endpoint && parsedCount.Load() < maxParsedURLs {
 			u := *req.URL
 			if _, dup := parsedURLs.LoadOrStore(raw, &u); !dup {
 				parsedCount.Add(1)

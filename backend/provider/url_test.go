@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"switchboard/backend/dialect"
@@ -84,7 +85,7 @@ func TestNewHTTPRequestParsesOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 3 { // parsed, then from the cache
-			got, err := newHTTPRequest(context.Background(), http.MethodPost, raw, nil)
+			got, err := newHTTPRequest(context.Background(), http.MethodPost, raw, nil, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,14 +95,27 @@ func TestNewHTTPRequestParsesOnce(t *testing.T) {
 			got.URL.Path, got.URL.RawQuery = "/changed", "x=1" // as a quirk may
 		}
 	}
-	paged := "https://api.example.com/v1/models?pageToken=abc"
-	if _, err := newHTTPRequest(context.Background(), http.MethodGet, paged, nil); err != nil {
-		t.Fatal(err)
+	// The catalog's endpoints are kept; a page's URL and a usage endpoint's
+	// are not (their queries change from call to call).
+	c := newTestClient(t, ClientOptions{})
+	e := &Entry{ID: "kept", Dialect: dialect.OpenAIChat, BaseURL: "https://api.example.com/v1", Auth: AuthBearer}
+	for _, k := range []struct {
+		call *Call
+		kept bool
+	}{
+		{&Call{Entry: e, Op: OpGenerate, Model: "m", APIKey: testKey}, true},
+		{&Call{Entry: e, Op: OpListModels, APIKey: testKey, query: url.Values{"pageToken": {"abc"}}}, false},
+		{&Call{Entry: e, Op: OpUsage, APIKey: testKey, URL: "https://api.example.com/v1/usage"}, false},
+	} {
+		req, err := c.newRequest(context.Background(), k.call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, kept := parsedURLs.Load(req.URL.String()); kept != k.kept {
+			t.Errorf("%s %s: kept %v, want %v", k.call.Op, req.URL, kept, k.kept)
+		}
 	}
-	if _, kept := parsedURLs.Load(paged); kept {
-		t.Error("a URL with a page token was kept")
-	}
-	if _, err := newHTTPRequest(context.Background(), http.MethodPost, "http://[::1", nil); err == nil {
+	if _, err := newHTTPRequest(context.Background(), http.MethodPost, "http://[::1", nil, true); err == nil {
 		t.Fatal("a malformed URL was accepted")
 	}
 }
