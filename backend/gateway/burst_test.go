@@ -99,26 +99,8 @@ func TestBurstErrorEndsTheResponsesWay(t *testing.T) {
 //
 //	go test ./backend/gateway -run '^$' -bench StreamPassThrough -benchmem
 func BenchmarkStreamPassThrough(b *testing.B) {
-	events := benchStream("up-model")
-	g := New(Options{})
-	body := []byte(`{"model":"oai/client-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
-	up := codecFor(dialect.OpenAIChat)
-	b.SetBytes(int64(len(events)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(body))
-		x, ok := g.newExchange(discardWriter{}, r, dialect.OpenAIChat, nil)
-		if !ok {
-			b.Fatal("newExchange refused the body")
-		}
-		x.hideUsage = true
-		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(events))}
-		if res := x.streamPassThrough(context.Background(), resp, up); res.err != nil || !res.committed {
-			b.Fatalf("stream: %+v", res)
-		}
-		x.releaseBody()
-		x.releaseWalker()
-	}
+	benchPassThrough(b, dialect.OpenAIChat, "/v1/chat/completions",
+		`{"model":"oai/client-model","stream":true,"messages":[{"role":"user","content":"hi"}]}`, benchStream("up-model"), true)
 }
 
 // BenchmarkStreamPassThroughAnthropic is BenchmarkStreamPassThrough for a
@@ -134,18 +116,25 @@ func BenchmarkStreamPassThroughAnthropic(b *testing.B) {
 	events.WriteString("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
 		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":20}}\n\n" +
 		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	benchPassThrough(b, dialect.Anthropic, "/v1/messages",
+		`{"model":"ant/client-model","stream":true,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`, events.Bytes(), false)
+}
+
+// benchPassThrough streams events, one burst from an upstream of dialect d,
+// through the pass-through path to a client that sent body to path.
+func benchPassThrough(b *testing.B, d dialect.Name, path, body string, events []byte, hideUsage bool) {
 	g := New(Options{})
-	body := []byte(`{"model":"ant/client-model","stream":true,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`)
-	up := codecFor(dialect.Anthropic)
-	b.SetBytes(int64(events.Len()))
+	up := codecFor(d)
+	b.SetBytes(int64(len(events)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r := httptest.NewRequest(http.MethodPost, "/v1/messages", bytes.NewReader(body))
-		x, ok := g.newExchange(discardWriter{}, r, dialect.Anthropic, nil)
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		x, ok := g.newExchange(discardWriter{}, r, d, nil)
 		if !ok {
 			b.Fatal("newExchange refused the body")
 		}
-		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(events.Bytes()))}
+		x.hideUsage = hideUsage
+		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(events))}
 		if res := x.streamPassThrough(context.Background(), resp, up); res.err != nil || !res.committed {
 			b.Fatalf("stream: %+v", res)
 		}

@@ -174,7 +174,7 @@ func plainDelta(d dialect.Name, s *markScan) func(sse.Event) bool {
 	return nil
 }
 
-// markScan is hasMarkedKey for one stream's events, remembered. A stream's
+// markScan is scanMarks for one stream's events, remembered. A stream's
 // plain chunks begin alike (OpenAI's id, object, created, model, choices,
 // index and delta come before the text): when an event begins with the
 // bytes the last plain one had up to a colon whose checks read nothing
@@ -216,22 +216,17 @@ var (
 	errorString = []byte(`"error"`)
 )
 
-// hasMarkedKey reports whether the JSON text b has one of marks' keys, or
-// the string "error" as a value. It visits only the colons whose key ends
-// just before them: a quote inside a string is escaped, so text quoting a
-// key does not match; and it allows whitespace around the colon, as JSON
-// does (Python servers write ": "). Colons are rare next to the quotes of
-// JSON text, where a search for a quoted key would stop at every string.
-func hasMarkedKey(b []byte, marks []markedKey) bool {
-	marked, _ := scanMarks(b, 0, marks)
-	return marked
-}
-
-// scanMarks is hasMarkedKey over the colons of b from from on, the bytes
-// before from read only to tell the keys of those colons. Unmarked, it
-// also returns safe: the position of the last colon (from, if none) such
-// that no check of an earlier colon read at or past it, so b[:safe] gives
-// the same answers wherever it begins an event (markScan).
+// scanMarks reports whether the JSON text b has one of marks' keys, or the
+// string "error" as a value, looking at the colons from from on (the bytes
+// before from are read only to tell those colons' keys). It visits only
+// the colons whose key ends just before them: a quote inside a string is
+// escaped, so text quoting a key does not match; and it allows whitespace
+// around the colon, as JSON does (Python servers write ": "). Colons are
+// rare next to the quotes of JSON text, where a search for a quoted key
+// would stop at every string. Unmarked, it also returns safe: the position
+// of the last colon (from, if none) such that no check of an earlier colon
+// read at or past it, so b[:safe] gives the same answers wherever it
+// begins an event (markScan).
 func scanMarks(b []byte, from int, marks []markedKey) (marked bool, safe int) {
 	safe, reach := from, from // reach: how far the checks so far have read
 	for i := from; i < len(b); i++ {

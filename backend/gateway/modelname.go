@@ -100,6 +100,7 @@ func newModelRewriter(d dialect.Name, model string) *modelRewriter {
 // it; raw itself when nothing changed. The result is valid until the next
 // call.
 func (m *modelRewriter) rewrite(raw []byte) []byte {
+	m.out = m.out[:0]
 	done := 0                             // raw[:done] is in out already
 	cr := bytes.IndexByte(raw, '\r') >= 0 // else lines end at LFs alone
 	for pos := 0; pos < len(raw); {
@@ -107,9 +108,6 @@ func (m *modelRewriter) rewrite(raw []byte) []byte {
 		if p, ok := bytes.CutPrefix(raw[pos:end], []byte("data:")); ok {
 			p = bytes.TrimPrefix(p, []byte(" "))
 			if off, n, ok := m.find(p); ok {
-				if done == 0 {
-					m.out = m.out[:0]
-				}
 				at := end - len(p) + off
 				m.out = append(append(m.out, raw[done:at]...), m.want...)
 				done = at + n

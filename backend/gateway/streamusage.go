@@ -125,5 +125,5 @@ func usageOnly(chunk []byte) bool {
 		}
 		return true
 	})
-	return usage.IsObject() && (choices.Raw == "[]" || choices.Get("#").Int() == 0)
+	return usage.IsObject() && choices.Get("#").Int() == 0
 }
