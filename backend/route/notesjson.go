@@ -13,14 +13,14 @@ func NotesJSON(notes []Note) string {
 		return ""
 	}
 	var buf [256]byte
-	return string(AppendNotesJSON(buf[:0], notes))
+	return string(appendNotesJSON(buf[:0], notes))
 }
 
-// AppendNotesJSON appends notes as a JSON array, as encoding/json would
+// appendNotesJSON appends notes as a JSON array, as encoding/json would
 // write them (the same keys, omitempty alike): a request log row carries
 // its routing record this way, and reflection was most of what writing a
 // row cost the gateway's handler.
-func AppendNotesJSON(dst []byte, notes []Note) []byte {
+func appendNotesJSON(dst []byte, notes []Note) []byte {
 	dst = append(dst, '[')
 	for i := range notes {
 		n := &notes[i]

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// AppendNotesJSON writes what encoding/json reads back as the same notes,
+// appendNotesJSON writes what encoding/json reads back as the same notes,
 // every field set or left empty, with text that needs escaping.
 func TestAppendNotesJSON(t *testing.T) {
 	cases := [][]Note{
@@ -19,9 +19,9 @@ func TestAppendNotesJSON(t *testing.T) {
 		t.Errorf("no notes: %q, want none", s)
 	}
 	for _, notes := range cases {
-		b := AppendNotesJSON(nil, notes)
+		b := appendNotesJSON(nil, notes)
 		if len(notes) > 0 && NotesJSON(notes) != string(b) {
-			t.Errorf("NotesJSON %q, AppendNotesJSON %s", NotesJSON(notes), b)
+			t.Errorf("NotesJSON %q, appendNotesJSON %s", NotesJSON(notes), b)
 		}
 		var got []Note
 		if err := json.Unmarshal(b, &got); err != nil {
