@@ -326,6 +326,9 @@ func readBodyInto(w http.ResponseWriter, r *http.Request, d dialect.Name, shelf 
 		}
 		return nil, nil, false
 	}
+	// Read to its end: once closed, net/http does not try to drain more of
+	// it before the answer's head (a copy loop and an allocation a request).
+	_ = r.Body.Close()
 	return b, l, true
 }
 

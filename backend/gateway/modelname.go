@@ -89,11 +89,27 @@ type modelRewriter struct {
 }
 
 func newModelRewriter(d dialect.Name, model string) *modelRewriter {
-	key := []byte(`model"`)
+	m := &modelRewriter{}
+	m.reset(d, model)
+	return m
+}
+
+// The keys find filters lines by (read only).
+var (
+	modelKey        = []byte(`model"`)
+	modelVersionKey = []byte(`modelVersion"`)
+)
+
+// reset readies m for a stream of dialect d renamed to model, keeping its
+// buffers (relayBufs lends it between streams).
+func (m *modelRewriter) reset(d dialect.Name, model string) {
+	m.path, m.key = streamModelPath(d), modelKey
 	if d == dialect.Gemini {
-		key = []byte(`modelVersion"`)
+		m.key = modelVersionKey
 	}
-	return &modelRewriter{path: streamModelPath(d), key: key, want: quoteJSON(model)}
+	m.want = jsonw.AppendString(m.want[:0], model)
+	m.out, m.seen = m.out[:0], m.seen[:0]
+	m.seenOff, m.seenLen = 0, 0
 }
 
 // rewrite returns raw with the model renamed in every data line that names

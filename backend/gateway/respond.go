@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -101,11 +100,11 @@ func (x *exchange) streamPassThrough(ctx context.Context, resp *http.Response, u
 	bufs := borrowRelay()
 	tee := &teeReader{r: resp.Body, buf: bufs.tee}
 	x.skipDecode = plainDelta(up.Name(), &bufs.marks)
-	names := newModelRewriter(up.Name(), x.req.Model)
-	names.out, names.seen = bufs.out, bufs.seen
+	names := &bufs.names
+	names.reset(up.Name(), x.req.Model)
 	// Every write below copies what it is given (into the response's
 	// buffer, or the log's), so the buffers are free when this returns.
-	defer func() { bufs.release(tee.buf, names) }()
+	defer func() { bufs.release(tee.buf) }()
 	defer func() { x.skipDecode = nil }() // a fallback attempt may translate
 	// sentinel: the upstream's own terminal event went by (endsStream:
 	// [DONE], message_stop, the Responses API's terminal events).
@@ -238,9 +237,7 @@ func (x *exchange) jsonPassThrough(resp *http.Response, up dialect.Codec) stream
 	if x.g.logBodies.Load() {
 		x.logResponseBody(setAnswerModel(body, up.Name(), x.req.Model))
 	}
-	h := x.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(before)+len(model)+len(after)))
+	jsonHead(x.w.Header(), len(before)+len(model)+len(after))
 	x.holdWrites()
 	x.w.WriteHeader(http.StatusOK)
 	for _, part := range [3][]byte{before, model, after} {
@@ -280,9 +277,7 @@ func (x *exchange) writeResponse(r *ir.Response) streamResult {
 		return streamResult{err: asIRError(err)}
 	}
 	x.logResponseBody(b)
-	h := x.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	jsonHead(x.w.Header(), len(b))
 	x.holdWrites()
 	x.w.WriteHeader(http.StatusOK)
 	_, _ = x.w.Write(b)

@@ -45,13 +45,14 @@ func (t *teeReader) parsed() []byte {
 	return t.buf[:n]
 }
 
-// relayBufs are a pass-through stream's tee buffer and model rewriter's
-// output, kept between streams as sse.Borrow keeps its reader: with the
+// relayBufs are a pass-through stream's tee buffer, model rewriter and
+// plain-event check, kept between streams as sse.Borrow keeps its reader: with the
 // reader's, they were half the bytes a small stream allocated, and the
 // collector's pace shows in the p99 (scripts/bench.sh).
 type relayBufs struct {
-	tee, out, seen []byte
-	marks          markScan // the plain-event check's memory (plainDelta)
+	tee   []byte
+	names modelRewriter // reset for each stream (its buffers are kept)
+	marks markScan      // the plain-event check's memory (plainDelta)
 }
 
 var relays = sync.Pool{New: func() any { return &relayBufs{tee: make([]byte, 0, 4<<10)} }}
@@ -62,13 +63,13 @@ const maxKeptRelay = 64 << 10
 
 func borrowRelay() *relayBufs { return relays.Get().(*relayBufs) }
 
-// release gives the buffers back as the tee and the model rewriter left
-// them (grown, maybe).
-func (b *relayBufs) release(tee []byte, names *modelRewriter) {
-	if cap(tee) > maxKeptRelay || cap(names.out) > maxKeptRelay || cap(names.seen) > maxKeptRelay || cap(b.marks.memo) > maxKeptRelay {
+// release gives the buffers back as the tee left them (grown, maybe).
+func (b *relayBufs) release(tee []byte) {
+	n := &b.names
+	if cap(tee) > maxKeptRelay || cap(n.out) > maxKeptRelay || cap(n.seen) > maxKeptRelay || cap(n.want) > maxKeptRelay || cap(b.marks.memo) > maxKeptRelay {
 		return
 	}
-	b.tee, b.out, b.seen = tee[:0], names.out[:0], names.seen[:0]
+	b.tee = tee[:0]
 	relays.Put(b)
 }
 
@@ -313,9 +314,6 @@ func (x *exchange) flushStream(last bool) {
 
 // startStream writes the SSE response headers.
 func startStream(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	streamHead(w.Header())
 	w.WriteHeader(http.StatusOK)
 }
