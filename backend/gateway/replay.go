@@ -89,7 +89,9 @@ func (r *recorder) Flush() {
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *recorder) result() recorded {
-	return recorded{status: r.status, header: r.Header().Clone(), body: r.buf.Bytes(), ok: !r.over && r.status > 0}
+	h := r.Header().Clone()
+	delete(h, "Date") // a replay is dated when it is sent (net/http dates it)
+	return recorded{status: r.status, header: h, body: r.buf.Bytes(), ok: !r.over && r.status > 0}
 }
 
 func writeRecorded(w http.ResponseWriter, res recorded, mark, value string) {
