@@ -341,7 +341,7 @@ func (x *exchange) attempt(c route.Candidate, started, deadline time.Time) (res 
 	x.idle.answer()
 	x.g.health.ObserveAnswer(c, resp.Header, started) // rate-limit headers: the account's quota windows
 	sse := strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
-	x.w.Header()["X-Switchboard-Route"] = []string{routeHeader(c.Provider.Entry.ID, c.Model)}
+	routeHead(x.w.Header(), c)
 	switch {
 	case x.req.Stream && sse && passThrough:
 		return x.streamPassThrough(ctx, resp, up)

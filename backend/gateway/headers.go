@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"switchboard/backend/route"
 )
 
 // An answer's headers are set as fixed value slices under canonical keys:
@@ -18,7 +20,7 @@ var (
 	hdrEventStream = []string{"text/event-stream; charset=utf-8"}
 	hdrJSON        = []string{"application/json"}
 	hdrNoCache     = []string{"no-cache"}
-	hdrNo          = []string{"no"}
+	hdrNoBuffering = []string{"no"}
 )
 
 // dateValue is the Date header for one second.
@@ -45,7 +47,7 @@ func httpDate(now time.Time) []string {
 func streamHead(h http.Header) {
 	h["Content-Type"] = hdrEventStream
 	h["Cache-Control"] = hdrNoCache
-	h["X-Accel-Buffering"] = hdrNo // a reverse proxy in front must not buffer it
+	h["X-Accel-Buffering"] = hdrNoBuffering // a reverse proxy in front must not buffer it
 	h["Date"] = httpDate(time.Now())
 }
 
@@ -54,4 +56,9 @@ func jsonHead(h http.Header, n int) {
 	h["Content-Type"] = hdrJSON
 	h["Content-Length"] = []string{strconv.Itoa(n)}
 	h["Date"] = httpDate(time.Now())
+}
+
+// routeHead names the candidate that answers (X-Switchboard-Route).
+func routeHead(h http.Header, c route.Candidate) {
+	h["X-Switchboard-Route"] = []string{routeHeader(c.Provider.Entry.ID, c.Model)}
 }

@@ -97,7 +97,7 @@ func TestAnswerHeads(t *testing.T) {
 			}
 		}
 	}
-	if hdrEventStream[0] != "text/event-stream; charset=utf-8" || hdrJSON[0] != "application/json" || hdrNoCache[0] != "no-cache" || hdrNo[0] != "no" {
-		t.Errorf("a shared header value was changed: %q %q %q %q", hdrEventStream, hdrJSON, hdrNoCache, hdrNo)
+	if hdrEventStream[0] != "text/event-stream; charset=utf-8" || hdrJSON[0] != "application/json" || hdrNoCache[0] != "no-cache" || hdrNoBuffering[0] != "no" {
+		t.Errorf("a shared header value was changed: %q %q %q %q", hdrEventStream, hdrJSON, hdrNoCache, hdrNoBuffering)
 	}
 }

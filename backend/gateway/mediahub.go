@@ -109,12 +109,12 @@ func (x *exchange) hubMedia(c route.Candidate, cp provider.Capability) streamRes
 	if err != nil {
 		return streamResult{err: asIRError(err)}
 	}
-	x.w.Header().Set("X-Switchboard-Route", routeHeader(c.Provider.Entry.ID, c.Model))
+	routeHead(x.w.Header(), c)
 	if x.req.Stream { // one chunk holds the whole answer
-		x.w.Header().Set("Content-Type", "text/event-stream")
+		streamHead(x.w.Header())
 		enc = sse.AppendData(nil, enc)
 	} else {
-		x.w.Header().Set("Content-Type", "application/json")
+		jsonHead(x.w.Header(), len(enc))
 	}
 	x.committed.Store(true)
 	_, _ = x.w.Write(enc)

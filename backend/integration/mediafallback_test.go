@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,19 @@ func TestGeminiClientImagesAndSpeechThroughHub(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d chunks", n)
+	}
+	// Their heads are the gateway's answers' own: a JSON answer's length
+	// declared, a stream's not to be cached or buffered, both dated.
+	const ask = `{"contents":[{"role":"user","parts":[{"text":"A kite"}]}],"generationConfig":{"responseModalities":["IMAGE"]}}`
+	j := r.g.do("POST", "/v1beta/models/openai/dall-e-3:generateContent", ask, nil)
+	if j.Status != 200 || j.Header.Get("Content-Type") != "application/json" || j.Header.Get("Content-Length") != strconv.Itoa(len(j.Body)) ||
+		j.Header.Get("Date") == "" || !strings.HasPrefix(j.Header.Get("X-Switchboard-Route"), "openai/") {
+		t.Errorf("JSON answer %d, head %v", j.Status, j.Header)
+	}
+	st := r.g.do("POST", "/v1beta/models/openai/dall-e-3:streamGenerateContent?alt=sse", ask, nil)
+	if st.Status != 200 || st.Header.Get("Content-Type") != "text/event-stream; charset=utf-8" || st.Header.Get("Cache-Control") != "no-cache" ||
+		st.Header.Get("X-Accel-Buffering") != "no" || st.Header.Get("Date") == "" {
+		t.Errorf("stream answer %d, head %v", st.Status, st.Header)
 	}
 	// A Gemini client asking a Gemini image model speaks its own API.
 	if _, err := gc.Models.GenerateContent(ctx, "gemini/gemini-2.5-flash-image", genai.Text("A kite"),
