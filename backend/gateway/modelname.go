@@ -88,12 +88,6 @@ type modelRewriter struct {
 	seenOff, seenLen int
 }
 
-func newModelRewriter(d dialect.Name, model string) *modelRewriter {
-	m := &modelRewriter{}
-	m.reset(d, model)
-	return m
-}
-
 // The keys find filters lines by (read only).
 var (
 	modelKey        = []byte(`model"`)

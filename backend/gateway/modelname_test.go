@@ -165,3 +165,11 @@ func FuzzModelRewriterMemo(f *testing.F) {
 		}
 	})
 }
+
+// newModelRewriter is a fresh rewriter, as a stream's pooled one is after
+// reset.
+func newModelRewriter(d dialect.Name, model string) *modelRewriter {
+	m := &modelRewriter{}
+	m.reset(d, model)
+	return m
+}
