@@ -538,7 +538,11 @@ const maxParsedURLs = 512
 // newHTTPRequest is http.NewRequestWithContext with an endpoint's URL
 // parsed once.
 func newHTTPRequest(ctx context.Context, method, raw string, body io.Reader, endpoint bool) (*http.Request, error) {
-	v, ok := parsedURLs.Load(raw)
+	var v any
+	ok := false
+	if endpoint {
+		v, ok = parsedURLs.Load(raw)
+	}
 	if !ok {
 		req, err := http.NewRequestWithContext(ctx, method, raw, body)
 		if err == nil && endpoint && parsedCount.Load() < maxParsedURLs {
