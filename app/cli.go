@@ -220,6 +220,7 @@ func serve(cfg config.Config, log *slog.Logger, ui fs.FS) int {
 		return startFailed(log, err)
 	}
 	log.Warn("headless dashboard login (one-time link)", "url", in.LoginURL)
+	in.RestWhenIdle(startupSettle)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "reason", "signal")
@@ -230,6 +231,11 @@ func serve(cfg config.Config, log *slog.Logger, ui fs.FS) int {
 	}
 	return shutdown(in, log)
 }
+
+// startupSettle is how long a headless server's start-up work goes on
+// (migrations, catalogs, first health checks) before it hands back the
+// memory that work used (core.Instance.RestWhenIdle).
+var startupSettle = 5 * time.Second
 
 func startFailed(log *slog.Logger, err error) int {
 	var pe *server.PortInUseError

@@ -93,9 +93,10 @@ type Instance struct {
 	cancel context.CancelFunc
 	bg     chan struct{}
 	seats  seatModels // sign-in accounts' model lists (signinmodels.go)
-	// resting: Rest handed the code back and the next gateway request
-	// wakes it (rest.go).
+	// resting: Rest handed memory back and the next gateway request wakes
+	// the code (rest.go).
 	resting atomic.Bool
+	idle    idleRest // the headless server's own rests (RestWhenIdle)
 	// stopGCPacer ends the collector's pacing by traffic (gcpace.go).
 	stopGCPacer func()
 }
@@ -404,6 +405,7 @@ var DrainGrace = 5 * time.Second
 // error and terminal frame), flushes pending writes and closes the database.
 func (in *Instance) Shutdown(ctx context.Context) error {
 	var errs []error
+	in.idle.stop()
 	if in.Server != nil {
 		done := make(chan error, 1)
 		go func() { done <- in.Server.Shutdown(ctx) }()

@@ -3,34 +3,121 @@ package core
 import (
 	"net/http"
 	"runtime/debug"
+	"sync"
+	"time"
 )
 
 // Rest gives memory back to the system when the app has gone quiet (the
 // desktop calls it once start-up has settled and when the window is
-// hidden): the garbage start-up and past requests left is collected and
-// returned at once, rather than over minutes by the runtime's scavenger,
-// and the pages of the executable that are not in use are handed back
-// (releaseCode). Nothing is lost: what is needed again is read again, a
-// page at a time while the app rests, as before once a request comes
-// (wakeOnRequest). It returns how many bytes of code were handed back (0
-// where the system offers no way to).
+// hidden; the headless server when its traffic stops, RestWhenIdle): the
+// garbage start-up and past requests left is collected and returned at
+// once, rather than over minutes by the runtime's scavenger, and the pages
+// of the executable that are not in use are handed back (releaseCode).
+// Nothing is lost: what is needed again is read again, a page at a time
+// while the app rests, as before once a request comes (wakeOnRequest). It
+// returns how many bytes of code were handed back (0 where the system
+// offers no way to).
 func (in *Instance) Rest() int64 {
 	debug.FreeOSMemory()
 	n := releaseCode()
-	if n > 0 {
-		in.resting.Store(true)
-	}
+	in.resting.Store(true)
 	return n
 }
 
 // wakeOnRequest undoes Rest's page-at-a-time reading when gateway traffic
 // comes back: a burst of requests runs code Rest handed back, and reading
-// it ahead in large pieces costs less than a fault per page.
+// it ahead in large pieces costs less than a fault per page. It also starts
+// the watch for the traffic's end (RestWhenIdle). Only the first request
+// after a rest does either.
 func (in *Instance) wakeOnRequest(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if in.resting.Load() && in.resting.CompareAndSwap(true, false) {
 			wakeCode()
+			in.idle.wake(in)
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// The headless server rests by itself (RestWhenIdle): once start-up has
+// settled, and again each time gateway traffic woke it and then stopped.
+// It looks at its traffic only while awake; at rest no timer runs.
+var (
+	// quietRest is how long a woken server watches for its traffic to stop
+	// between looks: it rests at the first look that finds no request begun
+	// since the last one and none in flight, 30 to 60 s after the last.
+	quietRest = 30 * time.Second
+	// settleLook is the second look after start-up: requests made while
+	// the server started (health checks, a first model list) are over.
+	settleLook = 250 * time.Millisecond
+)
+
+// idleRest is RestWhenIdle's state.
+type idleRest struct {
+	mu      sync.Mutex
+	on      bool        // RestWhenIdle was called
+	stopped bool        // shutting down
+	timer   *time.Timer // the next look, while awake
+	seen    int64       // requests begun at the last look; -1 before the first
+}
+
+// RestWhenIdle makes the instance rest by itself: about settle after now
+// (once start-up is over, unless requests are coming), then each time
+// gateway requests woke it and have stopped (quietRest). The desktop does
+// not call it: it rests when its window is hidden.
+func (in *Instance) RestWhenIdle(settle time.Duration) {
+	r := &in.idle
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.on || r.stopped {
+		return
+	}
+	r.on, r.seen = true, -1
+	r.timer = time.AfterFunc(settle, func() { r.look(in) })
+}
+
+// look rests when no gateway request began since the last look and none is
+// in flight, and otherwise looks again later.
+func (r *idleRest) look(in *Instance) {
+	t := in.Recorder.Traffic()
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return
+	}
+	n := int64(t.Started())
+	if n != r.seen || t.InFlight() > 0 {
+		next := quietRest
+		if r.seen < 0 {
+			next = settleLook
+		}
+		r.seen = n
+		r.timer.Reset(next)
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
+	code := in.Rest() // the next request wakes it (wakeOnRequest), and the watch starts again
+	in.log.Info("at rest: memory handed back", "code_mib", code>>20)
+}
+
+// wake starts watching for the traffic that woke the instance to stop.
+func (r *idleRest) wake(in *Instance) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.on || r.stopped {
+		return
+	}
+	r.seen = int64(in.Recorder.Traffic().Started())
+	r.timer.Reset(quietRest)
+}
+
+// stop ends the looks (shutdown).
+func (r *idleRest) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	if r.timer != nil {
+		r.timer.Stop()
+	}
 }

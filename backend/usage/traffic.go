@@ -38,6 +38,9 @@ func (t *Traffic) Done() { t.inflight.Add(-1) }
 // InFlight is how many requests are in flight.
 func (t *Traffic) InFlight() int64 { return t.inflight.Load() }
 
+// Started is how many requests have begun since the start.
+func (t *Traffic) Started() uint64 { return t.started.Load() }
+
 // concurrent says more than one request is in flight.
 func (t *Traffic) concurrent() bool { return t.inflight.Load() > 1 }
 

@@ -465,13 +465,18 @@ func printSmall(w io.Writer, rs *records, aggs []agg, byKey map[scenKey]agg) {
 	// ---- memory ----
 	p("\nMemory (gateway RSS)\n")
 	idle, hasIdle := rs.procs["idle"]
+	startup, hasStartup := rs.procs["startup"]
 	after, hasAfter := rs.procs["after-load"]
 	var peakRun int64
 	for _, a := range aggs {
 		peakRun = max(peakRun, a.rssPeak)
 	}
-	p("  idle: %s   peak during load (sampled VmRSS): %s   VmHWM after load: %s   after load: %s\n",
-		mib(idle.RSSKiB), mib(peakRun), mib(after.HWMKiB), mib(after.RSSKiB))
+	started := ""
+	if hasStartup { // idle is then the settled server's (bench.sh)
+		started = "2 s after start: " + mib(startup.RSSKiB) + "   settled "
+	}
+	p("  %sidle: %s   peak during load (sampled VmRSS): %s   VmHWM after load: %s   after load: %s\n",
+		started, mib(idle.RSSKiB), mib(peakRun), mib(after.HWMKiB), mib(after.RSSKiB))
 	for _, h := range rs.holds {
 		p("  %d slow streams held %.1fs (established %d in %.1fs, errors %d): RSS before %s, peak %s (VmHWM %s), threads %d",
 			h.Streams, h.HeldS, h.Established, h.OpenAllS, h.Errors, mib(h.RSSBeforeKiB), mib(h.RSSPeakKiB), mib(h.HWMKiB), h.Threads)
