@@ -47,8 +47,10 @@ var (
 	// between looks: it rests at the first look that finds no request begun
 	// since the last one and none in flight, 30 to 60 s after the last.
 	quietRest = 30 * time.Second
-	// settleLook is the second look after start-up: requests made while
-	// the server started (health checks, a first model list) are over.
+	// settleLook is how long after the first look at start-up the second
+	// comes: a server that took no request in between rests then (the
+	// requests of its start, a health check or a first model list, are
+	// over); one that did waits for its traffic to stop, as above.
 	settleLook = 250 * time.Millisecond
 )
 
