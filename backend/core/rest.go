@@ -59,8 +59,9 @@ type idleRest struct {
 	mu      sync.Mutex
 	on      bool        // RestWhenIdle was called
 	stopped bool        // shutting down
+	settled bool        // the first look after start-up was taken
 	timer   *time.Timer // the next look, while awake
-	seen    int64       // requests begun at the last look; -1 before the first
+	seen    uint64      // requests begun at the last look (usage.Traffic.Idle)
 }
 
 // RestWhenIdle makes the instance rest by itself: about settle after now
@@ -74,26 +75,25 @@ func (in *Instance) RestWhenIdle(settle time.Duration) {
 	if r.on || r.stopped {
 		return
 	}
-	r.on, r.seen = true, -1
+	r.on = true
 	r.timer = time.AfterFunc(settle, func() { r.look(in) })
 }
 
 // look rests when no gateway request began since the last look and none is
 // in flight, and otherwise looks again later.
 func (r *idleRest) look(in *Instance) {
-	t := in.Recorder.Traffic()
 	r.mu.Lock()
 	if r.stopped {
 		r.mu.Unlock()
 		return
 	}
-	n := int64(t.Started())
-	if n != r.seen || t.InFlight() > 0 {
+	var idle bool
+	idle, r.seen = in.Recorder.Traffic().Idle(r.seen)
+	if !r.settled || !idle {
 		next := quietRest
-		if r.seen < 0 {
-			next = settleLook
+		if !r.settled { // start-up's first look only counts what came before it
+			next, r.settled = settleLook, true
 		}
-		r.seen = n
 		r.timer.Reset(next)
 		r.mu.Unlock()
 		return
@@ -110,7 +110,7 @@ func (r *idleRest) wake(in *Instance) {
 	if !r.on || r.stopped {
 		return
 	}
-	r.seen = int64(in.Recorder.Traffic().Started())
+	_, r.seen = in.Recorder.Traffic().Idle(r.seen)
 	r.timer.Reset(quietRest)
 }
 

@@ -113,7 +113,7 @@ func (m *Maintainer) awaitQuiet(ctx context.Context) bool {
 	tick := time.NewTicker(MaintainQuiet)
 	defer tick.Stop()
 	giveUp := time.Now().Add(MaintainMaxWait)
-	_, seen := m.traffic.idle(0)
+	_, seen := m.traffic.Idle(0)
 	for {
 		select {
 		case <-ctx.Done():
@@ -122,7 +122,7 @@ func (m *Maintainer) awaitQuiet(ctx context.Context) bool {
 			return true
 		case now := <-tick.C:
 			var quiet bool
-			if quiet, seen = m.traffic.idle(seen); quiet || now.After(giveUp) {
+			if quiet, seen = m.traffic.Idle(seen); quiet || now.After(giveUp) {
 				return true
 			}
 		}

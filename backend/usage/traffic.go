@@ -38,15 +38,12 @@ func (t *Traffic) Done() { t.inflight.Add(-1) }
 // InFlight is how many requests are in flight.
 func (t *Traffic) InFlight() int64 { return t.inflight.Load() }
 
-// Started is how many requests have begun since the start.
-func (t *Traffic) Started() uint64 { return t.started.Load() }
-
 // concurrent says more than one request is in flight.
 func (t *Traffic) concurrent() bool { return t.inflight.Load() > 1 }
 
-// idle says no request is in flight and none began since seen was taken;
-// it returns the count to compare with next time.
-func (t *Traffic) idle(seen uint64) (bool, uint64) {
+// Idle says no request is in flight and none began since seen was taken;
+// it returns the count to compare with next time (Idle(0) takes a first).
+func (t *Traffic) Idle(seen uint64) (bool, uint64) {
 	s := t.started.Load()
 	return s == seen && t.inflight.Load() == 0, s
 }

@@ -316,7 +316,7 @@ func (r *Recorder) run() {
 				tick.Reset(idleTick)
 			}
 		case <-tick.C:
-			idle, s := r.traffic.idle(seen)
+			idle, s := r.traffic.Idle(seen)
 			seen = s
 			if idle || time.Since(first) >= r.every {
 				write(r.traffic.concurrent())
