@@ -91,7 +91,7 @@ func (g *Gateway) runMedia(w http.ResponseWriter, r *http.Request, j *mediaJob) 
 		t0 := time.Now()
 		ans, e := j.try(ctx, c)
 		if e == nil {
-			w.Header().Set("X-Switchboard-Route", routeHeader(c.Provider.Entry.ID, c.Model))
+			routeHead(w.Header(), c)
 			werr := g.writeMedia(ctx, w, ans)
 			lease.Release()
 			plan.Succeeded(c, t0, time.Since(t0))
