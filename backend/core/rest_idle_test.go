@@ -25,15 +25,8 @@ func TestRestWhenIdle(t *testing.T) {
 	base := "http://" + in.Server.Addr()
 	models := func() {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+"/v1/models", nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("models: %d", resp.StatusCode)
+		if code, _, _ := do(t, http.DefaultClient, "GET", base+"/v1/models", map[string]string{"Authorization": "Bearer " + key}, ""); code != 200 {
+			t.Fatalf("models: %d", code)
 		}
 	}
 	restsWithin := func(what string, d time.Duration) {

@@ -54,14 +54,8 @@ func TestRestReleasesCodeAndKeepsServing(t *testing.T) {
 	in := startCfg(t, cfg)
 	key := localKey(t, in)
 	models := func() int {
-		req, _ := http.NewRequest("GET", "http://"+in.Server.Addr()+"/v1/models", nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _, _ := do(t, http.DefaultClient, "GET", "http://"+in.Server.Addr()+"/v1/models", map[string]string{"Authorization": "Bearer " + key}, "")
+		return code
 	}
 	if code := models(); code != 200 {
 		t.Fatalf("before: %d", code)
