@@ -6,18 +6,16 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 	"switchboard/backend/keys"
 	"switchboard/backend/provider"
@@ -48,13 +46,8 @@ type Gateway struct {
 	spoolDir     string // where large uploads wait ("" = the system's temp dir)
 	draining     context.Context
 	stopDraining context.CancelFunc
-	// after counts finished streams whose row is still being logged
-	// (afterStream); Wait waits for them. afterMu orders goAfter and Wait:
-	// once Wait began, rows are logged on the handler (a handler can outlive
-	// a server shutdown that timed out).
-	after        sync.WaitGroup
-	afterMu      sync.Mutex
-	afterStopped bool
+	// after logs finished streams' rows off their handlers (after.go).
+	after afterWork
 }
 
 // errDraining is the cause of upstream cancellations during shutdown.
@@ -80,29 +73,11 @@ func (g *Gateway) Drain() { g.stopDraining() }
 // recorder; rows of requests that finish later are logged before their
 // handler returns. Call it once the server stopped, before the recorder
 // closes.
-func (g *Gateway) Wait() {
-	g.afterMu.Lock()
-	g.afterStopped = true
-	g.afterMu.Unlock()
-	g.after.Wait()
-}
+func (g *Gateway) Wait() { g.after.wait() }
 
-// goAfter runs f on a goroutine Wait waits for; false (f not run) once
+// goAfter runs f off the handler, counted by Wait; false (f not run) once
 // Wait began.
-func (g *Gateway) goAfter(f func()) bool {
-	g.afterMu.Lock()
-	if g.afterStopped {
-		g.afterMu.Unlock()
-		return false
-	}
-	g.after.Add(1)
-	g.afterMu.Unlock()
-	go func() {
-		defer g.after.Done()
-		f()
-	}()
-	return true
-}
+func (g *Gateway) goAfter(f func()) bool { return g.after.run(f) }
 
 // Options wire a Gateway.
 type Options struct {
@@ -332,8 +307,4 @@ func readBodyInto(w http.ResponseWriter, r *http.Request, d dialect.Name, shelf 
 	return b, l, true
 }
 
-func newReqID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return "req_" + hex.EncodeToString(b)
-}
+func newReqID() string { return randid.Hex("req_", 16) }

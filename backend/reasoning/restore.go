@@ -2,18 +2,12 @@ package reasoning
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-
+	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 )
 
 // NewCallID makes a tool call id for a call that came without one.
-func NewCallID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "call_" + hex.EncodeToString(b[:])
-}
+func NewCallID() string { return randid.Hex("call_", 24) }
 
 // Restore gives a conversation back the reasoning that provider (an upstream
 // of origin) issued with its tool calls and the client could not carry. It

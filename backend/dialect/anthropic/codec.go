@@ -14,11 +14,10 @@
 package anthropic
 
 import (
-	"encoding/hex"
-	"math/rand/v2"
 	"strings"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 )
 
@@ -38,24 +37,8 @@ func (codec) NewStreamEncoder(req *ir.Request) dialect.StreamEncoder {
 func (codec) NewStreamDecoder() dialect.StreamDecoder { return &streamDecoder{} }
 
 // newID returns prefix followed by 24 random hex digits, the length of the
-// ids Anthropic hands out (msg_…, toolu_…). Ids only need to be unique, not
-// secret, so the cheap generator is enough.
-func newID(prefix string) string {
-	var raw [12]byte
-	for i := 0; i < len(raw); i += 8 {
-		v := rand.Uint64()
-		for j := 0; j < 8 && i+j < len(raw); j++ {
-			raw[i+j] = byte(v >> (8 * j))
-		}
-	}
-	var b strings.Builder
-	b.Grow(len(prefix) + 24)
-	b.WriteString(prefix)
-	var h [24]byte
-	hex.Encode(h[:], raw[:])
-	b.Write(h[:])
-	return b.String()
-}
+// ids Anthropic hands out (msg_…, toolu_…).
+func newID(prefix string) string { return randid.Hex(prefix, 24) }
 
 // Foreign reasoning signatures (Gemini thoughtSignature, Responses
 // encrypted_content) reach an Anthropic client inside a thinking block's

@@ -25,10 +25,8 @@
 package gemini
 
 import (
-	"math/rand/v2"
-	"strconv"
-
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 )
 
@@ -59,13 +57,4 @@ func badRequest(format string, args ...any) error {
 // swap it for a counter to keep goldens stable.
 var newCallID = randomCallID
 
-func randomCallID() string {
-	var b [5 + 16]byte
-	out := append(b[:0], "call_"...)
-	v := rand.Uint64()
-	s := strconv.AppendUint(out, v, 16)
-	for len(s) < len(b) { // pad to a fixed width for tidy ids
-		s = append(s, '0')
-	}
-	return string(s)
-}
+func randomCallID() string { return randid.Hex("call_", 16) }

@@ -1,14 +1,13 @@
 package kiro
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
 	"github.com/tidwall/gjson"
 
 	"switchboard/backend/internal/jsonscan"
+	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 	"switchboard/backend/sse"
 )
@@ -227,8 +226,4 @@ func (d *streamDecoder) usage() ir.Usage {
 	return ir.Usage{InputTokens: max(in, 0), OutputTokens: out}
 }
 
-func newMessageID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "msg_kiro_" + hex.EncodeToString(b[:])
-}
+func newMessageID() string { return randid.Hex("msg_kiro_", 24) }

@@ -14,11 +14,10 @@
 package openai
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"time"
 
 	"switchboard/backend/dialect"
+	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 )
 
@@ -63,13 +62,7 @@ var (
 
 // randomID returns prefix followed by 24 random hex digits, the shape of
 // OpenAI's own ids ("chatcmpl-…", "call_…").
-func randomID(prefix string) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	out := make([]byte, len(prefix), len(prefix)+24)
-	copy(out, prefix)
-	return string(hex.AppendEncode(out, b[:]))
-}
+func randomID(prefix string) string { return randid.Hex(prefix, 24) }
 
 func badRequest(format string, args ...any) *ir.Error {
 	return ir.Errorf(ir.KindBadRequest, format, args...)

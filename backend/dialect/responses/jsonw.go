@@ -1,33 +1,20 @@
 package responses
 
 import (
-	"math/rand/v2"
 	"strconv"
 	"switchboard/backend/dialect/jsonw"
+	"switchboard/backend/internal/randid"
 )
 
 // The encoders build JSON by appending to a byte slice: bodies and stream
 // frames are flat, their shapes are fixed, and appending avoids reflection
 // and the intermediate maps a generic marshaller would need on the hot path.
 
-const hexDigits = "0123456789abcdef"
-
 func strconv10(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
 
 // newID returns prefix + 32 random hex digits, the shape OpenAI uses for
 // response and item ids. It is a variable so tests can make ids stable.
-var newID = func(prefix string) string {
-	b := make([]byte, 0, len(prefix)+32)
-	b = append(b, prefix...)
-	for range 2 {
-		v := rand.Uint64()
-		for range 16 {
-			b = append(b, hexDigits[v&0xf])
-			v >>= 4
-		}
-	}
-	return string(b)
-}
+var newID = func(prefix string) string { return randid.Hex(prefix, 32) }
 
 // The JSON appenders are shared by every codec (see package jsonw).
 func appendString(dst []byte, s string) []byte  { return jsonw.AppendString(dst, s) }
