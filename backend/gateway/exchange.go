@@ -163,7 +163,7 @@ var errBudget = errors.New("combo time budget spent")
 // run plans the route and tries candidates until one answers, one fails
 // after bytes reached the client, or the plan says stop.
 func (x *exchange) run() {
-	later := false // the row and the holds go to afterStream
+	later := false // the row and the holds go to afterAnswer
 	defer func() {
 		if !later {
 			x.release()
@@ -193,12 +193,8 @@ func (x *exchange) run() {
 			plan.Skip(c, res.err)
 		case res.err == nil:
 			plan.Succeeded(c, t0, x.latencySince(t0))
-			if x.req.Stream {
-				later = true
-				x.afterStream()
-				return
-			}
-			x.finishRow(http.StatusOK, nil)
+			later = true
+			x.afterAnswer()
 			return
 		case ctx.Err() != nil: // the client left: not the upstream's fault
 			plan.Abandoned(c, res.err, t0)
@@ -231,21 +227,23 @@ func (x *exchange) release() {
 	x.releaseBody()
 }
 
-// afterStream logs a finished stream once its handler has returned:
-// net/http sends the end of a chunked answer only then, so the client would
-// otherwise wait for the row (pricing, observers, queueing: several
-// microseconds, the most of what runs after the last event). The recorder
-// is told the row is coming (its Flush waits for it) and shutdown waits for
-// it (Gateway.Wait). The route's health is told before (plan.Succeeded):
-// the next request routes by it.
-func (x *exchange) afterStream() {
+// afterAnswer logs a finished answer once its handler has returned:
+// net/http sends the end of a chunked answer only then, so a stream's
+// client would otherwise wait for the row (pricing, observers, queueing:
+// several microseconds, the most of what runs after the last event); and
+// the connection reads the client's next request only then, which a JSON
+// answer's client (sent whole by sendNow) may already have sent. The
+// recorder is told the row is coming (its Flush waits for it) and shutdown
+// waits for it (Gateway.Wait). The route's health is told before
+// (plan.Succeeded): the next request routes by it.
+func (x *exchange) afterAnswer() {
 	x.expectRow()
 	if x.g.logBodies.Load() { // the answer's headers are the handler's until it returns
 		x.row.Headers = loggedHeaders(x.r.Header, x.w.Header())
 	}
 	log := func() {
 		defer x.release() // the row's Expect is settled even if logging it failed
-		defer x.g.survive("logging a finished stream")
+		defer x.g.survive("logging a finished answer")
 		x.finishRow(http.StatusOK, nil)
 	}
 	if !x.g.goAfter(log) {

@@ -78,6 +78,7 @@ func TestExchangeLendsItsBodyToTheUpstream(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Fatalf("%s: %d %s", c.name, rec.Code, rec.Body)
 		}
+		g.after.wg.Wait() // the row's work, which gives the body back (afterAnswer)
 		mu.Lock()
 		got := lent
 		mu.Unlock()

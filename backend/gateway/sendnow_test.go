@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,7 +97,7 @@ func TestJSONAnswerSentBeforeBookkeeping(t *testing.T) {
 
 // A finished stream's end is sent before the bookkeeping too: net/http ends
 // a chunked answer only when the handler returns, so the row is logged
-// after it (afterStream).
+// after it (afterAnswer).
 func TestStreamEndSentBeforeBookkeeping(t *testing.T) {
 	const chat = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"ok\"}}]}\n\n" +
 		"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
@@ -112,8 +113,63 @@ func TestStreamEndSentBeforeBookkeeping(t *testing.T) {
 	})
 }
 
+// The connection reads the client's next request while the last answer's
+// row is still being logged (afterAnswer): a client on keep-alive sends
+// its next request as soon as it has the answer, and would otherwise wait
+// for the row.
+func TestNextRequestNotHeldByRow(t *testing.T) {
+	const chat = `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
+	_, rec, srv, secret := loggedGateway(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b, _ := io.ReadAll(r.Body); strings.Contains(string(b), `"stream":true`) {
+			oneChunkStream(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, chat)
+	}))
+	release := make(chan struct{})
+	first := true
+	var mu sync.Mutex
+	rec.Observe(func(*usage.Row) {
+		mu.Lock()
+		hold := first
+		first = false
+		mu.Unlock()
+		if hold {
+			<-release // the first row waits until the test lets it go
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	hc := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}} // one connection: the second request follows on it
+	t.Cleanup(hc.CloseIdleConnections)
+	for _, stream := range []bool{false, true, false} {
+		got := make(chan string, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
+				strings.NewReader(fmt.Sprintf(`{"model":"oai/m","stream":%v,"messages":[{"role":"user","content":"hi"}]}`, stream)))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			resp, err := hc.Do(req)
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got <- string(b)
+		}()
+		select {
+		case b := <-got:
+			if !strings.Contains(b, `"content":"ok"`) {
+				t.Fatalf("stream %v: the client got %q", stream, b)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("stream %v: the request waited for the first answer's row", stream)
+		}
+	}
+}
+
 // A panic while a finished stream is logged (off its handler, see
-// afterStream) is recovered as net/http recovers a handler's: the process
+// afterAnswer) is recovered as net/http recovers a handler's: the process
 // goes on, the client already had the stream, and the recorder's Flush
 // does not wait for the row forever.
 func TestStreamLogPanicIsSurvived(t *testing.T) {
