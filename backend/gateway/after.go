@@ -2,28 +2,34 @@ package gateway
 
 import "sync"
 
-// afterWork runs what a finished stream still has to do (its log row) off
-// the handler, so the stream's end leaves without waiting for it. The work
-// goes to a kept goroutine when one is idle: a fresh goroutine's small
-// stack grows, and copying it cost about 4 µs a stream
-// (BenchmarkSmallRoundTrip's profile: runtime.copystack under the row's
-// pricing), about a tenth of what the gateway adds to a small stream.
+// afterWork runs what a finished answer still has to do (its log row) off
+// the handler, so the answer's end leaves and the connection reads the next
+// request without waiting for it. The work is queued to kept workers: a
+// fresh goroutine's small stack grows under the row's pricing, and copying
+// it cost about 4 µs an answer (BenchmarkSmallRoundTrip's profile:
+// runtime.copystack); under load the queue lets a worker take many rows in
+// a row instead of a goroutine starting for each.
 type afterWork struct {
-	wg sync.WaitGroup // work handed out and not done
+	wg sync.WaitGroup // work queued and not done
 	// mu orders run and wait: once wait began, run refuses (the caller then
 	// does the work itself; a handler can outlive a shutdown that timed
-	// out), so no work is handed to q after wait closed it.
+	// out), so nothing is queued after wait closed q.
 	mu      sync.Mutex
 	stopped bool
-	q       chan func() // to an idle worker; unbuffered
-	idle    int         // workers waiting on q (under mu)
+	q       chan func() // started with the first work
 }
 
-// maxIdleAfter bounds the workers kept waiting: a few streams end at once
-// at most moments; more start a goroutine each, as before.
-const maxIdleAfter = 4
+const (
+	// afterWorkers take the queue's work: one is enough for the rows of
+	// one core's requests; the second keeps rows moving while one waits
+	// for a lock (the recorder's queue, an observer).
+	afterWorkers = 2
+	// afterQueue bounds the work waiting; more starts a goroutine each.
+	afterQueue = 256
+)
 
-// run runs f on a worker counted by wait; false (f not run) once wait began.
+// run queues f for a worker, counted by wait; false (f not run) once wait
+// began.
 func (a *afterWork) run(f func()) bool {
 	a.mu.Lock()
 	if a.stopped {
@@ -32,51 +38,40 @@ func (a *afterWork) run(f func()) bool {
 	}
 	a.wg.Add(1)
 	if a.q == nil {
-		a.q = make(chan func())
+		a.q = make(chan func(), afterQueue)
+		for range afterWorkers {
+			go a.work(a.q)
+		}
 	}
-	handed := false
-	if a.idle > 0 {
-		a.idle--
-		handed = true
-	}
+	q := a.q
 	a.mu.Unlock()
-	if handed {
-		a.q <- f // the idle worker counted above takes it
-		return true
+	select {
+	case q <- f:
+	default: // the workers are far behind: this one runs on its own
+		go func() {
+			defer a.wg.Done()
+			f()
+		}()
 	}
-	go a.work(f)
 	return true
 }
 
-// work runs f, then waits for more while fewer than maxIdleAfter wait.
-func (a *afterWork) work(f func()) {
-	for {
+func (a *afterWork) work(q <-chan func()) {
+	for f := range q {
 		f()
 		a.wg.Done()
-		a.mu.Lock()
-		if a.stopped || a.idle >= maxIdleAfter {
-			a.mu.Unlock()
-			return
-		}
-		a.idle++
-		q := a.q
-		a.mu.Unlock()
-		var ok bool
-		if f, ok = <-q; !ok {
-			return
-		}
 	}
 }
 
-// wait stops handing out work, waits for what was handed out, and lets
-// the idle workers end.
+// wait stops taking work, waits for what was taken, and ends the workers.
 func (a *afterWork) wait() {
 	a.mu.Lock()
 	first := !a.stopped
 	a.stopped = true
+	q := a.q
 	a.mu.Unlock()
 	a.wg.Wait()
-	if first && a.q != nil {
-		close(a.q) // every send happened before its work's Done
+	if first && q != nil {
+		close(q) // every send happened before its work's Done
 	}
 }

@@ -16,62 +16,57 @@ func goroutineID() string {
 	return string(f[1])
 }
 
-// idleWorkers waits until n workers wait for work, failing after a second.
-func idleWorkers(t *testing.T, a *afterWork, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) {
-		a.mu.Lock()
-		idle := a.idle
-		a.mu.Unlock()
-		if idle == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d workers idle, want %d", idle, n)
-		}
-	}
-}
-
-func TestAfterWorkReusesIdleWorkers(t *testing.T) {
+// Work queued one at a time runs on the kept workers, not on a goroutine
+// of its own each.
+func TestAfterWorkRunsOnKeptWorkers(t *testing.T) {
 	var a afterWork
-	ids := make(chan string, 2)
-	for range 2 {
-		if !a.run(func() { ids <- goroutineID() }) {
+	ids := map[string]bool{}
+	for range 20 {
+		id := make(chan string)
+		if !a.run(func() { id <- goroutineID() }) {
 			t.Fatal("run refused before wait")
 		}
-		idleWorkers(t, &a, 1)
+		ids[<-id] = true
 	}
-	if first, second := <-ids, <-ids; first != second {
-		t.Fatalf("the second work ran on goroutine %s, not on the idle worker %s", second, first)
+	if len(ids) > afterWorkers {
+		t.Fatalf("20 works ran on %d goroutines, want at most the %d workers", len(ids), afterWorkers)
 	}
 	a.wait()
 }
 
-func TestAfterWorkKeepsAFewIdle(t *testing.T) {
+// With the workers stuck and the queue full, more work still runs (on a
+// goroutine of its own), and wait ends every goroutine.
+func TestAfterWorkOverflowsAndEnds(t *testing.T) {
 	base := runtime.NumGoroutine()
 	var a afterWork
 	release := make(chan struct{})
-	var started sync.WaitGroup
-	for range 3 * maxIdleAfter {
-		started.Add(1)
-		a.run(func() { started.Done(); <-release })
+	var stuck sync.WaitGroup
+	stuck.Add(afterWorkers)
+	for range afterWorkers {
+		a.run(func() { stuck.Done(); <-release })
 	}
-	started.Wait() // every work is on a goroutine of its own: none was idle
+	stuck.Wait()
+	var queued sync.WaitGroup
+	queued.Add(afterQueue)
+	for range afterQueue {
+		a.run(queued.Done)
+	}
+	ran := make(chan struct{})
+	go a.run(func() { close(ran) }) // a run that waited for room would never return
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("work past the full queue waited for the stuck workers")
+	}
 	close(release)
-	idleWorkers(t, &a, maxIdleAfter)
-	deadline := time.Now().Add(time.Second)
-	for runtime.NumGoroutine() > base+maxIdleAfter && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n := runtime.NumGoroutine() - base; n > maxIdleAfter {
-		t.Fatalf("%d goroutines left after the work, want at most %d idle workers", n, maxIdleAfter)
-	}
+	queued.Wait()
 	a.wait()
+	deadline := time.Now().Add(time.Second)
 	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	if n := runtime.NumGoroutine() - base; n > 0 {
-		t.Fatalf("%d workers still running after wait", n)
+		t.Fatalf("%d goroutines still running after wait", n)
 	}
 }
 
