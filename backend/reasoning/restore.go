@@ -2,6 +2,7 @@ package reasoning
 
 import (
 	"context"
+
 	"switchboard/backend/internal/randid"
 	"switchboard/backend/ir"
 )
