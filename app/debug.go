@@ -9,6 +9,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime"
+	"runtime/metrics"
 
 	"switchboard/backend/mgmt"
 )
@@ -51,6 +52,16 @@ func serveDebug(addr string) (net.Listener, error) {
 func debugHandler(host string) http.Handler {
 	if expvar.Get("goroutines") == nil {
 		expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
+	}
+	if expvar.Get("heap_live") == nil {
+		// What the last collection found live: unlike memstats' HeapAlloc
+		// and HeapInuse, not raised by garbage made since (forcing a
+		// collection through /debug/pprof/heap builds a profile after it).
+		expvar.Publish("heap_live", expvar.Func(func() any {
+			s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+			metrics.Read(s)
+			return s[0].Value.Uint64()
+		}))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/debug/vars", expvar.Handler())

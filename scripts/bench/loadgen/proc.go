@@ -215,6 +215,7 @@ func cmdProcstat(args []string) error {
 type memStats struct {
 	Mallocs, Frees, TotalAlloc, HeapInuse, HeapAlloc, HeapObjects, Sys, StackInuse uint64
 	NumGC                                                                          uint32
+	live                                                                           uint64 // expvar heap_live, beside memstats
 }
 
 var debugClient = &http.Client{Timeout: 5 * time.Second}
@@ -223,6 +224,7 @@ var debugClient = &http.Client{Timeout: 5 * time.Second}
 func readMemStats(addr string) (memStats, bool) {
 	var v struct {
 		Memstats *memStats `json:"memstats"`
+		HeapLive uint64    `json:"heap_live"`
 	}
 	resp, err := debugClient.Get("http://" + addr + "/debug/vars")
 	if err != nil {
@@ -232,7 +234,9 @@ func readMemStats(addr string) (memStats, bool) {
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&v) != nil || v.Memstats == nil {
 		return memStats{}, false
 	}
-	return *v.Memstats, true
+	m := *v.Memstats
+	m.live = v.HeapLive
+	return m, true
 }
 
 // goroutines reads the goroutine count: expvar "goroutines" if published,
@@ -276,6 +280,11 @@ type DebugVars struct {
 	HeapInuse  uint64 `json:"heap_inuse,omitempty"`
 	HeapAlloc  uint64 `json:"heap_alloc,omitempty"`
 	HeapObj    uint64 `json:"heap_objects,omitempty"`
+	// HeapLive is what the last collection found live (expvar heap_live,
+	// runtime/metrics /gc/heap/live:bytes): HeapAlloc and HeapInuse also
+	// count what was allocated since, such as the heap profile that -gc
+	// makes the gateway build after its collection.
+	HeapLive   uint64 `json:"heap_live,omitempty"`
 	Sys        uint64 `json:"sys,omitempty"`
 	StackInuse uint64 `json:"stack_inuse,omitempty"`
 	GCForced   bool   `json:"gc_forced"`
@@ -303,6 +312,7 @@ func cmdDebugVars(args []string) error {
 	if m, ok := readMemStats(*addr); ok {
 		out.OK = true
 		out.HeapInuse, out.HeapAlloc, out.HeapObj, out.Sys, out.StackInuse = m.HeapInuse, m.HeapAlloc, m.HeapObjects, m.Sys, m.StackInuse
+		out.HeapLive = m.live
 	}
 	if g, ok := goroutines(*addr); ok {
 		out.OK = true

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"syscall"
 	"time"
 
@@ -65,6 +66,11 @@ func main() {
 		os.Exit(2)
 	}
 	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
+	expvar.Publish("heap_live", expvar.Func(func() any { // as app/debug.go publishes it
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}))
 	dln, err := net.Listen("tcp", *debugAddr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "profgw:", err)
