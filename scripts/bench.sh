@@ -48,7 +48,8 @@
 #   BENCH_AGENT_UPSTREAMS="anthropic openai responses gemini"   upstream dialects
 #   BENCH_AGENT_C="1 8"  BENCH_AGENT_MODES="json sse"
 #   BENCH_AGENT_TARGET=1  add the issue's rows: 664 KB Claude, c=8, pass-through, →openai,
-#                         →gemini, JSON and SSE (with the floor for the pass-through)
+#                         →gemini, JSON and SSE (with the floor and the copy floor,
+#                         scripts/bench/copyfloor, for the pass-through)
 #   BENCH_AGENT_FRESH=1   a fresh gateway for every row, so its peak RSS is that row's
 #   BENCH_AGENT_RUNS=1, BENCH_AGENT_DURATION=3s   runs and measured time per row
 #   BENCH_SOAK=5m, BENCH_SOAK_WARMUP=60s          --soak length and warm-up
@@ -169,6 +170,7 @@ FLOOR="${BENCH_FLOOR:-1}"
 [ "$PROFILE" = 1 ] && FLOOR=0
 [ "$SMALL" = 0 ] && [ "$AGENT" = 0 ] && FLOOR=0
 [ "$FLOOR" = 1 ] && go build -trimpath -o "$TMP/bareproxy" ./scripts/bench/bareproxy
+[ "$FLOOR" = 1 ] && [ "$AGENT" = 1 ] && go build -trimpath -o "$TMP/copyfloor" ./scripts/bench/copyfloor
 LG="$TMP/loadgen"
 
 # ---- pinning ----
@@ -191,10 +193,11 @@ LOAD_START="$(loadavg)"
 COMMIT="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 
 # ---- fake upstream ----
-read -r UP_PORT GW_PORT DBG_PORT FLOOR_PORT < <("$LG" freeport -n 4)
+read -r UP_PORT GW_PORT DBG_PORT FLOOR_PORT COPY_PORT < <("$LG" freeport -n 5)
 UP="http://127.0.0.1:$UP_PORT"
 GW="http://127.0.0.1:$GW_PORT"
 FL="http://127.0.0.1:$FLOOR_PORT"
+CF="http://127.0.0.1:$COPY_PORT"
 DBG="127.0.0.1:$DBG_PORT"
 "${PIN_UP[@]}" "$TMP/fakeupstream" -addr "127.0.0.1:$UP_PORT" >"$TMP/fakeupstream.log" 2>&1 &
 UP_PID=$!
@@ -296,15 +299,29 @@ for d in openai anthropic gemini; do
 done
 [ "$DEBUG" = 1 ] && "$LG" debugvars -addr "$DBG" -label preload -gc >>"$RESULTS"
 
-# ---- floor: a bare net/http proxy on the gateway's CPU ----
-FLOOR_PID=0
-start_floor() {
-  "${PIN_GW[@]}" "$TMP/bareproxy" -addr "127.0.0.1:$FLOOR_PORT" -upstream "$UP" >>"$TMP/bareproxy.log" 2>&1 &
-  FLOOR_PID=$!
-  PIDS+=("$FLOOR_PID")
-  "$LG" wait -url "$FL/" -timeout 15s || die "bareproxy did not start: $(cat "$TMP/bareproxy.log")"
+# ---- floors: proxies doing less than the gateway, on its CPU ----
+# start_beside starts one (program, URL that answers once it is up, its
+# arguments…); its PID is left in BESIDE_PID.
+start_beside() {
+  local prog="$1" url="$2"
+  shift 2
+  "${PIN_GW[@]}" "$TMP/$prog" "$@" >>"$TMP/$prog.log" 2>&1 &
+  BESIDE_PID=$!
+  PIDS+=("$BESIDE_PID")
+  "$LG" wait -url "$url" -timeout 15s || die "$prog did not start: $(cat "$TMP/$prog.log")"
 }
+# The floor: a bare net/http proxy.
+FLOOR_PID=0
+start_floor() { start_beside bareproxy "$FL/" -addr "127.0.0.1:$FLOOR_PORT" -upstream "$UP" && FLOOR_PID=$BESIDE_PID; }
 [ "$FLOOR" = 1 ] && start_floor
+# The copy floor (agent pass-through rows): the least any HTTP/1.1 proxy does
+# with a request, so its CPU is what a pass-through costs here before any work
+# of the gateway's own (mostly the kernel's loopback TCP).
+COPY_PID=0
+start_copyfloor() {
+  start_beside copyfloor "$CF/_bench/stats" -addr "127.0.0.1:$COPY_PORT" -upstream "127.0.0.1:$UP_PORT" && COPY_PID=$BESIDE_PID
+}
+[ "$FLOOR" = 1 ] && [ "$AGENT" = 1 ] && start_copyfloor
 
 # ---- agent-sized bodies (--agent, --soak) ----
 # Generated once per shape and size; loadgen run sets the model and stream flag.
@@ -328,6 +345,8 @@ agent_run() {
     -d "$DURATION" -warmup "$WARMUP" -body "$body" -shape "$shape" -upstream "$up")
   if [ "$path" = floor ]; then
     args+=(-url "$FL" -key "$UPKEY" -model "$M_FAST" -pid "$FLOOR_PID" -cpu "$GW_CPU")
+  elif [ "$path" = copyfloor ]; then
+    args+=(-url "$CF" -key "$UPKEY" -model "$M_FAST" -pid "$COPY_PID" -cpu "$GW_CPU")
   else
     args+=(-url "$GW" -key "$KEY" -model "${UP_PREFIX[$up]}/$M_FAST" -pid "$GW_PID" -cpu "$GW_CPU" "${DBG_ARGS[@]}")
   fi
@@ -559,6 +578,10 @@ if [ "$AGENT" = 1 ]; then
       if [ "$floor" = 1 ] && [ "$FLOOR_PID" != 0 ]; then
         if [ "$A_FRESH" = 1 ]; then stop "$FLOOR_PID"; forget "$FLOOR_PID"; start_floor; fi
         agent_run "$shape" "$size" "$up" "$mode" "$c" "$run" floor
+      fi
+      if [ "$floor" = 1 ] && [ "$COPY_PID" != 0 ]; then
+        if [ "$A_FRESH" = 1 ]; then stop "$COPY_PID"; forget "$COPY_PID"; start_copyfloor; fi
+        agent_run "$shape" "$size" "$up" "$mode" "$c" "$run" copyfloor
       fi
     done
   done

@@ -331,6 +331,10 @@ func printAgent(w io.Writer, rs *records, aggs []agg) {
 			p("%-7s %7s %-24s %-4s %2s │ %7s %8s %8s │ %8s │ %9s │ %9s %6s %7s │ %d\n",
 				"", "", "  └ floor: bare proxy", "", "", f(a.fRPS, 1), f(a.fP50, 2), f(a.fP99, 2), f(a.fCPU, 3), mib(a.fRSSPeak), "", "", "", a.fErr)
 		}
+		if a.hasCopy {
+			p("%-7s %7s %-24s %-4s %2s │ %7s %8s %8s │ %8s │ %9s │ %9s %6s %7s │ %d\n",
+				"", "", "  └ copy floor", "", "", f(a.cRPS, 1), f(a.cP50, 2), f(a.cP99, 2), f(a.cCPU, 3), mib(a.cRSSPeak), "", "", "", a.cErr)
+		}
 	}
 	for _, a := range rows {
 		if a.gErr+a.fErr > 0 {
@@ -339,6 +343,9 @@ func printAgent(w io.Writer, rs *records, aggs []agg) {
 	}
 	p("  cpu/req in ms; peak RSS sampled every 50 ms during the row; alloc/req = the gateway's memstats TotalAlloc per request\n")
 	p("  (needs /debug/vars); ×body = alloc/req ÷ the request body. (pt) = pass-through (same dialect both sides).\n")
+	p("  copy floor: scripts/bench/copyfloor, the least any HTTP/1.1 proxy does (buffers kept, head and body in one\n")
+	p("  write, the answer copied as it comes): its CPU is what a pass-through costs here before any work of the\n")
+	p("  gateway's own (mostly the kernel's loopback TCP: two copies of the body).\n")
 
 	p("\nAgent targets   (issue 19: the 664 KB-class Claude Code request, c=%d, default settings)\n", agentTargetC)
 	line := func(ok, known bool, what, val string) { p("  %s  %-62s %s\n", verdict(ok, known), what, val) }
@@ -358,10 +365,19 @@ func printAgent(w io.Writer, rs *records, aggs []agg) {
 		}
 		name := fmt.Sprintf("%s %s → %s %s", kind, a.dialect, a.upstream, mode)
 		cpu := f(a.cpu, 3) + " ms"
+		var beside []string
 		if a.hasFloor && a.fCPU > 0 && !math.IsNaN(a.cpu) {
 			// This machine's speed moves by a third during a day: the
 			// bare proxy's CPU in the same run says how fast it was.
-			cpu += fmt.Sprintf(" (%.2f× the bare proxy's %.3f ms in this run)", a.cpu/a.fCPU, a.fCPU)
+			beside = append(beside, fmt.Sprintf("%.2f× the bare proxy's %.3f ms", a.cpu/a.fCPU, a.fCPU))
+		}
+		if a.hasCopy && a.cCPU > 0 && !math.IsNaN(a.cpu) {
+			// What the copies alone cost at this minute: the gateway's
+			// own work is what it takes above them.
+			beside = append(beside, fmt.Sprintf("%+.3f ms over the copy floor's %.3f ms", a.cpu-a.cCPU, a.cCPU))
+		}
+		if len(beside) > 0 {
+			cpu += " (" + strings.Join(beside, "; ") + " in this run)"
 		}
 		line(a.cpu <= g.cpuMs, !math.IsNaN(a.cpu), fmt.Sprintf("%s: CPU/request ≤ %.1f ms", name, g.cpuMs), cpu)
 		line(float64(a.rssPeak) <= g.rssMiB*1024, a.rssPeak > 0, fmt.Sprintf("%s: peak RSS ≤ %.0f MiB", name, g.rssMiB), mib(a.rssPeak))

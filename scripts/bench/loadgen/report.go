@@ -138,6 +138,12 @@ type agg struct {
 	dErr, gErr                int
 	errSamples                []string
 	rssPeak, fRSSPeak         int64
+	// copy floor (agent pass-through rows): the least any HTTP/1.1 proxy
+	// does (scripts/bench/copyfloor)
+	hasCopy                bool
+	cRPS, cP50, cP99, cCPU float64
+	cErr                   int
+	cRSSPeak               int64
 	// c=1 rows: latency histograms pooled over the runs (RunResult.Hist);
 	// over the floorRounds that ran direct, floor and gateway, the median
 	// added means and in how many the gateway's p50 and p99 were at or
@@ -179,7 +185,7 @@ func pool(h *[]int, r *RunResult) {
 }
 
 func (rs *records) aggregate() []agg {
-	type pair struct{ d, g, f *RunResult }
+	type pair struct{ d, g, f, c *RunResult } // direct, gateway, floor, copy floor
 	byKey := map[scenKey]map[int]*pair{}
 	var order []scenKey
 	for i := range rs.runs {
@@ -199,6 +205,8 @@ func (rs *records) aggregate() []agg {
 			p.d = r
 		case "floor":
 			p.f = r
+		case "copyfloor":
+			p.c = r
 		default:
 			p.g = r
 		}
@@ -209,7 +217,7 @@ func (rs *records) aggregate() []agg {
 		var rd, wr, fRd, fWr []float64
 		var fRPS, fRatio, fP50, fP99, fAP50, fAP99, fAT50, fT50, fCPU, fRQ []float64
 		var dRPS, gRPS, ratio, dP50, gP50, aP50, dP99, gP99, aP99, dT50, gT50, aT50, dT99, gT99, aT99, cpu, util, allocs, ab, rqw []float64
-		var aMean, fMean []float64
+		var aMean, fMean, cRPS, cP50, cP99, cCPU []float64
 		for _, p := range byKey[k] {
 			pool(&a.dHist, p.d)
 			pool(&a.gHist, p.g)
@@ -259,6 +267,13 @@ func (rs *records) aggregate() []agg {
 					fAP50, fAP99, fAT50 = append(fAP50, p.f.P50-p.d.P50), append(fAP99, p.f.P99-p.d.P99), append(fAT50, p.f.TTFE50-p.d.TTFE50)
 				}
 			}
+			if p.c != nil {
+				a.hasCopy = true
+				a.cErr += p.c.Errors
+				a.cRSSPeak = max(a.cRSSPeak, p.c.RSSPeakKiB)
+				cRPS, cP50, cP99 = append(cRPS, p.c.RPS), append(cP50, p.c.P50), append(cP99, p.c.P99)
+				cCPU = append(cCPU, p.c.CPUMsPerReq)
+			}
 			if p.d != nil && p.g != nil {
 				a.n++
 				if p.d.RPS > 0 {
@@ -277,6 +292,7 @@ func (rs *records) aggregate() []agg {
 		a.fRPS, a.fRatio, a.fP50, a.fP99 = median(fRPS), median(fRatio), median(fP50), median(fP99)
 		a.fAddP50, a.fAddP99, a.fAddT50 = median(fAP50), median(fAP99), median(fAT50)
 		a.fT50, a.fCPU, a.fRQWait = median(fT50), median(fCPU), median(fRQ)
+		a.cRPS, a.cP50, a.cP99, a.cCPU = median(cRPS), median(cP50), median(cP99), median(cCPU)
 		a.reads, a.writes, a.fReads, a.fWrites = median(rd), median(wr), median(fRd), median(fWr)
 		a.addMean, a.fAddMean = median(aMean), median(fMean)
 		out = append(out, a)
@@ -354,7 +370,7 @@ func cmdReport(args []string) error {
 	if *failOnErrors {
 		n := 0
 		for _, a := range rs.aggregate() {
-			n += a.dErr + a.gErr + a.fErr
+			n += a.dErr + a.gErr + a.fErr + a.cErr
 		}
 		for _, s := range rs.soaks {
 			n += s.Errors
@@ -403,7 +419,7 @@ func printReport(w io.Writer, rs *records) {
 	printAgent(w, rs, all)
 	totalErr := 0
 	for _, a := range all {
-		totalErr += a.dErr + a.gErr + a.fErr
+		totalErr += a.dErr + a.gErr + a.fErr + a.cErr
 	}
 	for _, s := range rs.soaks {
 		totalErr += s.Errors

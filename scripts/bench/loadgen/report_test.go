@@ -104,3 +104,32 @@ func TestHeapLinesJudgeTheLiveHeap(t *testing.T) {
 		}
 	}
 }
+
+// A pass-through row's copy floor is its own path (not counted as the
+// gateway's), printed under the row, and the CPU target line says what is
+// the gateway's own above it.
+func TestAgentCopyFloorRow(t *testing.T) {
+	row := func(path string, cpu, p50 float64) string {
+		return `{"kind":"run","scenario":"agent-claude-664k-anthropic-sse","path":"` + path + `","run":1,"c":8,"requests":1000,` +
+			`"stream":true,"dialect":"anthropic","upstream":"anthropic","shape":"claude","body_bytes":666576,` +
+			`"cpu_ms_per_req":` + strconv.FormatFloat(cpu, 'f', 3, 64) + `,"p50_ms":` + strconv.FormatFloat(p50, 'f', 2, 64) + `}` + "\n"
+	}
+	rs, err := load(strings.NewReader(row("gateway", 0.526, 7.7) + row("floor", 0.724, 7.2) + row("copyfloor", 0.431, 6.9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	printReport(&b, rs)
+	out := b.String()
+	for _, w := range []string{
+		"└ copy floor                   │     0.0     6.90     0.00 │    0.431 │",
+		"0.526 ms (0.73× the bare proxy's 0.724 ms; +0.095 ms over the copy floor's 0.431 ms in this run)",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("no %q in:\n%s", w, out)
+		}
+	}
+	if strings.Count(out, "0.526") != 2 { // the row and the target line: the copy floor's run is not the gateway's
+		t.Errorf("the gateway's CPU is shown %d times:\n%s", strings.Count(out, "0.526"), out)
+	}
+}
