@@ -105,6 +105,9 @@ func runDesktop(cfg config.Config, log *slog.Logger, ui fs.FS, minimized bool) i
 	// The tray must be registered on the main thread before wails.Run on
 	// Linux (Wails' GTK loop then services it); see tray_*.go.
 	trayActive := startTray(d)
+	if minimized && trayActive {
+		in.RestAfterTraffic(true) // started into the tray: hidden until shown (d.show)
+	}
 
 	err = wails.Run(&options.App{
 		Title:             "Switchboard",
@@ -162,6 +165,13 @@ type desktop struct {
 // first calls and a quick hide-and-show are over by then.
 const restAfter = 5 * time.Second
 
+// hidden is the window's going out of sight: the app rests soon, and again
+// after each burst of gateway traffic until it is shown.
+func (d *desktop) hidden() {
+	d.restSoon()
+	d.in.RestAfterTraffic(true)
+}
+
 // restSoon hands memory back restAfter from now (again, if already due).
 func (d *desktop) restSoon() {
 	d.mu.Lock()
@@ -191,9 +201,11 @@ func (d *desktop) startup(ctx context.Context) {
 		return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{Title: "Export request log", DefaultFilename: name})
 	}
 	d.log.Info("window started")
-	// The page reports its window hidden (closed to the tray, minimized):
-	// frontend/src/lib/rest.ts.
-	wruntime.EventsOn(ctx, "window-hidden", func(...any) { d.restSoon() })
+	// The page reports its window hidden (closed to the tray, minimized)
+	// and shown again: frontend/src/lib/rest.ts. While it is hidden, the
+	// app also rests after each burst of gateway traffic.
+	wruntime.EventsOn(ctx, "window-hidden", func(...any) { d.hidden() })
+	wruntime.EventsOn(ctx, "window-shown", func(...any) { d.in.RestAfterTraffic(false) })
 	go d.pushStatus(ctx)
 	go d.quitOnSignal(ctx)
 }
@@ -241,6 +253,7 @@ func (d *desktop) quitOnSignal(ctx context.Context) {
 }
 
 func (d *desktop) show() {
+	d.in.RestAfterTraffic(false) // the page's window-shown may come later, or not from a first showing
 	if ctx := d.wctx(); ctx != nil {
 		wruntime.WindowShow(ctx)
 		wruntime.WindowUnminimise(ctx)

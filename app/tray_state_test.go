@@ -40,15 +40,7 @@ func newTrayRig(t *testing.T, id, name string, upstream http.HandlerFunc) *trayR
 	cfg.DataDir = t.TempDir()
 	cfg.Providers = []config.ProviderConfig{{ID: id, Name: name, Type: "openai-compatible", BaseURL: up.URL + "/v1",
 		AllowLocal: true, Models: []string{"m"}, Accounts: []config.AccountConfig{{Name: "main", APIKey: config.Secret("sk-" + id + "-0000000000")}}}}
-	in, err := core.Start(context.Background(), cfg, core.Options{Mode: "desktop", Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		in.Shutdown(ctx)
-	})
+	in := startInstance(t, cfg, slog.New(slog.DiscardHandler))
 	key, err := in.Services.CreateKey(context.Background(), "t", "cli")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +55,21 @@ func newTrayRig(t *testing.T, id, name string, upstream http.HandlerFunc) *trayR
 		return nil
 	})
 	return r
+}
+
+// startInstance starts a desktop-mode instance, shut down when the test ends.
+func startInstance(t *testing.T, cfg config.Config, log *slog.Logger) *core.Instance {
+	t.Helper()
+	in, err := core.Start(context.Background(), cfg, core.Options{Mode: "desktop", Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		in.Shutdown(ctx)
+	})
+	return in
 }
 
 // run starts the controller until the test ends.

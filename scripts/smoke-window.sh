@@ -95,7 +95,10 @@ xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- bash -c '
   for _ in $(seq 1 40); do [ "$(rested)" -ge 2 ] && break; sleep 0.5; done
   [ "$(rested)" -ge 2 ] || { kill -TERM $APP; fail "closing the window to the tray handed no memory back"; }
   kill -0 $APP 2>/dev/null || fail "the app exited when its window was closed to the tray"
-  echo "smoke: memory handed back after start-up and when closed to the tray ($(grep "at rest" "$LOG" | grep -o "code_mib=[0-9]*" | tr "\n" " "))"
+  # Hidden, it also rests after each burst of gateway traffic (the page
+  # reported it hidden: core.Instance.RestAfterTraffic).
+  grep -q "rests after gateway traffic.*on=true" "$LOG" || { kill -TERM $APP; fail "closed to the tray, the app does not rest after traffic"; }
+  echo "smoke: memory handed back after start-up and when closed to the tray ($(grep "at rest" "$LOG" | grep -o "code_mib=[0-9]*" | tr "\n" " ")), and after traffic while hidden"
   if [ -n "$TRAYER" ]; then
     ICON=$(xdotool search --classname systray | head -1)
     [ -n "$ICON" ] || { kill -TERM $APP; fail "no tray icon embedded in the tray host"; }
@@ -164,6 +167,7 @@ if command -v trayer >/dev/null; then
     }
     sleep 2
     window_shown && fail "--minimized showed the window"
+    grep -q "rests after gateway traffic.*on=true" "$LOG" || fail "started into the tray, the app does not rest after traffic"
     ICON=$(xdotool search --classname systray | head -1)
     eval "$(xdotool getwindowgeometry --shell "$ICON")"
     # No providers: Copy endpoint, No providers yet, Open dashboard, …
@@ -171,7 +175,8 @@ if command -v trayer >/dev/null; then
     xdotool key Down Down Down Return
     for _ in $(seq 1 20); do window_shown && break; sleep 0.25; done
     window_shown || fail "Open dashboard in the tray did not show the window"
-    echo "smoke: --minimized started hidden in the tray; Open dashboard showed the window"
+    grep -q "rests after gateway traffic.*on=false" "$LOG" || fail "shown, the app still rests after traffic"
+    echo "smoke: --minimized started hidden in the tray (resting after traffic); Open dashboard showed the window (awake)"
     kill -TERM $APP; wait $APP; kill $TRAYER 2>/dev/null
     grep -q "stopped cleanly" "$LOG" || fail "no clean stop"
     exit 0

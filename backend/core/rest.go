@@ -54,10 +54,11 @@ var (
 	settleLook = 250 * time.Millisecond
 )
 
-// idleRest is RestWhenIdle's state.
+// idleRest is the state of the rests that follow traffic (RestWhenIdle,
+// RestAfterTraffic).
 type idleRest struct {
 	mu      sync.Mutex
-	on      bool        // RestWhenIdle was called
+	on      bool        // traffic that wakes the instance is watched for its end
 	stopped bool        // shutting down
 	settled bool        // the first look after start-up was taken
 	timer   *time.Timer // the next look, while awake
@@ -67,7 +68,8 @@ type idleRest struct {
 // RestWhenIdle makes the instance rest by itself: about settle after now
 // (once start-up is over, unless requests are coming), then each time
 // gateway requests woke it and have stopped (quietRest). The desktop does
-// not call it: it rests when its window is hidden.
+// not call it: it rests when its window is hidden, and after traffic only
+// while it is (RestAfterTraffic).
 func (in *Instance) RestWhenIdle(settle time.Duration) {
 	r := &in.idle
 	r.mu.Lock()
@@ -79,11 +81,31 @@ func (in *Instance) RestWhenIdle(settle time.Duration) {
 	r.timer = time.AfterFunc(settle, func() { r.look(in) })
 }
 
+// RestAfterTraffic turns on or off RestWhenIdle's rests after traffic,
+// without its start-up look: the desktop has them while its window is
+// hidden, so an app serving coding agents from the tray all day rests after
+// each burst, as the headless server does, and not while someone uses its
+// window. Turning them on does not rest by itself: the traffic that next
+// wakes the instance from a rest is watched for its end.
+func (in *Instance) RestAfterTraffic(on bool) {
+	r := &in.idle
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped || r.on == on {
+		return
+	}
+	r.on, r.settled = on, true
+	if !on && r.timer != nil {
+		r.timer.Stop()
+	}
+	in.log.Info("rests after gateway traffic", "on", on)
+}
+
 // look rests when no gateway request began since the last look and none is
 // in flight, and otherwise looks again later.
 func (r *idleRest) look(in *Instance) {
 	r.mu.Lock()
-	if r.stopped {
+	if r.stopped || !r.on {
 		r.mu.Unlock()
 		return
 	}
@@ -111,6 +133,10 @@ func (r *idleRest) wake(in *Instance) {
 		return
 	}
 	_, r.seen = in.Recorder.Traffic().Idle(r.seen)
+	if r.timer == nil { // RestAfterTraffic makes none
+		r.timer = time.AfterFunc(quietRest, func() { r.look(in) })
+		return
+	}
 	r.timer.Reset(quietRest)
 }
 

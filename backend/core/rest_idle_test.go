@@ -89,3 +89,52 @@ func TestRestWhenIdle(t *testing.T) {
 	}
 	restsWithin("after the request in flight ended", 10*quietRest)
 }
+
+// RestAfterTraffic (the desktop while its window is hidden): on, traffic
+// that wakes the instance from a rest is followed by another rest once it
+// stops; off (the window shown), it is not, even when it was turned off
+// while a watch was running. Turning it on does not rest by itself.
+func TestRestAfterTraffic(t *testing.T) {
+	oldQuiet := quietRest
+	quietRest = 300 * time.Millisecond
+	t.Cleanup(func() { quietRest = oldQuiet })
+
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	in := startCfg(t, cfg)
+	key := localKey(t, in)
+	wake := func() {
+		t.Helper()
+		if code, _, _ := do(t, http.DefaultClient, "GET", "http://"+in.Server.Addr()+"/v1/models", map[string]string{"Authorization": "Bearer " + key}, ""); code != 200 {
+			t.Fatalf("models: %d", code)
+		}
+		if in.resting.Load() {
+			t.Fatal("a request did not wake the instance")
+		}
+	}
+	staysAwake := func(what string) {
+		t.Helper()
+		time.Sleep(4 * quietRest)
+		if in.resting.Load() {
+			t.Fatalf("%s: rested", what)
+		}
+	}
+
+	in.RestAfterTraffic(true)
+	staysAwake("turned on, no rest to wake from")
+	in.Rest()
+	wake()
+	for end := time.Now().Add(10 * quietRest); !in.resting.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("on: no rest after the traffic stopped")
+		}
+	}
+
+	wake() // a watch starts; the window is shown before it looks
+	in.RestAfterTraffic(false)
+	staysAwake("turned off while watching")
+
+	in.Rest()
+	wake()
+	staysAwake("off")
+}
