@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,10 +286,14 @@ type DebugVars struct {
 	// runtime/metrics /gc/heap/live:bytes): HeapAlloc and HeapInuse also
 	// count what was allocated since, such as the heap profile that -gc
 	// makes the gateway build after its collection.
-	HeapLive   uint64 `json:"heap_live,omitempty"`
-	Sys        uint64 `json:"sys,omitempty"`
-	StackInuse uint64 `json:"stack_inuse,omitempty"`
-	GCForced   bool   `json:"gc_forced"`
+	HeapLive uint64 `json:"heap_live,omitempty"`
+	// GoroutineRecord is the live heap the Go runtime keeps for each
+	// goroutine that has run and ended (its records are reused, never
+	// freed), measured in this process, built by the same toolchain.
+	GoroutineRecord float64 `json:"goroutine_record_bytes,omitempty"`
+	Sys             uint64  `json:"sys,omitempty"`
+	StackInuse      uint64  `json:"stack_inuse,omitempty"`
+	GCForced        bool    `json:"gc_forced"`
 }
 
 func cmdDebugVars(args []string) error {
@@ -318,6 +324,7 @@ func cmdDebugVars(args []string) error {
 		out.OK = true
 		out.Goroutines = g
 	}
+	out.GoroutineRecord = goroutineRecord()
 	emit(out)
 	return nil
 }
@@ -327,3 +334,27 @@ type stdout struct{}
 func (stdout) Write(p []byte) (int, error) { return os.Stdout.Write(p) }
 
 func createFile(p string) (*os.File, error) { return os.Create(p) }
+
+// goroutineRecord measures what the runtime keeps live for each goroutine
+// that has ended: it starts n, lets them end, and reads the live heap
+// before and after (in a fresh loadgen process, none of them reuses an
+// earlier goroutine's record).
+func goroutineRecord() float64 {
+	const n = 2000
+	live := func() float64 {
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(s)
+		return float64(s[0].Value.Uint64())
+	}
+	before := live()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); <-start }()
+	}
+	close(start)
+	wg.Wait()
+	return max(0, live()-before) / n
+}
