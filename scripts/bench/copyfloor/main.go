@@ -42,18 +42,19 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		go serve(c, *up)
+		go serve(raw(c), *up)
 	}
 }
 
 // serve proxies one client connection over one upstream connection.
 func serve(c net.Conn, upAddr string) {
 	defer c.Close()
-	u, err := net.Dial("tcp", upAddr)
+	uc, err := net.Dial("tcp", upAddr)
 	if err != nil {
 		return
 	}
-	defer u.Close()
+	defer uc.Close()
+	u := raw(uc)
 	cr, ur := bufio.NewReaderSize(c, 64<<10), bufio.NewReaderSize(u, 64<<10)
 	var head, body []byte
 	for {
@@ -68,14 +69,24 @@ func serve(c net.Conn, upAddr string) {
 		if _, err := io.ReadFull(cr, body); err != nil {
 			return
 		}
-		bufs := net.Buffers{head, body}
-		if _, err := bufs.WriteTo(u); err != nil {
+		if err := writeBoth(u, head, body); err != nil {
 			return
 		}
 		if err := relayAnswer(ur, c); err != nil {
 			return
 		}
 	}
+}
+
+// writeBoth writes a and b in one gathered write where it can.
+func writeBoth(w io.Writer, a, b []byte) error {
+	if rw, ok := w.(interface{ writev([][]byte) (int, error) }); ok {
+		_, err := rw.writev([][]byte{a, b})
+		return err
+	}
+	bufs := net.Buffers{a, b}
+	_, err := bufs.WriteTo(w)
+	return err
 }
 
 // readHead appends a message's head (through its blank line) to dst and

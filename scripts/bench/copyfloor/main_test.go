@@ -69,7 +69,7 @@ func TestServeRelaysOverKeptConnections(t *testing.T) {
 				return
 			}
 			conns.Add(1)
-			go serve(c, up.Listener.Addr().String())
+			go serve(raw(c), up.Listener.Addr().String())
 		}
 	}()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
