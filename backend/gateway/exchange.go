@@ -18,10 +18,10 @@ import (
 
 	"switchboard/backend/dialect"
 	"switchboard/backend/internal/jsonscan"
-	"switchboard/backend/internal/rawsock"
 	"switchboard/backend/ir"
 	"switchboard/backend/logging"
 	"switchboard/backend/provider"
+	"switchboard/backend/rawsock"
 	"switchboard/backend/reasoning"
 	"switchboard/backend/route"
 	"switchboard/backend/sse"

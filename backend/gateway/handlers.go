@@ -9,9 +9,9 @@ import (
 	"switchboard/backend/dialect"
 	"switchboard/backend/dialect/openai"
 	"switchboard/backend/internal/jsonscan"
-	"switchboard/backend/internal/rawsock"
 	"switchboard/backend/ir"
 	"switchboard/backend/keys"
+	"switchboard/backend/rawsock"
 	"switchboard/backend/usage"
 )
 

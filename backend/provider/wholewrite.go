@@ -7,7 +7,7 @@ import (
 	"net"
 	"strconv"
 
-	"switchboard/backend/internal/rawsock"
+	"switchboard/backend/rawsock"
 )
 
 // wholeWriteConn is an upstream connection that takes an in-memory request

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"switchboard/backend/internal/rawsock"
+	"switchboard/backend/rawsock"
 )
 
 // A body in pieces goes to a socket in one gathered write: over a

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"switchboard/backend/internal/rawsock"
+	"switchboard/backend/rawsock"
 )
 
 // Server is the one HTTP listener.

@@ -3,7 +3,8 @@
 // gathered write on a kept connection, and copy the answer back as it comes
 // (its head, then a Content-Length body or chunked frames, each read written
 // at once). No net/http, no parsing beyond the framing, no allocation per
-// request. scripts/bench.sh runs it beside the bare net/http proxy for the
+// request; its sockets are the gateway's own (backend/rawsock: raw system
+// calls, waiting through the poller). scripts/bench.sh runs it beside the bare net/http proxy for the
 // agent target rows: its CPU per request is what a pass-through costs on
 // this machine at that minute before any work of the gateway's own, nearly
 // all of it the kernel's loopback TCP (two copies of the body, the stack,
@@ -20,6 +21,8 @@ import (
 	"log"
 	"net"
 	"strconv"
+
+	"switchboard/backend/rawsock"
 )
 
 func main() {
@@ -42,7 +45,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		go serve(raw(c), *up)
+		go serve(rawsock.Wrap(c), *up)
 	}
 }
 
@@ -54,7 +57,7 @@ func serve(c net.Conn, upAddr string) {
 		return
 	}
 	defer uc.Close()
-	u := raw(uc)
+	u := rawsock.Wrap(uc)
 	cr, ur := bufio.NewReaderSize(c, 64<<10), bufio.NewReaderSize(u, 64<<10)
 	var head, body []byte
 	for {
@@ -78,10 +81,13 @@ func serve(c net.Conn, upAddr string) {
 	}
 }
 
-// writeBoth writes a and b in one gathered write where it can.
+// writeBoth writes a and b in one gathered write: the gateway's raw
+// writev where the connection has it (rawsock, Linux), else net's.
 func writeBoth(w io.Writer, a, b []byte) error {
-	if rw, ok := w.(interface{ writev([][]byte) (int, error) }); ok {
-		_, err := rw.writev([][]byte{a, b})
+	if rw, ok := w.(interface {
+		WriteBuffers([][]byte) (int64, error)
+	}); ok {
+		_, err := rw.WriteBuffers([][]byte{a, b})
 		return err
 	}
 	bufs := net.Buffers{a, b}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"switchboard/backend/rawsock"
 )
 
 // The framer stops at the end of a chunked message (extensions and
@@ -69,7 +71,7 @@ func TestServeRelaysOverKeptConnections(t *testing.T) {
 				return
 			}
 			conns.Add(1)
-			go serve(raw(c), up.Listener.Addr().String())
+			go serve(rawsock.Wrap(c), up.Listener.Addr().String())
 		}
 	}()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
