@@ -78,7 +78,7 @@ func (in *Instance) RestWhenIdle(settle time.Duration) {
 		return
 	}
 	r.on = true
-	r.timer = time.AfterFunc(settle, func() { r.look(in) })
+	r.lookAfter(in, settle)
 }
 
 // RestAfterTraffic turns on or off RestWhenIdle's rests after traffic,
@@ -116,7 +116,7 @@ func (r *idleRest) look(in *Instance) {
 		if !r.settled { // start-up's first look only counts what came before it
 			next, r.settled = settleLook, true
 		}
-		r.timer.Reset(next)
+		r.lookAfter(in, next)
 		r.mu.Unlock()
 		return
 	}
@@ -133,11 +133,17 @@ func (r *idleRest) wake(in *Instance) {
 		return
 	}
 	_, r.seen = in.Recorder.Traffic().Idle(r.seen)
-	if r.timer == nil { // RestAfterTraffic makes none
-		r.timer = time.AfterFunc(quietRest, func() { r.look(in) })
+	r.lookAfter(in, quietRest)
+}
+
+// lookAfter schedules the next look in d (under r.mu). The timer is made
+// by the first, so an instance that never rests after traffic has none.
+func (r *idleRest) lookAfter(in *Instance, d time.Duration) {
+	if r.timer == nil {
+		r.timer = time.AfterFunc(d, func() { r.look(in) })
 		return
 	}
-	r.timer.Reset(quietRest)
+	r.timer.Reset(d)
 }
 
 // stop ends the looks (shutdown).
