@@ -47,10 +47,13 @@ for port in "$A_PORT" "$B_PORT"; do
   "$LG" wait -url "http://127.0.0.1:$port/" -timeout 15s || die "bareproxy did not start"
 done
 
+# The records are the bench's (loadgen run: direct, floor = copy A, gateway =
+# copy B) and the verdict lines are its report's, so the arithmetic is the
+# bench's own.
+RESULTS="$TMP/results.jsonl"
 for mode in json sse; do
   flag=()
   [ "$mode" = sse ] && flag=(-stream)
-  : >"$TMP/$mode.txt"
   for r in $(seq "$ROUNDS"); do
     case $((r % 3)) in
       0) order="direct A B" ;;
@@ -60,36 +63,16 @@ for mode in json sse; do
     log "$mode round $r of $ROUNDS: $order"
     for who in $order; do
       case $who in
-        direct) url="$UP" ;;
-        A) url="http://127.0.0.1:$A_PORT" ;;
-        B) url="http://127.0.0.1:$B_PORT" ;;
+        direct) url="$UP" path=direct ;;
+        A) url="http://127.0.0.1:$A_PORT" path=floor ;;
+        B) url="http://127.0.0.1:$B_PORT" path=gateway ;;
       esac
-      out="$(taskset -c 1 "$LG" run -url "$url" -key bench -dialect openai -model d0-n20-p0 "${flag[@]}" \
-        -c 1 -d "$DURATION" -warmup 500ms -path direct)"
+      out="$(taskset -c 1 "$LG" run -run "$r" -scenario "pt-$mode" -path "$path" -url "$url" -key bench -dialect openai \
+        -model d0-n20-p0 "${flag[@]}" -c 1 -d "$DURATION" -warmup 500ms)"
       grep -q '"errors":0,' <<<"$out" || die "$who: failed requests: $out"
-      p50="$(grep -o '"p50_ms":[0-9.]*' <<<"$out" | cut -d: -f2)"
-      p99="$(grep -o '"p99_ms":[0-9.]*' <<<"$out" | cut -d: -f2)"
-      echo "$r $who $p50 $p99" >>"$TMP/$mode.txt"
+      echo "$out" >>"$RESULTS"
     done
   done
-  echo "$mode (c=1, $ROUNDS rounds of $DURATION; added = proxy − direct in the same round, median of rounds)"
-  awk '
-    { v[$1, $2, "p50"] = $3; v[$1, $2, "p99"] = $4; if ($1 > n) n = $1 }
-    function median(a, k,   i, j, t) {
-      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-      return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-    }
-    END {
-      split("p50 p99", qs, " ")
-      for (q = 1; q <= 2; q++) {
-        le = 0
-        for (r = 1; r <= n; r++) {
-          a[r] = v[r, "A", qs[q]] - v[r, "direct", qs[q]]
-          b[r] = v[r, "B", qs[q]] - v[r, "direct", qs[q]]
-          if (b[r] <= a[r]) le++
-        }
-        ma = median(a, n); mb = median(b, n)
-        printf "  %s  floor A +%.3f ms  floor B +%.3f ms  B/A %.2f×  (B ≤ A in %d of %d rounds)\n", qs[q], ma, mb, mb / ma, le, n
-      }
-    }' "$TMP/$mode.txt"
 done
+echo "c=1, $ROUNDS rounds of $DURATION; \"gateway\" is copy B, \"floor\" copy A (scripts/bench.sh's report lines):"
+"$LG" report -in "$RESULTS" | grep 'added latency c=1'
