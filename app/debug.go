@@ -1,17 +1,10 @@
 package app
 
 import (
-	"expvar"
-	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
-	"runtime"
-	"runtime/metrics"
 
-	"switchboard/backend/mgmt"
+	"switchboard/backend/core"
 )
 
 // startDebug serves pprof and expvar (with goroutines and memstats) on
@@ -21,53 +14,10 @@ func startDebug(log *slog.Logger) {
 	if addr == "" {
 		return
 	}
-	ln, err := serveDebug(addr)
+	ln, err := core.ServeDebug(addr)
 	if err != nil {
 		log.Warn("debug endpoint not started", "addr", addr, "err", err)
 		return
 	}
 	log.Info("debug endpoint (pprof, expvar)", "addr", ln.Addr().String())
-}
-
-// serveDebug listens on addr and serves the debug handler until the
-// listener is closed. It refuses anything but a loopback address: profiles
-// reveal request data.
-func serveDebug(addr string) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("debug: %q must be a loopback host:port", addr)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("debug: %w", err)
-	}
-	go func() { _ = http.Serve(ln, debugHandler(host)) }()
-	return ln, nil
-}
-
-// debugHandler serves pprof and expvar behind the management API's Host
-// allow-list: listening on loopback does not stop a page whose name
-// rebinds to 127.0.0.1 (DNS rebinding) from reading profiles; its Host
-// header still names the page's site.
-func debugHandler(host string) http.Handler {
-	if expvar.Get("goroutines") == nil {
-		expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
-	}
-	if expvar.Get("heap_live") == nil {
-		// What the last collection found live: unlike memstats' HeapAlloc
-		// and HeapInuse, not raised by garbage made since (forcing a
-		// collection through /debug/pprof/heap builds a profile after it).
-		expvar.Publish("heap_live", expvar.Func(func() any {
-			s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-			metrics.Read(s)
-			return s[0].Value.Uint64()
-		}))
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/debug/vars", expvar.Handler())
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	return mgmt.NewHostGuard(host).Wrap(mux)
 }

@@ -1,26 +1,22 @@
 // Command profgw is a profiling build of the headless gateway for
 // scripts/bench.sh --profile: it assembles exactly what `switchboard serve`
 // runs (core.Start with the same config file, headless, no dashboard assets,
-// key file instead of the OS keyring) and also serves net/http/pprof and
-// expvar (/debug/vars with memstats and goroutines) on a separate loopback
-// address. It imports the project only; it changes nothing in it.
+// key file instead of the OS keyring) and also serves the app's debug
+// endpoint (core.ServeDebug: pprof, and expvar's /debug/vars with memstats,
+// goroutines and heap_live) on a separate loopback address. It imports the
+// project only; it changes nothing in it.
 //
 //	profgw --config FILE --debug-addr 127.0.0.1:PORT [--listen ADDR] [--data-dir DIR]
 package main
 
 import (
 	"context"
-	"expvar"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	_ "net/http/pprof" // registers /debug/pprof on http.DefaultServeMux
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/metrics"
 	"syscall"
 	"time"
 
@@ -60,25 +56,12 @@ func main() {
 		os.Exit(2)
 	}
 
-	host, _, err := net.SplitHostPort(*debugAddr)
-	if err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
-		fmt.Fprintln(os.Stderr, "profgw: --debug-addr must be a loopback host:port")
-		os.Exit(2)
-	}
-	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
-	expvar.Publish("heap_live", expvar.Func(func() any { // as app/debug.go publishes it
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		return s[0].Value.Uint64()
-	}))
-	dln, err := net.Listen("tcp", *debugAddr)
+	dln, err := core.ServeDebug(*debugAddr) // the app's own debug endpoint (pprof, expvar)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "profgw:", err)
-		os.Exit(1)
+		os.Exit(2)
 	}
-	go func() {
-		_ = (&http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}).Serve(dln)
-	}()
+	defer dln.Close()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1,4 +1,4 @@
-package app
+package core
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 // to 127.0.0.1 must not read profiles or expvar from the debug endpoint;
 // the loopback names the endpoint is reached by still work.
 func TestDebugEndpointHostGuard(t *testing.T) {
-	ln, err := serveDebug("127.0.0.1:0")
+	ln, err := ServeDebug("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestDebugEndpointHostGuard(t *testing.T) {
 			t.Errorf("Host %s %s: status %d, want %d", tc.host, tc.path, resp.StatusCode, tc.want)
 		}
 	}
-	if _, err := serveDebug("0.0.0.0:0"); err == nil || !strings.Contains(err.Error(), "loopback") {
+	if _, err := ServeDebug("0.0.0.0:0"); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("a non-loopback debug address was accepted: %v", err)
 	}
 }
@@ -55,7 +55,7 @@ func TestDebugEndpointHostGuard(t *testing.T) {
 // HeapAlloc and not heap_live. scripts/bench.sh's after-load heap lines
 // read it for that reason.
 func TestDebugVarsHeapLiveLeavesOutLaterGarbage(t *testing.T) {
-	ln, err := serveDebug("127.0.0.1:0")
+	ln, err := ServeDebug("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
