@@ -2,8 +2,8 @@
 # The c=1 lines' own resolution: two copies of the bare proxy (the floor)
 # measured against each other exactly as scripts/bench.sh measures the
 # gateway against one (proxies on CPU 0, fake upstream and load generator on
-# CPU 1, direct beside them in every round, the order rotated, the median of
-# the rounds' added latency). Identical proxies should read 1.00×; how far
+# CPU 1, direct beside them, the three taking turns request by request, the
+# median of the rounds' added latency). Identical proxies should read 1.00×; how far
 # they stray is how small a difference the bench's 1.1× lines can tell.
 #
 #   scripts/bench/floor-vs-floor.sh              JSON and SSE, 9 rounds of 3 s each
@@ -47,31 +47,19 @@ for port in "$A_PORT" "$B_PORT"; do
   "$LG" wait -url "http://127.0.0.1:$port/" -timeout 15s || die "bareproxy did not start"
 done
 
-# The records are the bench's (loadgen run: direct, floor = copy A, gateway =
-# copy B) and the verdict lines are its report's, so the arithmetic is the
-# bench's own.
+# The records are the bench's (loadgen c1, the paths taking turns as the
+# bench's c=1 rows do: direct, floor = copy A, gateway = copy B) and the
+# verdict lines are its report's, so the arithmetic is the bench's own.
 RESULTS="$TMP/results.jsonl"
 for mode in json sse; do
   flag=()
   [ "$mode" = sse ] && flag=(-stream)
   for r in $(seq "$ROUNDS"); do
-    case $((r % 3)) in
-      0) order="direct A B" ;;
-      1) order="A B direct" ;;
-      2) order="B direct A" ;;
-    esac
-    log "$mode round $r of $ROUNDS: $order"
-    for who in $order; do
-      case $who in
-        direct) url="$UP" path=direct ;;
-        A) url="http://127.0.0.1:$A_PORT" path=floor ;;
-        B) url="http://127.0.0.1:$B_PORT" path=gateway ;;
-      esac
-      out="$(taskset -c 1 "$LG" run -run "$r" -scenario "pt-$mode" -path "$path" -url "$url" -key bench -dialect openai \
-        -model d0-n20-p0 "${flag[@]}" -c 1 -d "$DURATION" -warmup 500ms)"
-      grep -q '"errors":0,' <<<"$out" || die "$who: failed requests: $out"
-      echo "$out" >>"$RESULTS"
-    done
+    log "$mode round $r of $ROUNDS"
+    out="$(taskset -c 1 "$LG" c1 -run "$r" -scenario "pt-$mode" -dialect openai "${flag[@]}" -d "$DURATION" -warmup 500ms \
+      -to "direct,$UP,bench,d0-n20-p0" -to "floor,http://127.0.0.1:$A_PORT,bench,d0-n20-p0" -to "gateway,http://127.0.0.1:$B_PORT,bench,d0-n20-p0")"
+    grep -q '"errors":[1-9]' <<<"$out" && die "failed requests: $out"
+    echo "$out" >>"$RESULTS"
   done
 done
 echo "c=1, $ROUNDS rounds of $DURATION; \"gateway\" is copy B, \"floor\" copy A (scripts/bench.sh's report lines):"

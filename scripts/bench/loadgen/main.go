@@ -4,6 +4,8 @@
 //
 //	loadgen run       N workers for a fixed duration (after a warm-up) against
 //	                  the fake upstream ("direct") or the gateway
+//	loadgen c1        c=1 against 2-4 paths taking turns request by request
+//	                  (direct, bare proxy, gateway): one record per path
 //	loadgen gaps      sequential paced streams: client-side inter-chunk gaps
 //	loadgen hold      many concurrent slow streams held open; samples RSS
 //	loadgen procstat  RSS / peak RSS / CPU ticks of a process
@@ -30,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadgen run|gaps|hold|body|soak|procstat|debugvars|freeport|wait|http|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadgen run|c1|gaps|hold|body|soak|procstat|debugvars|freeport|wait|http|report [flags]")
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
@@ -38,6 +40,8 @@ func main() {
 	switch cmd {
 	case "run":
 		err = cmdRun(args)
+	case "c1":
+		err = cmdC1(args)
 	case "gaps":
 		err = cmdGaps(args)
 	case "hold":
