@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -72,6 +73,10 @@ func TestWriterPicksItsMoments(t *testing.T) {
 			wantWritten(t, r, 0, "while one request ran and fewer than Hold waited")
 			recordN(r, 6) // Hold reached
 			settle(time.Millisecond)
+			// The write steps aside for the request in flight between its
+			// groups of rows, up to maxStepAside each.
+			wantWritten(t, r, 0, "a millisecond after Hold was reached, a request still in flight")
+			settle(16 / yieldRows * maxStepAside)
 			wantWritten(t, r, 16, "once Hold was reached")
 			recordN(r, 2)
 			tr.Done() // the gateway goes idle
@@ -212,4 +217,77 @@ func TestFlushedRowsCountTowardCheckpoint(t *testing.T) {
 			t.Fatalf("no checkpoint once idle with 8 flushed rows and 1 more: the file went from %d to %d bytes", start, got)
 		}
 	})
+}
+
+// A paced write steps aside for the gateway's requests between groups of
+// yieldRows inserts: it parks (so the scheduler polls the network), stays
+// parked while one request is in flight (up to maxStepAside a group),
+// parks once when requests run side by side, and writes straight through
+// when its queue is over half full or for Flush.
+func TestWritesStepAsideForRequests(t *testing.T) {
+	const rows = 4 * yieldRows // yields before rows 2, 4 and 6
+	for _, tc := range []struct {
+		name     string
+		inFlight int
+		late     int // rows recorded while the first park blocks
+		check    func(parks int64) bool
+		want     string
+	}{
+		{"a lone request: parked until it is done", 1, 0, func(n int64) bool { return n > 3*2 }, "more than twice per yield"},
+		{"requests side by side: one park a yield", 2, 0, func(n int64) bool { return n == 3 }, "3"},
+		{"a queue over half full: straight through", 2, 5, func(n int64) bool { return n == 1 }, "1 (the blocked one)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewRecorder(openDB(t), slog.New(slog.DiscardHandler), Options{QueueSize: 8, Batch: rows, Hold: rows, Every: time.Hour})
+			defer r.Close()
+			var parks atomic.Int64
+			entered, release := make(chan struct{}), make(chan struct{})
+			r.park = func() { // set before the first Record: the queue orders it before the writer's read
+				if parks.Add(1) == 1 {
+					close(entered)
+					<-release
+				}
+			}
+			for range tc.inFlight { // requests in flight: the writer holds rows for Hold
+				r.Traffic().Start()
+			}
+			for i := range rows {
+				r.Record(&Row{ReqID: fmt.Sprint(i), Status: 200})
+			}
+			select { // the paced write parks after its first yieldRows rows
+			case <-entered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("a write made while requests were in flight never stepped aside")
+			}
+			for i := range tc.late {
+				r.Record(&Row{ReqID: fmt.Sprint("late", i), Status: 200})
+			}
+			close(release)
+			waitWritten(t, r, rows)
+			got := parks.Load()
+			r.Flush() // the late rows: no pacing
+			if parks.Load() != got {
+				t.Errorf("Flush parked %d times", parks.Load()-got)
+			}
+			if !tc.check(got) {
+				t.Errorf("%d parks, want %s", got, tc.want)
+			}
+			if want := int64(rows + tc.late); r.Written() != want || r.Dropped() != 0 {
+				t.Errorf("written %d dropped %d, want %d and 0", r.Written(), r.Dropped(), want)
+			}
+			for range tc.inFlight {
+				r.Traffic().Done()
+			}
+		})
+	}
+}
+
+// waitWritten waits until the writer has written n rows.
+func waitWritten(t *testing.T, r *Recorder, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); r.Written() < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows written, want %d", r.Written(), n)
+		}
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,6 +131,7 @@ type Recorder struct {
 	observers atomic.Pointer[[]func(*Row)]
 	prices    atomic.Pointer[Prices]
 	traffic   Traffic
+	park      func() // yield's wait (tests count it)
 }
 
 // Options tune the recorder.
@@ -173,7 +173,8 @@ func NewRecorder(db *store.DB, log *slog.Logger, o Options) *Recorder {
 		o.CheckpointRows = 128
 	}
 	r := &Recorder{db: db, log: log, q: make(chan *Row, o.QueueSize), flushed: make(chan chan struct{}),
-		done: make(chan struct{}), batch: o.Batch, hold: o.Hold, every: o.Every, checkpointRows: o.CheckpointRows}
+		done: make(chan struct{}), batch: o.Batch, hold: o.Hold, every: o.Every, checkpointRows: o.CheckpointRows,
+		park: func() { time.Sleep(time.Microsecond) }}
 	go r.run()
 	return r
 }
@@ -294,10 +295,11 @@ func (r *Recorder) run() {
 	defer tick.Stop()
 	// write writes what buf holds; every row written counts toward the
 	// next checkpoint, whatever made the write (traffic, Every, Flush).
-	write := func(shared bool) {
+	// paced: the write steps aside for requests (yield); Flush's does not.
+	write := func(paced bool) {
 		tick.Stop()
 		fresh += len(buf)
-		buf, held = r.write(buf, shared), 0
+		buf, held = r.write(buf, paced), 0
 	}
 	for {
 		select {
@@ -309,7 +311,7 @@ func (r *Recorder) run() {
 			buf = append(buf, row)
 			held += row.heldBytes()
 			if n := len(buf); n >= r.hold || held >= maxHeldBytes || n >= r.batch && r.traffic.concurrent() {
-				write(r.traffic.concurrent())
+				write(true)
 			} else if len(buf) == 1 {
 				first = time.Now()
 				seen = r.traffic.started.Load()
@@ -319,7 +321,7 @@ func (r *Recorder) run() {
 			idle, s := r.traffic.Idle(seen)
 			seen = s
 			if idle || time.Since(first) >= r.every {
-				write(r.traffic.concurrent())
+				write(true)
 				// Idle still (the write took a while): the moment to
 				// checkpoint, which commits under load would otherwise do.
 				if idle && fresh >= r.checkpointRows && r.traffic.InFlight() == 0 && r.checkpoint() {
@@ -392,15 +394,19 @@ func (r *Recorder) checkpoint() bool {
 	return true
 }
 
-// write inserts rows in one transaction and returns buf emptied; shared, it
-// lets runnable requests in between inserts (traffic.go).
-func (r *Recorder) write(rows []*Row, shared bool) []*Row {
+// write inserts rows in one transaction and returns buf emptied; paced, it
+// steps aside for requests between its inserts (yield).
+func (r *Recorder) write(rows []*Row, paced bool) []*Row {
 	if len(rows) == 0 {
 		return rows
 	}
 	// A locked database is waited out (store.RetryLocked); the queue holds
 	// new rows meanwhile.
-	err := store.RetryLocked(func() error { return r.insert(rows, shared) }, func(d time.Duration) {
+	var between func()
+	if paced {
+		between = r.yield
+	}
+	err := store.RetryLocked(func() error { return r.insert(rows, between) }, func(d time.Duration) {
 		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", d)
 	})
 	if err != nil {
@@ -417,21 +423,52 @@ func (r *Recorder) write(rows []*Row, shared bool) []*Row {
 	return rows[:0]
 }
 
-// insert writes rows in one transaction.
-func (r *Recorder) insert(rows []*Row, shared bool) error {
+// insert writes rows in one transaction, calling between (when set) after
+// every yieldRows rows.
+func (r *Recorder) insert(rows []*Row, between func()) error {
 	ctx := context.Background()
 	conn, err := r.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error { return insertRaw(ctx, dc, rows, shared) })
+	return conn.Raw(func(dc any) error { return insertRaw(ctx, dc, rows, between) })
+}
+
+// yieldRows is how many rows a write inserts between two yields: about
+// 20 µs of SQLite's work (BenchmarkWriteRows), the longest a request that
+// arrives in the middle waits for it.
+const yieldRows = 2
+
+// maxStepAside bounds how long a write waits for a lone request between
+// two groups of rows, so that a long stream does not hold the log back.
+const maxStepAside = 2 * time.Millisecond
+
+// yield steps aside for the gateway's requests between a write's inserts.
+// An insert is a cgo call that keeps the writer's P, and while the writer
+// is runnable a one-P process (one core, or a gateway pinned to one) never
+// polls the network: a request arriving during a write waited for all of
+// it (250 rows every 250 ms at c=1, a millisecond tail at the p99). Parked
+// on a timer, the writer lets the scheduler poll the network and run what
+// is runnable; while one request is in flight it stays parked until that
+// request is done (at most maxStepAside a group), so its rows go in the
+// gaps between requests. With requests side by side there are no gaps:
+// it goes on after one park. A writer that falls behind (its queue half
+// full) writes straight through: pacing must not drop rows.
+func (r *Recorder) yield() {
+	deadline := time.Now().Add(maxStepAside)
+	for len(r.q) <= cap(r.q)/2 {
+		r.park()
+		if n := r.traffic.InFlight(); n != 1 || time.Now().After(deadline) {
+			return
+		}
+	}
 }
 
 // insertRaw writes rows through the driver's own connection: database/sql
 // would copy the 34 values of every insert into a new slice (1.4 KB a row,
 // most of what the log writer gave the garbage collector).
-func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error) {
+func insertRaw(ctx context.Context, dc any, rows []*Row, between func()) (err error) {
 	c, ok := dc.(interface {
 		driver.ConnBeginTx
 		driver.ConnPrepareContext
@@ -466,11 +503,8 @@ func insertRaw(ctx context.Context, dc any, rows []*Row, shared bool) (err error
 		vals[j].Ordinal = j + 1
 	}
 	for i, w := range rows {
-		if shared && i%16 == 15 {
-			// Requests side by side: those already runnable go between
-			// inserts (only those: the scheduler looks at its run queues,
-			// where the writer goes back, before the network).
-			runtime.Gosched()
+		if between != nil && i > 0 && i%yieldRows == 0 {
+			between()
 		}
 		args = w.appendInsertArgs(args[:0])
 		for j, a := range args {
