@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,35 +173,23 @@ func takeTurns(paths []*turnPath, dur, warm time.Duration, run int) []RunResult 
 func (p *turnPath) result(elapsed time.Duration) RunResult {
 	res := RunResult{Kind: "run", Other: -1, Path: p.name, C: 1, Dialect: p.t.dialect, Model: p.t.model, Stream: p.t.stream,
 		ElapsedS: elapsed.Seconds()}
-	all := slices.Clone(p.lats)
-	slices.Sort(all)
-	res.Requests, res.Errors, res.ErrSamples = len(all), p.errs.n, p.errs.samples
+	res.Requests, res.Errors, res.ErrSamples = len(p.lats), p.errs.n, p.errs.samples
 	if p.busy > 0 {
-		res.RPS = float64(len(all)) / p.busy.Seconds()
+		res.RPS = float64(len(p.lats)) / p.busy.Seconds()
 	}
-	res.P50, res.P90, res.P99 = pct(all, .50), pct(all, .90), pct(all, .99)
-	res.Mean, res.Hist = histogram(all)
-	if len(all) > 0 {
-		res.Max = float64(all[len(all)-1]) / 1e6
-	}
+	var tt []time.Duration
 	if p.t.stream {
-		tt := slices.Clone(p.ttfe)
-		slices.Sort(tt)
-		res.TTFE50, res.TTFE99 = pct(tt, .50), pct(tt, .99)
+		tt = p.ttfe
 	}
-	if n := len(all) + p.errs.n; p.pid > 0 && n > 0 {
+	res.setLatencies(p.lats, tt, true)
+	if n := len(p.lats) + p.errs.n; p.pid > 0 && n > 0 {
 		u, s, _ := cpuSplit(p.pid)
-		ms := float64(u+s-p.cpu0) * 1000 / clkTck
-		res.CPUMsPerReq = ms / float64(n)
-		res.SysMsPerReq = float64(s-p.sys0) * 1000 / clkTck / float64(n)
-		res.CPUUtil = ms / 1000 / elapsed.Seconds()
-		if p.haveMem {
-			if m1, ok := readMemStats(p.debug); ok {
-				res.AllocsPerReq = float64(m1.Mallocs-p.mem0.Mallocs) / float64(n)
-				res.BytesPerReq = float64(m1.TotalAlloc-p.mem0.TotalAlloc) / float64(n)
-				res.GCs = int64(m1.NumGC - p.mem0.NumGC)
-			}
+		var m1 memStats
+		haveMem := p.haveMem
+		if haveMem {
+			m1, haveMem = readMemStats(p.debug)
 		}
+		res.setCost(float64(n), u+s-p.cpu0, s-p.sys0, elapsed, p.mem0, m1, haveMem)
 	}
 	return res
 }

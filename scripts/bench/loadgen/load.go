@@ -575,38 +575,55 @@ func cmdRun(args []string) error {
 		}
 	}
 	all := slices.Concat(lats...)
-	slices.Sort(all)
 	res.Requests, res.Errors, res.ErrSamples = len(all), errs.n, errs.samples
 	res.RPS = float64(len(all)) / elapsed.Seconds()
-	res.P50, res.P90, res.P99 = pct(all, .50), pct(all, .90), pct(all, .99)
-	if *c == 1 {
-		res.Mean, res.Hist = histogram(all)
-	}
-	if len(all) > 0 {
-		res.Max = float64(all[len(all)-1]) / 1e6
-	}
+	var tt []time.Duration
 	if t.stream {
-		tt := slices.Concat(ttfes...)
-		slices.Sort(tt)
-		res.TTFE50, res.TTFE99 = pct(tt, .50), pct(tt, .99)
+		tt = slices.Concat(ttfes...)
 	}
+	res.setLatencies(all, tt, *c == 1)
 	if *pid > 0 && len(all)+errs.n > 0 {
 		n := float64(len(all) + errs.n)
-		ms := float64(cpu1-cpu0) * 1000 / clkTck
-		res.CPUMsPerReq = ms / n
-		res.SysMsPerReq = float64(sys1-sys0) * 1000 / clkTck / n
+		res.setCost(n, cpu1-cpu0, sys1-sys0, elapsed, mem0, mem1, haveMem)
 		if ioDelta[0] >= 0 {
 			res.ReadsPerReq, res.WritesPerReq = float64(ioDelta[0])/n, float64(ioDelta[1])/n
-		}
-		res.CPUUtil = ms / 1000 / elapsed.Seconds()
-		if haveMem {
-			res.AllocsPerReq = float64(mem1.Mallocs-mem0.Mallocs) / n
-			res.BytesPerReq = float64(mem1.TotalAlloc-mem0.TotalAlloc) / n
-			res.GCs = int64(mem1.NumGC - mem0.NumGC)
 		}
 	}
 	emit(res)
 	return nil
+}
+
+// setLatencies fills the percentiles and maximum of lats (sorted in place),
+// the histogram with hist (c=1 records), and the time to first event from
+// ttfe when it is a stream's (nil otherwise).
+func (res *RunResult) setLatencies(lats, ttfe []time.Duration, hist bool) {
+	slices.Sort(lats)
+	res.P50, res.P90, res.P99 = pct(lats, .50), pct(lats, .90), pct(lats, .99)
+	if hist {
+		res.Mean, res.Hist = histogram(lats)
+	}
+	if len(lats) > 0 {
+		res.Max = float64(lats[len(lats)-1]) / 1e6
+	}
+	if ttfe != nil {
+		slices.Sort(ttfe)
+		res.TTFE50, res.TTFE99 = pct(ttfe, .50), pct(ttfe, .99)
+	}
+}
+
+// setCost fills the measured process's cost per request from n requests
+// and its CPU ticks (all, and the kernel's) over elapsed; allocations from
+// the two memstats reads when haveMem.
+func (res *RunResult) setCost(n float64, cpuTicks, sysTicks int64, elapsed time.Duration, mem0, mem1 memStats, haveMem bool) {
+	ms := float64(cpuTicks) * 1000 / clkTck
+	res.CPUMsPerReq = ms / n
+	res.SysMsPerReq = float64(sysTicks) * 1000 / clkTck / n
+	res.CPUUtil = ms / 1000 / elapsed.Seconds()
+	if haveMem {
+		res.AllocsPerReq = float64(mem1.Mallocs-mem0.Mallocs) / n
+		res.BytesPerReq = float64(mem1.TotalAlloc-mem0.TotalAlloc) / n
+		res.GCs = int64(mem1.NumGC - mem0.NumGC)
+	}
 }
 
 // GapsResult is the chunk-forwarding check: paced upstream chunks, measured
