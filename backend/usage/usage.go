@@ -295,7 +295,8 @@ func (r *Recorder) run() {
 	defer tick.Stop()
 	// write writes what buf holds; every row written counts toward the
 	// next checkpoint, whatever made the write (traffic, Every, Flush).
-	// paced: the write steps aside for requests (yield); Flush's does not.
+	// paced: the write steps aside for requests (yield); Flush's does not,
+	// nor the last one, at Close.
 	write := func(paced bool) {
 		tick.Stop()
 		fresh += len(buf)
