@@ -102,7 +102,7 @@ func TestAnalyticsAtScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 = time.Now()
-	k, err := deleteOldest(ctx, db, now.UnixMilli(), deleteBatch)
+	k, err := deleteOldest(ctx, db, now.UnixMilli(), deleteBatch, yieldAfter)
 	if err != nil || k != deleteBatch {
 		t.Fatalf("deleted %d: %v", k, err)
 	}

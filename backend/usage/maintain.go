@@ -129,6 +129,68 @@ func (m *Maintainer) awaitQuiet(ctx context.Context) bool {
 	}
 }
 
+// Between two of a pass's batches the upkeep waits for a lull in the
+// gateway's traffic: no request in flight and none begun for UpkeepLull.
+// A batch is a few ms of SQLite in cgo calls, and a request that arrives
+// on the same core waits for it: after 60 s of c=32 load (600k rows), the
+// pass that followed put the p99 of c=1 requests beside it at +5.5 ms
+// (11× the bare proxy's). Under steady traffic there is no lull; after
+// UpkeepMaxLullWait a batch goes anyway, in the first moment with no
+// request in flight, so a pass still ends (about 250 rows a second).
+var (
+	UpkeepLull        = 10 * time.Millisecond
+	UpkeepMaxLullWait = time.Second
+)
+
+// betweenBatches rests after a batch (yieldAfter: at most a quarter of a
+// core) and then waits for a lull (see UpkeepLull).
+func (m *Maintainer) betweenBatches(ctx context.Context, took time.Duration) error {
+	if err := yieldAfter(ctx, took); err != nil || m.traffic == nil {
+		return err
+	}
+	return awaitLull(ctx, m.traffic, UpkeepLull, UpkeepMaxLullWait)
+}
+
+// awaitLull returns once t has had no request in flight or begun for
+// lull, or, after maxWait, once no request is in flight (or after
+// lullGrace more when requests overlap without a gap).
+func awaitLull(ctx context.Context, t *Traffic, lull, maxWait time.Duration) error {
+	tick := time.NewTicker(lull)
+	defer tick.Stop()
+	giveUp := time.Now().Add(maxWait)
+	_, seen := t.Idle(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			var quiet bool
+			if quiet, seen = t.Idle(seen); quiet {
+				return nil
+			}
+			if now.After(giveUp) {
+				return awaitGap(ctx, t)
+			}
+		}
+	}
+}
+
+// lullGrace bounds awaitGap's wait.
+const lullGrace = 20 * time.Millisecond
+
+// awaitGap waits for a moment with no request in flight (a request just
+// ended; the next has not begun), for at most lullGrace.
+func awaitGap(ctx context.Context, t *Traffic) error {
+	deadline := time.Now().Add(lullGrace)
+	for t.InFlight() > 0 && time.Now().Before(deadline) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	return ctx.Err()
+}
+
 // Pass prices legacy rows, rolls up and applies the retention once.
 func (m *Maintainer) Pass(ctx context.Context, now time.Time) PassReport {
 	rep := PassReport{At: now.UnixMilli()}
@@ -137,7 +199,7 @@ func (m *Maintainer) Pass(ctx context.Context, now time.Time) PassReport {
 		m.log.Info("request log: rows from before costs were recorded priced", "rows", n)
 	}
 	if err == nil {
-		rep.PruneResult, err = Prune(ctx, m.db, m.Retention(), now)
+		rep.PruneResult, err = prune(ctx, m.db, m.Retention(), now, m.betweenBatches)
 	}
 	if err != nil {
 		rep.Error = err.Error()

@@ -67,8 +67,8 @@ const (
 )
 
 // reclaim gives the database's free pages back when there are enough.
-func reclaim(ctx context.Context, db *store.DB) (int64, error) {
-	n, err := db.Reclaim(ctx, reclaimMinBytes, reclaimStep, func(took time.Duration) error { return yieldAfter(ctx, took) })
+func reclaim(ctx context.Context, db *store.DB, between pause) (int64, error) {
+	n, err := db.Reclaim(ctx, reclaimMinBytes, reclaimStep, func(took time.Duration) error { return between(ctx, took) })
 	if err != nil {
 		return n, fmt.Errorf("usage: retention: %w", err)
 	}
@@ -80,17 +80,21 @@ func reclaim(ctx context.Context, db *store.DB) (int64, error) {
 // size cap, then give the freed space back; deletes go in small batches
 // with a pause between them.
 func Prune(ctx context.Context, db *store.DB, r Retention, now time.Time) (res PruneResult, err error) {
+	return prune(ctx, db, r, now, yieldAfter)
+}
+
+func prune(ctx context.Context, db *store.DB, r Retention, now time.Time, between pause) (res PruneResult, err error) {
 	defer func() {
 		if err == nil {
-			res.Reclaimed, err = reclaim(ctx, db)
+			res.Reclaimed, err = reclaim(ctx, db, between)
 		}
 	}()
-	if res.RolledUp, err = Rollup(ctx, db); err != nil {
+	if res.RolledUp, err = rollup(ctx, db, between); err != nil {
 		return res, err
 	}
 	cutoff := now.Add(-time.Duration(r.Days) * 24 * time.Hour).UnixMilli()
 	for {
-		n, err := deleteOldest(ctx, db, cutoff, deleteBatch)
+		n, err := deleteOldest(ctx, db, cutoff, deleteBatch, between)
 		res.DeletedOld += n
 		if err != nil {
 			return res, err
@@ -109,7 +113,7 @@ func Prune(ctx context.Context, db *store.DB, r Retention, now time.Time) (res P
 		if st.UsedBytes <= capBytes {
 			return res, nil
 		}
-		n, err := deleteOldest(ctx, db, 0, capStep(ctx, db, st.UsedBytes, capBytes))
+		n, err := deleteOldest(ctx, db, 0, capStep(ctx, db, st.UsedBytes, capBytes), between)
 		res.DeletedCap += n
 		if err != nil {
 			return res, err
@@ -135,7 +139,7 @@ func capStep(ctx context.Context, db *store.DB, used, capBytes int64) int {
 
 // deleteOldest deletes up to limit of the oldest rolled-up rows, all of
 // them before cutoff (0: whatever their age), and pauses briefly.
-func deleteOldest(ctx context.Context, db *store.DB, cutoff int64, limit int) (int64, error) {
+func deleteOldest(ctx context.Context, db *store.DB, cutoff int64, limit int, between pause) (int64, error) {
 	q := `DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs
 		WHERE id <= (SELECT last_id FROM rollup_state)`
 	args := []any{}
@@ -152,7 +156,7 @@ func deleteOldest(ctx context.Context, db *store.DB, cutoff int64, limit int) (i
 	}
 	n, _ := r.RowsAffected()
 	if n > 0 { // let queued writes and the requests in between batches
-		return n, yieldAfter(ctx, time.Since(t0))
+		return n, between(ctx, time.Since(t0))
 	}
 	return n, nil
 }
