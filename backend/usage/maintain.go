@@ -132,9 +132,9 @@ func (m *Maintainer) awaitQuiet(ctx context.Context) bool {
 // Between two of a pass's batches the upkeep waits for a lull in the
 // gateway's traffic: no request in flight and none begun for UpkeepLull.
 // A batch is a few ms of SQLite in cgo calls, and a request that arrives
-// on the same core waits for it: after 60 s of c=32 load (600k rows), the
-// pass that followed put the p99 of c=1 requests beside it at +5.5 ms
-// (11× the bare proxy's). Under steady traffic there is no lull; after
+// on the same core waits for it: after 60 s of c=32 load (about 800k
+// rows), the pass that followed put the p99 of c=1 requests beside it at
+// +5.5 ms (11× the bare proxy's). Under steady traffic there is no lull; after
 // UpkeepMaxLullWait a batch goes anyway, in the first moment with no
 // request in flight, so a pass still ends (about 250 rows a second).
 var (
