@@ -110,20 +110,32 @@ func (m *Maintainer) awaitQuiet(ctx context.Context) bool {
 	if m.traffic == nil {
 		return true
 	}
-	tick := time.NewTicker(MaintainQuiet)
+	_, err := quietFor(ctx, m.traffic, MaintainQuiet, MaintainMaxWait, m.kick)
+	return err == nil
+}
+
+// quietFor looks at t every quiet and returns true once a look finds no
+// request in flight and none begun since the last, false once maxWait has
+// passed without one. A kick (nil: none) ends the wait as quiet; ctx's end
+// ends it with ctx's error.
+func quietFor(ctx context.Context, t *Traffic, quiet, maxWait time.Duration, kick <-chan struct{}) (bool, error) {
+	tick := time.NewTicker(quiet)
 	defer tick.Stop()
-	giveUp := time.Now().Add(MaintainMaxWait)
-	_, seen := m.traffic.Idle(0)
+	giveUp := time.Now().Add(maxWait)
+	_, seen := t.Idle(0)
 	for {
 		select {
 		case <-ctx.Done():
-			return false
-		case <-m.kick:
-			return true
+			return false, ctx.Err()
+		case <-kick:
+			return true, nil
 		case now := <-tick.C:
-			var quiet bool
-			if quiet, seen = m.traffic.Idle(seen); quiet || now.After(giveUp) {
-				return true
+			var idle bool
+			if idle, seen = t.Idle(seen); idle {
+				return true, nil
+			}
+			if now.After(giveUp) {
+				return false, nil
 			}
 		}
 	}
@@ -155,24 +167,10 @@ func (m *Maintainer) betweenBatches(ctx context.Context, took time.Duration) err
 // lull, or, after maxWait, once no request is in flight (or after
 // lullGrace more when requests overlap without a gap).
 func awaitLull(ctx context.Context, t *Traffic, lull, maxWait time.Duration) error {
-	tick := time.NewTicker(lull)
-	defer tick.Stop()
-	giveUp := time.Now().Add(maxWait)
-	_, seen := t.Idle(0)
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case now := <-tick.C:
-			var quiet bool
-			if quiet, seen = t.Idle(seen); quiet {
-				return nil
-			}
-			if now.After(giveUp) {
-				return awaitGap(ctx, t)
-			}
-		}
+	if quiet, err := quietFor(ctx, t, lull, maxWait, nil); quiet || err != nil {
+		return err
 	}
+	return awaitGap(ctx, t)
 }
 
 // lullGrace bounds awaitGap's wait.
