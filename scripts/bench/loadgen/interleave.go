@@ -177,11 +177,7 @@ func (p *turnPath) result(elapsed time.Duration) RunResult {
 	if p.busy > 0 {
 		res.RPS = float64(len(p.lats)) / p.busy.Seconds()
 	}
-	var tt []time.Duration
-	if p.t.stream {
-		tt = p.ttfe
-	}
-	res.setLatencies(p.lats, tt, true)
+	res.setLatencies(p.lats, p.ttfe, true) // ttfe: nil unless a stream's
 	if n := len(p.lats) + p.errs.n; p.pid > 0 && n > 0 {
 		u, s, _ := cpuSplit(p.pid)
 		var m1 memStats
