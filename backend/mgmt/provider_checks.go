@@ -11,6 +11,7 @@ import (
 	"switchboard/backend/dialect"
 	"switchboard/backend/provider"
 	"switchboard/backend/route"
+	"switchboard/backend/usage"
 )
 
 // AllowLocalLabel is the custom provider form's checkbox that errors about
@@ -96,12 +97,7 @@ func (s *Services) lastLoggedSuccess(ctx context.Context, id string) int64 {
 	if s.db == nil {
 		return 0
 	}
-	var ts int64
-	if err := s.db.QueryRowContext(ctx, `SELECT ts FROM request_logs WHERE provider = ? AND status BETWEEN 200 AND 299
-		ORDER BY ts DESC LIMIT 1`, id).Scan(&ts); err != nil {
-		return 0
-	}
-	return ts
+	return usage.LastSuccess(ctx, s.db, id)
 }
 
 // recordCheck stores a test's outcome: passed when every account passed.

@@ -30,16 +30,18 @@ type PeriodSpend struct {
 // KeySpend is a key's spend since local midnight and since the 1st.
 type KeySpend struct{ Today, Month PeriodSpend }
 
+const spendByKeySQL = `SELECT key_name, ts >= ?, COUNT(*),
+	COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),
+	COALESCE(SUM(COALESCE(cost_usd, CASE WHEN unit_kind != '' THEN units_cost_usd END, 0)), 0),
+	COALESCE(SUM(CASE WHEN cost_usd IS NULL AND unit_kind = '' AND tokens_in + tokens_out > 0 THEN 1 ELSE 0 END), 0)
+	FROM request_logs WHERE ts >= ? AND key_name != '' GROUP BY 1, 2`
+
 // SpendByKey sums the log per key since monthStart, and since dayStart of
 // that, from the cost every row was priced at when it was recorded. One
 // grouped query over the ts index (at start: budgets hold across restarts).
 func SpendByKey(ctx context.Context, db *store.DB, dayStart, monthStart time.Time) (map[string]KeySpend, error) {
 	day := dayStart.UnixMilli()
-	rows, err := db.QueryContext(ctx, `SELECT key_name, ts >= ?, COUNT(*),
-		COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),
-		COALESCE(SUM(COALESCE(cost_usd, CASE WHEN unit_kind != '' THEN units_cost_usd END, 0)), 0),
-		COALESCE(SUM(CASE WHEN cost_usd IS NULL AND unit_kind = '' AND tokens_in + tokens_out > 0 THEN 1 ELSE 0 END), 0)
-		FROM request_logs WHERE ts >= ? AND key_name != '' GROUP BY 1, 2`, day, monthStart.UnixMilli())
+	rows, err := db.QueryContext(ctx, spendByKeySQL, day, monthStart.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("usage: spend by key: %w", err)
 	}

@@ -160,6 +160,21 @@ func LogFacets(ctx context.Context, db *store.DB) (Facets, error) {
 	return f, nil
 }
 
+// lastSuccessSQL finds a provider's newest success through
+// request_logs_provider_ts.
+const lastSuccessSQL = `SELECT ts FROM request_logs WHERE provider = ? AND status BETWEEN 200 AND 299
+	ORDER BY ts DESC LIMIT 1`
+
+// LastSuccess is when the log last shows a success from provider (unix ms;
+// zero when it keeps none, or cannot be read).
+func LastSuccess(ctx context.Context, db *store.DB, provider string) int64 {
+	var ts int64
+	if err := db.QueryRowContext(ctx, lastSuccessSQL, provider).Scan(&ts); err != nil {
+		return 0
+	}
+	return ts
+}
+
 func distinctRecent(ctx context.Context, db *store.DB, col string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT DISTINCT `+col+` FROM (SELECT `+col+` FROM request_logs ORDER BY id DESC LIMIT ?)
 		WHERE `+col+` != '' ORDER BY 1 LIMIT 500`, facetWindow)

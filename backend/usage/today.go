@@ -43,17 +43,19 @@ func Today(ctx context.Context, db *store.DB, now time.Time) (Totals, error) {
 // index, of the cost and value each row was recorded with.
 func Since(ctx context.Context, db *store.DB, since time.Time) (Totals, error) {
 	t := Totals{Since: since.UnixMilli()}
-	err := db.QueryRowContext(ctx, `SELECT COUNT(*),
-		COALESCE(SUM(status >= 400), 0), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),
-		COALESCE(SUM(cost_usd), 0), COALESCE(SUM(`+unpricedSQL+`), 0),
-		COALESCE(SUM(value_usd), 0), COALESCE(SUM(`+valueUnknownSQL+`), 0)
-		FROM request_logs WHERE ts >= ?`, t.Since).Scan(&t.Requests, &t.Errors, &t.TokensIn, &t.TokensOut,
+	err := db.QueryRowContext(ctx, sinceSQL, t.Since).Scan(&t.Requests, &t.Errors, &t.TokensIn, &t.TokensOut,
 		&t.CostUSD, &t.Unpriced, &t.ValueUSD, &t.ValueUnknown)
 	if err != nil {
 		return t, fmt.Errorf("usage: totals: %w", err)
 	}
 	return t, nil
 }
+
+const sinceSQL = `SELECT COUNT(*),
+	COALESCE(SUM(status >= 400), 0), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),
+	COALESCE(SUM(cost_usd), 0), COALESCE(SUM(` + unpricedSQL + `), 0),
+	COALESCE(SUM(value_usd), 0), COALESCE(SUM(` + valueUnknownSQL + `), 0)
+	FROM request_logs WHERE ts >= ?`
 
 // A row is unpriced when it used tokens and no price was known; a
 // subscription row's value is unknown the same way.

@@ -630,6 +630,12 @@ func (f Filter) where() (string, []any) {
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
+// listSQL is the query of one page of f (its Limit set), newest first.
+func (f Filter) listSQL() (string, []any) {
+	where, args := f.where()
+	return `SELECT ` + listColumns + ` FROM request_logs` + where + fmt.Sprintf(" ORDER BY ts DESC, id DESC LIMIT %d", f.Limit), args
+}
+
 // MaxPage bounds one page of Query.
 const MaxPage = 1000
 
@@ -638,8 +644,7 @@ func Query(ctx context.Context, db *store.DB, f Filter) ([]Row, error) {
 	if f.Limit <= 0 || f.Limit > MaxPage {
 		f.Limit = 200
 	}
-	where, args := f.where()
-	q := `SELECT ` + listColumns + ` FROM request_logs` + where + fmt.Sprintf(" ORDER BY ts DESC, id DESC LIMIT %d", f.Limit)
+	q, args := f.listSQL()
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("usage: query: %w", err)
