@@ -15,10 +15,15 @@ import (
 // that walks the whole table because its index went.
 func TestRequestLogIndexesEachServeAQuery(t *testing.T) {
 	db := openDB(t)
-	queries := map[string]struct {
+	type query struct {
 		sql  string
 		args []any
-	}{}
+	}
+	queries := map[string]query{
+		"Totals since": {sinceSQL, []any{1}},
+		"SpendByKey":   {spendByKeySQL, []any{2, 1}},
+		"LastSuccess":  {lastSuccessSQL, []any{"oai"}},
+	}
 	for name, f := range map[string]Filter{
 		"Logs page":             {Limit: 200},
 		"Logs page, provider":   {Limit: 200, Provider: "oai"},
@@ -29,23 +34,8 @@ func TestRequestLogIndexesEachServeAQuery(t *testing.T) {
 		"Logs page, error kind": {Limit: 200, ErrorKind: "rate_limited", Status: "error"},
 	} {
 		q, args := f.listSQL()
-		queries[name] = struct {
-			sql  string
-			args []any
-		}{q, args}
+		queries[name] = query{q, args}
 	}
-	queries["Totals since"] = struct {
-		sql  string
-		args []any
-	}{sinceSQL, []any{1}}
-	queries["SpendByKey"] = struct {
-		sql  string
-		args []any
-	}{spendByKeySQL, []any{2, 1}}
-	queries["LastSuccess"] = struct {
-		sql  string
-		args []any
-	}{lastSuccessSQL, []any{"oai"}}
 
 	uses := regexp.MustCompile(`USING (?:COVERING )?INDEX (\w+)`)
 	used := map[string]bool{}

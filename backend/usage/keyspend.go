@@ -38,7 +38,8 @@ const spendByKeySQL = `SELECT key_name, ts >= ?, COUNT(*),
 
 // SpendByKey sums the log per key since monthStart, and since dayStart of
 // that, from the cost every row was priced at when it was recorded. One
-// grouped query over the ts index (at start: budgets hold across restarts).
+// grouped query, which SQLite answers by walking request_logs_key_ts in
+// key order (at start: budgets hold across restarts).
 func SpendByKey(ctx context.Context, db *store.DB, dayStart, monthStart time.Time) (map[string]KeySpend, error) {
 	day := dayStart.UnixMilli()
 	rows, err := db.QueryContext(ctx, spendByKeySQL, day, monthStart.UnixMilli())
