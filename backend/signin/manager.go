@@ -81,6 +81,9 @@ type Manager struct {
 	flows  map[string]*Flow
 	synced int64 // the last refresh-log row Sync has seen
 	marked bool  // Sync has set synced once (an empty log marks 0)
+	// syncRead, when set (tests), runs after Sync has read an account's
+	// row and before it compares the row with the live credential.
+	syncRead func()
 }
 
 // New returns a Manager; call Run to start renewing tokens.
@@ -445,12 +448,16 @@ func (m *Manager) Sync(ctx context.Context) (bool, error) {
 		c := m.creds[id]
 		m.mu.Unlock()
 		var held tokens // what c holds before the store is read
+		var heldState string
 		if c != nil {
 			c.mu.Lock()
-			held = c.rec.tokens
+			held, heldState = c.rec.tokens, c.rec.State
 			c.mu.Unlock()
 		}
 		recs, err := m.db.load(ctx, id)
+		if m.syncRead != nil {
+			m.syncRead()
+		}
 		if err != nil || len(recs) == 0 {
 			continue
 		}
@@ -460,10 +467,10 @@ func (m *Manager) Sync(ctx context.Context) (bool, error) {
 		}
 		c.mu.Lock()
 		same := c.rec.tokens == recs[0].tokens && c.rec.State == recs[0].State
-		// busy, or its tokens changed while the row was read: this process
-		// refreshed meanwhile, and the row is older than what it holds (its
-		// own log row brings it back here).
-		busy := c.flight != nil || c.rec.tokens != held
+		// busy, or its tokens or state changed while the row was read: this
+		// process refreshed or was refused meanwhile, and the row is older
+		// than what it holds (its own log row brings it back here).
+		busy := c.flight != nil || c.rec.tokens != held || c.rec.State != heldState
 		c.mu.Unlock()
 		if !same && !busy {
 			m.adopt(recs[0])

@@ -630,3 +630,39 @@ func TestSyncedTokensServeHoldersOfTheReplacedCredential(t *testing.T) {
 		t.Errorf("%d refresh calls, want only the other process's", calls)
 	}
 }
+
+// A refresh refused while Sync reads the account's row (the sign-in was
+// revoked) is not undone by that older row: the account stays signed out.
+func TestSyncKeepsASignOutMadeWhileItRead(t *testing.T) {
+	r := newRig(t)
+	id := r.signIn("me")
+	got, _ := r.m.Credential(ctxT(t), id)
+	c := got.(*cred)
+	if _, err := r.m.Sync(ctxT(t)); err != nil { // sets the mark
+		t.Fatal(err)
+	}
+	// Another process logs a refresh of the account that changes nothing.
+	tx, err := r.m.db.BeginTx(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := logRow(ctxT(t), tx, time.Now(), id, c.provider, c.name, OutcomeRefreshed, "another process"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r.m.syncRead = func() {
+		r.m.syncRead = nil
+		c.mu.Lock()
+		_ = c.markSignedOutLocked(ctxT(t), errors.New("token revoked"))
+		c.mu.Unlock()
+	}
+	if _, err := r.m.Sync(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.m.StatusOf(ctxT(t), id)
+	if err != nil || st.TokenState != "needs_sign_in" || !strings.Contains(st.LastError, "revoked") {
+		t.Fatalf("status %+v, %v; want needs_sign_in", st, err)
+	}
+}
