@@ -43,10 +43,13 @@ const maxOpenConns = 4
 // against the request log's size cap) once it has been copied.
 const WALSizeLimit = 4 << 20
 
+// connPragmas are the settings of every connection a DSN cannot carry.
+var connPragmas = "PRAGMA wal_autocheckpoint=" + strconv.Itoa(WALAutoCheckpoint) +
+	"; PRAGMA journal_size_limit=" + strconv.Itoa(WALSizeLimit)
+
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA wal_autocheckpoint="+strconv.Itoa(WALAutoCheckpoint)+
-			"; PRAGMA journal_size_limit="+strconv.Itoa(WALSizeLimit), nil)
+		_, err := c.Exec(connPragmas, nil)
 		return err
 	}})
 }
@@ -55,6 +58,9 @@ func init() {
 type DB struct {
 	*sql.DB
 	Path string
+	// BusyTimeout is how long a connection waits for another's write lock
+	// (a writer thread's too); zero is defaultBusyTimeout.
+	BusyTimeout time.Duration
 	// Converted is the file size before and after, when Open switched an
 	// older database to incremental vacuum (zero otherwise), for the log.
 	Converted [2]int64
@@ -71,7 +77,7 @@ func open(ctx context.Context, path string, backupFirst bool) (*DB, error) {
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "5000")
+	q.Set("_busy_timeout", strconv.Itoa(int(defaultBusyTimeout/time.Millisecond)))
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL") // with WAL: durable across app crashes
 	q.Set("_txlock", "immediate")   // writers take the lock up front: no upgrade deadlocks
@@ -88,7 +94,7 @@ func open(ctx context.Context, path string, backupFirst bool) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &DB{DB: db, Path: path}
+	s := &DB{DB: db, Path: path, BusyTimeout: defaultBusyTimeout}
 	if backupFirst {
 		if err := s.backupBeforeMigrate(ctx); err != nil {
 			db.Close()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -76,7 +77,7 @@ func TestWriterPicksItsMoments(t *testing.T) {
 			// The write steps aside for the request in flight between its
 			// groups of rows, up to maxStepAside each.
 			wantWritten(t, r, 0, "a millisecond after Hold was reached, a request still in flight")
-			settle(16 / yieldRows * maxStepAside)
+			settle(16 / min(yieldRows, threadYieldRows) * maxStepAside)
 			wantWritten(t, r, 16, "once Hold was reached")
 			recordN(r, 2)
 			tr.Done() // the gateway goes idle
@@ -225,60 +226,72 @@ func TestFlushedRowsCountTowardCheckpoint(t *testing.T) {
 // parks once when requests run side by side, and writes straight through
 // when its queue is over half full or for Flush.
 func TestWritesStepAsideForRequests(t *testing.T) {
-	const rows = 4 * yieldRows // yields before rows 2, 4 and 6
-	for _, tc := range []struct {
+	for _, sink := range []struct {
 		name     string
-		inFlight int
-		late     int // rows recorded while the first park blocks
-		check    func(parks int64) bool
-		want     string
+		noThread bool
+		every    int // rows between two yields
 	}{
-		{"a lone request: parked until it is done", 1, 0, func(n int64) bool { return n > 3*2 }, "more than twice per yield"},
-		{"requests side by side: one park a yield", 2, 0, func(n int64) bool { return n == 3 }, "3"},
-		{"a queue over half full: straight through", 2, 5, func(n int64) bool { return n == 1 }, "1 (the blocked one)"},
+		{"pool", true, yieldRows},
+		{"writer thread", false, threadYieldRows},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := NewRecorder(openDB(t), slog.New(slog.DiscardHandler), Options{QueueSize: 8, Batch: rows, Hold: rows, Every: time.Hour})
-			defer r.Close()
-			var parks atomic.Int64
-			entered, release := make(chan struct{}), make(chan struct{})
-			r.park = func() { // set before the first Record: the queue orders it before the writer's read
-				if parks.Add(1) == 1 {
-					close(entered)
-					<-release
+		rows := 4 * sink.every // yields before rows every, 2×every and 3×every
+		for _, tc := range []struct {
+			name     string
+			inFlight int
+			late     int // rows recorded while the first park blocks
+			check    func(parks int64) bool
+			want     string
+		}{
+			{"a lone request: parked until it is done", 1, 0, func(n int64) bool { return n > 3*2 }, "more than twice per yield"},
+			{"requests side by side: one park a yield", 2, 0, func(n int64) bool { return n == 3 }, "3"},
+			{"a queue over half full: straight through", 2, rows/2 + 1, func(n int64) bool { return n == 1 }, "1 (the blocked one)"},
+		} {
+			t.Run(sink.name+": "+tc.name, func(t *testing.T) {
+				r := NewRecorder(openDB(t), slog.New(slog.DiscardHandler), Options{QueueSize: rows, Batch: rows, Hold: rows, Every: time.Hour})
+				defer r.Close()
+				var parks atomic.Int64
+				entered, release := make(chan struct{}), make(chan struct{})
+				// Set before the first Record: the queue orders them before
+				// the writer's reads.
+				r.noThread = sink.noThread
+				r.park = func() {
+					if parks.Add(1) == 1 {
+						close(entered)
+						<-release
+					}
 				}
-			}
-			for range tc.inFlight { // requests in flight: the writer holds rows for Hold
-				r.Traffic().Start()
-			}
-			for i := range rows {
-				r.Record(&Row{ReqID: fmt.Sprint(i), Status: 200})
-			}
-			select { // the paced write parks after its first yieldRows rows
-			case <-entered:
-			case <-time.After(10 * time.Second):
-				t.Fatal("a write made while requests were in flight never stepped aside")
-			}
-			for i := range tc.late {
-				r.Record(&Row{ReqID: fmt.Sprint("late", i), Status: 200})
-			}
-			close(release)
-			waitWritten(t, r, rows)
-			got := parks.Load()
-			r.Flush() // the late rows: no pacing
-			if parks.Load() != got {
-				t.Errorf("Flush parked %d times", parks.Load()-got)
-			}
-			if !tc.check(got) {
-				t.Errorf("%d parks, want %s", got, tc.want)
-			}
-			if want := int64(rows + tc.late); r.Written() != want || r.Dropped() != 0 {
-				t.Errorf("written %d dropped %d, want %d and 0", r.Written(), r.Dropped(), want)
-			}
-			for range tc.inFlight {
-				r.Traffic().Done()
-			}
-		})
+				for range tc.inFlight { // requests in flight: the writer holds rows for Hold
+					r.Traffic().Start()
+				}
+				for i := range rows {
+					r.Record(&Row{ReqID: fmt.Sprint(i), Status: 200})
+				}
+				select { // the paced write parks after its first rows
+				case <-entered:
+				case <-time.After(10 * time.Second):
+					t.Fatal("a write made while requests were in flight never stepped aside")
+				}
+				for i := range tc.late {
+					r.Record(&Row{ReqID: fmt.Sprint("late", i), Status: 200})
+				}
+				close(release)
+				waitWritten(t, r, int64(rows))
+				got := parks.Load()
+				r.Flush() // the late rows: no pacing
+				if parks.Load() != got {
+					t.Errorf("Flush parked %d times", parks.Load()-got)
+				}
+				if !tc.check(got) {
+					t.Errorf("%d parks, want %s", got, tc.want)
+				}
+				if want := int64(rows + tc.late); r.Written() != want || r.Dropped() != 0 {
+					t.Errorf("written %d dropped %d, want %d and 0", r.Written(), r.Dropped(), want)
+				}
+				for range tc.inFlight {
+					r.Traffic().Done()
+				}
+			})
+		}
 	}
 }
 
@@ -290,4 +303,47 @@ func waitWritten(t *testing.T, r *Recorder, n int64) {
 			t.Fatalf("%d rows written, want %d", r.Written(), n)
 		}
 	}
+}
+
+// The writer thread ends once the log had no row for threadRest, and the
+// next row starts it again.
+func TestWriterThreadRestsWhenTheLogIsQuiet(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the writer thread is Linux's")
+	}
+	withRecorder(t, Options{Batch: 4, Hold: 16, Every: time.Hour}, func(t *testing.T, r *Recorder) {
+		recordN(r, 2)
+		settle(3 * idleTick)
+		r.Flush() // orders the writer's fields before the reads below
+		if r.thread == nil {
+			t.Fatal("no writer thread after a write")
+		}
+		// Seen by the kernel from here: the writer may end it any time.
+		task := "/proc/self/task/" + fmt.Sprint(r.thread.TID)
+		r.Flush() // orders the reads above before the writer's next moves
+		settle(threadRest - time.Second)
+		if _, err := os.Stat(task); err != nil {
+			t.Fatalf("the writer thread ended before threadRest: %v", err)
+		}
+		settle(2 * time.Second)
+		r.Flush()
+		if r.thread != nil {
+			t.Fatal("the writer thread still runs threadRest after the last write")
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; runtime.Gosched() {
+			if _, err := os.Stat(task); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the thread's task is still there after it was ended")
+			}
+		}
+		recordN(r, 1)
+		settle(3 * idleTick)
+		r.Flush()
+		wantWritten(t, r, 3, "after the rest")
+		if r.thread == nil {
+			t.Fatal("no writer thread for the write after the rest")
+		}
+	})
 }

@@ -132,6 +132,14 @@ type Recorder struct {
 	prices    atomic.Pointer[Prices]
 	traffic   Traffic
 	park      func() // yield's wait (tests count it)
+	// thread writes the rows off the Go scheduler (store.WriterThread),
+	// started with the first write; noThread: none (not Linux, it failed,
+	// or a test writes through the pool). Only the writer goroutine uses
+	// them, and enc and args, which it reuses.
+	thread   *store.WriterThread
+	noThread bool
+	enc      store.Batch
+	args     []any
 }
 
 // Options tune the recorder.
@@ -282,6 +290,7 @@ func (r *Recorder) Close() {
 
 func (r *Recorder) run() {
 	defer close(r.done)
+	defer r.stopThread()
 	buf := make([]*Row, 0, r.batch)
 	var (
 		first time.Time // when buf's first row came
@@ -293,14 +302,23 @@ func (r *Recorder) run() {
 	tick := time.NewTimer(idleTick)
 	tick.Stop()
 	defer tick.Stop()
+	// rest ends the writer thread once no row came for threadRest (the
+	// next write starts it again), as the pool closes idle connections.
+	rest := time.NewTimer(threadRest)
+	rest.Stop()
+	defer rest.Stop()
 	// write writes what buf holds; every row written counts toward the
 	// next checkpoint, whatever made the write (traffic, Every, Flush).
 	// paced: the write steps aside for requests (yield); Flush's does not,
 	// nor the last one, at Close.
 	write := func(paced bool) {
 		tick.Stop()
-		fresh += len(buf)
+		n := len(buf)
+		fresh += n
 		buf, held = r.write(buf, paced), 0
+		if n > 0 && r.thread != nil {
+			rest.Reset(threadRest)
+		}
 	}
 	for {
 		select {
@@ -331,6 +349,8 @@ func (r *Recorder) run() {
 			} else {
 				tick.Reset(idleTick)
 			}
+		case <-rest.C:
+			r.stopThread()
 		case ack := <-r.flushed:
 			for drained := false; !drained; {
 				select {
@@ -386,9 +406,17 @@ func (w *Row) appendInsertArgs(dst []any) []any {
 		int64(w.TokensCacheWrite), w.Tool, w.Combo, w.Billing, nullable(w.CostUSD, w.CostKnown), nullable(w.ValueUSD, w.ValueKnown))
 }
 
-// checkpoint runs a PASSIVE WAL checkpoint and reports whether it ran.
+// checkpoint runs a PASSIVE WAL checkpoint (on the writer thread, if
+// any: its fsyncs are the longest of the writer's calls) and reports
+// whether it ran.
 func (r *Recorder) checkpoint() bool {
-	if _, _, err := r.db.Checkpoint(context.Background()); err != nil {
+	var err error
+	if t := r.writerThread(); t != nil {
+		err = t.Checkpoint()
+	} else {
+		_, _, err = r.db.Checkpoint(context.Background())
+	}
+	if err != nil {
 		r.log.Warn("request log: WAL checkpoint failed; trying again when idle", "err", err)
 		return false
 	}
@@ -424,9 +452,18 @@ func (r *Recorder) write(rows []*Row, paced bool) []*Row {
 	return rows[:0]
 }
 
-// insert writes rows in one transaction, calling between (when set) after
-// every yieldRows rows.
+// insert writes rows in one transaction, on the writer thread if there is
+// one, else through the pool, calling between (when set) after every
+// threadYieldRows or yieldRows rows.
 func (r *Recorder) insert(rows []*Row, between func()) error {
+	if t := r.writerThread(); t != nil {
+		err := r.insertOnThread(t, rows, between)
+		if t.Broken() == nil || r.writerThread() != nil {
+			return err
+		}
+		// The thread is gone (writerThread logged it and let it go): the
+		// pool writes these rows and the next.
+	}
 	ctx := context.Background()
 	conn, err := r.db.Conn(ctx)
 	if err != nil {
@@ -435,6 +472,77 @@ func (r *Recorder) insert(rows []*Row, between func()) error {
 	defer conn.Close()
 	return conn.Raw(func(dc any) error { return insertRaw(ctx, dc, rows, between) })
 }
+
+// writerThread is the request log's writer thread, started by the first
+// write; nil where there is none, or once it failed (the pool writes then).
+func (r *Recorder) writerThread() *store.WriterThread {
+	if r.noThread {
+		return nil
+	}
+	if r.thread != nil {
+		err := r.thread.Broken()
+		if err == nil {
+			return r.thread
+		}
+		r.log.Warn("request log: the writer thread failed; writing from Go", "err", err)
+		r.stopThread()
+		r.noThread = true
+		return nil
+	}
+	t, err := r.db.StartWriterThread(insertSQL)
+	if err != nil {
+		r.noThread = true
+		if !errors.Is(err, store.ErrNoWriterThread) {
+			r.log.Warn("request log: no writer thread; writing from Go", "err", err)
+		}
+		return nil
+	}
+	r.thread = t
+	return t
+}
+
+// stopThread ends the writer thread, if started.
+func (r *Recorder) stopThread() {
+	if r.thread != nil {
+		r.thread.Close()
+		r.thread = nil
+	}
+}
+
+// threadRest is how long the writer thread outlives the last write (its
+// connection's page cache and stack are the app's while it runs).
+const threadRest = 5 * time.Minute
+
+// threadYieldRows is how many rows a write encodes for the writer thread
+// between two yields (encoding is about a microsecond a row; SQLite's work
+// is the thread's).
+const threadYieldRows = 8
+
+// insertOnThread encodes rows and has the writer thread insert them in
+// one transaction.
+func (r *Recorder) insertOnThread(t *store.WriterThread, rows []*Row, between func()) error {
+	b := &r.enc
+	b.Reset()
+	defer func() {
+		clear(r.args) // the rows' text goes back to the pool with them
+		if b.Cap() > maxKeptBatch {
+			*b = store.Batch{}
+		}
+	}()
+	for i, w := range rows {
+		if between != nil && i > 0 && i%threadYieldRows == 0 {
+			between()
+		}
+		r.args = w.appendInsertArgs(r.args[:0])
+		if err := b.Row(r.args); err != nil {
+			return err
+		}
+	}
+	return t.Insert(b)
+}
+
+// maxKeptBatch: a batch grown past this by logged bodies is not kept.
+const maxKeptBatch = 1 << 20
 
 // yieldRows is how many rows a write inserts between two yields: about
 // 20 µs of SQLite's work (BenchmarkWriteRows), the longest a request that

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -155,5 +156,33 @@ func TestCopiedRowsAreReusedOnceWritten(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[1].ReqID != "req_copied" || rows[1].TokensIn != 7 || rows[1].Provider != "p" {
 		t.Fatalf("stored %+v", rows)
+	}
+}
+
+// On Linux the log is written by the writer thread (store.WriterThread);
+// should the thread fail, the pool writes on and no row is lost.
+func TestRecorderWritesOnItsThreadAndOutlivesIt(t *testing.T) {
+	db := openDB(t)
+	r := NewRecorder(db, slog.New(slog.DiscardHandler), Options{Batch: 10, Every: time.Hour})
+	defer r.Close()
+	recordN(r, 3)
+	r.Flush()
+	if runtime.GOOS == "linux" && (r.thread == nil || r.noThread) {
+		t.Fatal("rows written without the writer thread")
+	}
+	if r.thread != nil {
+		r.thread.Close() // as if it had died: the next write finds it broken
+	}
+	recordN(r, 4)
+	r.Flush()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM request_logs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 7 || r.Written() != 7 || r.Dropped() != 0 {
+		t.Fatalf("%d rows stored, %d written, %d dropped; want 7, 7, 0", n, r.Written(), r.Dropped())
+	}
+	if runtime.GOOS == "linux" && (r.thread != nil || !r.noThread) {
+		t.Fatal("the writer kept a failed thread")
 	}
 }
