@@ -25,7 +25,10 @@ import (
 // checkpoint's fsyncs (up to 10 ms) waited for it (scripts/bench/HISTORY.md,
 // seventeenth and eighteenth sessions). The thread also runs at the lowest
 // priority the OS gives without privileges (SCHED_IDLE on Linux), so that
-// a request's thread waking on the same core takes the core at once.
+// a request's thread waking on the same core takes the core at once. At
+// that priority it starves on a saturated core, and an unprivileged
+// thread cannot raise it again: its user hands it work only while the
+// core has gaps (usage.Recorder.threadMoment).
 //
 // One goroutine at a time uses it (Insert, Checkpoint and Close are
 // serialized).

@@ -435,7 +435,8 @@ func (r *Recorder) write(rows []*Row, paced bool) []*Row {
 	if paced {
 		between = r.yield
 	}
-	err := store.RetryLocked(func() error { return r.insert(rows, between) }, func(d time.Duration) {
+	onThread := r.threadMoment()
+	err := store.RetryLocked(func() error { return r.insert(rows, between, onThread) }, func(d time.Duration) {
 		r.log.Warn("request log: database locked; writing again shortly", "rows", len(rows), "in", d)
 	})
 	if err != nil {
@@ -452,11 +453,26 @@ func (r *Recorder) write(rows []*Row, paced bool) []*Row {
 	return rows[:0]
 }
 
-// insert writes rows in one transaction, on the writer thread if there is
-// one, else through the pool, calling between (when set) after every
-// threadYieldRows or yieldRows rows.
-func (r *Recorder) insert(rows []*Row, between func()) error {
-	if t := r.writerThread(); t != nil {
+// threadMoment says whether a write now goes to the writer thread: while
+// requests do not run side by side and the queue is short. Then the core
+// has gaps, and the thread, at the lowest priority, writes in them. With
+// requests side by side the core may be saturated, where a thread at that
+// priority starves (rig, one core at c=32: it wrote half the rows, the
+// rest dropped with the queue full), and the pool writes, paced (yield).
+// A write already on the thread when a burst begins still ends within the
+// queue's bound: starved on that core the thread wrote 5,000 rows a
+// second, so the 250 ms of one-at-a-time rows a write holds at most
+// (about 1,250 on the rig) take about 250 ms more, while the burst queues
+// some 4,000 of the queue's 8,192.
+func (r *Recorder) threadMoment() bool {
+	return !r.traffic.concurrent() && len(r.q) < cap(r.q)/8
+}
+
+// insert writes rows in one transaction, on the writer thread if onThread
+// and there is one, else through the pool, calling between (when set)
+// after every threadYieldRows or yieldRows rows.
+func (r *Recorder) insert(rows []*Row, between func(), onThread bool) error {
+	if t := r.threadFor(onThread); t != nil {
 		err := r.insertOnThread(t, rows, between)
 		if t.Broken() == nil || r.writerThread() != nil {
 			return err
@@ -501,6 +517,14 @@ func (r *Recorder) writerThread() *store.WriterThread {
 	return t
 }
 
+// threadFor is the writer thread if onThread (started if need be), else nil.
+func (r *Recorder) threadFor(onThread bool) *store.WriterThread {
+	if !onThread {
+		return nil
+	}
+	return r.writerThread()
+}
+
 // stopThread ends the writer thread, if started.
 func (r *Recorder) stopThread() {
 	if r.thread != nil {
@@ -541,8 +565,9 @@ func (r *Recorder) insertOnThread(t *store.WriterThread, rows []*Row, between fu
 	return t.Insert(b)
 }
 
-// maxKeptBatch: a batch grown past this by logged bodies is not kept.
-const maxKeptBatch = 1 << 20
+// maxKeptBatch: a batch grown past this is not kept for the next write
+// (kept, 1,250 rows held 0.7 MiB of live heap at rest after the bench).
+const maxKeptBatch = 64 << 10
 
 // yieldRows is how many rows a write inserts between two yields: about
 // 20 µs of SQLite's work (BenchmarkWriteRows), the longest a request that

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +185,26 @@ func TestRecorderWritesOnItsThreadAndOutlivesIt(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && (r.thread != nil || !r.noThread) {
 		t.Fatal("the writer kept a failed thread")
+	}
+}
+
+// A large write's encoding buffer is not kept for the next: at rest the
+// writer holds at most maxKeptBatch of it.
+func TestWriterThreadKeepsNoLargeBuffer(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the writer thread is Linux's")
+	}
+	r := NewRecorder(openDB(t), slog.New(slog.DiscardHandler), Options{Batch: 1000, Hold: 1000, Every: time.Hour})
+	defer r.Close()
+	msg := strings.Repeat("x", 1000)
+	for i := range 200 { // 200 KB of text
+		r.Record(&Row{ReqID: fmt.Sprint(i), Status: 500, ErrorMessage: msg})
+	}
+	r.Flush()
+	if r.thread == nil || r.Written() != 200 {
+		t.Fatalf("thread %v, %d rows written; want the thread and 200", r.thread != nil, r.Written())
+	}
+	if c := r.enc.Cap(); c > maxKeptBatch {
+		t.Fatalf("the writer keeps a %d-byte buffer at rest, want at most %d", c, maxKeptBatch)
 	}
 }
