@@ -566,7 +566,7 @@ func (r *Recorder) insertOnThread(t *store.WriterThread, rows []*Row, between fu
 }
 
 // maxKeptBatch: a batch grown past this is not kept for the next write
-// (kept, 1,250 rows held 0.7 MiB of live heap at rest after the bench).
+// (kept, it held 0.7 MiB of live heap at rest after the bench's load).
 const maxKeptBatch = 64 << 10
 
 // yieldRows is how many rows a write inserts between two yields: about
