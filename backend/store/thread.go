@@ -37,7 +37,7 @@ type WriterThread struct {
 	req   *os.File // Go's end of the requests' pipe
 	reply *os.File // Go's end of the answers' pipe
 	// TID is the thread's id and Policy its scheduling policy (SCHED_IDLE:
-	// 5; SCHED_OTHER with nice 19: 0), for the tests and the log.
+	// 5; SCHED_OTHER with nice 19: 0), as the thread set them.
 	TID, Policy int
 	broken      error // the pipe failed: the thread is gone
 	answer      [replySize]byte

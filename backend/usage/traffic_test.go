@@ -247,8 +247,8 @@ func TestWritesStepAsideForRequests(t *testing.T) {
 			{"requests side by side: one park a yield", 2, 0, func(n int64) bool { return n == 3 }, "3"},
 			{"a queue over half full: straight through", 1, rows/2 + 1, func(n int64) bool { return n == 1 }, "1 (the blocked one)"},
 		} {
-			if !sink.noThread && tc.inFlight > 1 {
-				continue
+			if !sink.noThread && (tc.inFlight > 1 || runtime.GOOS != "linux") {
+				continue // the thread writes for a lone request, on Linux
 			}
 			t.Run(sink.name+": "+tc.name, func(t *testing.T) {
 				r := NewRecorder(openDB(t), slog.New(slog.DiscardHandler), Options{QueueSize: rows, Batch: rows, Hold: rows, Every: time.Hour})

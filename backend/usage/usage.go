@@ -302,8 +302,9 @@ func (r *Recorder) run() {
 	tick := time.NewTimer(idleTick)
 	tick.Stop()
 	defer tick.Stop()
-	// rest ends the writer thread once no row came for threadRest (the
-	// next write starts it again), as the pool closes idle connections.
+	// rest ends the writer thread once no row was written for threadRest
+	// (the next write on it starts it again), as the pool closes idle
+	// connections.
 	rest := time.NewTimer(threadRest)
 	rest.Stop()
 	defer rest.Stop()
