@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -93,10 +94,10 @@ func (w *WriterThread) Insert(b *Batch) error {
 
 // Checkpoint runs a PASSIVE WAL checkpoint on the thread.
 func (w *WriterThread) Checkpoint() error {
-	var req [12]byte
-	binary.NativeEndian.PutUint32(req[0:], opCheckpoint)
-	binary.NativeEndian.PutUint32(req[4:], 4)
-	_, _, err := w.call(req[:])
+	var req Batch // a header with no rows
+	req.Reset()
+	req.seal(opCheckpoint)
+	_, _, err := w.call(req.buf)
 	return err
 }
 
@@ -153,20 +154,11 @@ func decodeReply(a []byte) (rows, aux int, err error) {
 		return rows, aux, nil
 	}
 	msg := a[16:]
-	if i := indexNUL(msg); i >= 0 {
+	if i := bytes.IndexByte(msg, 0); i >= 0 {
 		msg = msg[:i]
 	}
 	return rows, aux, fmt.Errorf("store: writer thread: %s: %w", msg,
 		sqlite3.Error{Code: sqlite3.ErrNo(rc & 0xff), ExtendedCode: sqlite3.ErrNoExtended(xrc)})
-}
-
-func indexNUL(b []byte) int {
-	for i, c := range b {
-		if c == 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // A Batch holds rows encoded for the writer thread: a request's header

@@ -20,20 +20,34 @@ import (
 // type and a writer thread that inserts into it.
 func openThreadDB(t *testing.T) (*DB, *WriterThread) {
 	t.Helper()
+	db := openTableDB(t, `CREATE TABLE t(id INTEGER PRIMARY KEY, n, f, b, s TEXT NOT NULL, x)`)
+	return db, startThread(t, db, `INSERT INTO t(id, n, f, b, s, x) VALUES (?,?,?,?,?,?)`)
+}
+
+// openTableDB opens a migrated database (closed when t ends) and runs
+// schema in it.
+func openTableDB(t *testing.T, schema string) *DB {
+	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, n, f, b, s TEXT NOT NULL, x)`); err != nil {
+	if _, err := db.Exec(schema); err != nil {
 		t.Fatal(err)
 	}
-	w, err := db.StartWriterThread(`INSERT INTO t(id, n, f, b, s, x) VALUES (?,?,?,?,?,?)`)
+	return db
+}
+
+// startThread starts db's writer thread for stmt (closed when t ends).
+func startThread(t *testing.T, db *DB, stmt string) *WriterThread {
+	t.Helper()
+	w, err := db.StartWriterThread(stmt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	return db, w
+	return w
 }
 
 // What the thread stores reads back through the pool as go-sqlite3 would
@@ -130,20 +144,9 @@ func TestWriterThreadBatchIsAllOrNothing(t *testing.T) {
 // A write lock held past the busy timeout comes back as Locked, so the
 // caller's RetryLocked waits it out; once released, the same batch goes in.
 func TestWriterThreadReportsALockedDatabase(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE TABLE t(s TEXT)`); err != nil {
-		t.Fatal(err)
-	}
+	db := openTableDB(t, `CREATE TABLE t(s TEXT)`)
 	db.BusyTimeout = 30 * time.Millisecond
-	w, err := db.StartWriterThread(`INSERT INTO t(s) VALUES (?)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := startThread(t, db, `INSERT INTO t(s) VALUES (?)`)
 	other, err := sql.Open("sqlite3", "file:"+db.Path+"?_journal_mode=WAL")
 	if err != nil {
 		t.Fatal(err)
@@ -221,17 +224,8 @@ func TestWriterThreadCheckpoints(t *testing.T) {
 // further calls fail, and closing the database leaves no WAL behind (the
 // last connection closed removes it).
 func TestWriterThreadCloseEndsIt(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE t(s TEXT)`); err != nil {
-		t.Fatal(err)
-	}
-	w, err := db.StartWriterThread(`INSERT INTO t(s) VALUES (?)`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openTableDB(t, `CREATE TABLE t(s TEXT)`)
+	w := startThread(t, db, `INSERT INTO t(s) VALUES (?)`)
 	var b Batch
 	b.Reset()
 	b.Row([]any{"one"})
@@ -266,11 +260,7 @@ func TestWriterThreadCloseEndsIt(t *testing.T) {
 
 // A thread whose statement SQLite cannot prepare is not started.
 func TestWriterThreadRefusesABadStatement(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sb.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTableDB(t, `CREATE TABLE t(s TEXT)`)
 	if w, err := db.StartWriterThread(`INSERT INTO missing(s) VALUES (?)`); err == nil || !strings.Contains(err.Error(), "no such table: missing") {
 		if w != nil {
 			w.Close()

@@ -475,11 +475,12 @@ func (r *Recorder) threadMoment() bool {
 func (r *Recorder) insert(rows []*Row, between func(), onThread bool) error {
 	if t := r.threadFor(onThread); t != nil {
 		err := r.insertOnThread(t, rows, between)
-		if t.Broken() == nil || r.writerThread() != nil {
+		if t.Broken() == nil {
 			return err
 		}
-		// The thread is gone (writerThread logged it and let it go): the
-		// pool writes these rows and the next.
+		// The thread is gone: the pool writes these rows and the next
+		// (writerThread logs it and lets it go).
+		r.writerThread()
 	}
 	ctx := context.Background()
 	conn, err := r.db.Conn(ctx)
