@@ -473,14 +473,15 @@ func (r *Recorder) threadMoment() bool {
 // and there is one, else through the pool, calling between (when set)
 // after every threadYieldRows or yieldRows rows.
 func (r *Recorder) insert(rows []*Row, between func(), onThread bool) error {
-	if t := r.threadFor(onThread); t != nil {
-		err := r.insertOnThread(t, rows, between)
-		if t.Broken() == nil {
-			return err
+	if onThread { // the thread is started only when a write goes to it
+		if t := r.writerThread(); t != nil {
+			err := r.insertOnThread(t, rows, between)
+			broken := t.Broken()
+			if broken == nil {
+				return err
+			}
+			r.dropThread(broken) // the pool writes these rows and the next
 		}
-		// The thread is gone: the pool writes these rows and the next
-		// (writerThread logs it and lets it go).
-		r.writerThread()
 	}
 	ctx := context.Background()
 	conn, err := r.db.Conn(ctx)
@@ -498,14 +499,11 @@ func (r *Recorder) writerThread() *store.WriterThread {
 		return nil
 	}
 	if r.thread != nil {
-		err := r.thread.Broken()
-		if err == nil {
-			return r.thread
+		if err := r.thread.Broken(); err != nil {
+			r.dropThread(err)
+			return nil
 		}
-		r.log.Warn("request log: the writer thread failed; writing from Go", "err", err)
-		r.stopThread()
-		r.noThread = true
-		return nil
+		return r.thread
 	}
 	t, err := r.db.StartWriterThread(insertSQL)
 	if err != nil {
@@ -519,12 +517,12 @@ func (r *Recorder) writerThread() *store.WriterThread {
 	return t
 }
 
-// threadFor is the writer thread if onThread (started if need be), else nil.
-func (r *Recorder) threadFor(onThread bool) *store.WriterThread {
-	if !onThread {
-		return nil
-	}
-	return r.writerThread()
+// dropThread lets a failed writer thread go for good: the pool writes
+// from then on.
+func (r *Recorder) dropThread(err error) {
+	r.log.Warn("request log: the writer thread failed; writing from Go", "err", err)
+	r.stopThread()
+	r.noThread = true
 }
 
 // stopThread ends the writer thread, if started.
